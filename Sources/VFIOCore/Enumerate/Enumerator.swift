@@ -1,0 +1,77 @@
+/// Where devices come from: the live system (libudev plus /sys), or a sysfs tree read by a plain walk
+/// (`--sysfs-root`, tests, containers: libudev cannot be pointed at another root).
+public enum DeviceSource: Sendable {
+    case live
+    case sysfsTree(root: String)
+
+    /// The sysfs root every later read and write uses.
+    public var sysfs: any SysfsAccess {
+        switch self {
+        case .live: LiveSysfs(root: "/sys")
+        case .sysfsTree(let root): LiveSysfs(root: root)
+        }
+    }
+
+    public func enumerate() throws(VFIOError) -> DeviceInventory {
+        switch self {
+        case .live: try UdevEnumerator().enumerate()
+        case .sysfsTree(let root): try SysfsWalkEnumerator(sysfs: LiveSysfs(root: root), userGivenRoot: true).enumerate()
+        }
+    }
+}
+
+/// Lists `bus/pci/devices` and reads each device once.
+public struct SysfsWalkEnumerator {
+    let sysfs: any SysfsAccess
+    let userGivenRoot: Bool
+
+    public init(sysfs: any SysfsAccess, userGivenRoot: Bool) {
+        self.sysfs = sysfs
+        self.userGivenRoot = userGivenRoot
+    }
+
+    static let devicesDirectory = "bus/pci/devices"
+
+    public func enumerate() throws(VFIOError) -> DeviceInventory {
+        let entries: [SysfsEntry]
+        do {
+            entries = try sysfs.list(Self.devicesDirectory)
+        } catch {
+            throw VFIOError(userGivenRoot ? .usage : .notFound,
+                            "\(sysfs.displayPath("")) is not a sysfs tree: cannot list \(error.path): \(errnoName(error.errno))",
+                            hint: "pass the directory that holds bus/pci/devices, normally /sys")
+        }
+        let reader = DeviceReader(sysfs: sysfs)
+        var devices: [PCIDevice] = []
+        var warnings: [String] = []
+        for entry in entries {
+            guard let address = PCIAddress(entry.name), address.description == entry.name else {
+                warnings.append("ignoring \(sysfs.displayPath(Self.devicesDirectory + "/" + entry.name)): not a PCI address")
+                continue
+            }
+            guard let path = canonicalPath(of: entry, warnings: &warnings) else { continue }
+            switch reader.read(address: address, at: path) {
+            case .device(let device): devices.append(device)
+            case .skipped(let reason): warnings.append("skipping \(address): \(reason)")
+            }
+        }
+        return DeviceInventory(devices: devices, warnings: warnings)
+    }
+
+    /// The kernel's entries are links into `devices/`; follow them lexically, never outside the root.
+    private func canonicalPath(of entry: SysfsEntry, warnings: inout [String]) -> String? {
+        let linkPath = Self.devicesDirectory + "/" + entry.name
+        guard entry.kind == .symlink else { return entry.kind == .directory ? linkPath : nil }
+        do {
+            let target = try sysfs.readLink(linkPath)
+            guard let resolved = SysfsPath.resolve(target: target, from: Self.devicesDirectory) else {
+                warnings.append("skipping \(entry.name): \(sysfs.displayPath(linkPath)) points outside the sysfs root (\(target))")
+                return nil
+            }
+            return resolved
+        } catch {
+            warnings.append("skipping \(entry.name): \(error)")
+            return nil
+        }
+    }
+}

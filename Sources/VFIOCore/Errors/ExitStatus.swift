@@ -1,0 +1,29 @@
+/// The exit codes every vfioctl command uses. Scripts depend on them: never renumber.
+public enum ExitStatus: Int32, Sendable, CaseIterable {
+    /// Success, or nothing to do.
+    case success = 0
+    /// The operation failed; state was rolled back.
+    case failed = 1
+    /// Usage error or invalid input (bad address, bad rule file).
+    case usage = 2
+    /// Refused by a safety check or IOMMU group viability; nothing changed.
+    case refused = 3
+    /// Device, driver or module not found.
+    case notFound = 4
+    /// Not allowed to read or write what was needed.
+    case permissionDenied = 5
+    /// Timed out (lock, udev, device node).
+    case timedOut = 6
+
+    public var meaning: String {
+        switch self {
+        case .success: "success, or nothing to do"
+        case .failed: "operation failed (state rolled back)"
+        case .usage: "usage error or invalid input"
+        case .refused: "refused by a safety check or IOMMU group viability; nothing changed"
+        case .notFound: "not found (device, driver, module)"
+        case .permissionDenied: "permission denied"
+        case .timedOut: "timed out"
+        }
+    }
+}

@@ -1,0 +1,59 @@
+/// A kernel module alias string such as `pci:v00008086d000010D3sv...`.
+public struct Modalias: Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    init(unchecked rawValue: String) { self.rawValue = rawValue }
+    /// Accepts only the `pci:` form the kernel writes; anything else is not a PCI modalias.
+    public init?(_ text: String) {
+        guard text.hasPrefix("pci:v"), !text.contains("/"), text.utf8.count < 128 else { return nil }
+        rawValue = text
+    }
+    public var description: String { rawValue }
+}
+
+/// The name a PCI driver registers under (`/sys/bus/pci/drivers/NAME`, what `driver_override` takes).
+/// Distinct from `ModuleName`: `xe-vfio-pci` is the driver of module `xe_vfio_pci`, and mixing them up
+/// is a real bug users hit.
+public struct DriverName: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    /// Driver names are path components under /sys/bus/pci/drivers: refuse separators and dot names.
+    public init?(_ text: some StringProtocol) {
+        let text = String(text)
+        guard isSafePathComponent(text) else { return nil }
+        rawValue = text
+    }
+    public var description: String { rawValue }
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+
+    public static let vfioPCI = DriverName("vfio-pci")!
+    public static let pciStub = DriverName("pci-stub")!
+    public static let pcieport = DriverName("pcieport")!
+}
+
+/// A kernel module name, normalised the way kmod does (`-` becomes `_`).
+public struct ModuleName: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    public init?(_ text: some StringProtocol) {
+        let text = String(text)
+        guard isSafePathComponent(text) else { return nil }
+        rawValue = String(text.map { $0 == "-" ? "_" : $0 })
+    }
+    public var description: String { rawValue }
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// An IOMMU group number (`/sys/kernel/iommu_groups/N`).
+public struct IOMMUGroup: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let number: Int
+    public init(_ number: Int) { self.number = number }
+    public init?(_ text: some StringProtocol) {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let n = Int(text) else { return nil }
+        number = n
+    }
+    public var description: String { String(number) }
+    public static func < (a: Self, b: Self) -> Bool { a.number < b.number }
+}
+
+func isSafePathComponent(_ text: String) -> Bool {
+    !text.isEmpty && text.utf8.count <= 255 && text != "." && text != ".."
+        && !text.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 <= 0x20 || $0 == 0x7F })
+}
