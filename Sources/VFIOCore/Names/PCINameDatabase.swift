@@ -1,0 +1,63 @@
+import CPCI
+
+/// Vendor, device and class names from pci.ids through libpci. Opening it costs several milliseconds
+/// (it parses the whole file), so it is created only when something is about to print a name.
+public final class PCINameDatabase {
+    private let access: UnsafeMutablePointer<pci_access>
+    private var buffer = [CChar](repeating: 0, count: 512)
+
+    public init() {
+        access = vfioctl_pci_alloc_for_names()
+    }
+
+    deinit { pci_cleanup(access) }
+
+    public func vendor(_ vendor: VendorID) -> String? {
+        lookup { vfioctl_pci_vendor_name(access, $0, $1, Int32(vendor.rawValue)) }
+    }
+
+    public func device(_ vendor: VendorID, _ device: DeviceID) -> String? {
+        lookup { vfioctl_pci_device_name(access, $0, $1, Int32(vendor.rawValue), Int32(device.rawValue)) }
+    }
+
+    /// The subclass name (`Ethernet controller`), falling back to the base class name.
+    public func className(_ classCode: ClassCode) -> String? {
+        lookup { vfioctl_pci_class_name(access, $0, $1, Int32(classCode.classAndSubclass)) }
+            ?? lookup { vfioctl_pci_class_name(access, $0, $1, Int32(classCode.baseClass) << 8) }
+    }
+
+    private func lookup(_ call: (UnsafeMutablePointer<CChar>, Int32) -> UnsafeMutablePointer<CChar>?) -> String? {
+        buffer.withUnsafeMutableBufferPointer { buf in
+            call(buf.baseAddress!, Int32(buf.count)).map { String(cString: $0) }
+        }
+    }
+}
+
+/// Resolves names for devices on demand; `numeric` turns every lookup into nil without loading pci.ids.
+public final class DeviceNamer {
+    private let numeric: Bool
+    private lazy var database = PCINameDatabase()
+
+    public init(numeric: Bool) { self.numeric = numeric }
+
+    public func vendorName(_ device: PCIDevice) -> String? {
+        numeric ? nil : database.vendor(device.identity.vendor)
+    }
+
+    public func deviceName(_ device: PCIDevice) -> String? {
+        numeric ? nil : database.device(device.identity.vendor, device.identity.device)
+    }
+
+    public func className(_ device: PCIDevice) -> String? {
+        numeric ? nil : database.className(device.identity.classCode)
+    }
+
+    /// `Ethernet controller: Intel Corporation 82574L Gigabit Network Connection`, as lspci words it.
+    public func description(_ device: PCIDevice) -> String? {
+        guard !numeric else { return nil }
+        let vendor = vendorName(device) ?? "Device vendor \(device.identity.vendor)"
+        let model = deviceName(device) ?? "Device \(device.identity.device)"
+        let cls = className(device) ?? "Class \(hex(device.identity.classCode.classAndSubclass, width: 4))"
+        return "\(cls): \(vendor) \(model)"
+    }
+}

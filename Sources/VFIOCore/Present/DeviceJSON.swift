@@ -1,0 +1,74 @@
+/// The documented `--json` form of a device (docs/json-schema.md). Keys are snake_case, ids are
+/// lowercase 4-hex strings, class is 6-hex, absent values are null.
+public enum DeviceJSON {
+    public static func device(_ device: PCIDevice, namer: DeviceNamer) -> JSONValue {
+        let identity = device.identity
+        return .object([
+            ("address", .string(device.address.description)),
+            ("vendor_id", .string(identity.vendor.description)),
+            ("device_id", .string(identity.device.description)),
+            ("subsystem_vendor_id", .string(identity.subsystemVendor.description)),
+            ("subsystem_device_id", .string(identity.subsystemDevice.description)),
+            ("class", .string(identity.classCode.description)),
+            ("revision", .string(identity.revision.description)),
+            ("modalias", .string(device.modalias.rawValue)),
+            ("driver", .optional(device.driver)),
+            ("driver_override", .optional(device.driverOverride)),
+            ("iommu_group", .optional(device.iommuGroup?.number)),
+            ("numa_node", .optional(device.numaNode)),
+            ("is_bridge", .bool(device.isBridge)),
+            ("boot_vga", .bool(device.bootVGA)),
+            ("parent", .optional(device.parent)),
+            ("physfn", .optional(device.sriov.physfn)),
+            ("virtfns", .array(device.sriov.virtfns.map { .string($0.description) })),
+            ("sriov", sriov(device.sriov)),
+            ("host_use", hostUse(device.hostUse)),
+            ("vendor_name", .optional(namer.vendorName(device))),
+            ("device_name", .optional(namer.deviceName(device))),
+            ("class_name", .optional(namer.className(device))),
+            ("unreadable", .array(device.unreadable.map(JSONValue.string))),
+        ])
+    }
+
+    static func sriov(_ sriov: SRIOVState) -> JSONValue {
+        guard sriov.isPhysicalFunction else { return .null }
+        return .object([
+            ("numvfs", .optional(sriov.numVFs)),
+            ("totalvfs", .optional(sriov.totalVFs)),
+            ("drivers_autoprobe", .optional(sriov.driversAutoprobe)),
+        ])
+    }
+
+    static func hostUse(_ use: HostUse) -> JSONValue {
+        .object([
+            ("network_interfaces", .array(use.networkInterfaces.map {
+                .object([("name", .string($0.name)), ("operstate", .optional($0.operstate))])
+            })),
+            ("block_devices", .array(use.blockDevices.map(JSONValue.string))),
+            ("display_nodes", .array(use.displayNodes.map(JSONValue.string))),
+        ])
+    }
+
+    /// A group member as `show` and `groups` list it.
+    static func member(_ device: PCIDevice) -> JSONValue {
+        .object([
+            ("address", .string(device.address.description)),
+            ("vendor_id", .string(device.identity.vendor.description)),
+            ("device_id", .string(device.identity.device.description)),
+            ("class", .string(device.identity.classCode.description)),
+            ("driver", .optional(device.driver)),
+            ("is_bridge", .bool(device.isBridge)),
+        ])
+    }
+
+    public static func group(_ viability: GroupViability) -> JSONValue {
+        .object([
+            ("group", .int(viability.group.number)),
+            ("viable", .bool(viability.isViable)),
+            ("members", .array(viability.members.map(member))),
+            ("blockers", .array(viability.blockers.map {
+                .object([("address", .string($0.address.description)), ("driver", .string($0.driver.rawValue))])
+            })),
+        ])
+    }
+}

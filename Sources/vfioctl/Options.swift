@@ -1,0 +1,75 @@
+import ArgumentParser
+import VFIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where devices are read from; shared by every command.
+struct SourceOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Read a sysfs tree at DIR instead of the live system (default: $VFIOCTL_SYSFS_ROOT, else /sys via libudev).",
+        valueName: "DIR"), completion: .directory)
+    var sysfsRoot: String?
+
+    var source: DeviceSource {
+        if let root = sysfsRoot ?? getenv("VFIOCTL_SYSFS_ROOT").map({ String(cString: $0) }), !root.isEmpty {
+            return .sysfsTree(root: root)
+        }
+        return .live
+    }
+
+    /// Enumerates once and reports what could not be read as warnings.
+    func inventory() throws(VFIOError) -> DeviceInventory {
+        let inventory = try source.enumerate()
+        for warning in inventory.warnings { Terminal.warning(warning) }
+        return inventory
+    }
+}
+
+/// The device arguments and filters of `list` (and later `plan`, `bind`).
+struct SelectionOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("Devices: a PCI address (0000:01:00.0 or 01:00.0) or an id pair VVVV:DDDD.",
+                                 valueName: "device"),
+              completion: .custom { _, _, _ in LiveCompletion.addresses() })
+    var selectors: [String] = []
+
+    @Option(name: .customLong("class"), help: ArgumentHelp(
+        "Only devices of this class: a name (net, storage, display, audio, usb, bridge, crypto, accelerator, ...) or 2/4/6 hex digits (0200).",
+        valueName: "class"))
+    var classFilter: String?
+
+    @Option(help: ArgumentHelp("Only devices bound to this driver ('none' for unbound devices).", valueName: "driver"))
+    var driver: String?
+
+    @Option(help: ArgumentHelp("Only devices in this IOMMU group.", valueName: "group"))
+    var group: Int?
+
+    func query() throws(VFIOError) -> DeviceQuery {
+        var query = DeviceQuery()
+        for text in selectors { query.selectors.append(try DeviceSelector(parsing: text)) }
+        if let classFilter { query.classFilter = try ClassFilter(parsing: classFilter) }
+        if let driver { query.driver = try DeviceQuery.DriverFilter(parsing: driver) }
+        if let group {
+            guard group >= 0 else { throw .usage("invalid IOMMU group \(group): group numbers are 0 or more") }
+            query.group = IOMMUGroup(group)
+        }
+        return query
+    }
+}
+
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print a JSON document (schema: docs/json-schema.md).")
+    var json = false
+
+    @Flag(help: "Print numeric ids only; do not load pci.ids.")
+    var numeric = false
+}
+
+/// Shell completion of device arguments offers the addresses present right now.
+enum LiveCompletion {
+    static func addresses() -> [String] {
+        let sysfs = LiveSysfs(root: getenv("VFIOCTL_SYSFS_ROOT").map { String(cString: $0) } ?? "/sys")
+        return ((try? sysfs.list("bus/pci/devices")) ?? []).map(\.name).sorted()
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import VFIOCore
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show everything known about one device, including its IOMMU group's members and their drivers.")
+
+    @OptionGroup var source: SourceOptions
+
+    @Argument(help: ArgumentHelp("The device: a PCI address (0000:01:00.0 or 01:00.0).", valueName: "device"),
+              completion: .custom { _, _, _ in LiveCompletion.addresses() })
+    var device: String
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        guard case .address(let address) = try DeviceSelector(parsing: device) else {
+            throw VFIOError.usage("show takes one PCI address, not an id pair ('\(device)')",
+                                  hint: "use 'vfioctl list \(device)' to find its address")
+        }
+        let inventory = try source.inventory()
+        guard let record = inventory[address] else {
+            throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
+        }
+        let namer = DeviceNamer(numeric: output.numeric)
+        let vfioDrivers = VFIODriverSet(sysfs: source.source.sysfs)
+        if output.json {
+            var fields: [(String, JSONValue)] = []
+            if case .object(let deviceFields) = DeviceJSON.device(record, namer: namer) { fields = deviceFields }
+            let group = record.iommuGroup.map {
+                GroupViability(group: $0, members: inventory.members(of: $0), vfioDrivers: vfioDrivers)
+            }
+            fields.append(("iommu_group_detail", group.map(DeviceJSON.group) ?? .null))
+            Terminal.out(JSONValue.document("device", .object(fields)).rendered())
+            return
+        }
+        Terminal.out(DeviceText(namer: namer, vfioDrivers: vfioDrivers).show(record, inventory: inventory))
+    }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+import VFIOCore
+
+struct VFIOCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vfioctl",
+        abstract: "Choose, bind and restore drivers for PCI devices handed to VFIO.",
+        discussion: """
+            Exit status: 0 success or nothing to do; 1 operation failed (state rolled back); 2 usage error \
+            or invalid input; 3 refused by a safety check or IOMMU group viability (nothing changed); \
+            4 not found (device, driver, module); 5 permission denied; 6 timed out.
+            Environment: VFIOCTL_SYSFS_ROOT sets the default for --sysfs-root.
+            """,
+        version: "0.1.0",
+        subcommands: [ListCommand.self, ShowCommand.self, GroupsCommand.self]
+    )
+}
