@@ -17,6 +17,9 @@ die() {
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# The initramfs has no /dev/console node (building one needs mknod/root), so the kernel
+# started us without stdio: take the console from devtmpfs.
+exec </dev/console >/dev/console 2>&1
 
 # Numbered by setup.sh in modules.dep load order (dependencies first).
 for m in /modules/*.ko; do
@@ -31,6 +34,7 @@ mount -t overlay -o lowerdir=/lower,upperdir=/upper/data,workdir=/upper/work ove
     || die "cannot mount the overlay root"
 
 runner=""
+# shellcheck disable=SC2013 # the command line is one line of words
 for arg in $(cat /proc/cmdline); do
     case $arg in vmtest.runner=*) runner=${arg#vmtest.runner=} ;; esac
 done

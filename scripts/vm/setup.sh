@@ -65,8 +65,9 @@ newest_debian_kernel() {
 GUESTVER=$(newest_debian_kernel)
 [[ -n $GUESTVER ]] || { log "no Debian kernel (linux-image-*-amd64) found in /lib/modules + /boot"; exit 1; }
 
-# Headers of exactly that kernel, for the out-of-tree test variant driver.
-mapfile -t missing < <(missing_packages "linux-headers-$GUESTVER")
+# Headers of exactly that kernel (they bring gcc-12 and kbuild, but not make), for the
+# out-of-tree test variant driver.
+mapfile -t missing < <(missing_packages "linux-headers-$GUESTVER" make)
 if ((${#missing[@]})); then
     log "installing ${missing[*]}"
     apt_install "${missing[@]}"
@@ -101,10 +102,11 @@ else
     # The bzImage is a boot stub followed by an xz stream holding the ELF vmlinux: find the
     # xz magic (FD 37 7A 58 5A 00) and decompress from there; --single-stream ignores the
     # stub's trailer after the stream.
-    hit=$(LC_ALL=C grep -obUaP '\xFD7zXZ\x00' "$VMLINUZ" | head -n 1 || true)
-    [[ -n $hit ]] || { log "no xz stream in $VMLINUZ"; exit 1; }
-    offset=${hit%%:*}
-    tail -c +$((offset + 1)) "$VMLINUZ" | xz -dc --single-stream >"$VMLINUX.tmp"
+    offset=$(LC_ALL=C grep -obUaP '\xFD7zXZ\x00' "$VMLINUZ" | head -n 1 | cut -d: -f1 || true)
+    [[ -n $offset ]] || { log "no xz stream in $VMLINUZ"; exit 1; }
+    # (Process substitution, not a pipe: xz stops reading early and tail's SIGPIPE would
+    # trip pipefail.)
+    xz -dc --single-stream < <(tail -c +$((offset + 1)) "$VMLINUZ") >"$VMLINUX.tmp"
     [[ $(head -c 4 "$VMLINUX.tmp" | od -An -tx1 | tr -d ' ') == 7f454c46 ]] \
         || { log "decompressed kernel is not an ELF file"; exit 1; }
     mv "$VMLINUX.tmp" "$VMLINUX"

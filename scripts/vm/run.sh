@@ -1,0 +1,156 @@
+#!/bin/bash
+# Boot the test VM (QEMU, Debian's kernel, the host's / as the guest's root), run ONE command
+# in it as root, and exit with that command's exit status.
+#
+# Usage: scripts/vm/run.sh [--kvm] [--bench] [--timeout SECONDS] [--keep] -- COMMAND [ARGS...]
+#   --kvm          use KVM instead of TCG. Off by default: the /dev/kvm of some CI machines
+#                  only runs specially built guests and hangs a stock kernel.
+#   --bench        add a second NVMe controller with 32 SR-IOV VFs (for scaling benchmarks)
+#   --timeout S    kill the VM after S seconds (default 900); exit status 124
+#   --keep         keep the run's temp dir (serial log, I/O share) and print its path
+# COMMAND runs in the guest with cwd = the repository, PATH sane, VFIOCTL_IN_VM=1,
+# VFIOCTL_REPO=<repo>, VFIOCTL_VM_9P_DEVICES="<BDFs of the 9p shares: never unbind them>".
+# Its stdout/stderr stream to ours. If the guest never reports a status (timeout, panic,
+# QEMU failure), the tail of the serial log is printed and the exit status is 124.
+# Each run has its own temp dir, so several VMs may run at once (~330 MB RSS each).
+# Environment: VM_KERNEL_ARGS is appended to the guest kernel command line
+# (e.g. VM_KERNEL_ARGS=vfio_pci.disable_idle_d3=1).
+# QEMU options are comma-separated by design; cleanup is reached through the trap.
+# shellcheck disable=SC2054,SC2317
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KVM=0 BENCH=0 TIMEOUT=900 KEEP=0
+
+usage() {  # usage EXIT_STATUS: the header comment from "Usage:" on; stdout for --help
+    local text
+    text=$(sed -n '/^# Usage:/,/^[^#]/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}")
+    if (($1)); then echo "$text" >&2; else echo "$text"; fi
+    exit "$1"
+}
+while (($#)); do
+    case $1 in
+        --kvm) KVM=1 ;;
+        --bench) BENCH=1 ;;
+        --timeout) TIMEOUT=${2:?--timeout needs a value}; shift ;;
+        --keep) KEEP=1 ;;
+        --) shift; break ;;
+        -h|--help) usage 0 ;;
+        *) echo "run.sh: unknown option $1" >&2; usage 2 ;;
+    esac
+    shift
+done
+(($#)) || usage 2
+[[ $TIMEOUT =~ ^[0-9]+$ ]] || { echo "run.sh: bad --timeout $TIMEOUT" >&2; exit 2; }
+
+eval "$("$HERE/setup.sh" --print-env)"   # GUESTVER VMLINUX INITRAMFS BUILD_VM
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/vfioctl-vm.XXXXXX")
+QPID="" SPID="" T1="" T2=""
+cleanup() {
+    # Only what this run started, by PID.
+    local p
+    for p in $QPID $SPID $T1 $T2; do kill "$p" 2>/dev/null || true; done
+    if ((KEEP)); then echo "vm: kept $TMP" >&2; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+IO=$TMP/io
+mkdir "$IO"
+printf '%s\0' "$@" >"$IO/argv"
+: >"$IO/stdout"
+: >"$IO/stderr"
+
+if ((KVM)); then
+    # intremap=on under KVM needs the split irqchip.
+    ACCEL=(-machine q35,accel=kvm,kernel-irqchip=split -cpu host)
+else
+    ACCEL=(-machine q35,accel=tcg -cpu max)
+fi
+
+# The device set: one IOMMU group per root port,
+# a 3-member group behind a pcie-pci-bridge, a 2-function multifunction slot, SR-IOV NVMe,
+# and a device with no Linux driver (edu). romfile= skips option ROMs nobody needs.
+DEVICES=(
+    -device intel-iommu,intremap=on             # must precede the PCI devices
+    -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x2.0,multifunction=on
+    -device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,addr=0x2.1
+    -device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,addr=0x2.2
+    -device pcie-root-port,id=rp4,bus=pcie.0,chassis=4,addr=0x2.3
+    -device pcie-root-port,id=rp5,bus=pcie.0,chassis=5,addr=0x2.4
+    -device e1000e,bus=rp1,addr=0.0,romfile=
+    -device virtio-net-pci,bus=rp2,addr=0.0,romfile=
+    -device nvme-subsys,id=ns0,nqn=vfioctl-test
+    -device nvme,id=nvme0,bus=rp3,addr=0.0,serial=test0,subsys=ns0,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=10,msix_qsize=5
+    -device pcie-pci-bridge,id=br1,bus=rp4,addr=0.0
+    -device e1000,bus=br1,addr=1.0,romfile=
+    -device rtl8139,bus=br1,addr=2.0,romfile=
+    -device virtio-net-pci,bus=rp5,addr=0.0,multifunction=on,romfile=
+    -device virtio-rng-pci,bus=rp5,addr=0.1
+    -device edu,bus=pcie.0,addr=0x5
+)
+if ((BENCH)); then
+    DEVICES+=(
+        -device pcie-root-port,id=rp6,bus=pcie.0,chassis=6,addr=0x2.5
+        -device nvme-subsys,id=ns1,nqn=bench
+        -device nvme,id=nvme1,bus=rp6,addr=0.0,serial=bench1,subsys=ns1,sriov_max_vfs=32,sriov_vq_flexible=64,sriov_vi_flexible=32,max_ioqpairs=66,msix_qsize=33
+    )
+fi
+
+# Two 9p shares: the host's / (read-only root) and this run's I/O dir (read-write).
+SHARES=(
+    -fsdev local,id=fsroot,path=/,readonly=on,security_model=passthrough,multidevs=remap
+    -device virtio-9p-pci,fsdev=fsroot,mount_tag=hostroot,bus=pcie.0,addr=0x3
+    -fsdev local,id=fsio,path="$IO",security_model=none
+    -device virtio-9p-pci,fsdev=fsio,mount_tag=vmio,bus=pcie.0,addr=0x4
+)
+
+start=$EPOCHREALTIME
+qemu-system-x86_64 "${ACCEL[@]}" -m 1G -smp 1 \
+    -nodefaults -no-reboot -display none \
+    -serial "file:$TMP/serial.log" \
+    -kernel "$VMLINUX" -initrd "$INITRAMFS" \
+    -append "console=ttyS0 panic=-1 intel_iommu=on iommu=pt vmtest.runner=$HERE/guest-runner.sh ${VM_KERNEL_ARGS:-}" \
+    "${SHARES[@]}" "${DEVICES[@]}" \
+    </dev/null >"$TMP/qemu.log" 2>&1 &
+QPID=$!
+
+# Stream the guest command's output while it runs (tail follows until QEMU exits).
+tail -n +1 -s 0.2 -f --pid="$QPID" "$IO/stdout" & T1=$!
+tail -n +1 -s 0.2 -f --pid="$QPID" "$IO/stderr" >&2 & T2=$!
+
+sleep "$TIMEOUT" & SPID=$!
+finished=""
+wait -n -p finished "$QPID" "$SPID" || true
+timed_out=0
+if [[ $finished == "$SPID" ]]; then
+    timed_out=1
+    kill "$QPID" 2>/dev/null || true
+else
+    kill "$SPID" 2>/dev/null || true
+fi
+wait "$QPID" 2>/dev/null || true
+wait "$T1" "$T2" 2>/dev/null || true
+QPID="" SPID="" T1="" T2=""
+end=$EPOCHREALTIME
+
+if [[ -f $IO/started ]]; then
+    awk -v s="$start" -v b="$(stat -c %.6Y "$IO/started")" -v e="$end" \
+        'BEGIN { printf "vm: boot-to-command %.1f s, command %.1f s, total %.1f s\n", b - s, e - b, e - s }' >&2
+fi
+
+if [[ -f $IO/status ]]; then
+    exit "$(<"$IO/status")"
+fi
+if ((timed_out)); then
+    echo "vm: timed out after ${TIMEOUT} s; last lines of the serial console:" >&2
+else
+    echo "vm: the guest stopped without reporting a status; last lines of the serial console:" >&2
+fi
+tail -n 40 "$TMP/serial.log" >&2 || true
+if grep -qv "has no peer" "$TMP/qemu.log"; then   # (NICs without a backend: expected)
+    echo "vm: QEMU said:" >&2
+    grep -v "has no peer" "$TMP/qemu.log" | tail -n 20 >&2 || true
+fi
+exit 124

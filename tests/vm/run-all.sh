@@ -1,0 +1,52 @@
+#!/bin/bash
+# Run every guest suite (tests/vm/guest/NN-*.sh) in ONE boot of the test VM.
+#
+# Usage: tests/vm/run-all.sh [--binary PATH] [--timeout SECONDS] [--kvm]
+#   --binary PATH  the vfioctl under test (default $REPO/.build/debug/vfioctl); any host path
+#                  works, the guest sees the host's / read-only. Suites get it as $VFIOCTL.
+#   --timeout S    passed to scripts/vm/run.sh (default 600)
+#   --kvm          passed to scripts/vm/run.sh
+# Prints each suite's "ok - ..." / "not ok - ..." lines as they happen, then one summary line
+# "N passed, N failed". Exit status 0 only when nothing failed and the guest finished.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BINARY="$REPO/.build/debug/vfioctl"
+RUN_ARGS=(--timeout 600)
+while (($#)); do
+    case $1 in
+        --binary) BINARY=$(realpath -m -- "${2:?--binary needs a path}"); shift ;;
+        --timeout) RUN_ARGS+=(--timeout "${2:?--timeout needs a value}"); shift ;;
+        --kvm) RUN_ARGS+=(--kvm) ;;
+        -h|--help) sed -n '/^# Usage:/,/^[^#]/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        *) echo "run-all.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+[[ -x $BINARY ]] || echo "run-all: note: $BINARY does not exist yet; suites that need it will fail" >&2
+
+start=$EPOCHREALTIME
+# The test variant driver is built on the host (fast when cached); 05-variant-driver.sh
+# and later suites install it in the guest.
+"$REPO/scripts/vm/build-variant.sh"
+
+LOG=$(mktemp "${TMPDIR:-/tmp}/vfioctl-run-all.XXXXXX")
+trap 'rm -f "$LOG"' EXIT
+set +e
+"$REPO/scripts/vm/run.sh" "${RUN_ARGS[@]}" -- \
+    env VFIOCTL="$BINARY" /bin/bash tests/vm/guest/run-suites.sh | tee "$LOG"
+status=${PIPESTATUS[0]}
+set -e
+
+passed=$(grep -c '^ok - ' "$LOG" || true)
+failed=$(grep -c '^not ok - ' "$LOG" || true)
+if ! grep -q '^# run-suites: finished$' "$LOG"; then
+    echo "not ok - the guest did not finish the suites (run.sh exit status $status)"
+    failed=$((failed + 1))
+elif ((status != 0)); then
+    echo "not ok - run.sh exit status $status"
+    failed=$((failed + 1))
+fi
+awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { printf "run-all: %.1f s\n", e - s }' >&2
+echo "$passed passed, $failed failed"
+((failed == 0))
