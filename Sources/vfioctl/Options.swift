@@ -19,6 +19,12 @@ struct SourceOptions: ParsableArguments {
         return .live
     }
 
+    /// The sysfs root writes go to.
+    var sysfsRootPath: String {
+        if case .sysfsTree(let root) = source { return root }
+        return "/sys"
+    }
+
     /// Enumerates once and reports what could not be read as warnings.
     func inventory() throws(VFIOError) -> DeviceInventory {
         let inventory = try source.enumerate()

@@ -15,6 +15,11 @@ enum Terminal {
         write(STDERR_FILENO, "vfioctl: warning: " + text.replacing("\n", with: " ") + "\n")
     }
 
+    /// A transient status line on a terminal (`\r`-rewritten); nil clears it.
+    static func progress(_ text: String?) {
+        write(STDERR_FILENO, "\r\u{1B}[K" + (text ?? ""))
+    }
+
     static func error(_ error: VFIOError) {
         write(STDERR_FILENO, error.description + "\n")
     }

@@ -12,6 +12,10 @@ struct VFIOCtl: ParsableCommand {
             Environment: VFIOCTL_SYSFS_ROOT sets the default for --sysfs-root.
             """,
         version: "0.1.0",
-        subcommands: [ListCommand.self, ShowCommand.self, GroupsCommand.self]
+        subcommands: [
+            ListCommand.self, ShowCommand.self, GroupsCommand.self, PlanCommand.self,
+            BindCommand.self, UnbindCommand.self, StatusCommand.self, RecoverCommand.self,
+            SriovCommand.self, OverrideCommand.self, NewIDCommand.self, RemoveIDCommand.self,
+        ]
     )
 }

@@ -104,7 +104,12 @@ struct AttributeReader {
     }
 
     mutating func value<T>(_ name: String, _ parse: (String) -> T?) -> T? {
-        guard entries[name] == .file else { return nil }
+        guard let kind = entries[name] else { return nil }
+        // An entry of the attribute's name that is not a file (a directory, a link) exists but cannot be read.
+        guard kind == .file else {
+            unreadable.append(name)
+            return nil
+        }
         do {
             let text = try sysfs.read(directory + "/" + name)
             guard let value = parse(text) else {
@@ -120,7 +125,11 @@ struct AttributeReader {
 
     /// The last component of a link's target, when the target stays inside the sysfs root.
     mutating func linkName(_ name: String) -> String? {
-        guard entries[name] == .symlink else { return nil }
+        guard let kind = entries[name] else { return nil }
+        guard kind == .symlink else {
+            unreadable.append(name)
+            return nil
+        }
         do {
             let target = try sysfs.readLink(directory + "/" + name)
             guard let resolved = SysfsPath.resolve(target: target, from: directory) else {

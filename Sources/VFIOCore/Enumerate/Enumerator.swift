@@ -61,7 +61,11 @@ public struct SysfsWalkEnumerator {
     /// The kernel's entries are links into `devices/`; follow them lexically, never outside the root.
     private func canonicalPath(of entry: SysfsEntry, warnings: inout [String]) -> String? {
         let linkPath = Self.devicesDirectory + "/" + entry.name
-        guard entry.kind == .symlink else { return entry.kind == .directory ? linkPath : nil }
+        guard entry.kind == .symlink else {
+            if entry.kind == .directory { return linkPath }
+            warnings.append("skipping \(entry.name): \(sysfs.displayPath(linkPath)) is neither a link nor a directory")
+            return nil
+        }
         do {
             let target = try sysfs.readLink(linkPath)
             guard let resolved = SysfsPath.resolve(target: target, from: Self.devicesDirectory) else {

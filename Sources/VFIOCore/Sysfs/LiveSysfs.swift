@@ -69,7 +69,8 @@ public struct LiveSysfs: SysfsAccess {
 
     public func write(_ path: String, _ value: String) throws(SysfsError) {
         do {
-            let fd = try FileDescriptor.open(absolute(path), .writeOnly, options: [.closeOnExec, .noFollow])
+            // O_TRUNC changes nothing on sysfs (as with `echo > attr`) and keeps a fake tree's file exact.
+            let fd = try FileDescriptor.open(absolute(path), .writeOnly, options: [.closeOnExec, .noFollow, .truncate])
             try fd.closeAfter {
                 // sysfs handlers see exactly one write(2); a short write means the kernel took part of it.
                 let written = try Array(value.utf8).withUnsafeBytes { try fd.write($0) }

@@ -1,0 +1,113 @@
+/// `unbind` / `reattach`: back to the driver a device had before vfioctl moved it (the managed
+/// record), or, with no record, to the kernel's own choice.
+extension BindEngine {
+    public struct ReleaseRequest: Sendable {
+        public var device: PCIDevice
+        /// The native driver's module to load first when there is no record (from the plan).
+        public var hostModules: [ModuleName]
+        public init(device: PCIDevice, hostModules: [ModuleName]) {
+            self.device = device
+            self.hostModules = hostModules
+        }
+    }
+
+    public func unbind(_ requests: [ReleaseRequest], options: Options) -> OperationReport {
+        var report = OperationReport(operation: "unbind", dryRun: options.dryRun)
+        do throws(VFIOError) {
+            let managed = try store.readManaged()
+            var moving: [(ReleaseRequest, DeviceBinding, ManagedDevice?)] = []
+            var refusals: [String] = []
+            let checker = SafetyChecker(host: host, vfioDrivers: vfioDrivers)
+            for request in requests {
+                let device = request.device
+                let current = DeviceBinding(driver: device.driver, override: device.driverOverride)
+                var record = managed.first { $0.address == device.address }
+                if let found = record, found.vendor != device.identity.vendor || found.device != device.identity.device {
+                    report.checks.append("ignored the record for \(device.address): it was \(found.vendor):\(found.device), the device there is now \(device.identity.vendor):\(device.identity.device)")
+                    record = nil
+                }
+                if let record, record.original == current {
+                    report.devices.append(.init(address: device.address, from: current, to: current.driver, status: .unchanged,
+                                                group: device.iommuGroup, message: "already on \(current)"))
+                    continue
+                }
+                let onVFIO = device.driver.map(vfioDrivers.isVFIO) ?? false
+                if record == nil && !onVFIO && device.driverOverride == nil && device.driver != nil {
+                    report.devices.append(.init(address: device.address, from: current, to: device.driver, status: .unchanged,
+                                                group: device.iommuGroup, message: "not managed and already on its host driver \(device.driver!)"))
+                    continue
+                }
+                for finding in checker.findings(for: device) where finding.code != .bridge && finding.code != .sriovPF {
+                    if options.forced.contains(finding.code.rawValue) {
+                        report.checks.append("overridden: \(finding.message)")
+                    } else {
+                        refusals.append(finding.message)
+                    }
+                }
+                moving.append((request, current, record))
+            }
+            if !refusals.isEmpty {
+                report.checks += refusals.map { "refused: \($0)" }
+                throw VFIOError(.refused, refusals.count == 1 ? refusals[0] : "\(refusals.count) checks refused the operation: " + refusals.joined(separator: "; "),
+                                hint: "nothing was changed")
+            }
+            if !options.dryRun, let first = moving.first { try Preflight.checkWritable(first.0.device.address, kernel: kernel) }
+            try execute(operation: "unbind", moving.map { ($0.0.device, $0.1) }, options: options, recording: .released,
+                        report: &report) { mover, index throws(VFIOError) in
+                try release(moving[index].0, from: moving[index].1, record: moving[index].2, mover: mover, options: options)
+            }
+        } catch {
+            report.error = error
+        }
+        return report
+    }
+
+    private func release(_ request: ReleaseRequest, from current: DeviceBinding, record: ManagedDevice?, mover: DeviceMover,
+                         options: Options) throws(VFIOError) -> OperationReport.DeviceResult {
+        let device = request.device
+        var result = OperationReport.DeviceResult(address: device.address, from: current, to: nil,
+                                                  status: options.dryRun ? .planned : .changed, group: device.iommuGroup)
+        let mark = mover.writer.mark
+        do throws(BindFailure) {
+            if let record {
+                try loadIfNeeded(moduleFor: record.original.driver, hostModules: request.hostModules, dryRun: options.dryRun)
+                try mover.restore(device.address, to: record.original)
+                result.to = record.original.driver
+                result.message = "back to its recorded driver"
+            } else {
+                try loadIfNeeded(moduleFor: nil, hostModules: request.hostModules, dryRun: options.dryRun)
+                try mover.reprobe(device.address, from: current)
+                if !options.dryRun {
+                    let after = try? mover.currentBinding(device.address)
+                    result.to = after?.driver
+                    result.message = after?.driver == nil
+                        ? "no record; the kernel's default choice left it without a driver (no host driver matches it)"
+                        : "no record; the kernel chose \(after!.driver!)"
+                }
+            }
+        } catch {
+            result.steps = mover.writer.steps(since: mark)
+            // Put it back on the driver it was on before this command.
+            do throws(BindFailure) { try mover.restore(device.address, to: current) } catch let again {
+                throw VFIOError(.failed, "\(device.address): \(error.message); putting it back on \(current) failed too: \(again.message)")
+            }
+            result.status = .failed
+            result.message = error.message
+        }
+        result.steps = mover.writer.steps(since: mark)
+        return result
+    }
+
+    /// The host driver's module may not be loaded (drivers_probe never loads modules; udev does
+    /// that on hot-plug): load the recorded driver's module, or the first native candidate.
+    private func loadIfNeeded(moduleFor driver: DriverName?, hostModules: [ModuleName], dryRun: Bool) throws(BindFailure) {
+        if let driver, (try? kernel.list(PCIPaths.driverDirectory(driver))) != nil { return }
+        let module = driver.flatMap { ModuleName($0.rawValue) } ?? hostModules.first
+        guard let module, !dryRun else { return }
+        let loaded = LoadedModules(sysfs: kernel)
+        if loaded.isLoaded(module) { return }
+        do { try kernel.loadModule(module) } catch {
+            if driver != nil { throw BindFailure(message: error.message) }
+        }
+    }
+}

@@ -1,0 +1,384 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one binding engine behind `bind`, `unbind`, `sriov --bind`, `apply` and `recover`: checks
+/// everything before the first write, takes the lock, journals the original state, walks each
+/// device's driver chain, verifies, and on failure puts every device of the transaction back.
+public struct BindEngine {
+    public struct Options: Sendable {
+        public var dryRun = false
+        public var group = false
+        /// Check codes the user overrode with `--force`.
+        public var forced: Set<String> = []
+        /// Bound on waiting for /dev/vfio nodes and udev.
+        public var timeout: Double = 10
+        public var lockTimeout: Double = 60
+        public var method: DeviceMover.BindMethod? = nil
+        /// Called with (done, total) during long operations.
+        public var progress: (@Sendable (Int, Int) -> Void)? = nil
+        public init() {}
+    }
+
+    /// Engine-level check codes, next to the safety codes.
+    public static let groupCode = "group-not-viable"
+    public static let newIDCode = "new-id-collateral"
+    public static let noGroupCode = "no-iommu-group"
+    /// Every code `--force` accepts.
+    public static var forceCodes: [String] { SafetyCode.allCases.map(\.rawValue) + [groupCode, newIDCode, noGroupCode] }
+
+    public let kernel: any KernelAccess
+    public let store: StateStore
+    public let host: HostState
+    public let vfioDrivers: VFIODriverSet
+
+    public init(kernel: any KernelAccess, store: StateStore, host: HostState, vfioDrivers: VFIODriverSet) {
+        self.kernel = kernel
+        self.store = store
+        self.host = host
+        self.vfioDrivers = vfioDrivers
+    }
+
+    // MARK: bind
+
+    /// One device to move and the drivers to try, best first.
+    public struct Request: Sendable {
+        public var device: PCIDevice
+        public var chain: [Candidate]
+        /// Why nothing can be tried (a bridge, no IOMMU group), from the plan.
+        public var blocked: String?
+        public init(device: PCIDevice, chain: [Candidate], blocked: String? = nil) {
+            self.device = device
+            self.chain = chain
+            self.blocked = blocked
+        }
+    }
+
+    public func bind(_ requests: [Request], inventory: DeviceInventory, companions: (PCIDevice) -> Request,
+                     options: Options) -> OperationReport {
+        var report = OperationReport(operation: "bind", dryRun: options.dryRun)
+        do throws(VFIOError) {
+            var all = requests
+            if options.group {
+                all += Preflight.groupCompanions(of: requests.map(\.device), in: inventory).map(companions)
+            }
+            let moving = try prepareBind(all, inventory: inventory, options: options, report: &report)
+            try execute(operation: "bind", moving.map { ($0.request.device, $0.original) }, options: options,
+                        report: &report) { mover, index throws(VFIOError) in
+                try bindOne(moving[index], mover: mover, options: options)
+            }
+        } catch {
+            report.error = error
+        }
+        return report
+    }
+
+    private struct Move {
+        var request: Request
+        var original: DeviceBinding
+        var candidates: [Candidate]
+    }
+
+    /// Everything before the first write: targets, idempotence, group viability, safety, permission.
+    private func prepareBind(_ requests: [Request], inventory: DeviceInventory, options: Options,
+                             report: inout OperationReport) throws(VFIOError) -> [Move] {
+        var moves: [Move] = []
+        var refusals: [String] = []
+        for request in requests {
+            let device = request.device
+            let usable = request.chain.filter(\.available)
+            let original = DeviceBinding(driver: device.driver, override: device.driverOverride)
+            guard let first = usable.first else {
+                let reasons = request.chain.map { "\($0.module): \($0.reason)" }.joined(separator: "; ")
+                throw VFIOError(.notFound, "no usable driver for \(device.address): \(request.blocked ?? reasons)",
+                                hint: "see 'vfioctl plan --explain \(device.address)'")
+            }
+            if device.driver == first.driver {
+                report.devices.append(.init(address: device.address, from: original, to: first.driver, status: .unchanged,
+                                            group: device.iommuGroup, deviceNode: vfioNode(device), message: "already on \(first.driver)"))
+                continue
+            }
+            // Bridges are refused by the safety check 'bridge'; a device outside any IOMMU group here.
+            if let blocked = request.blocked, !device.isBridge, !options.forced.contains(Self.noGroupCode) {
+                refusals.append("\(device.address): \(blocked) (override with --force \(Self.noGroupCode))")
+                continue
+            }
+            moves.append(Move(request: request, original: original, candidates: usable))
+        }
+
+        // IOMMU groups after the operation.
+        var targets: [PCIAddress: DriverName?] = [:]
+        for move in moves { targets[move.request.device.address] = move.candidates.first?.driver }
+        for (group, blockers) in Preflight.groupsLeftUnusable(targets: targets, inventory: inventory, vfioDrivers: vfioDrivers) {
+            let names = blockers.map { "\($0.address) (\($0.driver?.rawValue ?? "-"))" }.joined(separator: ", ")
+            let line = "IOMMU group \(group) would not be usable by VFIO: \(names) would stay on host drivers"
+            if options.forced.contains(Self.groupCode) {
+                report.checks.append("overridden: \(line)")
+            } else {
+                refusals.append(line + " (bind them too with --group, or --force \(Self.groupCode))")
+            }
+        }
+
+        // Safety checks on every device that moves.
+        let checker = SafetyChecker(host: host, vfioDrivers: vfioDrivers)
+        for move in moves {
+            for finding in checker.findings(for: move.request.device) {
+                if options.forced.contains(finding.code.rawValue) {
+                    report.checks.append("overridden: \(finding.message)")
+                } else {
+                    refusals.append(finding.message)
+                }
+            }
+        }
+
+        // new_id side effects.
+        let requested = Set(moves.map(\.request.device.address))
+        for move in moves where effectiveMethod(options) == .newID {
+            let collateral = Preflight.newIDCollateral(for: move.request.device, requested: requested, inventory: inventory)
+            if !collateral.isEmpty && !options.forced.contains(Self.newIDCode) {
+                refusals.append("\(move.request.device.address): new_id would also grab \(collateral.map(\.address.description).joined(separator: ", ")) (same ids, unbound); include them, or --force \(Self.newIDCode)")
+            }
+        }
+
+        if !refusals.isEmpty {
+            report.checks += refusals.map { "refused: \($0)" }
+            throw VFIOError(.refused, refusals.count == 1 ? refusals[0] : "\(refusals.count) checks refused the operation: " + refusals.joined(separator: "; "),
+                            hint: "nothing was changed")
+        }
+        report.checks.append("safety checks passed for \(moves.count) device(s)")
+        if !options.dryRun, let first = moves.first { try Preflight.checkWritable(first.request.device.address, kernel: kernel) }
+        return moves
+    }
+
+    private func effectiveMethod(_ options: Options) -> DeviceMover.BindMethod {
+        options.method ?? .override
+    }
+
+    /// Walks one device's chain. Returns the result; throws nothing: failures are in the result.
+    private func bindOne(_ move: Move, mover: DeviceMover, options: Options) throws(VFIOError) -> OperationReport.DeviceResult {
+        let device = move.request.device
+        var result = OperationReport.DeviceResult(address: device.address, from: move.original, to: nil,
+                                                  status: options.dryRun ? .planned : .failed, group: device.iommuGroup)
+        let mark = mover.writer.mark
+        for candidate in move.candidates {
+            var attempt = OperationReport.Attempt(module: candidate.module, driver: candidate.driver)
+            do throws(BindFailure) {
+                let driver = try ensureLoaded(candidate, dryRun: options.dryRun)
+                attempt.driver = driver
+                try mover.bind(device.address, identity: device.identity, to: driver, from: move.original,
+                               method: effectiveMethod(options))
+                result.attempts.append(attempt)
+                result.to = driver
+                if options.dryRun {
+                    result.status = .planned
+                    if !LoadedModules(sysfs: kernel).isLoaded(candidate.module) {
+                        result.message = "would load module \(candidate.module) first (modprobe \(candidate.module))"
+                    }
+                    break
+                }
+                result.status = .changed
+                if vfioDrivers.isVFIO(driver) || isVFIOModule(candidate.module) {
+                    result.deviceNode = try waitForVFIONode(device, timeout: options.timeout)
+                }
+                break
+            } catch {
+                attempt.error = error.message
+                result.attempts.append(attempt)
+                if let restoreError = error.restoreError {
+                    result.steps = mover.writer.steps(since: mark)
+                    throw VFIOError(.failed, "\(device.address): \(error.message); restoring it then failed: \(restoreError)",
+                                    hint: "check 'vfioctl show \(device.address)' and dmesg")
+                }
+            }
+        }
+        result.steps = mover.writer.steps(since: mark)
+        if result.status == .failed {
+            result.message = "every driver failed: " + result.attempts.map { "\($0.driver): \($0.error ?? "?")" }.joined(separator: "; ")
+        }
+        return result
+    }
+
+    /// Loads the candidate's module when needed and returns the PCI driver name it registered.
+    private func ensureLoaded(_ candidate: Candidate, dryRun: Bool) throws(BindFailure) -> DriverName {
+        let loaded = LoadedModules(sysfs: kernel)
+        if !loaded.isLoaded(candidate.module) {
+            if dryRun { return candidate.driver }
+            do { try kernel.loadModule(candidate.module) } catch { throw BindFailure(message: error.message) }
+        }
+        let registered = LoadedModules(sysfs: kernel).driverNames(of: candidate.module)
+        if let name = registered.first { return name }
+        // Built-in drivers have no module/NAME/drivers entries; the driver directory tells.
+        if (try? kernel.list(PCIPaths.driverDirectory(candidate.driver))) != nil { return candidate.driver }
+        throw BindFailure(message: "module \(candidate.module) is loaded but registers no PCI driver")
+    }
+
+    private func isVFIOModule(_ module: ModuleName) -> Bool {
+        module.rawValue.contains("vfio")
+    }
+
+    /// The VFIO node a user opens: the group node, or the per-device cdev on iommufd kernels.
+    func vfioNode(_ device: PCIDevice) -> String? {
+        guard let driver = device.driver, vfioDrivers.isVFIO(driver), let group = device.iommuGroup else { return nil }
+        return "/dev/vfio/\(group)"
+    }
+
+    /// Waits (bounded) until the device can be opened through VFIO, and until udev has handled it.
+    private func waitForVFIONode(_ device: PCIDevice, timeout: Double) throws(BindFailure) -> String? {
+        guard let group = device.iommuGroup else { return nil }
+        let groupNode = "/dev/vfio/\(group)"
+        let deadline = Monotonic.now() + timeout
+        while true {
+            if kernel.deviceNodeExists(groupNode) { break }
+            if let cdev = (try? kernel.list(PCIPaths.vfioDeviceDirectory(device.address)))?.first(where: { $0.name.hasPrefix("vfio") }),
+               kernel.deviceNodeExists("/dev/vfio/devices/\(cdev.name)") {
+                return "/dev/vfio/devices/\(cdev.name)"
+            }
+            guard Monotonic.now() < deadline else {
+                throw BindFailure(message: "\(groupNode) did not appear within \(timeout) s")
+            }
+            usleep(5_000)
+        }
+        guard UdevSettle.wait(until: deadline) else {
+            throw BindFailure(message: "udev did not finish processing events within \(timeout) s")
+        }
+        return groupNode
+    }
+
+    // MARK: transaction
+
+    /// Lock, recover an interrupted transaction, journal, run `body` per device, roll back on failure,
+    /// record the result. In a dry run only `body` runs, against a writer that records.
+    func execute(operation: String, _ devices: [(PCIDevice, DeviceBinding)], options: Options,
+                 recording: Recording = .bound, report: inout OperationReport,
+                 body: (DeviceMover, Int) throws(VFIOError) -> OperationReport.DeviceResult) throws(VFIOError) {
+        let writer = KernelWriter(kernel: kernel, dryRun: options.dryRun)
+        let mover = DeviceMover(writer: writer)
+        guard !devices.isEmpty else { return }
+        if options.dryRun {
+            for index in devices.indices { report.devices.append(try body(mover, index)) }
+            return
+        }
+        let lock = try store.lock(timeout: options.lockTimeout)
+        defer { lock.release() }
+        try recoverLocked(report: &report)
+        let journal = Journal(operation: operation, pid: Int(getpid()), started: WallClock.now(),
+                              entries: devices.map { Journal.Entry(address: $0.0.address, original: $0.1, target: nil) })
+        try store.writeJournal(journal)
+
+        var done: [OperationReport.DeviceResult] = []
+        var failure: VFIOError?
+        for index in devices.indices {
+            options.progress?(index, devices.count)
+            do {
+                let result = try body(mover, index)
+                done.append(result)
+                if result.status == .failed {
+                    failure = VFIOError(.failed, "\(result.address): \(result.message ?? "failed")",
+                                        hint: "the device is back on \(result.from); see dmesg")
+                    break
+                }
+            } catch {
+                failure = error
+                break
+            }
+        }
+        options.progress?(devices.count, devices.count)
+
+        if let failure {
+            // Put back every device this transaction had already moved.
+            for index in done.indices where done[index].status == .changed {
+                do throws(BindFailure) {
+                    try mover.restore(done[index].address, to: done[index].from)
+                    done[index].status = .rolledBack
+                } catch {
+                    report.devices += done
+                    throw VFIOError(.failed, "\(failure.message); rolling back \(done[index].address) failed too: \(error.message)",
+                                    hint: "the journal at \(store.directory) is kept; run 'vfioctl recover'")
+                }
+            }
+            report.devices += done
+            try store.removeJournal()
+            throw failure
+        }
+        report.devices += done
+        try recordManaged(done, recording)
+        try store.removeJournal()
+    }
+
+    /// What a successful transaction does to the managed-device records.
+    enum Recording { case bound, released }
+
+    /// Bound devices become managed records (keeping the driver they had before vfioctl first
+    /// touched them); released devices stop being managed.
+    private func recordManaged(_ results: [OperationReport.DeviceResult], _ recording: Recording) throws(VFIOError) {
+        var managed = try store.readManaged()
+        for result in results where result.status == .changed {
+            let existing = managed.first { $0.address == result.address }
+            managed.removeAll { $0.address == result.address }
+            guard recording == .bound, let driver = result.to, let ids = currentIdentity(result.address) else { continue }
+            let original = existing?.original ?? result.from
+            if driver == original.driver { continue }
+            managed.append(ManagedDevice(address: result.address, vendor: ids.vendor, device: ids.device,
+                                         original: original, driver: driver, since: existing?.since ?? WallClock.now()))
+        }
+        try store.writeManaged(managed)
+    }
+
+    private func currentIdentity(_ address: PCIAddress) -> (vendor: VendorID, device: DeviceID)? {
+        guard let vendor = (try? kernel.read(PCIPaths.device(address) + "/vendor")).flatMap(VendorID.init),
+              let device = (try? kernel.read(PCIPaths.device(address) + "/device")).flatMap(DeviceID.init)
+        else { return nil }
+        return (vendor, device)
+    }
+
+    // MARK: recover
+
+    /// Finishes the rollback of an interrupted transaction. Safe to run any time.
+    public func recover(options: Options) -> OperationReport {
+        var report = OperationReport(operation: "recover", dryRun: options.dryRun)
+        do throws(VFIOError) {
+            if options.dryRun {
+                if let journal = try store.readJournal() {
+                    report.checks.append("journal of '\(journal.operation)' (pid \(journal.pid)) lists \(journal.entries.count) device(s)")
+                    let mover = DeviceMover(writer: KernelWriter(kernel: kernel, dryRun: true))
+                    for entry in journal.entries {
+                        let mark = mover.writer.mark
+                        try? mover.restore(entry.address, to: entry.original)
+                        report.devices.append(.init(address: entry.address, from: (try? mover.currentBinding(entry.address)) ?? entry.original,
+                                                    to: entry.original.driver, status: .planned, group: nil,
+                                                    steps: mover.writer.steps(since: mark)))
+                    }
+                }
+                return report
+            }
+            let lock = try store.lock(timeout: options.lockTimeout)
+            defer { lock.release() }
+            try recoverLocked(report: &report)
+        } catch {
+            report.error = error
+        }
+        return report
+    }
+
+    private func recoverLocked(report: inout OperationReport) throws(VFIOError) {
+        guard let journal = try store.readJournal() else { return }
+        // We hold the lock, so the process that wrote this journal is gone (flock dies with it).
+        let mover = DeviceMover(writer: KernelWriter(kernel: kernel, dryRun: false, crashAfterWrite: nil))
+        for entry in journal.entries {
+            let before = try mover.currentBinding(entry.address)
+            let mark = mover.writer.mark
+            do throws(BindFailure) {
+                try mover.restore(entry.address, to: entry.original)
+            } catch {
+                throw VFIOError(.failed, "recovering \(entry.address) to \(entry.original) failed: \(error.message)",
+                                hint: "the journal \(store.directory)/journal.toml is kept; fix the device by hand, then run 'vfioctl recover' again")
+            }
+            report.devices.append(.init(address: entry.address, from: before, to: entry.original.driver,
+                                        status: before == entry.original ? .unchanged : .changed, group: nil,
+                                        steps: mover.writer.steps(since: mark),
+                                        message: "recovered from an interrupted '\(journal.operation)'"))
+        }
+        try store.removeJournal()
+        report.checks.append("rolled back an interrupted '\(journal.operation)' of pid \(journal.pid)")
+    }
+}

@@ -1,0 +1,31 @@
+/// Which driver a device is on and what its driver_override says: the state a transaction records
+/// before touching a device and puts back on failure.
+public struct DeviceBinding: Sendable, Equatable, CustomStringConvertible {
+    public var driver: DriverName?
+    public var override: DriverName?
+
+    public init(driver: DriverName?, override: DriverName?) {
+        self.driver = driver
+        self.override = override
+    }
+
+    public var description: String {
+        (driver?.rawValue ?? "no driver") + (override.map { " (override \($0))" } ?? "")
+    }
+}
+
+/// The sysfs paths of the PCI core's binding interface, in one place.
+enum PCIPaths {
+    static func device(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)" }
+    static func override(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/driver_override" }
+    static func driverLink(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/driver" }
+    static func bind(_ driver: DriverName) -> String { "bus/pci/drivers/\(driver)/bind" }
+    static func unbind(_ driver: DriverName) -> String { "bus/pci/drivers/\(driver)/unbind" }
+    static func newID(_ driver: DriverName) -> String { "bus/pci/drivers/\(driver)/new_id" }
+    static func removeID(_ driver: DriverName) -> String { "bus/pci/drivers/\(driver)/remove_id" }
+    static func driverDirectory(_ driver: DriverName) -> String { "bus/pci/drivers/\(driver)" }
+    static let driversProbe = "bus/pci/drivers_probe"
+    static func sriovNumVFs(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/sriov_numvfs" }
+    static func sriovAutoprobe(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/sriov_drivers_autoprobe" }
+    static func vfioDeviceDirectory(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/vfio-dev" }
+}

@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every sysfs write a transaction makes goes through here: it is logged (for `--json` and
+/// `--dry-run`), counted (for the crash-test hook), and in dry-run mode not executed at all.
+public final class KernelWriter: @unchecked Sendable {
+    public struct Step: Sendable, Equatable {
+        public var path: String
+        public var value: String
+        /// nil: succeeded (or would be made, in a dry run); otherwise the errno name and text.
+        public var error: String?
+        public var errno: Int32?
+    }
+
+    public let kernel: any KernelAccess
+    public let dryRun: Bool
+    public private(set) var steps: [Step] = []
+    private var writesDone = 0
+    /// Test hook: `VFIOCTL_TEST_CRASH_AFTER_WRITE=N` ends the process right after the N-th real write,
+    /// as a SIGKILL or power cut would, so tests can prove `vfioctl recover` puts things back.
+    private let crashAfterWrite: Int?
+
+    public init(kernel: any KernelAccess, dryRun: Bool, crashAfterWrite: Int? = KernelWriter.crashHookFromEnvironment()) {
+        self.kernel = kernel
+        self.dryRun = dryRun
+        self.crashAfterWrite = crashAfterWrite
+    }
+
+    public static func crashHookFromEnvironment() -> Int? {
+        getenv("VFIOCTL_TEST_CRASH_AFTER_WRITE").flatMap { Int(String(cString: $0)) }
+    }
+
+    public func write(_ path: String, _ value: String) throws(SysfsError) {
+        if dryRun {
+            steps.append(Step(path: kernel.displayPath(path), value: value))
+            return
+        }
+        do {
+            try kernel.write(path, value)
+            steps.append(Step(path: kernel.displayPath(path), value: value))
+        } catch {
+            steps.append(Step(path: kernel.displayPath(path), value: value, error: errnoName(error.errno), errno: error.errno))
+            throw error
+        }
+        writesDone += 1
+        if let crashAfterWrite, writesDone >= crashAfterWrite { _exit(99) }
+    }
+
+    /// Steps taken since `mark` (an index into `steps`).
+    public var mark: Int { steps.count }
+    public func steps(since mark: Int) -> [Step] { Array(steps[mark...]) }
+}

@@ -1,0 +1,70 @@
+/// `vfioctl status`: the managed records joined with what the kernel says now.
+public enum ManagedStatus {
+    public struct Entry: Sendable {
+        public var record: ManagedDevice
+        public var current: DriverName?
+        /// `bound` (as vfioctl left it), `drifted` (someone moved it), `replaced` (other hardware
+        /// at that address), `absent` (the device is gone).
+        public var state: String
+    }
+
+    public static func read(store: StateStore, inventory: DeviceInventory) -> Result<[Entry], VFIOError> {
+        do {
+            return .success(try store.readManaged().map { record in
+                guard let device = inventory[record.address] else { return Entry(record: record, current: nil, state: "absent") }
+                let state = device.identity.vendor != record.vendor || device.identity.device != record.device
+                    ? "replaced" : device.driver == record.driver ? "bound" : "drifted"
+                return Entry(record: record, current: device.driver, state: state)
+            })
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    public static func text(_ entries: [Entry]) -> String {
+        guard !entries.isEmpty else { return "no devices are managed by vfioctl\n" }
+        var table = TextTable(header: ["ADDRESS", "IDS", "ORIGINAL", "BOUND TO", "CURRENT", "STATE", "SINCE"])
+        for entry in entries {
+            table.append([entry.record.address.description, "\(entry.record.vendor):\(entry.record.device)",
+                          entry.record.original.description, entry.record.driver.rawValue,
+                          entry.current?.rawValue ?? "-", entry.state, Timestamp.iso8601(entry.record.since)])
+        }
+        return table.rendered()
+    }
+
+    public static func json(_ entries: [Entry]) -> JSONValue {
+        .document("devices", .array(entries.map { entry in
+            .object([
+                ("address", .string(entry.record.address.description)),
+                ("vendor_id", .string(entry.record.vendor.description)),
+                ("device_id", .string(entry.record.device.description)),
+                ("original_driver", .optional(entry.record.original.driver)),
+                ("original_override", .optional(entry.record.original.override)),
+                ("bound_driver", .string(entry.record.driver.rawValue)),
+                ("current_driver", .optional(entry.current)),
+                ("state", .string(entry.state)),
+                ("since", .string(Timestamp.iso8601(entry.record.since))),
+            ])
+        }))
+    }
+}
+
+/// UTC timestamps without Foundation.
+enum Timestamp {
+    static func iso8601(_ seconds: Int) -> String {
+        // Civil-from-days (Howard Hinnant's algorithm).
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let secondsOfDay = seconds - days * 86400
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ n: Int, _ width: Int = 2) -> String { String(repeating: "0", count: max(0, width - String(n).count)) + String(n) }
+        return "\(pad(year, 4))-\(pad(month))-\(pad(day))T\(pad(secondsOfDay / 3600)):\(pad(secondsOfDay % 3600 / 60)):\(pad(secondsOfDay % 60))Z"
+    }
+}

@@ -1,0 +1,45 @@
+/// What a writing command did, per device, for the human summary and the `--json` document.
+public struct OperationReport: Sendable {
+    public enum Status: String, Sendable {
+        /// Moved to the wanted driver.
+        case changed
+        /// Already as wanted: nothing written.
+        case unchanged
+        /// Every candidate failed; the device is back where it was.
+        case failed
+        /// Put back because another device of the same transaction failed.
+        case rolledBack = "rolled_back"
+        /// Would change (dry run).
+        case planned
+    }
+
+    public struct Attempt: Sendable {
+        public var module: ModuleName?
+        public var driver: DriverName
+        public var error: String?
+    }
+
+    public struct DeviceResult: Sendable {
+        public var address: PCIAddress
+        public var from: DeviceBinding
+        public var to: DriverName?
+        public var status: Status
+        public var group: IOMMUGroup?
+        /// `/dev/vfio/12` or `/dev/vfio/devices/vfio0` once usable.
+        public var deviceNode: String?
+        public var attempts: [Attempt] = []
+        public var steps: [KernelWriter.Step] = []
+        public var message: String?
+    }
+
+    public var operation: String
+    public var dryRun: Bool
+    public var devices: [DeviceResult] = []
+    /// Safety checks and group verdicts that were applied (and what `--force` overrode).
+    public var checks: [String] = []
+    public var error: VFIOError?
+
+    public var changed: Bool { devices.contains { $0.status == .changed || $0.status == .planned } }
+
+    public var exitStatus: ExitStatus { error?.status ?? .success }
+}

@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything binding needs from the kernel: sysfs attributes (SysfsAccess), loading a module, and
+/// whether a device node exists. The live implementation uses /sys, modprobe and /dev; tests use the
+/// kernel simulator in TestSupport, which reproduces the kernel's semantics and errnos.
+public protocol KernelAccess: SysfsAccess {
+    /// Loads a module and its dependencies the way `modprobe MODULE` does (modprobe.d options apply).
+    func loadModule(_ module: ModuleName) throws(VFIOError)
+    /// Whether a device node such as `/dev/vfio/12` exists (the path is absolute, under /dev).
+    func deviceNodeExists(_ path: String) -> Bool
+}
+
+/// The real kernel: sysfs under `root`, modprobe for modules, device nodes under `devRoot`.
+public struct LiveKernel: KernelAccess {
+    public let sysfs: LiveSysfs
+    public let devRoot: String
+
+    public init(sysfsRoot: String = "/sys", devRoot: String = "/dev") {
+        sysfs = LiveSysfs(root: sysfsRoot)
+        self.devRoot = devRoot
+    }
+
+    public func read(_ path: String) throws(SysfsError) -> String { try sysfs.read(path) }
+    public func readLink(_ path: String) throws(SysfsError) -> String { try sysfs.readLink(path) }
+    public func list(_ path: String) throws(SysfsError) -> [SysfsEntry] { try sysfs.list(path) }
+    public func write(_ path: String, _ value: String) throws(SysfsError) { try sysfs.write(path, value) }
+    public func displayPath(_ path: String) -> String { sysfs.displayPath(path) }
+
+    public func deviceNodeExists(_ path: String) -> Bool {
+        let relative = path.hasPrefix("/dev/") ? String(path.dropFirst(5)) : path
+        return access(devRoot + "/" + relative, F_OK) == 0
+    }
+
+    public func loadModule(_ module: ModuleName) throws(VFIOError) {
+        let candidates: [String] = ["/usr/sbin/modprobe", "/sbin/modprobe"]
+        let modprobe = candidates.first { access($0, X_OK) == 0 }
+        guard let modprobe else {
+            throw VFIOError(.notFound, "cannot load \(module): modprobe not found", hint: "install kmod")
+        }
+        let status = ChildProcess.run([modprobe, "-q", module.rawValue])
+        guard status == 0 else {
+            throw VFIOError(status == 1 ? .notFound : .failed, "modprobe \(module) failed (exit status \(status))",
+                            hint: "see 'dmesg' and 'modprobe -v \(module)'")
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import VFIOCore
+
+struct BindCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bind",
+        abstract: "Bind devices to the driver the plan chose (or --driver), safely and verifiably.",
+        discussion: """
+            For each device: load the module, set driver_override, unbind, bind, read the driver link \
+            back; on failure try the next driver of the chain; when the chain is exhausted put the \
+            device back as it was (and every other device of the same call). Waits until \
+            /dev/vfio/GROUP exists and udev has settled. A device already on the chosen driver is left \
+            alone (exit 0). Refuses (exit 3, nothing changed) when a safety check or the IOMMU group \
+            says no; --force CODE overrides one check.
+            """)
+
+    @OptionGroup var source: SourceOptions
+
+    @Argument(help: ArgumentHelp("Devices: PCI addresses (0000:01:00.0 or 01:00.0) or id pairs VVVV:DDDD.", valueName: "device"),
+              completion: .custom { _, _, _ in LiveCompletion.addresses() })
+    var devices: [String]
+
+    @Option(help: ArgumentHelp("Bind to this driver instead of the plan's chain (a driver or module name).", valueName: "driver"))
+    var driver: String?
+
+    @Flag(help: "Also bind every other endpoint of the devices' IOMMU groups, as one transaction.")
+    var group = false
+
+    @Option(help: ArgumentHelp("How to bind: driver_override (default) or new_id (for kernels without driver_override).",
+                               valueName: "method"))
+    var method: String?
+
+    @OptionGroup var planning: PlanningOptions
+    @OptionGroup var writing: WritingOptions
+
+    func validate() throws {
+        if devices.isEmpty { throw ValidationError("name at least one device") }
+        if let method, !["driver_override", "override", "new_id", "new-id"].contains(method) {
+            throw ValidationError("unknown --method '\(method)' (driver_override or new_id)")
+        }
+    }
+
+    func run() throws {
+        let inventory = try source.inventory()
+        let selected = try DeviceQuery(selectors: devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) })
+            .select(from: inventory)
+        guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(devices.joined(separator: " "))") }
+        let planner = try planning.setup().makePlanner(sysfs: source.source.sysfs)
+        let request = { (device: PCIDevice) -> BindEngine.Request in
+            let plan = planner.plan(device)
+            return BindEngine.Request(device: device, chain: driver.map { planner.explicitChain($0) } ?? plan.chain,
+                                      blocked: plan.blocked)
+        }
+        var options = writing.engineOptions()
+        options.group = group
+        if let method { options.method = method.hasPrefix("new") ? .newID : .override }
+        else if !DriverOverrideSupport.available(sysfs: source.source.sysfs, address: selected[0].address) {
+            options.method = .newID
+        }
+        let report = writing.engine(source: source).bind(selected.map(request), inventory: inventory,
+                                                          companions: request, options: options)
+        try writing.finish(report)
+    }
+}

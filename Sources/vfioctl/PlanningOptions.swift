@@ -1,0 +1,40 @@
+import ArgumentParser
+import VFIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Inputs of the driver choice, shared by `plan`, `show`, `bind`, `unbind` and `apply`.
+struct PlanningOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "The kernel module directory to read modules.alias from (default: $VFIOCTL_MODULES_DIR, else /lib/modules/$(uname -r)).",
+        valueName: "DIR"), completion: .directory)
+    var modulesDir: String?
+
+    @Option(name: .customLong("rules-dir"), help: ArgumentHelp(
+        "Also read rule files (*.toml) from DIR, with the highest precedence. Repeatable.", valueName: "DIR"),
+            completion: .directory)
+    var rulesDirs: [String] = []
+
+    @Flag(help: "Ignore the rule files shipped with vfioctl (PREFIX/lib/vfioctl/rules.d).")
+    var noDefaultRules = false
+
+    func setup() -> PlannerSetup {
+        var setup = PlannerSetup()
+        setup.modulesDirectory = modulesDir ?? environment("VFIOCTL_MODULES_DIR")
+        setup.extraRuleDirectories = rulesDirs
+        setup.useShippedRules = !noDefaultRules
+        // Tests pin the system-wide inputs: VFIOCTL_SYSTEM_RULES=0 skips /etc and /run rule files,
+        // VFIOCTL_MODPROBE_DIRS (colon-separated) replaces the modprobe.d directories.
+        setup.useSystemRules = environment("VFIOCTL_SYSTEM_RULES") != "0"
+        if let dirs = environment("VFIOCTL_MODPROBE_DIRS") {
+            setup.modprobeDirectories = dirs.split(separator: ":").map(String.init)
+        }
+        return setup
+    }
+}
+
+func environment(_ name: String) -> String? {
+    getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+}

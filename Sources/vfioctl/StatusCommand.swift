@@ -1,0 +1,24 @@
+import ArgumentParser
+import VFIOCore
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "List the devices vfioctl manages: original driver, current driver, since when.")
+
+    @OptionGroup var source: SourceOptions
+
+    @Flag(help: "Print a JSON document (schema: docs/json-schema.md).")
+    var json = false
+
+    @Option(help: ArgumentHelp("State directory (default: $VFIOCTL_STATE_DIR, else /run/vfioctl).", valueName: "DIR"),
+            completion: .directory)
+    var stateDir: String?
+
+    func run() throws {
+        let store = StateStore(directory: stateDir ?? environment("VFIOCTL_STATE_DIR") ?? StateStore.defaultDirectory)
+        let status = ManagedStatus.read(store: store, inventory: try source.inventory())
+        let entries = try status.get()
+        Terminal.out(json ? ManagedStatus.json(entries).rendered() : ManagedStatus.text(entries))
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import VFIOCore
+
+struct UnbindCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unbind",
+        abstract: "Return devices to the driver they had before vfioctl moved them (alias: reattach).",
+        discussion: """
+            With a record of the original driver (vfioctl status), the device goes back to it, with its \
+            original driver_override. Without one, the override is cleared and the kernel chooses \
+            (unbind + drivers_probe). Refuses, instead of hanging, when a process holds the device's \
+            VFIO node open (check open-fd).
+            """,
+        aliases: ["reattach"])
+
+    @OptionGroup var source: SourceOptions
+
+    @Argument(help: ArgumentHelp("Devices: PCI addresses or id pairs VVVV:DDDD.", valueName: "device"),
+              completion: .custom { _, _, _ in LiveCompletion.addresses() })
+    var devices: [String]
+
+    @OptionGroup var planning: PlanningOptions
+    @OptionGroup var writing: WritingOptions
+
+    func validate() throws {
+        if devices.isEmpty { throw ValidationError("name at least one device") }
+    }
+
+    func run() throws {
+        let inventory = try source.inventory()
+        let selected = try DeviceQuery(selectors: devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) })
+            .select(from: inventory)
+        guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(devices.joined(separator: " "))") }
+        let planner = try? planning.setup().makePlanner(sysfs: source.source.sysfs)
+        let requests = selected.map {
+            BindEngine.ReleaseRequest(device: $0, hostModules: planner?.plan($0).hostModules ?? [])
+        }
+        try writing.finish(writing.engine(source: source).unbind(requests, options: writing.engineOptions()))
+    }
+}

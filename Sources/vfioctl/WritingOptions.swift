@@ -1,0 +1,85 @@
+import ArgumentParser
+import VFIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Options of every command that changes driver bindings.
+struct WritingOptions: ParsableArguments {
+    @Flag(help: "Print the exact writes and the checks that would be made; change nothing.")
+    var dryRun = false
+
+    @Flag(help: "Print a JSON report (schema: docs/json-schema.md).")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Also print every check and every sysfs write.")
+    var verbose = false
+
+    @Option(name: .customLong("force"), help: ArgumentHelp(
+        "Override one refusal by its code (repeatable): netdev-active, mounted, swap, stacked, boot-vga, fbcon, open-fd, bridge, sriov-pf, group-not-viable, new-id-collateral, no-iommu-group.",
+        valueName: "code"))
+    var forced: [String] = []
+
+    @Option(help: ArgumentHelp("Seconds to wait for /dev/vfio nodes and udev (default: 10).", valueName: "seconds"))
+    var timeout: Double = 10
+
+    @Option(help: ArgumentHelp("Seconds to wait for another vfioctl to finish (default: 60).", valueName: "seconds"))
+    var lockTimeout: Double = 60
+
+    @Option(help: ArgumentHelp("State directory for the lock, journal and records (default: $VFIOCTL_STATE_DIR, else /run/vfioctl).",
+                               valueName: "DIR"), completion: .directory)
+    var stateDir: String?
+
+    func validate() throws {
+        for code in forced where !BindEngine.forceCodes.contains(code) {
+            throw ValidationError("unknown --force code '\(code)' (known: \(BindEngine.forceCodes.joined(separator: ", ")))")
+        }
+        guard timeout > 0, lockTimeout >= 0 else { throw ValidationError("timeouts must be positive") }
+    }
+
+    func engineOptions() -> BindEngine.Options {
+        var options = BindEngine.Options()
+        options.dryRun = dryRun
+        options.forced = Set(forced)
+        options.timeout = timeout
+        options.lockTimeout = lockTimeout
+        if isatty(STDERR_FILENO) == 1 && !json {
+            options.progress = { done, total in
+                guard total >= 8 else { return }
+                Terminal.progress(done < total ? "vfioctl: \(done)/\(total) devices" : nil)
+            }
+        }
+        return options
+    }
+
+    func engine(source: SourceOptions) -> BindEngine {
+        let root: String
+        let host: HostState
+        switch source.source {
+        case .live:
+            root = "/sys"
+            host = HostState.capture()
+        case .sysfsTree(let treeRoot):
+            root = treeRoot
+            // A fake tree has no processes, mounts or addresses of its own: only what a test supplies.
+            host = environment("VFIOCTL_PROC_ROOT").map { HostState.capture(sysfsRoot: treeRoot, procRoot: $0, devRoot: treeRoot + "/dev") } ?? HostState()
+        }
+        let kernel = LiveKernel(sysfsRoot: root, devRoot: root == "/sys" ? "/dev" : root + "/dev")
+        return BindEngine(kernel: kernel, store: StateStore(directory: stateDir ?? environment("VFIOCTL_STATE_DIR") ?? StateStore.defaultDirectory),
+                          host: host, vfioDrivers: VFIODriverSet(sysfs: kernel))
+    }
+
+    /// Prints the report and turns a failed operation into the process's exit status.
+    func finish(_ report: OperationReport) throws {
+        if json {
+            Terminal.out(OperationJSON.report(report).rendered())
+        } else {
+            Terminal.out(OperationText.report(report, verbose: verbose))
+        }
+        if let error = report.error {
+            if json { throw ExitCode(error.status.rawValue) }
+            throw error
+        }
+    }
+}
