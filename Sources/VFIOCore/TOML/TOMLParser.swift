@@ -189,6 +189,8 @@ public struct TOMLParser {
             skipWhitespaceAndComments(newlines: true)
             if peek() == UInt8(ascii: ",") {
                 position += 1
+            } else if peek() == nil {
+                throw TOMLError(line: line, "unterminated array")
             } else if peek() != UInt8(ascii: "]") {
                 throw TOMLError(line: line, "expected ',' or ']' in array")
             }

@@ -59,7 +59,8 @@ enum KernelFiles {
 
     /// Splits into lines (without the `\n`), each with its 1-based number.
     static func lines(_ bytes: [UInt8]) -> [(number: Int, bytes: ArraySlice<UInt8>)] {
-        var result: [(Int, ArraySlice<UInt8>)] = []
+        var result: [(number: Int, bytes: ArraySlice<UInt8>)] = []
+        result.reserveCapacity(bytes.count / 40)
         var start = 0
         var number = 1
         for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") {

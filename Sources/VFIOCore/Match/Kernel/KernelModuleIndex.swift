@@ -120,17 +120,18 @@ public struct KernelModuleIndex: Sendable {
 
         // modules.dep: loadable modules, in libkmod's priority order.
         var modules: [ModuleName: ModuleFile] = [:]
+        var names: [String: ModuleName] = [:]
         var order = 0
         for (number, line) in KernelFiles.lines(depBytes) where !line.isEmpty {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")),
-                  let name = Self.moduleName(fromPath: line[..<colon]) else {
+                  let name = Self.moduleName(fromPath: line[..<colon], cache: &names) else {
                 warnings.add("\(directory)/modules.dep:\(number): skipped: not `PATH: DEPENDENCIES`")
                 continue
             }
             let relative = String(decoding: line[..<colon], as: UTF8.self)
             var dependencies: [ModuleName] = []
             forEachWord(line[(colon + 1)...]) { word in
-                if let dependency = Self.moduleName(fromPath: word) { dependencies.append(dependency) }
+                if let dependency = Self.moduleName(fromPath: word, cache: &names) { dependencies.append(dependency) }
                 return true
             }
             if modules[name] == nil {
@@ -146,7 +147,7 @@ public struct KernelModuleIndex: Sendable {
         switch Result(catching: { () throws(KernelFiles.Failure) in try KernelFiles.read(directory + "/modules.builtin") }) {
         case .success(let bytes):
             for (_, line) in KernelFiles.lines(bytes) where !line.isEmpty {
-                if let name = Self.moduleName(fromPath: line) { builtins.insert(name) }
+                if let name = Self.moduleName(fromPath: line, cache: &names) { builtins.insert(name) }
             }
         case .failure:
             warnings.add("\(directory)/modules.builtin: cannot be read: built-in modules will be reported as not built")
@@ -157,7 +158,7 @@ public struct KernelModuleIndex: Sendable {
         var pciTable = AliasBuckets(prefix: "pci:")
         var variantTable = AliasBuckets(prefix: "vfio_pci:")
         var aliasLines = 0
-        var moduleNames: [String: ModuleName] = [:]  // most modules have many lines
+        var moduleNames = names  // most modules have many lines
         for (number, line) in KernelFiles.lines(aliasBytes) {
             if line.contains(0) {
                 throw .usage("\(aliasPath):\(number): a NUL byte: this is not a text modules.alias file")
@@ -347,11 +348,21 @@ public struct KernelModuleIndex: Sendable {
     }
 
     /// libkmod's `path_to_modname`: the file name up to its first `.`, `-` normalised to `_`.
-    static func moduleName(fromPath path: some Collection<UInt8>) -> ModuleName? {
-        let base = path.split(separator: UInt8(ascii: "/")).last ?? path[...]
+    static func moduleName(fromPath path: ArraySlice<UInt8>) -> ModuleName? {
+        var cache: [String: ModuleName] = [:]
+        return moduleName(fromPath: path, cache: &cache)
+    }
+
+    /// The same, remembering names already made (modules.dep names each module many times).
+    static func moduleName(fromPath path: ArraySlice<UInt8>, cache: inout [String: ModuleName]) -> ModuleName? {
+        let base = path.lastIndex(of: UInt8(ascii: "/")).map { path[($0 + 1)...] } ?? path
         let stem = base.prefix { $0 != UInt8(ascii: ".") }
         guard !stem.isEmpty else { return nil }
-        return ModuleName(String(decoding: stem, as: UTF8.self))
+        let text = String(decoding: stem, as: UTF8.self)
+        if let known = cache[text] { return known }
+        let name = ModuleName(text)
+        if let name { cache[text] = name }
+        return name
     }
 
     private static func isBuiltinAliasRecord(_ record: ArraySlice<UInt8>) -> Bool {
