@@ -8,7 +8,8 @@ struct VFIOCtl: ParsableCommand {
         discussion: """
             Exit status: 0 success or nothing to do; 1 operation failed (state rolled back); 2 usage error \
             or invalid input; 3 refused by a safety check or IOMMU group viability (nothing changed); \
-            4 not found (device, driver, module); 5 permission denied; 6 timed out.
+            4 not found (device, driver, module); 5 permission denied; 6 timed out; 7 changes pending \
+            (diff, apply --dry-run).
             Environment: VFIOCTL_SYSFS_ROOT sets the default for --sysfs-root.
             """,
         version: "0.1.0",
@@ -16,6 +17,7 @@ struct VFIOCtl: ParsableCommand {
             ListCommand.self, ShowCommand.self, GroupsCommand.self, PlanCommand.self,
             BindCommand.self, UnbindCommand.self, StatusCommand.self, RecoverCommand.self,
             SriovCommand.self, OverrideCommand.self, NewIDCommand.self, RemoveIDCommand.self,
+            ApplyCommand.self, DiffCommand.self, PersistCommand.self,
         ]
     )
 }

@@ -14,6 +14,8 @@ do {
 } catch let error as VFIOError {
     Terminal.error(error)
     exit(error.status.rawValue)
+} catch let code as ExitCode where code != .success {
+    exit(code.rawValue)  // `--json` already printed the report, with the error in it
 } catch {
     if VFIOCtl.exitCode(for: error) == .success {
         VFIOCtl.exit(withError: error)  // --help, --version, completion scripts

@@ -12,61 +12,63 @@ extension BindEngine {
     }
 
     public func unbind(_ requests: [ReleaseRequest], options: Options) -> OperationReport {
-        var report = OperationReport(operation: "unbind", dryRun: options.dryRun)
-        do throws(VFIOError) {
-            let managed = try store.readManaged()
-            var moving: [(ReleaseRequest, DeviceBinding, ManagedDevice?)] = []
-            var refusals: [String] = []
-            let checker = SafetyChecker(host: host, vfioDrivers: vfioDrivers)
-            for request in requests {
-                let device = request.device
-                let current = DeviceBinding(driver: device.driver, override: device.driverOverride)
-                var record = managed.first { $0.address == device.address }
-                if let found = record, found.vendor != device.identity.vendor || found.device != device.identity.device {
-                    report.checks.append("ignored the record for \(device.address): it was \(found.vendor):\(found.device), the device there is now \(device.identity.vendor):\(device.identity.device)")
-                    record = nil
-                }
-                if let record, record.original == current {
-                    report.devices.append(.init(address: device.address, from: current, to: current.driver, status: .unchanged,
-                                                group: device.iommuGroup, message: "already on \(current)"))
-                    continue
-                }
-                let onVFIO = device.driver.map(vfioDrivers.isVFIO) ?? false
-                if record == nil && !onVFIO && device.driverOverride == nil && device.driver != nil {
-                    report.devices.append(.init(address: device.address, from: current, to: device.driver, status: .unchanged,
-                                                group: device.iommuGroup, message: "not managed and already on its host driver \(device.driver!)"))
-                    continue
-                }
-                for finding in checker.findings(for: device) where finding.code != .bridge && finding.code != .sriovPF {
-                    if options.forced.contains(finding.code.rawValue) {
-                        report.checks.append("overridden: \(finding.message)")
-                    } else {
-                        refusals.append(finding.message)
-                    }
-                }
-                moving.append((request, current, record))
-            }
-            if !refusals.isEmpty {
-                report.checks += refusals.map { "refused: \($0)" }
-                throw VFIOError(.refused, refusals.count == 1 ? refusals[0] : "\(refusals.count) checks refused the operation: " + refusals.joined(separator: "; "),
-                                hint: "nothing was changed")
-            }
-            if !options.dryRun, let first = moving.first { try Preflight.checkWritable(first.0.device.address, kernel: kernel) }
-            try execute(operation: "unbind", moving.map { ($0.0.device, $0.1) }, options: options, recording: .released,
-                        report: &report) { mover, index throws(VFIOError) in
-                try release(moving[index].0, from: moving[index].1, record: moving[index].2, mover: mover, options: options)
-            }
-        } catch {
-            report.error = error
-        }
-        return report
+        transact(operation: "unbind", binds: [], releases: requests, inventory: DeviceInventory(devices: []),
+                 companions: { BindEngine.Request(device: $0, chain: []) }, options: options)
     }
 
-    private func release(_ request: ReleaseRequest, from current: DeviceBinding, record: ManagedDevice?, mover: DeviceMover,
+    struct Release {
+        var request: ReleaseRequest
+        var current: DeviceBinding
+        var record: ManagedDevice?
+    }
+
+    /// Checks before returning devices to host drivers; devices already where they belong are
+    /// reported unchanged.
+    func prepareRelease(_ requests: [ReleaseRequest], options: Options, report: inout OperationReport,
+                        refusals: inout [String]) throws(VFIOError) -> [Release] {
+        guard !requests.isEmpty else { return [] }
+        let managed = try store.readManaged()
+        var moving: [Release] = []
+        let checker = SafetyChecker(host: host, vfioDrivers: vfioDrivers)
+        for request in requests {
+            let device = request.device
+            let current = DeviceBinding(driver: device.driver, override: device.driverOverride)
+            var record = managed.first { $0.address == device.address }
+            if let found = record, found.vendor != device.identity.vendor || found.device != device.identity.device {
+                report.checks.append("ignored the record for \(device.address): it was \(found.vendor):\(found.device), the device there is now \(device.identity.vendor):\(device.identity.device)")
+                record = nil
+            }
+            if let record, record.original == current {
+                report.devices.append(.init(address: device.address, from: current, to: current.driver, status: .unchanged,
+                                            group: device.iommuGroup, message: "already on \(current)", released: true))
+                continue
+            }
+            let onVFIO = device.driver.map(vfioDrivers.isVFIO) ?? false
+            let onStub = device.driver == .pciStub
+            if record == nil && !onVFIO && !onStub && device.driverOverride == nil && device.driver != nil {
+                report.devices.append(.init(address: device.address, from: current, to: device.driver, status: .unchanged,
+                                            group: device.iommuGroup, message: "not managed and already on its host driver \(device.driver!)",
+                                            released: true))
+                continue
+            }
+            for finding in checker.findings(for: device) where finding.code != .bridge && finding.code != .sriovPF {
+                if options.forced.contains(finding.code.rawValue) {
+                    report.checks.append("overridden: \(finding.message)")
+                } else {
+                    refusals.append(finding.message)
+                }
+            }
+            moving.append(Release(request: request, current: current, record: record))
+        }
+        return moving
+    }
+
+    func release(_ request: ReleaseRequest, from current: DeviceBinding, record: ManagedDevice?, mover: DeviceMover,
                          options: Options) throws(VFIOError) -> OperationReport.DeviceResult {
         let device = request.device
         var result = OperationReport.DeviceResult(address: device.address, from: current, to: nil,
-                                                  status: options.dryRun ? .planned : .changed, group: device.iommuGroup)
+                                                  status: options.dryRun ? .planned : .changed, group: device.iommuGroup,
+                                                  released: true)
         let mark = mover.writer.mark
         do throws(BindFailure) {
             if let record {

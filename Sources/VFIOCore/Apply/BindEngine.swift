@@ -56,16 +56,35 @@ public struct BindEngine {
 
     public func bind(_ requests: [Request], inventory: DeviceInventory, companions: (PCIDevice) -> Request,
                      options: Options) -> OperationReport {
-        var report = OperationReport(operation: "bind", dryRun: options.dryRun)
+        transact(operation: "bind", binds: requests, releases: [], inventory: inventory, companions: companions, options: options)
+    }
+
+    /// One transaction that binds some devices and releases others (`apply` mixes both): every check
+    /// of both kinds first, then one lock, one journal, and rollback of everything on failure.
+    public func transact(operation: String, binds: [Request], releases: [ReleaseRequest], inventory: DeviceInventory,
+                         companions: (PCIDevice) -> Request, options: Options) -> OperationReport {
+        var report = OperationReport(operation: operation, dryRun: options.dryRun)
         do throws(VFIOError) {
-            var all = requests
+            var all = binds
             if options.group {
-                all += Preflight.groupCompanions(of: requests.map(\.device), in: inventory).map(companions)
+                all += Preflight.groupCompanions(of: binds.map(\.device), in: inventory).map(companions)
             }
-            let moving = try prepareBind(all, inventory: inventory, options: options, report: &report)
-            try execute(operation: "bind", moving.map { ($0.request.device, $0.original) }, options: options,
-                        report: &report) { mover, index throws(VFIOError) in
-                try bindOne(moving[index], mover: mover, options: options)
+            var refusals: [String] = []
+            let moving = try prepareBind(all, inventory: inventory, options: options, report: &report, refusals: &refusals)
+            let releasing = try prepareRelease(releases, options: options, report: &report, refusals: &refusals)
+            if !refusals.isEmpty {
+                report.checks += refusals.map { "refused: \($0)" }
+                throw VFIOError(.refused, refusals.count == 1 ? refusals[0] : "\(refusals.count) checks refused the operation: " + refusals.joined(separator: "; "),
+                                hint: "nothing was changed")
+            }
+            report.checks.append("safety checks passed for \(moving.count + releasing.count) device(s)")
+            let first = moving.first?.request.device.address ?? releasing.first?.request.device.address
+            if !options.dryRun, let first { try Preflight.checkWritable(first, kernel: kernel) }
+            let devices = moving.map { ($0.request.device, $0.original) } + releasing.map { ($0.request.device, $0.current) }
+            try execute(operation: operation, devices, options: options, report: &report) { mover, index throws(VFIOError) in
+                if index < moving.count { return try bindOne(moving[index], mover: mover, options: options) }
+                let release = releasing[index - moving.count]
+                return try self.release(release.request, from: release.current, record: release.record, mover: mover, options: options)
             }
         } catch {
             report.error = error
@@ -73,7 +92,7 @@ public struct BindEngine {
         return report
     }
 
-    private struct Move {
+    struct Move {
         var request: Request
         var original: DeviceBinding
         var candidates: [Candidate]
@@ -81,9 +100,8 @@ public struct BindEngine {
 
     /// Everything before the first write: targets, idempotence, group viability, safety, permission.
     private func prepareBind(_ requests: [Request], inventory: DeviceInventory, options: Options,
-                             report: inout OperationReport) throws(VFIOError) -> [Move] {
+                             report: inout OperationReport, refusals: inout [String]) throws(VFIOError) -> [Move] {
         var moves: [Move] = []
-        var refusals: [String] = []
         for request in requests {
             let device = request.device
             let usable = request.chain.filter(\.available)
@@ -140,13 +158,6 @@ public struct BindEngine {
             }
         }
 
-        if !refusals.isEmpty {
-            report.checks += refusals.map { "refused: \($0)" }
-            throw VFIOError(.refused, refusals.count == 1 ? refusals[0] : "\(refusals.count) checks refused the operation: " + refusals.joined(separator: "; "),
-                            hint: "nothing was changed")
-        }
-        report.checks.append("safety checks passed for \(moves.count) device(s)")
-        if !options.dryRun, let first = moves.first { try Preflight.checkWritable(first.request.device.address, kernel: kernel) }
         return moves
     }
 
@@ -155,7 +166,7 @@ public struct BindEngine {
     }
 
     /// Walks one device's chain. Returns the result; throws nothing: failures are in the result.
-    private func bindOne(_ move: Move, mover: DeviceMover, options: Options) throws(VFIOError) -> OperationReport.DeviceResult {
+    func bindOne(_ move: Move, mover: DeviceMover, options: Options) throws(VFIOError) -> OperationReport.DeviceResult {
         let device = move.request.device
         var result = OperationReport.DeviceResult(address: device.address, from: move.original, to: nil,
                                                   status: options.dryRun ? .planned : .failed, group: device.iommuGroup)
@@ -249,7 +260,7 @@ public struct BindEngine {
     /// Lock, recover an interrupted transaction, journal, run `body` per device, roll back on failure,
     /// record the result. In a dry run only `body` runs, against a writer that records.
     func execute(operation: String, _ devices: [(PCIDevice, DeviceBinding)], options: Options,
-                 recording: Recording = .bound, report: inout OperationReport,
+                 report: inout OperationReport,
                  body: (DeviceMover, Int) throws(VFIOError) -> OperationReport.DeviceResult) throws(VFIOError) {
         let writer = KernelWriter(kernel: kernel, dryRun: options.dryRun)
         let mover = DeviceMover(writer: writer)
@@ -301,21 +312,18 @@ public struct BindEngine {
             throw failure
         }
         report.devices += done
-        try recordManaged(done, recording)
+        try recordManaged(done)
         try store.removeJournal()
     }
 
-    /// What a successful transaction does to the managed-device records.
-    enum Recording { case bound, released }
-
     /// Bound devices become managed records (keeping the driver they had before vfioctl first
     /// touched them); released devices stop being managed.
-    private func recordManaged(_ results: [OperationReport.DeviceResult], _ recording: Recording) throws(VFIOError) {
+    private func recordManaged(_ results: [OperationReport.DeviceResult]) throws(VFIOError) {
         var managed = try store.readManaged()
         for result in results where result.status == .changed {
             let existing = managed.first { $0.address == result.address }
             managed.removeAll { $0.address == result.address }
-            guard recording == .bound, let driver = result.to, let ids = currentIdentity(result.address) else { continue }
+            guard !result.released, let driver = result.to, let ids = currentIdentity(result.address) else { continue }
             let original = existing?.original ?? result.from
             if driver == original.driver { continue }
             managed.append(ManagedDevice(address: result.address, vendor: ids.vendor, device: ids.device,

@@ -30,6 +30,8 @@ public struct OperationReport: Sendable {
         public var attempts: [Attempt] = []
         public var steps: [KernelWriter.Step] = []
         public var message: String?
+        /// Whether this device was being returned to a host driver (ends its managed record).
+        public var released = false
     }
 
     public var operation: String

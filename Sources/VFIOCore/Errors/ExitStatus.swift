@@ -14,6 +14,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case permissionDenied = 5
     /// Timed out (lock, udev, device node).
     case timedOut = 6
+    /// `diff` / `apply --dry-run`: the host differs from the desired state (changes are pending).
+    case changesPending = 7
 
     public var meaning: String {
         switch self {
@@ -24,6 +26,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .notFound: "not found (device, driver, module)"
         case .permissionDenied: "permission denied"
         case .timedOut: "timed out"
+        case .changesPending: "changes pending (diff, apply --dry-run)"
         }
     }
 }

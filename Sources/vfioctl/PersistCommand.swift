@@ -1,0 +1,106 @@
+import ArgumentParser
+import VFIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct PersistCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "persist",
+        abstract: "Keep a desired state across reboots and hot-plug (systemd unit + udev rule).",
+        subcommands: [Enable.self, Disable.self, Status.self])
+
+    struct Location: ParsableArguments {
+        @Option(help: ArgumentHelp("Install under DIR instead of / (for images and tests).", valueName: "DIR"),
+                completion: .directory)
+        var root: String = "/"
+    }
+
+    struct Enable: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Install FILE as /etc/vfioctl/state.toml, with the boot unit (enabled) and the hot-plug udev rule.")
+
+        @Argument(help: ArgumentHelp("The desired-state file; it is checked first.", valueName: "file"),
+                  completion: .file(extensions: ["toml"]))
+        var file: String
+
+        @OptionGroup var location: Location
+
+        @Option(help: ArgumentHelp("The vfioctl binary the unit runs (default: this one).", valueName: "path"))
+        var binary: String?
+
+        func run() throws {
+            let persistence = Persistence(root: location.root, binary: binary ?? ExecutablePath.current() ?? "/usr/local/bin/vfioctl")
+            for line in try persistence.enable(stateFile: file) { Terminal.out(line + "\n") }
+        }
+    }
+
+    struct Disable: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove the state file, the unit and the udev rule; --restore also returns managed devices to their drivers.")
+
+        @OptionGroup var location: Location
+
+        @Flag(help: "Also return every device vfioctl manages to the driver it had before.")
+        var restore = false
+
+        @OptionGroup var source: SourceOptions
+        @OptionGroup var planning: PlanningOptions
+        @OptionGroup var writing: WritingOptions
+
+        func run() throws {
+            let persistence = Persistence(root: location.root, binary: "/usr/local/bin/vfioctl")
+            for line in try persistence.disable() { Terminal.out(line + "\n") }
+            guard restore else { return }
+            let engine = writing.engine(source: source)
+            let inventory = try source.inventory()
+            let managed = try engine.store.readManaged()
+            let requests = managed.compactMap { inventory[$0.address] }.map { BindEngine.ReleaseRequest(device: $0, hostModules: []) }
+            try writing.finish(engine.unbind(requests, options: writing.engineOptions()))
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show what is installed and whether the state file is valid.")
+
+        @OptionGroup var location: Location
+
+        @Flag(help: "Print a JSON document.")
+        var json = false
+
+        func run() throws {
+            let status = Persistence(root: location.root, binary: "").status()
+            if json {
+                Terminal.out(JSONValue.object([
+                    ("schema_version", .int(JSONSchema.version)),
+                    ("enabled", .bool(status.isEnabled)),
+                    ("state_file", .bool(status.stateFile)),
+                    ("unit", .bool(status.unit)),
+                    ("unit_enabled", .bool(status.enabled)),
+                    ("udev_rule", .bool(status.udevRule)),
+                    ("state_file_error", .optional(status.stateFileError)),
+                ]).rendered())
+            } else {
+                func mark(_ flag: Bool) -> String { flag ? "present" : "absent" }
+                Terminal.out("""
+                    persistence: \(status.isEnabled ? "enabled" : "not enabled")
+                    \(Persistence.stateFile): \(mark(status.stateFile))\(status.stateFileError.map { " (INVALID: \($0))" } ?? "")
+                    \(Persistence.unitFile): \(mark(status.unit)), \(status.enabled ? "enabled" : "not enabled")
+                    \(Persistence.udevRule): \(mark(status.udevRule))
+
+                    """)
+            }
+            if let error = status.stateFileError { throw VFIOError(.usage, error) }
+        }
+    }
+}
+
+enum ExecutablePath {
+    static func current() -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
