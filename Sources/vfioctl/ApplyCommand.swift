@@ -49,7 +49,8 @@ struct DiffCommand: ParsableCommand {
     @OptionGroup var planning: PlanningOptions
 
     func run() throws {
-        var writing = WritingOptions()
+        // parse([]) and not WritingOptions(): reading an option of an unparsed group traps.
+        var writing = try WritingOptions.parse([])
         writing.dryRun = true
         writing.json = json
         let report = try Provisioning.run(file: file, only: [], source: source, planning: planning, writing: writing)
