@@ -65,6 +65,11 @@ struct WritingOptions: ParsableArguments {
             // A fake tree has no processes, mounts or addresses of its own: only what a test supplies.
             host = environment("VFIOCTL_PROC_ROOT").map { HostState.capture(sysfsRoot: treeRoot, procRoot: $0, devRoot: treeRoot + "/dev") } ?? HostState()
         }
+        // A check that could not look must not pass quietly.
+        for source in host.unreadable { Terminal.warning("safety checks could not read \(source)") }
+        if host.uncheckedProcesses > 0 {
+            Terminal.warning("the open-fd check could not inspect \(host.uncheckedProcesses) process(es) (permission)")
+        }
         let kernel = LiveKernel(sysfsRoot: root, devRoot: root == "/sys" ? "/dev" : root + "/dev")
         return BindEngine(kernel: kernel, store: StateStore(directory: stateDir ?? environment("VFIOCTL_STATE_DIR") ?? StateStore.defaultDirectory),
                           host: host, vfioDrivers: VFIODriverSet(sysfs: kernel))

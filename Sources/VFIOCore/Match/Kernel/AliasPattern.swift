@@ -6,8 +6,9 @@ public struct AliasKey: Hashable, Sendable, CustomStringConvertible {
     let bytes: [UInt8]
 
     /// nil where libkmod's `alias_normalize` fails (an unmatched `[` or `]`): modprobe rejects such keys.
+    /// Also nil for a NUL byte, which a C string cannot hold.
     public init?(_ text: String) {
-        guard let bytes = normalizeAlias(Array(text.utf8)) else { return nil }
+        guard !text.utf8.contains(0), let bytes = normalizeAlias(Array(text.utf8)) else { return nil }
         self.bytes = bytes
         self.text = String(decoding: bytes, as: UTF8.self)
     }
@@ -24,9 +25,16 @@ public struct AliasKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     private init(validModalias text: String) {
-        // A Modalias holds no brackets, so normalisation cannot fail.
-        bytes = normalizeAlias(Array(text.utf8)) ?? Array(text.utf8)
-        self.text = String(decoding: bytes, as: UTF8.self)
+        // A Modalias holds no brackets, so normalisation cannot fail; it rarely has anything to change.
+        let raw = Array(text.utf8)
+        if raw.contains(where: { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") || $0 == 0 }) {
+            let cString = Array(raw.prefix { $0 != 0 })
+            bytes = normalizeAlias(cString) ?? cString
+            self.text = String(decoding: bytes, as: UTF8.self)
+        } else {
+            bytes = raw
+            self.text = text
+        }
     }
 
     public var description: String { text }
@@ -55,7 +63,7 @@ public struct AliasPattern: Hashable, Sendable, CustomStringConvertible {
     /// nil when depmod would leave the pattern out of its index (unmatched `[` or `]`), so that modprobe
     /// never sees it.
     public init?(_ text: String) {
-        guard let bytes = normalizeAlias(Array(text.utf8)), !bytes.isEmpty else { return nil }
+        guard !text.utf8.contains(0), let bytes = normalizeAlias(Array(text.utf8)), !bytes.isEmpty else { return nil }
         self.text = text
         self.bytes = bytes
         literalPrefixLength = bytes.firstIndex(where: isWildcardStart) ?? bytes.count
@@ -64,18 +72,25 @@ public struct AliasPattern: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether libkmod's lookup of `key` would return this pattern's module.
     public func matches(_ key: AliasKey) -> Bool {
-        let prefix = literalPrefixLength
-        return bytes.withUnsafeBufferPointer { pattern in
+        bytes.withUnsafeBufferPointer { pattern in
             key.bytes.withUnsafeBufferPointer { key in
-                if prefix == pattern.count {
-                    // No wildcard at all: the trie walk must end exactly at the end of the key.
-                    return key.count == prefix && memoryEqual(pattern.baseAddress!, key.baseAddress, prefix)
-                }
-                guard key.count >= prefix, memoryEqual(pattern.baseAddress!, key.baseAddress, prefix) else { return false }
-                return FNMatch.matches(pattern: UnsafeBufferPointer(rebasing: pattern[prefix...]),
-                                       UnsafeBufferPointer(rebasing: key[prefix...]))
+                Self.libkmodMatches(pattern: pattern, literalPrefixLength: literalPrefixLength, key: key)
             }
         }
+    }
+
+    /// libkmod's trie search for one pattern: the literal prefix byte for byte, then fnmatch(3) from the
+    /// first wildcard on. Neither buffer may hold a NUL byte.
+    @inline(__always)
+    static func libkmodMatches(pattern: UnsafeBufferPointer<UInt8>, literalPrefixLength prefix: Int,
+                               key: UnsafeBufferPointer<UInt8>) -> Bool {
+        if prefix == pattern.count {
+            // No wildcard at all: the trie walk must end exactly at the end of the key.
+            return key.count == prefix && memoryEqual(pattern.baseAddress, key.baseAddress, prefix)
+        }
+        guard key.count >= prefix, memoryEqual(pattern.baseAddress, key.baseAddress, prefix) else { return false }
+        return FNMatch.matchesWithoutNUL(pattern: UnsafeBufferPointer(rebasing: pattern[prefix...]),
+                                         UnsafeBufferPointer(rebasing: key[prefix...]))
     }
 
     /// The normalised pattern, as libkmod stores and matches it.
@@ -297,9 +312,9 @@ public struct AliasSpecificity: Comparable, Hashable, Sendable, CustomStringConv
     (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(b)
 }
 
-@inline(__always) func memoryEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
+@inline(__always) func memoryEqual(_ a: UnsafePointer<UInt8>?, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
     guard count > 0 else { return true }
-    guard let b else { return false }
+    guard let a, let b else { return false }
     for i in 0..<count where a[i] != b[i] { return false }
     return true
 }

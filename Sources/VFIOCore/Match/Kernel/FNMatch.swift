@@ -29,6 +29,11 @@ public enum FNMatch {
         let matcher = Matcher(p: pattern, pLen: pLen, s: string, sLen: sLen)
         return matcher.match(0, 0, nil)
     }
+
+    /// The same for buffers known to hold no NUL byte (alias patterns and keys refuse them).
+    static func matchesWithoutNUL(pattern: UnsafeBufferPointer<UInt8>, _ string: UnsafeBufferPointer<UInt8>) -> Bool {
+        Matcher(p: pattern, pLen: pattern.count, s: string, sLen: string.count).match(0, 0, nil)
+    }
 }
 
 /// Where a nested match stopped at the next `*` (glibc's `struct STRUCT ends`).

@@ -88,6 +88,9 @@ public struct KernelModuleIndex: Sendable {
     let modules: [ModuleName: ModuleFile]
     let builtins: Set<ModuleName>
     private let entryOrder: [Int]
+    /// The entries' patterns packed in one buffer, so that matching copies and retains nothing.
+    private let patterns: PatternStore
+    private let builtinPatterns: PatternStore
     private let pciTable: AliasBuckets
     private let variantTable: AliasBuckets
     private let builtinPCITable: AliasBuckets
@@ -241,6 +244,8 @@ public struct KernelModuleIndex: Sendable {
         self.entries = entries
         self.builtinEntries = builtinEntries
         self.entryOrder = entries.map { modules[$0.module]?.order ?? Int.max }
+        self.patterns = PatternStore(entries.map(\.pattern))
+        self.builtinPatterns = PatternStore(builtinEntries.map(\.pattern))
         self.pciTable = pciTable
         self.variantTable = variantTable
         self.builtinPCITable = builtinPCITable
@@ -297,18 +302,12 @@ public struct KernelModuleIndex: Sendable {
     // MARK: Internals
 
     private func lookup(_ key: AliasKey, _ table: AliasBuckets, _ builtinTable: AliasBuckets) -> [AliasEntry] {
-        var found: [Int32] = []
-        table.forEachCandidate(key) { index in
-            if entries[Int(index)].pattern.matches(key) { found.append(index) }
-        }
+        var found = patterns.matching(key, candidates: table)
         if !found.isEmpty {
             found.sort { (entryOrder[Int($0)], $0) < (entryOrder[Int($1)], $1) }
             return found.map { entries[Int($0)] }
         }
-        builtinTable.forEachCandidate(key) { index in
-            if builtinEntries[Int(index)].pattern.matches(key) { found.append(index) }
-        }
-        return found.sorted().map { builtinEntries[Int($0)] }
+        return builtinPatterns.matching(key, candidates: builtinTable).sorted().map { builtinEntries[Int($0)] }
     }
 
     /// One match per module, in first-appearance order, represented by its most specific entry.
@@ -402,6 +401,50 @@ private struct Warnings {
     }
 }
 
+/// Alias patterns packed into one byte buffer, matched with libkmod's semantics.
+struct PatternStore: Sendable {
+    private struct Span: Sendable {
+        var start: Int32
+        var literalCount: Int32
+        var end: Int32
+    }
+
+    private let bytes: [UInt8]
+    private let spans: [Span]
+
+    init(_ patterns: [AliasPattern]) {
+        var bytes: [UInt8] = []
+        var spans: [Span] = []
+        spans.reserveCapacity(patterns.count)
+        for pattern in patterns {
+            let start = Int32(bytes.count)
+            bytes += pattern.bytes
+            spans.append(Span(start: start, literalCount: Int32(pattern.literalPrefixLength), end: Int32(bytes.count)))
+        }
+        self.bytes = bytes
+        self.spans = spans
+    }
+
+    /// Indexes of the candidate patterns that match, in candidate order.
+    func matching(_ key: AliasKey, candidates: AliasBuckets) -> [Int32] {
+        var found: [Int32] = []
+        bytes.withUnsafeBufferPointer { all in
+            spans.withUnsafeBufferPointer { spans in
+                key.bytes.withUnsafeBufferPointer { key in
+                    candidates.forEachCandidate(key) { index in
+                        let span = spans[Int(index)]
+                        let pattern = UnsafeBufferPointer(rebasing: all[Int(span.start)..<Int(span.end)])
+                        if AliasPattern.libkmodMatches(pattern: pattern, literalPrefixLength: Int(span.literalCount), key: key) {
+                            found.append(index)
+                        }
+                    }
+                }
+            }
+        }
+        return found
+    }
+}
+
 /// A pure prefilter over the alias entries that could match keys starting with one prefix (`pci:` or
 /// `vfio_pci:`). libkmod compares a pattern's bytes before its first wildcard literally, so a pattern
 /// whose literal part spells out the vendor (and device) can only match keys with those exact bytes:
@@ -438,8 +481,8 @@ struct AliasBuckets: Sendable {
         }
     }
 
-    func forEachCandidate(_ key: AliasKey, _ body: (Int32) -> Void) {
-        let kind = ids(key.bytes, literalCount: key.bytes.count)
+    func forEachCandidate(_ key: UnsafeBufferPointer<UInt8>, _ body: (Int32) -> Void) {
+        let kind = ids(key, literalCount: key.count)
         switch kind {
         case .vendorDevice(let v, let d):
             byVendorDevice[UInt64(v) << 32 | UInt64(d)]?.forEach(body)
@@ -456,20 +499,22 @@ struct AliasBuckets: Sendable {
 
     /// Reads `PREFIX v XXXXXXXX d XXXXXXXX` (upper-case hex, as file2alias and the kernel write them) from
     /// the first `literalCount` bytes.
-    private func ids(_ bytes: [UInt8], literalCount: Int) -> IDs {
+    private func ids(_ bytes: some RandomAccessCollection<UInt8>, literalCount: Int) -> IDs {
         let v = prefix.count
-        guard literalCount >= v + 9, bytes.starts(with: prefix), bytes[v] == UInt8(ascii: "v"),
+        let b = bytes.startIndex
+        guard literalCount >= v + 9, bytes.starts(with: prefix), bytes[bytes.index(b, offsetBy: v)] == UInt8(ascii: "v"),
               let vendor = Self.hex8(bytes, at: v + 1) else { return .neither }
-        guard literalCount >= v + 18, bytes[v + 9] == UInt8(ascii: "d"), let device = Self.hex8(bytes, at: v + 10) else {
+        guard literalCount >= v + 18, bytes[bytes.index(b, offsetBy: v + 9)] == UInt8(ascii: "d"),
+              let device = Self.hex8(bytes, at: v + 10) else {
             return .vendor(vendor)
         }
         return .vendorDevice(vendor, device)
     }
 
-    private static func hex8(_ bytes: [UInt8], at start: Int) -> UInt32? {
+    private static func hex8(_ bytes: some RandomAccessCollection<UInt8>, at start: Int) -> UInt32? {
         var value: UInt32 = 0
         for i in start..<(start + 8) {
-            let b = bytes[i]
+            let b = bytes[bytes.index(bytes.startIndex, offsetBy: i)]
             switch b {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): value = value << 4 | UInt32(b - UInt8(ascii: "0"))
             case UInt8(ascii: "A")...UInt8(ascii: "F"): value = value << 4 | UInt32(b - UInt8(ascii: "A") + 10)
