@@ -6,8 +6,8 @@ import Musl
 import Darwin
 #endif
 
-public let ENOENT: Int32 = Glibc.ENOENT
-public let ENOTDIR: Int32 = Glibc.ENOTDIR
+let ENOENT: Int32 = Glibc.ENOENT
+let ENOTDIR: Int32 = Glibc.ENOTDIR
 
 /// `ENODEV (No such device)`: the symbolic name scripts grep for, and the words users read.
 public func errnoName(_ code: Int32) -> String {

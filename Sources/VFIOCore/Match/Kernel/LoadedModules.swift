@@ -47,7 +47,8 @@ public struct LoadedModules: Sendable {
                 guard let module = ModuleName(entry.name) else { continue }
                 do throws(SysfsError) {
                     let text = try sysfs.read("module/\(entry.name)/initstate")
-                    states[module] = State(rawValue: text.trimmingBlanks) ?? .live
+                    // The kernel prints only live, coming and going; anything else is not usable yet.
+                    states[module] = State(rawValue: text.trimmingBlanks) ?? .coming
                 } catch {
                     if error.isMissing { states[module] = .builtin } else { note(error) }
                 }
