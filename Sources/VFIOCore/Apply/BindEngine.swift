@@ -15,6 +15,9 @@ public struct BindEngine {
         public var timeout: Double = 10
         public var lockTimeout: Double = 60
         public var method: DeviceMover.BindMethod? = nil
+        /// Wait for udev to settle after a VFIO bind (tests running against the simulator turn it off:
+        /// the host's udev has nothing to do with simulated devices).
+        public var waitForUdev = true
         /// Called with (done, total) during long operations.
         public var progress: (@Sendable (Int, Int) -> Void)? = nil
         public init() {}
@@ -189,7 +192,7 @@ public struct BindEngine {
                 }
                 result.status = .changed
                 if vfioDrivers.isVFIO(driver) || isVFIOModule(candidate.module) {
-                    result.deviceNode = try waitForVFIONode(device, timeout: options.timeout)
+                    result.deviceNode = try waitForVFIONode(device, timeout: options.timeout, udev: options.waitForUdev)
                 }
                 break
             } catch {
@@ -234,7 +237,7 @@ public struct BindEngine {
     }
 
     /// Waits (bounded) until the device can be opened through VFIO, and until udev has handled it.
-    private func waitForVFIONode(_ device: PCIDevice, timeout: Double) throws(BindFailure) -> String? {
+    private func waitForVFIONode(_ device: PCIDevice, timeout: Double, udev: Bool) throws(BindFailure) -> String? {
         guard let group = device.iommuGroup else { return nil }
         let groupNode = "/dev/vfio/\(group)"
         let deadline = Monotonic.now() + timeout
@@ -249,7 +252,7 @@ public struct BindEngine {
             }
             usleep(5_000)
         }
-        guard UdevSettle.wait(until: deadline) else {
+        guard !udev || UdevSettle.wait(until: deadline) else {
             throw BindFailure(message: "udev did not finish processing events within \(timeout) s")
         }
         return groupNode
@@ -264,6 +267,7 @@ public struct BindEngine {
                  body: (DeviceMover, Int) throws(VFIOError) -> OperationReport.DeviceResult) throws(VFIOError) {
         let writer = KernelWriter(kernel: kernel, dryRun: options.dryRun)
         let mover = DeviceMover(writer: writer)
+        defer { report.checks += writer.warnings.map { "warning: \($0)" } }
         guard !devices.isEmpty else { return }
         if options.dryRun {
             for index in devices.indices { report.devices.append(try body(mover, index)) }
@@ -272,6 +276,15 @@ public struct BindEngine {
         let lock = try store.lock(timeout: options.lockTimeout)
         defer { lock.release() }
         try recoverLocked(report: &report)
+        // Everything was checked before the lock was ours: another vfioctl (or a recovery) may have
+        // moved a device since. Acting on a stale view could "restore" a device onto the wrong driver.
+        for (device, expected) in devices {
+            let now = try mover.currentBinding(device.address)
+            guard now == expected else {
+                throw VFIOError(.failed, "\(device.address) changed while this command waited for the lock (it was on \(expected), now \(now)); nothing was changed",
+                                hint: "run the command again")
+            }
+        }
         let journal = Journal(operation: operation, pid: Int(getpid()), started: WallClock.now(),
                               entries: devices.map { Journal.Entry(address: $0.0.address, original: $0.1, target: nil) })
         try store.writeJournal(journal)

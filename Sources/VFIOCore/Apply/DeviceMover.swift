@@ -81,7 +81,11 @@ public struct DeviceMover {
         } catch {
             throw BindFailure(sysfs: error, doing: "add dynamic id \(id) to \(target)")
         }
-        if added { try? writer.write(PCIPaths.removeID(target), id) }
+        if added {
+            do { try writer.write(PCIPaths.removeID(target), id) } catch {
+                writer.warn("could not remove the dynamic id \(id) from \(target) (\(errnoName(error.errno))): other devices with these ids may bind to it; remove it with 'vfioctl remove-id \(target) \(identity.vendor):\(identity.device)'")
+            }
+        }
     }
 
     /// Puts the device back: leave its current driver, restore the override, rebind the recorded

@@ -16,6 +16,9 @@ public final class KernelWriter: @unchecked Sendable {
     public let kernel: any KernelAccess
     public let dryRun: Bool
     public private(set) var steps: [Step] = []
+    /// Things that went wrong without failing the operation (a dynamic id that could not be removed).
+    public private(set) var warnings: [String] = []
+    public func warn(_ text: String) { warnings.append(text) }
     private var writesDone = 0
     /// Test hook: `VFIOCTL_TEST_CRASH_AFTER_WRITE=N` ends the process right after the N-th real write,
     /// as a SIGKILL or power cut would, so tests can prove `vfioctl recover` puts things back.

@@ -66,9 +66,13 @@ public struct HostUse: Sendable, Equatable {
         public var name: String
         /// `up`, `down`, `unknown`, ... exactly as `operstate` says; nil when unreadable.
         public var operstate: String?
-        public init(name: String, operstate: String?) {
+        /// IFF_UP from `flags`: configured up by the administrator, even while the link has no carrier
+        /// (operstate `down`). nil when unreadable.
+        public var adminUp: Bool?
+        public init(name: String, operstate: String?, adminUp: Bool? = nil) {
             self.name = name
             self.operstate = operstate
+            self.adminUp = adminUp
         }
     }
 

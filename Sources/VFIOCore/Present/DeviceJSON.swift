@@ -42,7 +42,7 @@ public enum DeviceJSON {
     static func hostUse(_ use: HostUse) -> JSONValue {
         .object([
             ("network_interfaces", .array(use.networkInterfaces.map {
-                .object([("name", .string($0.name)), ("operstate", .optional($0.operstate))])
+                .object([("name", .string($0.name)), ("operstate", .optional($0.operstate)), ("admin_up", .optional($0.adminUp))])
             })),
             ("block_devices", .array(use.blockDevices.map(JSONValue.string))),
             ("display_nodes", .array(use.displayNodes.map(JSONValue.string))),

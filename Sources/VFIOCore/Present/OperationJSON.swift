@@ -37,7 +37,7 @@ public enum OperationJSON {
 public enum OperationText {
     public static func report(_ report: OperationReport, verbose: Bool) -> String {
         var out = ""
-        for check in report.checks where !check.hasPrefix("refused: ") && (verbose || report.dryRun || check.hasPrefix("overridden")) {
+        for check in report.checks where !check.hasPrefix("refused: ") && (verbose || report.dryRun || check.hasPrefix("overridden") || check.hasPrefix("warning")) {
             out += "check: \(check)\n"
         }
         for result in report.devices {

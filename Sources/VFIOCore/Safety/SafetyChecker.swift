@@ -56,8 +56,10 @@ public struct SafetyChecker: Sendable {
 
     private func networkFindings(_ device: PCIDevice) -> [String] {
         device.hostUse.networkInterfaces.compactMap { interface in
-            if let state = interface.operstate, Self.downStates.contains(state) { return nil }
+            // Configured up without carrier (operstate down, IFF_UP set) still carries configuration.
+            if let state = interface.operstate, Self.downStates.contains(state), interface.adminUp != true { return nil }
             let subject = interface.operstate == "up" ? "\(interface.name) is up"
+                : interface.adminUp == true ? "\(interface.name) is configured up (operstate \(interface.operstate ?? "unreadable"))"
                 : "\(interface.name) is not down (operstate \(interface.operstate ?? "unreadable"))"
             if let use = networkUse(interface.name) { return subject + use }
             var seen: Set<String> = [interface.name]

@@ -66,7 +66,8 @@ public struct AliasMatch: Equatable, Sendable {
 /// - every matching modules.alias entry, sorted by the module's modules.dep position, one per matching
 ///   entry (a module with two matching lines comes twice — modprobe prints it twice);
 /// - only when none matches, the builtin alias index (modules.builtin.alias.bin, which depmod derives from
-///   modules.builtin.modinfo): libkmod stops at the first source that answers.
+///   modules.builtin.modinfo): libkmod stops at the first source that answers. Builtin aliases all have
+///   priority 0, so their order is the index's trie order reversed; vfioctl reproduces it.
 /// - libkmod reads the binary indexes, not modules.alias itself. vfioctl reads the text (for line
 ///   numbers) and warns when modules.alias.bin is missing, since modprobe then finds no alias at all.
 public struct KernelModuleIndex: Sendable {
@@ -307,7 +308,25 @@ public struct KernelModuleIndex: Sendable {
             found.sort { (entryOrder[Int($0)], $0) < (entryOrder[Int($1)], $1) }
             return found.map { entries[Int($0)] }
         }
-        return builtinPatterns.matching(key, candidates: builtinTable).sorted().map { builtinEntries[Int($0)] }
+        let builtin = builtinPatterns.matching(key, candidates: builtinTable)
+        return builtin.sorted(by: builtinDiscoveredLater).map { builtinEntries[Int($0)] }
+    }
+
+    /// The order libkmod returns builtin aliases in. depmod gives every builtin alias priority 0, and
+    /// libkmod's result list puts each new value before the equal-priority ones it has: the result is the
+    /// trie walk's discovery order reversed. The walk follows the key and, at each position, first visits
+    /// the patterns with `*`, `?`, `[` there (each subtree depth-first in byte order, a node's own values
+    /// after its children), so patterns whose first wildcard comes earlier are found earlier; an exact
+    /// pattern is found last; values of one pattern in their stored order.
+    private func builtinDiscoveredLater(_ a: Int32, _ b: Int32) -> Bool {
+        let pa = builtinEntries[Int(a)].pattern
+        let pb = builtinEntries[Int(b)].pattern
+        if pa.literalPrefixLength != pb.literalPrefixLength { return pa.literalPrefixLength > pb.literalPrefixLength }
+        let sa = pa.bytes[pa.literalPrefixLength...]
+        let sb = pb.bytes[pb.literalPrefixLength...]
+        for (x, y) in zip(sa, sb) where x != y { return x > y }
+        if sa.count != sb.count { return sa.count < sb.count }  // a prefix of another pattern is found after it
+        return a > b
     }
 
     /// One match per module, in first-appearance order, represented by its most specific entry.

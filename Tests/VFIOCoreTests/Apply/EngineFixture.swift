@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TestSupport
+@testable import VFIOCore
+
+/// The standard simulated machine, a module directory that knows its drivers (with the test variant
+/// aliased to the e1000e), a state directory, and an engine over all of it.
+final class EngineFixture: @unchecked Sendable {
+    let sim: KernelSimulator
+    let tree = KernelFixtures.TemporaryTree()
+    var host = HostState()
+    let state: StateStore
+
+    typealias S = KernelSimulator.Standard
+
+    init(_ sim: KernelSimulator = .standard()) {
+        self.sim = sim
+        state = StateStore(directory: tree.path + "/state")
+        let modules = ["vfio_pci", "pci_stub", "test_vfio_pci", "e1000e", "e1000", "8139cp", "nvme", "virtio_pci"]
+        tree.file("modules/6.1.0-sim/modules.dep", modules.map { "kernel/\($0).ko:\n" }.joined())
+        tree.file("modules/6.1.0-sim/modules.builtin", "kernel/drivers/pci/pcie/portdrv.ko\n")
+        tree.file("modules/6.1.0-sim/modules.alias", """
+            alias vfio_pci:v00008086d000010D3sv*sd*bc*sc*i* test_vfio_pci
+            alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci
+            alias pci:v00008086d000010D3sv*sd*bc*sc*i* e1000e
+            alias pci:v00008086d0000100Esv*sd*bc*sc*i* e1000
+            alias pci:v000010ECd00008139sv*sd*bc*sc*i* 8139cp
+            alias pci:v*d*sv*sd*bc01sc08i02* nvme
+
+            """)
+    }
+
+    func planner() throws -> DriverPlanner {
+        DriverPlanner(kernel: try KernelModuleIndex(modulesDirectory: tree.path + "/modules/6.1.0-sim"),
+                      modprobe: ModprobeConfig(directories: []), loaded: LoadedModules(sysfs: sim),
+                      rules: RuleSet(rules: []), platform: Platform(architecture: "x86_64", kernelVersion: "6.1.0-sim"))
+    }
+
+    func engine() -> BindEngine {
+        BindEngine(kernel: sim, store: state, host: host, vfioDrivers: VFIODriverSet(sysfs: sim))
+    }
+
+    var options: BindEngine.Options {
+        var options = BindEngine.Options()
+        options.waitForUdev = false
+        options.timeout = 1
+        options.lockTimeout = 5
+        return options
+    }
+
+    /// Binds through the plans (or an explicit driver) as the CLI does.
+    func bind(_ addresses: [PCIAddress], driver: String? = nil, configure: (inout BindEngine.Options) -> Void = { _ in })
+        throws -> OperationReport {
+        let inventory = try sim.inventory()
+        let planner = try planner()
+        let request = { (device: PCIDevice) -> BindEngine.Request in
+            let plan = planner.plan(device)
+            return BindEngine.Request(device: device, chain: driver.map { planner.explicitChain($0) } ?? plan.chain,
+                                      blocked: plan.blocked)
+        }
+        var options = self.options
+        configure(&options)
+        return engine().bind(addresses.map { inventory[$0]! }.map(request), inventory: inventory, companions: request,
+                             options: options)
+    }
+
+    func unbind(_ addresses: [PCIAddress], configure: (inout BindEngine.Options) -> Void = { _ in }) throws -> OperationReport {
+        let inventory = try sim.inventory()
+        let planner = try planner()
+        var options = self.options
+        configure(&options)
+        return engine().unbind(addresses.map { BindEngine.ReleaseRequest(device: inventory[$0]!, hostModules: planner.plan(inventory[$0]!).hostModules) },
+                               options: options)
+    }
+
+    var journalExists: Bool { access(state.directory + "/journal.toml", F_OK) == 0 }
+}
