@@ -1,0 +1,122 @@
+import Glibc
+import TestSupport
+import Testing
+import VFIOCore
+
+/// LiveSysfs against real files in a temporary directory.
+@Suite struct LiveSysfsTests {
+    private func withTree(_ body: (String, LiveSysfs) throws -> Void) throws {
+        try TemporaryDirectory.with { root in
+            #expect(mkdir(root + "/dir", 0o755) == 0)
+            try put(root + "/dir/attr", "0x8086\n")
+            try put(root + "/dir/two-lines", "a\nb\n\n")
+            try put(root + "/dir/padded", "text\n\0\0")
+            try put(root + "/dir/empty", "")
+            #expect(symlink("attr", root + "/dir/link") == 0)
+            #expect(symlink("../../../bus/pci/drivers/e1000e", root + "/dir/driver") == 0)
+            #expect(mkfifo(root + "/dir/fifo", 0o600) == 0)
+            try body(root, LiveSysfs(root: root))
+        }
+    }
+
+    private func put(_ path: String, _ text: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        _ = Array(text.utf8).withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    }
+
+    private func contents(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = Glibc.read(fd, &buffer, buffer.count)
+        return String(decoding: buffer[0..<max(0, n)], as: UTF8.self)
+    }
+
+    @Test func readDropsOnlyTrailingNewlinesAndNULs() throws {
+        try withTree { _, sysfs in
+            let values = try ["dir/attr", "dir/two-lines", "dir/padded", "dir/empty"].map { try sysfs.read($0) }
+            #expect(values == ["0x8086", "a\nb", "text", ""])
+        }
+    }
+
+    @Test func readReportsTheErrno() throws {
+        try withTree { root, sysfs in
+            let missing = #expect(throws: SysfsError.self) { try sysfs.read("dir/missing") }
+            #expect(missing?.errno == Glibc.ENOENT)
+            #expect(missing?.isMissing == true)
+            #expect(missing?.operation == .read)
+            #expect(missing?.path == root + "/dir/missing")
+            #expect(missing?.description.contains("ENOENT") == true)
+
+            let directory = #expect(throws: SysfsError.self) { try sysfs.read("dir") }
+            #expect(directory?.errno == EISDIR)
+            #expect(directory?.isMissing == false)
+
+            let underFile = #expect(throws: SysfsError.self) { try sysfs.read("dir/attr/x") }
+            #expect(underFile?.errno == Glibc.ENOTDIR)
+            #expect(underFile?.isMissing == true)
+        }
+    }
+
+    @Test func readDoesNotFollowALinkAtTheEnd() throws {
+        try withTree { _, sysfs in
+            let error = #expect(throws: SysfsError.self) { try sysfs.read("dir/link") }
+            #expect(error?.errno == ELOOP)
+        }
+    }
+
+    @Test func readLinkReturnsTheRawTarget() throws {
+        try withTree { _, sysfs in
+            let driver = try sysfs.readLink("dir/driver")
+            let link = try sysfs.readLink("dir/link")
+            #expect(driver == "../../../bus/pci/drivers/e1000e")
+            #expect(link == "attr")
+            let error = #expect(throws: SysfsError.self) { try sysfs.readLink("dir/attr") }
+            #expect(error?.errno == EINVAL)
+            #expect(error?.operation == .readLink)
+        }
+    }
+
+    @Test func listReportsKinds() throws {
+        try withTree { _, sysfs in
+            let entries = try sysfs.list("dir")
+            let kinds = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.kind) })
+            #expect(kinds == ["attr": .file, "two-lines": .file, "padded": .file, "empty": .file, "link": .symlink,
+                              "driver": .symlink, "fifo": .other])
+            let missing = #expect(throws: SysfsError.self) { try sysfs.list("nope") }
+            #expect(missing?.errno == Glibc.ENOENT)
+            #expect(missing?.operation == .list)
+        }
+    }
+
+    @Test func writeIsOneWriteOfTheValue() throws {
+        try withTree { root, sysfs in
+            try sysfs.write("dir/empty", "vfio-pci")
+            #expect(contents(root + "/dir/empty") == "vfio-pci")
+            try sysfs.write("dir/empty", "\n")
+            #expect(contents(root + "/dir/empty") == "\n")
+            let missing = #expect(throws: SysfsError.self) { try sysfs.write("dir/nope", "x") }
+            #expect(missing?.errno == Glibc.ENOENT)
+            #expect(missing?.operation == .write)
+            let viaLink = #expect(throws: SysfsError.self) { try sysfs.write("dir/link", "x") }
+            #expect(viaLink?.errno == ELOOP)
+            #expect(contents(root + "/dir/attr") == "0x8086\n")
+        }
+    }
+
+    @Test func rootIsNormalised() {
+        #expect(LiveSysfs(root: "/tmp/x///").root == "/tmp/x")
+        #expect(LiveSysfs(root: "/tmp/x/").displayPath("bus/pci") == "/tmp/x/bus/pci")
+        #expect(LiveSysfs(root: "/").displayPath("bus/pci") == "/bus/pci")
+        #expect(LiveSysfs(root: "///").root == "/")
+    }
+
+    @Test func errnoNamesAreSymbolicAndReadable() {
+        #expect(errnoName(ENODEV) == "ENODEV (No such device)")
+        #expect(errnoName(EBUSY).hasPrefix("EBUSY ("))
+        #expect(errnoName(9999).hasPrefix("errno 9999"))
+    }
+}
