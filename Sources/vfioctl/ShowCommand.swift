@@ -15,10 +15,7 @@ struct ShowCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        guard case .address(let address) = try DeviceSelector(parsing: device) else {
-            throw VFIOError.usage("show takes one PCI address, not an id pair ('\(device)')",
-                                  hint: "use 'vfioctl list \(device)' to find its address")
-        }
+        let address = try singleAddress(device)
         let inventory = try source.inventory()
         guard let record = inventory[address] else {
             throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")

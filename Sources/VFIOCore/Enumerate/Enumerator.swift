@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Where devices come from: the live system (libudev plus /sys), or a sysfs tree read by a plain walk
 /// (`--sysfs-root`, tests, containers: libudev cannot be pointed at another root).
 public enum DeviceSource: Sendable {
@@ -37,8 +41,12 @@ public struct SysfsWalkEnumerator {
         do {
             entries = try sysfs.list(Self.devicesDirectory)
         } catch {
+            if error.errno == EACCES {
+                throw VFIOError(.permissionDenied, "cannot list \(error.path): \(errnoName(error.errno))")
+            }
+            let root = String(sysfs.displayPath(Self.devicesDirectory).dropLast(Self.devicesDirectory.count + 1))
             throw VFIOError(userGivenRoot ? .usage : .notFound,
-                            "\(sysfs.displayPath("")) is not a sysfs tree: cannot list \(error.path): \(errnoName(error.errno))",
+                            "\(root) is not a sysfs tree: cannot list \(error.path): \(errnoName(error.errno))",
                             hint: "pass the directory that holds bus/pci/devices, normally /sys")
         }
         let reader = DeviceReader(sysfs: sysfs)
