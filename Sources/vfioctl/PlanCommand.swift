@@ -30,7 +30,7 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         let inventory = try source.inventory()
         let devices = try selection.query().select(from: inventory)
-        let planner = try planning.setup().makePlanner(sysfs: source.source.sysfs)
+        let planner = try planning.planner(sysfs: source.source.sysfs)
         let plans = devices.map(planner.plan)
         let namer = DeviceNamer(numeric: output.numeric)
         if output.json {

@@ -20,6 +20,13 @@ struct PlanningOptions: ParsableArguments {
     @Flag(help: "Ignore the rule files shipped with vfioctl (PREFIX/lib/vfioctl/rules.d).")
     var noDefaultRules = false
 
+    /// Builds the planner and reports what its inputs could not tell as warnings.
+    func planner(sysfs: any SysfsAccess) throws(VFIOError) -> DriverPlanner {
+        let planner = try setup().makePlanner(sysfs: sysfs)
+        for warning in PlannerSetup.warnings(of: planner) { Terminal.warning(warning) }
+        return planner
+    }
+
     func setup() -> PlannerSetup {
         var setup = PlannerSetup()
         setup.modulesDirectory = modulesDir ?? environment("VFIOCTL_MODULES_DIR")

@@ -39,7 +39,7 @@ struct SriovCommand: ParsableCommand {
             // The VFs exist now: read them, plan each, bind them all as one transaction.
             let after = try source.inventory()
             let vfsFound = after[address]?.sriov.virtfns.compactMap { after[$0] } ?? []
-            let planner = try planning.setup().makePlanner(sysfs: source.source.sysfs)
+            let planner = try planning.planner(sysfs: source.source.sysfs)
             let request = { (device: PCIDevice) -> BindEngine.Request in
                 let plan = planner.plan(device)
                 return BindEngine.Request(device: device, chain: plan.chain, blocked: plan.blocked)

@@ -56,8 +56,7 @@ public struct DriverPlanner: Sendable {
             }
             for alias in variants where !chain.contains(where: { $0.module == alias.module }) {
                 chain.append(candidate(alias.module,
-                                       source: .kernelAlias(SourceLocation(file: kernel.aliasFile, line: alias.line),
-                                                            pattern: alias.pattern.text),
+                                       source: .kernelAlias(alias.location, pattern: alias.pattern.text),
                                        specificity: alias.pattern.specificity.ranking, priority: 0, denied: denied))
             }
             if !chain.contains(where: { $0.module == Self.genericModule }) {
@@ -97,6 +96,11 @@ public struct DriverPlanner: Sendable {
         if loaded.isLoaded(module) {
             result.available = true
             result.reason = "loaded"
+            return result
+        }
+        if kernel.isMissing {
+            result.available = true
+            result.reason = "assumed present: \(kernel.directory) is missing, so vfioctl cannot check"
             return result
         }
         switch kernel.availability(of: module) {

@@ -16,8 +16,22 @@ public struct PlannerSetup: Sendable {
 
     public init() {}
 
+    /// What the inputs could not tell (unreadable modprobe.d lines, a missing modules.alias.bin, ...).
+    public static func warnings(of planner: DriverPlanner) -> [String] {
+        planner.kernel.warnings + planner.modprobe.warnings + planner.loaded.warnings
+    }
+
     public func makePlanner(sysfs: any SysfsAccess) throws(VFIOError) -> DriverPlanner {
-        let kernel = try KernelModuleIndex(modulesDirectory: modulesDirectory ?? KernelModuleIndex.runningKernelDirectory())
+        // A directory the user named must exist; the running kernel's may be missing (containers).
+        let running = KernelModuleIndex.runningKernelDirectory()
+        let kernel: KernelModuleIndex
+        if let modulesDirectory {
+            kernel = try KernelModuleIndex(modulesDirectory: modulesDirectory)
+        } else if Self.isDirectory(running) {
+            kernel = try KernelModuleIndex(modulesDirectory: running)
+        } else {
+            kernel = KernelModuleIndex(missing: running)
+        }
         var directories: [(String, RulePrecedence)] = []
         if useShippedRules, let shipped = ShippedRules.directory() { directories.append((shipped, .shippedDefaults)) }
         if useSystemRules {
@@ -28,7 +42,9 @@ public struct PlannerSetup: Sendable {
             throw VFIOError(.usage, "rule directory \(directory) does not exist")
         }
         let rules = try RuleSet.load(directories: directories)
-        return DriverPlanner(kernel: kernel, modprobe: ModprobeConfig(directories: modprobeDirectories),
+        // modprobe.blacklist= and module_blacklist= on the kernel command line count as blacklists too.
+        let commandLine = modprobeDirectories == ModprobeConfig.defaultDirectories ? (try? TextFile.read("/proc/cmdline")) : nil
+        return DriverPlanner(kernel: kernel, modprobe: ModprobeConfig(directories: modprobeDirectories, kernelCommandLine: commandLine),
                              loaded: LoadedModules(sysfs: sysfs), rules: rules,
                              platform: Platform(architecture: Self.machine(), kernelVersion: kernel.kernelVersion))
     }

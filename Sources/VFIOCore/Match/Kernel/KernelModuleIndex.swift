@@ -107,7 +107,33 @@ public struct KernelModuleIndex: Sendable {
         return (root.hasSuffix("/") ? root : root + "/") + "lib/modules/" + release
     }
 
+    /// true for the stand-in used when the running kernel has no module directory (a container, a
+    /// kernel booted without its modules package): nothing can be looked up or checked.
+    public let isMissing: Bool
+
+    /// The running kernel's module directory does not exist: an index with no aliases and no modules,
+    /// so `plan` can still say what it can (rules, vfio-pci) and warn about the rest.
+    public init(missing directory: String) {
+        self.directory = directory
+        kernelVersion = String(SysfsPath.lastComponent(directory))
+        isMissing = true
+        warnings = ["\(directory) does not exist: kernel aliases are unknown and module availability cannot be checked (install the kernel's modules, or pass --modules-dir)"]
+        aliasLineCount = 0
+        entries = []
+        builtinEntries = []
+        entryOrder = []
+        patterns = PatternStore([])
+        builtinPatterns = PatternStore([])
+        pciTable = AliasBuckets(prefix: "pci:")
+        variantTable = AliasBuckets(prefix: "vfio_pci:")
+        builtinPCITable = AliasBuckets(prefix: "pci:")
+        builtinVariantTable = AliasBuckets(prefix: "vfio_pci:")
+        modules = [:]
+        builtins = []
+    }
+
     public init(modulesDirectory: String) throws(VFIOError) {
+        isMissing = false
         var directory = modulesDirectory
         while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
         self.directory = directory
