@@ -69,6 +69,11 @@ enum Provisioning {
         let reconciler = Reconciler(engine: writing.engine(source: source),
                                     makePlanner: { () throws(VFIOError) in try setup.makePlanner(sysfs: sysfs) },
                                     enumerate: { () throws(VFIOError) in try source.inventory() })
-        return reconciler.run(state, only: addresses.isEmpty ? nil : Set(addresses), options: writing.engineOptions())
+        var options = writing.engineOptions()
+        // Run by udev (the `persist` rule's RUN+=, which has the event's SEQNUM and DEVPATH): the
+        // event this run belongs to stays queued until the run exits, so waiting for udev to settle
+        // after a bind could only time out (10 s per device, serialized by the lock).
+        if environment("SEQNUM") != nil && environment("DEVPATH") != nil { options.waitForUdev = false }
+        return reconciler.run(state, only: addresses.isEmpty ? nil : Set(addresses), options: options)
     }
 }

@@ -26,10 +26,16 @@ struct ListCommand: ParsableCommand {
         let devices = try selection.query().select(from: inventory)
         let namer = DeviceNamer(numeric: output.numeric)
         if output.json {
-            Terminal.out(JSONValue.document("devices", .array(devices.map { DeviceJSON.device($0, namer: namer) })).rendered())
+            Terminal.streaming { stream in
+                JSONValue.streamDocument("devices", devices, item: { DeviceJSON.device($0, namer: namer) }, to: stream.write)
+            }
             return
         }
         let text = DeviceText(namer: namer, vfioDrivers: VFIODriverSet(sysfs: source.source.sysfs))
-        Terminal.out(tree ? text.tree(inventory) : text.list(devices))
+        if tree {
+            Terminal.out(text.tree(inventory))
+        } else {
+            Terminal.streaming { text.list(devices, to: $0.write) }
+        }
     }
 }

@@ -11,6 +11,28 @@ enum Terminal {
         write(STDOUT_FILENO, text)
     }
 
+    /// Collects output and writes it in 64 KiB pieces: a long listing is neither one huge string
+    /// nor one syscall per line.
+    final class Stream {
+        private var buffer: [UInt8] = []
+        init() { buffer.reserveCapacity(1 << 16) }
+        func write(_ text: String) {
+            buffer.append(contentsOf: text.utf8)
+            if buffer.count >= 1 << 16 { flush() }
+        }
+        func flush() {
+            Terminal.write(STDOUT_FILENO, buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Runs `body` with a stream on stdout and flushes it at the end.
+    static func streaming(_ body: (Stream) -> Void) {
+        let stream = Stream()
+        body(stream)
+        stream.flush()
+    }
+
     static func warning(_ text: String) {
         write(STDERR_FILENO, "vfioctl: warning: " + text.replacing("\n", with: " ") + "\n")
     }
@@ -25,7 +47,11 @@ enum Terminal {
     }
 
     private static func write(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)[...]
+        write(fd, Array(text.utf8))
+    }
+
+    private static func write(_ fd: Int32, _ all: [UInt8]) {
+        var bytes = all[...]
         while !bytes.isEmpty {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if n < 0 {

@@ -94,6 +94,8 @@ struct FakeSysfsWriter {
     let tree: FakeSysfs
     var files: TreeWriter
     private var paths: [PCIAddress: String] = [:]
+    /// uevent keys removed by oddities, per device.
+    private var dropped: [PCIAddress: Set<String>] = [:]
 
     init(tree: FakeSysfs, root: String) throws {
         self.tree = tree
@@ -231,14 +233,39 @@ struct FakeSysfsWriter {
     }
 
     /// What `cat uevent` shows for a PCI device: DRIVER= when bound, then pci_uevent's lines.
-    private func uevent(_ d: FakePCIDevice) -> String {
+    /// `leaving` drops the keys an oddity made unavailable: a real kernel derives uevent and the
+    /// attributes from the same data, so a tree with a broken `vendor` cannot have a good PCI_ID.
+    private func uevent(_ d: FakePCIDevice, leaving dropped: Set<String> = []) -> String {
         var text = d.driver.map { "DRIVER=\($0)\n" } ?? ""
         text += "PCI_CLASS=\(String(d.classCode.rawValue, radix: 16).uppercased())\n"
         text += "PCI_ID=\(upperHex(d.vendor.rawValue, 4)):\(upperHex(d.device.rawValue, 4))\n"
         text += "PCI_SUBSYS_ID=\(upperHex(d.subsystemVendor.rawValue, 4)):\(upperHex(d.subsystemDevice.rawValue, 4))\n"
         text += "PCI_SLOT_NAME=\(d.address)\n"
         text += "MODALIAS=\(kernelModalias(d))\n"
-        return text
+        return text.split(separator: "\n").filter { line in
+            !dropped.contains(String(line.prefix { $0 != "=" }))
+        }.map { $0 + "\n" }.joined()
+    }
+
+    /// The uevent keys that carry an attribute's information.
+    private static func ueventKeys(for attribute: String) -> Set<String> {
+        switch attribute {
+        case "vendor", "device": ["PCI_ID", "MODALIAS"]
+        case "subsystem_vendor", "subsystem_device": ["PCI_SUBSYS_ID", "MODALIAS"]
+        case "class": ["PCI_CLASS", "MODALIAS"]
+        case "modalias": ["MODALIAS"]
+        case "driver": ["DRIVER"]
+        default: []
+        }
+    }
+
+    /// Keeps the device's uevent consistent with a broken attribute.
+    private mutating func dropFromUEvent(_ address: PCIAddress, attribute: String, at path: String) throws {
+        let keys = Self.ueventKeys(for: attribute)
+        guard !keys.isEmpty, let device = tree.devices.first(where: { $0.address == address }) else { return }
+        dropped[address, default: []].formUnion(keys)
+        files.remove(path + "/uevent")
+        try files.file(path + "/uevent", uevent(device, leaving: dropped[address]!))
     }
 
     /// `resource`: one `start end flags` line per resource; 13 for an endpoint (BARs, ROM, SR-IOV BARs),
@@ -451,16 +478,20 @@ struct FakeSysfsWriter {
             let path = try devicePath(address) + "/" + attribute
             files.remove(path)
             try files.directory(path)
+            try dropFromUEvent(address, attribute: attribute, at: devicePath(address))
         case .attributeContents(let address, let attribute, let contents):
             let path = try devicePath(address) + "/" + attribute
             files.remove(path)
             try files.file(path, contents)
+            try dropFromUEvent(address, attribute: attribute, at: devicePath(address))
         case .missingAttribute(let address, let attribute):
             files.remove(try devicePath(address) + "/" + attribute)
+            try dropFromUEvent(address, attribute: attribute, at: devicePath(address))
         case .deviceDirectoryLink(let address, let name, let target):
             let path = try devicePath(address) + "/" + name
             files.remove(path)
             try files.link(path, target: target)
+            try dropFromUEvent(address, attribute: name, at: devicePath(address))
         }
     }
 }

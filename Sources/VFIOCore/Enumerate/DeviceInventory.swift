@@ -1,31 +1,48 @@
-/// All PCI devices of one system (or fake tree), read once, sorted by address.
+/// All PCI devices of one system (or fake tree), read once, sorted by address, with the indexes
+/// every command needs built once (by address, by IOMMU group, by upstream bridge).
 public struct DeviceInventory: Sendable {
     public let devices: [PCIDevice]
     /// Devices that could not be read, and other oddities worth a `vfioctl: warning:` line.
     public let warnings: [String]
     private let index: [PCIAddress: Int]
+    private let byGroup: [IOMMUGroup: [Int]]
+    private let byParent: [PCIAddress: [Int]]
+    private let onRootBus: [Int]
 
     public init(devices: [PCIDevice], warnings: [String] = []) {
         self.devices = devices.sorted { $0.address < $1.address }
         self.warnings = warnings
-        self.index = Dictionary(self.devices.enumerated().map { ($1.address, $0) }, uniquingKeysWith: { a, _ in a })
+        var index: [PCIAddress: Int] = [:]
+        var byGroup: [IOMMUGroup: [Int]] = [:]
+        var byParent: [PCIAddress: [Int]] = [:]
+        var onRootBus: [Int] = []
+        for (position, device) in self.devices.enumerated() {
+            if index[device.address] == nil { index[device.address] = position }
+            if let group = device.iommuGroup { byGroup[group, default: []].append(position) }
+            guard !device.isVirtualFunction else { continue }
+            if let parent = device.parent { byParent[parent, default: []].append(position) } else { onRootBus.append(position) }
+        }
+        self.index = index
+        self.byGroup = byGroup
+        self.byParent = byParent
+        self.onRootBus = onRootBus
     }
 
     public subscript(address: PCIAddress) -> PCIDevice? { index[address].map { devices[$0] } }
 
     /// The devices in an IOMMU group, the device itself included, by address.
     public func members(of group: IOMMUGroup) -> [PCIDevice] {
-        devices.filter { $0.iommuGroup == group }
+        (byGroup[group] ?? []).map { devices[$0] }
     }
 
     /// Every IOMMU group with its members, ordered by group number.
     public var groups: [(group: IOMMUGroup, members: [PCIDevice])] {
-        let byGroup = Dictionary(grouping: devices.filter { $0.iommuGroup != nil }, by: { $0.iommuGroup! })
-        return byGroup.keys.sorted().map { ($0, byGroup[$0]!) }
+        byGroup.keys.sorted().map { ($0, members(of: $0)) }
     }
 
     /// Devices whose upstream bridge is `address` (nil: devices on a root bus), VFs excluded.
     public func children(of address: PCIAddress?) -> [PCIDevice] {
-        devices.filter { $0.parent == address && !$0.isVirtualFunction }
+        guard let address else { return onRootBus.map { devices[$0] } }
+        return (byParent[address] ?? []).map { devices[$0] }
     }
 }

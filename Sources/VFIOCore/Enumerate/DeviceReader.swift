@@ -17,13 +17,23 @@ struct DeviceReader {
     }
 
     func read(address: PCIAddress, at path: String, resolved: Resolved = Resolved()) -> Outcome {
-        let entries: [String: SysfsEntry.Kind]
+        let directory: any SysfsDirectory
         do {
-            entries = Dictionary(try sysfs.list(path).map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
+            directory = try sysfs.openDirectory(path)
         } catch {
             return .skipped(reason: "cannot list \(error.path): \(errnoName(error.errno))")
         }
-        var attributes = AttributeReader(sysfs: sysfs, directory: path, entries: entries)
+        let entries = EntryKinds(directory.entries)
+        var attributes = AttributeReader(directory: directory, path: path, entries: entries)
+        // `uevent` carries the ids, class, modalias and driver in one read (what libudev parses too),
+        // instead of six separate attributes.
+        // Whatever uevent lacks is read from the attributes and links themselves.
+        var resolved = resolved
+        if resolved.identity == nil, let uevent = attributes.value("uevent", UEvent.init) {
+            resolved.identity = uevent.identity
+            resolved.modalias = resolved.modalias ?? uevent.modalias
+            if resolved.driver == nil, let driver = uevent.driver { resolved.driver = .some(driver) }
+        }
 
         let identity: PCIIdentity
         if let known = resolved.identity {
@@ -72,15 +82,17 @@ struct DeviceReader {
 
     /// `devices/pci0000:00/0000:00:1c.0/0000:01:00.0` -> 0000:00:1c.0; a device on a root bus has none.
     static func parentAddress(of canonicalPath: String) -> PCIAddress? {
-        let components = canonicalPath.split(separator: "/")
-        guard components.count >= 2 else { return nil }
-        return PCIAddress(components[components.count - 2])
+        let bytes = canonicalPath.utf8
+        guard let last = bytes.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+        let head = bytes[..<last]
+        let start = head.lastIndex(of: UInt8(ascii: "/")).map { bytes.index(after: $0) } ?? bytes.startIndex
+        return PCIAddress(Substring(bytes[start..<last]))
     }
 
     /// `virtfn0`, `virtfn1`, ... in numeric order (lexical order would put virtfn10 before virtfn2).
-    private static func virtualFunctions(entries: [String: SysfsEntry.Kind],
+    private static func virtualFunctions(entries: EntryKinds,
                                          attributes: inout AttributeReader) -> [PCIAddress] {
-        entries.keys
+        entries.names
             .compactMap { name -> (Int, String)? in
                 guard name.hasPrefix("virtfn"), let index = Int(name.dropFirst(6)) else { return nil }
                 return (index, name)
@@ -92,14 +104,15 @@ struct DeviceReader {
 
 /// Reads the attributes of one directory, recording the ones that exist but cannot be read.
 struct AttributeReader {
-    let sysfs: any SysfsAccess
-    let directory: String
-    let entries: [String: SysfsEntry.Kind]
+    let directory: any SysfsDirectory
+    /// The directory's path relative to the sysfs root, for resolving link targets.
+    let path: String
+    let entries: EntryKinds
     private(set) var unreadable: [String] = []
 
-    init(sysfs: any SysfsAccess, directory: String, entries: [String: SysfsEntry.Kind]) {
-        self.sysfs = sysfs
+    init(directory: any SysfsDirectory, path: String, entries: EntryKinds) {
         self.directory = directory
+        self.path = path
         self.entries = entries
     }
 
@@ -111,7 +124,7 @@ struct AttributeReader {
             return nil
         }
         do {
-            let text = try sysfs.read(directory + "/" + name)
+            let text = try directory.read(name)
             guard let value = parse(text) else {
                 unreadable.append(name)
                 return nil
@@ -131,8 +144,8 @@ struct AttributeReader {
             return nil
         }
         do {
-            let target = try sysfs.readLink(directory + "/" + name)
-            guard let resolved = SysfsPath.resolve(target: target, from: directory) else {
+            let target = try directory.readLink(name)
+            guard let resolved = SysfsPath.resolve(target: target, from: path) else {
                 unreadable.append(name)
                 return nil
             }
@@ -142,4 +155,41 @@ struct AttributeReader {
             return nil
         }
     }
+}
+
+/// The PCI lines of a device's `uevent` (`DRIVER=e1000e`, `PCI_CLASS=20000`, `PCI_ID=8086:10D3`,
+/// `PCI_SUBSYS_ID=8086:0000`, `MODALIAS=pci:...`).
+struct UEvent {
+    var identity: (vendor: VendorID, device: DeviceID, subsystemVendor: VendorID, subsystemDevice: DeviceID, classCode: ClassCode)?
+    var modalias: Modalias?
+    var driver: DriverName?
+
+    init?(_ text: String) {
+        var fields: [String: Substring] = [:]
+        for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
+            guard let equals = line.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let key = String(Substring(line[..<equals]))
+            guard key == "PCI_ID" || key == "PCI_SUBSYS_ID" || key == "PCI_CLASS" || key == "MODALIAS" || key == "DRIVER" else { continue }
+            fields[key] = Substring(line[line.index(after: equals)...])
+        }
+        if let ids = fields["PCI_ID"]?.split(separator: ":"), ids.count == 2,
+           let subsystem = fields["PCI_SUBSYS_ID"]?.split(separator: ":"), subsystem.count == 2,
+           let vendor = VendorID(ids[0]), let device = DeviceID(ids[1]),
+           let subsystemVendor = VendorID(subsystem[0]), let subsystemDevice = DeviceID(subsystem[1]),
+           let classCode = fields["PCI_CLASS"].flatMap({ ClassCode($0) }) {
+            identity = (vendor, device, subsystemVendor, subsystemDevice, classCode)
+        }
+        modalias = fields["MODALIAS"].flatMap { Modalias(String($0)) }
+        driver = fields["DRIVER"].flatMap { DriverName($0) }
+    }
+}
+
+/// A directory's entries by name. A linear scan: a device directory has about 35 entries and is
+/// asked about a dozen names, which is cheaper than hashing every name into a dictionary.
+struct EntryKinds {
+    let entries: [SysfsEntry]
+    init(_ entries: [SysfsEntry]) { self.entries = entries }
+    subscript(name: String) -> SysfsEntry.Kind? { entries.first { $0.name == name }?.kind }
+    var names: [String] { entries.map(\.name) }
+    func directories() -> [String] { entries.filter { $0.kind == .directory }.map(\.name) }
 }

@@ -8,7 +8,7 @@ struct HostUseScanner {
     let sysfs: any SysfsAccess
     private static let maxDepth = 6
 
-    func scan(deviceDirectory: String, entries: [String: SysfsEntry.Kind]) -> HostUse {
+    func scan(deviceDirectory: String, entries: EntryKinds) -> HostUse {
         var use = HostUse()
         visit(directory: deviceDirectory, entries: entries, depth: 0, into: &use)
         use.blockDevices = Array(Set(use.blockDevices)).sorted()
@@ -17,8 +17,8 @@ struct HostUseScanner {
         return use
     }
 
-    private func visit(directory: String, entries: [String: SysfsEntry.Kind], depth: Int, into use: inout HostUse) {
-        for (name, kind) in entries where kind == .directory {
+    private func visit(directory: String, entries: EntryKinds, depth: Int, into use: inout HostUse) {
+        for name in entries.directories() {
             let path = directory + "/" + name
             switch name {
             case "net":
@@ -38,8 +38,7 @@ struct HostUseScanner {
                     use.blockDevices.append(block)
                 } else if depth < Self.maxDepth && Self.isContainer(name) {
                     guard let children = try? sysfs.list(path) else { continue }
-                    let childEntries = Dictionary(children.map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
-                    visit(directory: path, entries: childEntries, depth: depth + 1, into: &use)
+                    visit(directory: path, entries: EntryKinds(children), depth: depth + 1, into: &use)
                 }
             }
         }

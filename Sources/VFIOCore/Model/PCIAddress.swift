@@ -18,25 +18,61 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
 
     /// Accepts `DDDD:BB:DD.F` and the short `BB:DD.F` form (domain 0000), hex in either case.
     /// Rejects device numbers above 1f, functions above 7, and anything that is not plain hex digits
-    /// and separators (so `/` and `..` never get through).
+    /// and separators (so `/` and `..` never get through). Parsed byte by byte: enumeration parses
+    /// several addresses per device.
     public init?(_ text: some StringProtocol) {
-        let parts = String(text).split(separator: ":", omittingEmptySubsequences: false)
-        let domainText: Substring
-        let busText: Substring
-        let slotText: Substring
-        switch parts.count {
-        case 3: (domainText, busText, slotText) = (parts[0], parts[1], parts[2])
-        case 2: (domainText, busText, slotText) = ("0000", parts[0], parts[1])
-        default: return nil
+        var fields: [UInt32] = []
+        var digits: [Int] = []
+        var value: UInt32 = 0
+        var count = 0
+        var separators: [UInt8] = []
+        for byte in text.utf8 {
+            if let digit = Self.hexValue(byte) {
+                guard count < 8 else { return nil }
+                value = value << 4 | UInt32(digit)
+                count += 1
+            } else if byte == UInt8(ascii: ":") || byte == UInt8(ascii: ".") {
+                guard count > 0 else { return nil }
+                fields.append(value)
+                digits.append(count)
+                separators.append(byte)
+                value = 0
+                count = 0
+            } else {
+                return nil
+            }
         }
-        let slotParts = slotText.split(separator: ".", omittingEmptySubsequences: false)
-        guard slotParts.count == 2,
-              (1...8).contains(domainText.count), (1...2).contains(busText.count),
-              (1...2).contains(slotParts[0].count), slotParts[1].count == 1,
-              let domain = UInt32(hexDigits: domainText), let bus = UInt8(hexDigits: busText),
-              let device = UInt8(hexDigits: slotParts[0]), let function = UInt8(hexDigits: slotParts[1])
-        else { return nil }
-        self.init(domain: domain, bus: bus, device: device, function: function)
+        guard count > 0 else { return nil }
+        fields.append(value)
+        digits.append(count)
+        let colon = UInt8(ascii: ":"), dot = UInt8(ascii: ".")
+        let domain: UInt32
+        let rest: ArraySlice<Int>
+        switch separators {
+        case [colon, colon, dot]:
+            domain = fields[0]
+            rest = digits[1...]
+        case [colon, dot]:
+            domain = 0
+            rest = digits[0...]
+            fields.insert(0, at: 0)
+            digits.insert(4, at: 0)
+        default:
+            return nil
+        }
+        let (busDigits, deviceDigits, functionDigits) = (rest[rest.startIndex], rest[rest.startIndex + 1], rest[rest.startIndex + 2])
+        guard busDigits <= 2, deviceDigits <= 2, functionDigits == 1, fields[1] <= 0xFF else { return nil }
+        self.init(domain: domain, bus: UInt8(fields[1]), device: UInt8(truncatingIfNeeded: fields[2] > 0xFF ? 0xFF : fields[2]),
+                  function: UInt8(truncatingIfNeeded: fields[3] > 0xFF ? 0xFF : fields[3]))
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     /// The canonical sysfs spelling: lowercase, domain padded to 4 digits.

@@ -8,22 +8,23 @@ public struct DeviceText {
         self.vfioDrivers = vfioDrivers
     }
 
-    /// Like `lspci -k`, plus IOMMU group, driver_override and SR-IOV columns.
-    public func list(_ devices: [PCIDevice]) -> String {
-        var table = TextTable(header: ["ADDRESS", "CLASS", "IDS", "DRIVER", "GROUP", "OVERRIDE", "SR-IOV", "DESCRIPTION"])
-        for device in devices {
-            table.append([
-                device.address.description,
-                hex(device.identity.classCode.classAndSubclass, width: 4),
-                "\(device.identity.vendor):\(device.identity.device)",
-                device.driver?.rawValue ?? "-",
-                device.iommuGroup?.description ?? "-",
-                device.driverOverride?.rawValue ?? "-",
-                sriovSummary(device),
-                namer.description(device) ?? "",
-            ])
-        }
-        return table.rendered()
+    /// Like `lspci -k`, plus IOMMU group, driver_override and SR-IOV columns, written line by line.
+    public func list(_ devices: [PCIDevice], to out: (String) -> Void) {
+        StreamedTable<PCIDevice>(
+            header: ["ADDRESS", "CLASS", "IDS", "DRIVER", "GROUP", "OVERRIDE", "SR-IOV", "DESCRIPTION"],
+            cells: { device in
+                [
+                    device.address.description,
+                    hex(device.identity.classCode.classAndSubclass, width: 4),
+                    "\(device.identity.vendor):\(device.identity.device)",
+                    device.driver?.rawValue ?? "-",
+                    device.iommuGroup?.description ?? "-",
+                    device.driverOverride?.rawValue ?? "-",
+                    sriovSummary(device),
+                ]
+            },
+            last: { namer.description($0) ?? "" }
+        ).write(devices, to: out)
     }
 
     func sriovSummary(_ device: PCIDevice) -> String {

@@ -25,6 +25,38 @@ public enum JSONValue: Sendable, Equatable {
         return out
     }
 
+    /// The value as it appears nested `indent` spaces deep in a document (no trailing newline).
+    public func rendered(indent: Int) -> String {
+        var out = ""
+        write(to: &out, indent: indent)
+        return out
+    }
+
+    /// Writes `{"schema_version": 1, KEY: [ITEMS]}` one item at a time, byte-for-byte what
+    /// `document(key, .array(items)).rendered()` would produce, without holding the whole tree:
+    /// a 4,096-device list would otherwise keep every device's JSON in memory at once.
+    public static func streamDocument<S: Sequence>(_ key: String, _ items: S, item: (S.Element) -> JSONValue,
+                                                   to out: (String) -> Void) {
+        var header = "{\n  "
+        quote("schema_version", into: &header)
+        header += ": \(JSONSchema.version),\n  "
+        quote(key, into: &header)
+        header += ": "
+        var iterator = items.makeIterator()
+        guard var current = iterator.next() else {
+            out(header + "[]\n}\n")
+            return
+        }
+        out(header + "[\n")
+        while true {
+            let next = iterator.next()
+            out("    " + item(current).rendered(indent: 4) + (next == nil ? "\n" : ",\n"))
+            guard let following = next else { break }
+            current = following
+        }
+        out("  ]\n}\n")
+    }
+
     private func write(to out: inout String, indent: Int) {
         switch self {
         case .null: out += "null"

@@ -35,6 +35,8 @@ public struct StateResolution: Sendable {
                     continue
                 }
                 guard expected.matches(device.identity) else {
+                    // Like a missing device: an entry that selects none of `only` is not this run's business.
+                    guard only == nil || only!.contains(address) else { continue }
                     refusals.append("\(entry.location): expected \(expected) at \(address), found \(device.identity.vendor):\(device.identity.device) subsystem \(device.identity.subsystemVendor):\(device.identity.subsystemDevice); not touching it")
                     continue
                 }

@@ -27,6 +27,7 @@ public struct LiveKernel: KernelAccess {
     public func list(_ path: String) throws(SysfsError) -> [SysfsEntry] { try sysfs.list(path) }
     public func write(_ path: String, _ value: String) throws(SysfsError) { try sysfs.write(path, value) }
     public func displayPath(_ path: String) -> String { sysfs.displayPath(path) }
+    public func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory { try sysfs.openDirectory(path) }
 
     public func deviceNodeExists(_ path: String) -> Bool {
         let relative = path.hasPrefix("/dev/") ? String(path.dropFirst(5)) : path

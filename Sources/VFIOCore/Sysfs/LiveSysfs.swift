@@ -19,23 +19,52 @@ public struct LiveSysfs: SysfsAccess {
     public func displayPath(_ path: String) -> String { absolute(path) }
 
     public func read(_ path: String) throws(SysfsError) -> String {
-        do {
-            let fd = try FileDescriptor.open(absolute(path), .readOnly, options: [.closeOnExec, .noFollow])
-            return try fd.closeAfter {
-                // Attributes are at most one page; the loop only matters for larger files such as `config`.
-                var bytes: [UInt8] = []
-                var chunk = [UInt8](repeating: 0, count: 4096)
-                while bytes.count < 1 << 20 {
-                    let n = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
-                    if n == 0 { break }
-                    bytes.append(contentsOf: chunk[0..<n])
-                }
-                while let last = bytes.last, last == UInt8(ascii: "\n") || last == 0 { bytes.removeLast() }
-                return String(decoding: bytes, as: UTF8.self)
+        let fd = open(absolute(path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw SysfsError(.read, absolute(path), errno: errno) }
+        defer { close(fd) }
+        return try Self.readAll(fd, path: absolute(path))
+    }
+
+    /// Reads an open attribute. sysfs hands over a whole attribute in one read, so a read shorter
+    /// than the buffer ends it without a second syscall; only larger files (config, uevent of odd
+    /// devices) loop.
+    static func readAll(_ fd: Int32, path: @autoclosure () -> String) throws(SysfsError) -> String {
+        let capacity = 4096
+        var result: String?
+        var failure: Int32 = 0
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            var n = Glibc.read(fd, buffer.baseAddress, capacity)
+            while n < 0 && errno == EINTR { n = Glibc.read(fd, buffer.baseAddress, capacity) }
+            guard n >= 0 else {
+                failure = errno
+                return
             }
-        } catch {
-            throw SysfsError(.read, absolute(path), errno: (error as? Errno)?.rawValue ?? EIO)
+            if n < capacity {
+                result = trimmed(UnsafeBufferPointer(rebasing: buffer[0..<n]))
+                return
+            }
+            var bytes = Array(buffer)
+            while bytes.count < 1 << 20 {
+                let more = Glibc.read(fd, buffer.baseAddress, capacity)
+                if more < 0 && errno == EINTR { continue }
+                guard more > 0 else { break }
+                bytes.append(contentsOf: buffer[0..<more])
+            }
+            result = bytes.withUnsafeBufferPointer { trimmed($0) }
         }
+        guard let result else { throw SysfsError(.read, path(), errno: failure) }
+        return result
+    }
+
+    private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        var end = bytes.count
+        while end > 0 && (bytes[end - 1] == UInt8(ascii: "\n") || bytes[end - 1] == 0) { end -= 1 }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self)
+    }
+
+    public func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory {
+        guard let dir = opendir(absolute(path)) else { throw SysfsError(.list, absolute(path), errno: errno) }
+        return LiveDirectory(dir: dir, path: absolute(path), entries: Self.entries(of: dir, path: absolute(path)))
     }
 
     public func readLink(_ path: String) throws(SysfsError) -> String {
@@ -48,6 +77,10 @@ public struct LiveSysfs: SysfsAccess {
     public func list(_ path: String) throws(SysfsError) -> [SysfsEntry] {
         guard let dir = opendir(absolute(path)) else { throw SysfsError(.list, absolute(path), errno: errno) }
         defer { closedir(dir) }
+        return Self.entries(of: dir, path: absolute(path))
+    }
+
+    private static func entries(of dir: OpaquePointer, path: String) -> [SysfsEntry] {
         var entries: [SysfsEntry] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
@@ -59,7 +92,7 @@ public struct LiveSysfs: SysfsAccess {
             case Int32(DT_REG): kind = .file
             case Int32(DT_DIR): kind = .directory
             case Int32(DT_LNK): kind = .symlink
-            case Int32(DT_UNKNOWN): kind = statKind(absolute(path) + "/" + name)
+            case Int32(DT_UNKNOWN): kind = statKind(path + "/" + name)
             default: kind = .other
             }
             entries.append(SysfsEntry(name: name, kind: kind))
@@ -81,7 +114,7 @@ public struct LiveSysfs: SysfsAccess {
         }
     }
 
-    private func statKind(_ path: String) -> SysfsEntry.Kind {
+    private static func statKind(_ path: String) -> SysfsEntry.Kind {
         var info = stat()
         guard lstat(path, &info) == 0 else { return .other }
         switch info.st_mode & S_IFMT {
@@ -89,6 +122,39 @@ public struct LiveSysfs: SysfsAccess {
         case S_IFDIR: return .directory
         case S_IFLNK: return .symlink
         default: return .other
+        }
+    }
+}
+
+/// A directory of a live tree, read through the descriptor of its open DIR stream (closed when the
+/// value goes away).
+final class LiveDirectory: SysfsDirectory {
+    private let dir: OpaquePointer
+    private let fd: Int32
+    let path: String
+    let entries: [SysfsEntry]
+
+    init(dir: OpaquePointer, path: String, entries: [SysfsEntry]) {
+        self.dir = dir
+        fd = dirfd(dir)
+        self.path = path
+        self.entries = entries
+    }
+
+    deinit { closedir(dir) }
+
+    func read(_ name: String) throws(SysfsError) -> String {
+        let file = openat(fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard file >= 0 else { throw SysfsError(.read, path + "/" + name, errno: errno) }
+        defer { close(file) }
+        return try LiveSysfs.readAll(file, path: self.path + "/" + name)
+    }
+
+    func readLink(_ name: String) throws(SysfsError) -> String {
+        try withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { (buffer) throws(SysfsError) -> String in
+            let n = readlinkat(fd, name, buffer.baseAddress!, 4095)
+            guard n >= 0 else { throw SysfsError(.readLink, path + "/" + name, errno: errno) }
+            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: n).bindMemory(to: UInt8.self), as: UTF8.self)
         }
     }
 }

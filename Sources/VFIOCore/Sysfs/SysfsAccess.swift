@@ -11,6 +11,8 @@ public protocol SysfsAccess: Sendable {
     func write(_ path: String, _ value: String) throws(SysfsError)
     /// A human-readable location for messages (`/sys/bus/pci/...`).
     func displayPath(_ path: String) -> String
+    /// A directory to read several attributes from (see SysfsDirectory).
+    func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory
 }
 
 public struct SysfsEntry: Sendable, Equatable {
@@ -49,19 +51,32 @@ public enum SysfsPath {
     }
 
     /// Resolves `target`, read from a link located in directory `linkDirectory`; nil when it escapes.
+    /// Works on bytes: every device has several links, and String splitting dominated enumeration.
     public static func resolve(target: String, from linkDirectory: String) -> String? {
         guard !target.hasPrefix("/") else { return nil }
-        var stack = linkDirectory.split(separator: "/").map(String.init)
-        for component in target.split(separator: "/") {
-            switch component {
-            case ".": continue
-            case "..":
-                guard !stack.isEmpty else { return nil }
-                stack.removeLast()
-            default: stack.append(String(component))
-            }
+        var path = Array(linkDirectory.utf8)
+        var ends: [Int] = []  // where each component of `path` ends, so `..` can drop one
+        var start = 0
+        for (i, byte) in path.enumerated() where byte == UInt8(ascii: "/") {
+            if i > start { ends.append(i) }
+            start = i + 1
         }
-        return stack.joined(separator: "/")
+        if path.count > start { ends.append(path.count) }
+        path.removeSubrange((ends.last ?? 0)...)
+        for component in target.utf8.split(separator: UInt8(ascii: "/")) {
+            if component.elementsEqual(".".utf8) { continue }
+            if component.elementsEqual("..".utf8) {
+                guard ends.popLast() != nil else { return nil }
+                path.removeSubrange((ends.last ?? 0)...)
+                continue
+            }
+            if !path.isEmpty { path.append(UInt8(ascii: "/")) }
+            path.append(contentsOf: component)
+            ends.append(path.count)
+        }
+        // Components were joined with single slashes; drop a leading one left by an empty start.
+        if path.first == UInt8(ascii: "/") { path.removeFirst() }
+        return String(decoding: path, as: UTF8.self)
     }
 
     public static func lastComponent(_ path: String) -> Substring {

@@ -29,7 +29,7 @@ import Testing
         return try tree.withRoot { root in
             let sysfs = LiveSysfs(root: root)
             let path = try tree.canonicalPath(of: device.address)
-            let entries = Dictionary(uniqueKeysWithValues: try sysfs.list(path).map { ($0.name, $0.kind) })
+            let entries = EntryKinds(try sysfs.list(path))
             return HostUseScanner(sysfs: sysfs).scan(deviceDirectory: path, entries: entries)
         }
     }
@@ -73,7 +73,7 @@ import Testing
             TemporaryDirectory.removeTree(operstate)
             try TemporaryDirectory.makeDirectory(operstate)
             let sysfs = LiveSysfs(root: root)
-            let entries = Dictionary(uniqueKeysWithValues: try sysfs.list(path).map { ($0.name, $0.kind) })
+            let entries = EntryKinds(try sysfs.list(path))
             return HostUseScanner(sysfs: sysfs).scan(deviceDirectory: path, entries: entries)
         }
         #expect(use.networkInterfaces == [HostUse.NetworkInterface(name: "eno1", operstate: nil)])
