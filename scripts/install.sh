@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 PREFIX="${PREFIX:-/usr/local}"
 
 scripts/deps.sh
-swift build -c release --product vfioctl
-bin="$(swift build -c release --show-bin-path)/vfioctl"
+# Static Swift runtime: the installed binary needs only libc, libpci and libudev, not the toolchain.
+swift build -c release --product vfioctl --static-swift-stdlib
+bin="$(swift build -c release --static-swift-stdlib --show-bin-path)/vfioctl"
 
 SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
 $SUDO install -D -m 0755 "$bin" "$PREFIX/bin/vfioctl"

@@ -31,11 +31,16 @@ struct PlanCommand: ParsableCommand {
         let inventory = try source.inventory()
         let devices = try selection.query().select(from: inventory)
         let planner = try planning.planner(sysfs: source.source.sysfs)
-        let plans = devices.map(planner.plan)
         let namer = DeviceNamer(numeric: output.numeric)
         if output.json {
-            Terminal.out(JSONValue.document("devices", .array(plans.map(PlanJSON.plan))).rendered())
-        } else if explain {
+            // Planned and written one device at a time: memory stays flat however many devices.
+            Terminal.streaming { stream in
+                JSONValue.streamDocument("devices", devices, item: { PlanJSON.plan(planner.plan($0)) }, to: stream.write)
+            }
+            return
+        }
+        let plans = devices.map(planner.plan)
+        if explain {
             Terminal.out(plans.map(PlanText(namer: namer).explain).joined(separator: "\n"))
         } else {
             Terminal.out(PlanText(namer: namer).table(plans))
