@@ -173,13 +173,13 @@ _vfioctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|show|groups|help)
+    list|show|groups|plan|bind|unbind|status|recover|sriov|override|new-id|remove-id|apply|diff|persist|help)
         # Offer subcommand argument completions
         "_vfioctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list show groups help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list show groups plan bind unbind status recover sriov override new-id remove-id apply diff persist help' -- "${cur}"))
         ;;
     esac
 }
@@ -251,6 +251,483 @@ _vfioctl_groups() {
     # Offer option value completions
     case "${prev}" in
     '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_vfioctl_plan() {
+    repeating_flags=()
+    non_repeating_flags=(--no-default-rules --json --numeric --all --explain --version -h --help)
+    repeating_options=(--rules-dir)
+    non_repeating_options=(--sysfs-root --class --driver --group --modules-dir)
+    __vfioctl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--class')
+        return
+        ;;
+    '--driver')
+        return
+        ;;
+    '--group')
+        return
+        ;;
+    '--modules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--rules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __vfioctl_add_completions -W "$(__vfioctl_custom_complete ---completion plan -- positional@0 "${COMP_CWORD}" "$(__vfioctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_vfioctl_bind() {
+    repeating_flags=()
+    non_repeating_flags=(--group --no-default-rules --dry-run --json --verbose -v --version -h --help)
+    repeating_options=(--rules-dir --force)
+    non_repeating_options=(--sysfs-root --driver --method --modules-dir --timeout --lock-timeout --state-dir)
+    __vfioctl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--driver')
+        return
+        ;;
+    '--method')
+        return
+        ;;
+    '--modules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--rules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--force')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--state-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __vfioctl_add_completions -W "$(__vfioctl_custom_complete ---completion bind -- positional@0 "${COMP_CWORD}" "$(__vfioctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_vfioctl_unbind() {
+    repeating_flags=()
+    non_repeating_flags=(--no-default-rules --dry-run --json --verbose -v --version -h --help)
+    repeating_options=(--rules-dir --force)
+    non_repeating_options=(--sysfs-root --modules-dir --timeout --lock-timeout --state-dir)
+    __vfioctl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--modules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--rules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--force')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--state-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __vfioctl_add_completions -W "$(__vfioctl_custom_complete ---completion unbind -- positional@0 "${COMP_CWORD}" "$(__vfioctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_vfioctl_status() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--sysfs-root --state-dir)
+    __vfioctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--state-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_vfioctl_recover() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --json --verbose -v --version -h --help)
+    repeating_options=(--force)
+    non_repeating_options=(--sysfs-root --timeout --lock-timeout --state-dir)
+    __vfioctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--force')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--state-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_vfioctl_sriov() {
+    repeating_flags=()
+    non_repeating_flags=(--bind --no-default-rules --dry-run --json --verbose -v --version -h --help)
+    repeating_options=(--rules-dir --force)
+    non_repeating_options=(--sysfs-root --vfs --modules-dir --timeout --lock-timeout --state-dir)
+    __vfioctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--vfs')
+        return
+        ;;
+    '--modules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--rules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--force')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--state-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __vfioctl_add_completions -W "$(__vfioctl_custom_complete ---completion sriov -- positional@0 "${COMP_CWORD}" "$(__vfioctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_vfioctl_override() {
+    repeating_flags=()
+    non_repeating_flags=(--clear --dry-run --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--sysfs-root)
+    __vfioctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __vfioctl_add_completions -W "$(__vfioctl_custom_complete ---completion override -- positional@0 "${COMP_CWORD}" "$(__vfioctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_vfioctl_new-id() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--sysfs-root)
+    __vfioctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_vfioctl_remove-id() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--sysfs-root)
+    __vfioctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_vfioctl_apply() {
+    repeating_flags=()
+    non_repeating_flags=(--no-default-rules --dry-run --json --verbose -v --version -h --help)
+    repeating_options=(--device --rules-dir --force)
+    non_repeating_options=(--sysfs-root --modules-dir --timeout --lock-timeout --state-dir)
+    __vfioctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--device')
+        return
+        ;;
+    '--modules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--rules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--force')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--state-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
+    esac
+}
+
+_vfioctl_diff() {
+    repeating_flags=()
+    non_repeating_flags=(--json --no-default-rules --version -h --help)
+    repeating_options=(--rules-dir)
+    non_repeating_options=(--sysfs-root --modules-dir)
+    __vfioctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--modules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--rules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
+    esac
+}
+
+_vfioctl_persist() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __vfioctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    enable|disable|status)
+        # Offer subcommand argument completions
+        "_vfioctl_persist_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'enable disable status' -- "${cur}"))
+        ;;
+    esac
+}
+
+_vfioctl_persist_enable() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--root --binary)
+    __vfioctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--binary')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
+    esac
+}
+
+_vfioctl_persist_disable() {
+    repeating_flags=()
+    non_repeating_flags=(--restore --no-default-rules --dry-run --json --verbose -v --version -h --help)
+    repeating_options=(--rules-dir --force)
+    non_repeating_options=(--root --sysfs-root --modules-dir --timeout --lock-timeout --state-dir)
+    __vfioctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--modules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--rules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--force')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--state-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_vfioctl_persist_status() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--root)
+    __vfioctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--root')
         __vfioctl_add_completions -d
         return
         ;;
