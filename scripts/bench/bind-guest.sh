@@ -1,0 +1,291 @@
+#!/bin/bash
+# Run INSIDE the bench VM (scripts/bench/bind-vm.sh boots it with `scripts/vm/run.sh --bench`):
+# how long binding N SR-IOV VFs to vfio-pci (and back) takes with
+#   (a) vfioctl: ONE `vfioctl bind VF1 ... VFn --driver vfio-pci` call, then one `vfioctl unbind`
+#   (b) loop:    a bash loop of builtin echos making the same writes (override + bind; unbind +
+#                clear override): the floor any tool pays for the kernel's work
+#   (c) driverctl: `driverctl --nosave set-override VF vfio-pci` once per VF
+#   (d) dpdk-devbind: ONE `dpdk-devbind.py -b vfio-pci VF1 ... VFn` call, from a copy whose device
+#                table also accepts class 01 (stock dpdk-devbind refuses NVMe VFs)
+# at each VF count of --sizes, RUNS times each (median reported), with vfio-pci's default
+# runtime PM and, with --d3, again with disable_idle_d3=1 (no D3hot while idle).
+# The VFs start unbound (sriov_drivers_autoprobe=0). Between runs of (c) and (d) the VFs are
+# put back with untimed builtin writes (driverctl unset-override would reprobe and let nvme
+# grab the VFs). Per-VF cost = slope between the smallest and largest size; fixed cost = the
+# smallest size's time minus its VFs' share.
+#
+# Usage (in the guest): scripts/bench/bind-guest.sh [--runs N] [--sizes "8 32"] [--d3]
+#   VFIOCTL=PATH  the vfioctl binary (default: $VFIOCTL_REPO/.build/release/vfioctl)
+# Prints one markdown table per power setting, then "# bench: done".
+set -uo pipefail
+
+REPO=${VFIOCTL_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+VFIOCTL=${VFIOCTL:-$REPO/.build/release/vfioctl}
+RUNS=3 SIZES="8 32" D3=0
+while (($#)); do
+    case $1 in
+        --runs) RUNS=${2:?}; shift ;;
+        --sizes) SIZES=${2:?}; shift ;;
+        --d3) D3=1 ;;
+        *) echo "bind-guest: unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+[[ ${VFIOCTL_IN_VM:-} == 1 ]] || { echo "bind-guest: run it in the VM (scripts/bench/bind-vm.sh)" >&2; exit 1; }
+[[ -x $VFIOCTL ]] || { echo "bind-guest: no vfioctl at $VFIOCTL" >&2; exit 1; }
+((RUNS >= 3)) || { echo "bind-guest: --runs must be at least 3" >&2; exit 2; }
+read -ra SIZE_LIST <<<"$SIZES"
+((${#SIZE_LIST[@]} >= 2)) || { echo "bind-guest: --sizes needs two counts or more" >&2; exit 2; }
+
+SYS=/sys/bus/pci
+WORK=/tmp/bind-bench
+mkdir -p "$WORK"
+export VFIOCTL_STATE_DIR=$WORK/state
+log() { echo "# $*"; }
+die() { echo "bind-guest: $*" >&2; exit 1; }
+
+# --- the bench PF: an NVMe with the most VFs ---------------------------------------------------
+PF="" best=0
+for d in "$SYS"/devices/*; do
+    [[ -r $d/sriov_totalvfs ]] || continue
+    read -r total <"$d/sriov_totalvfs"
+    ((total > best)) && { best=$total; PF=${d##*/}; }
+done
+max=0
+for n in "${SIZE_LIST[@]}"; do ((n > max)) && max=$n; done
+if [[ -z $PF ]] || ((best < max)); then die "no SR-IOV PF with $max VFs (boot with scripts/vm/run.sh --bench)"; fi
+PFD=$SYS/devices/$PF
+log "PF $PF offers $best VFs; sizes: ${SIZE_LIST[*]}; runs: $RUNS; vfioctl: $VFIOCTL"
+
+# --- tools -------------------------------------------------------------------------------------
+DRIVERCTL=$(command -v driverctl) || die "driverctl not installed (bind-vm.sh installs it on the host)"
+STOCK_DEVBIND=$(command -v dpdk-devbind.py) || die "dpdk-devbind.py not installed (Debian package dpdk)"
+DEVBIND=$WORK/dpdk-devbind.py
+# The copy accepts any class-01 (storage) device, as in the measurements the notes describe.
+sed 's/^misc_devices = \[/misc_devices = [{"Class": "01", "Vendor": None, "Device": None, "SVendor": None, "SDevice": None}, /' \
+    "$STOCK_DEVBIND" >"$DEVBIND"
+grep -q '^misc_devices = \[{"Class": "01"' "$DEVBIND" || die "could not extend dpdk-devbind's device table"
+chmod +x "$DEVBIND"
+
+# --- helpers (builtins only: they run inside timed regions) ------------------------------------
+VFS=()
+make_vfs() {  # make_vfs N: exactly N unbound VFs, listed in VFS
+    local n=$1 i cur
+    echo 0 >"$PFD/sriov_drivers_autoprobe"
+    read -r cur <"$PFD/sriov_numvfs"
+    if ((cur != n)); then
+        ((cur > 0)) && echo 0 >"$PFD/sriov_numvfs"
+        echo "$n" >"$PFD/sriov_numvfs" || die "cannot create $n VFs"
+    fi
+    VFS=()
+    local here=$PWD
+    for ((i = 0; i < n; i++)); do
+        cd -P "$PFD/virtfn$i" || die "no virtfn$i"
+        VFS+=("${PWD##*/}")
+    done
+    cd "$here" || exit 1
+}
+
+drv_of() { REPLY=""; [[ -e $SYS/devices/$1/driver ]] || return 0; local h=$PWD; cd -P "$SYS/devices/$1/driver" && REPLY=${PWD##*/}; cd "$h" || exit 1; }
+
+all_on() {  # all_on DRIVER ("" = unbound; then the override must be clear too)
+    local vf o
+    for vf in "${VFS[@]}"; do
+        drv_of "$vf"
+        [[ $REPLY == "$1" ]] || { echo "$vf is on '${REPLY}', expected '$1'"; return 1; }
+        if [[ -z $1 ]]; then
+            read -r o <"$SYS/devices/$vf/driver_override"
+            [[ $o == "(null)" || -z $o ]] || { echo "$vf keeps driver_override=$o"; return 1; }
+        fi
+    done
+}
+
+reset_vfs() {  # untimed: every VF unbound, override clear
+    local vf
+    for vf in "${VFS[@]}"; do
+        drv_of "$vf"
+        [[ -n $REPLY ]] && echo "$vf" >"$SYS/drivers/$REPLY/unbind"
+        echo >"$SYS/devices/$vf/driver_override"
+    done
+    all_on "" >/dev/null || die "could not reset the VFs: $(all_on "")"
+}
+
+T=0
+now() { T=${EPOCHREALTIME/./}; }
+since() { REPLY=$((${EPOCHREALTIME/./} - T)); }   # microseconds
+
+declare -A SAMPLES=()   # [method/phase/n] = "us us us"
+record() { SAMPLES[$1]+="${SAMPLES[$1]:+ }$2"; }
+FAILURES=""
+
+# --- the four methods --------------------------------------------------------------------------
+run_vfioctl() {
+    local n=${#VFS[@]}
+    now
+    "$VFIOCTL" bind "${VFS[@]}" --driver vfio-pci >"$WORK/out" 2>&1
+    local rc=$?; since; local us=$REPLY
+    if ((rc != 0)) || ! all_on vfio-pci >/dev/null; then
+        FAILURES+=" vfioctl-bind/$n(rc=$rc)"; log "vfioctl bind failed: $(head -c 300 "$WORK/out")"; reset_vfs; return
+    fi
+    record "vfioctl/bind/$n" "$us"
+    now
+    "$VFIOCTL" unbind "${VFS[@]}" >"$WORK/out" 2>&1
+    rc=$?; since; us=$REPLY
+    if ((rc != 0)) || ! all_on "" >/dev/null; then
+        FAILURES+=" vfioctl-unbind/$n(rc=$rc)"; log "vfioctl unbind failed: $(head -c 300 "$WORK/out")"; reset_vfs; return
+    fi
+    record "vfioctl/unbind/$n" "$us"
+}
+
+run_loop() {
+    local n=${#VFS[@]} vf
+    now
+    for vf in "${VFS[@]}"; do
+        echo vfio-pci >"$SYS/devices/$vf/driver_override"
+        echo "$vf" >"$SYS/drivers/vfio-pci/bind"
+    done
+    since; local us=$REPLY
+    all_on vfio-pci >/dev/null || { FAILURES+=" loop-bind/$n"; reset_vfs; return; }
+    record "loop/bind/$n" "$us"
+    now
+    for vf in "${VFS[@]}"; do
+        echo "$vf" >"$SYS/drivers/vfio-pci/unbind"
+        echo >"$SYS/devices/$vf/driver_override"
+    done
+    since; us=$REPLY
+    all_on "" >/dev/null || { FAILURES+=" loop-unbind/$n"; reset_vfs; return; }
+    record "loop/unbind/$n" "$us"
+}
+
+run_driverctl() {
+    local n=${#VFS[@]} vf rc=0
+    now
+    for vf in "${VFS[@]}"; do
+        "$DRIVERCTL" --nosave set-override "$vf" vfio-pci >/dev/null 2>"$WORK/err" || rc=1
+    done
+    since; local us=$REPLY
+    if ((rc)) || ! all_on vfio-pci >/dev/null; then
+        FAILURES+=" driverctl/$n"; log "driverctl failed: $(head -c 300 "$WORK/err")"
+    else
+        record "driverctl/bind/$n" "$us"
+    fi
+    reset_vfs
+}
+
+run_devbind() {
+    local n=${#VFS[@]}
+    now
+    /usr/bin/python3 "$DEVBIND" -b vfio-pci "${VFS[@]}" >"$WORK/out" 2>&1
+    local rc=$?; since; local us=$REPLY
+    if ((rc != 0)) || ! all_on vfio-pci >/dev/null; then
+        FAILURES+=" dpdk-devbind/$n(rc=$rc)"; log "dpdk-devbind failed: $(head -c 300 "$WORK/out")"
+    else
+        record "dpdk-devbind/bind/$n" "$us"
+    fi
+    reset_vfs
+}
+
+median() {  # median US...: REPLY = the median (lower middle for an even count)
+    local -a v=("$@")
+    local i j t
+    for ((i = 1; i < ${#v[@]}; i++)); do
+        t=${v[i]}
+        for ((j = i - 1; j >= 0 && v[j] > t; j--)); do v[j + 1]=${v[j]}; done
+        v[j + 1]=$t
+    done
+    REPLY=${v[(${#v[@]} - 1) / 2]}
+}
+
+# --- one power setting --------------------------------------------------------------------------
+BENCH_NO=0
+bench() {  # bench LABEL
+    local label=$1 n r
+    BENCH_NO=$((BENCH_NO + 1))
+    SAMPLES=() FAILURES=""
+    for n in "${SIZE_LIST[@]}"; do
+        make_vfs "$n"
+        all_on "" >/dev/null || reset_vfs
+        for ((r = 1; r <= RUNS; r++)); do
+            run_vfioctl
+            run_loop
+            run_driverctl
+            run_devbind
+            log "$label: $n VFs, run $r done"
+        done
+    done
+    echo 0 >"$PFD/sriov_numvfs"
+    report "$label"
+}
+
+report() {
+    local label=$1 key lo hi out=$WORK/results-$BENCH_NO
+    lo=${SIZE_LIST[0]} hi=${SIZE_LIST[-1]}
+    {
+        echo "sizes $lo $hi"
+        for key in "${!SAMPLES[@]}"; do
+            # shellcheck disable=SC2086 # a list of numbers
+            median ${SAMPLES[$key]}
+            echo "median $key $REPLY ${SAMPLES[$key]}"
+        done
+        echo "failures ${FAILURES:- none}"
+    } >"$out"
+    awk -v label="$label" -f /dev/stdin "$out" <<'AWK'
+/^sizes/ { lo = $2; hi = $3 }
+/^median/ { split($2, k, "/"); med[k[1] "/" k[2] "/" k[3]] = $3 / 1000 }
+/^failures/ { $1 = ""; failures = $0 }
+function has(m, p) { return ((m "/" p "/" lo) in med) && ((m "/" p "/" hi) in med) }
+function slope(m, p) { return (med[m "/" p "/" hi] - med[m "/" p "/" lo]) / (hi - lo) }
+function fixed(m, p) { return med[m "/" p "/" lo] - lo * slope(m, p) }
+function cell(m, p, n) { return ((m "/" p "/" n) in med) ? sprintf("%.0f", med[m "/" p "/" n]) : "-" }
+END {
+    printf "\n### Binding SR-IOV VFs to vfio-pci (%s)\n\n", label
+    printf "Median of the runs, ms, in the TCG test VM. Per VF = slope between %d and %d VFs; fixed = the rest.\n\n", lo, hi
+    printf "| method | bind %d VFs | bind %d VFs | per VF | fixed | unbind %d VFs | unbind %d VFs | unbind per VF |\n", lo, hi, lo, hi
+    printf "|---|---:|---:|---:|---:|---:|---:|---:|\n"
+    n = split("vfioctl loop driverctl dpdk-devbind", ms, " ")
+    names["vfioctl"] = "vfioctl (one call)"; names["loop"] = "bash loop, builtin echo"
+    names["driverctl"] = "driverctl set-override per VF"; names["dpdk-devbind"] = "dpdk-devbind.py -b (one call)"
+    for (i = 1; i <= n; i++) {
+        m = ms[i]
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", names[m], cell(m, "bind", lo), cell(m, "bind", hi),
+            has(m, "bind") ? sprintf("%.1f", slope(m, "bind")) : "-", has(m, "bind") ? sprintf("%.0f", fixed(m, "bind")) : "-",
+            cell(m, "unbind", lo), cell(m, "unbind", hi), has(m, "unbind") ? sprintf("%.1f", slope(m, "unbind")) : "-"
+    }
+    printf "\n"
+    if (has("vfioctl", "bind") && has("loop", "bind")) {
+        r = slope("vfioctl", "bind") / slope("loop", "bind")
+        printf "- vfioctl per VF / loop per VF (bind): %.2fx (target <= 1.2x): %s\n", r, r <= 1.2 ? "met" : "NOT met"
+    }
+    if (has("vfioctl", "unbind") && has("loop", "unbind")) {
+        printf "- vfioctl per VF / loop per VF (unbind): %.2fx\n", slope("vfioctl", "unbind") / slope("loop", "unbind")
+    }
+    v = med["vfioctl/bind/" hi]
+    if (("driverctl/bind/" hi) in med) {
+        r = v / med["driverctl/bind/" hi]
+        printf "- vfioctl / driverctl, whole %d-VF bind: %.3fx (target <= 0.05x): %s\n", hi, r, r <= 0.05 ? "met" : "NOT met"
+    }
+    if (("dpdk-devbind/bind/" hi) in med) {
+        r = v / med["dpdk-devbind/bind/" hi]
+        printf "- vfioctl / dpdk-devbind, whole %d-VF bind: %.3fx (target <= 0.2x): %s\n", hi, r, r <= 0.2 ? "met" : "NOT met"
+    }
+    if (has("vfioctl", "bind") && has("loop", "bind"))
+        printf "- vfioctl / loop, whole %d-VF bind: %.1fx (vfioctl's fixed cost: process start, inventory, plan, safety scan)\n", hi, v / med["loop/bind/" hi]
+    printf "- failures:%s\n", failures
+}
+AWK
+    log "raw samples (us): $(grep '^median' "$out" | cut -d' ' -f2,4- | tr '\n' ';')"
+}
+
+modprobe vfio_pci || die "cannot load vfio_pci"
+read -r d3 </sys/module/vfio_pci/parameters/disable_idle_d3
+bench "vfio-pci default: disable_idle_d3=$d3"
+if ((D3)); then
+    if rmmod vfio_pci && modprobe vfio_pci disable_idle_d3=1; then
+        read -r d3 </sys/module/vfio_pci/parameters/disable_idle_d3
+        bench "vfio-pci disable_idle_d3=$d3"
+    else
+        log "could not reload vfio_pci with disable_idle_d3=1"
+    fi
+fi
+echo 1 >"$PFD/sriov_drivers_autoprobe"
+echo "# bench: done"
