@@ -41,6 +41,7 @@ struct BindCommand: ParsableCommand {
     }
 
     func run() throws {
+        let engine = writing.engine(source: source)
         let inventory = try source.inventory()
         let selected = try DeviceQuery(selectors: devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) })
             .select(from: inventory)
@@ -57,7 +58,7 @@ struct BindCommand: ParsableCommand {
         else if !DriverOverrideSupport.available(sysfs: source.source.sysfs, address: selected[0].address) {
             options.method = .newID
         }
-        let report = writing.engine(source: source).bind(selected.map(request), inventory: inventory,
+        let report = engine.bind(selected.map(request), inventory: inventory,
                                                           companions: request, options: options)
         try writing.finish(report)
     }

@@ -28,11 +28,11 @@ struct SriovCommand: ParsableCommand {
 
     func run() throws {
         let address = try singleAddress(device)
+        let engine = writing.engine(source: source)
         let inventory = try source.inventory()
         guard let pf = inventory[address] else {
             throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
         }
-        let engine = writing.engine(source: source)
         let options = writing.engineOptions()
         var report = engine.setVirtualFunctions(pf, count: vfs, inventory: inventory, options: options)
         if report.error == nil && bind && vfs > 0 && !writing.dryRun {

@@ -27,6 +27,7 @@ struct UnbindCommand: ParsableCommand {
     }
 
     func run() throws {
+        let engine = writing.engine(source: source)
         let inventory = try source.inventory()
         let selected = try DeviceQuery(selectors: devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) })
             .select(from: inventory)
@@ -35,6 +36,6 @@ struct UnbindCommand: ParsableCommand {
         let requests = selected.map {
             BindEngine.ReleaseRequest(device: $0, hostModules: planner?.plan($0).hostModules ?? [])
         }
-        try writing.finish(writing.engine(source: source).unbind(requests, options: writing.engineOptions()))
+        try writing.finish(engine.unbind(requests, options: writing.engineOptions()))
     }
 }

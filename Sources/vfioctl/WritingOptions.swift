@@ -53,7 +53,9 @@ struct WritingOptions: ParsableArguments {
         return options
     }
 
-    func engine(source: SourceOptions) -> BindEngine {
+    /// The engine for this command. Unless `recoverFirst` is false (the recover command itself), an
+    /// interrupted run is rolled back here: create the engine before reading the devices.
+    func engine(source: SourceOptions, recoverFirst: Bool = true) -> BindEngine {
         let root: String
         let host: HostState
         switch source.source {
@@ -71,8 +73,14 @@ struct WritingOptions: ParsableArguments {
             Terminal.warning("the open-fd check could not inspect \(host.uncheckedProcesses) process(es) (permission)")
         }
         let kernel = LiveKernel(sysfsRoot: root, devRoot: root == "/sys" ? "/dev" : root + "/dev")
-        return BindEngine(kernel: kernel, store: StateStore(directory: stateDir ?? environment("VFIOCTL_STATE_DIR") ?? StateStore.defaultDirectory),
+        let engine = BindEngine(kernel: kernel, store: StateStore(directory: stateDir ?? environment("VFIOCTL_STATE_DIR") ?? StateStore.defaultDirectory),
                           host: host, vfioDrivers: VFIODriverSet(sysfs: kernel))
+        // Roll back an interrupted run before the command reads the devices.
+        if recoverFirst, let recovered = engine.recoverPending(options: engineOptions()) {
+            for check in recovered.checks { Terminal.warning(check) }
+            if let error = recovered.error { Terminal.error(error) }
+        }
+        return engine
     }
 
     /// Prints the report and turns a failed operation into the process's exit status.

@@ -318,6 +318,19 @@ final class CLIHost: @unchecked Sendable {
         #expect(again.status == 0)
     }
 
+    /// The next writing command after a crash recovers first, then does its own work from the
+    /// recovered state (it must not mistake its own recovery for a concurrent change).
+    @Test func theNextCommandRecoversFirst() throws {
+        let host = try CLIHost()
+        let crashed = try host.run(["bind", "0a:00.0", "--driver", "vfio-pci"], environment: ["VFIOCTL_TEST_CRASH_AFTER_WRITE": "1"])
+        #expect(crashed.status == 99, "\(crashed)")
+        let next = try host.run(["unbind", "0a:00.0", "--json"])
+        #expect(next.status == 0, "\(next)")
+        #expect(next.stderr.contains("rolled back an interrupted 'bind'"), "\(next)")
+        #expect(!FileManager.default.fileExists(atPath: host.state + "/journal.toml"))
+        #expect(host.file("bus/pci/devices/0000:0a:00.0/driver_override")?.trimmingCharacters(in: .whitespacesAndNewlines) == "")
+    }
+
     @Test func statusIsEmptyAtFirst() throws {
         let run = try CLIHost().run(["status", "--json"])
         #expect(run.status == 0, "\(run)")

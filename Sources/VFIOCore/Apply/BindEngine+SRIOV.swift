@@ -62,6 +62,14 @@ extension BindEngine {
             }
             result.steps = writer.steps
             report.devices.append(result)
+            // Changing the count destroys every VF that existed: their records go with them.
+            if current != count && !options.dryRun && !pf.sriov.virtfns.isEmpty {
+                let destroyed = Set(pf.sriov.virtfns)
+                let managed = try store.readManaged()
+                if managed.contains(where: { destroyed.contains($0.address) }) {
+                    try store.writeManaged(managed.filter { !destroyed.contains($0.address) })
+                }
+            }
         } catch {
             report.error = error
         }

@@ -72,7 +72,10 @@ extension BindEngine {
         let mark = mover.writer.mark
         do throws(BindFailure) {
             if let record {
-                try loadIfNeeded(moduleFor: record.original.driver, hostModules: request.hostModules, dryRun: options.dryRun)
+                // Back to "no driver" needs no module.
+                if record.original.driver != nil {
+                    try loadIfNeeded(moduleFor: record.original.driver, hostModules: request.hostModules, dryRun: options.dryRun)
+                }
                 try mover.restore(device.address, to: record.original)
                 result.to = record.original.driver
                 result.message = "back to its recorded driver"
@@ -106,8 +109,7 @@ extension BindEngine {
         if let driver, (try? kernel.list(PCIPaths.driverDirectory(driver))) != nil { return }
         let module = driver.flatMap { ModuleName($0.rawValue) } ?? hostModules.first
         guard let module, !dryRun else { return }
-        let loaded = LoadedModules(sysfs: kernel)
-        if loaded.isLoaded(module) { return }
+        if isLoaded(module) { return }
         do { try kernel.loadModule(module) } catch {
             if driver != nil { throw BindFailure(message: error.message) }
         }

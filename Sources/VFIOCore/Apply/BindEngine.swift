@@ -185,7 +185,7 @@ public struct BindEngine {
                 result.to = driver
                 if options.dryRun {
                     result.status = .planned
-                    if !LoadedModules(sysfs: kernel).isLoaded(candidate.module) {
+                    if !isLoaded(candidate.module) {
                         result.message = "would load module \(candidate.module) first (modprobe \(candidate.module))"
                     }
                     break
@@ -214,16 +214,28 @@ public struct BindEngine {
 
     /// Loads the candidate's module when needed and returns the PCI driver name it registered.
     private func ensureLoaded(_ candidate: Candidate, dryRun: Bool) throws(BindFailure) -> DriverName {
-        let loaded = LoadedModules(sysfs: kernel)
-        if !loaded.isLoaded(candidate.module) {
+        if !isLoaded(candidate.module) {
             if dryRun { return candidate.driver }
             do { try kernel.loadModule(candidate.module) } catch { throw BindFailure(message: error.message) }
         }
-        let registered = LoadedModules(sysfs: kernel).driverNames(of: candidate.module)
-        if let name = registered.first { return name }
+        if let name = registeredDrivers(of: candidate.module).first { return name }
         // Built-in drivers have no module/NAME/drivers entries; the driver directory tells.
         if (try? kernel.list(PCIPaths.driverDirectory(candidate.driver))) != nil { return candidate.driver }
         throw BindFailure(message: "module \(candidate.module) is loaded but registers no PCI driver")
+    }
+
+    /// Whether a module is loaded or built in: one look at /sys/module/NAME, not a scan of all
+    /// modules (binding 32 VFs used to scan /sys/module twice per VF).
+    func isLoaded(_ module: ModuleName) -> Bool {
+        if let state = try? kernel.read("module/\(module)/initstate") { return state == "live" || state == "coming" }
+        return (try? kernel.list("module/\(module)")) != nil
+    }
+
+    /// The PCI drivers a loaded module registered (`/sys/module/NAME/drivers/pci:DRIVER`).
+    func registeredDrivers(of module: ModuleName) -> [DriverName] {
+        ((try? kernel.list("module/\(module)/drivers")) ?? []).compactMap { entry in
+            entry.name.hasPrefix("pci:") ? DriverName(entry.name.dropFirst(4)) : nil
+        }
     }
 
     private func isVFIOModule(_ module: ModuleName) -> Bool {
@@ -353,6 +365,14 @@ public struct BindEngine {
     }
 
     // MARK: recover
+
+    /// Writing commands call this before they read the devices: a journal left by an interrupted
+    /// run is rolled back first, so the command plans from the state recovery produced (otherwise
+    /// its own recovery would look like a concurrent change). nil when there was nothing to do.
+    public func recoverPending(options: Options) -> OperationReport? {
+        guard !options.dryRun, (try? store.readJournal()) != nil else { return nil }
+        return recover(options: options)
+    }
 
     /// Finishes the rollback of an interrupted transaction. Safe to run any time.
     public func recover(options: Options) -> OperationReport {
