@@ -73,12 +73,13 @@ struct WritingOptions: ParsableArguments {
             Terminal.warning("the open-fd check could not inspect \(host.uncheckedProcesses) process(es) (permission)")
         }
         let kernel = LiveKernel(sysfsRoot: root, devRoot: root == "/sys" ? "/dev" : root + "/dev")
-        let engine = BindEngine(kernel: kernel, store: StateStore(directory: stateDir ?? environment("VFIOCTL_STATE_DIR") ?? StateStore.defaultDirectory),
+        var engine = BindEngine(kernel: kernel, store: StateStore(directory: stateDir ?? environment("VFIOCTL_STATE_DIR") ?? StateStore.defaultDirectory),
                           host: host, vfioDrivers: VFIODriverSet(sysfs: kernel))
         // Roll back an interrupted run before the command reads the devices.
         if recoverFirst, let recovered = engine.recoverPending(options: engineOptions()) {
             for check in recovered.checks { Terminal.warning(check) }
             if let error = recovered.error { Terminal.error(error) }
+            engine.recoveryNotes = recovered.checks
         }
         return engine
     }

@@ -4,6 +4,7 @@
 extension BindEngine {
     public func setVirtualFunctions(_ pf: PCIDevice, count: Int, inventory: DeviceInventory, options: Options) -> OperationReport {
         var report = OperationReport(operation: "sriov", dryRun: options.dryRun)
+        report.checks += recoveryNotes
         do throws(VFIOError) {
             guard let total = pf.sriov.totalVFs else {
                 throw .usage("\(pf.address) is not an SR-IOV physical function (it has no sriov_totalvfs)")

@@ -32,6 +32,8 @@ public struct BindEngine {
 
     public let kernel: any KernelAccess
     public let store: StateStore
+    /// What a recovery run before this command did (`recoverPending`), reported with its result.
+    public var recoveryNotes: [String] = []
     public let host: HostState
     public let vfioDrivers: VFIODriverSet
 
@@ -67,6 +69,7 @@ public struct BindEngine {
     public func transact(operation: String, binds: [Request], releases: [ReleaseRequest], inventory: DeviceInventory,
                          companions: (PCIDevice) -> Request, options: Options) -> OperationReport {
         var report = OperationReport(operation: operation, dryRun: options.dryRun)
+        report.checks += recoveryNotes
         do throws(VFIOError) {
             var all = binds
             if options.group {
