@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(libpci-dev libudev-dev pciutils pci.ids kmod)
 if [[ "${1:-}" == "--test" ]]; then
     # The test suite also compares against lspci/modprobe and verifies generated files and units.
-    packages+=(time systemd)
+    packages+=(time systemd udev python3-venv)
 fi
 
 missing=()

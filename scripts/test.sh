@@ -16,6 +16,10 @@ scripts/deps.sh --test
 step "build"
 swift build --build-tests
 
+step "Ansible module (ansible-core from PyPI, fake sysfs)"
+# Also creates the venv the VM suite 50-provision uses inside the guest.
+tests/ansible/run.sh --binary "$(swift build --show-bin-path)/vfioctl"
+
 step "generated man pages and completions"
 scripts/generate-docs.sh --check
 

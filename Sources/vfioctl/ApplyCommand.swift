@@ -28,7 +28,7 @@ struct ApplyCommand: ParsableCommand {
     func run() throws {
         let report = try Provisioning.run(file: file, only: only, source: source, planning: planning, writing: writing)
         try writing.finish(report)
-        if writing.dryRun && report.changed { throw ExitCode(ExitStatus.changesPending.rawValue) }
+        if report.exitStatus == .changesPending { throw ExitCode(ExitStatus.changesPending.rawValue) }
     }
 }
 
@@ -55,7 +55,7 @@ struct DiffCommand: ParsableCommand {
         writing.json = json
         let report = try Provisioning.run(file: file, only: [], source: source, planning: planning, writing: writing)
         try writing.finish(report)
-        if report.changed { throw ExitCode(ExitStatus.changesPending.rawValue) }
+        if report.exitStatus == .changesPending { throw ExitCode(ExitStatus.changesPending.rawValue) }
     }
 }
 
@@ -74,6 +74,14 @@ enum Provisioning {
         // event this run belongs to stays queued until the run exits, so waiting for udev to settle
         // after a bind could only time out (10 s per device, serialized by the lock).
         if environment("SEQNUM") != nil && environment("DEVPATH") != nil { options.waitForUdev = false }
-        return reconciler.run(state, only: addresses.isEmpty ? nil : Set(addresses), options: options)
+        // Several applies at once (udev's coldplug runs one per device next to the boot unit) can
+        // find a device moved by another while waiting for the lock: nothing was changed, so look
+        // again and apply what is still needed.
+        var report = reconciler.run(state, only: addresses.isEmpty ? nil : Set(addresses), options: options)
+        for _ in 0..<3 where report.error?.retryable == true {
+            report = reconciler.run(state, only: addresses.isEmpty ? nil : Set(addresses), options: options)
+        }
+        report.reportsPendingChanges = true
+        return report
     }
 }

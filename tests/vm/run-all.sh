@@ -29,6 +29,7 @@ start=$EPOCHREALTIME
 # The test variant driver is built on the host (fast when cached); 05-variant-driver.sh
 # and later suites install it in the guest.
 "$REPO/scripts/vm/build-variant.sh"
+"$REPO/tests/ansible/run.sh" --setup-only || echo "run-all: note: no Ansible venv; 50-provision.sh skips its Ansible part" >&2
 
 LOG=$(mktemp "${TMPDIR:-/tmp}/vfioctl-run-all.XXXXXX")
 trap 'rm -f "$LOG"' EXIT

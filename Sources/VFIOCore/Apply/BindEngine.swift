@@ -194,9 +194,6 @@ public struct BindEngine {
                     break
                 }
                 result.status = .changed
-                if vfioDrivers.isVFIO(driver) || isVFIOModule(candidate.module) {
-                    result.deviceNode = try waitForVFIONode(device, timeout: options.timeout, udev: options.waitForUdev)
-                }
                 break
             } catch {
                 attempt.error = error.message
@@ -206,6 +203,18 @@ public struct BindEngine {
                     throw VFIOError(.failed, "\(device.address): \(error.message); restoring it then failed: \(restoreError)",
                                     hint: "check 'vfioctl show \(device.address)' and dmesg")
                 }
+            }
+        }
+        // The device is bound; a VFIO user must be able to open it when this command returns. A node
+        // that never appears is not a reason to try another driver: put the device back and stop.
+        if result.status == .changed, let driver = result.to,
+           vfioDrivers.isVFIO(driver) || move.candidates.contains(where: { $0.driver == driver && isVFIOModule($0.module) }) {
+            do throws(BindFailure) {
+                result.deviceNode = try waitForVFIONode(device, timeout: options.timeout)
+            } catch {
+                try? mover.restore(device.address, to: move.original)
+                throw VFIOError(.timedOut, "\(device.address): \(error.message); it was put back on \(move.original)",
+                                hint: "raise --timeout, or check dmesg")
             }
         }
         result.steps = mover.writer.steps(since: mark)
@@ -252,7 +261,8 @@ public struct BindEngine {
     }
 
     /// Waits (bounded) until the device can be opened through VFIO, and until udev has handled it.
-    private func waitForVFIONode(_ device: PCIDevice, timeout: Double, udev: Bool) throws(BindFailure) -> String? {
+    /// Waits (bounded) until the device node exists; udev is waited for after the lock is released.
+    private func waitForVFIONode(_ device: PCIDevice, timeout: Double) throws(BindFailure) -> String? {
         guard let group = device.iommuGroup else { return nil }
         let groupNode = "/dev/vfio/\(group)"
         let deadline = Monotonic.now() + timeout
@@ -266,9 +276,6 @@ public struct BindEngine {
                 throw BindFailure(message: "\(groupNode) did not appear within \(timeout) s")
             }
             usleep(5_000)
-        }
-        guard !udev || UdevSettle.wait(until: deadline) else {
-            throw BindFailure(message: "udev did not finish processing events within \(timeout) s")
         }
         return groupNode
     }
@@ -296,8 +303,10 @@ public struct BindEngine {
         for (device, expected) in devices {
             let now = try mover.currentBinding(device.address)
             guard now == expected else {
-                throw VFIOError(.failed, "\(device.address) changed while this command waited for the lock (it was on \(expected), now \(now)); nothing was changed",
-                                hint: "run the command again")
+                var error = VFIOError(.failed, "\(device.address) changed while this command waited for the lock (it was on \(expected), now \(now)); nothing was changed",
+                                      hint: "run the command again")
+                error.retryable = true
+                throw error
             }
         }
         let journal = Journal(operation: operation, pid: Int(getpid()), started: WallClock.now(),
@@ -342,6 +351,13 @@ public struct BindEngine {
         report.devices += done
         try recordManaged(done)
         try store.removeJournal()
+        lock.release()
+        // udev may still be setting owners and permissions on the new nodes. This waits outside the
+        // lock: udev's own rule for hot-plugged devices runs vfioctl, which needs the lock to finish.
+        if options.waitForUdev, done.contains(where: { $0.deviceNode != nil }),
+           !UdevSettle.wait(until: Monotonic.now() + options.timeout) {
+            report.checks.append("warning: udev had not finished processing events after \(options.timeout) s")
+        }
     }
 
     /// Bound devices become managed records (keeping the driver they had before vfioctl first

@@ -43,5 +43,11 @@ public struct OperationReport: Sendable {
 
     public var changed: Bool { devices.contains { $0.status == .changed || $0.status == .planned } }
 
-    public var exitStatus: ExitStatus { error?.status ?? .success }
+    /// `diff` and `apply --dry-run` report pending changes as exit status 7.
+    public var reportsPendingChanges = false
+
+    public var exitStatus: ExitStatus {
+        if let error { return error.status }
+        return reportsPendingChanges && dryRun && changed ? .changesPending : .success
+    }
 }

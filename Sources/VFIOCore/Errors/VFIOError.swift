@@ -4,6 +4,9 @@ public struct VFIOError: Error, Sendable, Equatable, CustomStringConvertible {
     public var status: ExitStatus
     public var message: String
     public var hint: String?
+    /// Nothing was changed and the same command may succeed if run again (another vfioctl moved a
+    /// device while this one waited for the lock).
+    public var retryable = false
 
     public init(_ status: ExitStatus, _ message: String, hint: String? = nil) {
         self.status = status
