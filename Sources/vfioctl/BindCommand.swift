@@ -46,7 +46,8 @@ struct BindCommand: ParsableCommand {
         let selected = try DeviceQuery(selectors: devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) })
             .select(from: inventory)
         guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(devices.joined(separator: " "))") }
-        let planner = try planning.planner(sysfs: source.source.sysfs)
+        // With --driver no alias is consulted: only whether the module exists.
+        let planner = try planning.planner(sysfs: source.source.sysfs, aliases: driver == nil)
         let request = { (device: PCIDevice) -> BindEngine.Request in
             let plan = planner.plan(device)
             return BindEngine.Request(device: device, chain: driver.map { planner.explicitChain($0) } ?? plan.chain,

@@ -21,8 +21,8 @@ struct PlanningOptions: ParsableArguments {
     var noDefaultRules = false
 
     /// Builds the planner and reports what its inputs could not tell as warnings.
-    func planner(sysfs: any SysfsAccess) throws(VFIOError) -> DriverPlanner {
-        let planner = try setup().makePlanner(sysfs: sysfs)
+    func planner(sysfs: any SysfsAccess, aliases: Bool = true) throws(VFIOError) -> DriverPlanner {
+        let planner = try setup().makePlanner(sysfs: sysfs, aliases: aliases)
         for warning in PlannerSetup.warnings(of: planner) { Terminal.warning(warning) }
         return planner
     }

@@ -21,14 +21,16 @@ public struct PlannerSetup: Sendable {
         planner.kernel.warnings + planner.modprobe.warnings + planner.loaded.warnings
     }
 
-    public func makePlanner(sysfs: any SysfsAccess) throws(VFIOError) -> DriverPlanner {
+    /// `aliases: false` when only named drivers are used (`bind --driver`): module existence is
+    /// checked, kernel aliases are not read.
+    public func makePlanner(sysfs: any SysfsAccess, aliases: Bool = true) throws(VFIOError) -> DriverPlanner {
         // A directory the user named must exist; the running kernel's may be missing (containers).
         let running = KernelModuleIndex.runningKernelDirectory()
         let kernel: KernelModuleIndex
         if let modulesDirectory {
-            kernel = try KernelModuleIndex(modulesDirectory: modulesDirectory)
+            kernel = try KernelModuleIndex(modulesDirectory: modulesDirectory, aliases: aliases)
         } else if Self.isDirectory(running) {
-            kernel = try KernelModuleIndex(modulesDirectory: running)
+            kernel = try KernelModuleIndex(modulesDirectory: running, aliases: aliases)
         } else {
             kernel = KernelModuleIndex(missing: running)
         }
