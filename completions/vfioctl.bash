@@ -219,14 +219,22 @@ _vfioctl_list() {
 
 _vfioctl_show() {
     repeating_flags=()
-    non_repeating_flags=(--json --numeric --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--sysfs-root)
+    non_repeating_flags=(--no-default-rules --json --numeric --version -h --help)
+    repeating_options=(--rules-dir)
+    non_repeating_options=(--sysfs-root --modules-dir)
     __vfioctl_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--modules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--rules-dir')
         __vfioctl_add_completions -d
         return
         ;;

@@ -12,6 +12,7 @@ struct ShowCommand: ParsableCommand {
               completion: .custom { _, _, _ in LiveCompletion.addresses() })
     var device: String
 
+    @OptionGroup var planning: PlanningOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -22,6 +23,14 @@ struct ShowCommand: ParsableCommand {
         }
         let namer = DeviceNamer(numeric: output.numeric)
         let vfioDrivers = VFIODriverSet(sysfs: source.source.sysfs)
+        // The driver decision, as `plan` makes it; `show` still works when it cannot be made.
+        let plan: DevicePlan?
+        do {
+            plan = try planning.planner(sysfs: source.source.sysfs).plan(record)
+        } catch {
+            Terminal.warning("no driver decision: \(error.message)")
+            plan = nil
+        }
         if output.json {
             var fields: [(String, JSONValue)] = []
             if case .object(let deviceFields) = DeviceJSON.device(record, namer: namer) { fields = deviceFields }
@@ -29,9 +38,12 @@ struct ShowCommand: ParsableCommand {
                 GroupViability(group: $0, members: inventory.members(of: $0), vfioDrivers: vfioDrivers)
             }
             fields.append(("iommu_group_detail", group.map(DeviceJSON.group) ?? .null))
+            fields.append(("plan", plan.map(PlanJSON.plan) ?? .null))
             Terminal.out(JSONValue.document("device", .object(fields)).rendered())
             return
         }
-        Terminal.out(DeviceText(namer: namer, vfioDrivers: vfioDrivers).show(record, inventory: inventory))
+        var text = DeviceText(namer: namer, vfioDrivers: vfioDrivers).show(record, inventory: inventory)
+        if let plan { text += "VFIO driver decision:\n" + PlanText(namer: namer).explain(plan) }
+        Terminal.out(text)
     }
 }

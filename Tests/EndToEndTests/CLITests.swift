@@ -198,6 +198,11 @@ final class CLIHost: @unchecked Sendable {
         let device = try #require(json.json?["device"] as? [String: Any])
         let group = try #require(device["iommu_group_detail"] as? [String: Any])
         #expect((group["members"] as? [[String: Any]])?.count == 2)
+        // show carries the same driver decision as plan
+        let plan = try #require(device["plan"] as? [String: Any])
+        #expect((plan["chosen"] as? [String: Any])?["module"] as? String == "test_gpu_vfio_pci")
+        #expect(run.stdout.contains("VFIO driver decision:"))
+        #expect(run.stdout.contains("chosen: test_gpu_vfio_pci"))
     }
 
     @Test func groupsGiveAVerdictNamingTheBlockers() throws {
