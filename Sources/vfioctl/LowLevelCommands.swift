@@ -42,22 +42,9 @@ struct NewIDCommand: ParsableCommand {
         commandName: "new-id",
         abstract: "Add a dynamic id to a driver (new_id). The kernel immediately binds EVERY unbound matching device.")
 
-    @OptionGroup var source: SourceOptions
+    @OptionGroup var change: DynamicIDArguments
 
-    @Argument(help: ArgumentHelp("The driver.", valueName: "driver"))
-    var driver: String
-
-    @Argument(help: ArgumentHelp("VVVV:DDDD[:SVVV:SDDD[:CLASS[:MASK]]] (hex).", valueName: "id"))
-    var id: String
-
-    @Flag(help: "Print the write instead of making it.")
-    var dryRun = false
-
-    func run() throws {
-        let kernel = LiveKernel(sysfsRoot: source.sysfsRootPath)
-        let result = try LowLevel(kernel: kernel, dryRun: dryRun).dynamicID(.add, driver: driver, id: id)
-        Terminal.out(result + "\n")
-    }
+    func run() throws { try change.apply(.add) }
 }
 
 struct RemoveIDCommand: ParsableCommand {
@@ -65,6 +52,13 @@ struct RemoveIDCommand: ParsableCommand {
         commandName: "remove-id",
         abstract: "Remove a dynamic id from a driver (remove_id). Bound devices stay bound.")
 
+    @OptionGroup var change: DynamicIDArguments
+
+    func run() throws { try change.apply(.remove) }
+}
+
+/// What `new-id` and `remove-id` take: the same driver and id, written to new_id or remove_id.
+struct DynamicIDArguments: ParsableArguments {
     @OptionGroup var source: SourceOptions
 
     @Argument(help: ArgumentHelp("The driver.", valueName: "driver"))
@@ -76,10 +70,9 @@ struct RemoveIDCommand: ParsableCommand {
     @Flag(help: "Print the write instead of making it.")
     var dryRun = false
 
-    func run() throws {
+    func apply(_ change: LowLevel.DynamicIDChange) throws {
         let kernel = LiveKernel(sysfsRoot: source.sysfsRootPath)
-        let result = try LowLevel(kernel: kernel, dryRun: dryRun).dynamicID(.remove, driver: driver, id: id)
-        Terminal.out(result + "\n")
+        Terminal.out(try LowLevel(kernel: kernel, dryRun: dryRun).dynamicID(change, driver: driver, id: id) + "\n")
     }
 }
 
