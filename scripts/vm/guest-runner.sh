@@ -20,7 +20,8 @@ halt() { sync; /bin/busybox poweroff -f; sleep 60; }
 mkdir -p /dev/pts /dev/shm "$IO"
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
-mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
+# /tmp is NOT a fresh tmpfs: the repository (a CI clone may live under /tmp) and the binary under
+# test must stay visible; the overlay root already makes /tmp writable, in guest memory.
 # devtmpfs lacks these links; bash's <(...) and scripts writing to /dev/stderr need them.
 ln -sfn /proc/self/fd /dev/fd
 ln -sf /proc/self/fd/0 /dev/stdin
