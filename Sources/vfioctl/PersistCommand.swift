@@ -1,10 +1,6 @@
 import ArgumentParser
 import VFIOCore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 struct PersistCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "persist",
@@ -93,14 +89,5 @@ struct PersistCommand: ParsableCommand {
             }
             if let error = status.stateFileError { throw VFIOError(.usage, error) }
         }
-    }
-}
-
-enum ExecutablePath {
-    static func current() -> String? {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard n > 0 else { return nil }
-        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

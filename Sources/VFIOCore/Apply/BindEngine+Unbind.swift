@@ -51,13 +51,9 @@ extension BindEngine {
                                             released: true))
                 continue
             }
-            for finding in checker.findings(for: device) where finding.code != .bridge && finding.code != .sriovPF {
-                if options.forced.contains(finding.code.rawValue) {
-                    report.checks.append("overridden: \(finding.message)")
-                } else {
-                    refusals.append(finding.message)
-                }
-            }
+            // A bridge or a PF with VFs may return to its host driver; only the other checks apply.
+            screen(checker.findings(for: device).filter { $0.code != .bridge && $0.code != .sriovPF },
+                   options: options, report: &report, refusals: &refusals)
             moving.append(Release(request: request, current: current, record: record))
         }
         return moving

@@ -146,13 +146,7 @@ public struct BindEngine {
         // Safety checks on every device that moves.
         let checker = SafetyChecker(host: host, vfioDrivers: vfioDrivers)
         for move in moves {
-            for finding in checker.findings(for: move.request.device) {
-                if options.forced.contains(finding.code.rawValue) {
-                    report.checks.append("overridden: \(finding.message)")
-                } else {
-                    refusals.append(finding.message)
-                }
-            }
+            screen(checker.findings(for: move.request.device), options: options, report: &report, refusals: &refusals)
         }
 
         // new_id side effects.
@@ -165,6 +159,17 @@ public struct BindEngine {
         }
 
         return moves
+    }
+
+    /// Findings the user forced become report lines; the others refuse the operation.
+    func screen(_ findings: [SafetyFinding], options: Options, report: inout OperationReport, refusals: inout [String]) {
+        for finding in findings {
+            if options.forced.contains(finding.code.rawValue) {
+                report.checks.append("overridden: \(finding.message)")
+            } else {
+                refusals.append(finding.message)
+            }
+        }
     }
 
     private func effectiveMethod(_ options: Options) -> DeviceMover.BindMethod {

@@ -29,7 +29,7 @@ public struct PlannerSetup: Sendable {
         let kernel: KernelModuleIndex
         if let modulesDirectory {
             kernel = try KernelModuleIndex(modulesDirectory: modulesDirectory, aliases: aliases)
-        } else if Self.isDirectory(running) {
+        } else if KernelFiles.isDirectory(running) {
             kernel = try KernelModuleIndex(modulesDirectory: running, aliases: aliases)
         } else {
             kernel = KernelModuleIndex(missing: running)
@@ -40,7 +40,7 @@ public struct PlannerSetup: Sendable {
             directories += [("/etc/vfioctl/rules.d", .administrator), ("/run/vfioctl/rules.d", .runtime)]
         }
         directories += extraRuleDirectories.map { ($0, .commandLine) }
-        for directory in extraRuleDirectories where !Self.isDirectory(directory) {
+        for directory in extraRuleDirectories where !KernelFiles.isDirectory(directory) {
             throw VFIOError(.usage, "rule directory \(directory) does not exist")
         }
         let rules = try RuleSet.load(directories: directories)
@@ -57,10 +57,5 @@ public struct PlannerSetup: Sendable {
         return withUnsafePointer(to: names.machine) {
             $0.withMemoryRebound(to: CChar.self, capacity: 65) { String(cString: $0) }
         }
-    }
-
-    private static func isDirectory(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 }

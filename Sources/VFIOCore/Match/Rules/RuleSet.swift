@@ -48,16 +48,7 @@ public struct RuleSet: Sendable {
     }
 
     private static func tomlFiles(in directory: String) -> [String] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name.hasSuffix(".toml") && !name.hasPrefix(".") { names.append(name) }
-        }
-        return names
+        (KernelFiles.list(directory) ?? []).filter { $0.hasSuffix(".toml") && !$0.hasPrefix(".") }
     }
 }
 
@@ -66,7 +57,7 @@ public struct RuleSet: Sendable {
 /// a build tree, the `rules.d/` of the source tree the binary was built from.
 public enum ShippedRules {
     public static func directory() -> String? {
-        guard let executable = executablePath() else { return existing("/usr/lib/vfioctl/rules.d") }
+        guard let executable = ExecutablePath.current() else { return existing("/usr/lib/vfioctl/rules.d") }
         var dir = String(executable[..<(executable.lastIndex(of: "/") ?? executable.startIndex)])
         let prefix = String(dir[..<(dir.lastIndex(of: "/") ?? dir.startIndex)])
         if let installed = existing(prefix + "/lib/vfioctl/rules.d") { return installed }
@@ -80,11 +71,13 @@ public enum ShippedRules {
     }
 
     private static func existing(_ path: String) -> String? {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR ? path : nil
+        KernelFiles.isDirectory(path) ? path : nil
     }
+}
 
-    private static func executablePath() -> String? {
+/// The running binary's own path: where its shipped rules are, and what the persist unit runs.
+public enum ExecutablePath {
+    public static func current() -> String? {
         var buffer = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard n > 0 else { return nil }
