@@ -14,7 +14,7 @@ struct GroupsCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let inventory = try source.inventory()
+        let inventory = try source.inventory(hostUse: .skip)
         let vfioDrivers = VFIODriverSet(sysfs: source.source.sysfs)
         let viabilities = inventory.groups.map {
             GroupViability(group: $0.group, members: $0.members, vfioDrivers: vfioDrivers)

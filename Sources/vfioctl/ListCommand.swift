@@ -22,7 +22,8 @@ struct ListCommand: ParsableCommand {
     }
 
     func run() throws {
-        let inventory = try source.inventory()
+        // Only the JSON carries host use.
+        let inventory = try source.inventory(hostUse: output.json ? .scan : .skip)
         let devices = try selection.query().select(from: inventory)
         let namer = DeviceNamer(numeric: output.numeric)
         if output.json {

@@ -25,9 +25,10 @@ struct SourceOptions: ParsableArguments {
         return "/sys"
     }
 
-    /// Enumerates once and reports what could not be read as warnings.
-    func inventory() throws(VFIOError) -> DeviceInventory {
-        let inventory = try source.enumerate()
+    /// Enumerates once and reports what could not be read as warnings. Commands that print no host
+    /// use and check no safety pass `.skip`.
+    func inventory(hostUse: HostUseScan = .scan) throws(VFIOError) -> DeviceInventory {
+        let inventory = try source.enumerate(hostUse: hostUse)
         for warning in inventory.warnings { Terminal.warning(warning) }
         return inventory
     }

@@ -120,8 +120,12 @@ for i in "${!commands[@]}"; do
     awk -v name="${names[$i]}" -v t="${TIMES[$i]}" -v lt="$lspci_time" -v c="${CPUS[$i]}" -v lc="$lspci_cpu" \
         -v m="${RSS[$i]}" -v lm="$lspci_rss" -v tt="$TIME_TARGET" -v rt="$RSS_TARGET" -v is_lspci=$(( i == 3 )) 'BEGIN {
         tr = t / lt; cr = (lc > 0) ? c / lc : 0; mr = m / lm
-        if (name ~ /plan/) { tt = 1.0; rt = 1000 }  # plan: no slower than lspci -k; no RSS target
-        verdict = is_lspci ? "(baseline)" : sprintf("time %s, RSS %s", tr <= tt ? "met" : "MISSED", mr <= rt ? "met" : "MISSED")
+        # Targets: list (issue 2) time and RSS; plan (issue 3) no slower than lspci -k. The JSON and
+        # numeric variants are measured for comparison only.
+        if (is_lspci) verdict = "(baseline)"
+        else if (name ~ /plan/) verdict = sprintf("time <=1.0x %s", tr <= 1.0 ? "met" : "MISSED")
+        else if (name == "vfioctl list") verdict = sprintf("time %s, RSS %s", tr <= tt ? "met" : "MISSED", mr <= rt ? "met" : "MISSED")
+        else verdict = "(no target)"
         printf "| %-22s | %9.1f | %7.2f | %8.0f | %7.2f | %9d | %7.2f | %-23s |\n", name, t / 1000, tr, c / 1000, cr, m, mr, verdict
     }'
 done

@@ -1,10 +1,12 @@
 /// Reads one device directory into a `PCIDevice`. Both enumeration paths (libudev and the plain
 /// sysfs walk) end here, which is what keeps their records identical.
-struct DeviceReader {
+struct DeviceReader: Sendable {
     let sysfs: any SysfsAccess
+    /// Whether to look for network interfaces, block devices and display nodes (see `HostUseScan`).
+    var hostUse: HostUseScan = .scan
 
     /// Values libudev has already resolved for this device, so they are not read twice.
-    struct Resolved {
+    struct Resolved: Sendable {
         var identity: (vendor: VendorID, device: DeviceID, subsystemVendor: VendorID, subsystemDevice: DeviceID,
                        classCode: ClassCode)?
         var modalias: Modalias?
@@ -21,10 +23,11 @@ struct DeviceReader {
         do {
             directory = try sysfs.openDirectory(path)
         } catch {
-            return .skipped(reason: "cannot list \(error.path): \(errnoName(error.errno))")
+            return .skipped(reason: "cannot open \(error.path): \(errnoName(error.errno))")
         }
-        let entries = EntryKinds(directory.entries)
-        var attributes = AttributeReader(directory: directory, path: path, entries: entries)
+        // Attributes are probed by name (a missing one is ENOENT) rather than found by listing the
+        // directory: listing every device directory was the largest cost of enumeration.
+        var attributes = AttributeReader(directory: directory, path: path)
         // `uevent` carries the ids, class, modalias and driver in one read (what libudev parses too),
         // instead of six separate attributes.
         // Whatever uevent lacks is read from the attributes and links themselves.
@@ -57,21 +60,53 @@ struct DeviceReader {
 
         var device = PCIDevice(address: address, identity: identity)
         device.modalias = resolved.modalias ?? attributes.value("modalias", Modalias.init) ?? identity.modalias
-        device.driver = resolved.driver ?? attributes.linkName("driver").flatMap(DriverName.init)
+        // Known (bound or not), or nil when the link exists but cannot be read.
+        let driver: DriverName?? = resolved.driver ?? Self.knownDriver(attributes.link("driver"))
+        device.driver = driver ?? nil
         device.driverOverride = attributes.value("driver_override", Self.parseOverride) ?? nil
         device.iommuGroup = attributes.linkName("iommu_group").flatMap(IOMMUGroup.init)
         device.numaNode = attributes.value("numa_node") { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
-        device.bootVGA = attributes.value("boot_vga") { $0 == "1" } ?? false
+        if identity.classCode.mayBeBootVGA {
+            device.bootVGA = attributes.value("boot_vga") { $0 == "1" } ?? false
+        }
         device.parent = Self.parentAddress(of: path)
-        device.sriov = SRIOVState(
-            physfn: attributes.linkName("physfn").flatMap(PCIAddress.init),
-            virtfns: Self.virtualFunctions(entries: entries, attributes: &attributes),
-            numVFs: attributes.value("sriov_numvfs") { Int($0) },
-            totalVFs: attributes.value("sriov_totalvfs") { Int($0) },
-            driversAutoprobe: attributes.value("sriov_drivers_autoprobe") { $0 == "1" })
-        device.hostUse = HostUseScanner(sysfs: sysfs).scan(deviceDirectory: path, entries: entries)
+        device.sriov = SRIOVState(physfn: attributes.linkName("physfn").flatMap(PCIAddress.init))
+        // Only a PF has sriov_totalvfs; the other SR-IOV attributes and virtfnN links come with it.
+        if let total = attributes.value("sriov_totalvfs", { Int($0) }) {
+            device.sriov.totalVFs = total
+            device.sriov.numVFs = attributes.value("sriov_numvfs") { Int($0) }
+            device.sriov.driversAutoprobe = attributes.value("sriov_drivers_autoprobe") { $0 == "1" }
+            device.sriov.virtfns = Self.virtualFunctions(attributes: &attributes)
+        }
+        device.hostUseRead = hostUse == .scan
+        if hostUse == .scan, Self.mayHaveHostUse(driver: driver) {
+            do {
+                device.hostUse = HostUseScanner(sysfs: sysfs).scan(deviceDirectory: path, entries: EntryKinds(try directory.entries()))
+            } catch {
+                attributes.unreadable.append(".")
+            }
+        }
         device.unreadable = attributes.unreadable
         return .device(device)
+    }
+
+    /// No `driver` link: unbound. A link that cannot be read: unknown (nil).
+    private static func knownDriver(_ link: String??) -> DriverName?? {
+        switch link {
+        case .none: .some(nil)
+        case .some(.none): nil
+        case .some(.some(let name)): DriverName(name).map { .some($0) }
+        }
+    }
+
+    /// Network interfaces, block devices and display nodes exist only below a device a host driver
+    /// has bound: an unbound device, or one held by a VFIO driver, pci-stub or the PCIe port driver,
+    /// has none, and its directory need not be listed. An unknown driver (unreadable link) is scanned.
+    static func mayHaveHostUse(driver: DriverName??) -> Bool {
+        guard let known = driver else { return true }
+        guard let driver = known else { return false }
+        if driver == .pciStub || driver == .pcieport { return false }
+        return !driver.rawValue.contains("vfio")
     }
 
     /// Unset reads as `(null)` on older kernels and as an empty line on newer ones.
@@ -89,17 +124,24 @@ struct DeviceReader {
         return PCIAddress(Substring(bytes[start..<last]))
     }
 
-    /// `virtfn0`, `virtfn1`, ... in numeric order (lexical order would put virtfn10 before virtfn2).
-    private static func virtualFunctions(entries: EntryKinds,
-                                         attributes: inout AttributeReader) -> [PCIAddress] {
-        entries.names
-            .compactMap { name -> (Int, String)? in
-                guard name.hasPrefix("virtfn"), let index = Int(name.dropFirst(6)) else { return nil }
-                return (index, name)
-            }
-            .sorted { $0.0 < $1.0 }
-            .compactMap { attributes.linkName($0.1).flatMap(PCIAddress.init) }
+    /// `virtfn0`, `virtfn1`, ... up to the first index that does not exist (the kernel numbers them
+    /// without gaps).
+    private static func virtualFunctions(attributes: inout AttributeReader) -> [PCIAddress] {
+        var functions: [PCIAddress] = []
+        var index = 0
+        while let target = attributes.link("virtfn\(index)") {
+            if let address = target.flatMap(PCIAddress.init) { functions.append(address) }
+            index += 1
+        }
+        return functions
     }
+}
+
+/// Whether enumeration looks for what the host uses each device for. Listing device directories
+/// is most of enumeration's cost, and `list`, `plan` and `groups` print nothing it finds.
+public enum HostUseScan: Sendable {
+    case scan
+    case skip
 }
 
 /// Reads the attributes of one directory, recording the ones that exist but cannot be read.
@@ -107,22 +149,16 @@ struct AttributeReader {
     let directory: any SysfsDirectory
     /// The directory's path relative to the sysfs root, for resolving link targets.
     let path: String
-    let entries: EntryKinds
-    private(set) var unreadable: [String] = []
+    var unreadable: [String] = []
 
-    init(directory: any SysfsDirectory, path: String, entries: EntryKinds) {
+    init(directory: any SysfsDirectory, path: String) {
         self.directory = directory
         self.path = path
-        self.entries = entries
     }
 
+    /// nil when the attribute does not exist; an entry that exists but cannot be read or parsed (a
+    /// directory, a link, an unreadable file) is recorded in `unreadable`.
     mutating func value<T>(_ name: String, _ parse: (String) -> T?) -> T? {
-        guard let kind = entries[name] else { return nil }
-        // An entry of the attribute's name that is not a file (a directory, a link) exists but cannot be read.
-        guard kind == .file else {
-            unreadable.append(name)
-            return nil
-        }
         do {
             let text = try directory.read(name)
             guard let value = parse(text) else {
@@ -131,28 +167,30 @@ struct AttributeReader {
             }
             return value
         } catch {
-            unreadable.append(name)
+            if !error.isMissing { unreadable.append(name) }
             return nil
         }
     }
 
     /// The last component of a link's target, when the target stays inside the sysfs root.
     mutating func linkName(_ name: String) -> String? {
-        guard let kind = entries[name] else { return nil }
-        guard kind == .symlink else {
-            unreadable.append(name)
-            return nil
-        }
+        link(name) ?? nil
+    }
+
+    /// nil when there is no such entry; .some(nil) when it exists but is not a readable link
+    /// inside the root (recorded in `unreadable`); otherwise the target's last component.
+    mutating func link(_ name: String) -> String?? {
         do {
             let target = try directory.readLink(name)
             guard let resolved = SysfsPath.resolve(target: target, from: path) else {
                 unreadable.append(name)
-                return nil
+                return .some(nil)
             }
-            return String(SysfsPath.lastComponent(resolved))
+            return .some(String(SysfsPath.lastComponent(resolved)))
         } catch {
+            if error.isMissing { return nil }
             unreadable.append(name)
-            return nil
+            return .some(nil)
         }
     }
 }

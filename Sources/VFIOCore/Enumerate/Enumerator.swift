@@ -16,22 +16,24 @@ public enum DeviceSource: Sendable {
         }
     }
 
-    public func enumerate() throws(VFIOError) -> DeviceInventory {
+    public func enumerate(hostUse: HostUseScan = .scan) throws(VFIOError) -> DeviceInventory {
         switch self {
-        case .live: try UdevEnumerator().enumerate()
-        case .sysfsTree(let root): try SysfsWalkEnumerator(sysfs: LiveSysfs(root: root), userGivenRoot: true).enumerate()
+        case .live: try UdevEnumerator(hostUse: hostUse).enumerate()
+        case .sysfsTree(let root): try SysfsWalkEnumerator(sysfs: LiveSysfs(root: root), userGivenRoot: true, hostUse: hostUse).enumerate()
         }
     }
 }
 
 /// Lists `bus/pci/devices` and reads each device once.
-public struct SysfsWalkEnumerator {
+public struct SysfsWalkEnumerator: Sendable {
     let sysfs: any SysfsAccess
     let userGivenRoot: Bool
+    let hostUse: HostUseScan
 
-    public init(sysfs: any SysfsAccess, userGivenRoot: Bool) {
+    public init(sysfs: any SysfsAccess, userGivenRoot: Bool, hostUse: HostUseScan = .scan) {
         self.sysfs = sysfs
         self.userGivenRoot = userGivenRoot
+        self.hostUse = hostUse
     }
 
     static let devicesDirectory = "bus/pci/devices"
@@ -49,21 +51,20 @@ public struct SysfsWalkEnumerator {
                             "\(root) is not a sysfs tree: cannot list \(error.path): \(errnoName(error.errno))",
                             hint: "pass the directory that holds bus/pci/devices, normally /sys")
         }
-        let reader = DeviceReader(sysfs: sysfs)
-        var devices: [PCIDevice] = []
-        var warnings: [String] = []
-        for entry in entries {
+        let reader = DeviceReader(sysfs: sysfs, hostUse: hostUse)
+        let outcomes = ConcurrentMap.map(entries) { entry -> (device: PCIDevice?, warnings: [String]) in
+            var warnings: [String] = []
             guard let address = PCIAddress(entry.name), address.description == entry.name else {
                 warnings.append("ignoring \(sysfs.displayPath(Self.devicesDirectory + "/" + entry.name)): not a PCI address")
-                continue
+                return (nil, warnings)
             }
-            guard let path = canonicalPath(of: entry, warnings: &warnings) else { continue }
+            guard let path = canonicalPath(of: entry, warnings: &warnings) else { return (nil, warnings) }
             switch reader.read(address: address, at: path) {
-            case .device(let device): devices.append(device)
-            case .skipped(let reason): warnings.append("skipping \(address): \(reason)")
+            case .device(let device): return (device, warnings)
+            case .skipped(let reason): return (nil, warnings + ["skipping \(address): \(reason)"])
             }
         }
-        return DeviceInventory(devices: devices, warnings: warnings)
+        return DeviceInventory(devices: outcomes.compactMap(\.device), warnings: outcomes.flatMap(\.warnings))
     }
 
     /// The kernel's entries are links into `devices/`; follow them lexically, never outside the root.

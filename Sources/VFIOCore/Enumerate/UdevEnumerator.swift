@@ -5,6 +5,7 @@ import CUDev
 /// read from sysfs by the same reader the plain walk uses.
 struct UdevEnumerator {
     private let sysfs = LiveSysfs(root: "/sys")
+    var hostUse: HostUseScan = .scan
 
     func enumerate() throws(VFIOError) -> DeviceInventory {
         guard let udev = udev_new() else {
@@ -22,8 +23,9 @@ struct UdevEnumerator {
                             hint: "is sysfs mounted at /sys?")
         }
 
-        let reader = DeviceReader(sysfs: sysfs)
-        var devices: [PCIDevice] = []
+        // libudev objects stay on this thread (libudev is not thread-safe); the sysfs reads that
+        // follow run concurrently.
+        var found: [(address: PCIAddress, path: String, resolved: DeviceReader.Resolved)] = []
         var warnings: [String] = []
         var entry = udev_enumerate_get_list_entry(enumeration)
         while let current = entry {
@@ -39,10 +41,15 @@ struct UdevEnumerator {
                 continue
             }
             defer { udev_device_unref(device) }
-            let resolved = Self.resolved(from: device)
-            switch reader.read(address: address, at: String(syspath.dropFirst(5)), resolved: resolved) {
+            found.append((address, String(syspath.dropFirst(5)), Self.resolved(from: device)))
+        }
+        let reader = DeviceReader(sysfs: sysfs, hostUse: hostUse)
+        let outcomes = ConcurrentMap.map(found) { reader.read(address: $0.address, at: $0.path, resolved: $0.resolved) }
+        var devices: [PCIDevice] = []
+        for (outcome, device) in zip(outcomes, found) {
+            switch outcome {
             case .device(let record): devices.append(record)
-            case .skipped(let reason): warnings.append("skipping \(address): \(reason)")
+            case .skipped(let reason): warnings.append("skipping \(device.address): \(reason)")
             }
         }
         return DeviceInventory(devices: devices, warnings: warnings)

@@ -43,6 +43,9 @@ public struct ClassCode: Hashable, Sendable, CustomStringConvertible {
 
     /// Bridges (PCI-to-PCI, CardBus, semi-transparent) forward to another bus; vfio-pci refuses them.
     public var isBridge: Bool { [0x0604, 0x0607, 0x0609].contains(classAndSubclass) }
+    /// Display controllers and the pre-2.0 "VGA-compatible unclassified device" (0001): the devices
+    /// the kernel may give a `boot_vga` attribute (it shows it on VGA ones; display is the safe superset).
+    public var mayBeBootVGA: Bool { baseClass == 0x03 || classAndSubclass == 0x0001 }
 }
 
 /// The 8-bit revision id.

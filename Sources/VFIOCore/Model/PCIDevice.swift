@@ -16,12 +16,15 @@ public struct PCIDevice: Sendable, Equatable {
     public var parent: PCIAddress?
     public var sriov: SRIOVState
     public var hostUse: HostUse
+    /// False when enumeration skipped the host-use scan (commands that print no host use ask for
+    /// that); then `hostUse` is empty, not "unused", and safety checks must not see the record.
+    public var hostUseRead: Bool
     public var unreadable: [String]
 
     public init(address: PCIAddress, identity: PCIIdentity, modalias: Modalias? = nil, driver: DriverName? = nil,
                 driverOverride: DriverName? = nil, iommuGroup: IOMMUGroup? = nil, numaNode: Int? = nil,
                 bootVGA: Bool = false, parent: PCIAddress? = nil, sriov: SRIOVState = SRIOVState(),
-                hostUse: HostUse = HostUse(), unreadable: [String] = []) {
+                hostUse: HostUse = HostUse(), hostUseRead: Bool = true, unreadable: [String] = []) {
         self.address = address
         self.identity = identity
         self.modalias = modalias ?? identity.modalias
@@ -33,6 +36,7 @@ public struct PCIDevice: Sendable, Equatable {
         self.parent = parent
         self.sriov = sriov
         self.hostUse = hostUse
+        self.hostUseRead = hostUseRead
         self.unreadable = unreadable
     }
 

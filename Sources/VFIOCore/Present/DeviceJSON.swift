@@ -22,7 +22,7 @@ public enum DeviceJSON {
             ("physfn", .optional(device.sriov.physfn)),
             ("virtfns", .array(device.sriov.virtfns.map { .string($0.description) })),
             ("sriov", sriov(device.sriov)),
-            ("host_use", hostUse(device.hostUse)),
+            ("host_use", device.hostUseRead ? hostUse(device.hostUse) : .null),
             ("vendor_name", .optional(namer.vendorName(device))),
             ("device_name", .optional(namer.deviceName(device))),
             ("class_name", .optional(namer.className(device))),

@@ -24,6 +24,8 @@ public struct SafetyChecker: Sendable {
 
     /// Every finding for one device, in `SafetyCode` order.
     public func findings(for device: PCIDevice) -> [SafetyFinding] {
+        // A record read without its host use would pass every check it cannot see.
+        precondition(device.hostUseRead, "safety check on \(device.address), enumerated without its host use")
         var details: [(SafetyCode, String)] = []
         details += networkFindings(device).map { (.netdevActive, $0) }
         let stack = BlockStack(disks: device.hostUse.blockDevices, in: host)

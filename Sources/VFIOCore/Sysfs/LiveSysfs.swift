@@ -63,8 +63,10 @@ public struct LiveSysfs: SysfsAccess {
     }
 
     public func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory {
-        guard let dir = opendir(absolute(path)) else { throw SysfsError(.list, absolute(path), errno: errno) }
-        return LiveDirectory(dir: dir, path: absolute(path), entries: Self.entries(of: dir, path: absolute(path)))
+        // O_PATH: the descriptor only anchors the *at calls; no directory stream until one is listed.
+        let fd = open(absolute(path), openPathOnly | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SysfsError(.list, absolute(path), errno: errno) }
+        return LiveDirectory(fd: fd, path: absolute(path))
     }
 
     public func readLink(_ path: String) throws(SysfsError) -> String {
@@ -80,7 +82,7 @@ public struct LiveSysfs: SysfsAccess {
         return Self.entries(of: dir, path: absolute(path))
     }
 
-    private static func entries(of dir: OpaquePointer, path: String) -> [SysfsEntry] {
+    static func entries(of dir: OpaquePointer, path: String) -> [SysfsEntry] {
         var entries: [SysfsEntry] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
@@ -126,25 +128,36 @@ public struct LiveSysfs: SysfsAccess {
     }
 }
 
-/// A directory of a live tree, read through the descriptor of its open DIR stream (closed when the
-/// value goes away).
+/// O_PATH, which Glibc's module map hides (it needs _GNU_SOURCE); the value every Linux
+/// architecture vfioctl builds for (x86-64, arm64, s390x, ppc64le) shares.
+private let openPathOnly: Int32 = 0o10000000
+
+/// A directory of a live tree, read through an O_PATH descriptor (closed when the value goes away).
 final class LiveDirectory: SysfsDirectory {
-    private let dir: OpaquePointer
     private let fd: Int32
     let path: String
-    let entries: [SysfsEntry]
 
-    init(dir: OpaquePointer, path: String, entries: [SysfsEntry]) {
-        self.dir = dir
-        fd = dirfd(dir)
+    init(fd: Int32, path: String) {
+        self.fd = fd
         self.path = path
-        self.entries = entries
     }
 
-    deinit { closedir(dir) }
+    deinit { close(fd) }
+
+    func entries() throws(SysfsError) -> [SysfsEntry] {
+        let listing = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard listing >= 0, let dir = fdopendir(listing) else {
+            let failure = errno
+            if listing >= 0 { close(listing) }
+            throw SysfsError(.list, path, errno: failure)
+        }
+        defer { closedir(dir) }
+        return LiveSysfs.entries(of: dir, path: path)
+    }
 
     func read(_ name: String) throws(SysfsError) -> String {
-        let file = openat(fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        // O_NONBLOCK: a FIFO planted in a fake tree must not hang enumeration.
+        let file = openat(fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard file >= 0 else { throw SysfsError(.read, path + "/" + name, errno: errno) }
         defer { close(file) }
         return try LiveSysfs.readAll(file, path: self.path + "/" + name)

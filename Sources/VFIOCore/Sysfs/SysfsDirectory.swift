@@ -1,9 +1,10 @@
 /// One directory opened for several reads inside it. Enumeration reads a dozen attributes of each
 /// device: the live implementation reads them relative to one directory descriptor instead of
-/// resolving the whole path for every attribute.
+/// resolving the whole path for every attribute. The directory is listed only when asked: listing a
+/// sysfs directory costs more than probing the few names a reader needs.
 public protocol SysfsDirectory {
-    /// The directory's entries, read when it was opened.
-    var entries: [SysfsEntry] { get }
+    /// The directory's entries, read now.
+    func entries() throws(SysfsError) -> [SysfsEntry]
     /// An attribute in this directory, trailing newline removed.
     func read(_ name: String) throws(SysfsError) -> String
     /// The raw target of a link in this directory.
@@ -13,14 +14,16 @@ public protocol SysfsDirectory {
 extension SysfsAccess {
     /// Path-based fallback for implementations without directory descriptors (the simulator).
     public func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory {
-        PathDirectory(sysfs: self, path: path, entries: try list(path))
+        // Opening a missing directory fails here, as open(2) would.
+        _ = try list(path)
+        return PathDirectory(sysfs: self, path: path)
     }
 }
 
 struct PathDirectory: SysfsDirectory {
     let sysfs: any SysfsAccess
     let path: String
-    let entries: [SysfsEntry]
+    func entries() throws(SysfsError) -> [SysfsEntry] { try sysfs.list(path) }
     func read(_ name: String) throws(SysfsError) -> String { try sysfs.read(path + "/" + name) }
     func readLink(_ name: String) throws(SysfsError) -> String { try sysfs.readLink(path + "/" + name) }
 }

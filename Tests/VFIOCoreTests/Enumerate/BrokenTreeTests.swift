@@ -14,7 +14,7 @@ import VFIOCore
         #expect(addresses(found.devices) == healthy)
         #expect(found.warnings.count == 1)
         let warning = try #require(found.warnings.first)
-        #expect(warning.hasPrefix("skipping 0000:00:03.0: cannot list "))
+        #expect(warning.hasPrefix("skipping 0000:00:03.0: cannot open "))
         #expect(warning.contains("devices/pci0000:00/0000:00:03.0"))
         #expect(warning.contains("ENOENT"))
     }

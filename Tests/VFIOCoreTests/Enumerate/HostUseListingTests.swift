@@ -1,0 +1,37 @@
+import TestSupport
+import Testing
+import VFIOCore
+
+/// The reader lists a device directory (to find net/, block, drm, ...) only when a host driver could
+/// have created such nodes. Each tree here plants a `net/` directory so the test shows which devices
+/// are scanned; on a real kernel an unbound or VFIO-held device has none.
+@Suite struct HostUseListingTests {
+    let nic = Fake.address("0000:09:00.0")
+
+    private func tree(driver: String?) -> FakeSysfs {
+        FakeScenario.rootPort.tree.updating(nic) { device in
+            let bound = driver.map { device.driver($0) } ?? device.driver(nil)
+            return bound.network("eth9", operstate: "up")
+        }
+    }
+
+    @Test(arguments: [nil, "vfio-pci", "pci-stub", "mlx5_vfio_pci", "xe-vfio-pci"] as [String?])
+    func devicesNoHostDriverHoldsAreNotScanned(_ driver: String?) throws {
+        let record = try #require(try inventory(of: tree(driver: driver))[nic])
+        #expect(record.hostUse.isEmpty)
+        #expect(record.unreadable.isEmpty)
+    }
+
+    @Test func aDeviceOnAHostDriverIsScanned() throws {
+        let record = try #require(try inventory(of: tree(driver: "e1000e"))[nic])
+        #expect(record.hostUse.networkInterfaces.map(\.name).contains("eth9"))
+    }
+
+    /// When neither uevent nor the link says which driver holds the device, it is scanned: missing
+    /// an interface would let a safety check pass that should refuse.
+    @Test func aDeviceWithAnUnknownDriverIsScanned() throws {
+        let record = try #require(try inventory(of: tree(driver: "e1000e").adding(.unreadableAttribute(nic, attribute: "driver")))[nic])
+        #expect(record.driver == nil && record.unreadable == ["driver"])
+        #expect(record.hostUse.networkInterfaces.map(\.name).contains("eth9"))
+    }
+}
