@@ -34,4 +34,23 @@ import VFIOCore
         #expect(record.driver == nil && record.unreadable == ["driver"])
         #expect(record.hostUse.networkInterfaces.map(\.name).contains("eth9"))
     }
+
+    /// `list`, `plan` and `groups` skip the scan: every other field is the same, and the records
+    /// say their host use was not read (700 devices: read concurrently).
+    @Test func skippingTheScanChangesNothingElse() throws {
+        let tree = FakeSysfs.makeLargeTree(count: 700)
+        let (full, skipped) = try tree.withRoot { root in
+            (try SysfsWalkEnumerator(sysfs: LiveSysfs(root: root), userGivenRoot: true).enumerate(),
+             try SysfsWalkEnumerator(sysfs: LiveSysfs(root: root), userGivenRoot: true, hostUse: .skip).enumerate())
+        }
+        #expect(full.devices.contains { !$0.hostUse.isEmpty })
+        #expect(skipped.devices.allSatisfy { !$0.hostUseRead && $0.hostUse.isEmpty })
+        let unscanned = full.devices.map { device in
+            var copy = device
+            copy.hostUse = HostUse()
+            copy.hostUseRead = false
+            return copy
+        }
+        expectSameDevices(skipped.devices, unscanned)
+    }
 }
