@@ -42,10 +42,17 @@ struct BindCommand: ParsableCommand {
 
     func run() throws {
         let engine = writing.engine(source: source)
-        let inventory = try source.inventory()
-        let selected = try DeviceQuery(selectors: devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) })
-            .select(from: inventory)
+        let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
+        var bindMethod = method.map { $0.hasPrefix("new") ? DeviceMover.BindMethod.newID : .override }
+        // new_id binds every unbound device with the same ids: that check needs the whole system.
+        var inventory = try source.inventory(changing: selectors, wholeSystem: bindMethod == .newID)
+        var selected = try DeviceQuery(selectors: selectors).select(from: inventory)
         guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(devices.joined(separator: " "))") }
+        if bindMethod == nil, !DriverOverrideSupport.available(sysfs: source.source.sysfs, address: selected[0].address) {
+            bindMethod = .newID
+            inventory = try source.inventory()
+            selected = try DeviceQuery(selectors: selectors).select(from: inventory)
+        }
         // With --driver no alias is consulted: only whether the module exists.
         let planner = try planning.planner(sysfs: source.source.sysfs, aliases: driver == nil)
         let request = { (device: PCIDevice) -> BindEngine.Request in
@@ -55,10 +62,7 @@ struct BindCommand: ParsableCommand {
         }
         var options = writing.engineOptions()
         options.group = group
-        if let method { options.method = method.hasPrefix("new") ? .newID : .override }
-        else if !DriverOverrideSupport.available(sysfs: source.source.sysfs, address: selected[0].address) {
-            options.method = .newID
-        }
+        options.method = bindMethod
         let report = engine.bind(selected.map(request), inventory: inventory,
                                                           companions: request, options: options)
         try writing.finish(report)

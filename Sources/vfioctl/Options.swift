@@ -32,6 +32,19 @@ struct SourceOptions: ParsableArguments {
         for warning in inventory.warnings { Terminal.warning(warning) }
         return inventory
     }
+
+    /// What a writing command on these devices needs: when every selector is an address, only those
+    /// devices and their IOMMU groups' members are read; id pairs (and `wholeSystem`, for checks
+    /// about other devices) need every device.
+    func inventory(changing selectors: [DeviceSelector], wholeSystem: Bool = false) throws(VFIOError) -> DeviceInventory {
+        var addresses: [PCIAddress] = []
+        for case .address(let address) in selectors { addresses.append(address) }
+        guard !wholeSystem, addresses.count == selectors.count,
+              let inventory = GroupClosureReader(sysfs: source.sysfs).inventory(of: addresses)
+        else { return try self.inventory() }
+        for warning in inventory.warnings { Terminal.warning(warning) }
+        return inventory
+    }
 }
 
 /// The device arguments and filters of `list` (and later `plan`, `bind`).

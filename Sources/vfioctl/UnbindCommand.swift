@@ -28,9 +28,8 @@ struct UnbindCommand: ParsableCommand {
 
     func run() throws {
         let engine = writing.engine(source: source)
-        let inventory = try source.inventory()
-        let selected = try DeviceQuery(selectors: devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) })
-            .select(from: inventory)
+        let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
+        let selected = try DeviceQuery(selectors: selectors).select(from: try source.inventory(changing: selectors))
         guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(devices.joined(separator: " "))") }
         let planner = try? planning.setup().makePlanner(sysfs: source.source.sysfs)
         let requests = selected.map {

@@ -18,8 +18,6 @@ public struct ModuleFile: Hashable, Sendable {
     /// As written in modules.dep (`kernel/drivers/vfio/pci/vfio-pci.ko`, possibly compressed).
     public var relativePath: String
     public var path: String
-    /// Direct and indirect dependencies, in the order modules.dep lists them.
-    public var dependencies: [ModuleName]
     /// The module's position in modules.dep, which depmod writes in modules.order order: libkmod returns
     /// alias matches sorted by it.
     public var order: Int
@@ -160,16 +158,12 @@ public struct KernelModuleIndex: Sendable {
                 warnings.add("\(directory)/modules.dep:\(number): skipped: not `PATH: DEPENDENCIES`")
                 continue
             }
+            // The dependency list after the colon is left to modprobe, which loads it.
             let relative = String(decoding: line[..<colon], as: UTF8.self)
-            var dependencies: [ModuleName] = []
-            forEachWord(line[(colon + 1)...]) { word in
-                if let dependency = Self.moduleName(fromPath: word, cache: &names) { dependencies.append(dependency) }
-                return true
-            }
             if modules[name] == nil {
                 modules[name] = ModuleFile(name: name, relativePath: relative,
                                            path: relative.hasPrefix("/") ? relative : directory + "/" + relative,
-                                           dependencies: dependencies, order: order)
+                                           order: order)
                 order += 1
             }
         }

@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads only the named devices and the other members of their IOMMU groups: everything binding or
+/// releasing named devices checks (group viability, `--group` companions, safety of each device),
+/// without reading every PCI function of the machine. On a host with many VFs that full read was
+/// most of a bind's cost, and it grew with devices the command never touches.
+public struct GroupClosureReader: Sendable {
+    let sysfs: any SysfsAccess
+
+    public init(sysfs: any SysfsAccess) {
+        self.sysfs = sysfs
+    }
+
+    /// nil when a group's member list cannot be read (the caller then reads everything). A named
+    /// address that does not exist is simply absent, as it is from a full enumeration.
+    public func inventory(of addresses: [PCIAddress]) -> DeviceInventory? {
+        let reader = DeviceReader(sysfs: sysfs)
+        var pending = addresses
+        var queued = Set(addresses)
+        var listedGroups: Set<IOMMUGroup> = []
+        var devices: [PCIDevice] = []
+        var warnings: [String] = []
+        while let address = pending.popLast() {
+            guard let path = canonicalPath(of: address, warnings: &warnings) else { continue }
+            switch reader.read(address: address, at: path) {
+            case .skipped(let reason):
+                warnings.append("skipping \(address): \(reason)")
+            case .device(let device):
+                devices.append(device)
+                guard let group = device.iommuGroup, listedGroups.insert(group).inserted else { continue }
+                guard let members = try? sysfs.list("kernel/iommu_groups/\(group.number)/devices") else { return nil }
+                for member in members {
+                    guard let memberAddress = PCIAddress(member.name), queued.insert(memberAddress).inserted else { continue }
+                    pending.append(memberAddress)
+                }
+            }
+        }
+        return DeviceInventory(devices: devices, warnings: warnings)
+    }
+
+    /// `bus/pci/devices/ADDRESS` resolved lexically inside the root; nil when there is no such device.
+    private func canonicalPath(of address: PCIAddress, warnings: inout [String]) -> String? {
+        let linkPath = SysfsWalkEnumerator.devicesDirectory + "/" + address.description
+        do {
+            let target = try sysfs.readLink(linkPath)
+            guard let resolved = SysfsPath.resolve(target: target, from: SysfsWalkEnumerator.devicesDirectory) else {
+                warnings.append("skipping \(address): \(sysfs.displayPath(linkPath)) points outside the sysfs root (\(target))")
+                return nil
+            }
+            return resolved
+        } catch {
+            if error.isMissing { return nil }
+            // A tree whose bus/pci/devices entries are directories rather than links.
+            if error.errno == EINVAL { return linkPath }
+            warnings.append("skipping \(address): \(error)")
+            return nil
+        }
+    }
+}

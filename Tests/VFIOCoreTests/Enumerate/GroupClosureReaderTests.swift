@@ -1,0 +1,40 @@
+import TestSupport
+import Testing
+import VFIOCore
+
+/// `bind`/`unbind` of named devices read those devices and their IOMMU groups only.
+@Suite struct GroupClosureReaderTests {
+    private func closure(_ scenario: FakeScenario, _ addresses: [String],
+                         change: (String) -> Void = { _ in }) throws -> (DeviceInventory?, DeviceInventory) {
+        try TemporaryDirectory.with { root in
+            try scenario.write(to: root)
+            change(root)
+            let sysfs = LiveSysfs(root: root)
+            return (GroupClosureReader(sysfs: sysfs).inventory(of: addresses.map(Fake.address)),
+                    try SysfsWalkEnumerator(sysfs: sysfs, userGivenRoot: true).enumerate())
+        }
+    }
+
+    @Test func aGPUBringsItsAudioFunctionAndNothingElse() throws {
+        let (read, full) = try closure(.gpuAudio, ["0000:01:00.0"])
+        let closure = try #require(read)
+        #expect(addresses(closure.devices) == ["0000:01:00.0", "0000:01:00.1"])
+        // The same records a full enumeration makes.
+        expectSameDevices(closure.devices, full.devices.filter { $0.iommuGroup == IOMMUGroup(2) })
+        #expect(closure.warnings.isEmpty)
+    }
+
+    @Test func aMissingAddressIsAbsentAsInAFullEnumeration() throws {
+        let (read, _) = try closure(.gpuAudio, ["0000:01:00.0", "0000:42:00.0"])
+        #expect(try #require(read)[Fake.address("0000:42:00.0")] == nil)
+        #expect(read?.devices.count == 2)
+    }
+
+    /// Without a readable member list the group cannot be judged: the caller reads everything.
+    @Test func anUnreadableGroupListMeansReadEverything() throws {
+        let (read, _) = try closure(.gpuAudio, ["0000:01:00.0"]) { root in
+            TemporaryDirectory.removeTree(root + "/kernel/iommu_groups/2/devices")
+        }
+        #expect(read == nil)
+    }
+}
