@@ -61,7 +61,7 @@ private struct VariantKernel {
         if let builtinIndex { tree.file("lib/modules/6.99.0-test/modules.builtin.alias.bin", bytes: builtinIndex) }
     }
 
-    func index() throws -> KernelModuleIndex { try KernelModuleIndex(modulesDirectory: directory) }
+    func index(aliases: Bool = true) throws -> KernelModuleIndex { try KernelModuleIndex(modulesDirectory: directory, aliases: aliases) }
 
     static func modalias(vendor: UInt16, device: UInt16, subsystemVendor: UInt16 = 0x1234, subsystemDevice: UInt16 = 0x5678,
                          classCode: UInt32 = 0x020000) -> Modalias {
@@ -176,6 +176,24 @@ extension MatchKernelTests {
             // A file name with `-` is the module with `_`.
             #expect(file.relativePath == "kernel/drivers/vfio/pci/xe-vfio-pci.ko.xz")
             #expect(kernel.moduleCount.loadable == VariantKernel.variants.count + 7)
+        }
+
+        /// `bind --driver` reads the index without aliases and searches the raw files: every answer
+        /// must be the full index's.
+        @Test("the named-driver index answers exactly as the full one")
+        func namedOnlyIndexAgrees() throws {
+            let fixture = VariantKernel()
+            let full = try fixture.index()
+            let named = try fixture.index(aliases: false)
+            let names = VariantKernel.variants.map(\.0) + ["vfio-pci", "vfio_pci_core", "vfio", "portdrv", "usbcore",
+                                                           "xhci_pci", "e1000e", "mlx5_core", "vfio_pci_igd", "nvme", "e1000"]
+            for name in names {
+                let module = KernelFixtures.module(name)
+                #expect(named.availability(of: module) == full.availability(of: module), "\(name)")
+                #expect(named.moduleFile(module)?.path == full.moduleFile(module)?.path, "\(name)")
+            }
+            #expect(named.moduleCount == full.moduleCount)
+            #expect(named.entries.isEmpty && full.entries.count > 0)
         }
 
         @Test("lines libkmod would never see are skipped with file:line warnings")

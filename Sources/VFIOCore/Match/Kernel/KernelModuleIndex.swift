@@ -84,8 +84,7 @@ public struct KernelModuleIndex: Sendable {
     /// The builtin alias index entries that could match `pci:` or `vfio_pci:` keys.
     public let builtinEntries: [AliasEntry]
 
-    let modules: [ModuleName: ModuleFile]
-    let builtins: Set<ModuleName>
+    let moduleFiles: ModuleFileTable
     private let entryOrder: [Int]
     /// The entries' patterns packed in one buffer, so that matching copies and retains nothing.
     private let patterns: PatternStore
@@ -126,8 +125,7 @@ public struct KernelModuleIndex: Sendable {
         variantTable = AliasBuckets(prefix: "vfio_pci:")
         builtinPCITable = AliasBuckets(prefix: "pci:")
         builtinVariantTable = AliasBuckets(prefix: "vfio_pci:")
-        modules = [:]
-        builtins = []
+        moduleFiles = .indexed(files: [:], builtins: [])
     }
 
     /// `aliases: false` reads only which modules exist (modules.dep, modules.builtin): what binding to
@@ -147,6 +145,28 @@ public struct KernelModuleIndex: Sendable {
         let aliasPath = directory + "/modules.alias"
         let aliasBytes = aliases ? try Self.readRequired(aliasPath, version: kernelVersion) : []
         let depBytes = try Self.readRequired(directory + "/modules.dep", version: kernelVersion)
+        if !aliases {
+            let builtinBytes: [UInt8]
+            do {
+                builtinBytes = try KernelFiles.read(directory + "/modules.builtin")
+            } catch {
+                builtinBytes = []
+                warnings.add("\(directory)/modules.builtin: cannot be read: built-in modules will be reported as not built")
+            }
+            moduleFiles = .raw(directory: directory, dep: depBytes, builtin: builtinBytes)
+            aliasLineCount = 0
+            entries = []
+            builtinEntries = []
+            entryOrder = []
+            patterns = PatternStore([])
+            builtinPatterns = PatternStore([])
+            pciTable = AliasBuckets(prefix: "pci:")
+            variantTable = AliasBuckets(prefix: "vfio_pci:")
+            builtinPCITable = AliasBuckets(prefix: "pci:")
+            builtinVariantTable = AliasBuckets(prefix: "vfio_pci:")
+            self.warnings = warnings.lines
+            return
+        }
 
         // modules.dep: loadable modules, in libkmod's priority order.
         var modules: [ModuleName: ModuleFile] = [:]
@@ -264,8 +284,7 @@ public struct KernelModuleIndex: Sendable {
             }
         }
 
-        self.modules = modules
-        self.builtins = builtins
+        moduleFiles = .indexed(files: modules, builtins: builtins)
         self.entries = entries
         self.builtinEntries = builtinEntries
         self.entryOrder = entries.map { modules[$0.module]?.order ?? Int.max }
@@ -313,16 +332,16 @@ public struct KernelModuleIndex: Sendable {
 
     /// Whether the module exists on this kernel and how.
     public func availability(of module: ModuleName) -> ModuleAvailability {
-        if let file = modules[module] { return .loadable(path: file.path) }
-        if builtins.contains(module) { return .builtin }
+        if let file = moduleFiles.file(module) { return .loadable(path: file.path) }
+        if moduleFiles.isBuiltin(module) { return .builtin }
         return .notBuilt
     }
 
     /// The module's modules.dep entry, when it is a loadable module.
-    public func moduleFile(_ module: ModuleName) -> ModuleFile? { modules[module] }
+    public func moduleFile(_ module: ModuleName) -> ModuleFile? { moduleFiles.file(module) }
 
     /// How many modules modules.dep and modules.builtin list.
-    public var moduleCount: (loadable: Int, builtin: Int) { (modules.count, builtins.count) }
+    public var moduleCount: (loadable: Int, builtin: Int) { moduleFiles.counts }
 
     // MARK: Internals
 
