@@ -36,6 +36,9 @@ public struct BindEngine {
     public var recoveryNotes: [String] = []
     public let host: HostState
     public let vfioDrivers: VFIODriverSet
+    /// The PCI driver each module registered, once found: binding 32 VFs to one module asked sysfs
+    /// 32 times otherwise. Only successful answers are kept (a failed load is retried per device).
+    private let resolvedDrivers = ResolvedDrivers()
 
     public init(kernel: any KernelAccess, store: StateStore, host: HostState, vfioDrivers: VFIODriverSet) {
         self.kernel = kernel
@@ -231,6 +234,13 @@ public struct BindEngine {
 
     /// Loads the candidate's module when needed and returns the PCI driver name it registered.
     private func ensureLoaded(_ candidate: Candidate, dryRun: Bool) throws(BindFailure) -> DriverName {
+        if !dryRun, let known = resolvedDrivers[candidate.module] { return known }
+        let driver = try resolveDriver(candidate, dryRun: dryRun)
+        if !dryRun { resolvedDrivers[candidate.module] = driver }
+        return driver
+    }
+
+    private func resolveDriver(_ candidate: Candidate, dryRun: Bool) throws(BindFailure) -> DriverName {
         if !isLoaded(candidate.module) {
             if dryRun { return candidate.driver }
             do { try kernel.loadModule(candidate.module) } catch { throw BindFailure(message: error.message) }
@@ -354,7 +364,7 @@ public struct BindEngine {
             throw failure
         }
         report.devices += done
-        try recordManaged(done)
+        try recordManaged(done, identities: Dictionary(devices.map { ($0.0.address, $0.0.identity) }) { first, _ in first })
         try store.removeJournal()
         lock.release()
         // udev may still be setting owners and permissions on the new nodes. This waits outside the
@@ -367,25 +377,19 @@ public struct BindEngine {
 
     /// Bound devices become managed records (keeping the driver they had before vfioctl first
     /// touched them); released devices stop being managed.
-    private func recordManaged(_ results: [OperationReport.DeviceResult]) throws(VFIOError) {
+    private func recordManaged(_ results: [OperationReport.DeviceResult], identities: [PCIAddress: PCIIdentity]) throws(VFIOError) {
         var managed = try store.readManaged()
         for result in results where result.status == .changed {
             let existing = managed.first { $0.address == result.address }
             managed.removeAll { $0.address == result.address }
-            guard !result.released, let driver = result.to, let ids = currentIdentity(result.address) else { continue }
+            // The identity read before the move: binding does not change it.
+            guard !result.released, let driver = result.to, let ids = identities[result.address] else { continue }
             let original = existing?.original ?? result.from
             if driver == original.driver { continue }
             managed.append(ManagedDevice(address: result.address, vendor: ids.vendor, device: ids.device,
                                          original: original, driver: driver, since: existing?.since ?? WallClock.now()))
         }
         try store.writeManaged(managed)
-    }
-
-    private func currentIdentity(_ address: PCIAddress) -> (vendor: VendorID, device: DeviceID)? {
-        guard let vendor = (try? kernel.read(PCIPaths.device(address) + "/vendor")).flatMap(VendorID.init),
-              let device = (try? kernel.read(PCIPaths.device(address) + "/device")).flatMap(DeviceID.init)
-        else { return nil }
-        return (vendor, device)
     }
 
     // MARK: recover
@@ -445,5 +449,14 @@ public struct BindEngine {
         }
         try store.removeJournal()
         report.checks.append("rolled back an interrupted '\(journal.operation)' of pid \(journal.pid)")
+    }
+}
+
+/// Module -> registered PCI driver answers of one engine (single-threaded use).
+private final class ResolvedDrivers: @unchecked Sendable {
+    private var drivers: [ModuleName: DriverName] = [:]
+    subscript(module: ModuleName) -> DriverName? {
+        get { drivers[module] }
+        set { drivers[module] = newValue }
     }
 }
