@@ -11,17 +11,17 @@
 # runtime PM and, with --d3, again with disable_idle_d3=1 (no D3hot while idle).
 # The VFs start unbound (sriov_drivers_autoprobe=0). Between runs of (c) and (d) the VFs are
 # put back with untimed builtin writes (driverctl unset-override would reprobe and let nvme
-# grab the VFs). Per-VF cost = slope between the smallest and largest size; fixed cost = the
-# smallest size's time minus its VFs' share.
+# grab the VFs). Per-VF cost = the least-squares slope through every run at every size (two
+# medians alone swing with a few slow runs in TCG); fixed cost = that line's intercept.
 #
-# Usage (in the guest): scripts/bench/bind-guest.sh [--runs N] [--sizes "8 32"] [--d3]
+# Usage (in the guest): scripts/bench/bind-guest.sh [--runs N] [--sizes "8 16 24 32"] [--d3]
 #   VFIOCTL=PATH  the vfioctl binary (default: $VFIOCTL_REPO/.build/release/vfioctl)
 # Prints one markdown table per power setting, then "# bench: done".
 set -uo pipefail
 
 REPO=${VFIOCTL_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 VFIOCTL=${VFIOCTL:-$REPO/.build/release/vfioctl}
-RUNS=3 SIZES="8 32" D3=0
+RUNS=3 SIZES="8 16 24 32" D3=0
 while (($#)); do
     case $1 in
         --runs) RUNS=${2:?}; shift ;;
@@ -221,7 +221,7 @@ report() {
     local label=$1 key lo hi out=$WORK/results-$BENCH_NO
     lo=${SIZE_LIST[0]} hi=${SIZE_LIST[-1]}
     {
-        echo "sizes $lo $hi"
+        echo "sizes ${SIZE_LIST[*]}"
         for key in "${!SAMPLES[@]}"; do
             # shellcheck disable=SC2086 # a list of numbers
             median ${SAMPLES[$key]}
@@ -230,16 +230,27 @@ report() {
         echo "failures ${FAILURES:- none}"
     } >"$out"
     awk -v label="$label" -f /dev/stdin "$out" <<'AWK'
-/^sizes/ { lo = $2; hi = $3 }
-/^median/ { split($2, k, "/"); med[k[1] "/" k[2] "/" k[3]] = $3 / 1000 }
+/^sizes/ { lo = $2; hi = $NF; nsizes = NF - 1; for (i = 2; i <= NF; i++) size[i - 1] = $i }
+/^median/ {
+    split($2, k, "/"); key = k[1] "/" k[2]; med[key "/" k[3]] = $3 / 1000
+    # every sample, for the least-squares line through all sizes
+    for (i = 4; i <= NF; i++) { c[key]++; sx[key] += k[3]; sy[key] += $i / 1000; sxx[key] += k[3] * k[3]; sxy[key] += k[3] * $i / 1000 }
+    if (key == "vfioctl/bind") {
+        mn = mx = $4
+        for (i = 5; i <= NF; i++) { if ($i < mn) mn = $i; if ($i > mx) mx = $i }
+        spread[k[3]] = sprintf("%.0f-%.0f", mn / 1000, mx / 1000)
+    }
+}
 /^failures/ { $1 = ""; failures = $0 }
 function has(m, p) { return ((m "/" p "/" lo) in med) && ((m "/" p "/" hi) in med) }
-function slope(m, p) { return (med[m "/" p "/" hi] - med[m "/" p "/" lo]) / (hi - lo) }
-function fixed(m, p) { return med[m "/" p "/" lo] - lo * slope(m, p) }
+# Per-VF cost: the least-squares slope over every run at every size (medians at two sizes alone
+# swing with a few slow runs); fixed cost: the line's intercept.
+function slope(m, p,   key) { key = m "/" p; return (c[key] * sxy[key] - sx[key] * sy[key]) / (c[key] * sxx[key] - sx[key] * sx[key]) }
+function fixed(m, p,   key) { key = m "/" p; return (sy[key] - slope(m, p) * sx[key]) / c[key] }
 function cell(m, p, n) { return ((m "/" p "/" n) in med) ? sprintf("%.0f", med[m "/" p "/" n]) : "-" }
 END {
     printf "\n### Binding SR-IOV VFs to vfio-pci (%s)\n\n", label
-    printf "Median of the runs, ms, in the TCG test VM. Per VF = slope between %d and %d VFs; fixed = the rest.\n\n", lo, hi
+    printf "Median of the runs, ms, in the TCG test VM. Per VF = least-squares slope over every run at all %d sizes (%d to %d VFs); fixed = its intercept.\n\n", nsizes, lo, hi
     printf "| method | bind %d VFs | bind %d VFs | per VF | fixed | unbind %d VFs | unbind %d VFs | unbind per VF |\n", lo, hi, lo, hi
     printf "|---|---:|---:|---:|---:|---:|---:|---:|\n"
     n = split("vfioctl loop driverctl dpdk-devbind", ms, " ")
@@ -270,7 +281,9 @@ END {
     }
     if (has("vfioctl", "bind") && has("loop", "bind"))
         printf "- vfioctl / loop, whole %d-VF bind: %.1fx (vfioctl's fixed cost: process start, inventory, plan, safety scan)\n", hi, v / med["loop/bind/" hi]
-    printf "- failures:%s\n", failures
+    printf "- vfioctl bind, range of the runs (ms):"
+    for (i = 1; i <= nsizes; i++) printf " %d VFs %s;", size[i], spread[size[i]]
+    printf "\n- failures:%s\n", failures
 }
 AWK
     log "raw samples (us): $(grep '^median' "$out" | cut -d' ' -f2,4- | tr '\n' ';')"

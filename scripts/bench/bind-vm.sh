@@ -4,10 +4,11 @@
 # NVMe with 32 VFs) and runs scripts/bench/bind-guest.sh in it. Prints markdown tables (medians,
 # per-VF slope, fixed cost, ratios and targets) ready for BENCHMARKS.md.
 #
-# Usage: scripts/bench/bind-vm.sh [--binary PATH] [--runs N] [--sizes "8 32"] [--d3] [--timeout S] [--kvm]
+# Usage: scripts/bench/bind-vm.sh [--binary PATH] [--runs N] [--sizes "8 16 24 32"] [--d3] [--timeout S] [--kvm]
 #   --binary PATH  the vfioctl to measure (default: build release, `swift build -c release`)
 #   --runs N       runs per method and size, median reported (default 3, at least 3)
-#   --sizes "A B"  VF counts (default "8 32"; the bench NVMe has 32)
+#   --sizes "A B .." VF counts (default "8 16 24 32"; the bench NVMe has 32); per-VF cost is the
+#                  least-squares slope over every run at every size
 #   --d3           also measure with vfio-pci's disable_idle_d3=1 (module reloaded in the guest)
 #   --timeout S    VM timeout (default 1800)
 # Installs the Debian packages driverctl and dpdk on the host when missing (the guest runs the
@@ -15,7 +16,7 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BINARY="" RUNS=3 SIZES="8 32" D3=0 TIMEOUT=1800 KVM=()
+BINARY="" RUNS=3 SIZES="8 16 24 32" D3=0 TIMEOUT=1800 KVM=()
 while (($#)); do
     case $1 in
         --binary) BINARY=$(realpath -- "${2:?--binary needs a path}"); shift ;;
