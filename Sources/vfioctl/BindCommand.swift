@@ -9,7 +9,7 @@ struct BindCommand: ParsableCommand {
             For each device: load the module, set driver_override, unbind, bind, read the driver link \
             back; on failure try the next driver of the chain; when the chain is exhausted put the \
             device back as it was (and every other device of the same call). Waits until \
-            /dev/vfio/GROUP exists and udev has settled. A device already on the chosen driver is left \
+            /dev/vfio/GROUP exists and udev has processed its bind and node events. A device already on the chosen driver is left \
             alone (exit 0). Refuses (exit 3, nothing changed) when a safety check or the IOMMU group \
             says no; --force CODE overrides one check.
             """)

@@ -327,6 +327,10 @@ public struct BindEngine {
         let journal = Journal(operation: operation, pid: Int(getpid()), started: WallClock.now(),
                               entries: devices.map { Journal.Entry(address: $0.0.address, original: $0.1, target: nil) })
         try store.writeJournal(journal)
+        // Listening starts before the first write, so no event of this operation is missed; nodes
+        // that exist already will not be added again.
+        let watch = options.waitForUdev ? UdevEventWatch() : nil
+        let existingNodes = watch == nil ? [] : Set(devices.compactMap { $0.0.iommuGroup.map { "/dev/vfio/\($0)" } }.filter(kernel.deviceNodeExists))
 
         var done: [OperationReport.DeviceResult] = []
         var failure: VFIOError?
@@ -369,8 +373,19 @@ public struct BindEngine {
         lock.release()
         // udev may still be setting owners and permissions on the new nodes. This waits outside the
         // lock: udev's own rule for hot-plugged devices runs vfioctl, which needs the lock to finish.
-        if options.waitForUdev, done.contains(where: { $0.deviceNode != nil }),
-           !UdevSettle.wait(until: Monotonic.now() + options.timeout) {
+        let bound = done.filter { $0.status == .changed && $0.deviceNode != nil }
+        guard options.waitForUdev, !bound.isEmpty else { return }
+        let deadline = Monotonic.now() + options.timeout
+        if let watch {
+            let bindEvents = UdevExpectation.kernelSendsBindEvents(release: PlannerSetup.kernelRelease())
+            for result in bound {
+                if bindEvents { watch.expectation.expectBind(of: result.address) }
+                if let node = result.deviceNode, !existingNodes.contains(node) { watch.expectation.expectNode(node) }
+            }
+            if !watch.wait(until: deadline) {
+                report.checks.append("warning: udev had not finished processing events after \(options.timeout) s (still waiting for \(watch.expectation.pending.joined(separator: ", ")))")
+            }
+        } else if !UdevSettle.wait(until: deadline) {
             report.checks.append("warning: udev had not finished processing events after \(options.timeout) s")
         }
     }

@@ -2,8 +2,9 @@
 import Glibc
 #endif
 
-/// Waits until udev has processed the queued events (what `udevadm settle` checks: systemd-udevd
-/// keeps /run/udev/queue while events are pending). Where udevd is not running there is nothing
+/// The fallback when no libudev monitor can be opened (`UdevEventWatch`): waits until udev has
+/// processed every queued event (what `udevadm settle` checks: systemd-udevd keeps /run/udev/queue
+/// while events are pending). Where udevd is not running there is nothing
 /// to wait for: the node the kernel created in devtmpfs is final.
 enum UdevSettle {
     static func wait(until deadline: Double) -> Bool {

@@ -51,6 +51,15 @@ public struct PlannerSetup: Sendable {
                              platform: Platform(architecture: Self.machine(), kernelVersion: kernel.kernelVersion))
     }
 
+    /// `uname -r`.
+    static func kernelRelease() -> String {
+        var names = utsname()
+        uname(&names)
+        return withUnsafePointer(to: names.release) {
+            $0.withMemoryRebound(to: CChar.self, capacity: 65) { String(cString: $0) }
+        }
+    }
+
     static func machine() -> String {
         var names = utsname()
         uname(&names)

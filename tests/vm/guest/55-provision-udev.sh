@@ -97,6 +97,30 @@ check "the PF stays on nvme" expect_driver "$PF" nvme
 vfio "persist disable" 0 persist disable
 check "persist disable: the files are gone" eval \
     '[[ ! -e /etc/vfioctl/state.toml && ! -e /etc/udev/rules.d/70-vfioctl.rules && ! -e /etc/systemd/system/vfioctl.service ]]'
+# bind waits, through a libudev monitor, until udev has run its rules for the new node: a slow
+# rule (sleep 2, then mode 0666) must be finished when vfioctl returns.
+SLOW=/etc/udev/rules.d/99-vfioctl-test-slow.rules
+echo 'SUBSYSTEM=="vfio", ACTION=="add", MODE="0666", RUN+="/bin/sleep 2"' >"$SLOW"
+check "test rule: udev reloaded" /bin/udevadm control --reload
+vfio "udev wait: unbind $VF0" 0 unbind "$VF0"
+check "udev wait: $VF0 unbound" expect_driver "$VF0" ""
+check "udevadm settle" /bin/udevadm settle --timeout=60
+group_of "$VF0"; NODE=/dev/vfio/$REPLY
+vfio "udev wait: bind $VF0" 0 bind "$VF0" --driver vfio-pci
+mode=$(stat -c %a "$NODE" 2>&1)
+check "udev wait: $NODE has the rule's mode 666 the moment bind returns (it is $mode)" test "$mode" = 666
+check "udev wait: bind took the slow rule's 2 s ($VMS ms)" test "$VMS" -ge 2000
+check "udev wait: no warning" eval '! text_has "$VOUT" "udev had not finished" >/dev/null'
+vfio "udev wait: unbind $VF0 again" 0 unbind "$VF0"
+check "udevadm settle" /bin/udevadm settle --timeout=60
+vfio "udev wait: bind with --timeout 1" 0 bind "$VF0" --driver vfio-pci --timeout 1
+check "udev wait: a 1 s timeout warns and names the pending event" text_has "$VOUT" "still waiting for add of $NODE"
+check "udev wait: ... after 1 s, not the rule's 2 s ($VMS ms)" test "$VMS" -lt 1900
+check "udev wait: $VF0 stays bound" expect_vfio "$VF0" vfio-pci
+rm -f "$SLOW"
+check "test rule removed: udev reloaded" /bin/udevadm control --reload
+check "udevadm settle" /bin/udevadm settle --timeout=60
+
 stop_udevd
 check "udevd stopped" test ! -e /run/udev/control
 
