@@ -28,9 +28,8 @@ extension BindEngine {
                 let checker = SafetyChecker(host: host, vfioDrivers: vfioDrivers)
                 var refusals: [String] = []
                 for vf in pf.sriov.virtfns.compactMap({ inventory[$0] }) {
-                    for finding in checker.findings(for: vf) where finding.code != .bridge && !options.forced.contains(finding.code.rawValue) {
-                        refusals.append(finding.message)
-                    }
+                    // Forced findings are reported as overridden, as bind and unbind report them.
+                    screen(checker.findings(for: vf).filter { $0.code != .bridge }, options: options, report: &report, refusals: &refusals)
                 }
                 if !refusals.isEmpty {
                     throw VFIOError(.refused, "removing the VFs of \(pf.address) would disturb them: " + refusals.joined(separator: "; "),

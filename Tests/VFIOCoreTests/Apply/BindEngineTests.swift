@@ -115,6 +115,30 @@ import TestSupport
         #expect(f.sim.virtualFunctions(of: S.nvme).count == 3)
     }
 
+    /// Destroying VFs a process holds open is refused like unbinding them; forcing it is reported.
+    @Test func removingHeldVFsIsRefusedUnlessForcedAndThenReported() throws {
+        let f = EngineFixture()
+        let inventory = try f.sim.inventory()
+        #expect(f.engine().setVirtualFunctions(inventory[S.nvme]!, count: 2, inventory: inventory, options: f.options).error == nil)
+        let vfs = f.sim.virtualFunctions(of: S.nvme)
+        #expect(try f.bind(vfs, driver: "vfio-pci").error == nil)
+        let bound = try f.sim.inventory()
+        let group = try #require(bound[vfs[0]]?.iommuGroup)
+        f.host.openNodes = ["vfio/\(group)": [.init(pid: 4242, command: "qemu-system-x86")]]
+
+        let refused = f.engine().setVirtualFunctions(bound[S.nvme]!, count: 1, inventory: bound, options: f.options)
+        #expect(refused.error?.status == .refused)
+        #expect(refused.error?.message.contains("pid 4242") == true)
+        #expect(f.sim.virtualFunctions(of: S.nvme).count == 2)
+
+        var forced = f.options
+        forced.forced = ["open-fd"]
+        let done = f.engine().setVirtualFunctions(bound[S.nvme]!, count: 1, inventory: bound, options: forced)
+        #expect(done.error == nil, "\(done.error?.description ?? "")")
+        #expect(done.checks.contains { $0.hasPrefix("overridden: ") && $0.contains("pid 4242") })
+        #expect(f.sim.virtualFunctions(of: S.nvme).count == 1)
+    }
+
     @Test func newIDBindsAndRemovesTheIDAndRefusesCollateral() throws {
         let f = EngineFixture()
         let report = try f.bind([S.edu], driver: "vfio-pci") { $0.method = .newID }
