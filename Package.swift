@@ -18,10 +18,11 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CPCI", pkgConfig: "libpci", providers: [.apt(["libpci-dev"])]),
         .systemLibrary(name: "CUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+        .target(name: "CLinux"),
         .target(
             name: "VFIOCore",
             dependencies: [
-                "CPCI", "CUDev",
+                "CPCI", "CUDev", "CLinux",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             resources: [],

@@ -7,7 +7,8 @@
 #   (c) driverctl: `driverctl --nosave set-override VF vfio-pci` once per VF
 #   (d) dpdk-devbind: ONE `dpdk-devbind.py -b vfio-pci VF1 ... VFn` call, from a copy whose device
 #                table also accepts class 01 (stock dpdk-devbind refuses NVMe VFs)
-# at each VF count of --sizes, RUNS times each (median reported), with vfio-pci's default
+# at each VF count of --sizes (interleaved: each run goes through every size), RUNS times each
+# (median reported), with vfio-pci's default
 # runtime PM and, with --d3, again with disable_idle_d3=1 (no D3hot while idle).
 # The VFs start unbound (sriov_drivers_autoprobe=0). Between runs of (c) and (d) the VFs are
 # put back with untimed builtin writes (driverctl unset-override would reprobe and let nvme
@@ -202,20 +203,22 @@ bench() {  # bench LABEL
     local label=$1 n r
     BENCH_NO=$((BENCH_NO + 1))
     SAMPLES=() FAILURES=""
-    for n in "${SIZE_LIST[@]}"; do
-        make_vfs "$n"
-        all_on "" >/dev/null || reset_vfs
-        # One untimed vfioctl bind and unbind first: the first run after new VFs appear pays for
-        # cold caches (binary pages over 9p, dentries), which is not a per-VF cost.
-        "$VFIOCTL" bind "${VFS[@]}" --driver vfio-pci >/dev/null 2>&1
-        "$VFIOCTL" unbind "${VFS[@]}" >/dev/null 2>&1
-        all_on "" >/dev/null || reset_vfs
-        for ((r = 1; r <= RUNS; r++)); do
+    # One untimed bind and unbind first: the binary's pages come over 9p once per boot.
+    make_vfs "${SIZE_LIST[0]}"
+    "$VFIOCTL" bind "${VFS[@]}" --driver vfio-pci >/dev/null 2>&1
+    "$VFIOCTL" unbind "${VFS[@]}" >/dev/null 2>&1
+    all_on "" >/dev/null || reset_vfs
+    # Sizes are interleaved within each run, so a slow spell of the host (TCG shares it) lands on
+    # every size alike instead of posing as a per-VF cost.
+    for ((r = 1; r <= RUNS; r++)); do
+        for n in "${SIZE_LIST[@]}"; do
+            make_vfs "$n"
+            all_on "" >/dev/null || reset_vfs
             run_vfioctl
             run_loop
             run_driverctl
             run_devbind
-            log "$label: $n VFs, run $r done"
+            log "$label: run $r, $n VFs done"
         done
     done
     echo 0 >"$PFD/sriov_numvfs"

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLinux
 import SystemPackage
 
 /// SysfsAccess on a real directory tree: `/sys`, or a fake tree given with `--sysfs-root`.
@@ -103,9 +104,8 @@ public struct LiveSysfs: SysfsAccess {
     }
 
     public func write(_ path: String, _ value: String) throws(SysfsError) {
+        let fd = FileDescriptor(rawValue: try openForWriting(path))
         do {
-            // O_TRUNC changes nothing on sysfs (as with `echo > attr`) and keeps a fake tree's file exact.
-            let fd = try FileDescriptor.open(absolute(path), .writeOnly, options: [.closeOnExec, .noFollow, .truncate])
             try fd.closeAfter {
                 // sysfs handlers see exactly one write(2); a short write means the kernel took part of it.
                 let written = try Array(value.utf8).withUnsafeBytes { try fd.write($0) }
@@ -114,6 +114,23 @@ public struct LiveSysfs: SysfsAccess {
         } catch {
             throw SysfsError(.write, absolute(path), errno: (error as? Errno)?.rawValue ?? EIO)
         }
+    }
+
+    /// Opens an attribute for writing without ever leaving the root: in a crafted tree
+    /// (`--sysfs-root`) a directory on the way that is a symlink to the real /sys must not turn a
+    /// test's write into a real one. The kernel resolves the path (openat2, RESOLVE_BENEATH) and
+    /// answers EXDEV for an escape.
+    private func openForWriting(_ path: String) throws(SysfsError) -> Int32 {
+        // O_TRUNC changes nothing on sysfs (as with `echo > attr`) and keeps a fake tree's file exact.
+        let flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_TRUNC
+        let rootFD = open(root, openPathOnly | O_DIRECTORY | O_CLOEXEC)
+        guard rootFD >= 0 else { throw SysfsError(.write, absolute(path), errno: errno) }
+        defer { close(rootFD) }
+        var fd = vfioctl_open_beneath(rootFD, path, flags)
+        // Before Linux 5.6 there is no openat2: the lexical link checks are all there is.
+        if fd < 0 && errno == ENOSYS { fd = openat(rootFD, path, flags) }
+        guard fd >= 0 else { throw SysfsError(.write, absolute(path), errno: errno) }
+        return fd
     }
 
     private static func statKind(_ path: String) -> SysfsEntry.Kind {

@@ -107,6 +107,29 @@ import VFIOCore
         }
     }
 
+    /// A crafted tree whose intermediate directory links out of the root (here to a sibling
+    /// directory standing in for the real /sys): the write must fail and the outside file keep its
+    /// contents. A link that stays inside the root still works.
+    @Test func writesNeverLeaveTheRoot() throws {
+        try TemporaryDirectory.with { base in
+            let root = base + "/root", outside = base + "/outside"
+            #expect(mkdir(root, 0o755) == 0 && mkdir(outside, 0o755) == 0 && mkdir(root + "/real", 0o755) == 0)
+            try put(outside + "/bind", "untouched")
+            try put(root + "/real/bind", "")
+            #expect(symlink(outside, root + "/absolute") == 0)
+            #expect(symlink("../outside", root + "/relative") == 0)
+            #expect(symlink("real", root + "/inside") == 0)
+            let sysfs = LiveSysfs(root: root)
+            for escape in ["absolute/bind", "relative/bind", "real/../../outside/bind"] {
+                let error = #expect(throws: SysfsError.self, "\(escape)") { try sysfs.write(escape, "0000:01:00.0") }
+                #expect(error?.errno == EXDEV, "\(escape)")
+            }
+            #expect(contents(outside + "/bind") == "untouched")
+            try sysfs.write("inside/bind", "0000:01:00.0")
+            #expect(contents(root + "/real/bind") == "0000:01:00.0")
+        }
+    }
+
     @Test func rootIsNormalised() {
         #expect(LiveSysfs(root: "/tmp/x///").root == "/tmp/x")
         #expect(LiveSysfs(root: "/tmp/x/").displayPath("bus/pci") == "/tmp/x/bus/pci")

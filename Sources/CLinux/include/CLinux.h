@@ -1,0 +1,9 @@
+#ifndef VFIOCTL_CLINUX_H
+#define VFIOCTL_CLINUX_H
+
+/* openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS: `path` (relative) is resolved inside
+   `root_fd` only; a symlink or ".." that would leave it fails with EXDEV. glibc has no wrapper.
+   Returns the descriptor, or -1 with errno set (ENOSYS before Linux 5.6). */
+int vfioctl_open_beneath(int root_fd, const char *path, int flags);
+
+#endif
