@@ -11,19 +11,23 @@ public struct DeviceMover {
 
     /// The binding as the kernel reports it right now.
     func currentBinding(_ address: PCIAddress) throws(VFIOError) -> DeviceBinding {
-        let driver: DriverName?
-        do {
-            let target = try kernel.readLink(PCIPaths.driverLink(address))
-            driver = DriverName(SysfsPath.lastComponent(target))
-        } catch {
-            guard error.isMissing else { throw VFIOError(.failed, "cannot read the driver of \(address): \(error)") }
-            driver = nil
-        }
+        let driver = try currentDriver(address)
         var override: DriverName?
         if let text = try? kernel.read(PCIPaths.override(address)) {
             override = DeviceReader.parseOverride(text) ?? nil
         }
         return DeviceBinding(driver: driver, override: override)
+    }
+
+    /// The driver link alone: what verifying a bind needs (the override was just written).
+    func currentDriver(_ address: PCIAddress) throws(VFIOError) -> DriverName? {
+        do {
+            let target = try kernel.readLink(PCIPaths.driverLink(address))
+            return DriverName(SysfsPath.lastComponent(target))
+        } catch {
+            guard error.isMissing else { throw VFIOError(.failed, "cannot read the driver of \(address): \(error)") }
+            return nil
+        }
     }
 
     public enum BindMethod: String, Sendable { case override = "driver_override", newID = "new_id" }
@@ -38,9 +42,9 @@ public struct DeviceMover {
             case .newID: try bindByNewID(address, identity: identity, to: target, from: original)
             }
             if writer.dryRun { return }
-            let now = try bindingForVerification(address)
-            guard now.driver == target else {
-                throw BindFailure(message: "\(target) did not bind \(address) (it is on \(now.driver?.rawValue ?? "no driver")); see dmesg for the probe error")
+            let now = try driverForVerification(address)
+            guard now == target else {
+                throw BindFailure(message: "\(target) did not bind \(address) (it is on \(now?.rawValue ?? "no driver")); see dmesg for the probe error")
             }
         } catch let failure {
             do throws(BindFailure) {
@@ -105,14 +109,18 @@ public struct DeviceMover {
         try step(original.override == nil ? "clear driver_override" : "restore driver_override",
                  PCIPaths.override(address), original.override?.rawValue ?? "\n")
         if writer.dryRun { return }
-        let after = try bindingForVerification(address)
-        guard after.driver == original.driver else {
-            throw BindFailure(message: "could not put \(address) back on \(original.driver?.rawValue ?? "no driver") (it is on \(after.driver?.rawValue ?? "no driver"))")
+        let after = try driverForVerification(address)
+        guard after == original.driver else {
+            throw BindFailure(message: "could not put \(address) back on \(original.driver?.rawValue ?? "no driver") (it is on \(after?.rawValue ?? "no driver"))")
         }
     }
 
     private func bindingForVerification(_ address: PCIAddress) throws(BindFailure) -> DeviceBinding {
         do { return try currentBinding(address) } catch { throw BindFailure(message: error.message) }
+    }
+
+    private func driverForVerification(_ address: PCIAddress) throws(BindFailure) -> DriverName? {
+        do { return try currentDriver(address) } catch { throw BindFailure(message: error.message) }
     }
 
     /// Returns a device to the kernel's own choice: clear the override, unbind, let the PCI core probe.

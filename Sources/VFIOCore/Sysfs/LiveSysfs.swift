@@ -2,12 +2,16 @@
 import Glibc
 #endif
 import CLinux
+import Synchronization
 import SystemPackage
 
 /// SysfsAccess on a real directory tree: `/sys`, or a fake tree given with `--sysfs-root`.
 /// Plain syscalls, no Foundation: enumeration does tens of thousands of these per run.
 public struct LiveSysfs: SysfsAccess {
     public let root: String
+    /// The root's descriptor for writes, opened at the first write and kept (binding 32 VFs makes
+    /// 64 writes).
+    private let rootDescriptor = RootDescriptor()
 
     public init(root: String) {
         var root = root
@@ -123,9 +127,7 @@ public struct LiveSysfs: SysfsAccess {
     private func openForWriting(_ path: String) throws(SysfsError) -> Int32 {
         // O_TRUNC changes nothing on sysfs (as with `echo > attr`) and keeps a fake tree's file exact.
         let flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_TRUNC
-        let rootFD = open(root, openPathOnly | O_DIRECTORY | O_CLOEXEC)
-        guard rootFD >= 0 else { throw SysfsError(.write, absolute(path), errno: errno) }
-        defer { close(rootFD) }
+        let rootFD = try rootDescriptor.get(root)
         var fd = vfioctl_open_beneath(rootFD, path, flags)
         // Before Linux 5.6 there is no openat2: the lexical link checks are all there is.
         if fd < 0 && errno == ENOSYS { fd = openat(rootFD, path, flags) }
@@ -148,6 +150,23 @@ public struct LiveSysfs: SysfsAccess {
 /// O_PATH, which Glibc's module map hides (it needs _GNU_SOURCE); the value every Linux
 /// architecture vfioctl builds for (x86-64, arm64, s390x, ppc64le) shares.
 private let openPathOnly: Int32 = 0o10000000
+
+/// An O_PATH descriptor of a tree's root, opened once.
+private final class RootDescriptor: Sendable {
+    private let state = Mutex<Int32>(-1)
+
+    func get(_ root: String) throws(SysfsError) -> Int32 {
+        let result: Result<Int32, SysfsError> = state.withLock { fd in
+            if fd < 0 { fd = open(root, openPathOnly | O_DIRECTORY | O_CLOEXEC) }
+            return fd >= 0 ? .success(fd) : .failure(SysfsError(.write, root, errno: errno))
+        }
+        return try result.get()
+    }
+
+    deinit {
+        state.withLock { fd in if fd >= 0 { close(fd) } }
+    }
+}
 
 /// A directory of a live tree, read through an O_PATH descriptor (closed when the value goes away).
 final class LiveDirectory: SysfsDirectory {
