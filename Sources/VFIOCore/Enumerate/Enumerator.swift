@@ -76,15 +76,22 @@ public struct SysfsWalkEnumerator: Sendable {
             return nil
         }
         do {
-            let target = try sysfs.readLink(linkPath)
-            guard let resolved = SysfsPath.resolve(target: target, from: Self.devicesDirectory) else {
-                warnings.append("skipping \(entry.name): \(sysfs.displayPath(linkPath)) points outside the sysfs root (\(target))")
-                return nil
-            }
-            return resolved
+            return try Self.resolvedDeviceLink(entry.name, sysfs: sysfs, warnings: &warnings)
         } catch {
             warnings.append("skipping \(entry.name): \(error)")
             return nil
         }
+    }
+
+    /// The target of `bus/pci/devices/NAME`, resolved lexically; nil, with a warning, when it
+    /// points outside the root. Errors reading the link are the caller's to judge.
+    static func resolvedDeviceLink(_ name: String, sysfs: any SysfsAccess, warnings: inout [String]) throws(SysfsError) -> String? {
+        let linkPath = devicesDirectory + "/" + name
+        let target = try sysfs.readLink(linkPath)
+        guard let resolved = SysfsPath.resolve(target: target, from: devicesDirectory) else {
+            warnings.append("skipping \(name): \(sysfs.displayPath(linkPath)) points outside the sysfs root (\(target))")
+            return nil
+        }
+        return resolved
     }
 }

@@ -42,18 +42,12 @@ public struct GroupClosureReader: Sendable {
 
     /// `bus/pci/devices/ADDRESS` resolved lexically inside the root; nil when there is no such device.
     private func canonicalPath(of address: PCIAddress, warnings: inout [String]) -> String? {
-        let linkPath = SysfsWalkEnumerator.devicesDirectory + "/" + address.description
         do {
-            let target = try sysfs.readLink(linkPath)
-            guard let resolved = SysfsPath.resolve(target: target, from: SysfsWalkEnumerator.devicesDirectory) else {
-                warnings.append("skipping \(address): \(sysfs.displayPath(linkPath)) points outside the sysfs root (\(target))")
-                return nil
-            }
-            return resolved
+            return try SysfsWalkEnumerator.resolvedDeviceLink(address.description, sysfs: sysfs, warnings: &warnings)
         } catch {
             if error.isMissing { return nil }
             // A tree whose bus/pci/devices entries are directories rather than links.
-            if error.errno == EINVAL { return linkPath }
+            if error.errno == EINVAL { return SysfsWalkEnumerator.devicesDirectory + "/" + address.description }
             warnings.append("skipping \(address): \(error)")
             return nil
         }

@@ -111,10 +111,16 @@ public struct KernelModuleIndex: Sendable {
     /// The running kernel's module directory does not exist: an index with no aliases and no modules,
     /// so `plan` can still say what it can (rules, vfio-pci) and warn about the rest.
     public init(missing directory: String) {
+        self.init(withoutAliases: directory, isMissing: true, moduleFiles: .indexed(files: [:], builtins: []),
+                  warnings: ["\(directory) does not exist: kernel aliases are unknown and module availability cannot be checked (install the kernel's modules, or pass --modules-dir)"])
+    }
+
+    /// An index with module files but no alias tables.
+    private init(withoutAliases directory: String, isMissing: Bool, moduleFiles: ModuleFileTable, warnings: [String]) {
         self.directory = directory
         kernelVersion = String(SysfsPath.lastComponent(directory))
-        isMissing = true
-        warnings = ["\(directory) does not exist: kernel aliases are unknown and module availability cannot be checked (install the kernel's modules, or pass --modules-dir)"]
+        self.isMissing = isMissing
+        self.warnings = warnings
         aliasLineCount = 0
         entries = []
         builtinEntries = []
@@ -125,17 +131,15 @@ public struct KernelModuleIndex: Sendable {
         variantTable = AliasBuckets(prefix: "vfio_pci:")
         builtinPCITable = AliasBuckets(prefix: "pci:")
         builtinVariantTable = AliasBuckets(prefix: "vfio_pci:")
-        moduleFiles = .indexed(files: [:], builtins: [])
+        self.moduleFiles = moduleFiles
     }
 
     /// `aliases: false` reads only which modules exist (modules.dep, modules.builtin): what binding to
     /// a named driver needs, without parsing 26k alias lines (400 ms in the TCG test guest).
     public init(modulesDirectory: String, aliases: Bool = true) throws(VFIOError) {
-        isMissing = false
         var directory = modulesDirectory
         while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
-        self.directory = directory
-        kernelVersion = String(SysfsPath.lastComponent(directory))
+        let kernelVersion = String(SysfsPath.lastComponent(directory))
         var warnings = Warnings()
 
         guard KernelFiles.isDirectory(directory) else {
@@ -153,20 +157,14 @@ public struct KernelModuleIndex: Sendable {
                 builtinBytes = []
                 warnings.add("\(directory)/modules.builtin: cannot be read: built-in modules will be reported as not built")
             }
-            moduleFiles = .raw(directory: directory, dep: depBytes, builtin: builtinBytes)
-            aliasLineCount = 0
-            entries = []
-            builtinEntries = []
-            entryOrder = []
-            patterns = PatternStore([])
-            builtinPatterns = PatternStore([])
-            pciTable = AliasBuckets(prefix: "pci:")
-            variantTable = AliasBuckets(prefix: "vfio_pci:")
-            builtinPCITable = AliasBuckets(prefix: "pci:")
-            builtinVariantTable = AliasBuckets(prefix: "vfio_pci:")
-            self.warnings = warnings.lines
+            self = KernelModuleIndex(withoutAliases: directory, isMissing: false,
+                                     moduleFiles: .raw(directory: directory, dep: depBytes, builtin: builtinBytes),
+                                     warnings: warnings.lines)
             return
         }
+        isMissing = false
+        self.directory = directory
+        self.kernelVersion = kernelVersion
 
         // modules.dep: loadable modules, in libkmod's priority order.
         var modules: [ModuleName: ModuleFile] = [:]
