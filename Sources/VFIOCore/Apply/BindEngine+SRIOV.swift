@@ -1,8 +1,10 @@
 /// `sriov DEVICE --vfs N`: VFs are created with driver autoprobe off (so host drivers do not grab
 /// devices meant for VFIO, and nvme does not fail on them), and a different count needs 0 first
-/// (the kernel answers EBUSY otherwise).
+/// (the kernel answers EBUSY otherwise). `autoprobe: true` is for putting a PF back as it was
+/// (a rolled-back `apply`): VFs are created with autoprobe on, so host drivers take them again.
 extension BindEngine {
-    public func setVirtualFunctions(_ pf: PCIDevice, count: Int, inventory: DeviceInventory, options: Options) -> OperationReport {
+    public func setVirtualFunctions(_ pf: PCIDevice, count: Int, inventory: DeviceInventory, options: Options,
+                                    autoprobe: Bool = false) -> OperationReport {
         var report = OperationReport(operation: "sriov", dryRun: options.dryRun)
         report.checks += recoveryNotes
         do throws(VFIOError) {
@@ -17,8 +19,9 @@ extension BindEngine {
                                 hint: "bind it to its host driver first (vfioctl unbind \(pf.address))")
             }
             let current = pf.sriov.numVFs ?? 0
-            let autoprobeOff = pf.sriov.driversAutoprobe == false
-            if current == count && (autoprobeOff || count == 0) {
+            let autoprobeAsWanted = autoprobe ? pf.sriov.driversAutoprobe == true : pf.sriov.driversAutoprobe == false
+            // With no VFs, autoprobe off does not matter; putting it back on does.
+            if current == count && (autoprobeAsWanted || (count == 0 && !autoprobe)) {
                 report.devices.append(.init(address: pf.address, from: DeviceBinding(driver: pf.driver, override: pf.driverOverride),
                                             to: pf.driver, status: .unchanged, group: pf.iommuGroup, message: "\(count) VFs already"))
                 return report
@@ -45,14 +48,14 @@ extension BindEngine {
                                                       to: pf.driver, status: options.dryRun ? .planned : .changed, group: pf.iommuGroup,
                                                       message: "\(current) -> \(count) VFs")
             do throws(SysfsError) {
-                if !autoprobeOff { try writer.write(PCIPaths.sriovAutoprobe(pf.address), "0") }
+                if !autoprobeAsWanted { try writer.write(PCIPaths.sriovAutoprobe(pf.address), autoprobe ? "1" : "0") }
                 if current != count && current > 0 { try writer.write(PCIPaths.sriovNumVFs(pf.address), "0") }
                 if current != count && count > 0 { try writer.write(PCIPaths.sriovNumVFs(pf.address), String(count)) }
             } catch {
                 result.steps = writer.steps
                 // Put the PF back as it was: its VF count and autoprobe setting.
                 if current > 0 { try? writer.write(PCIPaths.sriovNumVFs(pf.address), "0"); try? writer.write(PCIPaths.sriovNumVFs(pf.address), String(current)) }
-                if !autoprobeOff { try? writer.write(PCIPaths.sriovAutoprobe(pf.address), "1") }
+                if !autoprobeAsWanted { try? writer.write(PCIPaths.sriovAutoprobe(pf.address), autoprobe ? "0" : "1") }
                 result.status = .failed
                 result.message = "setting \(count) VFs failed: \(errnoName(error.errno))"
                 report.devices.append(result)

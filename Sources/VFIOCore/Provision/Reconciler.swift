@@ -30,7 +30,7 @@ public struct Reconciler {
             }
 
             // 1. VF counts.
-            var changedPFs: [(PCIDevice, Int)] = []
+            var changedPFs: [PFBefore] = []
             for change in resolution.vfChanges {
                 let result = engine.setVirtualFunctions(change.pf, count: change.count, inventory: inventory, options: options)
                 report.devices += result.devices
@@ -39,7 +39,8 @@ public struct Reconciler {
                     throw error
                 }
                 if result.devices.contains(where: { $0.status == .changed }) {
-                    changedPFs.append((change.pf, change.pf.sriov.numVFs ?? 0))
+                    changedPFs.append(PFBefore(address: change.pf.address, count: change.pf.sriov.numVFs ?? 0,
+                                               autoprobe: change.pf.sriov.driversAutoprobe ?? true))
                 }
             }
             if !changedPFs.isEmpty {
@@ -77,14 +78,23 @@ public struct Reconciler {
         return report
     }
 
-    /// Puts VF counts changed by this run back.
-    private func revert(_ pfs: [(PCIDevice, Int)], options: BindEngine.Options, report: inout OperationReport) throws(VFIOError) {
+    /// A PF's SR-IOV settings before this run changed them.
+    struct PFBefore {
+        var address: PCIAddress
+        var count: Int
+        var autoprobe: Bool
+    }
+
+    /// Puts VF counts and driver autoprobe changed by this run back: with autoprobe on, re-created
+    /// VFs go to their host drivers again, as they were.
+    private func revert(_ pfs: [PFBefore], options: BindEngine.Options, report: inout OperationReport) throws(VFIOError) {
         guard !pfs.isEmpty, !options.dryRun else { return }
         let inventory = try enumerate()
-        for (pf, count) in pfs {
+        for pf in pfs {
             guard let now = inventory[pf.address] else { continue }
-            let result = engine.setVirtualFunctions(now, count: count, inventory: inventory, options: options)
-            report.checks.append("rolled back the VF count of \(pf.address) to \(count)" + (result.error.map { " (failed: \($0.message))" } ?? ""))
+            let result = engine.setVirtualFunctions(now, count: pf.count, inventory: inventory, options: options, autoprobe: pf.autoprobe)
+            report.checks.append("rolled back \(pf.address) to \(pf.count) VFs with driver autoprobe \(pf.autoprobe ? "on" : "off")"
+                                 + (result.error.map { " (failed: \($0.message))" } ?? ""))
         }
     }
 }
