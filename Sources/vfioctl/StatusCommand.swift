@@ -17,7 +17,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let store = StateStore(directory: stateDir ?? environment("VFIOCTL_STATE_DIR") ?? StateStore.defaultDirectory)
-        let status = ManagedStatus.read(store: store, inventory: try source.inventory())
+        let status = ManagedStatus.read(store: store, inventory: try source.inventory(hostUse: .skip))
         let entries = try status.get()
         Terminal.out(json ? ManagedStatus.json(entries).rendered() : ManagedStatus.text(entries))
     }
