@@ -151,6 +151,25 @@ private struct Matcher {
 
     private enum BracketResult { case noMatch, consumed }
 
+    /// A collating symbol `[.x.]` inside a bracket, `p` on its `.`: moves `p` past the closing `.]`
+    /// and returns the symbol. nil (no match) when it is unterminated or longer than one character:
+    /// the C locale has no collation names.
+    private func collatingSymbol(_ p: inout Int) -> UInt8? {
+        let start = p
+        var length = 0
+        while true {
+            p += 1
+            let c = pc(p)
+            if c == ASCII.dot && pc(p + 1) == ASCII.close {
+                p += 2
+                break
+            }
+            if c == ASCII.nul { return nil }
+            length += 1
+        }
+        return length == 1 ? pc(start + 1) : nil
+    }
+
     /// The `[` case of FCT. On entry `p` is just past the `[`. On `.consumed` the caller advances `n`.
     private func bracket(_ p: inout Int, _ n: inout Int) -> BracketResult {
         let pInit = p
@@ -242,26 +261,13 @@ private struct Matcher {
                 return .consumed
             } else if c == ASCII.open && pc(p) == ASCII.dot {
                 inElseBranch = true
-                let startp = p
-                var length = 0
-                while true {
-                    p += 1
-                    c = pc(p)
-                    if c == ASCII.dot && pc(p + 1) == ASCII.close {
-                        p += 2
-                        break
-                    }
-                    if c == ASCII.nul { return .noMatch }
-                    length += 1
-                }
+                guard let symbol = collatingSymbol(&p) else { return .noMatch }
                 let isRange = pc(p) == ASCII.dash && pc(p + 1) != ASCII.nul
-                // The C locale has no collation names: only one-character symbols exist.
-                if length != 1 { return .noMatch }
-                if !isRange && sc(n) == pc(startp + 1) {
+                if !isRange && sc(n) == symbol {
                     matched = true
                     break scan
                 }
-                cold = pc(startp + 1)
+                cold = symbol
                 c = pc(p)
                 p += 1
             } else {
@@ -284,20 +290,8 @@ private struct Matcher {
                 var cend = pc(p)
                 p += 1
                 if cend == ASCII.open && pc(p) == ASCII.dot {
-                    let startp = p
-                    var length = 0
-                    while true {
-                        p += 1
-                        c = pc(p)
-                        if c == ASCII.dot && pc(p + 1) == ASCII.close {
-                            p += 2
-                            break
-                        }
-                        if c == ASCII.nul { return .noMatch }
-                        length += 1
-                    }
-                    if length != 1 { return .noMatch }
-                    cend = pc(startp + 1)
+                    guard let symbol = collatingSymbol(&p) else { return .noMatch }
+                    cend = symbol
                 } else {
                     if cend == ASCII.backslash {
                         cend = pc(p)
