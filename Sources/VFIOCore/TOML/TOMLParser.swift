@@ -46,14 +46,9 @@ public struct TOMLParser {
                     current = keys.map { PathStep(key: $0, intoLastArrayElement: false) }
                 }
             } else {
-                let keyLine = line
-                let keys = try key()
-                skipSpaces()
-                try expect("=")
-                skipSpaces()
-                let value = try self.value()
+                let pair = try keyValuePair()
                 try endOfLine()
-                try assign(value, to: keys, under: current, in: &root, line: keyLine)
+                try assign(pair.value, to: pair.keys, under: current, in: &root, line: pair.line)
             }
         }
         return root
@@ -124,6 +119,16 @@ public struct TOMLParser {
     }
 
     // MARK: keys and values
+
+    /// `key = value` from the current position, with the line it starts on (values may span lines).
+    private mutating func keyValuePair() throws(TOMLError) -> (keys: [String], value: TOMLValue, line: Int) {
+        let keyLine = line
+        let keys = try key()
+        skipSpaces()
+        try expect("=")
+        skipSpaces()
+        return (keys, try value(), keyLine)
+    }
 
     private mutating func key() throws(TOMLError) -> [String] {
         var parts: [String] = []
@@ -206,13 +211,8 @@ public struct TOMLParser {
             return table
         }
         while true {
-            let keyLine = line
-            let keys = try key()
-            skipSpaces()
-            try expect("=")
-            skipSpaces()
-            let value = try self.value()
-            try assign(value, to: keys, under: [], in: &table, line: keyLine)
+            let pair = try keyValuePair()
+            try assign(pair.value, to: pair.keys, under: [], in: &table, line: pair.line)
             skipSpaces()
             if peek() == UInt8(ascii: ",") {
                 position += 1
