@@ -80,10 +80,12 @@ struct DeviceReader: Sendable {
         }
         device.hostUseRead = hostUse == .scan
         if hostUse == .scan, Self.mayHaveHostUse(driver: driver) {
+            // A device whose host use cannot be looked at is skipped, as before probing: an empty
+            // host use would let safety checks pass that must not.
             do {
                 device.hostUse = HostUseScanner(sysfs: sysfs).scan(deviceDirectory: path, entries: EntryKinds(try directory.entries()))
             } catch {
-                attributes.unreadable.append(".")
+                return .skipped(reason: "cannot list \(error.path): \(errnoName(error.errno))")
             }
         }
         device.unreadable = attributes.unreadable
@@ -100,13 +102,13 @@ struct DeviceReader: Sendable {
     }
 
     /// Network interfaces, block devices and display nodes exist only below a device a host driver
-    /// has bound: an unbound device, or one held by a VFIO driver, pci-stub or the PCIe port driver,
-    /// has none, and its directory need not be listed. An unknown driver (unreadable link) is scanned.
+    /// has bound: an unbound device, or one held by a VFIO driver, pci-stub or the PCIe port driver
+    /// (the drivers a VFIO group tolerates, recognised by name), has none, and its directory need
+    /// not be listed. An unknown driver (unreadable link) is scanned.
     static func mayHaveHostUse(driver: DriverName??) -> Bool {
         guard let known = driver else { return true }
         guard let driver = known else { return false }
-        if driver == .pciStub || driver == .pcieport { return false }
-        return !driver.rawValue.contains("vfio")
+        return !VFIODriverSet(loaded: []).isHarmlessForVFIO(driver)
     }
 
     /// Unset reads as `(null)` on older kernels and as an empty line on newer ones.
@@ -138,7 +140,7 @@ struct DeviceReader: Sendable {
 }
 
 /// Whether enumeration looks for what the host uses each device for. Listing device directories
-/// is most of enumeration's cost, and `list`, `plan` and `groups` print nothing it finds.
+/// is most of enumeration's cost, and `list`, `plan`, `groups` and `status` print nothing it finds.
 public enum HostUseScan: Sendable {
     case scan
     case skip
