@@ -28,9 +28,7 @@ struct SourceOptions: ParsableArguments {
     /// Enumerates once and reports what could not be read as warnings. Commands that print no host
     /// use and check no safety pass `.skip`.
     func inventory(hostUse: HostUseScan = .scan) throws(VFIOError) -> DeviceInventory {
-        let inventory = try source.enumerate(hostUse: hostUse)
-        for warning in inventory.warnings { Terminal.warning(warning) }
-        return inventory
+        warned(try source.enumerate(hostUse: hostUse))
     }
 
     /// What a writing command on these devices needs: when every selector is an address, only those
@@ -42,6 +40,10 @@ struct SourceOptions: ParsableArguments {
         guard !wholeSystem, addresses.count == selectors.count,
               let inventory = GroupClosureReader(sysfs: source.sysfs).inventory(of: addresses)
         else { return try self.inventory() }
+        return warned(inventory)
+    }
+
+    private func warned(_ inventory: DeviceInventory) -> DeviceInventory {
         for warning in inventory.warnings { Terminal.warning(warning) }
         return inventory
     }

@@ -467,8 +467,8 @@ public struct BindEngine {
     }
 }
 
-/// Module -> registered PCI driver answers of one engine (single-threaded use).
-private final class ResolvedDrivers: @unchecked Sendable {
+/// Module -> registered PCI driver answers of one engine.
+private final class ResolvedDrivers {
     private var drivers: [ModuleName: DriverName] = [:]
     subscript(module: ModuleName) -> DriverName? {
         get { drivers[module] }

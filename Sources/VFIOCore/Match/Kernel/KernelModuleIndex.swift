@@ -414,14 +414,19 @@ public struct KernelModuleIndex: Sendable {
 
     /// The same, remembering names already made (modules.dep names each module many times).
     static func moduleName(fromPath path: ArraySlice<UInt8>, cache: inout [String: ModuleName]) -> ModuleName? {
-        let base = path.lastIndex(of: UInt8(ascii: "/")).map { path[($0 + 1)...] } ?? path
-        let stem = base.prefix { $0 != UInt8(ascii: ".") }
+        let stem = moduleStem(ofPath: path)
         guard !stem.isEmpty else { return nil }
         let text = String(decoding: stem, as: UTF8.self)
         if let known = cache[text] { return known }
         let name = ModuleName(text)
         if let name { cache[text] = name }
         return name
+    }
+
+    /// The part of a module file's path that names the module: the file name up to its first `.`.
+    static func moduleStem(ofPath path: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        let base = path.lastIndex(of: UInt8(ascii: "/")).map { path[($0 + 1)...] } ?? path
+        return base.prefix { $0 != UInt8(ascii: ".") }
     }
 
     private static func isBuiltinAliasRecord(_ record: ArraySlice<UInt8>) -> Bool {

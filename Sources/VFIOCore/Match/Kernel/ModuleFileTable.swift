@@ -62,8 +62,7 @@ enum ModuleFileTable: Sendable {
     /// libkmod's `path_to_modname` compared without allocating: the file name up to its first `.`,
     /// with `-` read as `_`, equals the module name.
     private static func stem(of path: ArraySlice<UInt8>, is module: ModuleName) -> Bool {
-        let base = path.lastIndex(of: UInt8(ascii: "/")).map { path[($0 + 1)...] } ?? path
-        let stem = base.prefix { $0 != UInt8(ascii: ".") }
+        let stem = KernelModuleIndex.moduleStem(ofPath: path)
         let name = module.rawValue.utf8
         guard stem.count == name.count else { return false }
         return zip(stem, name).allSatisfy { ($0 == UInt8(ascii: "-") ? UInt8(ascii: "_") : $0) == $1 }
