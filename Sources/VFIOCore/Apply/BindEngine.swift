@@ -377,7 +377,7 @@ public struct BindEngine {
         guard options.waitForUdev, !bound.isEmpty else { return }
         let deadline = Monotonic.now() + options.timeout
         if let watch {
-            let bindEvents = UdevExpectation.kernelSendsBindEvents(release: PlannerSetup.kernelRelease())
+            let bindEvents = UdevExpectation.kernelSendsBindEvents(release: Uname.release)
             for result in bound {
                 if bindEvents { watch.expectation.expectBind(of: result.address) }
                 if let node = result.deviceNode, !existingNodes.contains(node) { watch.expectation.expectNode(node) }

@@ -48,23 +48,6 @@ public struct PlannerSetup: Sendable {
         let commandLine = modprobeDirectories == ModprobeConfig.defaultDirectories ? (try? TextFile.read("/proc/cmdline")) : nil
         return DriverPlanner(kernel: kernel, modprobe: ModprobeConfig(directories: modprobeDirectories, kernelCommandLine: commandLine),
                              loaded: LoadedModules(sysfs: sysfs), rules: rules,
-                             platform: Platform(architecture: Self.machine(), kernelVersion: kernel.kernelVersion))
-    }
-
-    /// `uname -r`.
-    static func kernelRelease() -> String {
-        var names = utsname()
-        uname(&names)
-        return withUnsafePointer(to: names.release) {
-            $0.withMemoryRebound(to: CChar.self, capacity: 65) { String(cString: $0) }
-        }
-    }
-
-    static func machine() -> String {
-        var names = utsname()
-        uname(&names)
-        return withUnsafePointer(to: names.machine) {
-            $0.withMemoryRebound(to: CChar.self, capacity: 65) { String(cString: $0) }
-        }
+                             platform: Platform(architecture: Uname.machine, kernelVersion: kernel.kernelVersion))
     }
 }

@@ -96,12 +96,7 @@ public struct KernelModuleIndex: Sendable {
 
     /// The running kernel's module directory under `root` (`/lib/modules/$(uname -r)`).
     public static func runningKernelDirectory(root: String = "/") -> String {
-        var names = utsname()
-        uname(&names)
-        let release = withUnsafePointer(to: names.release) {
-            $0.withMemoryRebound(to: CChar.self, capacity: 65) { String(cString: $0) }
-        }
-        return (root.hasSuffix("/") ? root : root + "/") + "lib/modules/" + release
+        (root.hasSuffix("/") ? root : root + "/") + "lib/modules/" + Uname.release
     }
 
     /// true for the stand-in used when the running kernel has no module directory (a container, a
