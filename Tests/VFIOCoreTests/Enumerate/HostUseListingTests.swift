@@ -1,3 +1,4 @@
+import Glibc
 import TestSupport
 import Testing
 import VFIOCore
@@ -52,5 +53,43 @@ import VFIOCore
             return copy
         }
         expectSameDevices(skipped.devices, unscanned)
+    }
+
+    /// A device whose directory cannot be listed has an unknown host use: it is skipped with a
+    /// warning rather than read as using nothing (which a safety check would believe). Without the
+    /// scan nothing needs listing and it reads normally.
+    @Test func aDeviceThatCannotBeListedIsSkippedNotReadAsUnused() throws {
+        let (scanned, skipped) = try tree(driver: "e1000e").withRoot { root in
+            let sysfs = UnlistableDevice(base: LiveSysfs(root: root), device: nic.description)
+            return (try SysfsWalkEnumerator(sysfs: sysfs, userGivenRoot: true).enumerate(),
+                    try SysfsWalkEnumerator(sysfs: sysfs, userGivenRoot: true, hostUse: .skip).enumerate())
+        }
+        #expect(scanned[nic] == nil)
+        #expect(scanned.warnings.contains { $0.hasPrefix("skipping \(nic): cannot list ") && $0.contains("EACCES") }, "\(scanned.warnings)")
+        #expect(skipped[nic]?.driver == DriverName("e1000e"))
+    }
+}
+
+/// A tree in which one device's directory opens but cannot be listed (EACCES).
+private struct UnlistableDevice: SysfsAccess {
+    let base: LiveSysfs
+    let device: String
+
+    func read(_ path: String) throws(SysfsError) -> String { try base.read(path) }
+    func readLink(_ path: String) throws(SysfsError) -> String { try base.readLink(path) }
+    func list(_ path: String) throws(SysfsError) -> [SysfsEntry] { try base.list(path) }
+    func write(_ path: String, _ value: String) throws(SysfsError) { try base.write(path, value) }
+    func displayPath(_ path: String) -> String { base.displayPath(path) }
+    func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory {
+        let directory = try base.openDirectory(path)
+        return path.hasSuffix("/" + device) ? Unlistable(inner: directory, path: path) : directory
+    }
+
+    struct Unlistable: SysfsDirectory {
+        let inner: any SysfsDirectory
+        let path: String
+        func entries() throws(SysfsError) -> [SysfsEntry] { throw SysfsError(.list, path, errno: EACCES) }
+        func read(_ name: String) throws(SysfsError) -> String { try inner.read(name) }
+        func readLink(_ name: String) throws(SysfsError) -> String { try inner.readLink(name) }
     }
 }
