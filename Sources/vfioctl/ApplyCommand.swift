@@ -66,7 +66,7 @@ enum Provisioning {
         let addresses = try only.map { text throws(VFIOError) in try singleAddress(text) }
         let setup = planning.setup()
         let sysfs = source.source.sysfs
-        let reconciler = Reconciler(engine: writing.engine(source: source),
+        let reconciler = Reconciler(engine: try writing.engine(source: source),
                                     makePlanner: { () throws(VFIOError) in try setup.makePlanner(sysfs: sysfs) },
                                     enumerate: { () throws(VFIOError) in try source.inventory() })
         var options = writing.engineOptions()

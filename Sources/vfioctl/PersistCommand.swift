@@ -49,7 +49,7 @@ struct PersistCommand: ParsableCommand {
             let persistence = Persistence(root: location.root, binary: "/usr/local/bin/vfioctl")
             for line in try persistence.disable() { Terminal.out(line + "\n") }
             guard restore else { return }
-            let engine = writing.engine(source: source)
+            let engine = try writing.engine(source: source)
             let inventory = try source.inventory()
             let managed = try engine.store.readManaged()
             let requests = managed.compactMap { inventory[$0.address] }.map { BindEngine.ReleaseRequest(device: $0, hostModules: []) }

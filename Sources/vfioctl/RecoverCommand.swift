@@ -11,6 +11,6 @@ struct RecoverCommand: ParsableCommand {
     @OptionGroup var writing: WritingOptions
 
     func run() throws {
-        try writing.finish(writing.engine(source: source, recoverFirst: false).recover(options: writing.engineOptions()))
+        try writing.finish(try writing.engine(source: source, recoverFirst: false).recover(options: writing.engineOptions()))
     }
 }

@@ -28,7 +28,7 @@ struct SriovCommand: ParsableCommand {
 
     func run() throws {
         let address = try singleAddress(device)
-        let engine = writing.engine(source: source)
+        let engine = try writing.engine(source: source)
         let inventory = try source.inventory()
         guard let pf = inventory[address] else {
             throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")

@@ -27,7 +27,7 @@ struct UnbindCommand: ParsableCommand {
     }
 
     func run() throws {
-        let engine = writing.engine(source: source)
+        let engine = try writing.engine(source: source)
         let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
         let selected = try DeviceQuery(selectors: selectors).select(from: try source.inventory(changing: selectors))
         guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(devices.joined(separator: " "))") }

@@ -53,9 +53,10 @@ struct WritingOptions: ParsableArguments {
         return options
     }
 
-    /// The engine for this command. Unless `recoverFirst` is false (the recover command itself), an
-    /// interrupted run is rolled back here: create the engine before reading the devices.
-    func engine(source: SourceOptions, recoverFirst: Bool = true) -> BindEngine {
+    /// The engine for this command, holding the lock (unless a dry run). Unless `recoverFirst` is
+    /// false (the recover command itself), an interrupted run is rolled back here: create the engine
+    /// before reading the devices.
+    func engine(source: SourceOptions, recoverFirst: Bool = true) throws(VFIOError) -> BindEngine {
         let root: String
         let host: HostState
         switch source.source {
@@ -75,6 +76,7 @@ struct WritingOptions: ParsableArguments {
         let kernel = LiveKernel(sysfsRoot: root, devRoot: root == "/sys" ? "/dev" : root + "/dev")
         var engine = BindEngine(kernel: kernel, store: StateStore(directory: stateDir ?? environment("VFIOCTL_STATE_DIR") ?? StateStore.defaultDirectory),
                           host: host, vfioDrivers: VFIODriverSet(sysfs: kernel))
+        try engine.lockBeforeReading(options: engineOptions())
         // Roll back an interrupted run before the command reads the devices.
         if recoverFirst, let recovered = engine.recoverPending(options: engineOptions()) {
             for check in recovered.checks { Terminal.warning(check) }

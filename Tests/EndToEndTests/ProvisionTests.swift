@@ -122,10 +122,16 @@ private final class ProvisionHost {
 
     /// Every entry under the sysfs tree and the state directory: regular files with their
     /// content, links with their target (never followed). Equal snapshots = nothing written.
+    /// Everything a command could change: the tree and vfioctl's records. Not the lock file, which
+    /// every writing command creates (empty) to take the lock before it reads the devices.
     func snapshot() -> [String: String] {
         var entries: [String: String] = [:]
         Self.walk(sysfs, into: &entries)
         Self.walk(stateDirectory, into: &entries)
+        if entries[stateDirectory + "/lock"] == "" {
+            entries[stateDirectory + "/lock"] = nil
+            if entries.keys.allSatisfy({ !$0.hasPrefix(stateDirectory + "/") }) { entries[stateDirectory] = nil }
+        }
         return entries
     }
 

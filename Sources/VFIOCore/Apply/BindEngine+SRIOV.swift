@@ -42,8 +42,9 @@ extension BindEngine {
             if !options.dryRun { try Preflight.checkWritable(pf.address, kernel: kernel) }
 
             let writer = KernelWriter(kernel: kernel, dryRun: options.dryRun)
-            let lock = options.dryRun ? nil : try store.lock(timeout: options.lockTimeout)
-            defer { lock?.release() }
+            // The caller's lock stays held: `sriov --bind` binds the new VFs under it.
+            let lock = options.dryRun ? nil : try operationLock(options)
+            defer { if let lock, !lock.heldByCaller { lock.lock.release() } }
             var result = OperationReport.DeviceResult(address: pf.address, from: DeviceBinding(driver: pf.driver, override: pf.driverOverride),
                                                       to: pf.driver, status: options.dryRun ? .planned : .changed, group: pf.iommuGroup,
                                                       message: "\(current) -> \(count) VFs")

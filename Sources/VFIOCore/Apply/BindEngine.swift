@@ -39,12 +39,34 @@ public struct BindEngine {
     /// The PCI driver each module registered, once found: binding 32 VFs to one module asked sysfs
     /// 32 times otherwise. Only successful answers are kept (a failed load is retried per device).
     private let resolvedDrivers = ResolvedDrivers()
+    /// The lock the caller took before reading the devices (`lockBeforeReading`).
+    private var callerLock: StateLock?
 
     public init(kernel: any KernelAccess, store: StateStore, host: HostState, vfioDrivers: VFIODriverSet) {
         self.kernel = kernel
         self.store = store
         self.host = host
         self.vfioDrivers = vfioDrivers
+    }
+
+    /// Takes the lock before the caller reads the devices: no other vfioctl can move them between
+    /// that read and this engine's writes, so nothing has to be read again after locking (binding
+    /// many VFs re-read every one). Writing commands call this first; a dry run takes no lock. The
+    /// lock is released before waiting for udev (whose rules may run vfioctl) or when the engine goes.
+    public mutating func lockBeforeReading(options: Options) throws(VFIOError) {
+        guard !options.dryRun, callerLock == nil else { return }
+        do {
+            callerLock = try store.lock(timeout: options.lockTimeout)
+        } catch where error.status == .permissionDenied && geteuid() != 0 {
+            throw VFIOError(.permissionDenied, "changing drivers needs root: \(error.message)",
+                            hint: "run with sudo, or use --dry-run to see what would be done")
+        }
+    }
+
+    /// The lock for one operation: the caller's, when it still holds one, else a new one.
+    func operationLock(_ options: Options) throws(VFIOError) -> (lock: StateLock, heldByCaller: Bool) {
+        if let callerLock, callerLock.isHeld { return (callerLock, true) }
+        return (try store.lock(timeout: options.lockTimeout), false)
     }
 
     // MARK: bind
@@ -310,12 +332,13 @@ public struct BindEngine {
             for index in devices.indices { report.devices.append(try body(mover, index)) }
             return
         }
-        let lock = try store.lock(timeout: options.lockTimeout)
+        let (lock, heldByCaller) = try operationLock(options)
         defer { lock.release() }
         try recoverLocked(report: &report)
-        // Everything was checked before the lock was ours: another vfioctl (or a recovery) may have
-        // moved a device since. Acting on a stale view could "restore" a device onto the wrong driver.
-        for (device, expected) in devices {
+        // Unless the devices were read under the lock, everything was checked before the lock was
+        // ours: another vfioctl (or a recovery) may have moved a device since. Acting on a stale view
+        // could "restore" a device onto the wrong driver.
+        for (device, expected) in devices where !heldByCaller {
             let now = try mover.currentBinding(device.address)
             guard now == expected else {
                 var error = VFIOError(.failed, "\(device.address) changed while this command waited for the lock (it was on \(expected), now \(now)); nothing was changed",
@@ -435,8 +458,9 @@ public struct BindEngine {
                 }
                 return report
             }
-            let lock = try store.lock(timeout: options.lockTimeout)
-            defer { lock.release() }
+            // The caller's lock stays held: the command goes on to read the devices under it.
+            let (lock, heldByCaller) = try operationLock(options)
+            defer { if !heldByCaller { lock.release() } }
             try recoverLocked(report: &report)
         } catch {
             report.error = error

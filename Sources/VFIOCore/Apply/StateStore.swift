@@ -130,6 +130,7 @@ public struct StateStore: Sendable {
 public final class StateLock: @unchecked Sendable {
     private var fd: Int32
     init(fd: Int32) { self.fd = fd }
+    public var isHeld: Bool { fd >= 0 }
     public func release() {
         if fd >= 0 {
             close(fd)
