@@ -80,10 +80,22 @@ public struct PCIIdentity: Hashable, Sendable {
 
     /// The kernel's modalias for this identity (`pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X`).
     public var modalias: Modalias {
-        Modalias(unchecked: "pci:v\(upperHex(vendor.rawValue, width: 8))d\(upperHex(device.rawValue, width: 8))"
-            + "sv\(upperHex(subsystemVendor.rawValue, width: 8))sd\(upperHex(subsystemDevice.rawValue, width: 8))"
-            + "bc\(upperHex(classCode.baseClass, width: 2))sc\(upperHex(classCode.subclass, width: 2))"
-            + "i\(upperHex(classCode.interface, width: 2))")
+        var text = HexText(uppercase: true, capacity: 56)
+        text.append("pci:v")
+        text.append(vendor.rawValue, width: 8)
+        text.append("d")
+        text.append(device.rawValue, width: 8)
+        text.append("sv")
+        text.append(subsystemVendor.rawValue, width: 8)
+        text.append("sd")
+        text.append(subsystemDevice.rawValue, width: 8)
+        text.append("bc")
+        text.append(classCode.baseClass, width: 2)
+        text.append("sc")
+        text.append(classCode.subclass, width: 2)
+        text.append("i")
+        text.append(classCode.interface, width: 2)
+        return Modalias(unchecked: text.string)
     }
 }
 

@@ -4,7 +4,8 @@ public struct Modalias: Hashable, Sendable, CustomStringConvertible {
     init(unchecked rawValue: String) { self.rawValue = rawValue }
     /// Accepts only the `pci:` form the kernel writes; anything else is not a PCI modalias.
     public init?(_ text: String) {
-        guard text.hasPrefix("pci:v"), !text.contains("/"), text.utf8.count < 128 else { return nil }
+        guard text.utf8.starts(with: "pci:v".utf8), text.utf8.count < 128,
+              !text.utf8.contains(UInt8(ascii: "/")) else { return nil }
         rawValue = text
     }
     public var description: String { rawValue }

@@ -18,24 +18,38 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
 
     /// Accepts `DDDD:BB:DD.F` and the short `BB:DD.F` form (domain 0000), hex in either case.
     /// Rejects device numbers above 1f, functions above 7, and anything that is not plain hex digits
-    /// and separators (so `/` and `..` never get through). Parsed byte by byte: enumeration parses
-    /// several addresses per device.
+    /// and separators (so `/` and `..` never get through). Parsed byte by byte into fixed fields:
+    /// enumeration and binding parse several addresses per device.
     public init?(_ text: some StringProtocol) {
-        var fields: [UInt32] = []
-        var digits: [Int] = []
+        // Up to four fields (domain, bus, device, function) and the separator before each of the last three.
+        var fields: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
+        var digits: (Int, Int, Int, Int) = (0, 0, 0, 0)
+        var separators: (UInt8, UInt8, UInt8) = (0, 0, 0)
+        var index = 0
         var value: UInt32 = 0
         var count = 0
-        var separators: [UInt8] = []
+        func store(_ value: UInt32, _ count: Int, at index: Int) {
+            switch index {
+            case 0: fields.0 = value; digits.0 = count
+            case 1: fields.1 = value; digits.1 = count
+            case 2: fields.2 = value; digits.2 = count
+            default: fields.3 = value; digits.3 = count
+            }
+        }
         for byte in text.utf8 {
             if let digit = Self.hexValue(byte) {
                 guard count < 8 else { return nil }
                 value = value << 4 | UInt32(digit)
                 count += 1
             } else if byte == UInt8(ascii: ":") || byte == UInt8(ascii: ".") {
-                guard count > 0 else { return nil }
-                fields.append(value)
-                digits.append(count)
-                separators.append(byte)
+                guard count > 0, index < 3 else { return nil }
+                store(value, count, at: index)
+                switch index {
+                case 0: separators.0 = byte
+                case 1: separators.1 = byte
+                default: separators.2 = byte
+                }
+                index += 1
                 value = 0
                 count = 0
             } else {
@@ -43,27 +57,23 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
             }
         }
         guard count > 0 else { return nil }
-        fields.append(value)
-        digits.append(count)
+        store(value, count, at: index)
         let colon = UInt8(ascii: ":"), dot = UInt8(ascii: ".")
-        let domain: UInt32
-        let rest: ArraySlice<Int>
-        switch separators {
-        case [colon, colon, dot]:
-            domain = fields[0]
-            rest = digits[1...]
-        case [colon, dot]:
-            domain = 0
-            rest = digits[0...]
-            fields.insert(0, at: 0)
-            digits.insert(4, at: 0)
+        let domain: UInt32, bus: UInt32, device: UInt32, function: UInt32
+        let busDigits: Int, deviceDigits: Int, functionDigits: Int
+        switch (index, separators.0, separators.1, separators.2) {
+        case (3, colon, colon, dot):
+            (domain, bus, device, function) = fields
+            (busDigits, deviceDigits, functionDigits) = (digits.1, digits.2, digits.3)
+        case (2, colon, dot, _):
+            (domain, bus, device, function) = (0, fields.0, fields.1, fields.2)
+            (busDigits, deviceDigits, functionDigits) = (digits.0, digits.1, digits.2)
         default:
             return nil
         }
-        let (busDigits, deviceDigits, functionDigits) = (rest[rest.startIndex], rest[rest.startIndex + 1], rest[rest.startIndex + 2])
-        guard busDigits <= 2, deviceDigits <= 2, functionDigits == 1, fields[1] <= 0xFF else { return nil }
-        self.init(domain: domain, bus: UInt8(fields[1]), device: UInt8(truncatingIfNeeded: fields[2] > 0xFF ? 0xFF : fields[2]),
-                  function: UInt8(truncatingIfNeeded: fields[3] > 0xFF ? 0xFF : fields[3]))
+        guard busDigits <= 2, deviceDigits <= 2, functionDigits == 1, bus <= 0xFF else { return nil }
+        self.init(domain: domain, bus: UInt8(bus), device: UInt8(truncatingIfNeeded: device > 0xFF ? 0xFF : device),
+                  function: UInt8(truncatingIfNeeded: function > 0xFF ? 0xFF : function))
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {
@@ -77,7 +87,15 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
 
     /// The canonical sysfs spelling: lowercase, domain padded to 4 digits.
     public var description: String {
-        "\(hex(domain, width: 4)):\(hex(bus, width: 2)):\(hex(device, width: 2)).\(String(function))"
+        var text = HexText()
+        text.append(domain, width: 4)
+        text.append(":")
+        text.append(bus, width: 2)
+        text.append(":")
+        text.append(device, width: 2)
+        text.append(".")
+        text.append(function, width: 1)
+        return text.string
     }
 
     /// The slot this function sits in (all functions of a multifunction device share it).
@@ -110,12 +128,45 @@ extension UInt8 {
 }
 
 /// Lowercase hex, zero-padded to `width` digits.
-func hex(_ value: some BinaryInteger, width: Int) -> String {
-    let digits = String(value, radix: 16)
-    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+func hex(_ value: some UnsignedInteger, width: Int) -> String {
+    var text = HexText()
+    text.append(value, width: width)
+    return text.string
 }
 
 /// Uppercase hex, zero-padded, as the kernel's modalias uses.
-func upperHex(_ value: some BinaryInteger, width: Int) -> String {
-    hex(value, width: width).uppercased()
+func upperHex(_ value: some UnsignedInteger, width: Int) -> String {
+    var text = HexText(uppercase: true)
+    text.append(value, width: width)
+    return text.string
+}
+
+/// Builds short ASCII texts of hex numbers and separators into a fixed buffer. Addresses, ids and
+/// modaliases are formatted several times per device on every command, and `String(_:radix:)` plus
+/// padding cost thousands of instructions each (most of binding 32 VFs was string formatting).
+struct HexText {
+    private var bytes: [UInt8] = []
+    private let letterBase: UInt8
+
+    init(uppercase: Bool = false, capacity: Int = 16) {
+        letterBase = uppercase ? UInt8(ascii: "A") - 10 : UInt8(ascii: "a") - 10
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// `value` in hex, at least `width` digits.
+    mutating func append(_ value: some UnsignedInteger, width: Int) {
+        let number = UInt64(value)
+        var digits = 1
+        while digits < 16 && number >> (4 * UInt64(digits)) != 0 { digits += 1 }
+        for position in stride(from: max(digits, width) - 1, through: 0, by: -1) {
+            let nibble = position < 16 ? UInt8(truncatingIfNeeded: number >> (4 * UInt64(position))) & 0xF : 0
+            bytes.append(nibble < 10 ? UInt8(ascii: "0") + nibble : letterBase + nibble)
+        }
+    }
+
+    mutating func append(_ literal: StaticString) {
+        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    var string: String { String(decoding: bytes, as: UTF8.self) }
 }
