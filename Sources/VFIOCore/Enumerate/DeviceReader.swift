@@ -58,8 +58,8 @@ struct DeviceReader: Sendable {
                 revision: attributes.value("revision", Revision.init) ?? Revision(0))
         }
 
-        var device = PCIDevice(address: address, identity: identity)
-        device.modalias = resolved.modalias ?? attributes.value("modalias", Modalias.init) ?? identity.modalias
+        var device = PCIDevice(address: address, identity: identity,
+                               modalias: resolved.modalias ?? attributes.value("modalias", Modalias.init))
         // Known (bound or not), or nil when the link exists but cannot be read.
         let driver: DriverName?? = resolved.driver ?? Self.knownDriver(attributes.link("driver"))
         device.driver = driver ?? nil
@@ -184,11 +184,11 @@ struct AttributeReader {
     mutating func link(_ name: String) -> String?? {
         do {
             let target = try directory.readLink(name)
-            guard let resolved = SysfsPath.resolve(target: target, from: path) else {
+            guard let last = SysfsPath.resolvedLastComponent(target: target, from: path) else {
                 unreadable.append(name)
                 return .some(nil)
             }
-            return .some(String(SysfsPath.lastComponent(resolved)))
+            return .some(String(last))
         } catch {
             if error.isMissing { return nil }
             unreadable.append(name)
@@ -198,29 +198,75 @@ struct AttributeReader {
 }
 
 /// The PCI lines of a device's `uevent` (`DRIVER=e1000e`, `PCI_CLASS=20000`, `PCI_ID=8086:10D3`,
-/// `PCI_SUBSYS_ID=8086:0000`, `MODALIAS=pci:...`).
+/// `PCI_SUBSYS_ID=8086:0000`, `MODALIAS=pci:...`). One pass over contiguous bytes, no dictionary:
+/// it is parsed for every device a command reads.
 struct UEvent {
     var identity: (vendor: VendorID, device: DeviceID, subsystemVendor: VendorID, subsystemDevice: DeviceID, classCode: ClassCode)?
     var modalias: Modalias?
     var driver: DriverName?
 
     init?(_ text: String) {
-        var fields: [String: Substring] = [:]
-        for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
-            guard let equals = line.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            let key = String(Substring(line[..<equals]))
-            guard key == "PCI_ID" || key == "PCI_SUBSYS_ID" || key == "PCI_CLASS" || key == "MODALIAS" || key == "DRIVER" else { continue }
-            fields[key] = Substring(line[line.index(after: equals)...])
+        var text = text
+        var ids: (UInt16, UInt16)?
+        var subsystem: (UInt16, UInt16)?
+        var classCode: ClassCode?
+        var modalias: Modalias?
+        var driver: DriverName?
+        text.withUTF8 { bytes in
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+                defer { start = end + 1 }
+                var equals = start
+                while equals < end && bytes[equals] != UInt8(ascii: "=") { equals += 1 }
+                guard equals < end else { continue }
+                let key = UnsafeBufferPointer(rebasing: bytes[start..<equals])
+                let value = UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<end])
+                if key.elementsEqual("PCI_ID".utf8) {
+                    ids = Self.idPair(value)
+                } else if key.elementsEqual("PCI_SUBSYS_ID".utf8) {
+                    subsystem = Self.idPair(value)
+                } else if key.elementsEqual("PCI_CLASS".utf8) {
+                    classCode = Self.hexNumber(value, maxDigits: 6).flatMap { ClassCode($0) }
+                } else if key.elementsEqual("MODALIAS".utf8) {
+                    modalias = Modalias(String(decoding: value, as: UTF8.self))
+                } else if key.elementsEqual("DRIVER".utf8) {
+                    driver = DriverName(String(decoding: value, as: UTF8.self))
+                }
+            }
         }
-        if let ids = fields["PCI_ID"]?.split(separator: ":"), ids.count == 2,
-           let subsystem = fields["PCI_SUBSYS_ID"]?.split(separator: ":"), subsystem.count == 2,
-           let vendor = VendorID(ids[0]), let device = DeviceID(ids[1]),
-           let subsystemVendor = VendorID(subsystem[0]), let subsystemDevice = DeviceID(subsystem[1]),
-           let classCode = fields["PCI_CLASS"].flatMap({ ClassCode($0) }) {
-            identity = (vendor, device, subsystemVendor, subsystemDevice, classCode)
+        if let ids, let subsystem, let classCode {
+            identity = (VendorID(ids.0), DeviceID(ids.1), VendorID(subsystem.0), DeviceID(subsystem.1), classCode)
         }
-        modalias = fields["MODALIAS"].flatMap { Modalias(String($0)) }
-        driver = fields["DRIVER"].flatMap { DriverName($0) }
+        self.modalias = modalias
+        self.driver = driver
+    }
+
+    /// `8086:10D3` -> (0x8086, 0x10d3); nil unless exactly two hex numbers of 1-4 digits.
+    private static func idPair(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt16, UInt16)? {
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
+              let first = hexNumber(UnsafeBufferPointer(rebasing: bytes[..<colon]), maxDigits: 4),
+              let second = hexNumber(UnsafeBufferPointer(rebasing: bytes[(colon + 1)...]), maxDigits: 4)
+        else { return nil }
+        return (UInt16(first), UInt16(second))
+    }
+
+    /// Plain hex digits (the kernel writes no `0x` here), 1 to `maxDigits` of them.
+    private static func hexNumber(_ bytes: UnsafeBufferPointer<UInt8>, maxDigits: Int) -> UInt32? {
+        guard !bytes.isEmpty, bytes.count <= maxDigits else { return nil }
+        var value: UInt32 = 0
+        for byte in bytes {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
     }
 }
 

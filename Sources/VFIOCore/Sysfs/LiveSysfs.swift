@@ -75,10 +75,12 @@ public struct LiveSysfs: SysfsAccess {
     }
 
     public func readLink(_ path: String) throws(SysfsError) -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let n = readlink(absolute(path), &buffer, buffer.count - 1)
-        guard n >= 0 else { throw SysfsError(.readLink, absolute(path), errno: errno) }
-        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let absolutePath = absolute(path)
+        return try withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { (buffer) throws(SysfsError) -> String in
+            let n = readlink(absolutePath, buffer.baseAddress!, 4095)
+            guard n >= 0 else { throw SysfsError(.readLink, absolutePath, errno: errno) }
+            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: n).bindMemory(to: UInt8.self), as: UTF8.self)
+        }
     }
 
     public func list(_ path: String) throws(SysfsError) -> [SysfsEntry] {

@@ -51,35 +51,92 @@ public enum SysfsPath {
     }
 
     /// Resolves `target`, read from a link located in directory `linkDirectory`; nil when it escapes.
-    /// Works on bytes: every device has several links, and String splitting dominated enumeration.
+    /// Works on contiguous bytes: every device has several links, and String splitting dominated
+    /// enumeration.
     public static func resolve(target: String, from linkDirectory: String) -> String? {
-        guard !target.hasPrefix("/") else { return nil }
-        var path = Array(linkDirectory.utf8)
-        var ends: [Int] = []  // where each component of `path` ends, so `..` can drop one
-        var start = 0
-        for (i, byte) in path.enumerated() where byte == UInt8(ascii: "/") {
-            if i > start { ends.append(i) }
-            start = i + 1
+        var target = target, linkDirectory = linkDirectory
+        return target.withUTF8 { targetBytes in
+            linkDirectory.withUTF8 { directoryBytes in resolve(targetBytes, from: directoryBytes) }
         }
-        if path.count > start { ends.append(path.count) }
-        path.removeSubrange((ends.last ?? 0)...)
-        for component in target.utf8.split(separator: UInt8(ascii: "/")) {
-            if component.elementsEqual(".".utf8) { continue }
-            if component.elementsEqual("..".utf8) {
-                guard ends.popLast() != nil else { return nil }
-                path.removeSubrange((ends.last ?? 0)...)
-                continue
-            }
-            if !path.isEmpty { path.append(UInt8(ascii: "/")) }
-            path.append(contentsOf: component)
-            ends.append(path.count)
-        }
-        // Components were joined with single slashes; drop a leading one left by an empty start.
-        if path.first == UInt8(ascii: "/") { path.removeFirst() }
-        return String(decoding: path, as: UTF8.self)
     }
 
+    private static func resolve(_ target: UnsafeBufferPointer<UInt8>, from directory: UnsafeBufferPointer<UInt8>) -> String? {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        guard target.first != slash else { return nil }
+        // The resolved path, components joined by single slashes, and where each component starts.
+        var path: [UInt8] = []
+        path.reserveCapacity(directory.count + target.count + 1)
+        var starts: [Int] = []
+        func forEachComponent(of bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Bool) -> Bool {
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != slash { end += 1 }
+                if end > start && !body(start..<end) { return false }
+                start = end + 1
+            }
+            return true
+        }
+        func push(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+            if !path.isEmpty { path.append(slash) }
+            starts.append(path.count)
+            path.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
+        }
+        _ = forEachComponent(of: directory) { range in
+            push(directory, range)
+            return true
+        }
+        let inside = forEachComponent(of: target) { range in
+            if range.count == 1 && target[range.lowerBound] == dot { return true }
+            if range.count == 2 && target[range.lowerBound] == dot && target[range.lowerBound + 1] == dot {
+                guard let start = starts.popLast() else { return false }
+                path.removeSubrange(max(0, start - 1)...)
+                return true
+            }
+            push(target, range)
+            return true
+        }
+        return inside ? String(decoding: path, as: UTF8.self) : nil
+    }
+
+    /// The last non-empty component (`a/b/` -> `b`); the path itself when it has none.
     public static func lastComponent(_ path: String) -> Substring {
-        path.split(separator: "/").last ?? Substring(path)
+        let bytes = path.utf8
+        guard let end = bytes.lastIndex(where: { $0 != UInt8(ascii: "/") }) else { return Substring(path) }
+        let start = bytes[..<end].lastIndex(of: UInt8(ascii: "/")).map(bytes.index(after:)) ?? bytes.startIndex
+        return Substring(bytes[start...end])
+    }
+
+    /// The last component of `resolve(target:from:)`, without building the resolved path (links
+    /// are read several times per device); nil when the target escapes the root.
+    public static func resolvedLastComponent(target: String, from linkDirectory: String) -> Substring? {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        guard target.utf8.first != slash else { return nil }
+        // Only how deep the resolution goes matters for escaping: `..` at depth 0 leaves the root.
+        var depth = 0
+        var inComponent = false
+        for byte in linkDirectory.utf8 {
+            if byte == slash { inComponent = false } else if !inComponent { inComponent = true; depth += 1 }
+        }
+        let bytes = target.utf8
+        var last: Substring.UTF8View?
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: slash) ?? bytes.endIndex
+            let component = bytes[start..<end]
+            start = end < bytes.endIndex ? bytes.index(after: end) : end
+            if component.isEmpty || component.elementsEqual(CollectionOfOne(dot)) { continue }
+            if component.count == 2 && component.allSatisfy({ $0 == dot }) {
+                guard depth > 0 else { return nil }
+                depth -= 1
+                last = nil
+                continue
+            }
+            depth += 1
+            last = Substring(component).utf8
+        }
+        // A target ending in `..` (or made only of dots) names a directory of the link's own path.
+        if let last { return Substring(last) }
+        return resolve(target: target, from: linkDirectory).map { lastComponent($0) }
     }
 }

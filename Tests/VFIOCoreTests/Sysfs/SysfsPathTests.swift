@@ -1,3 +1,4 @@
+import PropertyBased
 import Testing
 import VFIOCore
 
@@ -37,5 +38,19 @@ import VFIOCore
         #expect(SysfsPath.lastComponent("bus/pci/drivers/vfio-pci") == "vfio-pci")
         #expect(SysfsPath.lastComponent("kernel/iommu_groups/12/") == "12")
         #expect(SysfsPath.lastComponent("single") == "single")
+        #expect(SysfsPath.lastComponent("") == "")
+        #expect(SysfsPath.lastComponent("///") == "///")
+        #expect(SysfsPath.lastComponent("/a//b//") == "b")
+    }
+
+    /// The short cut readers take for links must name exactly what full resolution names, and refuse
+    /// exactly what it refuses, for any mix of names, `.`, `..` and repeated slashes.
+    @Test func resolvedLastComponentAgreesWithResolution() async {
+        let pieces = ["a", "b", "0000:00:1c.0", ".", "..", "", "/"]
+        let path = Gen<String?>.element(of: pieces).map { $0! }.array(of: 0...7).map { $0.joined(separator: "/") }
+        await propertyCheck(count: 2000, input: path, path) { target, directory in
+            let expected = SysfsPath.resolve(target: target, from: directory).map { SysfsPath.lastComponent($0) }
+            #expect(SysfsPath.resolvedLastComponent(target: target, from: directory) == expected, "\(target) from \(directory)")
+        }
     }
 }
