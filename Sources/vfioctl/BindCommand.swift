@@ -41,7 +41,7 @@ struct BindCommand: ParsableCommand {
     }
 
     func run() throws {
-        let engine = writing.engine(source: source)
+        let engine = try writing.engine(source: source)
         let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
         var bindMethod = method.map { $0.hasPrefix("new") ? DeviceMover.BindMethod.newID : .override }
         // new_id binds every unbound device with the same ids: that check needs the whole system.
@@ -55,10 +55,14 @@ struct BindCommand: ParsableCommand {
         }
         // With --driver no alias is consulted: only whether the module exists.
         let planner = try planning.planner(sysfs: source.source.sysfs, aliases: driver == nil)
+        // An explicit driver needs no plan (no alias lookups): only what blocks any driver.
+        let explicitChain = driver.map { planner.explicitChain($0) }
         let request = { (device: PCIDevice) -> BindEngine.Request in
+            if let explicitChain {
+                return BindEngine.Request(device: device, chain: explicitChain, blocked: DriverPlanner.blocker(for: device))
+            }
             let plan = planner.plan(device)
-            return BindEngine.Request(device: device, chain: driver.map { planner.explicitChain($0) } ?? plan.chain,
-                                      blocked: plan.blocked)
+            return BindEngine.Request(device: device, chain: plan.chain, blocked: plan.blocked)
         }
         var options = writing.engineOptions()
         options.group = group

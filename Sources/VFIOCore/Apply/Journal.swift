@@ -99,6 +99,10 @@ public struct ManagedDevice: Sendable, Equatable {
 /// Writing the small TOML files vfioctl keeps (the reader is TOMLParser).
 enum TOMLText {
     static func quote(_ text: String) -> String {
+        // Device addresses, driver names and dates need no escaping: skip the per-scalar copy.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

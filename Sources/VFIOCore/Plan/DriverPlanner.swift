@@ -123,7 +123,8 @@ public struct DriverPlanner: Sendable {
     }
 
     /// Bridges and devices outside any IOMMU group cannot go to any VFIO driver.
-    static func blocker(for device: PCIDevice) -> String? {
+    /// Why no VFIO driver can take the device at all, whatever the chain (a bridge, no IOMMU group).
+    public static func blocker(for device: PCIDevice) -> String? {
         if device.isBridge {
             return "a bridge: VFIO drivers refuse non-endpoint devices (vfio-pci's probe fails with EINVAL)"
         }
