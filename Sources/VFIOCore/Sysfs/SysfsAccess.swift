@@ -110,33 +110,51 @@ public enum SysfsPath {
     /// The last component of `resolve(target:from:)`, without building the resolved path (links
     /// are read several times per device); nil when the target escapes the root.
     public static func resolvedLastComponent(target: String, from linkDirectory: String) -> Substring? {
-        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
-        guard target.utf8.first != slash else { return nil }
-        // Only how deep the resolution goes matters for escaping: `..` at depth 0 leaves the root.
-        var depth = 0
-        var inComponent = false
-        for byte in linkDirectory.utf8 {
-            if byte == slash { inComponent = false } else if !inComponent { inComponent = true; depth += 1 }
+        var bytes = target
+        let found: (escapes: Bool, last: Range<Int>?) = bytes.withUTF8 { targetBytes in
+            var directory = linkDirectory
+            let depth = directory.withUTF8 { componentCount($0) }
+            return lastNamedComponent(of: targetBytes, startingAtDepth: depth)
         }
-        let bytes = target.utf8
-        var last: Substring.UTF8View?
-        var start = bytes.startIndex
-        while start < bytes.endIndex {
-            let end = bytes[start...].firstIndex(of: slash) ?? bytes.endIndex
-            let component = bytes[start..<end]
-            start = end < bytes.endIndex ? bytes.index(after: end) : end
-            if component.isEmpty || component.elementsEqual(CollectionOfOne(dot)) { continue }
-            if component.count == 2 && component.allSatisfy({ $0 == dot }) {
-                guard depth > 0 else { return nil }
+        if found.escapes { return nil }
+        // A target ending in `..` (or made only of dots) names a directory of the link's own path.
+        guard let last = found.last else { return resolve(target: target, from: linkDirectory).map { lastComponent($0) } }
+        let utf8 = target.utf8
+        return Substring(utf8[utf8.index(utf8.startIndex, offsetBy: last.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: last.upperBound)])
+    }
+
+    private static func componentCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        var inComponent = false
+        for byte in bytes {
+            if byte == UInt8(ascii: "/") { inComponent = false } else if !inComponent { inComponent = true; count += 1 }
+        }
+        return count
+    }
+
+    /// Walks `target`'s components counting depth: `..` at depth 0 leaves the root. Returns the
+    /// byte range of the last component when it is a plain name (not `.` or `..`).
+    private static func lastNamedComponent(of target: UnsafeBufferPointer<UInt8>, startingAtDepth start: Int) -> (escapes: Bool, last: Range<Int>?) {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        if target.first == slash { return (true, nil) }
+        var depth = start
+        var last: Range<Int>?
+        var begin = 0
+        while begin < target.count {
+            var end = begin
+            while end < target.count && target[end] != slash { end += 1 }
+            defer { begin = end + 1 }
+            let length = end - begin
+            if length == 0 || (length == 1 && target[begin] == dot) { continue }
+            if length == 2 && target[begin] == dot && target[begin + 1] == dot {
+                guard depth > 0 else { return (true, nil) }
                 depth -= 1
                 last = nil
                 continue
             }
             depth += 1
-            last = Substring(component).utf8
+            last = begin..<end
         }
-        // A target ending in `..` (or made only of dots) names a directory of the link's own path.
-        if let last { return Substring(last) }
-        return resolve(target: target, from: linkDirectory).map { lastComponent($0) }
+        return (false, last)
     }
 }
