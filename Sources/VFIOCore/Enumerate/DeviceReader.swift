@@ -72,7 +72,8 @@ struct DeviceReader: Sendable {
         device.parent = Self.parentAddress(of: path)
         device.sriov = SRIOVState(physfn: attributes.linkName("physfn").flatMap(PCIAddress.init))
         // Only a PF has sriov_totalvfs; the other SR-IOV attributes and virtfnN links come with it.
-        if let total = attributes.value("sriov_totalvfs", { Int($0) }) {
+        // A VF cannot have the SR-IOV capability itself, so it is not asked.
+        if device.sriov.physfn == nil, let total = attributes.value("sriov_totalvfs", { Int($0) }) {
             device.sriov.totalVFs = total
             device.sriov.numVFs = attributes.value("sriov_numvfs") { Int($0) }
             device.sriov.driversAutoprobe = attributes.value("sriov_drivers_autoprobe") { $0 == "1" }
