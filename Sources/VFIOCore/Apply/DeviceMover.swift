@@ -134,11 +134,12 @@ public struct DeviceMover {
         try step("probe for the default driver", PCIPaths.driversProbe, address.description)
     }
 
-    private func step(_ what: String, _ path: String, _ value: String) throws(BindFailure) {
+    /// One write; `what` (for the error message) is only built when the write fails.
+    private func step(_ what: @autoclosure () -> String, _ path: String, _ value: String) throws(BindFailure) {
         do {
             try writer.write(path, value)
         } catch {
-            throw BindFailure(sysfs: error, doing: what)
+            throw BindFailure(sysfs: error, doing: what())
         }
     }
 }

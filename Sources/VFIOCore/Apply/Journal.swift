@@ -59,12 +59,23 @@ public struct ManagedDevice: Sendable, Equatable {
     public var since: Int
 
     static func encodeAll(_ devices: [ManagedDevice]) -> String {
+        // Appended piece by piece: the file is rewritten after every bind, one record per device.
         var out = "# devices bound by vfioctl and the drivers they came from (read by `vfioctl unbind` and `status`)\n"
+        out.reserveCapacity(out.utf8.count + devices.count * 192)
         for device in devices {
-            out += "\n[[device]]\naddress = \(TOMLText.quote(device.address.description))\n"
-            out += "vendor = \(TOMLText.quote(device.vendor.description))\ndevice = \(TOMLText.quote(device.device.description))\n"
+            out += "\n[[device]]\naddress = "
+            TOMLText.appendQuoted(device.address.description, to: &out)
+            out += "\nvendor = "
+            TOMLText.appendQuoted(device.vendor.description, to: &out)
+            out += "\ndevice = "
+            TOMLText.appendQuoted(device.device.description, to: &out)
+            out += "\n"
             out += TOMLText.binding(device.original, prefix: "original")
-            out += "driver = \(TOMLText.quote(device.driver.rawValue))\nsince = \(device.since)\n"
+            out += "driver = "
+            TOMLText.appendQuoted(device.driver.rawValue, to: &out)
+            out += "\nsince = "
+            out += String(device.since)
+            out += "\n"
         }
         return out
     }
@@ -98,6 +109,16 @@ public struct ManagedDevice: Sendable, Equatable {
 
 /// Writing the small TOML files vfioctl keeps (the reader is TOMLParser).
 enum TOMLText {
+    static func appendQuoted(_ text: String, to out: inout String) {
+        if text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") }) {
+            out += quote(text)
+        } else {
+            out += "\""
+            out += text
+            out += "\""
+        }
+    }
+
     static func quote(_ text: String) -> String {
         // Device addresses, driver names and dates need no escaping: skip the per-scalar copy.
         if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") }) {
