@@ -14,20 +14,25 @@
 # put back with untimed builtin writes (driverctl unset-override would reprobe and let nvme
 # grab the VFs). Per-VF cost = the least-squares slope through every run at every size (two
 # medians alone swing with a few slow runs in TCG); fixed cost = that line's intercept.
+# Address-space randomisation is off in the guest while measuring (every method alike, restored
+# after): TCG keeps its translated code by virtual address, so each exec at a new random base
+# re-translates the whole binary, which put +-100-200 ms of noise on a ~400 ms fixed cost and
+# hid the per-VF cost under it. With --aslr it stays on.
 #
-# Usage (in the guest): scripts/bench/bind-guest.sh [--runs N] [--sizes "8 16 24 32"] [--d3]
+# Usage (in the guest): scripts/bench/bind-guest.sh [--runs N] [--sizes "8 16 24 32"] [--d3] [--aslr]
 #   VFIOCTL=PATH  the vfioctl binary (default: $VFIOCTL_REPO/.build/release/vfioctl)
 # Prints one markdown table per power setting, then "# bench: done".
 set -uo pipefail
 
 REPO=${VFIOCTL_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 VFIOCTL=${VFIOCTL:-$REPO/.build/release/vfioctl}
-RUNS=3 SIZES="8 16 24 32" D3=0
+RUNS=3 SIZES="8 16 24 32" D3=0 ASLR=0
 while (($#)); do
     case $1 in
         --runs) RUNS=${2:?}; shift ;;
         --sizes) SIZES=${2:?}; shift ;;
         --d3) D3=1 ;;
+        --aslr) ASLR=1 ;;
         *) echo "bind-guest: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -311,6 +316,12 @@ AWK
     log "raw samples (us): $(grep '^median' "$out" | cut -d' ' -f2,4- | tr '\n' ';')"
 }
 
+read -r aslr_before </proc/sys/kernel/randomize_va_space
+if ((!ASLR)); then
+    trap 'echo "$aslr_before" >/proc/sys/kernel/randomize_va_space' EXIT
+    echo 0 >/proc/sys/kernel/randomize_va_space || die "cannot turn address-space randomisation off"
+fi
+log "address-space randomisation: $(</proc/sys/kernel/randomize_va_space) (0 = off, for every method)"
 modprobe vfio_pci || die "cannot load vfio_pci"
 read -r d3 </sys/module/vfio_pci/parameters/disable_idle_d3
 bench "vfio-pci default: disable_idle_d3=$d3"
