@@ -4,6 +4,9 @@ struct DeviceReader: Sendable {
     let sysfs: any SysfsAccess
     /// Whether to look for network interfaces, block devices and display nodes (see `HostUseScan`).
     var hostUse: HostUseScan = .scan
+    /// Whether to read `numa_node`, which only listings show (writing commands leave it out: one
+    /// sysfs read per device they move).
+    var readsNUMANode = true
 
     /// Values libudev has already resolved for this device, so they are not read twice.
     struct Resolved: Sendable {
@@ -65,7 +68,9 @@ struct DeviceReader: Sendable {
         device.driver = driver ?? nil
         device.driverOverride = attributes.value("driver_override", Self.parseOverride) ?? nil
         device.iommuGroup = attributes.linkName("iommu_group").flatMap(IOMMUGroup.init)
-        device.numaNode = attributes.value("numa_node") { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
+        if readsNUMANode {
+            device.numaNode = attributes.value("numa_node") { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
+        }
         if identity.classCode.mayBeBootVGA {
             device.bootVGA = attributes.value("boot_vga") { $0 == "1" } ?? false
         }

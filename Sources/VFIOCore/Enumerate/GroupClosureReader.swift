@@ -5,7 +5,8 @@ import Glibc
 /// Reads only the named devices and the other members of their IOMMU groups: everything binding or
 /// releasing named devices checks (group viability, `--group` companions, safety of each device),
 /// without reading every PCI function of the machine. On a host with many VFs that full read was
-/// most of a bind's cost, and it grew with devices the command never touches.
+/// most of a bind's cost, and it grew with devices the command never touches. The records leave
+/// out the NUMA node (nil), which nothing that binds or releases looks at.
 public struct GroupClosureReader: Sendable {
     let sysfs: any SysfsAccess
 
@@ -16,7 +17,7 @@ public struct GroupClosureReader: Sendable {
     /// nil when a group's member list cannot be read (the caller then reads everything). A named
     /// address that does not exist is simply absent, as it is from a full enumeration.
     public func inventory(of addresses: [PCIAddress]) -> DeviceInventory? {
-        let reader = DeviceReader(sysfs: sysfs)
+        let reader = DeviceReader(sysfs: sysfs, readsNUMANode: false)
         var pending = addresses
         var queued = Set(addresses)
         var listedGroups: Set<IOMMUGroup> = []

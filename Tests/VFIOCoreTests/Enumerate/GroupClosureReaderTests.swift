@@ -1,3 +1,4 @@
+import Foundation
 import TestSupport
 import Testing
 import VFIOCore
@@ -16,11 +17,20 @@ import VFIOCore
     }
 
     @Test func aGPUBringsItsAudioFunctionAndNothingElse() throws {
-        let (read, full) = try closure(.gpuAudio, ["0000:01:00.0"])
+        let (read, full) = try closure(.gpuAudio, ["0000:01:00.0"]) { root in
+            // A NUMA node the full read reports and the closure leaves out.
+            try? "1\n".write(toFile: root + "/bus/pci/devices/0000:01:00.0/numa_node", atomically: false, encoding: .utf8)
+        }
         let closure = try #require(read)
         #expect(addresses(closure.devices) == ["0000:01:00.0", "0000:01:00.1"])
-        // The same records a full enumeration makes.
-        expectSameDevices(closure.devices, full.devices.filter { $0.iommuGroup == IOMMUGroup(2) })
+        // The same records a full enumeration makes, but for the NUMA node, which is not read.
+        #expect(closure.devices.allSatisfy { $0.numaNode == nil })
+        #expect(full.devices.contains { $0.iommuGroup == IOMMUGroup(2) && $0.numaNode != nil })
+        expectSameDevices(closure.devices, full.devices.filter { $0.iommuGroup == IOMMUGroup(2) }.map { device in
+            var device = device
+            device.numaNode = nil
+            return device
+        })
         #expect(closure.warnings.isEmpty)
     }
 
