@@ -3,7 +3,6 @@ import Glibc
 #endif
 import CLinux
 import Synchronization
-import SystemPackage
 
 /// SysfsAccess on a real directory tree: `/sys`, or a fake tree given with `--sysfs-root`.
 /// Plain syscalls, no Foundation: enumeration does tens of thousands of these per run.
@@ -110,16 +109,18 @@ public struct LiveSysfs: SysfsAccess {
     }
 
     public func write(_ path: String, _ value: String) throws(SysfsError) {
-        let fd = FileDescriptor(rawValue: try openForWriting(path))
-        do {
-            try fd.closeAfter {
-                // sysfs handlers see exactly one write(2); a short write means the kernel took part of it.
-                let written = try Array(value.utf8).withUnsafeBytes { try fd.write($0) }
-                if written != value.utf8.count { throw Errno.ioError }
-            }
-        } catch {
-            throw SysfsError(.write, absolute(path), errno: (error as? Errno)?.rawValue ?? EIO)
+        let fd = try openForWriting(path)
+        // sysfs handlers see exactly one write(2); a short write means the kernel took part of it.
+        var bytes = value
+        let (written, writeError) = bytes.withUTF8 { buffer -> (Int, Int32) in
+            var n = Glibc.write(fd, buffer.baseAddress, buffer.count)
+            while n < 0 && errno == EINTR { n = Glibc.write(fd, buffer.baseAddress, buffer.count) }
+            return (n, n < 0 ? errno : 0)
         }
+        let closeError = close(fd) == 0 ? 0 : errno
+        if written < 0 { throw SysfsError(.write, absolute(path), errno: writeError) }
+        if written != value.utf8.count { throw SysfsError(.write, absolute(path), errno: EIO) }
+        if closeError != 0 && closeError != EINTR { throw SysfsError(.write, absolute(path), errno: closeError) }
     }
 
     /// Opens an attribute for writing without ever leaving the root: in a crafted tree
