@@ -20,19 +20,23 @@
 # hid the per-VF cost under it. With --aslr it stays on.
 #
 # Usage (in the guest): scripts/bench/bind-guest.sh [--runs N] [--sizes "8 16 24 32"] [--d3] [--aslr]
+#                                                  [--methods "vfioctl loop driverctl dpdk-devbind"]
+#   --methods LIST  measure only these (default all four); "vfioctl loop" alone makes many runs
+#                   cheap enough to pin the per-VF slope down (driverctl costs seconds per run)
 #   VFIOCTL=PATH  the vfioctl binary (default: $VFIOCTL_REPO/.build/release/vfioctl)
 # Prints one markdown table per power setting, then "# bench: done".
 set -uo pipefail
 
 REPO=${VFIOCTL_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 VFIOCTL=${VFIOCTL:-$REPO/.build/release/vfioctl}
-RUNS=3 SIZES="8 16 24 32" D3=0 ASLR=0
+RUNS=3 SIZES="8 16 24 32" D3=0 ASLR=0 METHODS="vfioctl loop driverctl dpdk-devbind"
 while (($#)); do
     case $1 in
         --runs) RUNS=${2:?}; shift ;;
         --sizes) SIZES=${2:?}; shift ;;
         --d3) D3=1 ;;
         --aslr) ASLR=1 ;;
+        --methods) METHODS=${2:?}; shift ;;
         *) echo "bind-guest: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -40,6 +44,9 @@ done
 [[ ${VFIOCTL_IN_VM:-} == 1 ]] || { echo "bind-guest: run it in the VM (scripts/bench/bind-vm.sh)" >&2; exit 1; }
 [[ -x $VFIOCTL ]] || { echo "bind-guest: no vfioctl at $VFIOCTL" >&2; exit 1; }
 ((RUNS >= 3)) || { echo "bind-guest: --runs must be at least 3" >&2; exit 2; }
+for method in $METHODS; do
+    case $method in vfioctl|loop|driverctl|dpdk-devbind) ;; *) echo "bind-guest: unknown method $method" >&2; exit 2 ;; esac
+done
 read -ra SIZE_LIST <<<"$SIZES"
 ((${#SIZE_LIST[@]} >= 2)) || { echo "bind-guest: --sizes needs two counts or more" >&2; exit 2; }
 
@@ -178,7 +185,7 @@ run_driverctl() {
     reset_vfs
 }
 
-run_devbind() {
+run_dpdk_devbind() {
     local n=${#VFS[@]}
     now
     /usr/bin/python3 "$DEVBIND" -b vfio-pci "${VFS[@]}" >"$WORK/out" 2>&1
@@ -205,7 +212,7 @@ median() {  # median US...: REPLY = the median (lower middle for an even count)
 # --- one power setting --------------------------------------------------------------------------
 BENCH_NO=0
 bench() {  # bench LABEL
-    local label=$1 n r
+    local label=$1 n r method
     BENCH_NO=$((BENCH_NO + 1))
     SAMPLES=() FAILURES=""
     # One untimed bind and unbind first: the binary's pages come over 9p once per boot.
@@ -219,10 +226,7 @@ bench() {  # bench LABEL
         for n in "${SIZE_LIST[@]}"; do
             make_vfs "$n"
             all_on "" >/dev/null || reset_vfs
-            run_vfioctl
-            run_loop
-            run_driverctl
-            run_devbind
+            for method in $METHODS; do "run_${method//-/_}"; done
             log "$label: run $r, $n VFs done"
         done
     done

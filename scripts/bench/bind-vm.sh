@@ -4,12 +4,14 @@
 # NVMe with 32 VFs) and runs scripts/bench/bind-guest.sh in it. Prints markdown tables (medians,
 # per-VF slope, fixed cost, ratios and targets) ready for BENCHMARKS.md.
 #
-# Usage: scripts/bench/bind-vm.sh [--binary PATH] [--runs N] [--sizes "8 16 24 32"] [--d3] [--aslr] [--timeout S] [--kvm]
+# Usage: scripts/bench/bind-vm.sh [--binary PATH] [--runs N] [--sizes "8 16 24 32"] [--d3] [--aslr]
+#                                 [--methods "vfioctl loop driverctl dpdk-devbind"] [--timeout S] [--kvm]
 #   --binary PATH  the vfioctl to measure (default: build release, `swift build -c release`)
 #   --runs N       runs per method and size, median reported (default 3, at least 3)
 #   --sizes "A B .." VF counts (default "8 16 24 32"; the bench NVMe has 32); per-VF cost is the
 #                  least-squares slope over every run at every size
 #   --d3           also measure with vfio-pci's disable_idle_d3=1 (module reloaded in the guest)
+#   --methods LIST measure only these methods (default all four)
 #   --aslr         keep the guest's address-space randomisation on (off by default while measuring:
 #                  TCG re-translates a binary loaded at a new address on every exec)
 #   --timeout S    VM timeout (default 1800)
@@ -18,7 +20,7 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BINARY="" RUNS=3 SIZES="8 16 24 32" D3=0 TIMEOUT=1800 KVM=() ASLR=()
+BINARY="" RUNS=3 SIZES="8 16 24 32" D3=0 TIMEOUT=1800 KVM=() ASLR=() METHODS=()
 while (($#)); do
     case $1 in
         --binary) BINARY=$(realpath -- "${2:?--binary needs a path}"); shift ;;
@@ -26,6 +28,7 @@ while (($#)); do
         --sizes) SIZES=${2:?}; shift ;;
         --d3) D3=1 ;;
         --aslr) ASLR=(--aslr) ;;
+        --methods) METHODS=(--methods "${2:?}"); shift ;;
         --timeout) TIMEOUT=${2:?}; shift ;;
         --kvm) KVM=(--kvm) ;;
         -h|--help) sed -n '/^# Usage:/,/^[^#]/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
@@ -61,6 +64,6 @@ echo "bind-vm: measuring $BINARY ($(stat -c %y "$BINARY" | cut -d. -f1))" >&2
 
 args=(--runs "$RUNS" --sizes "$SIZES")
 ((D3)) && args+=(--d3)
-args+=("${ASLR[@]}")
+args+=("${ASLR[@]}" "${METHODS[@]}")
 exec "$REPO/scripts/vm/run.sh" "${KVM[@]}" --bench --timeout "$TIMEOUT" -- \
     env VFIOCTL="$BINARY" "$REPO/scripts/bench/bind-guest.sh" "${args[@]}"
