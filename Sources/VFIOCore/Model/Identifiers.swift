@@ -81,20 +81,15 @@ public struct PCIIdentity: Hashable, Sendable {
     /// The kernel's modalias for this identity (`pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X`).
     public var modalias: Modalias {
         var text = HexText(uppercase: true, capacity: 56)
-        text.append("pci:v")
-        text.append(vendor.rawValue, width: 8)
-        text.append("d")
-        text.append(device.rawValue, width: 8)
-        text.append("sv")
-        text.append(subsystemVendor.rawValue, width: 8)
-        text.append("sd")
-        text.append(subsystemDevice.rawValue, width: 8)
-        text.append("bc")
-        text.append(classCode.baseClass, width: 2)
-        text.append("sc")
-        text.append(classCode.subclass, width: 2)
-        text.append("i")
-        text.append(classCode.interface, width: 2)
+        let fields: [(StaticString, UInt32, Int)] = [
+            ("pci:v", UInt32(vendor.rawValue), 8), ("d", UInt32(device.rawValue), 8),
+            ("sv", UInt32(subsystemVendor.rawValue), 8), ("sd", UInt32(subsystemDevice.rawValue), 8),
+            ("bc", UInt32(classCode.baseClass), 2), ("sc", UInt32(classCode.subclass), 2), ("i", UInt32(classCode.interface), 2),
+        ]
+        for (label, value, width) in fields {
+            text.append(label)
+            text.append(value, width: width)
+        }
         return Modalias(unchecked: text.string)
     }
 }
