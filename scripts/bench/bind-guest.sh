@@ -58,16 +58,12 @@ log() { echo "# $*"; }
 die() { echo "bind-guest: $*" >&2; exit 1; }
 
 # --- the bench PF: an NVMe with the most VFs ---------------------------------------------------
-PF="" best=0
-for d in "$SYS"/devices/*; do
-    [[ -r $d/sriov_totalvfs ]] || continue
-    read -r total <"$d/sriov_totalvfs"
-    ((total > best)) && { best=$total; PF=${d##*/}; }
-done
+# shellcheck source=scripts/bench/lib.sh
+. "$REPO/scripts/bench/lib.sh"
 max=0
 for n in "${SIZE_LIST[@]}"; do ((n > max)) && max=$n; done
-if [[ -z $PF ]] || ((best < max)); then die "no SR-IOV PF with $max VFs (boot with scripts/vm/run.sh --bench)"; fi
-PFD=$SYS/devices/$PF
+bench_pf "$SYS" "$max" || die "no SR-IOV PF with $max VFs (boot with scripts/vm/run.sh --bench)"
+read -r best <"$PFD/sriov_totalvfs"
 log "PF $PF offers $best VFs; sizes: ${SIZE_LIST[*]}; runs: $RUNS; vfioctl: $VFIOCTL"
 
 # --- tools -------------------------------------------------------------------------------------

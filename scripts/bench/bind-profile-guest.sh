@@ -31,14 +31,9 @@ mkdir -p "$WORK"
 export VFIOCTL_STATE_DIR=$WORK/state
 die() { echo "bind-profile-guest: $*" >&2; exit 1; }
 
-PF="" best=0
-for d in "$SYS"/devices/*; do
-    [[ -r $d/sriov_totalvfs ]] || continue
-    read -r total <"$d/sriov_totalvfs"
-    ((total > best)) && { best=$total; PF=${d##*/}; }
-done
-((best >= 32)) || die "no SR-IOV PF with 32 VFs (boot with scripts/vm/run.sh --bench)"
-PFD=$SYS/devices/$PF
+# shellcheck source=scripts/bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_pf "$SYS" 32 || die "no SR-IOV PF with 32 VFs (boot with scripts/vm/run.sh --bench)"
 modprobe vfio_pci || die "cannot load vfio_pci"
 
 VFS=()

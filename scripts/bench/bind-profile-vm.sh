@@ -22,15 +22,9 @@ while (($#)); do
     shift
 done
 
-missing=()
-command -v valgrind >/dev/null || missing+=(valgrind)
-command -v strace >/dev/null || missing+=(strace)
-if ((${#missing[@]})); then
-    echo "bind-profile-vm: installing ${missing[*]}" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || {
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-    }
-fi
+# shellcheck source=scripts/bench/lib.sh
+. "$REPO/scripts/bench/lib.sh"
+bench_install_missing bind-profile-vm valgrind valgrind strace strace
 
 if [[ -z $BINARY ]]; then
     (cd "$REPO" && swift build -c release --static-swift-stdlib >&2)

@@ -37,16 +37,9 @@ while (($#)); do
     shift
 done
 
-missing=()
-command -v driverctl >/dev/null || missing+=(driverctl)
-command -v dpdk-devbind.py >/dev/null || missing+=(dpdk)
-if ((${#missing[@]})); then
-    echo "bind-vm: installing ${missing[*]}" >&2
-    [[ $(id -u) == 0 ]] || { echo "bind-vm: need root to apt-get install ${missing[*]}" >&2; exit 1; }
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || {
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-    }
-fi
+# shellcheck source=scripts/bench/lib.sh
+. "$REPO/scripts/bench/lib.sh"
+bench_install_missing bind-vm driverctl driverctl dpdk-devbind.py dpdk
 
 if [[ -z $BINARY ]]; then
     echo "bind-vm: building release (swift build -c release)" >&2

@@ -1,0 +1,35 @@
+# shellcheck shell=bash
+# Helpers shared by the bench scripts (sourced, not run).
+
+# bench_install_missing NAME COMMAND PACKAGE [COMMAND PACKAGE ...]: apt-get install the packages
+# whose command is missing on the host (the guest runs the host's / read-only, so tools the guest
+# needs are installed here).
+bench_install_missing() {
+    local name=$1 missing=()
+    shift
+    while (($# >= 2)); do
+        command -v "$1" >/dev/null || missing+=("$2")
+        shift 2
+    done
+    ((${#missing[@]})) || return 0
+    echo "$name: installing ${missing[*]}" >&2
+    [[ $(id -u) == 0 ]] || { echo "$name: need root to apt-get install ${missing[*]}" >&2; exit 1; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || {
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    }
+}
+
+# bench_pf SYSFS_PCI MIN_VFS: sets PF and PFD to the SR-IOV PF offering the most VFs (the bench
+# VM's second NVMe); returns 1 when none offers MIN_VFS.
+# shellcheck disable=SC2034 # PF and PFD are set for the caller
+bench_pf() {
+    local d total best=0
+    PF=""
+    for d in "$1"/devices/*; do
+        [[ -r $d/sriov_totalvfs ]] || continue
+        read -r total <"$d/sriov_totalvfs"
+        ((total > best)) && { best=$total; PF=${d##*/}; }
+    done
+    PFD=$1/devices/$PF
+    [[ -n $PF ]] && ((best >= $2))
+}
