@@ -109,31 +109,29 @@ public struct ManagedDevice: Sendable, Equatable {
 
 /// Writing the small TOML files vfioctl keeps (the reader is TOMLParser).
 enum TOMLText {
-    static func appendQuoted(_ text: String, to out: inout String) {
-        if text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") }) {
-            out += quote(text)
-        } else {
-            out += "\""
-            out += text
-            out += "\""
-        }
+    static func quote(_ text: String) -> String {
+        var out = ""
+        appendQuoted(text, to: &out)
+        return out
     }
 
-    static func quote(_ text: String) -> String {
+    /// `text` as a TOML basic string, appended to `out` (the records are written piece by piece).
+    static func appendQuoted(_ text: String, to out: inout String) {
+        out += "\""
         // Device addresses, driver names and dates need no escaping: skip the per-scalar copy.
         if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") }) {
-            return "\"" + text + "\""
-        }
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(scalar)
+            out += text
+        } else {
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                default: out.unicodeScalars.append(scalar)
+                }
             }
         }
-        return out + "\""
+        out += "\""
     }
 
     static func binding(_ binding: DeviceBinding, prefix: String) -> String {

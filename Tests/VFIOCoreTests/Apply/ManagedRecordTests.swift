@@ -1,0 +1,18 @@
+@testable import VFIOCore
+import Testing
+
+/// The managed-device and journal files are TOML vfioctl writes by hand: a name that needs escaping
+/// must come back exactly as it went in.
+@Suite struct ManagedRecordTests {
+    @Test func namesWithQuotesAndBackslashesRoundTrip() throws {
+        let odd = try #require(DriverName("odd\"drv\\x"))
+        let device = ManagedDevice(address: try #require(PCIAddress("0000:01:00.0")), vendor: VendorID(0x8086), device: DeviceID(0x10d3),
+                                   original: DeviceBinding(driver: odd, override: odd), driver: try #require(DriverName("vfio-pci")),
+                                   since: 1_700_000_000)
+        let text = ManagedDevice.encodeAll([device])
+        #expect(text.contains(#"original_driver = "odd\"drv\\x""#), "\(text)")
+        #expect(try ManagedDevice.decodeAll(text, file: "managed.toml") == [device])
+        #expect(TOMLText.quote("plain") == #""plain""#)
+        #expect(TOMLText.quote("a\nb") == #""a\nb""#)
+    }
+}
