@@ -37,7 +37,7 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
             }
         }
         for byte in text.utf8 {
-            if let digit = Self.hexValue(byte) {
+            if let digit = byte.hexDigitValue {
                 guard count < 8 else { return nil }
                 value = value << 4 | UInt32(digit)
                 count += 1
@@ -74,15 +74,6 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
         guard busDigits <= 2, deviceDigits <= 2, functionDigits == 1, bus <= 0xFF else { return nil }
         self.init(domain: domain, bus: UInt8(bus), device: UInt8(truncatingIfNeeded: device > 0xFF ? 0xFF : device),
                   function: UInt8(truncatingIfNeeded: function > 0xFF ? 0xFF : function))
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// The canonical sysfs spelling: lowercase, domain padded to 4 digits.
@@ -122,8 +113,16 @@ extension FixedWidthInteger where Self: UnsignedInteger {
 }
 
 extension UInt8 {
-    var isHexDigit: Bool {
-        (0x30...0x39).contains(self) || (0x41...0x46).contains(self) || (0x61...0x66).contains(self)
+    var isHexDigit: Bool { hexDigitValue != nil }
+
+    /// The value of an ASCII hex digit, either case; nil for any other byte.
+    var hexDigitValue: UInt8? {
+        switch self {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): self - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): self - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): self - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }
 
