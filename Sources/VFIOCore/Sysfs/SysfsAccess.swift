@@ -61,42 +61,59 @@ public enum SysfsPath {
     }
 
     private static func resolve(_ target: UnsafeBufferPointer<UInt8>, from directory: UnsafeBufferPointer<UInt8>) -> String? {
-        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        let slash = UInt8(ascii: "/")
         guard target.first != slash else { return nil }
         // The resolved path, components joined by single slashes, and where each component starts.
         var path: [UInt8] = []
         path.reserveCapacity(directory.count + target.count + 1)
         var starts: [Int] = []
-        func forEachComponent(of bytes: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Bool) -> Bool {
-            var start = 0
-            while start < bytes.count {
-                var end = start
-                while end < bytes.count && bytes[end] != slash { end += 1 }
-                if end > start && !body(start..<end) { return false }
-                start = end + 1
-            }
-            return true
-        }
         func push(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
             if !path.isEmpty { path.append(slash) }
             starts.append(path.count)
             path.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
         }
-        _ = forEachComponent(of: directory) { range in
+        // The link's own directory is taken as it is written.
+        _ = forEachComponent(of: directory) { range, _ in
             push(directory, range)
             return true
         }
-        let inside = forEachComponent(of: target) { range in
-            if range.count == 1 && target[range.lowerBound] == dot { return true }
-            if range.count == 2 && target[range.lowerBound] == dot && target[range.lowerBound + 1] == dot {
+        let inside = forEachComponent(of: target) { range, kind in
+            switch kind {
+            case .current: break
+            case .parent:
                 guard let start = starts.popLast() else { return false }
                 path.removeSubrange(max(0, start - 1)...)
-                return true
+            case .name: push(target, range)
             }
-            push(target, range)
             return true
         }
         return inside ? String(decoding: path, as: UTF8.self) : nil
+    }
+
+    private enum ComponentKind { case current, parent, name }
+
+    /// Calls `body` with the byte range and kind of each non-empty component of `bytes`, in order,
+    /// until it returns false; false when it stopped early. The one walker of `resolve` and
+    /// `resolvedLastComponent`, so both read `.`, `..` and repeated slashes alike.
+    private static func forEachComponent(of bytes: UnsafeBufferPointer<UInt8>,
+                                         _ body: (Range<Int>, ComponentKind) -> Bool) -> Bool {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != slash { end += 1 }
+            let range = start..<end
+            start = end + 1
+            guard !range.isEmpty else { continue }
+            let kind: ComponentKind
+            switch range.count {
+            case 1 where bytes[range.lowerBound] == dot: kind = .current
+            case 2 where bytes[range.lowerBound] == dot && bytes[range.lowerBound + 1] == dot: kind = .parent
+            default: kind = .name
+            }
+            if !body(range, kind) { return false }
+        }
+        return true
     }
 
     /// The last non-empty component (`a/b/` -> `b`); the path itself when it has none.
@@ -125,9 +142,9 @@ public enum SysfsPath {
 
     private static func componentCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         var count = 0
-        var inComponent = false
-        for byte in bytes {
-            if byte == UInt8(ascii: "/") { inComponent = false } else if !inComponent { inComponent = true; count += 1 }
+        _ = forEachComponent(of: bytes) { _, _ in
+            count += 1
+            return true
         }
         return count
     }
@@ -135,26 +152,22 @@ public enum SysfsPath {
     /// Walks `target`'s components counting depth: `..` at depth 0 leaves the root. Returns the
     /// byte range of the last component when it is a plain name (not `.` or `..`).
     private static func lastNamedComponent(of target: UnsafeBufferPointer<UInt8>, startingAtDepth start: Int) -> (escapes: Bool, last: Range<Int>?) {
-        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
-        if target.first == slash { return (true, nil) }
+        if target.first == UInt8(ascii: "/") { return (true, nil) }
         var depth = start
         var last: Range<Int>?
-        var begin = 0
-        while begin < target.count {
-            var end = begin
-            while end < target.count && target[end] != slash { end += 1 }
-            defer { begin = end + 1 }
-            let length = end - begin
-            if length == 0 || (length == 1 && target[begin] == dot) { continue }
-            if length == 2 && target[begin] == dot && target[begin + 1] == dot {
-                guard depth > 0 else { return (true, nil) }
+        let inside = forEachComponent(of: target) { range, kind in
+            switch kind {
+            case .current: break
+            case .parent:
+                guard depth > 0 else { return false }
                 depth -= 1
                 last = nil
-                continue
+            case .name:
+                depth += 1
+                last = range
             }
-            depth += 1
-            last = begin..<end
+            return true
         }
-        return (false, last)
+        return inside ? (false, last) : (true, nil)
     }
 }
