@@ -231,8 +231,7 @@ bench() {  # bench LABEL
 }
 
 report() {
-    local label=$1 key lo hi out=$WORK/results-$BENCH_NO
-    lo=${SIZE_LIST[0]} hi=${SIZE_LIST[-1]}
+    local label=$1 key out=$WORK/results-$BENCH_NO
     {
         echo "sizes ${SIZE_LIST[*]}"
         for key in "${!SAMPLES[@]}"; do
