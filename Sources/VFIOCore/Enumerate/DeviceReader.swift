@@ -21,10 +21,13 @@ struct DeviceReader: Sendable {
         case skipped(reason: String)
     }
 
-    func read(address: PCIAddress, at path: String, resolved: Resolved = Resolved()) -> Outcome {
+    /// `path` is the device's canonical directory (links resolve from it); `opening` another path
+    /// to the same directory to open it by (`bus/pci/devices/ADDRESS`, which a live tree holds open
+    /// for the writes that follow).
+    func read(address: PCIAddress, at path: String, opening openPath: String? = nil, resolved: Resolved = Resolved()) -> Outcome {
         let directory: any SysfsDirectory
         do {
-            directory = try sysfs.openDirectory(path)
+            directory = try sysfs.openDirectory(openPath ?? path)
         } catch {
             return .skipped(reason: "cannot open \(error.path): \(errnoName(error.errno))")
         }

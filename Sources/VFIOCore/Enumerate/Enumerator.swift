@@ -8,11 +8,12 @@ public enum DeviceSource: Sendable {
     case live
     case sysfsTree(root: String)
 
-    /// The sysfs root every later read and write uses.
+    /// The sysfs root every later read and write uses (the process's one `LiveSysfs` for it, so
+    /// the device directories a command reads are the ones its writes go through).
     public var sysfs: any SysfsAccess {
         switch self {
-        case .live: LiveSysfs(root: "/sys")
-        case .sysfsTree(let root): LiveSysfs(root: root)
+        case .live: LiveSysfs.shared(root: "/sys")
+        case .sysfsTree(let root): LiveSysfs.shared(root: root)
         }
     }
 

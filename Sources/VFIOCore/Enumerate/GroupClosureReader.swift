@@ -25,7 +25,8 @@ public struct GroupClosureReader: Sendable {
         var warnings: [String] = []
         while let address = pending.popLast() {
             guard let path = canonicalPath(of: address, warnings: &warnings) else { continue }
-            switch reader.read(address: address, at: path) {
+            // Opened by its bus link: the writes to this device go through that same path.
+            switch reader.read(address: address, at: path, opening: SysfsWalkEnumerator.devicesDirectory + "/" + address.description) {
             case .skipped(let reason):
                 warnings.append("skipping \(address): \(reason)")
             case .device(let device):

@@ -18,7 +18,7 @@ public struct LiveKernel: KernelAccess {
     public let devRoot: String
 
     public init(sysfsRoot: String = "/sys", devRoot: String = "/dev") {
-        sysfs = LiveSysfs(root: sysfsRoot)
+        sysfs = LiveSysfs.shared(root: sysfsRoot)
         self.devRoot = devRoot
     }
 

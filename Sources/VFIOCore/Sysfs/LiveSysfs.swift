@@ -11,6 +11,8 @@ public struct LiveSysfs: SysfsAccess {
     /// The root's descriptor for writes, opened at the first write and kept (binding 32 VFs makes
     /// 64 writes).
     private let rootDescriptor = RootDescriptor()
+    /// Device directories and driver bind/unbind files kept open (see HeldDescriptors).
+    private let held = HeldDescriptors()
 
     public init(root: String) {
         var root = root
@@ -18,12 +20,31 @@ public struct LiveSysfs: SysfsAccess {
         self.root = root
     }
 
+    /// The process's instance for `root`, so every reader and writer of one tree shares the held
+    /// descriptors. A few recent roots are kept (tests go through many temporary trees); an
+    /// evicted one closes its descriptors when its last user lets go.
+    public static func shared(root: String) -> LiveSysfs {
+        let fresh = LiveSysfs(root: root)
+        return sharedInstances.withLock { instances in
+            if let known = instances.first(where: { $0.root == fresh.root }) { return known }
+            instances.append(fresh)
+            if instances.count > 4 { instances.removeFirst() }
+            return fresh
+        }
+    }
+
+    private static let sharedInstances = Mutex<[LiveSysfs]>([])
+
     private func absolute(_ path: String) -> String { root == "/" ? "/" + path : root + "/" + path }
 
     public func displayPath(_ path: String) -> String { absolute(path) }
 
     public func read(_ path: String) throws(SysfsError) -> String {
-        let fd = open(absolute(path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        let fd = if let (directory, name) = heldParent(path) {
+            openat(directory, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        } else {
+            open(absolute(path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        }
         guard fd >= 0 else { throw SysfsError(.read, absolute(path), errno: errno) }
         defer { close(fd) }
         return try Self.readAll(fd, path: absolute(path))
@@ -67,6 +88,9 @@ public struct LiveSysfs: SysfsAccess {
     }
 
     public func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory {
+        if let (device, attribute) = HeldDescriptors.devicePath(path), attribute == nil, let fd = heldDeviceDirectory(device) {
+            return LiveDirectory(fd: fd, path: absolute(path), owned: false)
+        }
         // O_PATH: the descriptor only anchors the *at calls; no directory stream until one is listed.
         let fd = open(absolute(path), openPathOnly | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SysfsError(.list, absolute(path), errno: errno) }
@@ -75,8 +99,13 @@ public struct LiveSysfs: SysfsAccess {
 
     public func readLink(_ path: String) throws(SysfsError) -> String {
         let absolutePath = absolute(path)
+        let parent = heldParent(path)
         return try withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { (buffer) throws(SysfsError) -> String in
-            let n = readlink(absolutePath, buffer.baseAddress!, 4095)
+            let n = if let (directory, name) = parent {
+                readlinkat(directory, name, buffer.baseAddress!, 4095)
+            } else {
+                readlink(absolutePath, buffer.baseAddress!, 4095)
+            }
             guard n >= 0 else { throw SysfsError(.readLink, absolutePath, errno: errno) }
             return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: n).bindMemory(to: UInt8.self), as: UTF8.self)
         }
@@ -109,18 +138,38 @@ public struct LiveSysfs: SysfsAccess {
     }
 
     public func write(_ path: String, _ value: String) throws(SysfsError) {
-        let fd = try openForWriting(path)
-        // sysfs handlers see exactly one write(2); a short write means the kernel took part of it.
+        if HeldDescriptors.isCommandFile(path) {
+            // sysfs takes every write on an open attribute as a new store and ignores the offset;
+            // writing at 0 keeps a fake tree's file holding the last value, as reopening did.
+            if let fd = held.commandFile(path) { return try Self.writeOnce(fd, value, path: absolute(path), atStart: true) }
+            let fd = try openForWriting(path)
+            if held.holdCommandFile(fd, for: path) { return try Self.writeOnce(fd, value, path: absolute(path), atStart: true) }
+            return try writeAndClose(fd, value, path: path)
+        }
+        defer { if HeldDescriptors.invalidatesDevices(path) { held.forgetDirectories() } }
+        try writeAndClose(try openForWriting(path), value, path: path)
+    }
+
+    private func writeAndClose(_ fd: Int32, _ value: String, path: String) throws(SysfsError) {
+        let result = Result { () throws(SysfsError) in try Self.writeOnce(fd, value, path: absolute(path)) }
+        let closeError = close(fd) == 0 ? 0 : errno
+        try result.get()
+        if closeError != 0 && closeError != EINTR { throw SysfsError(.write, absolute(path), errno: closeError) }
+    }
+
+    /// sysfs handlers see exactly one write(2); a short write means the kernel took part of it.
+    private static func writeOnce(_ fd: Int32, _ value: String, path: @autoclosure () -> String, atStart: Bool = false) throws(SysfsError) {
         var bytes = value
         let (written, writeError) = bytes.withUTF8 { buffer -> (Int, Int32) in
-            var n = Glibc.write(fd, buffer.baseAddress, buffer.count)
-            while n < 0 && errno == EINTR { n = Glibc.write(fd, buffer.baseAddress, buffer.count) }
+            func once() -> Int {
+                atStart ? pwrite(fd, buffer.baseAddress, buffer.count, 0) : Glibc.write(fd, buffer.baseAddress, buffer.count)
+            }
+            var n = once()
+            while n < 0 && errno == EINTR { n = once() }
             return (n, n < 0 ? errno : 0)
         }
-        let closeError = close(fd) == 0 ? 0 : errno
-        if written < 0 { throw SysfsError(.write, absolute(path), errno: writeError) }
-        if written != value.utf8.count { throw SysfsError(.write, absolute(path), errno: EIO) }
-        if closeError != 0 && closeError != EINTR { throw SysfsError(.write, absolute(path), errno: closeError) }
+        if written < 0 { throw SysfsError(.write, path(), errno: writeError) }
+        if written != value.utf8.count { throw SysfsError(.write, path(), errno: EIO) }
     }
 
     /// Opens an attribute for writing without ever leaving the root: in a crafted tree
@@ -130,12 +179,44 @@ public struct LiveSysfs: SysfsAccess {
     private func openForWriting(_ path: String) throws(SysfsError) -> Int32 {
         // O_TRUNC changes nothing on sysfs (as with `echo > attr`) and keeps a fake tree's file exact.
         let flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_TRUNC
-        let rootFD = try rootDescriptor.get(root)
-        var fd = vfioctl_open_beneath(rootFD, path, flags)
-        // Before Linux 5.6 there is no openat2: the lexical link checks are all there is.
-        if fd < 0 && errno == ENOSYS { fd = openat(rootFD, path, flags) }
+        // A device's attribute: one lookup below its held directory, itself opened beneath the root.
+        if let (device, attribute) = HeldDescriptors.devicePath(path), let attribute,
+           let directoryFD = heldDeviceDirectory(device) {
+            let fd = Self.openBeneath(directoryFD, attribute, flags)
+            guard fd >= 0 else { throw SysfsError(.write, absolute(path), errno: errno) }
+            return fd
+        }
+        let fd = Self.openBeneath(try rootDescriptor.get(root), path, flags)
         guard fd >= 0 else { throw SysfsError(.write, absolute(path), errno: errno) }
         return fd
+    }
+
+    private static func openBeneath(_ directory: Int32, _ path: String, _ flags: Int32) -> Int32 {
+        let fd = vfioctl_open_beneath(directory, path, flags)
+        // Before Linux 5.6 there is no openat2: the lexical link checks are all there is.
+        return fd < 0 && errno == ENOSYS ? openat(directory, path, flags) : fd
+    }
+
+    /// The held descriptor of `bus/pci/devices/DEVICE`, opening and holding it on first use; nil
+    /// when it cannot be opened beneath the root (absent, or a crafted tree's escaping link) or
+    /// when too many are held: the caller then uses the path, with that path's errors.
+    private func heldDeviceDirectory(_ device: String) -> Int32? {
+        if let fd = held.directory(device) { return fd }
+        guard let rootFD = try? rootDescriptor.get(root) else { return nil }
+        let fd = Self.openBeneath(rootFD, "bus/pci/devices/" + device, openPathOnly | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        guard held.holdDirectory(fd, for: device) else {
+            close(fd)
+            return held.directory(device)
+        }
+        return fd
+    }
+
+    /// A device attribute's held directory and name, when its directory is held already.
+    private func heldParent(_ path: String) -> (Int32, String)? {
+        guard let (device, attribute) = HeldDescriptors.devicePath(path), let attribute,
+              let fd = held.directory(device) else { return nil }
+        return (fd, attribute)
     }
 
     private static func statKind(_ path: String) -> SysfsEntry.Kind {
@@ -171,17 +252,20 @@ private final class RootDescriptor: Sendable {
     }
 }
 
-/// A directory of a live tree, read through an O_PATH descriptor (closed when the value goes away).
+/// A directory of a live tree, read through an O_PATH descriptor (closed when the value goes away,
+/// unless `HeldDescriptors` owns it).
 final class LiveDirectory: SysfsDirectory {
     private let fd: Int32
+    private let owned: Bool
     let path: String
 
-    init(fd: Int32, path: String) {
+    init(fd: Int32, path: String, owned: Bool = true) {
         self.fd = fd
+        self.owned = owned
         self.path = path
     }
 
-    deinit { close(fd) }
+    deinit { if owned { close(fd) } }
 
     func entries() throws(SysfsError) -> [SysfsEntry] {
         let listing = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -130,6 +130,79 @@ import VFIOCore
         }
     }
 
+    /// `bus/pci/devices/ADDRESS` with a real directory behind a relative link, like the kernel's.
+    private func withDeviceTree(_ body: (String, LiveSysfs) throws -> Void) throws {
+        try TemporaryDirectory.with { root in
+            for directory in ["bus", "bus/pci", "bus/pci/devices", "bus/pci/drivers", "bus/pci/drivers/vfio-pci",
+                              "devices", "devices/pci0000:00", "devices/pci0000:00/0000:07:00.1"] {
+                #expect(mkdir(root + "/" + directory, 0o755) == 0)
+            }
+            try put(root + "/devices/pci0000:00/0000:07:00.1/driver_override", "(null)\n")
+            try put(root + "/bus/pci/drivers/vfio-pci/bind", "")
+            #expect(symlink("../../../devices/pci0000:00/0000:07:00.1", root + "/bus/pci/devices/0000:07:00.1") == 0)
+            try body(root, LiveSysfs(root: root))
+        }
+    }
+
+    /// A device's directory is opened once and held: later accesses to its attributes reach the
+    /// directory that was read, until a write that re-creates devices (sriov_numvfs) forgets it.
+    @Test func deviceDirectoriesAreHeldUntilDevicesAreRecreated() throws {
+        try withDeviceTree { root, sysfs in
+            let device = root + "/devices/pci0000:00/0000:07:00.1"
+            _ = try sysfs.openDirectory("bus/pci/devices/0000:07:00.1")
+            // The same address now names a new directory; the held one is still reached.
+            #expect(rename(device, device + ".old") == 0 && mkdir(device, 0o755) == 0)
+            try put(device + "/driver_override", "(null)\n")
+            try sysfs.write("bus/pci/devices/0000:07:00.1/driver_override", "vfio-pci")
+            #expect(try sysfs.read("bus/pci/devices/0000:07:00.1/driver_override") == "vfio-pci")
+            #expect(contents(device + ".old/driver_override") == "vfio-pci")
+            #expect(contents(device + "/driver_override") == "(null)\n")
+
+            try put(root + "/devices/pci0000:00/sriov_numvfs", "0\n")
+            try sysfs.write("devices/pci0000:00/sriov_numvfs", "4")
+            try sysfs.write("bus/pci/devices/0000:07:00.1/driver_override", "pci-stub")
+            #expect(contents(device + "/driver_override") == "pci-stub")
+        }
+    }
+
+    /// Held directories are opened beneath the root: a device link leaving it is never written
+    /// through, held or not.
+    @Test func heldDeviceDirectoriesStayInsideTheRoot() throws {
+        try TemporaryDirectory.with { base in
+            let root = base + "/root", outside = base + "/outside"
+            for directory in [root, outside, root + "/bus", root + "/bus/pci", root + "/bus/pci/devices"] {
+                #expect(mkdir(directory, 0o755) == 0)
+            }
+            try put(outside + "/driver_override", "untouched")
+            #expect(symlink("../../../../outside", root + "/bus/pci/devices/0000:07:00.1") == 0)
+            let sysfs = LiveSysfs(root: root)
+            _ = try? sysfs.openDirectory("bus/pci/devices/0000:07:00.1")
+            let error = #expect(throws: SysfsError.self) {
+                try sysfs.write("bus/pci/devices/0000:07:00.1/driver_override", "vfio-pci")
+            }
+            #expect(error?.errno == EXDEV)
+            #expect(contents(outside + "/driver_override") == "untouched")
+        }
+    }
+
+    /// A driver's bind file is opened once and takes one store per write, each at offset 0 (sysfs
+    /// ignores the offset; a plain file then holds the last value, as with reopening).
+    @Test func bindFilesAreOpenedOnceAndWrittenPerDevice() throws {
+        try withDeviceTree { root, sysfs in
+            let bind = root + "/bus/pci/drivers/vfio-pci/bind"
+            try sysfs.write("bus/pci/drivers/vfio-pci/bind", "0000:07:00.1")
+            #expect(contents(bind) == "0000:07:00.1")
+            try sysfs.write("bus/pci/drivers/vfio-pci/bind", "0000:07:00.2")
+            #expect(contents(bind) == "0000:07:00.2")
+            // Replaced behind vfioctl's back: the held descriptor still writes the first file.
+            #expect(rename(bind, bind + ".old") == 0)
+            try put(bind, "")
+            try sysfs.write("bus/pci/drivers/vfio-pci/bind", "0000:07:00.3")
+            #expect(contents(bind + ".old") == "0000:07:00.3")
+            #expect(contents(bind) == "")
+        }
+    }
+
     @Test func rootIsNormalised() {
         #expect(LiveSysfs(root: "/tmp/x///").root == "/tmp/x")
         #expect(LiveSysfs(root: "/tmp/x/").displayPath("bus/pci") == "/tmp/x/bus/pci")

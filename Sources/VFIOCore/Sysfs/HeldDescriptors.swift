@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// Descriptors a writing command goes back to, kept open for the life of a `LiveSysfs`:
+/// - the directories of devices (`bus/pci/devices/ADDRESS`), opened once when the device is read,
+///   so its override, driver link and later writes are reached with one short lookup instead of a
+///   walk through /sys and the bus symlink for every access;
+/// - drivers' `bind` and `unbind` files, opened once and written once per device.
+/// In TCG each long path walk costs tens of microseconds, several per device moved.
+///
+/// Every directory here was opened beneath the tree's root (openat2, RESOLVE_BENEATH), so writes
+/// through it keep the guarantee `LiveSysfs.write` gives. A device removed while its descriptor is
+/// held answers ENOENT, as its path would; VFs that `sriov_numvfs` destroys and creates again under
+/// the same addresses are new directories, so that write forgets every held directory.
+final class HeldDescriptors: Sendable {
+    /// Beyond this many devices the rest are opened per access as before: the default soft limit
+    /// on open files is 1,024.
+    static let directoryCapacity = 512
+
+    private struct State {
+        var directories: [String: Int32] = [:]
+        var commandFiles: [String: Int32] = [:]
+        /// Forgotten directories stay open until the end: a `LiveDirectory` may still be reading
+        /// through one, and a closed number could be reused by an unrelated open.
+        var retired: [Int32] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// The held directory of device `name` (`0000:07:00.1`).
+    func directory(_ name: String) -> Int32? {
+        state.withLock { $0.directories[name] }
+    }
+
+    /// Keeps `fd` for device `name`; false (the caller still owns `fd`) when full or already held.
+    func holdDirectory(_ fd: Int32, for name: String) -> Bool {
+        state.withLock { state in
+            guard state.directories.count < Self.directoryCapacity, state.directories[name] == nil else { return false }
+            state.directories[name] = fd
+            return true
+        }
+    }
+
+    func commandFile(_ path: String) -> Int32? {
+        state.withLock { $0.commandFiles[path] }
+    }
+
+    func holdCommandFile(_ fd: Int32, for path: String) -> Bool {
+        state.withLock { state in
+            guard state.commandFiles[path] == nil else { return false }
+            state.commandFiles[path] = fd
+            return true
+        }
+    }
+
+    func forgetDirectories() {
+        state.withLock { state in
+            state.retired += state.directories.values
+            state.directories = [:]
+        }
+    }
+
+    deinit {
+        state.withLock { state in
+            for fd in state.directories.values { close(fd) }
+            for fd in state.commandFiles.values { close(fd) }
+            for fd in state.retired { close(fd) }
+        }
+    }
+
+    // MARK: Which paths qualify
+
+    /// `bus/pci/devices/NAME` -> (NAME, nil), `bus/pci/devices/NAME/ATTRIBUTE` -> (NAME, ATTRIBUTE),
+    /// anything else nil. On bytes: it is asked on every access to a device.
+    static func devicePath(_ path: String) -> (device: String, attribute: String?)? {
+        path.utf8.withContiguousStorageIfAvailable { bytes -> (String, String?)? in
+            let prefix = devicesPrefix
+            guard bytes.count > prefix.count, bytes.prefix(prefix.count).elementsEqual(prefix) else { return nil }
+            let tail = bytes[prefix.count...]
+            guard let slash = tail.firstIndex(of: UInt8(ascii: "/")) else {
+                return (String(decoding: UnsafeBufferPointer(rebasing: tail), as: UTF8.self), nil)
+            }
+            let attribute = bytes[(slash + 1)...]
+            guard slash > prefix.count, !attribute.isEmpty, !attribute.contains(UInt8(ascii: "/")) else { return nil }
+            return (String(decoding: UnsafeBufferPointer(rebasing: bytes[prefix.count..<slash]), as: UTF8.self),
+                    String(decoding: UnsafeBufferPointer(rebasing: attribute), as: UTF8.self))
+        } ?? nil
+    }
+
+    private static let devicesPrefix = Array("bus/pci/devices/".utf8)
+
+    /// `bus/pci/drivers/DRIVER/bind` or `.../unbind`: written once per device moved.
+    static func isCommandFile(_ path: String) -> Bool {
+        guard path.hasPrefix("bus/pci/drivers/") else { return false }
+        return path.hasSuffix("/bind") || path.hasSuffix("/unbind")
+    }
+
+    /// Writes after which devices under held addresses may be different devices.
+    static func invalidatesDevices(_ path: String) -> Bool {
+        path.hasSuffix("/sriov_numvfs") || path.hasSuffix("/remove") || path == "bus/pci/rescan"
+    }
+}

@@ -1,0 +1,31 @@
+@testable import VFIOCore
+import Testing
+
+/// Which paths go through a held device directory or a held driver command file.
+@Suite struct HeldDescriptorsTests {
+    @Test func devicePathsSplitIntoDeviceAndOneAttribute() {
+        #expect(HeldDescriptors.devicePath("bus/pci/devices/0000:07:00.1")! == ("0000:07:00.1", nil))
+        #expect(HeldDescriptors.devicePath("bus/pci/devices/0000:07:00.1/driver_override")! == ("0000:07:00.1", "driver_override"))
+        for other in ["bus/pci/devices/", "bus/pci/devices", "bus/pci/devices//driver", "bus/pci/devices/x/",
+                      "bus/pci/devices/x/power/control", "bus/pci/drivers/vfio-pci/bind", "devices/pci0000:00/0000:07:00.1",
+                      "xbus/pci/devices/0000:07:00.1"] {
+            #expect(HeldDescriptors.devicePath(other) == nil, "\(other)")
+        }
+    }
+
+    @Test func onlyDriverBindAndUnbindFilesAreHeld() {
+        #expect(HeldDescriptors.isCommandFile("bus/pci/drivers/vfio-pci/bind"))
+        #expect(HeldDescriptors.isCommandFile("bus/pci/drivers/e1000e/unbind"))
+        for other in ["bus/pci/drivers/vfio-pci/new_id", "bus/pci/drivers_probe", "bus/pci/devices/0000:07:00.1/driver_override",
+                      "bus/pci/drivers/vfio-pci/rebind"] {
+            #expect(!HeldDescriptors.isCommandFile(other), "\(other)")
+        }
+    }
+
+    @Test func writesThatRecreateDevicesForgetHeldDirectories() {
+        #expect(HeldDescriptors.invalidatesDevices("bus/pci/devices/0000:07:00.0/sriov_numvfs"))
+        #expect(HeldDescriptors.invalidatesDevices("bus/pci/devices/0000:07:00.0/remove"))
+        #expect(HeldDescriptors.invalidatesDevices("bus/pci/rescan"))
+        #expect(!HeldDescriptors.invalidatesDevices("bus/pci/devices/0000:07:00.0/driver_override"))
+    }
+}
