@@ -416,18 +416,19 @@ public struct BindEngine {
     /// Bound devices become managed records (keeping the driver they had before vfioctl first
     /// touched them); released devices stop being managed.
     private func recordManaged(_ results: [OperationReport.DeviceResult], identities: [PCIAddress: PCIIdentity]) throws(VFIOError) {
-        var managed = try store.readManaged()
+        // By address: one lookup per device moved, not a scan of every record.
+        var managed = Dictionary(try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
+        let now = WallClock.now()
         for result in results where result.status == .changed {
-            let existing = managed.first { $0.address == result.address }
-            managed.removeAll { $0.address == result.address }
+            let existing = managed.removeValue(forKey: result.address)
             // The identity read before the move: binding does not change it.
             guard !result.released, let driver = result.to, let ids = identities[result.address] else { continue }
             let original = existing?.original ?? result.from
             if driver == original.driver { continue }
-            managed.append(ManagedDevice(address: result.address, vendor: ids.vendor, device: ids.device,
-                                         original: original, driver: driver, since: existing?.since ?? WallClock.now()))
+            managed[result.address] = ManagedDevice(address: result.address, vendor: ids.vendor, device: ids.device,
+                                                    original: original, driver: driver, since: existing?.since ?? now)
         }
-        try store.writeManaged(managed)
+        try store.writeManaged(Array(managed.values))
     }
 
     // MARK: recover
