@@ -18,7 +18,10 @@ struct BindCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("Devices: PCI addresses (0000:01:00.0 or 01:00.0) or id pairs VVVV:DDDD.", valueName: "device"),
               completion: .custom { _, _, _ in LiveCompletion.addresses() })
-    var devices: [String]
+    var packedDevices: [String]
+
+    /// The device arguments as given (see DeviceArgumentPacking).
+    var devices: [String] { DeviceArgumentPacking.unpack(packedDevices) }
 
     @Option(help: ArgumentHelp("Bind to this driver instead of the plan's chain (a driver or module name).", valueName: "driver"))
     var driver: String?
@@ -34,7 +37,7 @@ struct BindCommand: ParsableCommand {
     @OptionGroup var writing: WritingOptions
 
     func validate() throws {
-        if devices.isEmpty { throw ValidationError("name at least one device") }
+        if packedDevices.isEmpty { throw ValidationError("name at least one device") }
         if let method, !["driver_override", "override", "new_id", "new-id"].contains(method) {
             throw ValidationError("unknown --method '\(method)' (driver_override or new_id)")
         }

@@ -17,13 +17,16 @@ struct UnbindCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("Devices: PCI addresses or id pairs VVVV:DDDD.", valueName: "device"),
               completion: .custom { _, _, _ in LiveCompletion.addresses() })
-    var devices: [String]
+    var packedDevices: [String]
+
+    /// The device arguments as given (see DeviceArgumentPacking).
+    var devices: [String] { DeviceArgumentPacking.unpack(packedDevices) }
 
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var writing: WritingOptions
 
     func validate() throws {
-        if devices.isEmpty { throw ValidationError("name at least one device") }
+        if packedDevices.isEmpty { throw ValidationError("name at least one device") }
     }
 
     func run() throws {

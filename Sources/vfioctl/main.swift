@@ -8,7 +8,7 @@ import Glibc
 // The CLI owns parsing and exit codes; every failure leaves as one `vfioctl: error:` line with a
 // documented status (see ExitStatus), never ArgumentParser's 64 or a multi-line dump.
 do {
-    var command = try VFIOCtl.parseAsRoot()
+    var command = try VFIOCtl.parseAsRoot(DeviceArgumentPacking.pack(Array(CommandLine.arguments.dropFirst())))
     try command.run()
     exit(ExitStatus.success.rawValue)
 } catch let error as VFIOError {

@@ -292,6 +292,25 @@ final class CLIHost: @unchecked Sendable {
         #expect(forced.stdout.contains("write \"0000:09:00.0\" > \(host.sysfs)/bus/pci/drivers/e1000e/unbind"))
     }
 
+    /// Runs of addresses reach `bind` packed into one parser value (DeviceArgumentPacking): every
+    /// form of command line must still name exactly the devices given, and a bad one still fails
+    /// by its own text.
+    @Test func everyDeviceArgumentArrivesWhereverItStands() throws {
+        let host = try CLIHost()
+        for arguments in [["bind", "0a:00.0", "0000:09:00.0", "--driver", "vfio-pci"],
+                          ["bind", "0a:00.0", "--dry-run", "0000:09:00.0", "--driver", "vfio-pci"],
+                          ["bind", "--driver", "vfio-pci", "0a:00.0", "09:00.0"],
+                          ["bind", "--driver", "vfio-pci", "--", "0a:00.0", "09:00.0"]] {
+            let run = try host.run(["bind", "--dry-run", "--json"] + arguments.dropFirst())
+            #expect(run.status == 0, "\(arguments): \(run)")
+            #expect(Set(run.devices.compactMap { $0["address"] as? String }) == ["0000:0a:00.0", "0000:09:00.0"], "\(arguments)")
+        }
+        let bad = try host.run(["bind", "0a:00.0", "09:00.0", "0a:00.0x", "--driver", "vfio-pci", "--dry-run"])
+        #expect(bad.status == 2, "\(bad)")
+        #expect(bad.stderr.contains("'0a:00.0x'"), "\(bad)")
+        #expect(!bad.stderr.contains("\u{1F}"), "\(bad)")
+    }
+
     /// On a plain directory tree the bind writes land in files but no driver ever binds: the read-back
     /// catches it, and the device is put back (exit 1).
     @Test func aBindThatDoesNotTakeIsRolledBack() throws {
