@@ -209,7 +209,7 @@ extension SimulatorCore {
         tree.file(directory + "/subsystem_vendor", "0x" + simHex(id.subsystemVendor.rawValue, 4))
         tree.file(directory + "/subsystem_device", "0x" + simHex(id.subsystemDevice.rawValue, 4))
         tree.file(directory + "/class", "0x" + simHex(id.classCode.rawValue, 6))
-        tree.file(directory + "/revision", "0x" + simHex(id.revision.rawValue, 2))
+        tree.file(directory + "/revision", "0x" + simHex((id.revision ?? Revision(0)).rawValue, 2))
         tree.file(directory + "/modalias", Self.modalias(id))
         tree.file(directory + "/driver_override", spec.driverOverride ?? "(null)", .driverOverride(address))
         tree.file(directory + "/numa_node", "\(spec.numaNode)", .unsupported)

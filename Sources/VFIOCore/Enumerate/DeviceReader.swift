@@ -7,6 +7,8 @@ struct DeviceReader: Sendable {
     /// Whether to read `numa_node`, which only listings show (writing commands leave it out: one
     /// sysfs read per device they move).
     var readsNUMANode = true
+    /// Whether to read `revision`, which only rules and listings look at (nil when not read).
+    var readsRevision = true
 
     /// Values libudev has already resolved for this device, so they are not read twice.
     struct Resolved: Sendable {
@@ -48,7 +50,7 @@ struct DeviceReader: Sendable {
         if let known = resolved.identity {
             identity = PCIIdentity(vendor: known.vendor, device: known.device, subsystemVendor: known.subsystemVendor,
                                    subsystemDevice: known.subsystemDevice, classCode: known.classCode,
-                                   revision: attributes.value("revision", Revision.init) ?? Revision(0))
+                                   revision: readsRevision ? attributes.value("revision", Revision.init) ?? Revision(0) : nil)
         } else {
             guard let vendor = attributes.value("vendor", VendorID.init),
                   let device = attributes.value("device", DeviceID.init),
@@ -61,7 +63,7 @@ struct DeviceReader: Sendable {
                 subsystemVendor: attributes.value("subsystem_vendor", VendorID.init) ?? VendorID(0),
                 subsystemDevice: attributes.value("subsystem_device", DeviceID.init) ?? DeviceID(0),
                 classCode: classCode,
-                revision: attributes.value("revision", Revision.init) ?? Revision(0))
+                revision: readsRevision ? attributes.value("revision", Revision.init) ?? Revision(0) : nil)
         }
 
         var device = PCIDevice(address: address, identity: identity,

@@ -9,15 +9,18 @@ import Glibc
 /// out the NUMA node (nil), which nothing that binds or releases looks at.
 public struct GroupClosureReader: Sendable {
     let sysfs: any SysfsAccess
+    /// Off when nothing will look at revisions (no rules): one attribute less per device.
+    let readsRevision: Bool
 
-    public init(sysfs: any SysfsAccess) {
+    public init(sysfs: any SysfsAccess, readsRevision: Bool = true) {
         self.sysfs = sysfs
+        self.readsRevision = readsRevision
     }
 
     /// nil when a group's member list cannot be read (the caller then reads everything). A named
     /// address that does not exist is simply absent, as it is from a full enumeration.
     public func inventory(of addresses: [PCIAddress]) -> DeviceInventory? {
-        let reader = DeviceReader(sysfs: sysfs, readsNUMANode: false)
+        let reader = DeviceReader(sysfs: sysfs, readsNUMANode: false, readsRevision: readsRevision)
         var pending = addresses
         var queued = Set(addresses)
         var listedGroups: Set<IOMMUGroup> = []

@@ -66,10 +66,11 @@ public struct PCIIdentity: Hashable, Sendable {
     public var subsystemVendor: VendorID
     public var subsystemDevice: DeviceID
     public var classCode: ClassCode
-    public var revision: Revision
+    /// nil when not read: only rules look at it, and `bind --driver` consults none.
+    public var revision: Revision?
 
     public init(vendor: VendorID, device: DeviceID, subsystemVendor: VendorID, subsystemDevice: DeviceID,
-                classCode: ClassCode, revision: Revision = Revision(0)) {
+                classCode: ClassCode, revision: Revision? = Revision(0)) {
         self.vendor = vendor
         self.device = device
         self.subsystemVendor = subsystemVendor

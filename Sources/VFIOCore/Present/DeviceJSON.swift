@@ -10,7 +10,7 @@ public enum DeviceJSON {
             ("subsystem_vendor_id", .string(identity.subsystemVendor.description)),
             ("subsystem_device_id", .string(identity.subsystemDevice.description)),
             ("class", .string(identity.classCode.description)),
-            ("revision", .string(identity.revision.description)),
+            ("revision", .optional(identity.revision?.description)),
             ("modalias", .string(device.modalias.rawValue)),
             ("driver", .optional(device.driver)),
             ("driver_override", .optional(device.driverOverride)),

@@ -82,7 +82,7 @@ public struct DeviceText {
         lines.append(("Device", "\(identity.device)" + (namer.deviceName(device).map { " (\($0))" } ?? "")))
         lines.append(("Subsystem", "\(identity.subsystemVendor):\(identity.subsystemDevice)"))
         lines.append(("Class", "\(identity.classCode)" + (namer.className(device).map { " (\($0))" } ?? "")))
-        lines.append(("Revision", identity.revision.description))
+        lines.append(("Revision", identity.revision?.description ?? "not read"))
         lines.append(("Modalias", device.modalias.rawValue))
         lines.append(("Driver", device.driver?.rawValue ?? "none"))
         lines.append(("Driver override", device.driverOverride?.rawValue ?? "none"))

@@ -34,6 +34,20 @@ import VFIOCore
         #expect(closure.warnings.isEmpty)
     }
 
+    /// `bind --driver` consults no rule, so it leaves revisions unread (nil, not a made-up 0).
+    @Test func revisionsAreLeftUnreadWhenAsked() throws {
+        try TemporaryDirectory.with { root in
+            try FakeScenario.gpuAudio.write(to: root)
+            let sysfs = LiveSysfs(root: root)
+            let addresses = [Fake.address("0000:01:00.0")]
+            let withRevisions = try #require(GroupClosureReader(sysfs: sysfs).inventory(of: addresses))
+            let without = try #require(GroupClosureReader(sysfs: sysfs, readsRevision: false).inventory(of: addresses))
+            #expect(withRevisions.devices.allSatisfy { $0.identity.revision != nil })
+            #expect(without.devices.allSatisfy { $0.identity.revision == nil })
+            #expect(without.devices.map(\.address) == withRevisions.devices.map(\.address))
+        }
+    }
+
     @Test func aMissingAddressIsAbsentAsInAFullEnumeration() throws {
         let (read, _) = try closure(.gpuAudio, ["0000:01:00.0", "0000:42:00.0"])
         #expect(try #require(read)[Fake.address("0000:42:00.0")] == nil)
