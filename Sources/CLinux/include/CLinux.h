@@ -6,4 +6,9 @@
    Returns the descriptor, or -1 with errno set (ENOSYS before Linux 5.6). */
 int vfioctl_open_beneath(int root_fd, const char *path, int flags);
 
+/* getdents64(2), which glibc wraps only under _GNU_SOURCE: a directory's entries without the
+   fstat and the buffer allocation opendir(3) adds to every listing. Returns bytes read, 0 at the
+   end, or -1 with errno set. */
+long vfioctl_getdents64(int fd, void *buffer, unsigned long size);
+
 #endif

@@ -112,29 +112,47 @@ public struct LiveSysfs: SysfsAccess {
     }
 
     public func list(_ path: String) throws(SysfsError) -> [SysfsEntry] {
-        guard let dir = opendir(absolute(path)) else { throw SysfsError(.list, absolute(path), errno: errno) }
-        defer { closedir(dir) }
-        return Self.entries(of: dir, path: absolute(path))
+        let fd = open(absolute(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SysfsError(.list, absolute(path), errno: errno) }
+        defer { close(fd) }
+        return try Self.entries(ofDirectory: fd, path: absolute(path))
     }
 
-    static func entries(of dir: OpaquePointer, path: String) -> [SysfsEntry] {
+    /// The entries of an open directory, read with getdents64 directly (see CLinux.h).
+    static func entries(ofDirectory fd: Int32, path: String) throws(SysfsError) -> [SysfsEntry] {
         var entries: [SysfsEntry] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+        let size = 32768
+        let failure: Int32? = withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
+            while true {
+                let count = vfioctl_getdents64(fd, buffer.baseAddress, UInt(size))
+                if count < 0 && errno == EINTR { continue }
+                if count < 0 { return errno }
+                if count == 0 { return nil }
+                // struct linux_dirent64: d_ino (8 bytes), d_off (8), d_reclen (2), d_type (1), d_name.
+                var offset = 0
+                while offset < count {
+                    let record = buffer.baseAddress! + offset
+                    let length = Int(record.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
+                    let type = record.load(fromByteOffset: 18, as: UInt8.self)
+                    let name = String(cString: (record + 19).assumingMemoryBound(to: CChar.self))
+                    offset += length
+                    if name == "." || name == ".." { continue }
+                    entries.append(SysfsEntry(name: name, kind: kind(type, path + "/" + name)))
+                }
             }
-            if name == "." || name == ".." { continue }
-            let kind: SysfsEntry.Kind
-            switch Int32(entry.pointee.d_type) {
-            case Int32(DT_REG): kind = .file
-            case Int32(DT_DIR): kind = .directory
-            case Int32(DT_LNK): kind = .symlink
-            case Int32(DT_UNKNOWN): kind = statKind(path + "/" + name)
-            default: kind = .other
-            }
-            entries.append(SysfsEntry(name: name, kind: kind))
         }
+        if let failure { throw SysfsError(.list, path, errno: failure) }
         return entries
+    }
+
+    private static func kind(_ type: UInt8, _ path: @autoclosure () -> String) -> SysfsEntry.Kind {
+        switch Int32(type) {
+        case Int32(DT_REG): .file
+        case Int32(DT_DIR): .directory
+        case Int32(DT_LNK): .symlink
+        case Int32(DT_UNKNOWN): statKind(path())
+        default: .other
+        }
     }
 
     public func write(_ path: String, _ value: String) throws(SysfsError) {
@@ -269,13 +287,9 @@ final class LiveDirectory: SysfsDirectory {
 
     func entries() throws(SysfsError) -> [SysfsEntry] {
         let listing = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard listing >= 0, let dir = fdopendir(listing) else {
-            let failure = errno
-            if listing >= 0 { close(listing) }
-            throw SysfsError(.list, path, errno: failure)
-        }
-        defer { closedir(dir) }
-        return LiveSysfs.entries(of: dir, path: path)
+        guard listing >= 0 else { throw SysfsError(.list, path, errno: errno) }
+        defer { close(listing) }
+        return try LiveSysfs.entries(ofDirectory: listing, path: path)
     }
 
     func read(_ name: String) throws(SysfsError) -> String {

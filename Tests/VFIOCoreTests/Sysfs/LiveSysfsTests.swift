@@ -92,6 +92,18 @@ import VFIOCore
         }
     }
 
+    /// More entries than one getdents64 buffer holds (32 KiB): every one is listed, once.
+    @Test func listReadsDirectoriesLargerThanOneBuffer() throws {
+        try TemporaryDirectory.with { root in
+            let names = (0..<1500).map { "entry-with-a-fairly-long-name-to-fill-buffers-\($0)" }
+            for name in names { try put(root + "/" + name, "") }
+            let listed = try LiveSysfs(root: root).list(".")
+            #expect(listed.count == names.count)
+            #expect(Set(listed.map(\.name)) == Set(names))
+            #expect(listed.allSatisfy { $0.kind == .file })
+        }
+    }
+
     @Test func writeIsOneWriteOfTheValue() throws {
         try withTree { root, sysfs in
             try sysfs.write("dir/empty", "vfio-pci")
