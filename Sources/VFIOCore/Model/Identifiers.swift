@@ -81,7 +81,7 @@ public struct PCIIdentity: Hashable, Sendable {
 
     /// The kernel's modalias for this identity (`pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X`).
     public var modalias: Modalias {
-        var text = HexText(uppercase: true, capacity: 56)
+        var text = HexText(uppercase: true)
         let fields: [(StaticString, UInt32, Int)] = [
             ("pci:v", UInt32(vendor.rawValue), 8), ("d", UInt32(device.rawValue), 8),
             ("sv", UInt32(subsystemVendor.rawValue), 8), ("sd", UInt32(subsystemDevice.rawValue), 8),

@@ -143,13 +143,21 @@ func upperHex(_ value: some UnsignedInteger, width: Int) -> String {
 /// Builds short ASCII texts of hex numbers and separators into a fixed buffer. Addresses, ids and
 /// modaliases are formatted several times per device on every command, and `String(_:radix:)` plus
 /// padding cost thousands of instructions each (most of binding 32 VFs was string formatting).
+/// The buffer is inline (no allocation); its 64 bytes hold the longest text built, a modalias (~53).
 struct HexText {
-    private var bytes: [UInt8] = []
+    private var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    private var count = 0
     private let letterBase: UInt8
 
-    init(uppercase: Bool = false, capacity: Int = 16) {
+    init(uppercase: Bool = false) {
         letterBase = uppercase ? UInt8(ascii: "A") - 10 : UInt8(ascii: "a") - 10
-        bytes.reserveCapacity(capacity)
+    }
+
+    private mutating func append(byte: UInt8) {
+        precondition(count < 64, "HexText holds at most 64 bytes")
+        let index = count
+        withUnsafeMutableBytes(of: &storage) { $0[index] = byte }
+        count += 1
     }
 
     /// `value` in hex, at least `width` digits.
@@ -159,13 +167,14 @@ struct HexText {
         while digits < 16 && number >> (4 * UInt64(digits)) != 0 { digits += 1 }
         for position in stride(from: max(digits, width) - 1, through: 0, by: -1) {
             let nibble = position < 16 ? UInt8(truncatingIfNeeded: number >> (4 * UInt64(position))) & 0xF : 0
-            bytes.append(nibble < 10 ? UInt8(ascii: "0") + nibble : letterBase + nibble)
+            append(byte: nibble < 10 ? UInt8(ascii: "0") + nibble : letterBase + nibble)
         }
     }
 
     mutating func append(_ literal: StaticString) {
-        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        literal.withUTF8Buffer { for byte in $0 { append(byte: byte) } }
     }
 
-    var string: String { String(decoding: bytes, as: UTF8.self) }
+    /// Texts of up to 15 bytes (addresses, ids) become small strings, which need no allocation either.
+    var string: String { withUnsafeBytes(of: storage) { String(decoding: $0.prefix(count), as: UTF8.self) } }
 }
