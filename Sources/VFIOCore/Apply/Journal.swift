@@ -12,14 +12,27 @@ public struct Journal: Sendable, Equatable {
     public var entries: [Entry]
 
     func encoded() -> String {
-        var out = "# vfioctl transaction journal: an operation in flight or interrupted; `vfioctl recover` rolls it back\n"
-        out += "operation = \(TOMLText.quote(operation))\npid = \(pid)\nstarted = \(started)\n"
+        var out = TOMLBytes(capacity: 256 + entries.count * 128)
+        out.append("# vfioctl transaction journal: an operation in flight or interrupted; `vfioctl recover` rolls it back\n")
+        out.append("operation = ")
+        out.appendQuoted(operation)
+        out.append("\npid = ")
+        out.append(String(pid))
+        out.append("\nstarted = ")
+        out.append(String(started))
+        out.append("\n")
         for entry in entries {
-            out += "\n[[device]]\naddress = \(TOMLText.quote(entry.address.description))\n"
-            out += TOMLText.binding(entry.original, prefix: "original")
-            if let target = entry.target { out += "target = \(TOMLText.quote(target.rawValue))\n" }
+            out.append("\n[[device]]\naddress = ")
+            out.appendQuoted(entry.address.description)
+            out.append("\n")
+            out.appendBinding(entry.original, prefix: "original")
+            if let target = entry.target {
+                out.append("target = ")
+                out.appendQuoted(target.rawValue)
+                out.append("\n")
+            }
         }
-        return out
+        return out.text
     }
 
     static func decode(_ text: String, file: String) throws(VFIOError) -> Journal {
@@ -59,25 +72,25 @@ public struct ManagedDevice: Sendable, Equatable {
     public var since: Int
 
     static func encodeAll(_ devices: [ManagedDevice]) -> String {
-        // Appended piece by piece: the file is rewritten after every bind, one record per device.
-        var out = "# devices bound by vfioctl and the drivers they came from (read by `vfioctl unbind` and `status`)\n"
-        out.reserveCapacity(out.utf8.count + devices.count * 192)
+        // Built as bytes: the file is rewritten after every bind, one record per device.
+        var out = TOMLBytes(capacity: 128 + devices.count * 192)
+        out.append("# devices bound by vfioctl and the drivers they came from (read by `vfioctl unbind` and `status`)\n")
         for device in devices {
-            out += "\n[[device]]\naddress = "
-            TOMLText.appendQuoted(device.address.description, to: &out)
-            out += "\nvendor = "
-            TOMLText.appendQuoted(device.vendor.description, to: &out)
-            out += "\ndevice = "
-            TOMLText.appendQuoted(device.device.description, to: &out)
-            out += "\n"
-            out += TOMLText.binding(device.original, prefix: "original")
-            out += "driver = "
-            TOMLText.appendQuoted(device.driver.rawValue, to: &out)
-            out += "\nsince = "
-            out += String(device.since)
-            out += "\n"
+            out.append("\n[[device]]\naddress = ")
+            out.appendQuoted(device.address.description)
+            out.append("\nvendor = ")
+            out.appendQuoted(device.vendor.description)
+            out.append("\ndevice = ")
+            out.appendQuoted(device.device.description)
+            out.append("\n")
+            out.appendBinding(device.original, prefix: "original")
+            out.append("driver = ")
+            out.appendQuoted(device.driver.rawValue)
+            out.append("\nsince = ")
+            out.append(String(device.since))
+            out.append("\n")
         }
-        return out
+        return out.text
     }
 
     static func decodeAll(_ text: String, file: String) throws(VFIOError) -> [ManagedDevice] {
@@ -109,40 +122,61 @@ public struct ManagedDevice: Sendable, Equatable {
 
 /// Writing the small TOML files vfioctl keeps (the reader is TOMLParser).
 enum TOMLText {
+    /// `text` as a TOML basic string.
     static func quote(_ text: String) -> String {
-        var out = ""
-        appendQuoted(text, to: &out)
-        return out
-    }
-
-    /// `text` as a TOML basic string, appended to `out` (the records are written piece by piece).
-    static func appendQuoted(_ text: String, to out: inout String) {
-        out += "\""
-        // Device addresses, driver names and dates need no escaping: skip the per-scalar copy.
-        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") }) {
-            out += text
-        } else {
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-    }
-
-    static func binding(_ binding: DeviceBinding, prefix: String) -> String {
-        var out = ""
-        if let driver = binding.driver { out += "\(prefix)_driver = \(quote(driver.rawValue))\n" }
-        if let override = binding.override { out += "\(prefix)_override = \(quote(override.rawValue))\n" }
-        return out
+        var out = TOMLBytes(capacity: text.utf8.count + 2)
+        out.appendQuoted(text)
+        return out.text
     }
 
     static func decodeBinding(_ f: inout TOMLFields, prefix: String) throws(TOMLError) -> DeviceBinding {
         DeviceBinding(driver: try f.parsed("\(prefix)_driver", as: "a driver name", DriverName.init),
                       override: try f.parsed("\(prefix)_override", as: "a driver name", DriverName.init))
     }
+}
+
+/// TOML text assembled as UTF-8 bytes and turned into a String once: appending to a String costs
+/// hundreds of instructions a piece, and the managed records get a dozen pieces per device.
+struct TOMLBytes {
+    private var bytes: [UInt8] = []
+
+    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+
+    mutating func append(_ literal: StaticString) {
+        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+    /// `text` as a TOML basic string. Escaping works on bytes: in UTF-8 no byte of a multi-byte
+    /// character is ASCII, so `"`, `\` and newline bytes are always those characters.
+    mutating func appendQuoted(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): append("\\\"")
+            case UInt8(ascii: "\\"): append("\\\\")
+            case UInt8(ascii: "\n"): append("\\n")
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func appendBinding(_ binding: DeviceBinding, prefix: StaticString) {
+        if let driver = binding.driver {
+            append(prefix)
+            append("_driver = ")
+            appendQuoted(driver.rawValue)
+            append("\n")
+        }
+        if let override = binding.override {
+            append(prefix)
+            append("_override = ")
+            appendQuoted(override.rawValue)
+            append("\n")
+        }
+    }
+
+    var text: String { String(decoding: bytes, as: UTF8.self) }
 }

@@ -14,5 +14,18 @@ import Testing
         #expect(try ManagedDevice.decodeAll(text, file: "managed.toml") == [device])
         #expect(TOMLText.quote("plain") == #""plain""#)
         #expect(TOMLText.quote("a\nb") == #""a\nb""#)
+        // Escaping works on bytes: characters beyond ASCII pass through whole.
+        #expect(TOMLText.quote("é\"ü") == #""é\"ü""#)
+    }
+
+    @Test func theJournalRoundTripsOddNames() throws {
+        let odd = try #require(DriverName("odd\"drv\\x"))
+        let journal = Journal(operation: "bind \"quoted\"", pid: 42, started: 1_700_000_000, entries: [
+            Journal.Entry(address: try #require(PCIAddress("0000:01:00.0")), original: DeviceBinding(driver: odd, override: nil),
+                          target: DriverName("vfio-pci")),
+            Journal.Entry(address: try #require(PCIAddress("0000:01:00.1")), original: DeviceBinding(driver: nil, override: odd),
+                          target: nil),
+        ])
+        #expect(try Journal.decode(journal.encoded(), file: "journal.toml") == journal)
     }
 }
