@@ -30,7 +30,10 @@ public struct LiveKernel: KernelAccess {
     public func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory { try sysfs.openDirectory(path) }
 
     public func deviceNodeExists(_ path: String) -> Bool {
-        let relative = path.hasPrefix("/dev/") ? String(path.dropFirst(5)) : path
+        let underDev = path.hasPrefix("/dev/")
+        // The live system: the path as it is (asked once per device bound).
+        if underDev && devRoot == "/dev" { return access(path, F_OK) == 0 }
+        let relative = underDev ? String(path.dropFirst(5)) : path
         return access(devRoot + "/" + relative, F_OK) == 0
     }
 

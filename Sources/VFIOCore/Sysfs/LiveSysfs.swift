@@ -40,11 +40,8 @@ public struct LiveSysfs: SysfsAccess {
     public func displayPath(_ path: String) -> String { absolute(path) }
 
     public func read(_ path: String) throws(SysfsError) -> String {
-        let fd = if let (directory, name) = heldParent(path) {
-            openat(directory, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        } else {
-            open(absolute(path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        }
+        let (directory, name) = anchored(path)
+        let fd = openat(directory, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { throw SysfsError(.read, absolute(path), errno: errno) }
         defer { close(fd) }
         return try Self.readAll(fd, path: absolute(path))
@@ -98,21 +95,17 @@ public struct LiveSysfs: SysfsAccess {
     }
 
     public func readLink(_ path: String) throws(SysfsError) -> String {
-        let absolutePath = absolute(path)
-        let parent = heldParent(path)
+        let (directory, name) = anchored(path)
         return try withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { (buffer) throws(SysfsError) -> String in
-            let n = if let (directory, name) = parent {
-                readlinkat(directory, name, buffer.baseAddress!, 4095)
-            } else {
-                readlink(absolutePath, buffer.baseAddress!, 4095)
-            }
-            guard n >= 0 else { throw SysfsError(.readLink, absolutePath, errno: errno) }
+            let n = readlinkat(directory, name, buffer.baseAddress!, 4095)
+            guard n >= 0 else { throw SysfsError(.readLink, absolute(path), errno: errno) }
             return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: n).bindMemory(to: UInt8.self), as: UTF8.self)
         }
     }
 
     public func list(_ path: String) throws(SysfsError) -> [SysfsEntry] {
-        let fd = open(absolute(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let (directory, name) = anchored(path)
+        let fd = openat(directory, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SysfsError(.list, absolute(path), errno: errno) }
         defer { close(fd) }
         return try Self.entries(ofDirectory: fd, path: absolute(path))
@@ -228,6 +221,15 @@ public struct LiveSysfs: SysfsAccess {
             return held.directory(device)
         }
         return fd
+    }
+
+    /// Where a read starts: a device attribute below its held directory, anything else below the
+    /// root's descriptor (no absolute path to build and walk), or the absolute path when the root
+    /// cannot be opened (the error then comes from the path itself).
+    private func anchored(_ path: String) -> (Int32, String) {
+        if let held = heldParent(path) { return held }
+        if let rootFD = try? rootDescriptor.get(root) { return (rootFD, path.isEmpty ? "." : path) }
+        return (AT_FDCWD, absolute(path))
     }
 
     /// A device attribute's held directory and name, when its directory is held already.
