@@ -152,6 +152,12 @@ struct TOMLBytes {
     /// character is ASCII, so `"`, `\` and newline bytes are always those characters.
     mutating func appendQuoted(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
+        defer { bytes.append(UInt8(ascii: "\"")) }
+        // Addresses, ids and driver names need no escaping: copy them whole.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") }) {
+            bytes.append(contentsOf: text.utf8)
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): append("\\\"")
@@ -160,7 +166,6 @@ struct TOMLBytes {
             default: bytes.append(byte)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     mutating func appendBinding(_ binding: DeviceBinding, prefix: StaticString) {
