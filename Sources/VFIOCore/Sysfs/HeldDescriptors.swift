@@ -15,9 +15,13 @@ import Synchronization
 /// held answers ENOENT, as its path would; VFs that `sriov_numvfs` destroys and creates again under
 /// the same addresses are new directories, so that write forgets every held directory.
 final class HeldDescriptors: Sendable {
-    /// Beyond this many devices the rest are opened per access as before: the default soft limit
-    /// on open files is 1,024.
-    static let directoryCapacity = 512
+    /// Beyond this many directories (held and retired together) the rest are opened per access as
+    /// before: the default soft limit on open files is 1,024.
+    let directoryCapacity: Int
+
+    init(directoryCapacity: Int = 512) {
+        self.directoryCapacity = directoryCapacity
+    }
 
     private struct State {
         var directories: [String: Int32] = [:]
@@ -37,7 +41,8 @@ final class HeldDescriptors: Sendable {
     /// Keeps `fd` for device `name`; false (the caller still owns `fd`) when full or already held.
     func holdDirectory(_ fd: Int32, for name: String) -> Bool {
         state.withLock { state in
-            guard state.directories.count < Self.directoryCapacity, state.directories[name] == nil else { return false }
+            guard state.directories.count + state.retired.count < directoryCapacity,
+                  state.directories[name] == nil else { return false }
             state.directories[name] = fd
             return true
         }

@@ -8,8 +8,8 @@ import Synchronization
 /// Plain syscalls, no Foundation: enumeration does tens of thousands of these per run.
 public struct LiveSysfs: SysfsAccess {
     public let root: String
-    /// The root's descriptor for writes, opened at the first write and kept (binding 32 VFs makes
-    /// 64 writes).
+    /// The root's descriptor, opened at first use and kept: writes resolve beneath it, and reads
+    /// start from it instead of walking an absolute path.
     private let rootDescriptor = RootDescriptor()
     /// Device directories and driver bind/unbind files kept open (see HeldDescriptors).
     private let held = HeldDescriptors()

@@ -1,3 +1,4 @@
+import Glibc
 @testable import VFIOCore
 import Testing
 
@@ -27,5 +28,17 @@ import Testing
         #expect(HeldDescriptors.invalidatesDevices("bus/pci/devices/0000:07:00.0/remove"))
         #expect(HeldDescriptors.invalidatesDevices("bus/pci/rescan"))
         #expect(!HeldDescriptors.invalidatesDevices("bus/pci/devices/0000:07:00.0/driver_override"))
+    }
+
+    /// Held and forgotten directories together never pass the capacity (each is an open file).
+    @Test func heldAndRetiredDirectoriesStayWithinTheCapacity() {
+        let held = HeldDescriptors(directoryCapacity: 2)
+        let fds = (0..<4).map { _ in open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        #expect(held.holdDirectory(fds[0], for: "a") && held.holdDirectory(fds[1], for: "b"))
+        #expect(!held.holdDirectory(fds[2], for: "c"))
+        held.forgetDirectories()
+        #expect(held.directory("a") == nil)
+        #expect(!held.holdDirectory(fds[2], for: "c"))
+        for fd in fds[2...] { close(fd) }
     }
 }
