@@ -24,11 +24,7 @@ done
 # shellcheck source=scripts/bench/lib.sh
 . "$REPO/scripts/bench/lib.sh"
 bench_install_missing bind-floor-vm gcc gcc
-if [[ -z $BINARY ]]; then
-    (cd "$REPO" && swift build -c release --static-swift-stdlib >&2)
-    BINARY=$(cd "$REPO" && swift build -c release --static-swift-stdlib --show-bin-path)/vfioctl
-fi
-[[ -x $BINARY ]] || { echo "bind-floor-vm: no vfioctl at $BINARY" >&2; exit 1; }
+bench_binary bind-floor-vm
 mkdir -p "$REPO/.build-vm/bench"
 gcc -O2 -Wall -Wextra -Werror -o "$REPO/.build-vm/bench/bind-floor" "$REPO/scripts/bench/bind-floor.c"
 cp "$BINARY" "$REPO/.build-vm/bench/vfioctl-floor"

@@ -26,11 +26,7 @@ done
 . "$REPO/scripts/bench/lib.sh"
 bench_install_missing bind-profile-vm valgrind valgrind strace strace
 
-if [[ -z $BINARY ]]; then
-    (cd "$REPO" && swift build -c release --static-swift-stdlib >&2)
-    BINARY=$(cd "$REPO" && swift build -c release --static-swift-stdlib --show-bin-path)/vfioctl
-fi
-[[ -x $BINARY ]] || { echo "bind-profile-vm: no vfioctl at $BINARY" >&2; exit 1; }
+bench_binary bind-profile-vm
 # A copy without DWARF (valgrind 3.19 cannot read Swift's DWARF 5), where the guest can see it.
 mkdir -p "$REPO/.build-vm/bench"
 strip --strip-debug -o "$REPO/.build-vm/bench/vfioctl-nodebug" "$BINARY"

@@ -33,3 +33,13 @@ bench_pf() {
     PFD=$1/devices/$PF
     [[ -n $PF ]] && ((best >= $2))
 }
+
+# bench_binary NAME: when BINARY is empty, builds vfioctl for release with the Swift runtime
+# linked in (as scripts/install.sh does) and sets BINARY to it; then checks BINARY runs.
+bench_binary() {
+    if [[ -z $BINARY ]]; then
+        (cd "$REPO" && swift build -c release --static-swift-stdlib >&2)
+        BINARY=$(cd "$REPO" && swift build -c release --static-swift-stdlib --show-bin-path)/vfioctl
+    fi
+    [[ -x $BINARY ]] || { echo "$1: no vfioctl at $BINARY" >&2; exit 1; }
+}
