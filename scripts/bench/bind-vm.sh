@@ -6,7 +6,8 @@
 #
 # Usage: scripts/bench/bind-vm.sh [--binary PATH] [--runs N] [--sizes "8 16 24 32"] [--d3] [--aslr]
 #                                 [--methods "vfioctl loop driverctl dpdk-devbind"] [--timeout S] [--kvm]
-#   --binary PATH  the vfioctl to measure (default: build release, `swift build -c release`)
+#   --binary PATH  the vfioctl to measure (default: build release with the Swift runtime linked
+#                  in, as scripts/install.sh does)
 #   --runs N       runs per method and size, median reported (default 3, at least 3)
 #   --sizes "A B .." VF counts (default "8 16 24 32"; the bench NVMe has 32); per-VF cost is the
 #                  least-squares slope over every run at every size
@@ -41,12 +42,7 @@ done
 . "$REPO/scripts/bench/lib.sh"
 bench_install_missing bind-vm driverctl driverctl dpdk-devbind.py dpdk
 
-if [[ -z $BINARY ]]; then
-    echo "bind-vm: building release (swift build -c release)" >&2
-    (cd "$REPO" && swift build -c release >&2)
-    BINARY=$(cd "$REPO" && swift build -c release --show-bin-path)/vfioctl
-fi
-[[ -x $BINARY ]] || { echo "bind-vm: no vfioctl at $BINARY" >&2; exit 1; }
+bench_binary bind-vm
 # The guest mounts its own tmpfs on /tmp: a binary under /tmp must be copied where it sees it.
 if [[ $BINARY == /tmp/* ]]; then
     mkdir -p "$REPO/.build-vm/bench"
