@@ -173,8 +173,9 @@ final class CLIHost: @unchecked Sendable {
         #expect(run.device("0000:00:16.0")?["unreadable"] as? [String] != [])
     }
 
-    @Test func readOnlyCommandsWorkAsAnUnprivilegedUser() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return }
+    /// Skipped, visibly, where util-linux's setpriv is missing (it is on Debian and in CI).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs /usr/bin/setpriv to drop privileges"))
+    func readOnlyCommandsWorkAsAnUnprivilegedUser() throws {
         let host = try CLIHost()
         // The tree must be readable by "nobody" (mkdtemp makes the directory 0700).
         chmod(host.root, 0o755)
