@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Reads one device directory into a `PCIDevice`. Both enumeration paths (libudev and the plain
 /// sysfs walk) end here, which is what keeps their records identical.
 struct DeviceReader: Sendable {
@@ -238,15 +234,15 @@ struct UEvent {
                 guard equals < end else { continue }
                 let key = UnsafeBufferPointer(rebasing: bytes[start..<equals])
                 let value = UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<end])
-                if Self.matches(key, "PCI_ID") {
+                if key.equals("PCI_ID") {
                     ids = Self.idPair(value)
-                } else if Self.matches(key, "PCI_SUBSYS_ID") {
+                } else if key.equals("PCI_SUBSYS_ID") {
                     subsystem = Self.idPair(value)
-                } else if Self.matches(key, "PCI_CLASS") {
+                } else if key.equals("PCI_CLASS") {
                     classCode = Self.hexNumber(value, maxDigits: 6).flatMap { ClassCode($0) }
-                } else if Self.matches(key, "MODALIAS") {
+                } else if key.equals("MODALIAS") {
                     modalias = Modalias(String(decoding: value, as: UTF8.self))
-                } else if Self.matches(key, "DRIVER") {
+                } else if key.equals("DRIVER") {
                     driver = DriverName(String(decoding: value, as: UTF8.self))
                 }
             }
@@ -256,12 +252,6 @@ struct UEvent {
         }
         self.modalias = modalias
         self.driver = driver
-    }
-
-    /// Byte comparison with a literal: the generic `elementsEqual` cost more than the parse.
-    private static func matches(_ key: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
-        guard key.count == literal.utf8CodeUnitCount, let base = key.baseAddress else { return false }
-        return memcmp(base, literal.utf8Start, key.count) == 0
     }
 
     /// `8086:10D3` -> (0x8086, 0x10d3); nil unless exactly two hex numbers of 1-4 digits.

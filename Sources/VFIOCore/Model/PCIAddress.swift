@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A PCI function address, `DDDD:BB:DD.F`, the name sysfs gives each device directory.
 ///
 /// Parsing happens here, at the edge: everything past this type works with checked numbers, so a
@@ -109,6 +113,21 @@ extension FixedWidthInteger where Self: UnsignedInteger {
         guard !text.isEmpty, text.utf8.allSatisfy(\.isHexDigit) else { return nil }
         guard let value = Self(text, radix: 16) else { return nil }
         self = value
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Whether the buffer begins with `prefix`'s UTF-8 bytes. By memcmp: the generic `starts(with:)`
+    /// and `elementsEqual` cost thousands of instructions on paths run for every device.
+    func hasPrefix(_ prefix: StaticString) -> Bool {
+        guard count >= prefix.utf8CodeUnitCount else { return false }
+        guard prefix.utf8CodeUnitCount > 0, let base = baseAddress else { return true }
+        return memcmp(base, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
+    }
+
+    /// Whether the buffer holds exactly `literal`'s UTF-8 bytes.
+    func equals(_ literal: StaticString) -> Bool {
+        count == literal.utf8CodeUnitCount && hasPrefix(literal)
     }
 }
 

@@ -81,20 +81,26 @@ final class HeldDescriptors: Sendable {
     /// anything else nil. On bytes: it is asked on every access to a device.
     static func devicePath(_ path: String) -> (device: String, attribute: String?)? {
         path.utf8.withContiguousStorageIfAvailable { bytes -> (String, String?)? in
-            let prefix = devicesPrefix
-            guard bytes.count > prefix.count, bytes.prefix(prefix.count).elementsEqual(prefix) else { return nil }
-            let tail = bytes[prefix.count...]
+            let prefix = devicesPrefix.utf8CodeUnitCount
+            guard bytes.count > prefix, bytes.hasPrefix(devicesPrefix) else { return nil }
+            let tail = bytes[prefix...]
             guard let slash = tail.firstIndex(of: UInt8(ascii: "/")) else {
                 return (String(decoding: UnsafeBufferPointer(rebasing: tail), as: UTF8.self), nil)
             }
             let attribute = bytes[(slash + 1)...]
-            guard slash > prefix.count, !attribute.isEmpty, !attribute.contains(UInt8(ascii: "/")) else { return nil }
-            return (String(decoding: UnsafeBufferPointer(rebasing: bytes[prefix.count..<slash]), as: UTF8.self),
+            guard slash > prefix, !attribute.isEmpty, !attribute.contains(UInt8(ascii: "/")) else { return nil }
+            return (String(decoding: UnsafeBufferPointer(rebasing: bytes[prefix..<slash]), as: UTF8.self),
                     String(decoding: UnsafeBufferPointer(rebasing: attribute), as: UTF8.self))
         } ?? nil
     }
 
-    private static let devicesPrefix = Array("bus/pci/devices/".utf8)
+    /// `SysfsWalkEnumerator.devicesDirectory` and a slash (checked by a test).
+    static let devicesPrefix: StaticString = "bus/pci/devices/"
+
+    /// The path of device `name`'s directory, the one `devicePath` recognises.
+    static func directoryPath(ofDevice name: String) -> String {
+        devicesPrefix.description + name
+    }
 
     /// `bus/pci/drivers/DRIVER/bind` or `.../unbind`: written once per device moved.
     static func isCommandFile(_ path: String) -> Bool {

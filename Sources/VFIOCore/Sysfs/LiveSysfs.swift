@@ -214,7 +214,7 @@ public struct LiveSysfs: SysfsAccess {
     private func heldDeviceDirectory(_ device: String) -> Int32? {
         if let fd = held.directory(device) { return fd }
         guard let rootFD = try? rootDescriptor.get(root) else { return nil }
-        let fd = Self.openBeneath(rootFD, "bus/pci/devices/" + device, openPathOnly | O_DIRECTORY | O_CLOEXEC)
+        let fd = Self.openBeneath(rootFD, HeldDescriptors.directoryPath(ofDevice: device), openPathOnly | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         guard held.holdDirectory(fd, for: device) else {
             close(fd)

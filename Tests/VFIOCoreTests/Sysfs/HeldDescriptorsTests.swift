@@ -14,6 +14,12 @@ import Testing
         }
     }
 
+    /// One spelling of the devices directory: the enumerator's, which the reader opens devices by.
+    @Test func theDevicePrefixIsTheEnumeratorsDirectory() {
+        #expect(HeldDescriptors.devicesPrefix.description == SysfsWalkEnumerator.devicesDirectory + "/")
+        #expect(HeldDescriptors.directoryPath(ofDevice: "0000:07:00.1") == "bus/pci/devices/0000:07:00.1")
+    }
+
     @Test func onlyDriverBindAndUnbindFilesAreHeld() {
         #expect(HeldDescriptors.isCommandFile("bus/pci/drivers/vfio-pci/bind"))
         #expect(HeldDescriptors.isCommandFile("bus/pci/drivers/e1000e/unbind"))
