@@ -8,7 +8,10 @@
 /// commands validate each after unpacking.
 enum DeviceArgumentPacking {
     static let separator: Character = "\u{1F}"
-    static let commands: Set<String> = ["bind", "unbind", "reattach"]
+    /// The commands' own names and aliases, so a renamed command keeps its packing.
+    static let commands: Set<String> = Set([BindCommand.configuration, UnbindCommand.configuration].flatMap { configuration in
+        [configuration.commandName].compactMap { $0 } + configuration.aliases
+    })
 
     /// `arguments` without the program name. A word right after an option that may take a value
     /// stays on its own, so the parser still decides whether it is that value.

@@ -306,6 +306,10 @@ final class CLIHost: @unchecked Sendable {
             #expect(run.status == 0, "\(arguments): \(run)")
             #expect(Set(run.devices.compactMap { $0["address"] as? String }) == ["0000:0a:00.0", "0000:09:00.0"], "\(arguments)")
         }
+        for command in ["unbind", "reattach"] {
+            let run = try host.run([command, "0a:00.0", "09:00.0", "--dry-run", "--json"])
+            #expect(Set(run.devices.compactMap { $0["address"] as? String }) == ["0000:0a:00.0", "0000:09:00.0"], "\(command): \(run)")
+        }
         let bad = try host.run(["bind", "0a:00.0", "09:00.0", "0a:00.0x", "--driver", "vfio-pci", "--dry-run"])
         #expect(bad.status == 2, "\(bad)")
         #expect(bad.stderr.contains("'0a:00.0x'"), "\(bad)")

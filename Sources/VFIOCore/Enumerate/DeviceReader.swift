@@ -50,7 +50,7 @@ struct DeviceReader: Sendable {
         if let known = resolved.identity {
             identity = PCIIdentity(vendor: known.vendor, device: known.device, subsystemVendor: known.subsystemVendor,
                                    subsystemDevice: known.subsystemDevice, classCode: known.classCode,
-                                   revision: readsRevision ? attributes.value("revision", Revision.init) ?? Revision(0) : nil)
+                                   revision: attributes.revision(if: readsRevision))
         } else {
             guard let vendor = attributes.value("vendor", VendorID.init),
                   let device = attributes.value("device", DeviceID.init),
@@ -63,7 +63,7 @@ struct DeviceReader: Sendable {
                 subsystemVendor: attributes.value("subsystem_vendor", VendorID.init) ?? VendorID(0),
                 subsystemDevice: attributes.value("subsystem_device", DeviceID.init) ?? DeviceID(0),
                 classCode: classCode,
-                revision: readsRevision ? attributes.value("revision", Revision.init) ?? Revision(0) : nil)
+                revision: attributes.revision(if: readsRevision))
         }
 
         var device = PCIDevice(address: address, identity: identity,
@@ -183,6 +183,11 @@ struct AttributeReader {
             if !error.isMissing { unreadable.append(name) }
             return nil
         }
+    }
+
+    /// `revision` (0 when absent), or nil without reading it when `reads` is false.
+    mutating func revision(if reads: Bool) -> Revision? {
+        reads ? value("revision", Revision.init) ?? Revision(0) : nil
     }
 
     /// The last component of a link's target, when the target stays inside the sysfs root.
