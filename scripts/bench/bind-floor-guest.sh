@@ -30,14 +30,7 @@ trap 'echo "$aslr_before" >/proc/sys/kernel/randomize_va_space' EXIT
 echo 0 >/proc/sys/kernel/randomize_va_space
 
 VFS=()
-make_vfs() {
-    local i
-    echo 0 >"$PFD/sriov_drivers_autoprobe"
-    echo 0 >"$PFD/sriov_numvfs"
-    echo "$1" >"$PFD/sriov_numvfs" || die "cannot create $1 VFs"
-    VFS=()
-    for ((i = 0; i < $1; i++)); do VFS+=("$(basename "$(readlink -f "$PFD/virtfn$i")")"); done
-}
+make_vfs() { bench_make_vfs "$1" || die "cannot set up $1 VFs"; }
 unbind_all() {
     local vf
     for vf in "${VFS[@]}"; do

@@ -78,22 +78,7 @@ chmod +x "$DEVBIND"
 
 # --- helpers (builtins only: they run inside timed regions) ------------------------------------
 VFS=()
-make_vfs() {  # make_vfs N: exactly N unbound VFs, listed in VFS
-    local n=$1 i cur
-    echo 0 >"$PFD/sriov_drivers_autoprobe"
-    read -r cur <"$PFD/sriov_numvfs"
-    if ((cur != n)); then
-        ((cur > 0)) && echo 0 >"$PFD/sriov_numvfs"
-        echo "$n" >"$PFD/sriov_numvfs" || die "cannot create $n VFs"
-    fi
-    VFS=()
-    local here=$PWD
-    for ((i = 0; i < n; i++)); do
-        cd -P "$PFD/virtfn$i" || die "no virtfn$i"
-        VFS+=("${PWD##*/}")
-    done
-    cd "$here" || exit 1
-}
+make_vfs() { bench_make_vfs "$1" || die "cannot set up $1 VFs"; }
 
 drv_of() { REPLY=""; [[ -e $SYS/devices/$1/driver ]] || return 0; local h=$PWD; cd -P "$SYS/devices/$1/driver" && REPLY=${PWD##*/}; cd "$h" || exit 1; }
 

@@ -37,18 +37,7 @@ bench_pf "$SYS" 32 || die "no SR-IOV PF with 32 VFs (boot with scripts/vm/run.sh
 modprobe vfio_pci || die "cannot load vfio_pci"
 
 VFS=()
-make_vfs() {  # make_vfs N: exactly N fresh, unbound VFs in VFS
-    local i here=$PWD
-    echo 0 >"$PFD/sriov_drivers_autoprobe"
-    echo 0 >"$PFD/sriov_numvfs"
-    echo "$1" >"$PFD/sriov_numvfs" || die "cannot create $1 VFs"
-    VFS=()
-    for ((i = 0; i < $1; i++)); do
-        cd -P "$PFD/virtfn$i" || die "no virtfn$i"
-        VFS+=("${PWD##*/}")
-    done
-    cd "$here" || exit 1
-}
+make_vfs() { bench_make_vfs "$1" || die "cannot set up $1 VFs"; }
 
 for n in 8 32; do
     make_vfs "$n"

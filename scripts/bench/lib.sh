@@ -34,6 +34,26 @@ bench_pf() {
     [[ -n $PF ]] && ((best >= $2))
 }
 
+# bench_make_vfs N: exactly N unbound VFs of the PF in PFD (driver autoprobe off), their addresses
+# in VFS; the VFs are created afresh unless N are enabled already. Returns 1 when the kernel
+# refuses the count or a virtfn link is missing. Builtins only (no readlink processes).
+# shellcheck disable=SC2034 # VFS is set for the caller
+bench_make_vfs() {
+    local n=$1 i cur here=$PWD
+    echo 0 >"$PFD/sriov_drivers_autoprobe"
+    read -r cur <"$PFD/sriov_numvfs"
+    if ((cur != n)); then
+        if ((cur > 0)); then echo 0 >"$PFD/sriov_numvfs"; fi
+        echo "$n" >"$PFD/sriov_numvfs" || return 1
+    fi
+    VFS=()
+    for ((i = 0; i < n; i++)); do
+        cd -P "$PFD/virtfn$i" || { cd "$here" || true; return 1; }
+        VFS+=("${PWD##*/}")
+    done
+    cd "$here" || return 1
+}
+
 # bench_binary NAME: when BINARY is empty, builds vfioctl for release with the Swift runtime
 # linked in (as scripts/install.sh does) and sets BINARY to it; then checks BINARY runs.
 bench_binary() {
