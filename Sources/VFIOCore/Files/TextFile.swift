@@ -8,11 +8,13 @@ public enum TextFile {
             let fd = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
             return try fd.closeAfter {
                 var bytes: [UInt8] = []
-                var chunk = [UInt8](repeating: 0, count: 1 << 16)
-                while true {
-                    let n = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
-                    if n == 0 { break }
-                    bytes.append(contentsOf: chunk[0..<n])
+                // Not a zero-filled array: clearing 64 KiB per file was most of reading a small one.
+                try withUnsafeTemporaryAllocation(byteCount: 1 << 16, alignment: 1) { chunk in
+                    while true {
+                        let n = try fd.read(into: chunk)
+                        if n == 0 { break }
+                        bytes.append(contentsOf: chunk[0..<n])
+                    }
                 }
                 return String(decoding: bytes, as: UTF8.self)
             }
