@@ -156,8 +156,10 @@ public struct BindEngine {
         }
 
         // IOMMU groups after the operation.
+        // Loops over `moves` go by index: `for move in moves` copies every device record.
         var targets: [PCIAddress: DriverName?] = [:]
-        for move in moves { targets[move.request.device.address] = move.candidates.first?.driver }
+        targets.reserveCapacity(moves.count)
+        for index in moves.indices { targets[moves[index].request.device.address] = moves[index].candidates.first?.driver }
         for (group, blockers) in Preflight.groupsLeftUnusable(targets: targets, inventory: inventory, vfioDrivers: vfioDrivers) {
             let names = blockers.map { "\($0.address) (\($0.driver?.rawValue ?? "-"))" }.joined(separator: ", ")
             let line = "IOMMU group \(group) would not be usable by VFIO: \(names) would stay on host drivers"
@@ -170,8 +172,8 @@ public struct BindEngine {
 
         // Safety checks on every device that moves.
         let checker = SafetyChecker(host: host, vfioDrivers: vfioDrivers)
-        for move in moves {
-            screen(checker.findings(for: move.request.device), options: options, report: &report, refusals: &refusals)
+        for index in moves.indices {
+            screen(checker.findings(for: moves[index].request.device), options: options, report: &report, refusals: &refusals)
         }
 
         // new_id side effects.

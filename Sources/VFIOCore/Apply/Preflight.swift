@@ -25,21 +25,22 @@ enum Preflight {
     static func groupsLeftUnusable(targets: [PCIAddress: DriverName?], inventory: DeviceInventory,
                                    vfioDrivers: VFIODriverSet) -> [(IOMMUGroup, [PCIDevice])] {
         var result: [(IOMMUGroup, [PCIDevice])] = []
-        let groups = Set(targets.keys.compactMap { inventory[$0]?.iommuGroup })
+        let groups = Set(targets.keys.compactMap { inventory.iommuGroup(of: $0) })
         for group in groups.sorted() {
-            let members = inventory.members(of: group)
+            // Positions, not records: copying every member of every group was a cost per device.
+            let members = inventory.memberPositions(of: group)
             // A group nobody moves into VFIO is none of our business.
-            let anyToVFIO = members.contains { member in
-                guard let target = targets[member.address] else { return false }
+            let anyToVFIO = members.contains { position in
+                guard let target = targets[inventory.devices[position].address] else { return false }
                 return target.map(vfioDrivers.isVFIO) ?? false
             }
             guard anyToVFIO else { continue }
-            let blockers = members.filter { member in
-                let after = targets[member.address] ?? member.driver
+            let blockers = members.filter { position in
+                let after = targets[inventory.devices[position].address] ?? inventory.devices[position].driver
                 guard let after else { return false }
                 return !vfioDrivers.isHarmlessForVFIO(after)
             }
-            if !blockers.isEmpty { result.append((group, blockers)) }
+            if !blockers.isEmpty { result.append((group, blockers.map { inventory.devices[$0] })) }
         }
         return result
     }

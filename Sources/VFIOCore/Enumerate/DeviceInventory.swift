@@ -10,17 +10,22 @@ public struct DeviceInventory: Sendable {
     private let onRootBus: [Int]
 
     public init(devices: [PCIDevice], warnings: [String] = []) {
-        self.devices = devices.sorted { $0.address < $1.address }
+        // Readers mostly hand devices over in address order already; sorting moves whole records.
+        let inOrder = devices.indices.dropFirst().allSatisfy { devices[$0 - 1].address < devices[$0].address }
+        self.devices = inOrder ? devices : devices.sorted { $0.address < $1.address }
         self.warnings = warnings
         var index: [PCIAddress: Int] = [:]
+        index.reserveCapacity(devices.count)
         var byGroup: [IOMMUGroup: [Int]] = [:]
         var byParent: [PCIAddress: [Int]] = [:]
         var onRootBus: [Int] = []
-        for (position, device) in self.devices.enumerated() {
-            if index[device.address] == nil { index[device.address] = position }
-            if let group = device.iommuGroup { byGroup[group, default: []].append(position) }
-            guard !device.isVirtualFunction else { continue }
-            if let parent = device.parent { byParent[parent, default: []].append(position) } else { onRootBus.append(position) }
+        // By position, not `for device in`: that copies every record.
+        for position in self.devices.indices {
+            let address = self.devices[position].address
+            if index[address] == nil { index[address] = position }
+            if let group = self.devices[position].iommuGroup { byGroup[group, default: []].append(position) }
+            guard self.devices[position].sriov.physfn == nil else { continue }
+            if let parent = self.devices[position].parent { byParent[parent, default: []].append(position) } else { onRootBus.append(position) }
         }
         self.index = index
         self.byGroup = byGroup
@@ -30,10 +35,19 @@ public struct DeviceInventory: Sendable {
 
     public subscript(address: PCIAddress) -> PCIDevice? { index[address].map { devices[$0] } }
 
+    /// Whether a device has this address, without copying its record.
+    public func contains(_ address: PCIAddress) -> Bool { index[address] != nil }
+
+    /// The IOMMU group of the device at `address`, without copying its record.
+    public func iommuGroup(of address: PCIAddress) -> IOMMUGroup? { index[address].flatMap { devices[$0].iommuGroup } }
+
     /// The devices in an IOMMU group, the device itself included, by address.
     public func members(of group: IOMMUGroup) -> [PCIDevice] {
-        (byGroup[group] ?? []).map { devices[$0] }
+        memberPositions(of: group).map { devices[$0] }
     }
+
+    /// The same as positions in `devices`.
+    public func memberPositions(of group: IOMMUGroup) -> [Int] { byGroup[group] ?? [] }
 
     /// Every IOMMU group with its members, ordered by group number.
     public var groups: [(group: IOMMUGroup, members: [PCIDevice])] {

@@ -21,12 +21,18 @@ public struct GroupClosureReader: Sendable {
     /// address that does not exist is simply absent, as it is from a full enumeration.
     public func inventory(of addresses: [PCIAddress]) -> DeviceInventory? {
         let reader = DeviceReader(sysfs: sysfs, readsNUMANode: false, readsRevision: readsRevision)
+        // First in, first out: named devices are read in the order given (usually address order,
+        // which spares DeviceInventory a sort), group members after them.
         var pending = addresses
+        var next = 0
         var queued = Set(addresses)
         var listedGroups: Set<IOMMUGroup> = []
         var devices: [PCIDevice] = []
+        devices.reserveCapacity(addresses.count)
         var warnings: [String] = []
-        while let address = pending.popLast() {
+        while next < pending.count {
+            let address = pending[next]
+            next += 1
             guard let path = canonicalPath(of: address, warnings: &warnings) else { continue }
             // Opened by its bus link: the writes to this device go through that same path.
             switch reader.read(address: address, at: path, opening: SysfsWalkEnumerator.devicesDirectory + "/" + address.description) {

@@ -26,6 +26,12 @@ public struct SafetyChecker: Sendable {
     public func findings(for device: PCIDevice) -> [SafetyFinding] {
         // A record read without its host use would pass every check it cannot see.
         precondition(device.hostUseRead, "safety check on \(device.address), enumerated without its host use")
+        // What a bulk bind mostly moves (unbound VFs) has nothing any check below looks at.
+        if device.hostUse.isEmpty && !device.bootVGA && !device.isBridge && (device.sriov.numVFs ?? 0) == 0
+            && device.sriov.virtfns.isEmpty && (host.deviceNodes[device.address] ?? []).isEmpty
+            && !(device.driver.map(vfioDrivers.isVFIO) ?? false) {
+            return []
+        }
         var details: [(SafetyCode, String)] = []
         details += networkFindings(device).map { (.netdevActive, $0) }
         let stack = BlockStack(disks: device.hostUse.blockDevices, in: host)

@@ -5,12 +5,14 @@ public enum DeviceSelector: Sendable, Equatable, CustomStringConvertible {
     case ids(VendorID, DeviceID?)
 
     public init(parsing text: String) throws(VFIOError) {
-        if text.contains("."), let address = PCIAddress(text) {
+        // Bytes, not Characters: a bind of many VFs parses one selector per VF.
+        let hasDot = text.utf8.contains(UInt8(ascii: "."))
+        if hasDot, let address = PCIAddress(text) {
             self = .address(address)
             return
         }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        if !text.contains("."), parts.count == 2, parts[0].count == 4, let vendor = VendorID(parts[0]) {
+        if !hasDot, parts.count == 2, parts[0].count == 4, let vendor = VendorID(parts[0]) {
             if parts[1].isEmpty || parts[1] == "*" {
                 self = .ids(vendor, nil)
                 return
@@ -117,11 +119,21 @@ public struct DeviceQuery: Sendable {
     /// Devices matching every filter and at least one selector (all devices when there are none).
     /// An address that names no device is an error: a script that names a device means that device.
     public func select(from inventory: DeviceInventory) throws(VFIOError) -> [PCIDevice] {
-        for case .address(let address) in selectors where inventory[address] == nil {
-            throw .notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
+        var addresses: Set<PCIAddress> = []
+        var idSelectors: [DeviceSelector] = []
+        for selector in selectors {
+            guard case .address(let address) = selector else {
+                idSelectors.append(selector)
+                continue
+            }
+            guard inventory.contains(address) else {
+                throw .notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
+            }
+            addresses.insert(address)
         }
+        // Addresses by set lookup: binding N VFs by address asked N selectors about each device.
         return inventory.devices.filter { device in
-            (selectors.isEmpty || selectors.contains { $0.matches(device) })
+            (selectors.isEmpty || addresses.contains(device.address) || idSelectors.contains { $0.matches(device) })
                 && (classFilter?.matches(device) ?? true)
                 && (group.map { device.iommuGroup == $0 } ?? true)
                 && {
