@@ -12,14 +12,14 @@ public struct Journal: Sendable, Equatable {
     public var entries: [Entry]
 
     func encoded() -> String {
-        var out = TOMLBytes(capacity: 256 + entries.count * 128)
+        var out = TextBytes(capacity: 256 + entries.count * 128)
         out.append("# vfioctl transaction journal: an operation in flight or interrupted; `vfioctl recover` rolls it back\n")
         out.append("operation = ")
         out.appendQuoted(operation)
         out.append("\npid = ")
-        out.append(String(pid))
+        out.append(pid)
         out.append("\nstarted = ")
-        out.append(String(started))
+        out.append(started)
         out.append("\n")
         for entry in entries {
             out.append("\n[[device]]\naddress = ")
@@ -73,7 +73,7 @@ public struct ManagedDevice: Sendable, Equatable {
 
     static func encodeAll(_ devices: [ManagedDevice]) -> String {
         // Built as bytes: the file is rewritten after every bind, one record per device.
-        var out = TOMLBytes(capacity: 128 + devices.count * 192)
+        var out = TextBytes(capacity: 128 + devices.count * 192)
         out.append("# devices bound by vfioctl and the drivers they came from (read by `vfioctl unbind` and `status`)\n")
         for device in devices {
             out.append("\n[[device]]\naddress = ")
@@ -87,7 +87,7 @@ public struct ManagedDevice: Sendable, Equatable {
             out.append("driver = ")
             out.appendQuoted(device.driver.rawValue)
             out.append("\nsince = ")
-            out.append(String(device.since))
+            out.append(device.since)
             out.append("\n")
         }
         return out.text
@@ -124,7 +124,7 @@ public struct ManagedDevice: Sendable, Equatable {
 enum TOMLText {
     /// `text` as a TOML basic string.
     static func quote(_ text: String) -> String {
-        var out = TOMLBytes(capacity: text.utf8.count + 2)
+        var out = TextBytes(capacity: text.utf8.count + 2)
         out.appendQuoted(text)
         return out.text
     }
@@ -135,37 +135,29 @@ enum TOMLText {
     }
 }
 
-/// TOML text assembled as UTF-8 bytes and turned into a String once: appending to a String costs
-/// hundreds of instructions a piece, and the managed records get a dozen pieces per device.
-struct TOMLBytes {
-    private var bytes: [UInt8] = []
-
-    init(capacity: Int) { bytes.reserveCapacity(capacity) }
-
-    mutating func append(_ literal: StaticString) {
-        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
-    }
-
-    mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
-
+/// TOML pieces for TextBytes.
+extension TextBytes {
     /// `text` as a TOML basic string. Escaping works on bytes: in UTF-8 no byte of a multi-byte
     /// character is ASCII, so `"`, `\` and newline bytes are always those characters.
     mutating func appendQuoted(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
-        defer { bytes.append(UInt8(ascii: "\"")) }
-        // Addresses, ids and driver names need no escaping: copy them whole.
-        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") }) {
-            bytes.append(contentsOf: text.utf8)
-            return
-        }
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): append("\\\"")
-            case UInt8(ascii: "\\"): append("\\\\")
-            case UInt8(ascii: "\n"): append("\\n")
-            default: bytes.append(byte)
+        append(byte: UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            // Addresses, ids and driver names need no escaping: copy them whole.
+            guard utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") }) else {
+                append(bytes: utf8)
+                return
+            }
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): append("\\\"")
+                case UInt8(ascii: "\\"): append("\\\\")
+                case UInt8(ascii: "\n"): append("\\n")
+                default: append(byte: byte)
+                }
             }
         }
+        append(byte: UInt8(ascii: "\""))
     }
 
     mutating func appendBinding(_ binding: DeviceBinding, prefix: StaticString) {
@@ -182,6 +174,4 @@ struct TOMLBytes {
             append("\n")
         }
     }
-
-    var text: String { String(decoding: bytes, as: UTF8.self) }
 }

@@ -34,45 +34,80 @@ public enum OperationJSON {
 }
 
 /// One line per device: `0000:01:00.0 e1000e -> vfio-pci (group 10, /dev/vfio/10)`.
+/// Built as bytes (TextBytes): a bulk bind prints one line per VF.
 public enum OperationText {
     public static func report(_ report: OperationReport, verbose: Bool) -> String {
-        var out = ""
+        var out = TextBytes(capacity: 128 + report.devices.count * 80)
         for check in report.checks where !check.hasPrefix("refused: ") && (verbose || report.dryRun || check.hasPrefix("overridden") || check.hasPrefix("warning")) {
-            out += "check: \(check)\n"
+            out.append("check: ")
+            out.append(check)
+            out.append("\n")
         }
         for result in report.devices {
             let from = result.from.driver?.rawValue ?? "(no driver)"
             let to = result.to?.rawValue ?? "(no driver)"
-            var line = "\(result.address) "
+            out.append(result.address.description)
+            out.append(" ")
             switch result.status {
-            case .changed: line += "\(from) -> \(to)"
-            case .planned: line += "would move \(from) -> \(to)"
-            case .unchanged: line += "unchanged: \(result.message ?? "already on \(to)")"
-            case .failed: line += "failed, left on \(from): \(result.message ?? "")"
-            case .rolledBack: line += "rolled back to \(from)"
+            case .changed:
+                out.append(from)
+                out.append(" -> ")
+                out.append(to)
+            case .planned:
+                out.append("would move ")
+                out.append(from)
+                out.append(" -> ")
+                out.append(to)
+            case .unchanged:
+                out.append("unchanged: ")
+                out.append(result.message ?? "already on \(to)")
+            case .failed:
+                out.append("failed, left on ")
+                out.append(from)
+                out.append(": ")
+                out.append(result.message ?? "")
+            case .rolledBack:
+                out.append("rolled back to ")
+                out.append(from)
             }
-            var extras: [String] = []
-            if let group = result.group, result.status == .changed || result.status == .planned { extras.append("group \(group)") }
-            if let node = result.deviceNode { extras.append(node) }
-            if !extras.isEmpty { line += " (\(extras.joined(separator: ", ")))" }
+            let showsGroup = result.group != nil && (result.status == .changed || result.status == .planned)
+            if showsGroup || result.deviceNode != nil {
+                out.append(" (")
+                if showsGroup, let group = result.group {
+                    out.append("group ")
+                    out.append(group.number)
+                    if result.deviceNode != nil { out.append(", ") }
+                }
+                if let node = result.deviceNode { out.append(node) }
+                out.append(")")
+            }
             if result.status == .changed || result.status == .planned, let message = result.message, !message.isEmpty,
                report.operation != "bind" || result.status == .planned {
-                line += ": \(message)"
+                out.append(": ")
+                out.append(message)
             }
-            out += line + "\n"
+            out.append("\n")
             if report.dryRun || verbose {
                 for step in result.steps {
-                    out += "    write \(quoted(step.value)) > \(step.path)" + (step.error.map { "  -> \($0)" } ?? "") + "\n"
+                    out.append("    write ")
+                    out.append(step.value == "\n" ? "\"\\n\"" : "\"\(step.value)\"")
+                    out.append(" > ")
+                    out.append(step.path)
+                    if let error = step.error {
+                        out.append("  -> ")
+                        out.append(error)
+                    }
+                    out.append("\n")
                 }
             }
             for attempt in result.attempts where attempt.error != nil && result.status != .failed {
-                out += "    tried \(attempt.driver) first: \(attempt.error!)\n"
+                out.append("    tried ")
+                out.append(attempt.driver.rawValue)
+                out.append(" first: ")
+                out.append(attempt.error!)
+                out.append("\n")
             }
         }
-        return out
-    }
-
-    private static func quoted(_ value: String) -> String {
-        value == "\n" ? "\"\\n\"" : "\"\(value)\""
+        return out.text
     }
 }
