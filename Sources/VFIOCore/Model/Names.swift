@@ -4,9 +4,20 @@ public struct Modalias: Hashable, Sendable, CustomStringConvertible {
     init(unchecked rawValue: String) { self.rawValue = rawValue }
     /// Accepts only the `pci:` form the kernel writes; anything else is not a PCI modalias.
     public init?(_ text: String) {
-        guard text.utf8.starts(with: "pci:v".utf8), text.utf8.count < 128,
-              !text.utf8.contains(UInt8(ascii: "/")) else { return nil }
+        var text = text
+        guard text.withUTF8(Self.isValid) else { return nil }
         rawValue = text
+    }
+
+    /// The same from bytes (a `uevent` line's value), checked before any String is made.
+    init?(bytes: UnsafeBufferPointer<UInt8>) {
+        guard Self.isValid(bytes) else { return nil }
+        rawValue = String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// On contiguous bytes: every device read parses one.
+    private static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.hasPrefix("pci:v") && bytes.count < 128 && !bytes.contains(UInt8(ascii: "/"))
     }
     public var description: String { rawValue }
 }
@@ -55,6 +66,10 @@ public struct IOMMUGroup: Hashable, Comparable, Sendable, CustomStringConvertibl
 }
 
 func isSafePathComponent(_ text: String) -> Bool {
-    !text.isEmpty && text.utf8.count <= 255 && text != "." && text != ".."
-        && !text.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 <= 0x20 || $0 == 0x7F })
+    // On contiguous bytes: it checks every driver name read or written.
+    var text = text
+    return text.withUTF8 { bytes in
+        !bytes.isEmpty && bytes.count <= 255 && !bytes.equals(".") && !bytes.equals("..")
+            && !bytes.contains(where: { $0 == UInt8(ascii: "/") || $0 <= 0x20 || $0 == 0x7F })
+    }
 }

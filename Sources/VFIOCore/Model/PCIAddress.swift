@@ -82,6 +82,22 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
 
     /// The canonical sysfs spelling: lowercase, domain padded to 4 digits.
     public var description: String {
+        // The usual shape (4-digit domain, 1-digit function) written straight into a small string:
+        // an address is spelled several times for every device a command moves.
+        if domain <= 0xFFFF && function <= 0xF {
+            return String(unsafeUninitializedCapacity: 12) { text in
+                func digit(_ value: UInt32) -> UInt8 {
+                    let nibble = UInt8(truncatingIfNeeded: value & 0xF)
+                    return nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
+                }
+                let (bus, device) = (UInt32(bus), UInt32(device))
+                (text[0], text[1], text[2], text[3]) = (digit(domain >> 12), digit(domain >> 8), digit(domain >> 4), digit(domain))
+                (text[4], text[5], text[6]) = (UInt8(ascii: ":"), digit(bus >> 4), digit(bus))
+                (text[7], text[8], text[9]) = (UInt8(ascii: ":"), digit(device >> 4), digit(device))
+                (text[10], text[11]) = (UInt8(ascii: "."), digit(UInt32(function)))
+                return 12
+            }
+        }
         var text = HexText()
         text.append(domain, width: 4)
         text.append(":")
@@ -128,6 +144,23 @@ extension UnsafeBufferPointer<UInt8> {
     /// Whether the buffer holds exactly `literal`'s UTF-8 bytes.
     func equals(_ literal: StaticString) -> Bool {
         count == literal.utf8CodeUnitCount && hasPrefix(literal)
+    }
+}
+
+extension String {
+    /// `hasPrefix` and `hasSuffix` on UTF-8 bytes: String's own compare Unicode-canonically, which
+    /// costs hundreds of instructions per call on the sysfs paths of every write.
+    func utf8HasPrefix(_ prefix: StaticString) -> Bool {
+        var text = self
+        return text.withUTF8 { $0.hasPrefix(prefix) }
+    }
+
+    func utf8HasSuffix(_ suffix: StaticString) -> Bool {
+        var text = self
+        return text.withUTF8 { bytes in
+            bytes.count >= suffix.utf8CodeUnitCount
+                && UnsafeBufferPointer(rebasing: bytes[(bytes.count - suffix.utf8CodeUnitCount)...]).hasPrefix(suffix)
+        }
     }
 }
 
