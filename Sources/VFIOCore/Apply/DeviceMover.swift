@@ -22,8 +22,9 @@ public struct DeviceMover {
     /// The driver link alone: what verifying a bind needs (the override was just written).
     func currentDriver(_ address: PCIAddress) throws(VFIOError) -> DriverName? {
         do {
-            let target = try kernel.readLink(PCIPaths.driverLink(address))
-            return DriverName(SysfsPath.lastComponent(target))
+            return try kernel.withLinkTarget(PCIPaths.driverLink(address)) { target in
+                DriverName(String(decoding: SysfsPath.lastComponent(target), as: UTF8.self))
+            }
         } catch {
             guard error.isMissing else { throw VFIOError(.failed, "cannot read the driver of \(address): \(error)") }
             return nil

@@ -6,7 +6,11 @@ import Glibc
 /// `--dry-run`), counted (for the crash-test hook), and in dry-run mode not executed at all.
 public final class KernelWriter: @unchecked Sendable {
     public struct Step: Sendable, Equatable {
-        public var path: String
+        /// The absolute path written, as a user would write it (`/sys/bus/pci/...`).
+        public var path: String { displayPrefix + relativePath }
+        /// Kept apart and joined only when shown: most steps are never printed.
+        let displayPrefix: String
+        let relativePath: String
         public var value: String
         /// nil: succeeded (or would be made, in a dry run); otherwise the errno name and text.
         public var error: String?
@@ -24,8 +28,12 @@ public final class KernelWriter: @unchecked Sendable {
     /// as a SIGKILL or power cut would, so tests can prove `vfioctl recover` puts things back.
     private let crashAfterWrite: Int?
 
+    /// What `displayPath` puts before a relative path (`/sys/`).
+    private let displayPrefix: String
+
     public init(kernel: any KernelAccess, dryRun: Bool, crashAfterWrite: Int? = KernelWriter.crashHookFromEnvironment()) {
         self.kernel = kernel
+        displayPrefix = kernel.displayPath("")
         self.dryRun = dryRun
         self.crashAfterWrite = crashAfterWrite
     }
@@ -36,14 +44,14 @@ public final class KernelWriter: @unchecked Sendable {
 
     public func write(_ path: String, _ value: String) throws(SysfsError) {
         if dryRun {
-            steps.append(Step(path: kernel.displayPath(path), value: value))
+            steps.append(Step(displayPrefix: displayPrefix, relativePath: path, value: value))
             return
         }
         do {
             try kernel.write(path, value)
-            steps.append(Step(path: kernel.displayPath(path), value: value))
+            steps.append(Step(displayPrefix: displayPrefix, relativePath: path, value: value))
         } catch {
-            steps.append(Step(path: kernel.displayPath(path), value: value, error: errnoName(error.errno), errno: error.errno))
+            steps.append(Step(displayPrefix: displayPrefix, relativePath: path, value: value, error: errnoName(error.errno), errno: error.errno))
             throw error
         }
         writesDone += 1

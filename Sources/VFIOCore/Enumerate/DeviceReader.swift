@@ -130,11 +130,12 @@ struct DeviceReader: Sendable {
 
     /// `devices/pci0000:00/0000:00:1c.0/0000:01:00.0` -> 0000:00:1c.0; a device on a root bus has none.
     static func parentAddress(of canonicalPath: String) -> PCIAddress? {
-        let bytes = canonicalPath.utf8
-        guard let last = bytes.lastIndex(of: UInt8(ascii: "/")) else { return nil }
-        let head = bytes[..<last]
-        let start = head.lastIndex(of: UInt8(ascii: "/")).map { bytes.index(after: $0) } ?? bytes.startIndex
-        return PCIAddress(Substring(bytes[start..<last]))
+        var path = canonicalPath
+        return path.withUTF8 { bytes in
+            guard let last = bytes.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+            let start = bytes[..<last].lastIndex(of: UInt8(ascii: "/")).map { $0 + 1 } ?? 0
+            return PCIAddress(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<last]), as: UTF8.self))
+        }
     }
 
     /// `virtfn0`, `virtfn1`, ... up to the first index that does not exist (the kernel numbers them
@@ -163,6 +164,8 @@ struct AttributeReader {
     /// The directory's path relative to the sysfs root, for resolving link targets.
     let path: String
     var unreadable: [String] = []
+    /// Components of `path`, counted at the first link read (each device has three or four).
+    private var pathDepth: Int?
 
     init(directory: any SysfsDirectory, path: String) {
         self.directory = directory
@@ -199,12 +202,14 @@ struct AttributeReader {
     /// inside the root (recorded in `unreadable`); otherwise the target's last component.
     mutating func link(_ name: String) -> String?? {
         do {
-            let target = try directory.readLink(name)
-            guard let last = SysfsPath.resolvedLastComponent(target: target, from: path) else {
+            let depth = pathDepth ?? SysfsPath.depth(of: path)
+            pathDepth = depth
+            let path = self.path
+            guard let last = try directory.withLinkTarget(name, { SysfsPath.resolvedLastComponent($0, from: path, depth: depth) }) else {
                 unreadable.append(name)
                 return .some(nil)
             }
-            return .some(String(last))
+            return .some(last)
         } catch {
             if error.isMissing { return nil }
             unreadable.append(name)
@@ -246,7 +251,7 @@ struct UEvent {
                 } else if key.equals("PCI_CLASS") {
                     classCode = Self.hexNumber(value, maxDigits: 6).flatMap { ClassCode($0) }
                 } else if key.equals("MODALIAS") {
-                    modalias = Modalias(String(decoding: value, as: UTF8.self))
+                    modalias = Modalias(bytes: value)
                 } else if key.equals("DRIVER") {
                     driver = DriverName(String(decoding: value, as: UTF8.self))
                 }

@@ -24,7 +24,7 @@ final class HeldDescriptors: Sendable {
     }
 
     private struct State {
-        var directories: [String: Int32] = [:]
+        var directories: [DeviceName: Int32] = [:]
         var commandFiles: [String: Int32] = [:]
         /// Forgotten directories stay open until the end: a `LiveDirectory` may still be reading
         /// through one, and a closed number could be reused by an unrelated open.
@@ -34,12 +34,12 @@ final class HeldDescriptors: Sendable {
     private let state = Mutex(State())
 
     /// The held directory of device `name` (`0000:07:00.1`).
-    func directory(_ name: String) -> Int32? {
+    func directory(_ name: DeviceName) -> Int32? {
         state.withLock { $0.directories[name] }
     }
 
     /// Keeps `fd` for device `name`; false (the caller still owns `fd`) when full or already held.
-    func holdDirectory(_ fd: Int32, for name: String) -> Bool {
+    func holdDirectory(_ fd: Int32, for name: DeviceName) -> Bool {
         state.withLock { state in
             guard state.directories.count + state.retired.count < directoryCapacity,
                   state.directories[name] == nil else { return false }
@@ -78,20 +78,29 @@ final class HeldDescriptors: Sendable {
     // MARK: Which paths qualify
 
     /// `bus/pci/devices/NAME` -> (NAME, nil), `bus/pci/devices/NAME/ATTRIBUTE` -> (NAME, ATTRIBUTE),
-    /// anything else nil. On bytes: it is asked on every access to a device.
+    /// anything else nil.
     static func devicePath(_ path: String) -> (device: String, attribute: String?)? {
-        path.utf8.withContiguousStorageIfAvailable { bytes -> (String, String?)? in
-            let prefix = devicesPrefix.utf8CodeUnitCount
-            guard bytes.count > prefix, bytes.hasPrefix(devicesPrefix) else { return nil }
-            let tail = bytes[prefix...]
-            guard let slash = tail.firstIndex(of: UInt8(ascii: "/")) else {
-                return (String(decoding: UnsafeBufferPointer(rebasing: tail), as: UTF8.self), nil)
+        var path = path
+        return path.withUTF8 { bytes in
+            devicePath(bytes).map { parts in
+                (parts.device.string, parts.attribute.map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0...]), as: UTF8.self) })
             }
-            let attribute = bytes[(slash + 1)...]
-            guard slash > prefix, !attribute.isEmpty, !attribute.contains(UInt8(ascii: "/")) else { return nil }
-            return (String(decoding: UnsafeBufferPointer(rebasing: bytes[prefix..<slash]), as: UTF8.self),
-                    String(decoding: UnsafeBufferPointer(rebasing: attribute), as: UTF8.self))
-        } ?? nil
+        }
+    }
+
+    /// The same on a path's bytes, with the attribute as the offset where it starts: LiveSysfs asks
+    /// on every access to a device and hands the attribute to the kernel straight from the path.
+    static func devicePath(_ bytes: UnsafeBufferPointer<UInt8>) -> (device: DeviceName, attribute: Int?)? {
+        let prefix = devicesPrefix.utf8CodeUnitCount
+        guard bytes.count > prefix, bytes.hasPrefix(devicesPrefix) else { return nil }
+        let tail = bytes[prefix...]
+        guard let slash = tail.firstIndex(of: UInt8(ascii: "/")) else {
+            return DeviceName(UnsafeBufferPointer(rebasing: tail)).map { ($0, nil) }
+        }
+        let attribute = bytes[(slash + 1)...]
+        guard slash > prefix, !attribute.isEmpty, !attribute.contains(UInt8(ascii: "/")),
+              let device = DeviceName(UnsafeBufferPointer(rebasing: bytes[prefix..<slash])) else { return nil }
+        return (device, slash + 1)
     }
 
     /// `SysfsWalkEnumerator.devicesDirectory` and a slash (checked by a test).
@@ -102,14 +111,47 @@ final class HeldDescriptors: Sendable {
         devicesPrefix.description + name
     }
 
+    /// A device directory's name (`0000:07:00.1`) as a key of two words: found in a path's bytes
+    /// without making a String, and hashed faster than one. Names longer than 16 bytes (no PCI
+    /// address is) are not held.
+    struct DeviceName: Hashable, Sendable {
+        private let words: (UInt64, UInt64)
+        private let count: Int
+
+        init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard (1...16).contains(bytes.count) else { return nil }
+            var words: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
+            self.words = words
+            count = bytes.count
+        }
+
+        init?(_ name: String) {
+            var name = name
+            guard let made = name.withUTF8({ DeviceName($0) }) else { return nil }
+            self = made
+        }
+
+        var string: String {
+            withUnsafeBytes(of: words) { String(decoding: $0.prefix(count), as: UTF8.self) }
+        }
+
+        static func == (a: Self, b: Self) -> Bool { a.words == b.words && a.count == b.count }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(words.0)
+            hasher.combine(words.1)
+        }
+    }
+
     /// `bus/pci/drivers/DRIVER/bind` or `.../unbind`: written once per device moved.
     static func isCommandFile(_ path: String) -> Bool {
-        guard path.hasPrefix("bus/pci/drivers/") else { return false }
-        return path.hasSuffix("/bind") || path.hasSuffix("/unbind")
+        guard path.utf8HasPrefix("bus/pci/drivers/") else { return false }
+        return path.utf8HasSuffix("/bind") || path.utf8HasSuffix("/unbind")
     }
 
     /// Writes after which devices under held addresses may be different devices.
     static func invalidatesDevices(_ path: String) -> Bool {
-        path.hasSuffix("/sriov_numvfs") || path.hasSuffix("/remove") || path == "bus/pci/rescan"
+        path.utf8HasSuffix("/sriov_numvfs") || path.utf8HasSuffix("/remove") || path == "bus/pci/rescan"
     }
 }

@@ -24,15 +24,18 @@ public struct LiveKernel: KernelAccess {
 
     public func read(_ path: String) throws(SysfsError) -> String { try sysfs.read(path) }
     public func readLink(_ path: String) throws(SysfsError) -> String { try sysfs.readLink(path) }
+    public func withLinkTarget<Result>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) throws(SysfsError) -> Result {
+        try sysfs.withLinkTarget(path, body)
+    }
     public func list(_ path: String) throws(SysfsError) -> [SysfsEntry] { try sysfs.list(path) }
     public func write(_ path: String, _ value: String) throws(SysfsError) { try sysfs.write(path, value) }
     public func displayPath(_ path: String) -> String { sysfs.displayPath(path) }
     public func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory { try sysfs.openDirectory(path) }
 
     public func deviceNodeExists(_ path: String) -> Bool {
-        let underDev = path.hasPrefix("/dev/")
+        let underDev = path.utf8HasPrefix("/dev/")
         // The live system: the path as it is (asked once per device bound).
-        if underDev && devRoot == "/dev" { return access(path, F_OK) == 0 }
+        if underDev && devRoot == "/dev" { return path.withCString { access($0, F_OK) } == 0 }
         let relative = underDev ? String(path.dropFirst(5)) : path
         return access(devRoot + "/" + relative, F_OK) == 0
     }

@@ -5,7 +5,8 @@ import CLinux
 import Synchronization
 
 /// SysfsAccess on a real directory tree: `/sys`, or a fake tree given with `--sysfs-root`.
-/// Plain syscalls, no Foundation: enumeration does tens of thousands of these per run.
+/// Plain syscalls, no Foundation: enumeration does tens of thousands of these per run. Names are
+/// passed with `withCString`: handing a short String straight to a C parameter copies it to the heap.
 public struct LiveSysfs: SysfsAccess {
     public let root: String
     /// The root's descriptor, opened at first use and kept: writes resolve beneath it, and reads
@@ -35,13 +36,12 @@ public struct LiveSysfs: SysfsAccess {
 
     private static let sharedInstances = Mutex<[LiveSysfs]>([])
 
-    private func absolute(_ path: String) -> String { root == "/" ? "/" + path : root + "/" + path }
+    private func absolute(_ path: String) -> String { SysfsPath.absolute(path, root: root) }
 
     public func displayPath(_ path: String) -> String { absolute(path) }
 
     public func read(_ path: String) throws(SysfsError) -> String {
-        let (directory, name) = anchored(path)
-        let fd = openat(directory, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        let fd = anchored(path) { openat($0, $1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
         guard fd >= 0 else { throw SysfsError(.read, absolute(path), errno: errno) }
         defer { close(fd) }
         return try Self.readAll(fd, path: absolute(path))
@@ -85,34 +85,36 @@ public struct LiveSysfs: SysfsAccess {
     }
 
     public func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory {
-        if let (device, attribute) = HeldDescriptors.devicePath(path), attribute == nil, let fd = heldDeviceDirectory(device) {
-            return LiveDirectory(fd: fd, path: absolute(path), owned: false)
+        if let fd = withHeldDevice(path, .directory, holding: true, { fd, _ in fd }) {
+            return LiveDirectory(fd: fd, root: root, path: path, owned: false)
         }
         // O_PATH: the descriptor only anchors the *at calls; no directory stream until one is listed.
         let fd = open(absolute(path), openPathOnly | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SysfsError(.list, absolute(path), errno: errno) }
-        return LiveDirectory(fd: fd, path: absolute(path))
+        return LiveDirectory(fd: fd, root: root, path: path)
     }
 
     public func readLink(_ path: String) throws(SysfsError) -> String {
-        let (directory, name) = anchored(path)
-        return try withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { (buffer) throws(SysfsError) -> String in
-            let n = readlinkat(directory, name, buffer.baseAddress!, 4095)
+        try withLinkTarget(path) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    public func withLinkTarget<Result>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) throws(SysfsError) -> Result {
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { (buffer) throws(SysfsError) -> Result in
+            let n = anchored(path) { readlinkat($0, $1, UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self), 4095) }
             guard n >= 0 else { throw SysfsError(.readLink, absolute(path), errno: errno) }
-            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: n).bindMemory(to: UInt8.self), as: UTF8.self)
+            return body(UnsafeBufferPointer(rebasing: buffer[0..<n]))
         }
     }
 
     public func list(_ path: String) throws(SysfsError) -> [SysfsEntry] {
-        let (directory, name) = anchored(path)
-        let fd = openat(directory, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let fd = anchored(path) { openat($0, $1, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { throw SysfsError(.list, absolute(path), errno: errno) }
         defer { close(fd) }
         return try Self.entries(ofDirectory: fd, path: absolute(path))
     }
 
     /// The entries of an open directory, read with getdents64 directly (see CLinux.h).
-    static func entries(ofDirectory fd: Int32, path: String) throws(SysfsError) -> [SysfsEntry] {
+    static func entries(ofDirectory fd: Int32, path: @autoclosure () -> String) throws(SysfsError) -> [SysfsEntry] {
         var entries: [SysfsEntry] = []
         let size = 32768
         let failure: Int32? = withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
@@ -130,11 +132,11 @@ public struct LiveSysfs: SysfsAccess {
                     let name = String(cString: (record + 19).assumingMemoryBound(to: CChar.self))
                     offset += length
                     if name == "." || name == ".." { continue }
-                    entries.append(SysfsEntry(name: name, kind: kind(type, path + "/" + name)))
+                    entries.append(SysfsEntry(name: name, kind: kind(type, path() + "/" + name)))
                 }
             }
         }
-        if let failure { throw SysfsError(.list, path, errno: failure) }
+        if let failure { throw SysfsError(.list, path(), errno: failure) }
         return entries
     }
 
@@ -191,52 +193,62 @@ public struct LiveSysfs: SysfsAccess {
         // O_TRUNC changes nothing on sysfs (as with `echo > attr`) and keeps a fake tree's file exact.
         let flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_TRUNC
         // A device's attribute: one lookup below its held directory, itself opened beneath the root.
-        if let (device, attribute) = HeldDescriptors.devicePath(path), let attribute,
-           let directoryFD = heldDeviceDirectory(device) {
-            let fd = Self.openBeneath(directoryFD, attribute, flags)
+        if let fd = withHeldDevice(path, .entry, holding: true, { Self.openBeneath($0, $1, flags) }) {
             guard fd >= 0 else { throw SysfsError(.write, absolute(path), errno: errno) }
             return fd
         }
-        let fd = Self.openBeneath(try rootDescriptor.get(root), path, flags)
+        let rootFD = try rootDescriptor.get(root)
+        let fd = path.withCString { Self.openBeneath(rootFD, $0, flags) }
         guard fd >= 0 else { throw SysfsError(.write, absolute(path), errno: errno) }
         return fd
     }
 
-    private static func openBeneath(_ directory: Int32, _ path: String, _ flags: Int32) -> Int32 {
+    private static func openBeneath(_ directory: Int32, _ path: UnsafePointer<CChar>, _ flags: Int32) -> Int32 {
         let fd = vfioctl_open_beneath(directory, path, flags)
         // Before Linux 5.6 there is no openat2: the lexical link checks are all there is.
         return fd < 0 && errno == ENOSYS ? openat(directory, path, flags) : fd
     }
 
-    /// The held descriptor of `bus/pci/devices/DEVICE`, opening and holding it on first use; nil
-    /// when it cannot be opened beneath the root (absent, or a crafted tree's escaping link) or
-    /// when too many are held: the caller then uses the path, with that path's errors.
-    private func heldDeviceDirectory(_ device: String) -> Int32? {
-        if let fd = held.directory(device) { return fd }
+    private enum DevicePart { case directory, entry }
+
+    /// Runs `body` when `path` is that part of a device (its directory `bus/pci/devices/NAME`, or
+    /// an entry in it) and the directory is held, or, with `holding`, can be opened and held now:
+    /// with the held descriptor and the entry's name, a C string inside `path` (empty for the
+    /// directory). nil without running `body` otherwise: the caller then uses the path, with that
+    /// path's errors. No String is made: this runs on every access to a device.
+    private func withHeldDevice<Result>(_ path: String, _ part: DevicePart, holding: Bool,
+                                        _ body: (Int32, UnsafePointer<CChar>) -> Result) -> Result? {
+        path.withCString { cPath in
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(cPath).assumingMemoryBound(to: UInt8.self), count: path.utf8.count)
+            guard let (device, entry) = HeldDescriptors.devicePath(bytes), (entry == nil) == (part == .directory),
+                  let fd = held.directory(device) ?? (holding ? holdDeviceDirectory(device) : nil) else { return nil }
+            return body(fd, cPath + (entry ?? bytes.count))
+        }
+    }
+
+    /// Opens device `name`'s directory beneath the root and holds it; nil when it cannot be opened
+    /// there (absent, or a crafted tree's escaping link).
+    private func holdDeviceDirectory(_ name: HeldDescriptors.DeviceName) -> Int32? {
         guard let rootFD = try? rootDescriptor.get(root) else { return nil }
-        let fd = Self.openBeneath(rootFD, HeldDescriptors.directoryPath(ofDevice: device), openPathOnly | O_DIRECTORY | O_CLOEXEC)
+        let fd = HeldDescriptors.directoryPath(ofDevice: name.string).withCString {
+            Self.openBeneath(rootFD, $0, openPathOnly | O_DIRECTORY | O_CLOEXEC)
+        }
         guard fd >= 0 else { return nil }
-        guard held.holdDirectory(fd, for: device) else {
+        guard held.holdDirectory(fd, for: name) else {
             close(fd)
-            return held.directory(device)
+            return held.directory(name)
         }
         return fd
     }
 
-    /// Where a read starts: a device attribute below its held directory, anything else below the
-    /// root's descriptor (no absolute path to build and walk), or the absolute path when the root
-    /// cannot be opened (the error then comes from the path itself).
-    private func anchored(_ path: String) -> (Int32, String) {
-        if let held = heldParent(path) { return held }
-        if let rootFD = try? rootDescriptor.get(root) { return (rootFD, path.isEmpty ? "." : path) }
-        return (AT_FDCWD, absolute(path))
-    }
-
-    /// A device attribute's held directory and name, when its directory is held already.
-    private func heldParent(_ path: String) -> (Int32, String)? {
-        guard let (device, attribute) = HeldDescriptors.devicePath(path), let attribute,
-              let fd = held.directory(device) else { return nil }
-        return (fd, attribute)
+    /// Runs `body` with where a read of `path` starts and the rest of it: a device entry below its
+    /// held directory, anything else below the root's descriptor (no absolute path to build and
+    /// walk), or the absolute path when the root cannot be opened (the error then comes from the
+    /// path itself).
+    private func anchored<Result>(_ path: String, _ body: (Int32, UnsafePointer<CChar>) -> Result) -> Result {
+        if let result = withHeldDevice(path, .entry, holding: false, body) { return result }
+        if let rootFD = try? rootDescriptor.get(root) { return (path.isEmpty ? "." : path).withCString { body(rootFD, $0) } }
+        return absolute(path).withCString { body(AT_FDCWD, $0) }
     }
 
     private static func statKind(_ path: String) -> SysfsEntry.Kind {
@@ -277,12 +289,18 @@ private final class RootDescriptor: Sendable {
 final class LiveDirectory: SysfsDirectory {
     private let fd: Int32
     private let owned: Bool
-    let path: String
+    /// The absolute path, for messages; joined from the root and the relative path only when one
+    /// is made.
+    var path: String { SysfsPath.absolute(relativePath, root: root) }
+    private let root: String
+    private let relativePath: String
 
-    init(fd: Int32, path: String, owned: Bool = true) {
+    /// `path` relative to `root` (or absolute, with an empty root).
+    init(fd: Int32, root: String = "", path: String, owned: Bool = true) {
         self.fd = fd
         self.owned = owned
-        self.path = path
+        self.root = root
+        relativePath = path
     }
 
     deinit { if owned { close(fd) } }
@@ -296,17 +314,21 @@ final class LiveDirectory: SysfsDirectory {
 
     func read(_ name: String) throws(SysfsError) -> String {
         // O_NONBLOCK: a FIFO planted in a fake tree must not hang enumeration.
-        let file = openat(fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
-        guard file >= 0 else { throw SysfsError(.read, path + "/" + name, errno: errno) }
+        let file = name.withCString { openat(fd, $0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
+        guard file >= 0 else { throw SysfsError(.read, root: root, directory: relativePath, name: name, errno: errno) }
         defer { close(file) }
         return try LiveSysfs.readAll(file, path: self.path + "/" + name)
     }
 
     func readLink(_ name: String) throws(SysfsError) -> String {
-        try withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { (buffer) throws(SysfsError) -> String in
-            let n = readlinkat(fd, name, buffer.baseAddress!, 4095)
-            guard n >= 0 else { throw SysfsError(.readLink, path + "/" + name, errno: errno) }
-            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: n).bindMemory(to: UInt8.self), as: UTF8.self)
+        try withLinkTarget(name) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    func withLinkTarget<Result>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) throws(SysfsError) -> Result {
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { (buffer) throws(SysfsError) -> Result in
+            let n = name.withCString { readlinkat(fd, $0, UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self), 4095) }
+            guard n >= 0 else { throw SysfsError(.readLink, root: root, directory: relativePath, name: name, errno: errno) }
+            return body(UnsafeBufferPointer(rebasing: buffer[0..<n]))
         }
     }
 }

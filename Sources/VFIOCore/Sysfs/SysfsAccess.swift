@@ -6,13 +6,24 @@ public protocol SysfsAccess: Sendable {
     func read(_ path: String) throws(SysfsError) -> String
     /// The raw target of a symbolic link, as `readlink(2)` returns it.
     func readLink(_ path: String) throws(SysfsError) -> String
+    /// `body` run on the raw target's bytes, with no String made (a device's `driver` link is read
+    /// back after every bind; only its last component matters).
+    func withLinkTarget<Result>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) throws(SysfsError) -> Result
     func list(_ path: String) throws(SysfsError) -> [SysfsEntry]
     /// One `write(2)` of `value`, as the kernel's attribute handlers expect.
     func write(_ path: String, _ value: String) throws(SysfsError)
-    /// A human-readable location for messages (`/sys/bus/pci/...`).
+    /// A human-readable location for messages (`/sys/bus/pci/...`): a fixed prefix (the root and
+    /// a slash) followed by `path`, so `displayPath("")` is that prefix.
     func displayPath(_ path: String) -> String
     /// A directory to read several attributes from (see SysfsDirectory).
     func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory
+}
+
+extension SysfsAccess {
+    public func withLinkTarget<Result>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) throws(SysfsError) -> Result {
+        var target = try readLink(path)
+        return target.withUTF8(body)
+    }
 }
 
 public struct SysfsEntry: Sendable, Equatable {
@@ -29,13 +40,33 @@ public struct SysfsEntry: Sendable, Equatable {
 public struct SysfsError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Operation: String, Sendable { case read, readLink = "readlink", list, write }
     public var operation: Operation
-    public var path: String
+    /// Where it failed, joined from its directory and entry name only when asked: an absent
+    /// attribute or link is an expected answer on every device read, and most are never shown.
+    public var path: String {
+        let directory = SysfsPath.absolute(self.directory, root: root)
+        return name.isEmpty ? directory : directory + "/" + name
+    }
+    private let root: String
+    private let directory: String
+    private let name: String
     public var errno: Int32
 
     public init(_ operation: Operation, _ path: String, errno: Int32) {
+        self.init(operation, root: "", directory: path, name: "", errno: errno)
+    }
+
+    /// The failure of entry `name` of `directory`, a path relative to `root` (or absolute, with an
+    /// empty root).
+    public init(_ operation: Operation, root: String = "", directory: String, name: String, errno: Int32) {
         self.operation = operation
-        self.path = path
+        self.root = root
+        self.directory = directory
+        self.name = name
         self.errno = errno
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.operation == b.operation && a.errno == b.errno && a.path == b.path
     }
 
     public var isMissing: Bool { errno == ENOENT || errno == ENOTDIR }
@@ -46,6 +77,11 @@ public struct SysfsError: Error, Sendable, Equatable, CustomStringConvertible {
 /// (`../../../devices/pci0000:00/...`); a target that is absolute or climbs above the root is refused,
 /// so a crafted tree cannot send vfioctl reading or writing outside it.
 public enum SysfsPath {
+    /// `path` (relative) below `root`; `path` itself when `root` is empty.
+    public static func absolute(_ path: String, root: String) -> String {
+        root.isEmpty ? path : root == "/" ? "/" + path : root + "/" + path
+    }
+
     public static func join(_ parts: String...) -> String {
         parts.filter { !$0.isEmpty }.joined(separator: "/")
     }
@@ -60,41 +96,44 @@ public enum SysfsPath {
         }
     }
 
-    private static func resolve(_ target: UnsafeBufferPointer<UInt8>, from directory: UnsafeBufferPointer<UInt8>) -> String? {
+    static func resolve(_ target: UnsafeBufferPointer<UInt8>, from directory: UnsafeBufferPointer<UInt8>) -> String? {
         let slash = UInt8(ascii: "/")
         guard target.first != slash else { return nil }
-        // The resolved path, components joined by single slashes, and where each component starts.
+        // The resolved path: components joined by single slashes. `..` cuts back to the last slash.
         var path: [UInt8] = []
         path.reserveCapacity(directory.count + target.count + 1)
-        var starts: [Int] = []
-        func push(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
-            if !path.isEmpty { path.append(slash) }
-            starts.append(path.count)
-            path.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
-        }
-        // The link's own directory is taken as it is written.
-        _ = forEachComponent(of: directory) { range, _ in
-            push(directory, range)
-            return true
-        }
-        let inside = forEachComponent(of: target) { range, kind in
-            switch kind {
-            case .current: break
-            case .parent:
-                guard let start = starts.popLast() else { return false }
-                path.removeSubrange(max(0, start - 1)...)
-            case .name: push(target, range)
+        var depth = 0
+        for pass in 0..<2 {
+            let isLinkDirectory = pass == 0
+            let bytes = isLinkDirectory ? directory : target
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != slash { end += 1 }
+                defer { start = end + 1 }
+                let length = end - start
+                if length == 0 || (!isLinkDirectory && length == 1 && bytes[start] == UInt8(ascii: ".")) { continue }
+                // The link's own directory is taken as it is written.
+                if !isLinkDirectory && length == 2 && bytes[start] == UInt8(ascii: ".") && bytes[start + 1] == UInt8(ascii: ".") {
+                    guard depth > 0 else { return nil }
+                    depth -= 1
+                    path.removeSubrange((path.lastIndex(of: slash) ?? 0)...)
+                    continue
+                }
+                if !path.isEmpty { path.append(slash) }
+                path.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                depth += 1
             }
-            return true
         }
-        return inside ? String(decoding: path, as: UTF8.self) : nil
+        return String(decoding: path, as: UTF8.self)
     }
 
     private enum ComponentKind { case current, parent, name }
 
     /// Calls `body` with the byte range and kind of each non-empty component of `bytes`, in order,
-    /// until it returns false; false when it stopped early. The one walker of `resolve` and
-    /// `resolvedLastComponent`, so both read `.`, `..` and repeated slashes alike.
+    /// until it returns false; false when it stopped early. `resolve` walks inline instead (the
+    /// closure calls cost more than its walk); a property test in SysfsPathTests keeps the two
+    /// reading `.`, `..` and repeated slashes alike.
     private static func forEachComponent(of bytes: UnsafeBufferPointer<UInt8>,
                                          _ body: (Range<Int>, ComponentKind) -> Bool) -> Bool {
         let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
@@ -116,6 +155,14 @@ public enum SysfsPath {
         return true
     }
 
+    /// The same on bytes.
+    static func lastComponent(_ path: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        let slash = UInt8(ascii: "/")
+        guard let end = path.lastIndex(where: { $0 != slash }) else { return path }
+        let start = path[..<end].lastIndex(of: slash).map { $0 + 1 } ?? 0
+        return UnsafeBufferPointer(rebasing: path[start...end])
+    }
+
     /// The last non-empty component (`a/b/` -> `b`); the path itself when it has none.
     public static func lastComponent(_ path: String) -> Substring {
         let bytes = path.utf8
@@ -127,17 +174,27 @@ public enum SysfsPath {
     /// The last component of `resolve(target:from:)`, without building the resolved path (links
     /// are read several times per device); nil when the target escapes the root.
     public static func resolvedLastComponent(target: String, from linkDirectory: String) -> Substring? {
-        var bytes = target
-        let found: (escapes: Bool, last: Range<Int>?) = bytes.withUTF8 { targetBytes in
-            var directory = linkDirectory
-            let depth = directory.withUTF8 { componentCount($0) }
-            return lastNamedComponent(of: targetBytes, startingAtDepth: depth)
-        }
+        var target = target
+        return target.withUTF8 { resolvedLastComponent($0, from: linkDirectory, depth: depth(of: linkDirectory)) }.map { Substring($0) }
+    }
+
+    /// The same on a target's bytes, for a link directory `depth` components below the root (see
+    /// `depth(of:)`; a reader of one directory counts them once).
+    static func resolvedLastComponent(_ target: UnsafeBufferPointer<UInt8>, from linkDirectory: String, depth: Int) -> String? {
+        let found = lastNamedComponent(of: target, startingAtDepth: depth)
         if found.escapes { return nil }
         // A target ending in `..` (or made only of dots) names a directory of the link's own path.
-        guard let last = found.last else { return resolve(target: target, from: linkDirectory).map { lastComponent($0) } }
-        let utf8 = target.utf8
-        return Substring(utf8[utf8.index(utf8.startIndex, offsetBy: last.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: last.upperBound)])
+        guard let last = found.last else {
+            var directory = linkDirectory
+            return directory.withUTF8 { resolve(target, from: $0) }.map { String(lastComponent($0)) }
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: target[last]), as: UTF8.self)
+    }
+
+    /// How many components below the root a path is.
+    static func depth(of path: String) -> Int {
+        var path = path
+        return path.withUTF8 { componentCount($0) }
     }
 
     private static func componentCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {

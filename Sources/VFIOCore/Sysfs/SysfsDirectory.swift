@@ -9,6 +9,16 @@ public protocol SysfsDirectory {
     func read(_ name: String) throws(SysfsError) -> String
     /// The raw target of a link in this directory.
     func readLink(_ name: String) throws(SysfsError) -> String
+    /// `body` run on the raw target's bytes, with no String made (every device read asks for
+    /// three or four links and keeps only their last components).
+    func withLinkTarget<Result>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) throws(SysfsError) -> Result
+}
+
+extension SysfsDirectory {
+    public func withLinkTarget<Result>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) throws(SysfsError) -> Result {
+        var target = try readLink(name)
+        return target.withUTF8(body)
+    }
 }
 
 extension SysfsAccess {

@@ -14,6 +14,18 @@ import Testing
         }
     }
 
+    /// Device names as keys: equal exactly when their bytes are; no longer than 16 bytes.
+    @Test func deviceNamesAreTheirBytes() {
+        let name = HeldDescriptors.DeviceName("0000:07:00.1")
+        #expect(name?.string == "0000:07:00.1")
+        #expect(name == HeldDescriptors.DeviceName("0000:07:00.1"))
+        #expect(name != HeldDescriptors.DeviceName("0000:07:00.10"))
+        #expect(HeldDescriptors.DeviceName("0000:07:00.1\0") != name)
+        #expect(HeldDescriptors.DeviceName(String(repeating: "a", count: 16)) != nil)
+        #expect(HeldDescriptors.DeviceName(String(repeating: "a", count: 17)) == nil)
+        #expect(HeldDescriptors.DeviceName("") == nil)
+    }
+
     /// One spelling of the devices directory: the enumerator's, which the reader opens devices by.
     @Test func theDevicePrefixIsTheEnumeratorsDirectory() {
         #expect(HeldDescriptors.devicesPrefix.description == SysfsWalkEnumerator.devicesDirectory + "/")
@@ -40,11 +52,12 @@ import Testing
     @Test func heldAndRetiredDirectoriesStayWithinTheCapacity() {
         let held = HeldDescriptors(directoryCapacity: 2)
         let fds = (0..<4).map { _ in open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        #expect(held.holdDirectory(fds[0], for: "a") && held.holdDirectory(fds[1], for: "b"))
-        #expect(!held.holdDirectory(fds[2], for: "c"))
+        let (a, b, c) = (HeldDescriptors.DeviceName("a")!, HeldDescriptors.DeviceName("b")!, HeldDescriptors.DeviceName("c")!)
+        #expect(held.holdDirectory(fds[0], for: a) && held.holdDirectory(fds[1], for: b))
+        #expect(!held.holdDirectory(fds[2], for: c))
         held.forgetDirectories()
-        #expect(held.directory("a") == nil)
-        #expect(!held.holdDirectory(fds[2], for: "c"))
+        #expect(held.directory(a) == nil)
+        #expect(!held.holdDirectory(fds[2], for: c))
         for fd in fds[2...] { close(fd) }
     }
 }
