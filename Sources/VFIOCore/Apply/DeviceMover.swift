@@ -23,8 +23,8 @@ public struct DeviceMover {
     func currentDriver(_ address: PCIAddress) throws(VFIOError) -> DriverName? {
         do {
             return try kernel.withLinkTarget(PCIPaths.driverLink(address)) { target in
-                DriverName(String(decoding: SysfsPath.lastComponent(target), as: UTF8.self))
-            }
+                String(decoding: SysfsPath.lastComponent(target), as: UTF8.self)
+            }.flatMap { DriverName($0) }
         } catch {
             guard error.isMissing else { throw VFIOError(.failed, "cannot read the driver of \(address): \(error)") }
             return nil

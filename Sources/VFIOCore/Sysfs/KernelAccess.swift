@@ -24,7 +24,7 @@ public struct LiveKernel: KernelAccess {
 
     public func read(_ path: String) throws(SysfsError) -> String { try sysfs.read(path) }
     public func readLink(_ path: String) throws(SysfsError) -> String { try sysfs.readLink(path) }
-    public func withLinkTarget<Result>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) throws(SysfsError) -> Result {
+    public func withLinkTarget(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
         try sysfs.withLinkTarget(path, body)
     }
     public func list(_ path: String) throws(SysfsError) -> [SysfsEntry] { try sysfs.list(path) }

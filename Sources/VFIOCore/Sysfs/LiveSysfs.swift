@@ -51,7 +51,8 @@ public struct LiveSysfs: SysfsAccess {
     /// than the buffer ends it without a second syscall; only larger files (config, uevent of odd
     /// devices) loop.
     static func readAll(_ fd: Int32, path: @autoclosure () -> String) throws(SysfsError) -> String {
-        let capacity = 4096
+        // On the stack (up to 1 KiB is); attributes are mostly a line.
+        let capacity = 1024
         var result: String?
         var failure: Int32 = 0
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
@@ -95,14 +96,35 @@ public struct LiveSysfs: SysfsAccess {
     }
 
     public func readLink(_ path: String) throws(SysfsError) -> String {
-        try withLinkTarget(path) { String(decoding: $0, as: UTF8.self) }
+        try withLinkTarget(path) { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
-    public func withLinkTarget<Result>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) throws(SysfsError) -> Result {
-        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { (buffer) throws(SysfsError) -> Result in
-            let n = anchored(path) { readlinkat($0, $1, UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self), 4095) }
-            guard n >= 0 else { throw SysfsError(.readLink, absolute(path), errno: errno) }
-            return body(UnsafeBufferPointer(rebasing: buffer[0..<n]))
+    public func withLinkTarget(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
+        try Self.readingLink({ buffer, size in anchored(path) { readlinkat($0, $1, buffer, size) } }, body,
+                             failure: { SysfsError(.readLink, absolute(path), errno: $0) })
+    }
+
+    /// Runs `readLink` (a readlinkat(2) into the buffer and size given) and `body` on the target.
+    /// The buffer is on the stack (1 KiB is; larger temporary allocations go to the heap, and a
+    /// sysfs target is ~60 bytes); a target that fills it is read again into PATH_MAX bytes.
+    static func readingLink(_ readLink: (UnsafeMutablePointer<CChar>, Int) -> Int,
+                            _ body: (UnsafeBufferPointer<UInt8>) -> String?,
+                            failure: (Int32) -> SysfsError) throws(SysfsError) -> String? {
+        var capacity = 1024
+        while true {
+            // (target's answer, errno); nil: the buffer was too small.
+            let outcome: (String?, Int32)? = withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) { buffer in
+                let n = readLink(buffer.baseAddress!, capacity)
+                if n < 0 { return (nil, errno) }
+                if n == capacity && capacity < 4096 { return nil }
+                return (body(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self), count: n)), 0)
+            }
+            guard let outcome else {
+                capacity = 4096
+                continue
+            }
+            if outcome.1 != 0 { throw failure(outcome.1) }
+            return outcome.0
         }
     }
 
@@ -321,14 +343,11 @@ final class LiveDirectory: SysfsDirectory {
     }
 
     func readLink(_ name: String) throws(SysfsError) -> String {
-        try withLinkTarget(name) { String(decoding: $0, as: UTF8.self) }
+        try withLinkTarget(name) { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
-    func withLinkTarget<Result>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) throws(SysfsError) -> Result {
-        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { (buffer) throws(SysfsError) -> Result in
-            let n = name.withCString { readlinkat(fd, $0, UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self), 4095) }
-            guard n >= 0 else { throw SysfsError(.readLink, root: root, directory: relativePath, name: name, errno: errno) }
-            return body(UnsafeBufferPointer(rebasing: buffer[0..<n]))
-        }
+    func withLinkTarget(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
+        try LiveSysfs.readingLink({ buffer, size in name.withCString { readlinkat(fd, $0, buffer, size) } }, body,
+                                  failure: { SysfsError(.readLink, root: root, directory: relativePath, name: name, errno: $0) })
     }
 }

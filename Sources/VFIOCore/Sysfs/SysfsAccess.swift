@@ -6,9 +6,10 @@ public protocol SysfsAccess: Sendable {
     func read(_ path: String) throws(SysfsError) -> String
     /// The raw target of a symbolic link, as `readlink(2)` returns it.
     func readLink(_ path: String) throws(SysfsError) -> String
-    /// `body` run on the raw target's bytes, with no String made (a device's `driver` link is read
-    /// back after every bind; only its last component matters).
-    func withLinkTarget<Result>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) throws(SysfsError) -> Result
+    /// `body` run on the raw target's bytes, with no String made for the whole target (a device's
+    /// `driver` link is read back after every bind; only its last component matters). Not
+    /// generic, for the same reason as `SysfsDirectory.withLinkTarget`.
+    func withLinkTarget(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String?
     func list(_ path: String) throws(SysfsError) -> [SysfsEntry]
     /// One `write(2)` of `value`, as the kernel's attribute handlers expect.
     func write(_ path: String, _ value: String) throws(SysfsError)
@@ -20,7 +21,7 @@ public protocol SysfsAccess: Sendable {
 }
 
 extension SysfsAccess {
-    public func withLinkTarget<Result>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) throws(SysfsError) -> Result {
+    public func withLinkTarget(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
         var target = try readLink(path)
         return target.withUTF8(body)
     }

@@ -9,13 +9,14 @@ public protocol SysfsDirectory {
     func read(_ name: String) throws(SysfsError) -> String
     /// The raw target of a link in this directory.
     func readLink(_ name: String) throws(SysfsError) -> String
-    /// `body` run on the raw target's bytes, with no String made (every device read asks for
-    /// three or four links and keeps only their last components).
-    func withLinkTarget<Result>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) throws(SysfsError) -> Result
+    /// `body` run on the raw target's bytes, with no String made for the whole target (every
+    /// device read asks for three or four links and keeps only their last components). Not
+    /// generic: a generic requirement called through `any SysfsDirectory` runs unspecialised.
+    func withLinkTarget(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String?
 }
 
 extension SysfsDirectory {
-    public func withLinkTarget<Result>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) throws(SysfsError) -> Result {
+    public func withLinkTarget(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
         var target = try readLink(name)
         return target.withUTF8(body)
     }

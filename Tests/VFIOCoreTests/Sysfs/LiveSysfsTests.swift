@@ -80,6 +80,31 @@ import VFIOCore
         }
     }
 
+    /// Targets are read into a 1 KiB stack buffer first; a longer one is read again, whole.
+    @Test func readLinkReturnsLongTargetsWhole() throws {
+        try withTree { root, sysfs in
+            let long = String(repeating: "../", count: 400) + "end"
+            #expect(symlink(long, root + "/dir/long") == 0)
+            let (viaRoot, viaDirectory) = (try sysfs.readLink("dir/long"), try sysfs.openDirectory("dir").readLink("long"))
+            #expect(viaRoot == long)
+            #expect(viaDirectory == long)
+            let missing = #expect(throws: SysfsError.self) { try sysfs.openDirectory("dir").readLink("absent") }
+            #expect(missing?.path == root + "/dir/absent")
+            #expect(missing?.isMissing == true)
+        }
+    }
+
+    /// Attributes are read into a 1 KiB buffer; a longer one keeps being read to its end.
+    @Test func readReturnsLongAttributesWhole() throws {
+        try withTree { root, sysfs in
+            let long = String(repeating: "0123456789abcdef", count: 300)
+            try put(root + "/dir/config", long + "\n")
+            let (viaRoot, viaDirectory) = (try sysfs.read("dir/config"), try sysfs.openDirectory("dir").read("config"))
+            #expect(viaRoot == long)
+            #expect(viaDirectory == long)
+        }
+    }
+
     @Test func listReportsKinds() throws {
         try withTree { _, sysfs in
             let entries = try sysfs.list("dir")
