@@ -14,8 +14,8 @@ struct PersistCommand: ParsableCommand {
     }
 
     // Every command names itself: swift-argument-parser derives a missing name from the type's
-    // name through reflection, ~3.8 million instructions of every vfioctl run (it builds the whole
-    // command tree before parsing).
+    // name through reflection, and it builds the whole command tree before parsing: naming these
+    // three saved 2.3 million instructions of every vfioctl run (callgrind).
     struct Enable: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "enable",
