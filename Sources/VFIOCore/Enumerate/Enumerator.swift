@@ -88,8 +88,20 @@ public struct SysfsWalkEnumerator: Sendable {
     /// points outside the root. Errors reading the link are the caller's to judge.
     static func resolvedDeviceLink(_ name: String, sysfs: any SysfsAccess, warnings: inout [String]) throws(SysfsError) -> String? {
         let linkPath = devicesDirectory + "/" + name
-        let target = try sysfs.readLink(linkPath)
-        guard let resolved = SysfsPath.resolve(target: target, from: devicesDirectory) else {
+        // Resolved on the target's bytes; the target becomes a String only for the warning.
+        var directory = devicesDirectory
+        var failure: SysfsError?
+        let resolved = directory.withUTF8 { directory -> String? in
+            do throws(SysfsError) {
+                return try sysfs.withLinkTarget(linkPath) { SysfsPath.resolve($0, from: directory) }
+            } catch {
+                failure = error
+                return nil
+            }
+        }
+        if let failure { throw failure }
+        guard let resolved else {
+            let target = (try? sysfs.readLink(linkPath)) ?? "?"
             warnings.append("skipping \(name): \(sysfs.displayPath(linkPath)) points outside the sysfs root (\(target))")
             return nil
         }
