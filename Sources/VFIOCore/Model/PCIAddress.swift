@@ -25,6 +25,11 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
     /// and separators (so `/` and `..` never get through). Parsed byte by byte into fixed fields:
     /// enumeration and binding parse several addresses per device.
     public init?(_ text: some StringProtocol) {
+        // The canonical spelling, which sysfs names and links always use, read at fixed positions.
+        if let canonical = text.utf8.withContiguousStorageIfAvailable(Self.canonical), let canonical {
+            self = canonical
+            return
+        }
         // Up to four fields (domain, bus, device, function) and the separator before each of the last three.
         var fields: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
         var digits: (Int, Int, Int, Int) = (0, 0, 0, 0)
@@ -78,6 +83,25 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
         guard busDigits <= 2, deviceDigits <= 2, functionDigits == 1, bus <= 0xFF else { return nil }
         self.init(domain: domain, bus: UInt8(bus), device: UInt8(truncatingIfNeeded: device > 0xFF ? 0xFF : device),
                   function: UInt8(truncatingIfNeeded: function > 0xFF ? 0xFF : function))
+    }
+
+    /// `dddd:bb:dd.f` (12 bytes, hex in either case), or nil for anything else, which the general
+    /// parser then reads (and rejects or accepts exactly as before).
+    private static func canonical(_ bytes: UnsafeBufferPointer<UInt8>) -> PCIAddress? {
+        guard bytes.count == 12, bytes[4] == UInt8(ascii: ":"), bytes[7] == UInt8(ascii: ":"),
+              bytes[10] == UInt8(ascii: ".") else { return nil }
+        var value: UInt64 = 0
+        for position in 0..<12 where position != 4 && position != 7 && position != 10 {
+            guard let digit = bytes[position].hexDigitValue else { return nil }
+            value = value << 4 | UInt64(digit)
+        }
+        return PCIAddress(domain: UInt32(value >> 20), bus: UInt8(truncatingIfNeeded: value >> 12),
+                          device: UInt8(truncatingIfNeeded: value >> 4), function: UInt8(truncatingIfNeeded: value & 0xF))
+    }
+
+    /// One word instead of four fields: addresses are hashed for every set and index lookup.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(UInt64(domain) << 24 | UInt64(bus) << 16 | UInt64(device) << 8 | UInt64(function))
     }
 
     /// The canonical sysfs spelling: lowercase, domain padded to 4 digits.
