@@ -12,6 +12,11 @@ struct BlockStack {
     let members: [Member]
 
     init(disks: [String], in host: HostState) {
+        // Most devices a command moves have no disks: nothing to walk (bulk binds check every VF).
+        guard !disks.isEmpty else {
+            members = []
+            return
+        }
         var own: Set<String> = []
         var queue = disks
         while let disk = queue.popLast() {

@@ -26,12 +26,6 @@ public struct SafetyChecker: Sendable {
     public func findings(for device: PCIDevice) -> [SafetyFinding] {
         // A record read without its host use would pass every check it cannot see.
         precondition(device.hostUseRead, "safety check on \(device.address), enumerated without its host use")
-        // What a bulk bind mostly moves (unbound VFs) has nothing any check below looks at.
-        if device.hostUse.isEmpty && !device.bootVGA && !device.isBridge && (device.sriov.numVFs ?? 0) == 0
-            && device.sriov.virtfns.isEmpty && (host.deviceNodes[device.address] ?? []).isEmpty
-            && !(device.driver.map(vfioDrivers.isVFIO) ?? false) {
-            return []
-        }
         var details: [(SafetyCode, String)] = []
         details += networkFindings(device).map { (.netdevActive, $0) }
         let stack = BlockStack(disks: device.hostUse.blockDevices, in: host)
@@ -93,6 +87,7 @@ public struct SafetyChecker: Sendable {
     // MARK: - Block devices
 
     private func blockFindings(_ stack: BlockStack) -> [(SafetyCode, String)] {
+        guard !stack.members.isEmpty else { return [] }
         var mounted: [(SafetyCode, String)] = []
         var swap: [(SafetyCode, String)] = []
         for member in stack.members {
@@ -134,8 +129,10 @@ public struct SafetyChecker: Sendable {
 
     /// One line per process: `pid 1234 (qemu-system-x86) holds /dev/vfio/12, /dev/vfio/devices/vfio0`.
     private func openNodeFindings(_ device: PCIDevice, stack: BlockStack) -> [String] {
+        let nodes = nodes(of: device, stack: stack)
+        guard !nodes.isEmpty else { return [] }
         var byHolder: [HostState.NodeHolder: [String]] = [:]
-        for node in nodes(of: device, stack: stack) {
+        for node in nodes {
             for holder in host.openNodes[node] ?? [] { byHolder[holder, default: []].append("/dev/" + node) }
         }
         return byHolder.sorted { $0.key.pid < $1.key.pid }.map { holder, nodes in
