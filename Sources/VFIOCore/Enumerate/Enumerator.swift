@@ -89,17 +89,10 @@ public struct SysfsWalkEnumerator: Sendable {
     static func resolvedDeviceLink(_ name: String, sysfs: any SysfsAccess, warnings: inout [String]) throws(SysfsError) -> String? {
         let linkPath = devicesDirectory + "/" + name
         // Resolved on the target's bytes; the target becomes a String only for the warning.
-        var directory = devicesDirectory
-        var failure: SysfsError?
-        let resolved = directory.withUTF8 { directory -> String? in
-            do throws(SysfsError) {
-                return try sysfs.withLinkTarget(linkPath) { SysfsPath.resolve($0, from: directory) }
-            } catch {
-                failure = error
-                return nil
-            }
+        let resolved = try sysfs.withLinkTarget(linkPath) { target in
+            var directory = devicesDirectory
+            return directory.withUTF8 { SysfsPath.resolve(target, from: $0) }
         }
-        if let failure { throw failure }
         guard let resolved else {
             let target = (try? sysfs.readLink(linkPath)) ?? "?"
             warnings.append("skipping \(name): \(sysfs.displayPath(linkPath)) points outside the sysfs root (\(target))")

@@ -36,8 +36,5 @@ struct TextBytes {
         withUnsafeBytes(of: &digits) { bytes.append(contentsOf: $0.suffix(count)) }
     }
 
-    /// Runs `body` on the text's bytes without copying them.
-    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R { bytes.withUnsafeBufferPointer(body) }
-
     var text: String { String(decoding: bytes, as: UTF8.self) }
 }

@@ -77,19 +77,9 @@ final class HeldDescriptors: Sendable {
 
     // MARK: Which paths qualify
 
-    /// `bus/pci/devices/NAME` -> (NAME, nil), `bus/pci/devices/NAME/ATTRIBUTE` -> (NAME, ATTRIBUTE),
-    /// anything else nil.
-    static func devicePath(_ path: String) -> (device: String, attribute: String?)? {
-        var path = path
-        return path.withUTF8 { bytes in
-            devicePath(bytes).map { parts in
-                (parts.device.string, parts.attribute.map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0...]), as: UTF8.self) })
-            }
-        }
-    }
-
-    /// The same on a path's bytes, with the attribute as the offset where it starts: LiveSysfs asks
-    /// on every access to a device and hands the attribute to the kernel straight from the path.
+    /// `bus/pci/devices/NAME` -> (NAME, nil), `bus/pci/devices/NAME/ATTRIBUTE` -> (NAME, offset of
+    /// ATTRIBUTE), anything else nil. On a path's bytes: LiveSysfs asks on every access to a device
+    /// and hands the attribute to the kernel straight from the path.
     static func devicePath(_ bytes: UnsafeBufferPointer<UInt8>) -> (device: DeviceName, attribute: Int?)? {
         let prefix = devicesPrefix.utf8CodeUnitCount
         guard bytes.count > prefix, bytes.hasPrefix(devicesPrefix) else { return nil }
@@ -124,12 +114,6 @@ final class HeldDescriptors: Sendable {
             withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
             self.words = words
             count = bytes.count
-        }
-
-        init?(_ name: String) {
-            var name = name
-            guard let made = name.withUTF8({ DeviceName($0) }) else { return nil }
-            self = made
         }
 
         var string: String {

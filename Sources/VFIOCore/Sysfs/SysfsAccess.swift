@@ -156,20 +156,24 @@ public enum SysfsPath {
         return true
     }
 
-    /// The same on bytes.
-    static func lastComponent(_ path: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        let slash = UInt8(ascii: "/")
-        guard let end = path.lastIndex(where: { $0 != slash }) else { return path }
-        let start = path[..<end].lastIndex(of: slash).map { $0 + 1 } ?? 0
-        return UnsafeBufferPointer(rebasing: path[start...end])
-    }
-
     /// The last non-empty component (`a/b/` -> `b`); the path itself when it has none.
     public static func lastComponent(_ path: String) -> Substring {
-        let bytes = path.utf8
-        guard let end = bytes.lastIndex(where: { $0 != UInt8(ascii: "/") }) else { return Substring(path) }
-        let start = bytes[..<end].lastIndex(of: UInt8(ascii: "/")).map(bytes.index(after:)) ?? bytes.startIndex
-        return Substring(bytes[start...end])
+        var copy = path
+        let range = copy.withUTF8(lastComponentRange)
+        let utf8 = path.utf8
+        return Substring(utf8[utf8.index(utf8.startIndex, offsetBy: range.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: range.upperBound)])
+    }
+
+    /// The same on bytes.
+    static func lastComponent(_ path: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: path[lastComponentRange(path)])
+    }
+
+    private static func lastComponentRange(_ path: UnsafeBufferPointer<UInt8>) -> Range<Int> {
+        let slash = UInt8(ascii: "/")
+        guard let end = path.lastIndex(where: { $0 != slash }) else { return 0..<path.count }
+        let start = path[..<end].lastIndex(of: slash).map { $0 + 1 } ?? 0
+        return start..<(end + 1)
     }
 
     /// The last component of `resolve(target:from:)`, without building the resolved path (links

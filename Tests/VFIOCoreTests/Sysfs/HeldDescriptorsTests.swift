@@ -61,3 +61,23 @@ import Testing
         for fd in fds[2...] { close(fd) }
     }
 }
+
+/// The byte-level API, spelled with Strings for the assertions above.
+extension HeldDescriptors {
+    static func devicePath(_ path: String) -> (device: String, attribute: String?)? {
+        var path = path
+        return path.withUTF8 { bytes in
+            devicePath(bytes).map { parts in
+                (parts.device.string, parts.attribute.map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0...]), as: UTF8.self) })
+            }
+        }
+    }
+}
+
+extension HeldDescriptors.DeviceName {
+    init?(_ name: String) {
+        var name = name
+        guard let made = name.withUTF8({ Self($0) }) else { return nil }
+        self = made
+    }
+}
