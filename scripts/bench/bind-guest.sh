@@ -80,28 +80,14 @@ chmod +x "$DEVBIND"
 VFS=()
 make_vfs() { bench_make_vfs "$1" || die "cannot set up $1 VFs"; }
 
-drv_of() { REPLY=""; [[ -e $SYS/devices/$1/driver ]] || return 0; local h=$PWD; cd -P "$SYS/devices/$1/driver" && REPLY=${PWD##*/}; cd "$h" || exit 1; }
-
-all_on() {  # all_on DRIVER ("" = unbound; then the override must be clear too)
-    local vf o
-    for vf in "${VFS[@]}"; do
-        drv_of "$vf"
-        [[ $REPLY == "$1" ]] || { echo "$vf is on '${REPLY}', expected '$1'"; return 1; }
-        if [[ -z $1 ]]; then
-            read -r o <"$SYS/devices/$vf/driver_override"
-            [[ $o == "(null)" || -z $o ]] || { echo "$vf keeps driver_override=$o"; return 1; }
-        fi
-    done
-}
-
 reset_vfs() {  # untimed: every VF unbound, override clear
     local vf
     for vf in "${VFS[@]}"; do
-        drv_of "$vf"
+        bench_driver_of "$vf"
         [[ -n $REPLY ]] && echo "$vf" >"$SYS/drivers/$REPLY/unbind"
         echo >"$SYS/devices/$vf/driver_override"
     done
-    all_on "" >/dev/null || die "could not reset the VFs: $(all_on "")"
+    bench_all_on "" >/dev/null || die "could not reset the VFs: $(bench_all_on "")"
 }
 
 T=0
@@ -118,14 +104,14 @@ run_vfioctl() {
     now
     "$VFIOCTL" bind "${VFS[@]}" --driver vfio-pci >"$WORK/out" 2>&1
     local rc=$?; since; local us=$REPLY
-    if ((rc != 0)) || ! all_on vfio-pci >/dev/null; then
+    if ((rc != 0)) || ! bench_all_on vfio-pci >/dev/null; then
         FAILURES+=" vfioctl-bind/$n(rc=$rc)"; log "vfioctl bind failed: $(head -c 300 "$WORK/out")"; reset_vfs; return
     fi
     record "vfioctl/bind/$n" "$us"
     now
     "$VFIOCTL" unbind "${VFS[@]}" >"$WORK/out" 2>&1
     rc=$?; since; us=$REPLY
-    if ((rc != 0)) || ! all_on "" >/dev/null; then
+    if ((rc != 0)) || ! bench_all_on "" >/dev/null; then
         FAILURES+=" vfioctl-unbind/$n(rc=$rc)"; log "vfioctl unbind failed: $(head -c 300 "$WORK/out")"; reset_vfs; return
     fi
     record "vfioctl/unbind/$n" "$us"
@@ -139,7 +125,7 @@ run_loop() {
         echo "$vf" >"$SYS/drivers/vfio-pci/bind"
     done
     since; local us=$REPLY
-    all_on vfio-pci >/dev/null || { FAILURES+=" loop-bind/$n"; reset_vfs; return; }
+    bench_all_on vfio-pci >/dev/null || { FAILURES+=" loop-bind/$n"; reset_vfs; return; }
     record "loop/bind/$n" "$us"
     now
     for vf in "${VFS[@]}"; do
@@ -147,7 +133,7 @@ run_loop() {
         echo >"$SYS/devices/$vf/driver_override"
     done
     since; us=$REPLY
-    all_on "" >/dev/null || { FAILURES+=" loop-unbind/$n"; reset_vfs; return; }
+    bench_all_on "" >/dev/null || { FAILURES+=" loop-unbind/$n"; reset_vfs; return; }
     record "loop/unbind/$n" "$us"
 }
 
@@ -158,7 +144,7 @@ run_driverctl() {
         "$DRIVERCTL" --nosave set-override "$vf" vfio-pci >/dev/null 2>"$WORK/err" || rc=1
     done
     since; local us=$REPLY
-    if ((rc)) || ! all_on vfio-pci >/dev/null; then
+    if ((rc)) || ! bench_all_on vfio-pci >/dev/null; then
         FAILURES+=" driverctl/$n"; log "driverctl failed: $(head -c 300 "$WORK/err")"
     else
         record "driverctl/bind/$n" "$us"
@@ -171,7 +157,7 @@ run_dpdk_devbind() {
     now
     /usr/bin/python3 "$DEVBIND" -b vfio-pci "${VFS[@]}" >"$WORK/out" 2>&1
     local rc=$?; since; local us=$REPLY
-    if ((rc != 0)) || ! all_on vfio-pci >/dev/null; then
+    if ((rc != 0)) || ! bench_all_on vfio-pci >/dev/null; then
         FAILURES+=" dpdk-devbind/$n(rc=$rc)"; log "dpdk-devbind failed: $(head -c 300 "$WORK/out")"
     else
         record "dpdk-devbind/bind/$n" "$us"
@@ -200,7 +186,7 @@ bench() {  # bench LABEL
     make_vfs "${SIZE_LIST[0]}"
     "$VFIOCTL" bind "${VFS[@]}" --driver vfio-pci >/dev/null 2>&1
     "$VFIOCTL" unbind "${VFS[@]}" >/dev/null 2>&1
-    all_on "" >/dev/null || reset_vfs
+    bench_all_on "" >/dev/null || reset_vfs
     # Sizes are interleaved within each run, so a slow spell of the host (TCG shares it) lands on
     # every size alike instead of posing as a per-VF cost. The methods take turns going first
     # (reversed order on even runs): the first method binds VFs just created, whose sysfs
@@ -212,7 +198,7 @@ bench() {  # bench LABEL
         if ((r % 2 == 0)); then order=$(printf '%s\n' $METHODS | tac | tr '\n' ' '); fi
         for n in "${SIZE_LIST[@]}"; do
             make_vfs "$n"
-            all_on "" >/dev/null || reset_vfs
+            bench_all_on "" >/dev/null || reset_vfs
             for method in $order; do "run_${method//-/_}"; done
             log "$label: run $r, $n VFs done"
         done

@@ -54,6 +54,29 @@ bench_make_vfs() {
     cd "$here" || return 1
 }
 
+# bench_driver_of BDF: REPLY = the driver BDF is bound to ("" = none). Builtins only.
+bench_driver_of() {
+    REPLY=""
+    [[ -e /sys/bus/pci/devices/$1/driver ]] || return 0
+    local here=$PWD
+    cd -P "/sys/bus/pci/devices/$1/driver" && REPLY=${PWD##*/}
+    cd "$here" || exit 1
+}
+
+# bench_all_on DRIVER: every VF in VFS is bound to DRIVER ("" = unbound, and then its
+# driver_override must be clear too); otherwise says which is not and returns 1.
+bench_all_on() {
+    local vf o
+    for vf in "${VFS[@]}"; do
+        bench_driver_of "$vf"
+        [[ $REPLY == "$1" ]] || { echo "$vf is on '${REPLY}', expected '$1'"; return 1; }
+        if [[ -z $1 ]]; then
+            read -r o <"/sys/bus/pci/devices/$vf/driver_override"
+            [[ $o == "(null)" || -z $o ]] || { echo "$vf keeps driver_override=$o"; return 1; }
+        fi
+    done
+}
+
 # bench_binary NAME: when BINARY is empty, builds vfioctl for release with the Swift runtime
 # linked in (as scripts/install.sh does) and sets BINARY to it; then checks BINARY runs.
 bench_binary() {

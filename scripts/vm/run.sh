@@ -2,10 +2,12 @@
 # Boot the test VM (QEMU, Debian's kernel, the host's / as the guest's root), run ONE command
 # in it as root, and exit with that command's exit status.
 #
-# Usage: scripts/vm/run.sh [--kvm] [--bench] [--timeout SECONDS] [--keep] -- COMMAND [ARGS...]
+# Usage: scripts/vm/run.sh [--kvm] [--bench] [--plugin SO] [--timeout SECONDS] [--keep] -- COMMAND [ARGS...]
 #   --kvm          use KVM instead of TCG. Off by default: the /dev/kvm of some CI machines
 #                  only runs specially built guests and hangs a stock kernel.
 #   --bench        add a second NVMe controller with 32 SR-IOV VFs (for scaling benchmarks)
+#   --plugin SO    load the TCG plugin SO with out=<I/O dir>/plugin.log: what it writes there the
+#                  guest reads at /run/vmio/plugin.log (scripts/bench/insn-count.c)
 #   --timeout S    kill the VM after S seconds (default 900); exit status 124
 #   --keep         keep the run's temp dir (serial log, I/O share) and print its path
 # COMMAND runs in the guest with cwd = the repository, PATH sane, VFIOCTL_IN_VM=1,
@@ -20,7 +22,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-KVM=0 BENCH=0 TIMEOUT=900 KEEP=0
+KVM=0 BENCH=0 TIMEOUT=900 KEEP=0 PLUGIN=
 
 usage() {  # usage EXIT_STATUS: the header comment from "Usage:" on; stdout for --help
     local text
@@ -32,6 +34,7 @@ while (($#)); do
     case $1 in
         --kvm) KVM=1 ;;
         --bench) BENCH=1 ;;
+        --plugin) PLUGIN=$(realpath -- "${2:?--plugin needs a path}"); shift ;;
         --timeout) TIMEOUT=${2:?--timeout needs a value}; shift ;;
         --keep) KEEP=1 ;;
         --) shift; break ;;
@@ -67,6 +70,12 @@ if ((KVM)); then
     ACCEL=(-machine q35,accel=kvm,kernel-irqchip=split -cpu host)
 else
     ACCEL=(-machine q35,accel=tcg -cpu max)
+fi
+if [[ -n $PLUGIN ]]; then
+    ((KVM == 0)) || { echo "run.sh: --plugin needs TCG, not --kvm" >&2; exit 2; }
+    [[ -r $PLUGIN ]] || { echo "run.sh: no plugin at $PLUGIN" >&2; exit 2; }
+    : >"$IO/plugin.log"
+    ACCEL+=(-plugin "$PLUGIN,out=$IO/plugin.log")
 fi
 
 # The device set: one IOMMU group per root port,
