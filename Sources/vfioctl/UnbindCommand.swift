@@ -34,9 +34,10 @@ struct UnbindCommand: ParsableCommand {
         let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
         let selected = try DeviceQuery(selectors: selectors).select(from: try source.inventory(changing: selectors))
         guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(devices.joined(separator: " "))") }
-        let planner = try? planning.setup().makePlanner(sysfs: source.source.sysfs)
-        let requests = selected.map {
-            BindEngine.ReleaseRequest(device: $0, hostModules: planner?.plan($0).hostModules ?? [])
+        let setup = planning.setup()
+        let hostModules = HostModuleLookup { try? setup.kernelIndex() }
+        let requests = selected.map { device in
+            BindEngine.ReleaseRequest(device: device) { hostModules.modules(for: device) }
         }
         try writing.finish(engine.unbind(requests, options: writing.engineOptions()))
     }

@@ -3,11 +3,16 @@
 extension BindEngine {
     public struct ReleaseRequest: Sendable {
         public var device: PCIDevice
-        /// The native driver's module to load first when there is no record (from the plan).
-        public var hostModules: [ModuleName]
-        public init(device: PCIDevice, hostModules: [ModuleName]) {
+        /// The native driver's modules, the first loaded when there is no record (or the recorded
+        /// driver names no module); asked only then.
+        public var hostModules: @Sendable () -> [ModuleName]
+        public init(device: PCIDevice, hostModules: @escaping @Sendable () -> [ModuleName]) {
             self.device = device
             self.hostModules = hostModules
+        }
+        /// With the modules already known (from a plan).
+        public init(device: PCIDevice, hostModules: [ModuleName]) {
+            self.init(device: device) { hostModules }
         }
     }
 
@@ -101,10 +106,10 @@ extension BindEngine {
 
     /// The host driver's module may not be loaded (drivers_probe never loads modules; udev does
     /// that on hot-plug): load the recorded driver's module, or the first native candidate.
-    private func loadIfNeeded(moduleFor driver: DriverName?, hostModules: [ModuleName], dryRun: Bool) throws(BindFailure) {
+    private func loadIfNeeded(moduleFor driver: DriverName?, hostModules: () -> [ModuleName], dryRun: Bool) throws(BindFailure) {
+        if dryRun { return }
         if let driver, (try? kernel.list(PCIPaths.driverDirectory(driver))) != nil { return }
-        let module = driver.flatMap { ModuleName($0.rawValue) } ?? hostModules.first
-        guard let module, !dryRun else { return }
+        guard let module = driver.flatMap({ ModuleName($0.rawValue) }) ?? hostModules().first else { return }
         if isLoaded(module) { return }
         do { try kernel.loadModule(module) } catch {
             if driver != nil { throw BindFailure(message: error.message) }

@@ -24,16 +24,7 @@ public struct PlannerSetup: Sendable {
     /// `aliases: false` when only named drivers are used (`bind --driver`): module existence is
     /// checked, kernel aliases are not read.
     public func makePlanner(sysfs: any SysfsAccess, aliases: Bool = true) throws(VFIOError) -> DriverPlanner {
-        // A directory the user named must exist; the running kernel's may be missing (containers).
-        let running = KernelModuleIndex.runningKernelDirectory()
-        let kernel: KernelModuleIndex
-        if let modulesDirectory {
-            kernel = try KernelModuleIndex(modulesDirectory: modulesDirectory, aliases: aliases)
-        } else if KernelFiles.isDirectory(running) {
-            kernel = try KernelModuleIndex(modulesDirectory: running, aliases: aliases)
-        } else {
-            kernel = KernelModuleIndex(missing: running)
-        }
+        let kernel = try kernelIndex(aliases: aliases)
         var directories: [(String, RulePrecedence)] = []
         if useShippedRules, let shipped = ShippedRules.directory() { directories.append((shipped, .shippedDefaults)) }
         if useSystemRules {
@@ -49,5 +40,17 @@ public struct PlannerSetup: Sendable {
         return DriverPlanner(kernel: kernel, modprobe: ModprobeConfig(directories: modprobeDirectories, kernelCommandLine: commandLine),
                              loaded: LoadedModules(sysfs: sysfs), rules: rules,
                              platform: Platform(architecture: Uname.machine, kernelVersion: kernel.kernelVersion))
+    }
+
+    /// The kernel's module tables alone (`aliases: false`: module files, no alias tables).
+    public func kernelIndex(aliases: Bool = true) throws(VFIOError) -> KernelModuleIndex {
+        // A directory the user named must exist; the running kernel's may be missing (containers).
+        let running = KernelModuleIndex.runningKernelDirectory()
+        if let modulesDirectory {
+            return try KernelModuleIndex(modulesDirectory: modulesDirectory, aliases: aliases)
+        } else if KernelFiles.isDirectory(running) {
+            return try KernelModuleIndex(modulesDirectory: running, aliases: aliases)
+        }
+        return KernelModuleIndex(missing: running)
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 import Testing
 import TestSupport
 @testable import VFIOCore
@@ -204,6 +205,32 @@ import TestSupport
         #expect(report.error == nil, "\(report.error?.description ?? "")")
         #expect(f.sim.driver(of: S.e1000e)?.rawValue == "e1000e")
         #expect(f.sim.override(of: S.e1000e) == nil)
+    }
+
+    /// A device with a record goes back to its recorded driver: the alias tables are not read.
+    @Test func unbindReadsTheAliasTablesOnlyForADeviceWithoutARecord() throws {
+        let f = EngineFixture()
+        let reads = Mutex(0)
+        let directory = f.tree.path + "/modules/6.1.0-sim"
+        let counting = { HostModuleLookup {
+            reads.withLock { $0 += 1 }
+            return try? KernelModuleIndex(modulesDirectory: directory)
+        } }
+        _ = try f.bind([S.e1000e], driver: "vfio-pci")
+        var report = try f.unbind([S.e1000e], hostModules: counting())
+        #expect(report.error == nil, "\(report.error?.description ?? "")")
+        #expect(f.sim.driver(of: S.e1000e)?.rawValue == "e1000e")
+        #expect(reads.withLock { $0 } == 0)
+
+        _ = try f.bind([S.e1000e], driver: "vfio-pci")
+        try f.state.writeManaged([])  // as if another tool had bound it
+        let lookup = counting()
+        report = try f.unbind([S.e1000e], hostModules: lookup)
+        #expect(report.error == nil, "\(report.error?.description ?? "")")
+        #expect(f.sim.driver(of: S.e1000e)?.rawValue == "e1000e")
+        #expect(reads.withLock { $0 } == 1)
+        #expect(lookup.modules(for: try #require(try f.sim.inventory()[S.e1000e])).map(\.rawValue) == ["e1000e"])
+        #expect(reads.withLock { $0 } == 1, "read once per lookup")
     }
 
     @Test func aSecondEngineWaitsForTheLockThenTimesOut() throws {

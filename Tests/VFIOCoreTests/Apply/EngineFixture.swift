@@ -65,13 +65,17 @@ final class EngineFixture: @unchecked Sendable {
                              options: options)
     }
 
-    func unbind(_ addresses: [PCIAddress], configure: (inout BindEngine.Options) -> Void = { _ in }) throws -> OperationReport {
+    /// Unbinds as the CLI does: the host modules come from the alias tables, read on first use.
+    func unbind(_ addresses: [PCIAddress], hostModules: HostModuleLookup? = nil,
+                configure: (inout BindEngine.Options) -> Void = { _ in }) throws -> OperationReport {
         let inventory = try sim.inventory()
-        let planner = try planner()
+        let modulesDirectory = tree.path + "/modules/6.1.0-sim"
+        let lookup = hostModules ?? HostModuleLookup { try? KernelModuleIndex(modulesDirectory: modulesDirectory) }
         var options = self.options
         configure(&options)
-        return engine().unbind(addresses.map { BindEngine.ReleaseRequest(device: inventory[$0]!, hostModules: planner.plan(inventory[$0]!).hostModules) },
-                               options: options)
+        return engine().unbind(addresses.map { address in
+            BindEngine.ReleaseRequest(device: inventory[address]!) { lookup.modules(for: inventory[address]!) }
+        }, options: options)
     }
 
     var journalExists: Bool { access(state.directory + "/journal.toml", F_OK) == 0 }
