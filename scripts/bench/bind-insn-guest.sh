@@ -17,10 +17,11 @@
 # Usage (in the guest): MARK=PATH VFIOCTL=PATH [FLOOR=PATH] scripts/bench/bind-insn-guest.sh [--runs N]
 set -uo pipefail
 
-RUNS=5
+RUNS=5 SETTLE=0
 while (($#)); do
     case $1 in
         --runs) RUNS=${2:?}; shift ;;
+        --settle) SETTLE=${2:?}; shift ;;
         *) echo "bind-insn-guest: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -68,6 +69,7 @@ counted() {  # counted METHOD PHASE EXPECTED_DRIVER: count METHOD_PHASE between 
     "$MARK" start
     "${method}_$phase" >/dev/null 2>/tmp/bind-insn-err
     local rc=$?
+    [[ $SETTLE == 0 ]] || sleep "$SETTLE"
     "$MARK" end
     ((rc == 0)) || die "$method $phase of ${#VFS[@]} VFs failed: $(head -c 300 /tmp/bind-insn-err)"
     bench_all_on "$3" >/dev/null || die "$method $phase: $(bench_all_on "$3")"

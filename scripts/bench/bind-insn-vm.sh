@@ -10,11 +10,12 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BINARY="" RUNS=5 TIMEOUT=1500
+BINARY="" RUNS=5 SETTLE=0 TIMEOUT=1500
 while (($#)); do
     case $1 in
         --binary) BINARY=$(realpath -- "${2:?--binary needs a path}"); shift ;;
         --runs) RUNS=${2:?}; shift ;;
+        --settle) SETTLE=${2:?}; shift ;;
         --timeout) TIMEOUT=${2:?}; shift ;;
         -h|--help) sed -n '/^# Usage:/,/^[^#]/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "bind-insn-vm.sh: unknown argument $1" >&2; exit 2 ;;
@@ -35,4 +36,4 @@ cp "$BINARY" "$OUT/vfioctl-insn"
 echo "bind-insn-vm: measuring $BINARY ($(stat -c %y "$BINARY" | cut -d. -f1))" >&2
 exec "$REPO/scripts/vm/run.sh" --bench --plugin "$OUT/insn-count.so" --timeout "$TIMEOUT" -- \
     env MARK="$OUT/insn-mark" VFIOCTL="$OUT/vfioctl-insn" FLOOR="$OUT/bind-floor" \
-    "$REPO/scripts/bench/bind-insn-guest.sh" --runs "$RUNS"
+    "$REPO/scripts/bench/bind-insn-guest.sh" --runs "$RUNS" --settle "$SETTLE"

@@ -4,17 +4,18 @@
 # VFs with one `vfioctl bind VF... --driver vfio-pci` under valgrind's callgrind (user-space
 # instructions, exact) and under `strace -c` (system calls), and prints per VF = (32-VF run -
 # 8-VF run) / 24: instruction totals, the functions that grow with the VF count, system calls by
-# name.
+# name. With --phase unbind, the same for `vfioctl unbind VF...` of VFs it bound.
 #
-# Usage (in the guest): VFIOCTL=PATH scripts/bench/bind-profile-guest.sh [--top N]
+# Usage (in the guest): VFIOCTL=PATH scripts/bench/bind-profile-guest.sh [--top N] [--phase bind|unbind]
 #   VFIOCTL  a vfioctl without DWARF debug info (valgrind 3.19 cannot read Swift's DWARF 5;
 #            bind-profile-vm.sh strips a copy)
 set -uo pipefail
 
-TOP=25
+TOP=25 PHASE=bind
 while (($#)); do
     case $1 in
         --top) TOP=${2:?}; shift ;;
+        --phase) PHASE=${2:?}; shift ;;
         *) echo "bind-profile-guest: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -39,13 +40,24 @@ modprobe vfio_pci || die "cannot load vfio_pci"
 VFS=()
 make_vfs() { bench_make_vfs "$1" || die "cannot set up $1 VFs"; }
 
+bind() { "$VFIOCTL" bind "${VFS[@]}" --driver vfio-pci; }
+unbind() { "$VFIOCTL" unbind "${VFS[@]}"; }
+case $PHASE in
+    bind) before=true after=unbind args=(--driver vfio-pci) ;;
+    unbind) before=bind after=true args=() ;;
+    *) die "--phase is bind or unbind, not $PHASE" ;;
+esac
 for n in 8 32; do
     make_vfs "$n"
-    valgrind --tool=callgrind --callgrind-out-file="$WORK/cg$n.out" "$VFIOCTL" bind "${VFS[@]}" --driver vfio-pci \
-        >"$WORK/bind$n.txt" 2>"$WORK/valgrind$n.txt" || die "bind of $n VFs under callgrind failed: $(tail -3 "$WORK/valgrind$n.txt")"
-    "$VFIOCTL" unbind "${VFS[@]}" >/dev/null 2>&1 || die "unbind of $n VFs failed"
-    strace -f -c -o "$WORK/strace$n.txt" "$VFIOCTL" bind "${VFS[@]}" --driver vfio-pci >/dev/null 2>&1 || die "bind of $n VFs under strace failed"
-    "$VFIOCTL" unbind "${VFS[@]}" >/dev/null 2>&1 || die "unbind of $n VFs failed"
+    $before >/dev/null 2>&1 || die "$before of $n VFs failed"
+    valgrind --tool=callgrind --callgrind-out-file="$WORK/cg$n.out" "$VFIOCTL" "$PHASE" "${VFS[@]}" "${args[@]}" \
+        >"$WORK/$PHASE$n.txt" 2>"$WORK/valgrind$n.txt" \
+        || die "$PHASE of $n VFs under callgrind failed: $(tail -3 "$WORK/valgrind$n.txt")"
+    $after >/dev/null 2>&1 || die "$after of $n VFs failed"
+    $before >/dev/null 2>&1 || die "$before of $n VFs failed"
+    strace -f -c -o "$WORK/strace$n.txt" "$VFIOCTL" "$PHASE" "${VFS[@]}" "${args[@]}" \
+        >/dev/null 2>&1 || die "$PHASE of $n VFs under strace failed"
+    $after >/dev/null 2>&1 || die "$after of $n VFs failed"
     # Function -> inclusive instructions ("1,234 (5.6%)  file:function [object]").
     callgrind_annotate --inclusive=yes --threshold=100 "$WORK/cg$n.out" 2>/dev/null \
         | sed -E 's/\([ 0-9.]+%\)//' \
@@ -61,7 +73,7 @@ per_vf() {  # per_vf FILE8 FILE32 MIN: "count<TAB>key" files -> per-VF differenc
         END { for (k in b) { d = (b[k] - a[k]) / 24; if (d >= min) printf "%10.1f  %s\n", d, substr(k, 1, 140) } }' \
         "$1" "$2" | sort -nr
 }
-echo "## Per VF: (32-VF bind - 8-VF bind) / 24"
+echo "## Per VF: (32-VF $PHASE - 8-VF $PHASE) / 24"
 echo
 echo "### User-space instructions (callgrind, inclusive), top $TOP"
 per_vf "$WORK/inclusive8.txt" "$WORK/inclusive32.txt" 1000 | head -"$TOP"

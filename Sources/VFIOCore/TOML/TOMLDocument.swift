@@ -12,6 +12,23 @@ public struct TOMLValue: Sendable, Equatable {
     public var kind: Kind
     public var line: Int
 
+    /// The table inside, moved out: `kind` holds a placeholder until it is set again, so the
+    /// table returned is the only reference to its storage and changes in place.
+    mutating func takeTable() -> TOMLTable? {
+        guard case .table(let table) = kind else { return nil }
+        kind = .boolean(false)
+        return table
+    }
+
+    /// The array inside, moved out like `takeTable()`.
+    mutating func takeArray() -> [TOMLValue]? {
+        guard case .array(let items) = kind else { return nil }
+        kind = .boolean(false)
+        return items
+    }
+
+    var isTable: Bool { if case .table = kind { true } else { false } }
+
     public var typeName: String {
         switch kind {
         case .string: "a string"
@@ -38,6 +55,24 @@ public struct TOMLTable: Sendable, Equatable {
         } else {
             entries.append((key, value))
         }
+    }
+
+    /// Lets `body` change the value at `key` in place, adding `make()` there first when the key is
+    /// new. The value is out of the table while `body` runs, so the table holds no second
+    /// reference to it: changing one element of an array of tables does not copy the array.
+    mutating func update<Failure: Error>(_ key: String, adding make: () -> TOMLValue,
+                                         _ body: (inout TOMLValue) throws(Failure) -> Void) throws(Failure) {
+        let index: Int
+        if let found = entries.firstIndex(where: { $0.key == key }) {
+            index = found
+        } else {
+            entries.append((key, make()))
+            index = entries.count - 1
+        }
+        var value = entries[index].value
+        entries[index].value.kind = .boolean(false)
+        defer { entries[index].value = value }
+        try body(&value)
     }
 
     public static func == (a: TOMLTable, b: TOMLTable) -> Bool {

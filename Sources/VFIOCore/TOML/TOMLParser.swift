@@ -60,28 +60,26 @@ public struct TOMLParser {
     }
 
     private func ensureTable(path: [PathStep], in root: inout TOMLTable, line: Int) throws(TOMLError) {
-        try modifyTable(at: path, in: &root, line: line) { _ throws(TOMLError) in }
+        try modifyTable(at: path[...], in: &root, line: line) { _ throws(TOMLError) in }
     }
 
     private func appendArrayTable(path: [String], into root: inout TOMLTable, line: Int) throws(TOMLError) {
         let parent = path.dropLast().map { PathStep(key: $0, intoLastArrayElement: true) }
         let last = path.last!
-        try modifyTable(at: parent, in: &root, line: line) { table throws(TOMLError) in
-            var elements: [TOMLValue] = []
-            if let existing = table[last] {
-                guard case .array(let items) = existing.kind, items.allSatisfy({ if case .table = $0.kind { true } else { false } }) else {
+        try modifyTable(at: parent[...], in: &root, line: line) { table throws(TOMLError) in
+            try table.update(last, adding: { TOMLValue(kind: .array([]), line: line) }) { existing throws(TOMLError) in
+                guard var items = existing.takeArray(), items.allSatisfy(\.isTable) else {
                     throw TOMLError(line: line, "[[\(path.joined(separator: "."))]] conflicts with key '\(last)' defined on line \(existing.line)")
                 }
-                elements = items
+                items.append(TOMLValue(kind: .table(TOMLTable(line: line)), line: line))
+                existing = TOMLValue(kind: .array(items), line: line)
             }
-            elements.append(TOMLValue(kind: .table(TOMLTable(line: line)), line: line))
-            table.set(last, TOMLValue(kind: .array(elements), line: line))
         }
     }
 
     private func assign(_ value: TOMLValue, to keys: [String], under base: [PathStep], in root: inout TOMLTable,
                         line: Int) throws(TOMLError) {
-        let path = base + keys.dropLast().map { PathStep(key: $0, intoLastArrayElement: false) }
+        let path = keys.count == 1 ? base[...] : (base + keys.dropLast().map { PathStep(key: $0, intoLastArrayElement: false) })[...]
         let last = keys.last!
         try modifyTable(at: path, in: &root, line: line) { table throws(TOMLError) in
             if let existing = table[last] {
@@ -91,31 +89,37 @@ public struct TOMLParser {
         }
     }
 
-    /// Walks (creating as needed) to the table at `path` and lets `body` change it.
-    private func modifyTable(at path: [PathStep], in table: inout TOMLTable, line: Int,
+    /// Walks (creating as needed) to the table at `path` and lets `body` change it. Each table on
+    /// the way is taken out of its parent while it changes (`TOMLTable.update`), so a key added to
+    /// the last of many `[[device]]` tables copies none of them.
+    private func modifyTable(at path: ArraySlice<PathStep>, in table: inout TOMLTable, line: Int,
                              _ body: (inout TOMLTable) throws(TOMLError) -> Void) throws(TOMLError) {
         guard let step = path.first else {
             try body(&table)
             return
         }
-        let rest = Array(path.dropFirst())
-        var child = table[step.key] ?? TOMLValue(kind: .table(TOMLTable(line: line)), line: line)
-        switch child.kind {
-        case .table(var inner):
-            try modifyTable(at: rest, in: &inner, line: line, body)
-            child.kind = .table(inner)
-        case .array(var items) where step.intoLastArrayElement || items.last.map({ if case .table = $0.kind { true } else { false } }) == true:
-            guard var last = items.last, case .table(var inner) = last.kind else {
-                throw TOMLError(line: line, "'\(step.key)' is not a table")
+        let rest = path.dropFirst()
+        try table.update(step.key, adding: { TOMLValue(kind: .table(TOMLTable(line: line)), line: line) }) { child throws(TOMLError) in
+            // Taken out and put back (`takeTable`, `takeArray`) rather than matched with `case let`:
+            // a matched copy shares storage with the value still in place, and changing it copied
+            // the whole array of tables at every key (quadratic in the records of a state file).
+            if var inner = child.takeTable() {
+                defer { child.kind = .table(inner) }
+                try modifyTable(at: rest, in: &inner, line: line, body)
+                return
             }
-            try modifyTable(at: rest, in: &inner, line: line, body)
-            last.kind = .table(inner)
-            items[items.count - 1] = last
-            child.kind = .array(items)
-        default:
+            let endsWithTable = if case .array(let items) = child.kind { items.last?.isTable ?? false } else { false }
+            if step.intoLastArrayElement || endsWithTable, var items = child.takeArray() {
+                defer { child.kind = .array(items) }
+                guard !items.isEmpty, var inner = items[items.count - 1].takeTable() else {
+                    throw TOMLError(line: line, "'\(step.key)' is not a table")
+                }
+                defer { items[items.count - 1].kind = .table(inner) }
+                try modifyTable(at: rest, in: &inner, line: line, body)
+                return
+            }
             throw TOMLError(line: line, "'\(step.key)' is \(child.typeName) (line \(child.line)), not a table")
         }
-        table.set(step.key, child)
     }
 
     // MARK: keys and values
@@ -171,12 +175,13 @@ public struct TOMLParser {
         default:
             let start = position
             while let b = peek(), !Self.isValueTerminator(b) { position += 1 }
-            let word = String(decoding: bytes[start..<position], as: UTF8.self)
-            if word == "true" { return TOMLValue(kind: .boolean(true), line: valueLine) }
-            if word == "false" { return TOMLValue(kind: .boolean(false), line: valueLine) }
+            let word = bytes[start..<position]
+            if word.elementsEqual("true".utf8) { return TOMLValue(kind: .boolean(true), line: valueLine) }
+            if word.elementsEqual("false".utf8) { return TOMLValue(kind: .boolean(false), line: valueLine) }
             if let integer = Self.integer(word) { return TOMLValue(kind: .integer(integer), line: valueLine) }
             if word.isEmpty { throw TOMLError(line: valueLine, "expected a value, found '\(Self.describe(byte))'") }
-            throw TOMLError(line: valueLine, "invalid value '\(word)' (strings need quotes: \"\(word)\")")
+            let text = String(decoding: word, as: UTF8.self)
+            throw TOMLError(line: valueLine, "invalid value '\(text)' (strings need quotes: \"\(text)\")")
         }
     }
 
@@ -225,7 +230,16 @@ public struct TOMLParser {
 
     private mutating func basicString() throws(TOMLError) -> String {
         position += 1
-        var out: [UInt8] = []
+        // Most strings have no escape: they are taken from the bytes as they are.
+        let start = position
+        while let byte = peek(), byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte != UInt8(ascii: "\n") {
+            position += 1
+        }
+        if peek() == UInt8(ascii: "\"") {
+            position += 1
+            return String(decoding: bytes[start..<position - 1], as: UTF8.self)
+        }
+        var out = Array(bytes[start..<position])
         while let byte = peek() {
             position += 1
             switch byte {
@@ -325,22 +339,44 @@ public struct TOMLParser {
             || b == UInt8(ascii: ",") || b == UInt8(ascii: "]") || b == UInt8(ascii: "}") || b == UInt8(ascii: "#")
     }
 
-    private static func integer(_ word: String) -> Int? {
-        var text = Substring(word)
-        var sign = 1
-        if text.hasPrefix("+") || text.hasPrefix("-") {
-            sign = text.hasPrefix("-") ? -1 : 1
-            text = text.dropFirst()
+    /// A TOML integer: optional sign, then decimal without leading zeros, or 0x / 0o / 0b digits;
+    /// `_` only between digits. Read from the bytes directly: the state files hold one per device.
+    static func integer(_ word: ArraySlice<UInt8>) -> Int? {
+        var digits = word[...]
+        var negative = false
+        if let sign = digits.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+            negative = sign == UInt8(ascii: "-")
+            digits = digits.dropFirst()
         }
         var radix = 10
-        for (prefix, base) in [("0x", 16), ("0o", 8), ("0b", 2)] where text.hasPrefix(prefix) {
-            radix = base
-            text = text.dropFirst(2)
+        if digits.count > 2, digits.first == UInt8(ascii: "0") {
+            switch digits[digits.startIndex + 1] {
+            case UInt8(ascii: "x"): radix = 16
+            case UInt8(ascii: "o"): radix = 8
+            case UInt8(ascii: "b"): radix = 2
+            default: break
+            }
+            if radix != 10 { digits = digits.dropFirst(2) }
         }
-        guard !text.isEmpty, !text.hasPrefix("_"), !text.hasSuffix("_"), !text.contains("__") else { return nil }
-        if radix == 10 && text.count > 1 && text.hasPrefix("0") { return nil }
-        guard let value = Int(text.filter { $0 != "_" }, radix: radix) else { return nil }
-        return sign * value
+        guard let first = digits.first, first != UInt8(ascii: "_"), digits.last != UInt8(ascii: "_") else { return nil }
+        if radix == 10 && digits.count > 1 && first == UInt8(ascii: "0") { return nil }
+        var value = 0
+        var previous: UInt8 = 0
+        for byte in digits {
+            defer { previous = byte }
+            if byte == UInt8(ascii: "_") {
+                if previous == UInt8(ascii: "_") { return nil }
+                continue
+            }
+            guard let nibble = byte.hexDigitValue, Int(nibble) < radix else { return nil }
+            let digit = Int(nibble)
+            // Negative values accumulate downwards, so Int.min itself parses.
+            let (shifted, overflowA) = value.multipliedReportingOverflow(by: radix)
+            let (next, overflowB) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            if overflowA || overflowB { return nil }
+            value = next
+        }
+        return value
     }
 
     private static func describe(_ byte: UInt8) -> String {

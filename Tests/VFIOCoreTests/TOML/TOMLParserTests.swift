@@ -30,6 +30,28 @@ import Testing
         #expect(inline["b"]?.kind == .boolean(true))
     }
 
+    /// Tables are changed in place while keys arrive (TOMLTable.update): every key still lands in
+    /// the last table of its array, nested arrays of tables included.
+    @Test func arraysOfTablesKeepEveryKeyInItsOwnTable() throws {
+        let doc = try TOMLParser.parse("[[a]]\nx = 1\n[[a.b]]\ny = 2\n[[a.b]]\ny = 3\nz.w = 5\n[[a]]\nx = 4\n")
+        guard case .array(let a)? = doc["a"]?.kind, a.count == 2,
+              case .table(let first) = a[0].kind, case .table(let second) = a[1].kind,
+              case .array(let b)? = first["b"]?.kind, b.count == 2,
+              case .table(let b0) = b[0].kind, case .table(let b1) = b[1].kind, case .table(let z)? = b1["z"]?.kind
+        else { Issue.record("structure: \(doc)"); return }
+        #expect(first["x"]?.kind == .integer(1) && second["x"]?.kind == .integer(4))
+        #expect(b0["y"]?.kind == .integer(2) && b1["y"]?.kind == .integer(3) && z["w"]?.kind == .integer(5))
+        #expect(second["b"] == nil)
+
+        let many = (0..<300).map { "[[device]]\naddress = \"\($0)\"\nsince = \($0)\n" }.joined()
+        guard case .array(let devices)? = try TOMLParser.parse(many)["device"]?.kind else { Issue.record("devices"); return }
+        #expect(devices.count == 300)
+        #expect(devices.enumerated().allSatisfy { index, value in
+            guard case .table(let table) = value.kind else { return false }
+            return table["address"]?.kind == .string("\(index)") && table["since"]?.kind == .integer(index) && table.entries.count == 2
+        })
+    }
+
     @Test func dottedKeysAndSubtables() throws {
         let doc = try TOMLParser.parse("a.b = 1\n[t]\nx.y = \"z\"\n[t.u]\nv = 2\n")
         guard case .table(let a)? = doc["a"]?.kind, case .table(let t)? = doc["t"]?.kind,
@@ -38,6 +60,20 @@ import Testing
         #expect(a["b"]?.kind == .integer(1))
         #expect(x["y"]?.kind == .string("z"))
         #expect(u["v"]?.kind == .integer(2))
+    }
+
+    @Test(arguments: [
+        ("0", 0), ("-0", 0), ("+5", 5), ("1_000", 1000), ("1733155200", 1_733_155_200), ("0x1F", 31),
+        ("0xdead_beef", 0xdead_beef), ("0o17", 15), ("0b101", 5), ("-0x10", -16),
+        ("9223372036854775807", Int.max), ("-9223372036854775808", Int.min),
+    ])
+    func integers(text: String, value: Int) throws {
+        #expect(try TOMLParser.parse("a = \(text)\n")["a"]?.kind == .integer(value))
+    }
+
+    @Test(arguments: ["01", "1__0", "_1", "1_", "0x", "0x_1", "0xG", "1e5", "9223372036854775808", "--1", "0b102", "0o8"])
+    func notIntegers(text: String) {
+        #expect(throws: TOMLError.self) { try TOMLParser.parse("a = \(text)\n") }
     }
 
     @Test(arguments: [
