@@ -3,7 +3,8 @@
 # how many instructions the whole guest, kernel and user, executes to bind N SR-IOV VFs to
 # vfio-pci and to unbind them, with ONE vfioctl call and with bind-guest.sh's bash loop of
 # builtin echos, at 8 and 32 VFs, in RUNS rounds; with FLOOR set, also bind-floor.c's bare writes
-# and its checked bind (the writes plus the reads vfioctl needs, in plain C). Per VF = the median
+# and its checked bind (the writes plus the reads vfioctl needs, in plain C); with OPS set, also
+# sysfs-op-insn.c's count of each kind of system call the per-VF bind makes. Per VF = the median
 # over the rounds of (32-VF count - 8-VF count) / 24, split into user and kernel instructions;
 # fixed = the 8-VF median - 8 x per VF.
 #
@@ -14,7 +15,7 @@
 # The methods take turns going first (the first binds VFs whose sysfs entries are not cached
 # yet); ASLR is off, as in bind-guest.sh.
 #
-# Usage (in the guest): MARK=PATH VFIOCTL=PATH [FLOOR=PATH] scripts/bench/bind-insn-guest.sh [--runs N]
+# Usage (in the guest): MARK=PATH VFIOCTL=PATH [FLOOR=PATH] [OPS=PATH] scripts/bench/bind-insn-guest.sh [--runs N]
 set -uo pipefail
 
 RUNS=5 SETTLE=0
@@ -27,7 +28,7 @@ while (($#)); do
     shift
 done
 [[ ${VFIOCTL_IN_VM:-} == 1 ]] || { echo "bind-insn-guest: run it in the VM (scripts/bench/bind-insn-vm.sh)" >&2; exit 1; }
-MARK=${MARK:?} VFIOCTL=${VFIOCTL:?} FLOOR=${FLOOR:-}
+MARK=${MARK:?} VFIOCTL=${VFIOCTL:?} FLOOR=${FLOOR:-} OPS=${OPS:-}
 METHODS="loop vfioctl${FLOOR:+ writes checked}"
 COUNTS=/run/vmio/plugin.log
 [[ -f $COUNTS ]] || { echo "bind-insn-guest: no $COUNTS (boot with scripts/vm/run.sh --plugin insn-count.so)" >&2; exit 1; }
@@ -100,8 +101,43 @@ for ((run = 1; run <= RUNS; run++)); do
     done
     echo "# round $run of $RUNS done" >&2
 done
+# With OPS (sysfs-op-insn.c): each kind of system call the per-VF bind makes, counted alone for
+# every VF at 8 and 32 VFs in the same rounds, per VF = the median of (32-VF - 8-VF) / 24.
+if [[ -n $OPS ]]; then
+    for ((run = 1; run <= RUNS; run++)); do
+        for n in 8 32; do
+            bench_make_vfs "$n" || die "cannot set up $n VFs"
+            before=$(wc -l <"$COUNTS")
+            "$OPS" "${VFS[@]}" >/tmp/bind-insn-ops-names || die "sysfs-op-insn failed on $n VFs"
+            bench_all_on "" >/dev/null || die "sysfs-op-insn left a VF bound: $(bench_all_on "")"
+            tail -n +$((before + 1)) "$COUNTS" | sed "s/^/$n /" >>/tmp/bind-insn-ops
+        done
+    done
+fi
 echo 0 >"$PFD/sriov_numvfs"
 echo 1 >"$PFD/sriov_drivers_autoprobe"
+
+if [[ -n $OPS ]]; then
+    awk '
+    function median(list,   n, v, i, j, x) {
+        n = split(list, v, " ")
+        for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+        return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+    }
+    FILENAME ~ /names/ { k = $1; $1 = ""; name[k] = substr($0, 2); kinds = k + 1; next }
+    $2 >= 10 && $2 < 100 { start[$1, $2 - 10] = $3; kstart[$1, $2 - 10] = $4; next }
+    $2 >= 100 { k = $2 - 100; all[$1, k] = all[$1, k] " " ($3 - start[$1, k]); ker[$1, k] = ker[$1, k] " " ($4 - kstart[$1, k]) }
+    END {
+        print "| system call, once per VF | per VF, all | per VF, kernel |"
+        print "|---|---:|---:|"
+        for (k = 0; k < kinds; k++) {
+            n = split(all[8, k], a8, " "); split(all[32, k], a32, " "); split(ker[8, k], k8, " "); split(ker[32, k], k32, " ")
+            la = ""; lk = ""
+            for (i = 1; i <= n; i++) { la = la " " (a32[i] - a8[i]) / 24; lk = lk " " (k32[i] - k8[i]) / 24 }
+            printf "| %s | %.1fk | %.1fk |\n", name[k], median(la) / 1000, median(lk) / 1000
+        }
+    }' /tmp/bind-insn-ops-names /tmp/bind-insn-ops
+fi
 
 for key in "${!samples[@]}"; do echo "$key${samples[$key]}"; done | sort >/tmp/bind-insn-samples
 sed 's/^/# samples: /' /tmp/bind-insn-samples

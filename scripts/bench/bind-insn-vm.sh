@@ -2,8 +2,9 @@
 # Issue 4's per-VF bind cost counted in guest instructions instead of wall time: builds the
 # insn-count.c QEMU plugin and the insn-mark.c marker, boots the bench VM with the plugin and
 # runs bind-insn-guest.sh (vfioctl against the bash loop, and bind-floor.c's writes and checked
-# bind, at 8 and 32 VFs). The counts do not move
-# with the host's speed, which decides the per-VF ratio where wall time (bind-vm.sh) cannot.
+# bind, at 8 and 32 VFs; then sysfs-op-insn.c's count of each kind of system call per VF). The
+# counts do not move with the host's speed, which decides the per-VF ratio where wall time
+# (bind-vm.sh) cannot.
 #
 # Usage: scripts/bench/bind-insn-vm.sh [--binary PATH] [--runs N] [--timeout S]
 #   --binary PATH  the vfioctl to measure (default: build release, static Swift runtime)
@@ -32,8 +33,9 @@ mkdir -p "$OUT"
 gcc -O2 -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden -o "$OUT/insn-count.so" "$REPO/scripts/bench/insn-count.c"
 gcc -O2 -Wall -Wextra -Werror -static -o "$OUT/insn-mark" "$REPO/scripts/bench/insn-mark.c"
 gcc -O2 -Wall -Wextra -Werror -o "$OUT/bind-floor" "$REPO/scripts/bench/bind-floor.c"
+gcc -O2 -Wall -Wextra -Werror -o "$OUT/sysfs-op-insn" "$REPO/scripts/bench/sysfs-op-insn.c"
 cp "$BINARY" "$OUT/vfioctl-insn"
 echo "bind-insn-vm: measuring $BINARY ($(stat -c %y "$BINARY" | cut -d. -f1))" >&2
 exec "$REPO/scripts/vm/run.sh" --bench --plugin "$OUT/insn-count.so" --timeout "$TIMEOUT" -- \
-    env MARK="$OUT/insn-mark" VFIOCTL="$OUT/vfioctl-insn" FLOOR="$OUT/bind-floor" \
+    env MARK="$OUT/insn-mark" VFIOCTL="$OUT/vfioctl-insn" FLOOR="$OUT/bind-floor" OPS="$OUT/sysfs-op-insn" \
     "$REPO/scripts/bench/bind-insn-guest.sh" --runs "$RUNS" --settle "$SETTLE"

@@ -1,0 +1,134 @@
+/* What each system call of vfioctl's per-VF bind costs the guest kernel, one kind at a time:
+ * for every VF named, the same call (the ones `strace vfioctl bind VF... --driver vfio-pci` shows
+ * per VF, in its order), between two insn-count.c markers. bind-insn-guest.sh --ops runs it at 8
+ * and 32 VFs and reports (32-VF count - 8-VF count) / 24 per kind, which says where the per-VF
+ * instructions of vfioctl and of bind-floor.c go.
+ *
+ * Usage: sysfs-op-insn VF...   (VFs unbound with no override, vfio-pci loaded; they end unbound)
+ * Marker tags: 10 + K before kind K, 100 + K after it. Kinds are listed in `names` below.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define MARK(tag) __asm__ volatile(".byte 0x0f, 0x1f, 0x80, %c0, 0x56, 0x46, 0x43" ::"i"(tag))
+
+static char buffer[8192], path[512];
+static int sys, dirs[256], groups[256];
+
+static void die(const char *what, const char *vf) {
+    fprintf(stderr, "sysfs-op-insn: %s %s: %m\n", what, vf);
+    exit(1);
+}
+
+/* vfioctl opens beneath the sysfs root with openat2 (RESOLVE_BENEATH), writes with O_TRUNC. */
+static int beneath(int dir, const char *name, int flags) {
+    struct open_how how = {.flags = flags | O_CLOEXEC, .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+    return syscall(SYS_openat2, dir, name, &how, sizeof how);
+}
+
+static void read_attribute(int dir, const char *name, const char *vf) {
+    int fd = openat(dir, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || read(fd, buffer, sizeof buffer) < 0) die(name, vf);
+    close(fd);
+}
+
+static void write_attribute(int dir, const char *name, const char *text, const char *vf) {
+    int fd = beneath(dir, name, O_WRONLY | O_TRUNC | O_NOFOLLOW);
+    if (fd < 0 || write(fd, text, strlen(text)) < 0) die(name, vf);
+    close(fd);
+}
+
+static const char *names[] = {
+    "readlink bus/pci/devices/VF (canonical path)",
+    "openat2 the device directory (O_PATH, held)",
+    "read uevent (ids, class, modalias, driver)",
+    "readlink driver, unbound (ENOENT)",
+    "read driver_override",
+    "readlink iommu_group",
+    "readlink physfn",
+    "list kernel/iommu_groups/N/devices",
+    "write driver_override (openat2, O_TRUNC)",
+    "write the VF to vfio-pci/bind (held fd)",
+    "readlink driver, bound (read back)",
+    "access /dev/vfio/N",
+    "read modalias (for comparison with uevent)",
+    "write the VF to vfio-pci/unbind (held fd)",
+    "clear driver_override",
+};
+
+int main(int argc, char **argv) {
+    int count = argc - 1;
+    if (count < 1 || count > 256) {
+        fprintf(stderr, "usage: sysfs-op-insn VF... (1 to 256)\n");
+        return 2;
+    }
+    char **vfs = argv + 1;
+    sys = open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int bind = beneath(sys, "bus/pci/drivers/vfio-pci/bind", O_WRONLY | O_TRUNC | O_NOFOLLOW);
+    int unbind = beneath(sys, "bus/pci/drivers/vfio-pci/unbind", O_WRONLY | O_TRUNC | O_NOFOLLOW);
+    if (sys < 0 || bind < 0 || unbind < 0) die("open", "/sys/bus/pci/drivers/vfio-pci");
+    for (int kind = 0; kind < (int)(sizeof names / sizeof *names); kind++) {
+        /* The tag must be a constant in the instruction, hence one marker per kind. */
+        switch (kind) {
+#define CASE(k) case k: MARK(10 + k); break
+            CASE(0); CASE(1); CASE(2); CASE(3); CASE(4); CASE(5); CASE(6); CASE(7);
+            CASE(8); CASE(9); CASE(10); CASE(11); CASE(12); CASE(13); CASE(14);
+#undef CASE
+        }
+        for (int i = 0; i < count; i++) {
+            const char *vf = vfs[i];
+            ssize_t n;
+            switch (kind) {
+            case 0:
+                snprintf(path, sizeof path, "bus/pci/devices/%s", vf);
+                if (readlinkat(sys, path, buffer, sizeof buffer) < 0) die("readlink", vf);
+                break;
+            case 1:
+                snprintf(path, sizeof path, "bus/pci/devices/%s", vf);
+                if ((dirs[i] = beneath(sys, path, O_RDONLY | O_PATH | O_DIRECTORY)) < 0) die("open", vf);
+                break;
+            case 2: read_attribute(dirs[i], "uevent", vf); break;
+            case 3: if (readlinkat(dirs[i], "driver", buffer, sizeof buffer) >= 0) die("already bound:", vf); break;
+            case 4: read_attribute(dirs[i], "driver_override", vf); break;
+            case 5:
+                if ((n = readlinkat(dirs[i], "iommu_group", buffer, sizeof buffer - 1)) < 0) die("iommu_group", vf);
+                buffer[n] = 0;
+                groups[i] = atoi(strrchr(buffer, '/') + 1);
+                break;
+            case 6: if (readlinkat(dirs[i], "physfn", buffer, sizeof buffer) < 0) die("physfn", vf); break;
+            case 7: {
+                snprintf(path, sizeof path, "kernel/iommu_groups/%d/devices", groups[i]);
+                int group = openat(sys, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (group < 0) die("group of", vf);
+                while (syscall(SYS_getdents64, group, buffer, sizeof buffer) > 0) {}
+                close(group);
+                break;
+            }
+            case 8: write_attribute(dirs[i], "driver_override", "vfio-pci", vf); break;
+            case 9: if (pwrite(bind, vf, strlen(vf), 0) < 0) die("bind", vf); break;
+            case 10: if (readlinkat(dirs[i], "driver", buffer, sizeof buffer) < 0) die("not bound:", vf); break;
+            case 11:
+                snprintf(path, sizeof path, "/dev/vfio/%d", groups[i]);
+                if (access(path, F_OK)) die("no node for", vf);
+                break;
+            case 12: read_attribute(dirs[i], "modalias", vf); break;
+            case 13: if (pwrite(unbind, vf, strlen(vf), 0) < 0) die("unbind", vf); break;
+            case 14: write_attribute(dirs[i], "driver_override", "\n", vf); break;
+            }
+        }
+        switch (kind) {
+#define CASE(k) case k: MARK(100 + k); break
+            CASE(0); CASE(1); CASE(2); CASE(3); CASE(4); CASE(5); CASE(6); CASE(7);
+            CASE(8); CASE(9); CASE(10); CASE(11); CASE(12); CASE(13); CASE(14);
+#undef CASE
+        }
+        printf("%d %s\n", kind, names[kind]);
+    }
+    return 0;
+}
