@@ -23,11 +23,8 @@ die() { echo "bind-floor-guest: $*" >&2; exit 1; }
 
 # shellcheck source=scripts/bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-bench_pf "$SYS" 32 || die "no SR-IOV PF with 32 VFs (boot with scripts/vm/run.sh --bench)"
-modprobe vfio_pci || die "cannot load vfio_pci"
-read -r aslr_before </proc/sys/kernel/randomize_va_space
-trap 'echo "$aslr_before" >/proc/sys/kernel/randomize_va_space' EXIT
-echo 0 >/proc/sys/kernel/randomize_va_space
+bench_guest_ready 32
+bench_aslr_off
 
 VFS=()
 make_vfs() { bench_make_vfs "$1" || die "cannot set up $1 VFs"; }

@@ -274,9 +274,12 @@ END {
     printf "\n"
     if (has("vfioctl", "bind") && has("loop", "bind")) {
         r = slope("vfioctl", "bind") / slope("loop", "bind")
-        printf "- vfioctl per VF / loop per VF (bind): %.2fx (target <= 1.2x): %s", r, r <= 1.2 ? "met" : "NOT met"
-        # Upper end of the estimate: the slope plus two standard errors.
-        printf " (slope + 2 SE: %.2fx)\n", (slope("vfioctl", "bind") + 2 * slope_se("vfioctl", "bind")) / slope("loop", "bind")
+        # A verdict only when vfioctl's slope +- two standard errors lies on one side of the target:
+        # a handful of runs on a noisy host puts the same binary on either side.
+        upper = (slope("vfioctl", "bind") + 2 * slope_se("vfioctl", "bind")) / slope("loop", "bind")
+        lower = (slope("vfioctl", "bind") - 2 * slope_se("vfioctl", "bind")) / slope("loop", "bind")
+        printf "- vfioctl per VF / loop per VF (bind): %.2fx, %.2fx to %.2fx within 2 SE (target <= 1.2x): %s\n", r, lower, upper,
+            (upper <= 1.2 ? "met" : (lower > 1.2 ? "NOT met" : "not decided by these runs (scripts/bench/bind-insn-vm.sh counts instructions instead)"))
     }
     if (has("vfioctl", "bind") && has("loop", "bind")) {
         # The issue's own definition: the slope between the medians at the smallest and largest count.
@@ -309,11 +312,7 @@ AWK
     log "raw samples (us): $(grep '^median' "$out" | cut -d' ' -f2,4- | tr '\n' ';')"
 }
 
-read -r aslr_before </proc/sys/kernel/randomize_va_space
-if ((!ASLR)); then
-    trap 'echo "$aslr_before" >/proc/sys/kernel/randomize_va_space' EXIT
-    echo 0 >/proc/sys/kernel/randomize_va_space || die "cannot turn address-space randomisation off"
-fi
+((ASLR)) || bench_aslr_off
 log "address-space randomisation: $(</proc/sys/kernel/randomize_va_space) (0 = off, for every method)"
 modprobe vfio_pci || die "cannot load vfio_pci"
 read -r d3 </sys/module/vfio_pci/parameters/disable_idle_d3

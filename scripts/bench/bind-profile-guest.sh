@@ -26,7 +26,6 @@ for tool in valgrind callgrind_annotate strace; do
     command -v "$tool" >/dev/null || { echo "bind-profile-guest: $tool is missing (bind-profile-vm.sh installs it)" >&2; exit 1; }
 done
 
-SYS=/sys/bus/pci
 WORK=/tmp/bind-profile
 mkdir -p "$WORK"
 export VFIOCTL_STATE_DIR=$WORK/state
@@ -34,8 +33,7 @@ die() { echo "bind-profile-guest: $*" >&2; exit 1; }
 
 # shellcheck source=scripts/bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-bench_pf "$SYS" 32 || die "no SR-IOV PF with 32 VFs (boot with scripts/vm/run.sh --bench)"
-modprobe vfio_pci || die "cannot load vfio_pci"
+bench_guest_ready 32
 
 VFS=()
 make_vfs() { bench_make_vfs "$1" || die "cannot set up $1 VFs"; }

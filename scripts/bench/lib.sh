@@ -34,6 +34,21 @@ bench_pf() {
     [[ -n $PF ]] && ((best >= $2))
 }
 
+# bench_guest_ready MIN_VFS: in the guest, finds the bench PF offering MIN_VFS (PF, PFD) and loads
+# vfio-pci; calls the script's die on failure.
+bench_guest_ready() {
+    bench_pf /sys/bus/pci "$1" || die "no SR-IOV PF with $1 VFs (boot with scripts/vm/run.sh --bench)"
+    modprobe vfio_pci || die "cannot load vfio_pci"
+}
+
+# bench_aslr_off: turns the guest's address-space randomisation off until the script exits (TCG
+# keeps translated code by virtual address; see BENCHMARKS.md).
+bench_aslr_off() {
+    read -r BENCH_ASLR_BEFORE </proc/sys/kernel/randomize_va_space
+    trap 'echo "$BENCH_ASLR_BEFORE" >/proc/sys/kernel/randomize_va_space' EXIT
+    echo 0 >/proc/sys/kernel/randomize_va_space || die "cannot turn address-space randomisation off"
+}
+
 # bench_make_vfs N: exactly N unbound VFs of the PF in PFD (driver autoprobe off), their addresses
 # in VFS; the VFs are created afresh unless N are enabled already. Returns 1 when the kernel
 # refuses the count or a virtfn link is missing. Builtins only (no readlink processes).
