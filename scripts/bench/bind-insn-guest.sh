@@ -62,6 +62,7 @@ writes_bind() { "$FLOOR" writes "${VFS[@]}"; }
 checked_bind() { "$FLOOR" checked "${VFS[@]}"; }
 
 declare -A samples   # [method/phase/n] = " count count ...", [method/phase_kernel/n] likewise
+declare -a op_start op_kstart   # sysfs-op-insn.c: each kind's counts at its opening marker
 counted() {  # counted METHOD PHASE EXPECTED_DRIVER: count METHOD_PHASE between two markers
     local method=$1 phase=$2 lines start end kstart kend
     "$MARK" start
@@ -107,38 +108,24 @@ if [[ -n $OPS ]]; then
             before=$(wc -l <"$COUNTS")
             "$OPS" "${VFS[@]}" >/tmp/bind-insn-ops-names || die "sysfs-op-insn failed on $n VFs"
             bench_all_on "" >/dev/null || die "sysfs-op-insn left a VF bound: $(bench_all_on "")"
-            tail -n +$((before + 1)) "$COUNTS" | sed "s/^/$n /" >>/tmp/bind-insn-ops
+            # Tag 10 + K opens kind K, 100 + K closes it: into samples[op/K/n] like a method's.
+            while read -r tag count kernel; do
+                if ((tag >= 100)); then
+                    samples[op/$((tag - 100))/$n]+=" $((count - op_start[tag - 100]))"
+                    samples[op/$((tag - 100))_kernel/$n]+=" $((kernel - op_kstart[tag - 100]))"
+                elif ((tag >= 10)); then
+                    op_start[tag - 10]=$count op_kstart[tag - 10]=$kernel
+                fi
+            done < <(tail -n +$((before + 1)) "$COUNTS")
         done
     done
 fi
 echo 0 >"$PFD/sriov_numvfs"
 echo 1 >"$PFD/sriov_drivers_autoprobe"
 
-if [[ -n $OPS ]]; then
-    awk '
-    function median(list,   n, v, i, j, x) {
-        n = split(list, v, " ")
-        for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
-        return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-    }
-    FILENAME ~ /names/ { k = $1; $1 = ""; name[k] = substr($0, 2); kinds = k + 1; next }
-    $2 >= 10 && $2 < 100 { start[$1, $2 - 10] = $3; kstart[$1, $2 - 10] = $4; next }
-    $2 >= 100 { k = $2 - 100; all[$1, k] = all[$1, k] " " ($3 - start[$1, k]); ker[$1, k] = ker[$1, k] " " ($4 - kstart[$1, k]) }
-    END {
-        print "| system call, once per VF | per VF, all | per VF, kernel |"
-        print "|---|---:|---:|"
-        for (k = 0; k < kinds; k++) {
-            n = split(all[8, k], a8, " "); split(all[32, k], a32, " "); split(ker[8, k], k8, " "); split(ker[32, k], k32, " ")
-            la = ""; lk = ""
-            for (i = 1; i <= n; i++) { la = la " " (a32[i] - a8[i]) / 24; lk = lk " " (k32[i] - k8[i]) / 24 }
-            printf "| %s | %.1fk | %.1fk |\n", name[k], median(la) / 1000, median(lk) / 1000
-        }
-    }' /tmp/bind-insn-ops-names /tmp/bind-insn-ops
-fi
-
 for key in "${!samples[@]}"; do echo "$key${samples[$key]}"; done | sort >/tmp/bind-insn-samples
 sed 's/^/# samples: /' /tmp/bind-insn-samples
-awk -v runs="$RUNS" -v methods="$METHODS" '
+awk -v runs="$RUNS" -v methods="$METHODS" -v opnames="${OPS:+/tmp/bind-insn-ops-names}" '
 function median(list,   n, v, i, j, x) {
     n = split(list, v, " ")
     for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
@@ -166,6 +153,12 @@ END {
         loop = per_vf("loop/" phase)
         printf "| %s | %s | %.0fk (%.0fk-%.0fk) | %.2fx | %.0fk | %.0fk | %.1f |\n", names[method], phase, all / 1000, lo / 1000, hi / 1000,
             all / loop, (all - kernel) / 1000, kernel / 1000, (median(s[key "/8"]) - 8 * all) / 1e6
+    }
+    if (opnames == "") exit
+    printf "\n| system call, once per VF | per VF, all | per VF, kernel |\n|---|---:|---:|\n"
+    while ((getline line < opnames) > 0) {  # "K what kind K is"
+        k = line; sub(/ .*/, "", k); sub(/^[^ ]* /, "", line)
+        printf "| %s | %.1fk | %.1fk |\n", line, per_vf("op/" k) / 1000, per_vf("op/" k "_kernel") / 1000
     }
 }' /tmp/bind-insn-samples
 echo "# insn: done"

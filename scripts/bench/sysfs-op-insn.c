@@ -1,8 +1,8 @@
 /* What each system call of vfioctl's per-VF bind costs the guest kernel, one kind at a time:
  * for every VF named, the same call (the ones `strace vfioctl bind VF... --driver vfio-pci` shows
- * per VF, in its order), between two insn-count.c markers. bind-insn-guest.sh --ops runs it at 8
- * and 32 VFs and reports (32-VF count - 8-VF count) / 24 per kind, which says where the per-VF
- * instructions of vfioctl and of bind-floor.c go.
+ * per VF, in its order), between two insn-count.c markers. bind-insn-guest.sh runs it at 8 and 32
+ * VFs when OPS names it (bind-insn-vm.sh does) and reports (32-VF count - 8-VF count) / 24 per
+ * kind, which says where the per-VF instructions of vfioctl and of bind-floor.c go.
  *
  * Usage: sysfs-op-insn VF...   (VFs unbound with no override, vfio-pci loaded; they end unbound)
  * Marker tags: 10 + K before kind K, 100 + K after it. Kinds are listed in `names` below.
@@ -61,6 +61,9 @@ static const char *names[] = {
     "write the VF to vfio-pci/unbind (held fd)",
     "clear driver_override",
 };
+
+/* The markers below are spelled out for kinds 0-14: a kind added to `names` needs its own. */
+_Static_assert(sizeof names / sizeof *names == 15, "one marker pair per kind");
 
 int main(int argc, char **argv) {
     int count = argc - 1;
