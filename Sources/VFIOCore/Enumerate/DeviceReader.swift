@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Reads one device directory into a `PCIDevice`. Both enumeration paths (libudev and the plain
 /// sysfs walk) end here, which is what keeps their records identical.
 struct DeviceReader: Sendable {
@@ -9,6 +13,19 @@ struct DeviceReader: Sendable {
     var readsNUMANode = true
     /// Whether to read `revision`, which only rules and listings look at (nil when not read).
     var readsRevision = true
+    /// Where the ids and class come from when libudev has not given them.
+    var identitySource = IdentitySource.uevent
+
+    enum IdentitySource {
+        /// `uevent`: ids, class, modalias and the driver in one read, for reading every device
+        /// (most of them bound, so no `driver` link is read).
+        case uevent
+        /// `modalias` (which spells out the ids and class) and the `driver` link: for an unbound
+        /// device (what bulk binds read) ~12,000 guest instructions cheaper than `uevent` plus the
+        /// link, because reading `uevent` has the kernel build the device's whole event
+        /// environment (scripts/bench/bind-insn-vm.sh). Falls back to `uevent` without a modalias.
+        case modalias
+    }
 
     /// Values libudev has already resolved for this device, so they are not read twice.
     struct Resolved: Sendable {
@@ -23,23 +40,58 @@ struct DeviceReader: Sendable {
         case skipped(reason: String)
     }
 
-    /// `path` is the device's canonical directory (links resolve from it); `opening` another path
-    /// to the same directory to open it by (`bus/pci/devices/ADDRESS`, which a live tree holds open
-    /// for the writes that follow).
-    func read(address: PCIAddress, at path: String, opening openPath: String? = nil, resolved: Resolved = Resolved()) -> Outcome {
+    /// Where a device's directory was opened from.
+    enum Location {
+        /// Its real directory, `devices/pci0000:00/...`: links resolve lexically from it, and its
+        /// second-to-last component is the upstream bridge.
+        case canonical(String)
+        /// `bus/pci/devices/ADDRESS`, the kernel's link to it (which a live tree holds open for the
+        /// writes that follow). Resolving that link costs a readlink per device, so links are only
+        /// named (their last component; none is followed) and the upstream bridge is not known (nil).
+        case busLink(String)
+
+        var path: String {
+            switch self {
+            case .canonical(let path), .busLink(let path): path
+            }
+        }
+    }
+
+    /// `path` is the device's canonical directory.
+    func read(address: PCIAddress, at path: String, resolved: Resolved = Resolved()) -> Outcome {
         let directory: any SysfsDirectory
         do {
-            directory = try sysfs.openDirectory(openPath ?? path)
+            directory = try sysfs.openDirectory(path)
         } catch {
-            return .skipped(reason: "cannot open \(error.path): \(errnoName(error.errno))")
+            return .skipped(reason: Self.cannotOpen(error))
         }
+        return read(address: address, directory: directory, at: .canonical(path), resolved: resolved)
+    }
+
+    static func cannotOpen(_ error: SysfsError) -> String {
+        if error.errno == EXDEV { return "\(error.path) leads outside the sysfs root" }
+        return "cannot open \(error.path): \(errnoName(error.errno))"
+    }
+
+    /// The same for a directory the caller opened at `location`.
+    func read(address: PCIAddress, directory: any SysfsDirectory, at location: Location, resolved: Resolved = Resolved()) -> Outcome {
+        let path = location.path
         // Attributes are probed by name (a missing one is ENOENT) rather than found by listing the
         // directory: listing every device directory was the largest cost of enumeration.
         var attributes = AttributeReader(directory: directory, path: path)
+        if case .busLink = location { attributes.linksResolveFromPath = false }
         // `uevent` carries the ids, class, modalias and driver in one read (what libudev parses too),
         // instead of six separate attributes.
         // Whatever uevent lacks is read from the attributes and links themselves.
         var resolved = resolved
+        var modaliasRead: Modalias?? = nil  // .some once read, so it is not read twice
+        if resolved.identity == nil, identitySource == .modalias {
+            modaliasRead = .some(attributes.value("modalias", Modalias.init))
+            if let modalias = modaliasRead ?? nil, let identity = modalias.pciIdentity {
+                resolved.identity = identity
+                resolved.modalias = resolved.modalias ?? modalias
+            }
+        }
         if resolved.identity == nil, let uevent = attributes.value("uevent", UEvent.init) {
             resolved.identity = uevent.identity
             resolved.modalias = resolved.modalias ?? uevent.modalias
@@ -67,7 +119,7 @@ struct DeviceReader: Sendable {
         }
 
         var device = PCIDevice(address: address, identity: identity,
-                               modalias: resolved.modalias ?? attributes.value("modalias", Modalias.init))
+                               modalias: resolved.modalias ?? modaliasRead ?? attributes.value("modalias", Modalias.init))
         // Known (bound or not), or nil when the link exists but cannot be read.
         let driver: DriverName?? = resolved.driver ?? Self.knownDriver(attributes.link("driver"))
         device.driver = driver ?? nil
@@ -79,7 +131,7 @@ struct DeviceReader: Sendable {
         if identity.classCode.mayBeBootVGA {
             device.bootVGA = attributes.value("boot_vga") { $0 == "1" } ?? false
         }
-        device.parent = Self.parentAddress(of: path)
+        if case .canonical = location { device.parent = Self.parentAddress(of: path) }
         device.sriov = SRIOVState(physfn: attributes.linkName("physfn").flatMap(PCIAddress.init))
         // Only a PF has sriov_totalvfs; the other SR-IOV attributes and virtfnN links come with it.
         // A VF cannot have the SR-IOV capability itself, so it is not asked.
@@ -163,6 +215,9 @@ struct AttributeReader {
     let directory: any SysfsDirectory
     /// The directory's path relative to the sysfs root, for resolving link targets.
     let path: String
+    /// False when `path` goes through a link (`bus/pci/devices/ADDRESS`): a relative target then
+    /// cannot be resolved from it, and only its last component is taken.
+    var linksResolveFromPath = true
     var unreadable: [String] = []
     /// Components of `path`, counted at the first link read (each device has three or four).
     private var pathDepth: Int?
@@ -202,10 +257,16 @@ struct AttributeReader {
     /// inside the root (recorded in `unreadable`); otherwise the target's last component.
     mutating func link(_ name: String) -> String?? {
         do {
-            let depth = pathDepth ?? SysfsPath.depth(of: path)
-            pathDepth = depth
-            let path = self.path
-            guard let last = try directory.withLinkTarget(name, { SysfsPath.resolvedLastComponent($0, from: path, depth: depth) }) else {
+            let last: String?
+            if linksResolveFromPath {
+                let depth = pathDepth ?? SysfsPath.depth(of: path)
+                pathDepth = depth
+                let path = self.path
+                last = try directory.withLinkTarget(name) { SysfsPath.resolvedLastComponent($0, from: path, depth: depth) }
+            } else {
+                last = try directory.withLinkTarget(name, SysfsPath.namedLastComponent)
+            }
+            guard let last else {
                 unreadable.append(name)
                 return .some(nil)
             }

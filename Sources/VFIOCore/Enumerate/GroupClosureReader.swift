@@ -6,7 +6,8 @@ import Glibc
 /// releasing named devices checks (group viability, `--group` companions, safety of each device),
 /// without reading every PCI function of the machine. On a host with many VFs that full read was
 /// most of a bind's cost, and it grew with devices the command never touches. The records leave
-/// out the NUMA node (nil), which nothing that binds or releases looks at.
+/// out the NUMA node and the upstream bridge (nil), which nothing that binds or releases looks at:
+/// each device is opened by its `bus/pci/devices` link, whose target is never read.
 public struct GroupClosureReader: Sendable {
     let sysfs: any SysfsAccess
     /// Off when nothing will look at revisions (no rules): one attribute less per device.
@@ -20,7 +21,7 @@ public struct GroupClosureReader: Sendable {
     /// nil when a group's member list cannot be read (the caller then reads everything). A named
     /// address that does not exist is simply absent, as it is from a full enumeration.
     public func inventory(of addresses: [PCIAddress]) -> DeviceInventory? {
-        let reader = DeviceReader(sysfs: sysfs, readsNUMANode: false, readsRevision: readsRevision)
+        let reader = DeviceReader(sysfs: sysfs, readsNUMANode: false, readsRevision: readsRevision, identitySource: .modalias)
         // First in, first out: named devices are read in the order given (usually address order,
         // which spares DeviceInventory a sort), group members after them.
         var pending = addresses
@@ -33,9 +34,17 @@ public struct GroupClosureReader: Sendable {
         while next < pending.count {
             let address = pending[next]
             next += 1
-            guard let path = canonicalPath(of: address, warnings: &warnings) else { continue }
-            // Opened by its bus link: the writes to this device go through that same path.
-            switch reader.read(address: address, at: path, opening: SysfsWalkEnumerator.devicesDirectory + "/" + address.description) {
+            // Opened by its bus link, which the kernel resolves (beneath the root): the writes to
+            // this device go through that same path.
+            let path = SysfsWalkEnumerator.devicesDirectory + "/" + address.description
+            let directory: any SysfsDirectory
+            do {
+                directory = try sysfs.openDirectory(path)
+            } catch {
+                if !error.isMissing { warnings.append("skipping \(address): \(DeviceReader.cannotOpen(error))") }
+                continue
+            }
+            switch reader.read(address: address, directory: directory, at: .busLink(path)) {
             case .skipped(let reason):
                 warnings.append("skipping \(address): \(reason)")
             case .device(let device):
@@ -51,16 +60,4 @@ public struct GroupClosureReader: Sendable {
         return DeviceInventory(devices: devices, warnings: warnings)
     }
 
-    /// `bus/pci/devices/ADDRESS` resolved lexically inside the root; nil when there is no such device.
-    private func canonicalPath(of address: PCIAddress, warnings: inout [String]) -> String? {
-        do {
-            return try SysfsWalkEnumerator.resolvedDeviceLink(address.description, sysfs: sysfs, warnings: &warnings)
-        } catch {
-            if error.isMissing { return nil }
-            // A tree whose bus/pci/devices entries are directories rather than links.
-            if error.errno == EINVAL { return SysfsWalkEnumerator.devicesDirectory + "/" + address.description }
-            warnings.append("skipping \(address): \(error)")
-            return nil
-        }
-    }
 }

@@ -20,6 +20,37 @@ public struct Modalias: Hashable, Sendable, CustomStringConvertible {
         bytes.hasPrefix("pci:v") && bytes.count < 128 && !bytes.contains(UInt8(ascii: "/"))
     }
     public var description: String { rawValue }
+
+    /// The ids and class spelled out in the kernel's exact format
+    /// (`pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X`); nil for any other shape, or ids wider
+    /// than 16 bits.
+    public var pciIdentity: (vendor: VendorID, device: DeviceID, subsystemVendor: VendorID, subsystemDevice: DeviceID, classCode: ClassCode)? {
+        var text = rawValue
+        return text.withUTF8 { bytes in
+            guard bytes.count == 53 else { return nil }
+            // (label, its offset, the value's digits after it)
+            func field(_ label: StaticString, at offset: Int, digits: Int) -> UInt32? {
+                let labelBytes = UnsafeBufferPointer(start: label.utf8Start, count: label.utf8CodeUnitCount)
+                guard bytes[offset..<(offset + labelBytes.count)].elementsEqual(labelBytes) else { return nil }
+                var value: UInt32 = 0
+                for byte in bytes[(offset + labelBytes.count)..<(offset + labelBytes.count + digits)] {
+                    guard let digit = byte.hexDigitValue else { return nil }
+                    value = value << 4 | UInt32(digit)
+                }
+                return value
+            }
+            guard let vendor = field("pci:v", at: 0, digits: 8), vendor <= 0xFFFF,
+                  let device = field("d", at: 13, digits: 8), device <= 0xFFFF,
+                  let subsystemVendor = field("sv", at: 22, digits: 8), subsystemVendor <= 0xFFFF,
+                  let subsystemDevice = field("sd", at: 32, digits: 8), subsystemDevice <= 0xFFFF,
+                  let baseClass = field("bc", at: 42, digits: 2), let subclass = field("sc", at: 46, digits: 2),
+                  let interface = field("i", at: 50, digits: 2),
+                  let classCode = ClassCode(baseClass << 16 | subclass << 8 | interface)
+            else { return nil }
+            return (VendorID(UInt16(vendor)), DeviceID(UInt16(device)), VendorID(UInt16(subsystemVendor)),
+                    DeviceID(UInt16(subsystemDevice)), classCode)
+        }
+    }
 }
 
 /// The name a PCI driver registers under (`/sys/bus/pci/drivers/NAME`, what `driver_override` takes).

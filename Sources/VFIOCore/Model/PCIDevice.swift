@@ -12,7 +12,8 @@ public struct PCIDevice: Sendable, Equatable {
     public var iommuGroup: IOMMUGroup?
     public var numaNode: Int?
     public var bootVGA: Bool
-    /// The upstream bridge's address, or nil when the device sits on a root bus.
+    /// The upstream bridge's address, or nil when the device sits on a root bus (or was read
+    /// without it: `GroupClosureReader` leaves it out).
     public var parent: PCIAddress?
     public var sriov: SRIOVState
     public var hostUse: HostUse

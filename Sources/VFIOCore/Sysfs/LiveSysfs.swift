@@ -90,7 +90,10 @@ public struct LiveSysfs: SysfsAccess {
             return LiveDirectory(fd: fd, root: root, path: path, owned: false)
         }
         // O_PATH: the descriptor only anchors the *at calls; no directory stream until one is listed.
-        let fd = open(absolute(path), openPathOnly | O_DIRECTORY | O_CLOEXEC)
+        // Beneath the root, as writes are: a device is read through its bus link, and a crafted
+        // tree's link that leads outside must not have vfioctl read the real /sys (EXDEV).
+        let rootFD = try rootDescriptor.get(root)
+        let fd = (path.isEmpty ? "." : path).withCString { Self.openBeneath(rootFD, $0, openPathOnly | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { throw SysfsError(.list, absolute(path), errno: errno) }
         return LiveDirectory(fd: fd, root: root, path: path)
     }

@@ -196,6 +196,16 @@ public enum SysfsPath {
         return String(decoding: UnsafeBufferPointer(rebasing: target[last]), as: UTF8.self)
     }
 
+    /// A relative target's last component when it is a plain name (not `.` or `..`), for a link
+    /// whose own directory is not known: the name is all that is used, the link is not followed.
+    static func namedLastComponent(_ target: UnsafeBufferPointer<UInt8>) -> String? {
+        if target.first == UInt8(ascii: "/") { return nil }
+        let last = lastComponent(target)
+        let dot = UInt8(ascii: ".")
+        if last.isEmpty || last.allSatisfy({ $0 == dot }) && last.count <= 2 { return nil }
+        return String(decoding: last, as: UTF8.self)
+    }
+
     /// How many components below the root a path is.
     static func depth(of path: String) -> Int {
         var path = path

@@ -23,12 +23,15 @@ import VFIOCore
         }
         let closure = try #require(read)
         #expect(addresses(closure.devices) == ["0000:01:00.0", "0000:01:00.1"])
-        // The same records a full enumeration makes, but for the NUMA node, which is not read.
-        #expect(closure.devices.allSatisfy { $0.numaNode == nil })
+        // The same records a full enumeration makes, but for the NUMA node and the upstream bridge,
+        // which are not read.
+        #expect(closure.devices.allSatisfy { $0.numaNode == nil && $0.parent == nil })
         #expect(full.devices.contains { $0.iommuGroup == IOMMUGroup(2) && $0.numaNode != nil })
+        #expect(full.devices.contains { $0.iommuGroup == IOMMUGroup(2) && $0.parent != nil })
         expectSameDevices(closure.devices, full.devices.filter { $0.iommuGroup == IOMMUGroup(2) }.map { device in
             var device = device
             device.numaNode = nil
+            device.parent = nil
             return device
         })
         #expect(closure.warnings.isEmpty)
@@ -52,6 +55,29 @@ import VFIOCore
         let (read, _) = try closure(.gpuAudio, ["0000:01:00.0", "0000:42:00.0"])
         #expect(try #require(read)[Fake.address("0000:42:00.0")] == nil)
         #expect(read?.devices.count == 2)
+    }
+
+    /// A device is opened through its `bus/pci/devices` link beneath the root: a crafted tree's link
+    /// that leads outside is refused by the kernel, and the valid device just outside is not read.
+    @Test func aBusLinkLeavingTheRootIsNotFollowed() throws {
+        try TemporaryDirectory.with { base in
+            var outside = FakeSysfs()
+            outside.add(FakePCIDevice("0000:00:04.0", 0x8086, 0x10D3, FakeClass.ethernet).driver("e1000e").group(99))
+            try outside.write(to: base + "/outside")
+            let root = base + "/sys"
+            try FakeScenario.linkOutsideRoot.write(to: root)
+            let addresses = ["0000:00:04.0", "0000:00:05.0", "0000:00:02.0"].map(Fake.address)
+            let read = try #require(GroupClosureReader(sysfs: LiveSysfs(root: root)).inventory(of: addresses))
+            #expect(read.devices.map(\.address.description) == ["0000:00:02.0"])
+            #expect(read.warnings.count == 2, "\(read.warnings)")
+            #expect(read.warnings.contains { $0.hasPrefix("skipping 0000:00:04.0: ") && $0.hasSuffix("leads outside the sysfs root") })
+            #expect(read.warnings.contains { $0.hasPrefix("skipping 0000:00:05.0: ") && $0.hasSuffix("leads outside the sysfs root") })
+            // Links inside the device are named, never followed: an absolute target names nothing.
+            let vga = try #require(read[Fake.address("0000:00:02.0")])
+            #expect(vga.driver == nil)
+            #expect(vga.unreadable == ["driver"])
+            #expect(vga.iommuGroup == IOMMUGroup(21))
+        }
     }
 
     /// Without a readable member list the group cannot be judged: the caller reads everything.

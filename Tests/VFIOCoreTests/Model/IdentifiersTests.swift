@@ -78,6 +78,25 @@ import VFIOCore
         }
     }
 
+    /// `bind` and `unbind` take a device's ids and class from its modalias alone.
+    @Test func modaliasSpellsOutTheIdentity() throws {
+        for device in FakeScenario.workstation.tree.devices {
+            let identity = try #require(Modalias(device.modalias)?.pciIdentity, "\(device.address)")
+            let expected = device.identity
+            #expect(identity.vendor == expected.vendor && identity.device == expected.device, "\(device.address)")
+            #expect(identity.subsystemVendor == expected.subsystemVendor, "\(device.address)")
+            #expect(identity.subsystemDevice == expected.subsystemDevice, "\(device.address)")
+            #expect(identity.classCode == expected.classCode, "\(device.address)")
+        }
+        let good = "pci:v00008086d000010D3sv00008086sd0000A01Fbc02sc00i00"
+        #expect(Modalias(good)?.pciIdentity?.subsystemDevice == DeviceID(0xA01F))
+        for bad in [good + "0", String(good.dropLast()), good.replacingOccurrences(of: "sv", with: "sx"),
+                    good.replacingOccurrences(of: "v00008086d", with: "v00018086d"),
+                    good.replacingOccurrences(of: "i00", with: "i0G"), "pci:v*d*sv*sd*bc*sc*i*"] {
+            #expect(Modalias(bad)?.pciIdentity == nil, "\(bad)")
+        }
+    }
+
     @Test func modaliasParsingAcceptsOnlyPCIAliases() {
         #expect(Modalias("pci:v00008086d000010D3sv00008086sd0000A01Fbc02sc00i00") != nil)
         #expect(Modalias("usb:v046Dp0825d0012dcEFdsc02dp01ic0Eisc01ip00in00") == nil)
