@@ -48,7 +48,7 @@ struct BindCommand: ParsableCommand {
         let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
         var bindMethod = method.map { $0.hasPrefix("new") ? DeviceMover.BindMethod.newID : .override }
         // new_id binds every unbound device with the same ids: that check needs the whole system.
-        var inventory = try source.inventory(changing: selectors, wholeSystem: bindMethod == .newID, readsRevision: driver == nil)
+        var inventory = try source.inventory(changing: selectors, wholeSystem: bindMethod == .newID, consultsRules: driver == nil)
         var selected = try DeviceQuery(selectors: selectors).select(from: inventory)
         guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(devices.joined(separator: " "))") }
         if bindMethod == nil, !DriverOverrideSupport.available(sysfs: source.source.sysfs, address: selected[0].address) {

@@ -34,13 +34,13 @@ struct SourceOptions: ParsableArguments {
     /// What a writing command on these devices needs: when every selector is an address, only those
     /// devices and their IOMMU groups' members are read; id pairs (and `wholeSystem`, for checks
     /// about other devices) need every device.
-    /// `readsRevision` false when no rule will be consulted (`bind --driver`).
+    /// `consultsRules` false when no rule will be consulted (`bind --driver`, `unbind`).
     func inventory(changing selectors: [DeviceSelector], wholeSystem: Bool = false,
-                   readsRevision: Bool = true) throws(VFIOError) -> DeviceInventory {
+                   consultsRules: Bool = true) throws(VFIOError) -> DeviceInventory {
         var addresses: [PCIAddress] = []
         for case .address(let address) in selectors { addresses.append(address) }
         guard !wholeSystem, addresses.count == selectors.count,
-              let inventory = GroupClosureReader(sysfs: source.sysfs, readsRevision: readsRevision).inventory(of: addresses)
+              let inventory = GroupClosureReader(sysfs: source.sysfs, consultsRules: consultsRules).inventory(of: addresses)
         else { return try self.inventory() }
         return warned(inventory)
     }

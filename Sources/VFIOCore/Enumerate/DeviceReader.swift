@@ -13,6 +13,8 @@ struct DeviceReader: Sendable {
     var readsNUMANode = true
     /// Whether to read `revision`, which only rules and listings look at (nil when not read).
     var readsRevision = true
+    /// Whether to read a VF's `physfn` link, which only rules and listings look at.
+    var readsPhysfn = true
     /// Where the ids and class come from when libudev has not given them.
     var identitySource = IdentitySource.uevent
 
@@ -132,9 +134,9 @@ struct DeviceReader: Sendable {
             device.bootVGA = attributes.value("boot_vga") { $0 == "1" } ?? false
         }
         if case .canonical = location { device.parent = Self.parentAddress(of: path) }
-        device.sriov = SRIOVState(physfn: attributes.linkName("physfn").flatMap(PCIAddress.init))
+        if readsPhysfn { device.sriov = SRIOVState(physfn: attributes.linkName("physfn").flatMap(PCIAddress.init)) }
         // Only a PF has sriov_totalvfs; the other SR-IOV attributes and virtfnN links come with it.
-        // A VF cannot have the SR-IOV capability itself, so it is not asked.
+        // A VF cannot have the SR-IOV capability itself, so it is not asked (when known to be one).
         if device.sriov.physfn == nil, let total = attributes.value("sriov_totalvfs", { Int($0) }) {
             device.sriov.totalVFs = total
             device.sriov.numVFs = attributes.value("sriov_numvfs") { Int($0) }

@@ -10,18 +10,21 @@ import Glibc
 /// each device is opened by its `bus/pci/devices` link, whose target is never read.
 public struct GroupClosureReader: Sendable {
     let sysfs: any SysfsAccess
-    /// Off when nothing will look at revisions (no rules): one attribute less per device.
-    let readsRevision: Bool
+    /// Off when no rule will be consulted (`bind --driver`, `unbind`): the revision and a VF's
+    /// `physfn` link, which only rules look at, are then left unread (nil), two lookups less per
+    /// device. A VF's SR-IOV state then reads as a device without SR-IOV.
+    let consultsRules: Bool
 
-    public init(sysfs: any SysfsAccess, readsRevision: Bool = true) {
+    public init(sysfs: any SysfsAccess, consultsRules: Bool = true) {
         self.sysfs = sysfs
-        self.readsRevision = readsRevision
+        self.consultsRules = consultsRules
     }
 
     /// nil when a group's member list cannot be read (the caller then reads everything). A named
     /// address that does not exist is simply absent, as it is from a full enumeration.
     public func inventory(of addresses: [PCIAddress]) -> DeviceInventory? {
-        let reader = DeviceReader(sysfs: sysfs, readsNUMANode: false, readsRevision: readsRevision, identitySource: .modalias)
+        let reader = DeviceReader(sysfs: sysfs, readsNUMANode: false, readsRevision: consultsRules,
+                                  readsPhysfn: consultsRules, identitySource: .modalias)
         // First in, first out: named devices are read in the order given (usually address order,
         // which spares DeviceInventory a sort), group members after them.
         var pending = addresses

@@ -37,17 +37,25 @@ import VFIOCore
         #expect(closure.warnings.isEmpty)
     }
 
-    /// `bind --driver` consults no rule, so it leaves revisions unread (nil, not a made-up 0).
-    @Test func revisionsAreLeftUnreadWhenAsked() throws {
+    /// `bind --driver` and `unbind` consult no rule, so they leave revisions and a VF's `physfn`
+    /// unread (nil, not a made-up 0); a PF's SR-IOV state is read all the same.
+    @Test func whatOnlyRulesLookAtIsLeftUnreadWhenAsked() throws {
         try TemporaryDirectory.with { root in
-            try FakeScenario.gpuAudio.write(to: root)
+            try FakeScenario.sriovNIC.write(to: root)
             let sysfs = LiveSysfs(root: root)
-            let addresses = [Fake.address("0000:01:00.0")]
-            let withRevisions = try #require(GroupClosureReader(sysfs: sysfs).inventory(of: addresses))
-            let without = try #require(GroupClosureReader(sysfs: sysfs, readsRevision: false).inventory(of: addresses))
-            #expect(withRevisions.devices.allSatisfy { $0.identity.revision != nil })
+            let pf = Fake.address("0000:02:00.0")
+            let vf = try #require(try SysfsWalkEnumerator(sysfs: sysfs, userGivenRoot: true).enumerate()[pf]?.sriov.virtfns.first)
+            let addresses = [pf, vf]
+            let withRules = try #require(GroupClosureReader(sysfs: sysfs).inventory(of: addresses))
+            let without = try #require(GroupClosureReader(sysfs: sysfs, consultsRules: false).inventory(of: addresses))
+            #expect(withRules.devices.allSatisfy { $0.identity.revision != nil })
             #expect(without.devices.allSatisfy { $0.identity.revision == nil })
-            #expect(without.devices.map(\.address) == withRevisions.devices.map(\.address))
+            #expect(without.devices.map(\.address) == withRules.devices.map(\.address))
+            #expect(withRules[vf]?.sriov.physfn == pf)
+            #expect(without[vf]?.sriov == SRIOVState())
+            #expect(without[vf]?.unreadable == [])
+            #expect(without[pf]?.sriov.totalVFs == 64)
+            #expect(without[pf]?.sriov == withRules[pf]?.sriov)
         }
     }
 
