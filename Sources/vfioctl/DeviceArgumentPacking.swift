@@ -7,10 +7,9 @@
 /// Their only positional arguments are devices, so any word that is not an option is one; the
 /// commands validate each after unpacking.
 enum DeviceArgumentPacking {
-    static let separator: Character = "\u{1F}"
-    /// The separator as its one UTF-8 byte: packing and unpacking work on bytes, because iterating
-    /// Characters cost ~100 instructions a character (a tenth of a bound VF's work at 32 VFs).
-    private static let separatorByte: UInt8 = 0x1F
+    /// U+001F, one UTF-8 byte: packing and unpacking work on bytes, because iterating Characters
+    /// cost ~100 instructions a character (a tenth of a bound VF's work at 32 VFs).
+    static let separatorByte: UInt8 = 0x1F
     /// The commands' own names and aliases, so a renamed command keeps its packing.
     static let commands: Set<String> = Set([BindCommand.configuration, UnbindCommand.configuration].flatMap { configuration in
         [configuration.commandName].compactMap { $0 } + configuration.aliases
@@ -21,21 +20,24 @@ enum DeviceArgumentPacking {
     static func pack(_ arguments: [String]) -> [String] {
         guard let command = arguments.first, commands.contains(command) else { return arguments }
         var packed = [command]
-        var run = ""
-        var previous = command
+        var run: [UInt8] = []
+        var previousMayBeOptionValue = false  // the previous word is an option without `=`
         for argument in arguments.dropFirst() {
-            let mayBeOptionValue = isOption(previous) && !previous.utf8.contains(UInt8(ascii: "="))
-            if !isOption(argument), !argument.utf8.contains(separatorByte), !(run.isEmpty && mayBeOptionValue) {
-                if !run.isEmpty { run.append(separator) }
-                run += argument
+            var word = argument
+            let (option, hasEquals, hasSeparator) = word.withUTF8 { bytes in
+                (bytes.first == UInt8(ascii: "-"), bytes.contains(UInt8(ascii: "=")), bytes.contains(separatorByte))
+            }
+            if !option, !hasSeparator, !(run.isEmpty && previousMayBeOptionValue) {
+                if !run.isEmpty { run.append(separatorByte) }
+                word.withUTF8 { run.append(contentsOf: $0) }
             } else {
-                if !run.isEmpty { packed.append(run) }
-                run = ""
+                if !run.isEmpty { packed.append(String(decoding: run, as: UTF8.self)) }
+                run.removeAll(keepingCapacity: true)
                 packed.append(argument)
             }
-            previous = argument
+            previousMayBeOptionValue = option && !hasEquals
         }
-        if !run.isEmpty { packed.append(run) }
+        if !run.isEmpty { packed.append(String(decoding: run, as: UTF8.self)) }
         return packed
     }
 
@@ -43,10 +45,16 @@ enum DeviceArgumentPacking {
         var arguments: [String] = []
         arguments.reserveCapacity(values.count)
         for value in values {
-            for piece in value.utf8.split(separator: separatorByte) { arguments.append(String(Substring(piece))) }
+            var value = value
+            value.withUTF8 { bytes in
+                var start = 0
+                for end in 0...bytes.count where end == bytes.count || bytes[end] == separatorByte {
+                    if end > start { arguments.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)) }
+                    start = end + 1
+                }
+            }
         }
         return arguments
     }
 
-    private static func isOption(_ word: String) -> Bool { word.utf8.first == UInt8(ascii: "-") }
 }

@@ -27,24 +27,25 @@ public struct Modalias: Hashable, Sendable, CustomStringConvertible {
     public var pciIdentity: (vendor: VendorID, device: DeviceID, subsystemVendor: VendorID, subsystemDevice: DeviceID, classCode: ClassCode)? {
         var text = rawValue
         return text.withUTF8 { bytes in
-            guard bytes.count == 53 else { return nil }
-            // (label, its offset, the value's digits after it)
-            func field(_ label: StaticString, at offset: Int, digits: Int) -> UInt32? {
-                let labelBytes = UnsafeBufferPointer(start: label.utf8Start, count: label.utf8CodeUnitCount)
-                guard bytes[offset..<(offset + labelBytes.count)].elementsEqual(labelBytes) else { return nil }
+            // Labels at their fixed offsets, then the hex digits between them.
+            guard bytes.count == 53, bytes.hasPrefix("pci:v"), bytes[13] == UInt8(ascii: "d"),
+                  bytes[22] == UInt8(ascii: "s"), bytes[23] == UInt8(ascii: "v"),
+                  bytes[32] == UInt8(ascii: "s"), bytes[33] == UInt8(ascii: "d"),
+                  bytes[42] == UInt8(ascii: "b"), bytes[43] == UInt8(ascii: "c"),
+                  bytes[46] == UInt8(ascii: "s"), bytes[47] == UInt8(ascii: "c"), bytes[50] == UInt8(ascii: "i")
+            else { return nil }
+            func hex(_ range: Range<Int>) -> UInt32? {
                 var value: UInt32 = 0
-                for byte in bytes[(offset + labelBytes.count)..<(offset + labelBytes.count + digits)] {
-                    guard let digit = byte.hexDigitValue else { return nil }
+                for index in range {
+                    guard let digit = bytes[index].hexDigitValue else { return nil }
                     value = value << 4 | UInt32(digit)
                 }
                 return value
             }
-            guard let vendor = field("pci:v", at: 0, digits: 8), vendor <= 0xFFFF,
-                  let device = field("d", at: 13, digits: 8), device <= 0xFFFF,
-                  let subsystemVendor = field("sv", at: 22, digits: 8), subsystemVendor <= 0xFFFF,
-                  let subsystemDevice = field("sd", at: 32, digits: 8), subsystemDevice <= 0xFFFF,
-                  let baseClass = field("bc", at: 42, digits: 2), let subclass = field("sc", at: 46, digits: 2),
-                  let interface = field("i", at: 50, digits: 2),
+            guard let vendor = hex(5..<13), vendor <= 0xFFFF, let device = hex(14..<22), device <= 0xFFFF,
+                  let subsystemVendor = hex(24..<32), subsystemVendor <= 0xFFFF,
+                  let subsystemDevice = hex(34..<42), subsystemDevice <= 0xFFFF,
+                  let baseClass = hex(44..<46), let subclass = hex(48..<50), let interface = hex(51..<53),
                   let classCode = ClassCode(baseClass << 16 | subclass << 8 | interface)
             else { return nil }
             return (VendorID(UInt16(vendor)), DeviceID(UInt16(device)), VendorID(UInt16(subsystemVendor)),
