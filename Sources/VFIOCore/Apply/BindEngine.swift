@@ -111,7 +111,7 @@ public struct BindEngine {
             report.checks.append("safety checks passed for \(moving.count + releasing.count) device(s)")
             let first = moving.first?.request.device.address ?? releasing.first?.request.device.address
             if !options.dryRun, let first { try Preflight.checkWritable(first, kernel: kernel) }
-            let devices = moving.map { ($0.request.device, $0.original) } + releasing.map { ($0.request.device, $0.current) }
+            let devices = moving.map { Subject($0.request.device, $0.original) } + releasing.map { Subject($0.request.device, $0.current) }
             try execute(operation: operation, devices, options: options, report: &report) { mover, index throws(VFIOError) in
                 if index < moving.count { return try bindOne(moving[index], mover: mover, options: options) }
                 let release = releasing[index - moving.count]
@@ -177,8 +177,9 @@ public struct BindEngine {
         }
 
         // new_id side effects.
+        guard effectiveMethod(options) == .newID else { return moves }
         let requested = Set(moves.map(\.request.device.address))
-        for move in moves where effectiveMethod(options) == .newID {
+        for move in moves {
             let collateral = Preflight.newIDCollateral(for: move.request.device, requested: requested, inventory: inventory)
             if !collateral.isEmpty && !options.forced.contains(Self.newIDCode) {
                 refusals.append("\(move.request.device.address): new_id would also grab \(collateral.map(\.address.description).joined(separator: ", ")) (same ids, unbound); include them, or --force \(Self.newIDCode)")
@@ -321,9 +322,26 @@ public struct BindEngine {
 
     // MARK: transaction
 
+    /// What a transaction needs of each device it moves: copying whole device records (a dozen
+    /// reference-counted fields each) was a visible part of binding many VFs.
+    struct Subject {
+        var address: PCIAddress
+        var identity: PCIIdentity
+        var iommuGroup: IOMMUGroup?
+        /// Where the device is before the transaction.
+        var binding: DeviceBinding
+
+        init(_ device: PCIDevice, _ binding: DeviceBinding) {
+            address = device.address
+            identity = device.identity
+            iommuGroup = device.iommuGroup
+            self.binding = binding
+        }
+    }
+
     /// Lock, recover an interrupted transaction, journal, run `body` per device, roll back on failure,
     /// record the result. In a dry run only `body` runs, against a writer that records.
-    func execute(operation: String, _ devices: [(PCIDevice, DeviceBinding)], options: Options,
+    func execute(operation: String, _ devices: [Subject], options: Options,
                  report: inout OperationReport,
                  body: (DeviceMover, Int) throws(VFIOError) -> OperationReport.DeviceResult) throws(VFIOError) {
         let writer = KernelWriter(kernel: kernel, dryRun: options.dryRun)
@@ -340,7 +358,8 @@ public struct BindEngine {
         // Unless the devices were read under the lock, everything was checked before the lock was
         // ours: another vfioctl (or a recovery) may have moved a device since. Acting on a stale view
         // could "restore" a device onto the wrong driver.
-        for (device, expected) in devices where !heldByCaller {
+        for device in devices where !heldByCaller {
+            let expected = device.binding
             let now = try mover.currentBinding(device.address)
             guard now == expected else {
                 var error = VFIOError(.failed, "\(device.address) changed while this command waited for the lock (it was on \(expected), now \(now)); nothing was changed",
@@ -350,12 +369,12 @@ public struct BindEngine {
             }
         }
         let journal = Journal(operation: operation, pid: Int(getpid()), started: WallClock.now(),
-                              entries: devices.map { Journal.Entry(address: $0.0.address, original: $0.1, target: nil) })
+                              entries: devices.map { Journal.Entry(address: $0.address, original: $0.binding, target: nil) })
         try store.writeJournal(journal)
         // Listening starts before the first write, so no event of this operation is missed; nodes
         // that exist already will not be added again.
         let watch = options.waitForUdev ? UdevEventWatch() : nil
-        let existingNodes = watch == nil ? [] : Set(devices.compactMap { $0.0.iommuGroup.map { "/dev/vfio/\($0)" } }.filter(kernel.deviceNodeExists))
+        let existingNodes = watch == nil ? [] : Set(devices.compactMap { $0.iommuGroup.map { "/dev/vfio/\($0)" } }.filter(kernel.deviceNodeExists))
 
         var done: [OperationReport.DeviceResult] = []
         var failure: VFIOError?
@@ -393,7 +412,7 @@ public struct BindEngine {
             throw failure
         }
         report.devices += done
-        try recordManaged(done, identities: Dictionary(devices.map { ($0.0.address, $0.0.identity) }) { first, _ in first })
+        try recordManaged(done, identities: Dictionary(devices.map { ($0.address, $0.identity) }) { first, _ in first })
         try store.removeJournal()
         lock.release()
         // udev may still be setting owners and permissions on the new nodes. This waits outside the
