@@ -4,9 +4,10 @@
  *
  * Usage: bind-floor MODE VF...   (VFs unbound, driver vfio-pci loaded; prints microseconds)
  *   MODE writes   only the loop's writes: driver_override, then the driver's bind file
- *   MODE checked  what vfioctl needs besides: the canonical link, uevent (ids, driver),
- *                 driver_override (to restore), the iommu_group and physfn links, the group's member
- *                 list, and after the bind the driver link read back and the /dev/vfio node
+ *   MODE checked  what `vfioctl bind --driver` reads besides: modalias (ids, class), the driver
+ *                 link (absent), driver_override (to restore), the iommu_group link, sriov_totalvfs
+ *                 (absent on a VF), the group's member list, and after the bind the driver link
+ *                 read back and the /dev/vfio node
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -52,17 +53,16 @@ int main(int argc, char **argv) {
     for (int i = 0; i < count; i++) {
         const char *vf = argv[i + 2];
         snprintf(path, sizeof path, "bus/pci/devices/%s", vf);
-        if (checked && readlinkat(sys, path, buffer, sizeof buffer) < 0) die("readlink", vf);
         if ((dirs[i] = openat(sys, path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) die("open", vf);
         if (!checked) continue;
-        if (read_attribute(dirs[i], "uevent", buffer, sizeof buffer) < 0) die("read uevent", vf);
-        if (strstr(buffer, "DRIVER=")) { fprintf(stderr, "bind-floor: %s is bound\n", vf); return 1; }
+        if (read_attribute(dirs[i], "modalias", buffer, sizeof buffer) < 0) die("read modalias", vf);
+        if (readlinkat(dirs[i], "driver", buffer, sizeof buffer) >= 0) { fprintf(stderr, "bind-floor: %s is bound\n", vf); return 1; }
         if (read_attribute(dirs[i], "driver_override", buffer, sizeof buffer) < 0) die("read driver_override", vf);
         ssize_t n = readlinkat(dirs[i], "iommu_group", buffer, sizeof buffer - 1);
         if (n < 0) die("readlink iommu_group", vf);
         buffer[n] = 0;
         groups[i] = atoi(strrchr(buffer, '/') + 1);
-        if (readlinkat(dirs[i], "physfn", buffer, sizeof buffer) < 0) die("readlink physfn", vf);
+        if (read_attribute(dirs[i], "sriov_totalvfs", buffer, sizeof buffer) >= 0) die("sriov_totalvfs exists on", vf);
         snprintf(path, sizeof path, "kernel/iommu_groups/%d/devices", groups[i]);
         int group = openat(sys, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (group < 0) die("open group of", vf);

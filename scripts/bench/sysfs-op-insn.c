@@ -4,6 +4,10 @@
  * VFs when OPS names it (bind-insn-vm.sh does) and reports (32-VF count - 8-VF count) / 24 per
  * kind, which says where the per-VF instructions of vfioctl and of bind-floor.c go.
  *
+ * Each kind runs for every VF before the next kind starts, so a count includes the kernel's first
+ * lookup of every name that kind is the first to touch (a new VF's dentries and inodes are made on
+ * first use): the kinds are in vfioctl's order, and the calls it no longer makes come after them.
+ *
  * Usage: sysfs-op-insn VF...   (VFs unbound with no override, vfio-pci loaded; they end unbound)
  * Marker tags: 10 + K before kind K, 100 + K after it. Kinds are listed in `names` below.
  */
@@ -45,25 +49,26 @@ static void write_attribute(int dir, const char *name, const char *text, const c
 }
 
 static const char *names[] = {
-    "readlink bus/pci/devices/VF (canonical path)",
-    "openat2 the device directory (O_PATH, held)",
-    "read uevent (ids, class, modalias, driver)",
+    "openat2 the device directory by its bus link (O_PATH, held)",
+    "read modalias (ids, class)",
     "readlink driver, unbound (ENOENT)",
     "read driver_override",
     "readlink iommu_group",
-    "readlink physfn",
+    "probe sriov_totalvfs, absent on a VF (ENOENT)",
     "list kernel/iommu_groups/N/devices",
     "write driver_override (openat2, O_TRUNC)",
     "write the VF to vfio-pci/bind (held fd)",
     "readlink driver, bound (read back)",
     "access /dev/vfio/N",
-    "read modalias (for comparison with uevent)",
+    "not made, for comparison: readlink bus/pci/devices/VF",
+    "not made, for comparison: read uevent",
+    "not made, for comparison: readlink physfn",
     "write the VF to vfio-pci/unbind (held fd)",
     "clear driver_override",
 };
 
-/* The markers below are spelled out for kinds 0-14: a kind added to `names` needs its own. */
-_Static_assert(sizeof names / sizeof *names == 15, "one marker pair per kind");
+/* The markers below are spelled out for kinds 0-15: a kind added to `names` needs its own. */
+_Static_assert(sizeof names / sizeof *names == 16, "one marker pair per kind");
 
 int main(int argc, char **argv) {
     int count = argc - 1;
@@ -81,7 +86,7 @@ int main(int argc, char **argv) {
         switch (kind) {
 #define CASE(k) case k: MARK(10 + k); break
             CASE(0); CASE(1); CASE(2); CASE(3); CASE(4); CASE(5); CASE(6); CASE(7);
-            CASE(8); CASE(9); CASE(10); CASE(11); CASE(12); CASE(13); CASE(14);
+            CASE(8); CASE(9); CASE(10); CASE(11); CASE(12); CASE(13); CASE(14); CASE(15);
 #undef CASE
         }
         for (int i = 0; i < count; i++) {
@@ -90,22 +95,22 @@ int main(int argc, char **argv) {
             switch (kind) {
             case 0:
                 snprintf(path, sizeof path, "bus/pci/devices/%s", vf);
-                if (readlinkat(sys, path, buffer, sizeof buffer) < 0) die("readlink", vf);
-                break;
-            case 1:
-                snprintf(path, sizeof path, "bus/pci/devices/%s", vf);
                 if ((dirs[i] = beneath(sys, path, O_RDONLY | O_PATH | O_DIRECTORY)) < 0) die("open", vf);
                 break;
-            case 2: read_attribute(dirs[i], "uevent", vf); break;
-            case 3: if (readlinkat(dirs[i], "driver", buffer, sizeof buffer) >= 0) die("already bound:", vf); break;
-            case 4: read_attribute(dirs[i], "driver_override", vf); break;
-            case 5:
+            case 1: read_attribute(dirs[i], "modalias", vf); break;
+            case 2: if (readlinkat(dirs[i], "driver", buffer, sizeof buffer) >= 0) die("already bound:", vf); break;
+            case 3: read_attribute(dirs[i], "driver_override", vf); break;
+            case 4:
                 if ((n = readlinkat(dirs[i], "iommu_group", buffer, sizeof buffer - 1)) < 0) die("iommu_group", vf);
                 buffer[n] = 0;
                 groups[i] = atoi(strrchr(buffer, '/') + 1);
                 break;
-            case 6: if (readlinkat(dirs[i], "physfn", buffer, sizeof buffer) < 0) die("physfn", vf); break;
-            case 7: {
+            case 5: {
+                int fd = openat(dirs[i], "sriov_totalvfs", O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+                if (fd >= 0) die("sriov_totalvfs exists on", vf);
+                break;
+            }
+            case 6: {
                 snprintf(path, sizeof path, "kernel/iommu_groups/%d/devices", groups[i]);
                 int group = openat(sys, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (group < 0) die("group of", vf);
@@ -113,22 +118,27 @@ int main(int argc, char **argv) {
                 close(group);
                 break;
             }
-            case 8: write_attribute(dirs[i], "driver_override", "vfio-pci", vf); break;
-            case 9: if (pwrite(bind, vf, strlen(vf), 0) < 0) die("bind", vf); break;
-            case 10: if (readlinkat(dirs[i], "driver", buffer, sizeof buffer) < 0) die("not bound:", vf); break;
-            case 11:
+            case 7: write_attribute(dirs[i], "driver_override", "vfio-pci", vf); break;
+            case 8: if (pwrite(bind, vf, strlen(vf), 0) < 0) die("bind", vf); break;
+            case 9: if (readlinkat(dirs[i], "driver", buffer, sizeof buffer) < 0) die("not bound:", vf); break;
+            case 10:
                 snprintf(path, sizeof path, "/dev/vfio/%d", groups[i]);
                 if (access(path, F_OK)) die("no node for", vf);
                 break;
-            case 12: read_attribute(dirs[i], "modalias", vf); break;
-            case 13: if (pwrite(unbind, vf, strlen(vf), 0) < 0) die("unbind", vf); break;
-            case 14: write_attribute(dirs[i], "driver_override", "\n", vf); break;
+            case 11:
+                snprintf(path, sizeof path, "bus/pci/devices/%s", vf);
+                if (readlinkat(sys, path, buffer, sizeof buffer) < 0) die("readlink", vf);
+                break;
+            case 12: read_attribute(dirs[i], "uevent", vf); break;
+            case 13: if (readlinkat(dirs[i], "physfn", buffer, sizeof buffer) < 0) die("physfn", vf); break;
+            case 14: if (pwrite(unbind, vf, strlen(vf), 0) < 0) die("unbind", vf); break;
+            case 15: write_attribute(dirs[i], "driver_override", "\n", vf); break;
             }
         }
         switch (kind) {
 #define CASE(k) case k: MARK(100 + k); break
             CASE(0); CASE(1); CASE(2); CASE(3); CASE(4); CASE(5); CASE(6); CASE(7);
-            CASE(8); CASE(9); CASE(10); CASE(11); CASE(12); CASE(13); CASE(14);
+            CASE(8); CASE(9); CASE(10); CASE(11); CASE(12); CASE(13); CASE(14); CASE(15);
 #undef CASE
         }
         printf("%d %s\n", kind, names[kind]);
