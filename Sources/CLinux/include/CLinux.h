@@ -11,4 +11,7 @@ int vfioctl_open_beneath(int root_fd, const char *path, int flags);
    end, or -1 with errno set. */
 long vfioctl_getdents64(int fd, void *buffer, unsigned long size);
 
+/* 1 when `fd` is on a sysfs mount (statfs f_type SYSFS_MAGIC), 0 when not or unknown. */
+int vfioctl_is_sysfs(int fd);
+
 #endif

@@ -215,8 +215,9 @@ public struct LiveSysfs: SysfsAccess {
     /// test's write into a real one. The kernel resolves the path (openat2, RESOLVE_BENEATH) and
     /// answers EXDEV for an escape.
     private func openForWriting(_ path: String) throws(SysfsError) -> Int32 {
-        // O_TRUNC changes nothing on sysfs (as with `echo > attr`) and keeps a fake tree's file exact.
-        let flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_TRUNC
+        // A fake tree's files need O_TRUNC to hold exactly the value written. sysfs ignores it, but
+        // its truncation still runs through the kernel's setattr path on every write.
+        let flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | (rootDescriptor.isSysfs(root) ? 0 : O_TRUNC)
         // A device's attribute: one lookup below its held directory, itself opened beneath the root.
         if let fd = withHeldDevice(path, .entry, holding: true, { Self.openBeneath($0, $1, flags) }) {
             guard fd >= 0 else { throw SysfsError(.write, absolute(path), errno: errno) }
@@ -255,9 +256,7 @@ public struct LiveSysfs: SysfsAccess {
     /// there (absent, or a crafted tree's escaping link).
     private func holdDeviceDirectory(_ name: HeldDescriptors.DeviceName) -> Int32? {
         guard let rootFD = try? rootDescriptor.get(root) else { return nil }
-        let fd = HeldDescriptors.directoryPath(ofDevice: name.string).withCString {
-            Self.openBeneath(rootFD, $0, openPathOnly | O_DIRECTORY | O_CLOEXEC)
-        }
+        let fd = name.withDirectoryPath { Self.openBeneath(rootFD, $0, openPathOnly | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { return nil }
         guard held.holdDirectory(fd, for: name) else {
             close(fd)
@@ -307,6 +306,18 @@ private final class RootDescriptor: Sendable {
     deinit {
         state.withLock { fd in if fd >= 0 { close(fd) } }
     }
+
+    /// Whether the root is a sysfs mount (asked once); false when it cannot be told.
+    func isSysfs(_ root: String) -> Bool {
+        sysfs.withLock { known in
+            if let known { return known }
+            let answer = (try? get(root)).map { vfioctl_is_sysfs($0) == 1 } ?? false
+            known = answer
+            return answer
+        }
+    }
+
+    private let sysfs = Mutex<Bool?>(nil)
 }
 
 /// A directory of a live tree, read through an O_PATH descriptor (closed when the value goes away,
