@@ -1,27 +1,45 @@
 /// Text assembled as UTF-8 bytes and turned into a String once. Appending to a String costs hundreds
 /// of instructions a piece, and the text written per device (managed records, journal entries,
-/// report lines) has a dozen pieces: at 32 VFs that was a tenth of a bind's user-space work.
-struct TextBytes {
-    private var bytes: [UInt8] = []
+/// report lines) has a dozen pieces: at 32 VFs that was a tenth of a bind's user-space work. The
+/// bytes live in one buffer this value owns (it cannot be copied), so an append is a capacity
+/// check and a copy: appending to an Array cost ~150 instructions a piece, most of a record's.
+struct TextBytes: ~Copyable {
+    private var start: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
 
-    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        start = .allocate(capacity: self.capacity)
+    }
+
+    deinit { start.deallocate() }
 
     mutating func append(_ literal: StaticString) {
-        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        append(bytes: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
     mutating func append(_ text: String) {
         var text = text
-        text.withUTF8 { bytes.append(contentsOf: $0) }
+        text.withUTF8 { append(bytes: $0) }
     }
 
-    mutating func append(byte: UInt8) { bytes.append(byte) }
+    mutating func append(byte: UInt8) {
+        reserve(1)
+        start[count] = byte
+        count += 1
+    }
 
-    mutating func append(bytes more: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: more) }
+    mutating func append(bytes more: UnsafeBufferPointer<UInt8>) {
+        guard let base = more.baseAddress, more.count > 0 else { return }
+        reserve(more.count)
+        (start + count).update(from: base, count: more.count)
+        count += more.count
+    }
 
     /// Decimal, with a minus sign when negative.
     mutating func append(_ number: Int) {
-        if number < 0 { bytes.append(UInt8(ascii: "-")) }
+        if number < 0 { append(byte: UInt8(ascii: "-")) }
         var magnitude = number.magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
         let count = withUnsafeMutableBytes(of: &digits) { buffer in
@@ -33,8 +51,18 @@ struct TextBytes {
             } while magnitude > 0
             return count
         }
-        withUnsafeBytes(of: &digits) { bytes.append(contentsOf: $0.suffix(count)) }
+        withUnsafeBytes(of: &digits) { append(bytes: UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self).suffix(count))) }
     }
 
-    var text: String { String(decoding: bytes, as: UTF8.self) }
+    var text: String { String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self) }
+
+    private mutating func reserve(_ more: Int) {
+        guard count + more > capacity else { return }
+        let grown = max(capacity * 2, count + more)
+        let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+        larger.initialize(from: start, count: count)
+        start.deallocate()
+        start = larger
+        capacity = grown
+    }
 }
