@@ -96,11 +96,6 @@ final class HeldDescriptors: Sendable {
     /// `SysfsWalkEnumerator.devicesDirectory` and a slash (checked by a test).
     static let devicesPrefix: StaticString = "bus/pci/devices/"
 
-    /// The path of device `name`'s directory, the one `devicePath` recognises.
-    static func directoryPath(ofDevice name: String) -> String {
-        devicesPrefix.description + name
-    }
-
     /// A device directory's name (`0000:07:00.1`) as a key of two words: found in a path's bytes
     /// without making a String, and hashed faster than one. Names longer than 16 bytes (no PCI
     /// address is) are not held.
@@ -118,6 +113,22 @@ final class HeldDescriptors: Sendable {
 
         var string: String {
             withUnsafeBytes(of: words) { String(decoding: $0.prefix(count), as: UTF8.self) }
+        }
+
+        /// `body` with the path of this device's directory (the one `devicePath` recognises) as a
+        /// C string on the stack: the
+        /// directory is opened once per device moved, and building the String cost more than the
+        /// lookup it names.
+        func withDirectoryPath<Result>(_ body: (UnsafePointer<CChar>) -> Result) -> Result {
+            let prefix = UnsafeBufferPointer(start: devicesPrefix.utf8Start, count: devicesPrefix.utf8CodeUnitCount)
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefix.count + count + 1) { buffer in
+                _ = buffer.initialize(from: prefix)
+                withUnsafeBytes(of: words) { name in
+                    for index in 0..<count { buffer[prefix.count + index] = name[index] }
+                }
+                buffer[prefix.count + count] = 0
+                return buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { body(UnsafePointer($0)) }
+            }
         }
 
         static func == (a: Self, b: Self) -> Bool { a.words == b.words && a.count == b.count }

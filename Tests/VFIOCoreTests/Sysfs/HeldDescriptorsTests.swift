@@ -29,7 +29,9 @@ import Testing
     /// One spelling of the devices directory: the enumerator's, which the reader opens devices by.
     @Test func theDevicePrefixIsTheEnumeratorsDirectory() {
         #expect(HeldDescriptors.devicesPrefix.description == SysfsWalkEnumerator.devicesDirectory + "/")
-        #expect(HeldDescriptors.directoryPath(ofDevice: "0000:07:00.1") == "bus/pci/devices/0000:07:00.1")
+        let name = HeldDescriptors.DeviceName("0000:07:00.1")
+        #expect(name?.withDirectoryPath { String(cString: $0) } == "bus/pci/devices/0000:07:00.1")
+        #expect(HeldDescriptors.DeviceName("a")?.withDirectoryPath { String(cString: $0) } == "bus/pci/devices/a")
     }
 
     @Test func onlyDriverBindAndUnbindFilesAreHeld() {
