@@ -141,8 +141,8 @@ function per_vf(key,   n, i, eight, big, list) {  # the median over rounds of (3
 END {
     names["loop"] = "bash loop, builtin echo"; names["vfioctl"] = "vfioctl (one call)"
     names["writes"] = "bind-floor.c: the two writes"; names["checked"] = "bind-floor.c: writes + the reads vfioctl needs"
-    printf "| method | phase | per VF, all (range of %d rounds) | x loop | per VF, user | per VF, kernel | fixed, millions |\n", runs
-    printf "|---|---|---:|---:|---:|---:|---:|\n"
+    printf "| method | phase | per VF, all (range of %d rounds) | x loop | x loop, round by round (range) | per VF, user | per VF, kernel | fixed, millions |\n", runs
+    printf "|---|---|---:|---:|---:|---:|---:|---:|\n"
     nm = split(methods, ms, " ")
     for (p = 1; p <= 2; p++) for (m = 1; m <= nm; m++) {
         method = ms[m]; phase = p == 1 ? "bind" : "unbind"; key = method "/" phase
@@ -150,9 +150,12 @@ END {
         all = per_vf(key); n = split(spread, d, " "); lo = 1e18; hi = 0
         for (i = 1; i <= n; i++) { if (d[i] < lo) lo = d[i]; if (d[i] > hi) hi = d[i] }
         kernel = per_vf(key "_kernel")
-        loop = per_vf("loop/" phase)
-        printf "| %s | %s | %.0fk (%.0fk-%.0fk) | %.2fx | %.0fk | %.0fk | %.1f |\n", names[method], phase, all / 1000, lo / 1000, hi / 1000,
-            all / loop, (all - kernel) / 1000, kernel / 1000, (median(s[key "/8"]) - 8 * all) / 1e6
+        loop = per_vf("loop/" phase); split(spread, l, " ")
+        # The same round's loop as the reference: the median and range of those ratios.
+        ratios = ""; rlo = 1e18; rhi = 0
+        for (i = 1; i <= n; i++) { r = d[i] / l[i]; ratios = ratios " " r; if (r < rlo) rlo = r; if (r > rhi) rhi = r }
+        printf "| %s | %s | %.0fk (%.0fk-%.0fk) | %.2fx | %.2fx (%.2f-%.2f) | %.0fk | %.0fk | %.1f |\n", names[method], phase, all / 1000, lo / 1000, hi / 1000,
+            all / loop, median(ratios), rlo, rhi, (all - kernel) / 1000, kernel / 1000, (median(s[key "/8"]) - 8 * all) / 1e6
     }
     if (opnames == "") exit
     printf "\n| system call, once per VF | per VF, all | per VF, kernel |\n|---|---:|---:|\n"
