@@ -49,15 +49,16 @@ bench_aslr_off() {
     echo 0 >/proc/sys/kernel/randomize_va_space || die "cannot turn address-space randomisation off"
 }
 
-# bench_make_vfs N: exactly N unbound VFs of the PF in PFD (driver autoprobe off), their addresses
-# in VFS; the VFs are created afresh unless N are enabled already. Returns 1 when the kernel
-# refuses the count or a virtfn link is missing. Builtins only (no readlink processes).
+# bench_make_vfs N [fresh]: exactly N unbound VFs of the PF in PFD (driver autoprobe off), their
+# addresses in VFS; the VFs are created afresh unless N are enabled already (with `fresh`, always:
+# new VFs whose sysfs entries no method has looked up yet). Returns 1 when the kernel refuses the
+# count or a virtfn link is missing. Builtins only (no readlink processes).
 # shellcheck disable=SC2034 # VFS is set for the caller
 bench_make_vfs() {
     local n=$1 i cur here=$PWD
     echo 0 >"$PFD/sriov_drivers_autoprobe"
     read -r cur <"$PFD/sriov_numvfs"
-    if ((cur != n)); then
+    if ((cur != n)) || [[ ${2:-} == fresh ]]; then
         if ((cur > 0)); then echo 0 >"$PFD/sriov_numvfs"; fi
         echo "$n" >"$PFD/sriov_numvfs" || return 1
     fi
