@@ -277,6 +277,18 @@ extension FakeSysfs {
                                  target: "../../../../kernel/iommu_groups/21"))
     }
 
+    /// `FakeScenario.linkOutsideRoot` written to `base/sys`, with a complete, valid device at
+    /// `base/outside`, where its escaping `bus/pci/devices/0000:00:04.0` link leads: a reader that
+    /// followed the link would find it. Returns the tree's root.
+    public static func writeLinkOutsideRootWithADeviceOutside(in base: String) throws -> String {
+        var outside = FakeSysfs()
+        outside.add(FakePCIDevice("0000:00:04.0", 0x8086, 0x10D3, FakeClass.ethernet).driver("e1000e").group(99))
+        try outside.write(to: base + "/outside")
+        let root = base + "/sys"
+        try FakeScenario.linkOutsideRoot.write(to: root)
+        return root
+    }
+
     /// MEI 00:16.0 with `numa_node` and `driver_override` unreadable (directories) and
     /// `subsystem_vendor` garbage; 00:08.0 with an unreadable `vendor`, so it cannot be listed at all.
     public mutating func addUnreadableAttributes() {

@@ -9,60 +9,60 @@
 /// dozen reference-counted fields each time was a visible share of binding many VFs.
 public struct PCIDevice: Sendable, Equatable, CustomReflectable {
     public var address: PCIAddress {
-        get { fields.address }
-        set { uniqueFields().address = newValue }
+        get { fields.values.address }
+        set { uniqueFields().values.address = newValue }
     }
     public var identity: PCIIdentity {
-        get { fields.identity }
-        set { uniqueFields().identity = newValue }
+        get { fields.values.identity }
+        set { uniqueFields().values.identity = newValue }
     }
     public var modalias: Modalias {
-        get { fields.modalias }
-        set { uniqueFields().modalias = newValue }
+        get { fields.values.modalias }
+        set { uniqueFields().values.modalias = newValue }
     }
     public var driver: DriverName? {
-        get { fields.driver }
-        set { uniqueFields().driver = newValue }
+        get { fields.values.driver }
+        set { uniqueFields().values.driver = newValue }
     }
     public var driverOverride: DriverName? {
-        get { fields.driverOverride }
-        set { uniqueFields().driverOverride = newValue }
+        get { fields.values.driverOverride }
+        set { uniqueFields().values.driverOverride = newValue }
     }
     public var iommuGroup: IOMMUGroup? {
-        get { fields.iommuGroup }
-        set { uniqueFields().iommuGroup = newValue }
+        get { fields.values.iommuGroup }
+        set { uniqueFields().values.iommuGroup = newValue }
     }
     public var numaNode: Int? {
-        get { fields.numaNode }
-        set { uniqueFields().numaNode = newValue }
+        get { fields.values.numaNode }
+        set { uniqueFields().values.numaNode = newValue }
     }
     public var bootVGA: Bool {
-        get { fields.bootVGA }
-        set { uniqueFields().bootVGA = newValue }
+        get { fields.values.bootVGA }
+        set { uniqueFields().values.bootVGA = newValue }
     }
     /// The upstream bridge's address, or nil when the device sits on a root bus (or was read
     /// without it: `GroupClosureReader` leaves it out).
     public var parent: PCIAddress? {
-        get { fields.parent }
-        set { uniqueFields().parent = newValue }
+        get { fields.values.parent }
+        set { uniqueFields().values.parent = newValue }
     }
     public var sriov: SRIOVState {
-        get { fields.sriov }
-        set { uniqueFields().sriov = newValue }
+        get { fields.values.sriov }
+        set { uniqueFields().values.sriov = newValue }
     }
     public var hostUse: HostUse {
-        get { fields.hostUse }
-        set { uniqueFields().hostUse = newValue }
+        get { fields.values.hostUse }
+        set { uniqueFields().values.hostUse = newValue }
     }
     /// False when enumeration skipped the host-use scan (commands that print no host use ask for
     /// that); then `hostUse` is empty, not "unused", and safety checks must not see the record.
     public var hostUseRead: Bool {
-        get { fields.hostUseRead }
-        set { uniqueFields().hostUseRead = newValue }
+        get { fields.values.hostUseRead }
+        set { uniqueFields().values.hostUseRead = newValue }
     }
     public var unreadable: [String] {
-        get { fields.unreadable }
-        set { uniqueFields().unreadable = newValue }
+        get { fields.values.unreadable }
+        set { uniqueFields().values.unreadable = newValue }
     }
 
     private var fields: Fields
@@ -71,9 +71,9 @@ public struct PCIDevice: Sendable, Equatable, CustomReflectable {
                 driverOverride: DriverName? = nil, iommuGroup: IOMMUGroup? = nil, numaNode: Int? = nil,
                 bootVGA: Bool = false, parent: PCIAddress? = nil, sriov: SRIOVState = SRIOVState(),
                 hostUse: HostUse = HostUse(), hostUseRead: Bool = true, unreadable: [String] = []) {
-        fields = Fields(address: address, identity: identity, modalias: modalias ?? identity.modalias, driver: driver,
-                        driverOverride: driverOverride, iommuGroup: iommuGroup, numaNode: numaNode, bootVGA: bootVGA,
-                        parent: parent, sriov: sriov, hostUse: hostUse, hostUseRead: hostUseRead, unreadable: unreadable)
+        fields = Fields(Values(address: address, identity: identity, modalias: modalias ?? identity.modalias, driver: driver,
+                               driverOverride: driverOverride, iommuGroup: iommuGroup, numaNode: numaNode, bootVGA: bootVGA,
+                               parent: parent, sriov: sriov, hostUse: hostUse, hostUseRead: hostUseRead, unreadable: unreadable))
     }
 
     public var isBridge: Bool { identity.classCode.isBridge }
@@ -85,55 +85,19 @@ public struct PCIDevice: Sendable, Equatable, CustomReflectable {
 
     /// The fields, as a plain struct would show them (test failures, `dump`).
     public var customMirror: Mirror {
-        Mirror(self, children: ["address": address as Any, "identity": identity as Any, "modalias": modalias as Any, "driver": driver as Any, "driverOverride": driverOverride as Any, "iommuGroup": iommuGroup as Any, "numaNode": numaNode as Any, "bootVGA": bootVGA as Any, "parent": parent as Any, "sriov": sriov as Any, "hostUse": hostUse as Any, "hostUseRead": hostUseRead as Any, "unreadable": unreadable as Any], displayStyle: .struct)
+        Mirror(self, children: Mirror(reflecting: fields.values).children, displayStyle: .struct)
     }
 
     private mutating func uniqueFields() -> Fields {
-        if !isKnownUniquelyReferenced(&fields) { fields = Fields(copying: fields) }
+        if !isKnownUniquelyReferenced(&fields) { fields = Fields(fields.values) }
         return fields
     }
 
     /// Written only through `uniqueFields()`, by the one record that holds it (copy on write), so
     /// no two threads ever write the same box; that is why it can be Sendable.
     private final class Fields: @unchecked Sendable {
-        var address: PCIAddress
-        var identity: PCIIdentity
-        var modalias: Modalias
-        var driver: DriverName?
-        var driverOverride: DriverName?
-        var iommuGroup: IOMMUGroup?
-        var numaNode: Int?
-        var bootVGA: Bool
-        var parent: PCIAddress?
-        var sriov: SRIOVState
-        var hostUse: HostUse
-        var hostUseRead: Bool
-        var unreadable: [String]
-
-        init(address: PCIAddress, identity: PCIIdentity, modalias: Modalias, driver: DriverName?, driverOverride: DriverName?, iommuGroup: IOMMUGroup?, numaNode: Int?, bootVGA: Bool, parent: PCIAddress?, sriov: SRIOVState, hostUse: HostUse, hostUseRead: Bool, unreadable: [String]) {
-            self.address = address
-            self.identity = identity
-            self.modalias = modalias
-            self.driver = driver
-            self.driverOverride = driverOverride
-            self.iommuGroup = iommuGroup
-            self.numaNode = numaNode
-            self.bootVGA = bootVGA
-            self.parent = parent
-            self.sriov = sriov
-            self.hostUse = hostUse
-            self.hostUseRead = hostUseRead
-            self.unreadable = unreadable
-        }
-
-        convenience init(copying other: Fields) {
-            self.init(address: other.address, identity: other.identity, modalias: other.modalias, driver: other.driver, driverOverride: other.driverOverride, iommuGroup: other.iommuGroup, numaNode: other.numaNode, bootVGA: other.bootVGA, parent: other.parent, sriov: other.sriov, hostUse: other.hostUse, hostUseRead: other.hostUseRead, unreadable: other.unreadable)
-        }
-
-        /// Every field, for ==.
-        var values: Values {
-            Values(address: address, identity: identity, modalias: modalias, driver: driver, driverOverride: driverOverride, iommuGroup: iommuGroup, numaNode: numaNode, bootVGA: bootVGA, parent: parent, sriov: sriov, hostUse: hostUse, hostUseRead: hostUseRead, unreadable: unreadable)
-        }
+        var values: Values
+        init(_ values: Values) { self.values = values }
     }
 
     private struct Values: Equatable {

@@ -23,11 +23,7 @@ import VFIOCore
     /// followed, or it would show up in the inventory.
     @Test func linksOutOfTheRootAreNotFollowed() throws {
         try TemporaryDirectory.with { base in
-            var outside = FakeSysfs()
-            outside.add(FakePCIDevice("0000:00:04.0", 0x8086, 0x10D3, FakeClass.ethernet).driver("e1000e").group(99))
-            try outside.write(to: base + "/outside")
-            let root = base + "/sys"
-            try FakeScenario.linkOutsideRoot.write(to: root)
+            let root = try FakeSysfs.writeLinkOutsideRootWithADeviceOutside(in: base)
             // The escaping link really does reach the outside device when the OS follows it.
             var info = stat()
             #expect(stat(root + "/bus/pci/devices/0000:00:04.0/vendor", &info) == 0)

@@ -69,11 +69,7 @@ import VFIOCore
     /// that leads outside is refused by the kernel, and the valid device just outside is not read.
     @Test func aBusLinkLeavingTheRootIsNotFollowed() throws {
         try TemporaryDirectory.with { base in
-            var outside = FakeSysfs()
-            outside.add(FakePCIDevice("0000:00:04.0", 0x8086, 0x10D3, FakeClass.ethernet).driver("e1000e").group(99))
-            try outside.write(to: base + "/outside")
-            let root = base + "/sys"
-            try FakeScenario.linkOutsideRoot.write(to: root)
+            let root = try FakeSysfs.writeLinkOutsideRootWithADeviceOutside(in: base)
             let addresses = ["0000:00:04.0", "0000:00:05.0", "0000:00:02.0"].map(Fake.address)
             let read = try #require(GroupClosureReader(sysfs: LiveSysfs(root: root)).inventory(of: addresses))
             #expect(read.devices.map(\.address.description) == ["0000:00:02.0"])

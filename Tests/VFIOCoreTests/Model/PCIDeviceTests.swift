@@ -35,4 +35,29 @@ import VFIOCore
         #expect(!HostUse(displayNodes: ["card0"]).isEmpty)
         #expect(!HostUse(networkInterfaces: [.init(name: "eth0", operstate: nil)]).isEmpty)
     }
+
+    // PCIDevice keeps its fields in a shared box: it must still behave as a plain value.
+    private let device = PCIDevice(address: Fake.address("0000:01:00.0"),
+                                   identity: FakePCIDevice("0000:01:00.0", 0x8086, 0x10D3, FakeClass.ethernet).identity,
+                                   driver: DriverName("e1000e"), iommuGroup: IOMMUGroup(7))
+
+    @Test func aCopyChangesAloneWhenWritten() {
+        var copy = device
+        #expect(copy == device)
+        copy.driver = DriverName.vfioPCI
+        copy.sriov.totalVFs = 4
+        #expect(device.driver == DriverName("e1000e") && device.sriov.totalVFs == nil)
+        #expect(copy.driver == DriverName.vfioPCI && copy.sriov.totalVFs == 4)
+        #expect(copy != device)
+        copy.driver = DriverName("e1000e")
+        copy.sriov.totalVFs = nil
+        #expect(copy == device)
+    }
+
+    /// Test failures print the fields, as they did for a plain struct.
+    @Test func itDescribesItsFields() {
+        let text = String(describing: device)
+        #expect(text.hasPrefix("PCIDevice(address: 0000:01:00.0, identity: "), "\(text)")
+        #expect(text.contains("iommuGroup: Optional(7)"), "\(text)")
+    }
 }
