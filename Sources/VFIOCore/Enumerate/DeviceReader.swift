@@ -31,8 +31,7 @@ struct DeviceReader: Sendable {
 
     /// Values libudev has already resolved for this device, so they are not read twice.
     struct Resolved: Sendable {
-        var identity: (vendor: VendorID, device: DeviceID, subsystemVendor: VendorID, subsystemDevice: DeviceID,
-                       classCode: ClassCode)?
+        var identity: PCIIdsAndClass?
         var modalias: Modalias?
         var driver: DriverName??
     }
@@ -285,7 +284,7 @@ struct AttributeReader {
 /// `PCI_SUBSYS_ID=8086:0000`, `MODALIAS=pci:...`). One pass over contiguous bytes, no dictionary:
 /// it is parsed for every device a command reads.
 struct UEvent {
-    var identity: (vendor: VendorID, device: DeviceID, subsystemVendor: VendorID, subsystemDevice: DeviceID, classCode: ClassCode)?
+    var identity: PCIIdsAndClass?
     var modalias: Modalias?
     var driver: DriverName?
 
@@ -312,7 +311,7 @@ struct UEvent {
                 } else if key.equals("PCI_SUBSYS_ID") {
                     subsystem = Self.idPair(value)
                 } else if key.equals("PCI_CLASS") {
-                    classCode = Self.hexNumber(value, maxDigits: 6).flatMap { ClassCode($0) }
+                    classCode = value.hexNumber(maxDigits: 6).flatMap { ClassCode($0) }
                 } else if key.equals("MODALIAS") {
                     modalias = Modalias(bytes: value)
                 } else if key.equals("DRIVER") {
@@ -330,21 +329,10 @@ struct UEvent {
     /// `8086:10D3` -> (0x8086, 0x10d3); nil unless exactly two hex numbers of 1-4 digits.
     private static func idPair(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt16, UInt16)? {
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
-              let first = hexNumber(UnsafeBufferPointer(rebasing: bytes[..<colon]), maxDigits: 4),
-              let second = hexNumber(UnsafeBufferPointer(rebasing: bytes[(colon + 1)...]), maxDigits: 4)
+              let first = UnsafeBufferPointer(rebasing: bytes[..<colon]).hexNumber(maxDigits: 4),
+              let second = UnsafeBufferPointer(rebasing: bytes[(colon + 1)...]).hexNumber(maxDigits: 4)
         else { return nil }
         return (UInt16(first), UInt16(second))
-    }
-
-    /// Plain hex digits (the kernel writes no `0x` here), 1 to `maxDigits` of them.
-    private static func hexNumber(_ bytes: UnsafeBufferPointer<UInt8>, maxDigits: Int) -> UInt32? {
-        guard !bytes.isEmpty, bytes.count <= maxDigits else { return nil }
-        var value: UInt32 = 0
-        for byte in bytes {
-            guard let digit = byte.hexDigitValue else { return nil }
-            value = value << 4 | UInt32(digit)
-        }
-        return value
     }
 }
 

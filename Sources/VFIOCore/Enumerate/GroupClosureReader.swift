@@ -39,7 +39,7 @@ public struct GroupClosureReader: Sendable {
             next += 1
             // Opened by its bus link, which the kernel resolves (beneath the root): the writes to
             // this device go through that same path.
-            let path = SysfsWalkEnumerator.devicesDirectory + "/" + address.description
+            let path = PCIPaths.device(address)
             let directory: any SysfsDirectory
             do {
                 directory = try sysfs.openDirectory(path)

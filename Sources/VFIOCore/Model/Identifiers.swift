@@ -59,6 +59,11 @@ public struct Revision: Hashable, Sendable, CustomStringConvertible {
     public var description: String { hex(rawValue, width: 2) }
 }
 
+/// The ids and class of a device, as `uevent` and `modalias` spell them (everything of a
+/// `PCIIdentity` but the revision).
+public typealias PCIIdsAndClass = (vendor: VendorID, device: DeviceID, subsystemVendor: VendorID, subsystemDevice: DeviceID,
+                                   classCode: ClassCode)
+
 /// The full identity the PCI core matches drivers against.
 public struct PCIIdentity: Hashable, Sendable {
     public var vendor: VendorID

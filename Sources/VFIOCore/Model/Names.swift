@@ -24,7 +24,7 @@ public struct Modalias: Hashable, Sendable, CustomStringConvertible {
     /// The ids and class spelled out in the kernel's exact format
     /// (`pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X`); nil for any other shape, or ids wider
     /// than 16 bits.
-    public var pciIdentity: (vendor: VendorID, device: DeviceID, subsystemVendor: VendorID, subsystemDevice: DeviceID, classCode: ClassCode)? {
+    public var pciIdentity: PCIIdsAndClass? {
         var text = rawValue
         return text.withUTF8 { bytes in
             // Labels at their fixed offsets, then the hex digits between them.
@@ -35,12 +35,7 @@ public struct Modalias: Hashable, Sendable, CustomStringConvertible {
                   bytes[46] == UInt8(ascii: "s"), bytes[47] == UInt8(ascii: "c"), bytes[50] == UInt8(ascii: "i")
             else { return nil }
             func hex(_ range: Range<Int>) -> UInt32? {
-                var value: UInt32 = 0
-                for index in range {
-                    guard let digit = bytes[index].hexDigitValue else { return nil }
-                    value = value << 4 | UInt32(digit)
-                }
-                return value
+                UnsafeBufferPointer(rebasing: bytes[range]).hexNumber(maxDigits: range.count)
             }
             guard let vendor = hex(5..<13), vendor <= 0xFFFF, let device = hex(14..<22), device <= 0xFFFF,
                   let subsystemVendor = hex(24..<32), subsystemVendor <= 0xFFFF,

@@ -202,6 +202,20 @@ extension UInt8 {
     }
 }
 
+extension UnsafeBufferPointer<UInt8> {
+    /// Plain hex digits (no `0x`), 1 to `maxDigits` of them, as the kernel writes ids in `uevent`
+    /// and `modalias`; nil for anything else.
+    func hexNumber(maxDigits: Int) -> UInt32? {
+        guard !isEmpty, count <= maxDigits else { return nil }
+        var value: UInt32 = 0
+        for byte in self {
+            guard let digit = byte.hexDigitValue else { return nil }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
+}
+
 /// Lowercase hex, zero-padded to `width` digits.
 func hex(_ value: some UnsignedInteger, width: Int) -> String {
     var text = HexText()

@@ -116,9 +116,8 @@ final class HeldDescriptors: Sendable {
         }
 
         /// `body` with the path of this device's directory (the one `devicePath` recognises) as a
-        /// C string on the stack: the
-        /// directory is opened once per device moved, and building the String cost more than the
-        /// lookup it names.
+        /// C string on the stack: the directory is opened once per device moved, and building the
+        /// String cost more than the lookup it names.
         func withDirectoryPath<Result>(_ body: (UnsafePointer<CChar>) -> Result) -> Result {
             let prefix = UnsafeBufferPointer(start: devicesPrefix.utf8Start, count: devicesPrefix.utf8CodeUnitCount)
             return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefix.count + count + 1) { buffer in
