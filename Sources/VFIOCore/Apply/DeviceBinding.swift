@@ -16,9 +16,9 @@ public struct DeviceBinding: Sendable, Equatable, CustomStringConvertible {
 
 /// The sysfs paths of the PCI core's binding interface, in one place.
 enum PCIPaths {
-    static func device(_ address: PCIAddress) -> String { joined("bus/pci/devices/", address.description, "") }
-    static func override(_ address: PCIAddress) -> String { joined("bus/pci/devices/", address.description, "/driver_override") }
-    static func driverLink(_ address: PCIAddress) -> String { joined("bus/pci/devices/", address.description, "/driver") }
+    static func device(_ address: PCIAddress) -> String { joined("bus/pci/devices/", address, "") }
+    static func override(_ address: PCIAddress) -> String { joined("bus/pci/devices/", address, "/driver_override") }
+    static func driverLink(_ address: PCIAddress) -> String { joined("bus/pci/devices/", address, "/driver") }
     static func bind(_ driver: DriverName) -> String { joined("bus/pci/drivers/", driver.rawValue, "/bind") }
     static func unbind(_ driver: DriverName) -> String { joined("bus/pci/drivers/", driver.rawValue, "/unbind") }
     static func newID(_ driver: DriverName) -> String { "bus/pci/drivers/\(driver)/new_id" }
@@ -28,24 +28,33 @@ enum PCIPaths {
     static func sriovNumVFs(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/sriov_numvfs" }
     static func sriovAutoprobe(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/sriov_drivers_autoprobe" }
     static func vfioDeviceDirectory(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/vfio-dev" }
+    static let groupsDirectory = "kernel/iommu_groups"
+    static func groupDevices(_ group: IOMMUGroup) -> String { "\(groupsDirectory)/\(group.number)/devices" }
 
     /// `prefix`, `name` and `suffix` written straight into one new string: the paths every moved
     /// device needs, where interpolation spent about a thousand instructions each.
     private static func joined(_ prefix: StaticString, _ name: String, _ suffix: StaticString) -> String {
         var name = name
-        return name.withUTF8 { name in
-            String(unsafeUninitializedCapacity: prefix.utf8CodeUnitCount + name.count + suffix.utf8CodeUnitCount) { buffer in
-                var end = 0
-                func append(_ part: UnsafeBufferPointer<UInt8>) {
-                    guard let base = part.baseAddress, part.count > 0 else { return }
-                    (buffer.baseAddress! + end).initialize(from: base, count: part.count)
-                    end += part.count
-                }
-                append(UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount))
-                append(name)
-                append(UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount))
-                return end
+        return name.withUTF8 { joined(prefix, $0, suffix) }
+    }
+
+    /// The same with an address's spelling, written with no String of its own.
+    private static func joined(_ prefix: StaticString, _ address: PCIAddress, _ suffix: StaticString) -> String {
+        address.withSpelling { joined(prefix, $0, suffix) }
+    }
+
+    private static func joined(_ prefix: StaticString, _ name: UnsafeBufferPointer<UInt8>, _ suffix: StaticString) -> String {
+        String(unsafeUninitializedCapacity: prefix.utf8CodeUnitCount + name.count + suffix.utf8CodeUnitCount) { buffer in
+            var end = 0
+            func append(_ part: UnsafeBufferPointer<UInt8>) {
+                guard let base = part.baseAddress, part.count > 0 else { return }
+                (buffer.baseAddress! + end).initialize(from: base, count: part.count)
+                end += part.count
             }
+            append(UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount))
+            append(name)
+            append(UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount))
+            return end
         }
     }
 }

@@ -31,6 +31,7 @@ public struct GroupClosureReader: Sendable {
         var next = 0
         var queued = Set(addresses)
         var listedGroups: Set<IOMMUGroup> = []
+        listedGroups.reserveCapacity(addresses.count)
         var devices: [PCIDevice] = []
         devices.reserveCapacity(addresses.count)
         var warnings: [String] = []
@@ -53,10 +54,9 @@ public struct GroupClosureReader: Sendable {
             case .device(let device):
                 devices.append(device)
                 guard let group = device.iommuGroup, listedGroups.insert(group).inserted else { continue }
-                guard let members = try? sysfs.list("kernel/iommu_groups/\(group.number)/devices") else { return nil }
-                for member in members {
-                    guard let memberAddress = PCIAddress(member.name), queued.insert(memberAddress).inserted else { continue }
-                    pending.append(memberAddress)
+                guard let members = try? sysfs.iommuGroupMembers(group) else { return nil }
+                for member in members where queued.insert(member).inserted {
+                    pending.append(member)
                 }
             }
         }

@@ -85,6 +85,16 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
                   function: UInt8(truncatingIfNeeded: function > 0xFF ? 0xFF : function))
     }
 
+    /// The same parse on bytes (a directory entry's name), without making a String for the usual
+    /// canonical spelling.
+    init?(bytes: UnsafeBufferPointer<UInt8>) {
+        if let canonical = Self.canonical(bytes) {
+            self = canonical
+            return
+        }
+        self.init(String(decoding: bytes, as: UTF8.self))
+    }
+
     /// `dddd:bb:dd.f` (12 bytes, hex in either case), or nil for anything else, which the general
     /// parser then reads (and rejects or accepts exactly as before).
     private static func canonical(_ bytes: UnsafeBufferPointer<UInt8>) -> PCIAddress? {
@@ -106,22 +116,34 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
 
     /// The canonical sysfs spelling: lowercase, domain padded to 4 digits.
     public var description: String {
-        // The usual shape (4-digit domain, 1-digit function) written straight into a small string:
-        // an address is spelled several times for every device a command moves.
-        if domain <= 0xFFFF && function <= 0xF {
-            return String(unsafeUninitializedCapacity: 12) { text in
-                func digit(_ value: UInt32) -> UInt8 {
-                    let nibble = UInt8(truncatingIfNeeded: value & 0xF)
-                    return nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
-                }
-                let (bus, device) = (UInt32(bus), UInt32(device))
-                (text[0], text[1], text[2], text[3]) = (digit(domain >> 12), digit(domain >> 8), digit(domain >> 4), digit(domain))
-                (text[4], text[5], text[6]) = (UInt8(ascii: ":"), digit(bus >> 4), digit(bus))
-                (text[7], text[8], text[9]) = (UInt8(ascii: ":"), digit(device >> 4), digit(device))
-                (text[10], text[11]) = (UInt8(ascii: "."), digit(UInt32(function)))
-                return 12
-            }
+        withSpelling { spelling in
+            String(unsafeUninitializedCapacity: spelling.count) { $0.initialize(fromContentsOf: spelling) }
         }
+    }
+
+    /// `body` with `description`'s bytes, made on the stack: an address is spelled several times
+    /// for every device a command moves, and writers that assemble bytes need no String.
+    func withSpelling<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        // The usual shape (4-digit domain, 1-digit function) at fixed positions.
+        guard domain <= 0xFFFF && function <= 0xF else { return generalSpelling.withBytes(body) }
+        var storage: (UInt64, UInt64) = (0, 0)
+        return withUnsafeMutableBytes(of: &storage) { raw in
+            let text = raw.bindMemory(to: UInt8.self)
+            func digit(_ value: UInt32) -> UInt8 {
+                let nibble = UInt8(truncatingIfNeeded: value & 0xF)
+                return nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
+            }
+            let (bus, device) = (UInt32(bus), UInt32(device))
+            (text[0], text[1], text[2], text[3]) = (digit(domain >> 12), digit(domain >> 8), digit(domain >> 4), digit(domain))
+            (text[4], text[5], text[6]) = (UInt8(ascii: ":"), digit(bus >> 4), digit(bus))
+            (text[7], text[8], text[9]) = (UInt8(ascii: ":"), digit(device >> 4), digit(device))
+            (text[10], text[11]) = (UInt8(ascii: "."), digit(UInt32(function)))
+            return body(UnsafeBufferPointer(rebasing: text[0..<12]))
+        }
+    }
+
+    /// Any address, a wider domain or function included.
+    private var generalSpelling: HexText {
         var text = HexText()
         text.append(domain, width: 4)
         text.append(":")
@@ -130,7 +152,7 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
         text.append(device, width: 2)
         text.append(".")
         text.append(function, width: 1)
-        return text.string
+        return text
     }
 
     /// The slot this function sits in (all functions of a multifunction device share it).
@@ -267,4 +289,9 @@ struct HexText {
 
     /// Texts of up to 15 bytes (addresses, ids) become small strings, which need no allocation either.
     var string: String { withUnsafeBytes(of: storage) { String(decoding: $0.prefix(count), as: UTF8.self) } }
+
+    /// The bytes, for text assembled as bytes (TextBytes) with no String in between.
+    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        withUnsafeBytes(of: storage) { body(UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self).prefix(count))) }
+    }
 }

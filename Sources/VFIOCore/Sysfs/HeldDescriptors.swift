@@ -11,7 +11,8 @@ import Synchronization
 /// In TCG each long path walk costs tens of microseconds, several per device moved.
 ///
 /// Every directory here was opened beneath the tree's root (openat2, RESOLVE_BENEATH), so writes
-/// through it keep the guarantee `LiveSysfs.write` gives. A device removed while its descriptor is
+/// through it keep the guarantee `LiveSysfs.write` gives. So is the one parent directory kept to
+/// open a device's siblings from (see `siblingsDirectory`). A device removed while its descriptor is
 /// held answers ENOENT, as its path would; VFs that `sriov_numvfs` destroys and creates again under
 /// the same addresses are new directories, so that write forgets every held directory.
 final class HeldDescriptors: Sendable {
@@ -25,31 +26,64 @@ final class HeldDescriptors: Sendable {
 
     private struct State {
         var directories: [DeviceName: Int32] = [:]
+        /// The directory asked for last: a device's accesses come one after another, and this
+        /// spares hashing its name for each.
+        var lastDirectory: (name: DeviceName, fd: Int32)?
         var commandFiles: [String: Int32] = [:]
+        /// The command file asked for last (binding many devices writes one bind file over and over).
+        var lastCommandFile: (path: String, fd: Int32)?
         /// Forgotten directories stay open until the end: a `LiveDirectory` may still be reading
         /// through one, and a closed number could be reused by an unrelated open.
         var retired: [Int32] = []
+        /// The held directory of the device last opened by its bus link, whose parent is looked
+        /// up when the next device is opened (-1: none).
+        var siblingsSource: Int32 = -1
+        /// That parent, once looked up (-1: not yet, or it could not be).
+        var siblingsParent: Int32 = -1
+        /// `kernel/iommu_groups` (-1: not opened yet).
+        var groups: Int32 = -1
+
+        /// Kept open like a forgotten directory: a lookup may still be running from it.
+        mutating func retireSiblingsParent() {
+            if siblingsParent >= 0 { retired.append(siblingsParent) }
+            siblingsParent = -1
+        }
     }
 
     private let state = Mutex(State())
 
     /// The held directory of device `name` (`0000:07:00.1`).
     func directory(_ name: DeviceName) -> Int32? {
-        state.withLock { $0.directories[name] }
+        state.withLock { state in
+            if let last = state.lastDirectory, last.name == name { return last.fd }
+            guard let fd = state.directories[name] else { return nil }
+            state.lastDirectory = (name, fd)
+            return fd
+        }
     }
 
     /// Keeps `fd` for device `name`; false (the caller still owns `fd`) when full or already held.
     func holdDirectory(_ fd: Int32, for name: DeviceName) -> Bool {
         state.withLock { state in
-            guard state.directories.count + state.retired.count < directoryCapacity,
-                  state.directories[name] == nil else { return false }
-            state.directories[name] = fd
+            guard state.directories.count + state.retired.count < directoryCapacity else { return false }
+            if state.directories.isEmpty { state.directories.reserveCapacity(64) }
+            // One lookup: insert, and put the earlier one back in the rare case there was one.
+            if let earlier = state.directories.updateValue(fd, forKey: name) {
+                state.directories[name] = earlier
+                return false
+            }
+            state.lastDirectory = (name, fd)
             return true
         }
     }
 
     func commandFile(_ path: String) -> Int32? {
-        state.withLock { $0.commandFiles[path] }
+        state.withLock { state in
+            if let last = state.lastCommandFile, last.path == path { return last.fd }
+            guard let fd = state.commandFiles[path] else { return nil }
+            state.lastCommandFile = (path, fd)
+            return fd
+        }
     }
 
     func holdCommandFile(_ fd: Int32, for path: String) -> Bool {
@@ -64,6 +98,41 @@ final class HeldDescriptors: Sendable {
         state.withLock { state in
             state.retired += state.directories.values
             state.directories = [:]
+            state.lastDirectory = nil
+            state.retireSiblingsParent()
+            state.siblingsSource = -1
+        }
+    }
+
+    /// `kernel/iommu_groups`, opened by `open` the first time it succeeds; nil while it cannot be.
+    func groupsDirectory(open: () -> Int32) -> Int32? {
+        state.withLock { state in
+            if state.groups < 0 { state.groups = open() }
+            return state.groups >= 0 ? state.groups : nil
+        }
+    }
+
+    /// Records that held directory `fd` was opened by its bus link: the next device is first
+    /// looked for next to it. The previous parent, which did not hold this device, is retired.
+    func noteOpenedByBusLink(_ fd: Int32) {
+        state.withLock { state in
+            state.retireSiblingsParent()
+            state.siblingsSource = fd
+        }
+    }
+
+    /// The parent directory of the device last opened by its bus link, where its siblings are
+    /// opened with one lookup instead of a walk through `bus/pci/devices` and the link (most of
+    /// the cost of opening a new VF). `parent` looks it up from that device's directory, once;
+    /// nil when there is none. The kernel names a PCI function after its address and makes it a
+    /// child of its bridge's directory, so a directory of that name there is that device.
+    func siblingsDirectory(parent: (Int32) -> Int32) -> Int32? {
+        state.withLock { state in
+            if state.siblingsParent < 0 && state.siblingsSource >= 0 {
+                state.siblingsParent = parent(state.siblingsSource)
+                state.siblingsSource = -1
+            }
+            return state.siblingsParent >= 0 ? state.siblingsParent : nil
         }
     }
 
@@ -72,6 +141,8 @@ final class HeldDescriptors: Sendable {
             for fd in state.directories.values { close(fd) }
             for fd in state.commandFiles.values { close(fd) }
             for fd in state.retired { close(fd) }
+            if state.siblingsParent >= 0 { close(state.siblingsParent) }
+            if state.groups >= 0 { close(state.groups) }
         }
     }
 
@@ -119,9 +190,24 @@ final class HeldDescriptors: Sendable {
         /// C string on the stack: the directory is opened once per device moved, and building the
         /// String cost more than the lookup it names.
         func withDirectoryPath<Result>(_ body: (UnsafePointer<CChar>) -> Result) -> Result {
-            let prefix = UnsafeBufferPointer(start: devicesPrefix.utf8Start, count: devicesPrefix.utf8CodeUnitCount)
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefix.count + count + 1) { buffer in
-                _ = buffer.initialize(from: prefix)
+            withCString(after: UnsafeBufferPointer(start: devicesPrefix.utf8Start, count: devicesPrefix.utf8CodeUnitCount), body)
+        }
+
+        /// `body` with the name alone as a C string, when it is one plain component that can only
+        /// name a device's directory next to its siblings (hex digits, `:` and `.`, starting with a
+        /// hex digit: never `.` or `..`); nil without running `body` otherwise.
+        func withSiblingName<Result>(_ body: (UnsafePointer<CChar>) -> Result) -> Result? {
+            let plain = withUnsafeBytes(of: words) { name in
+                name[0].isHexDigit && name.prefix(count).allSatisfy {
+                    $0.isHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".")
+                }
+            }
+            return plain ? withCString(after: UnsafeBufferPointer(start: nil, count: 0), body) : nil
+        }
+
+        private func withCString<Result>(after prefix: UnsafeBufferPointer<UInt8>, _ body: (UnsafePointer<CChar>) -> Result) -> Result {
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefix.count + count + 1) { buffer in
+                if !prefix.isEmpty { _ = buffer.initialize(from: prefix) }
                 withUnsafeBytes(of: words) { name in
                     for index in 0..<count { buffer[prefix.count + index] = name[index] }
                 }
@@ -138,14 +224,29 @@ final class HeldDescriptors: Sendable {
         }
     }
 
-    /// `bus/pci/drivers/DRIVER/bind` or `.../unbind`: written once per device moved.
-    static func isCommandFile(_ path: String) -> Bool {
-        guard path.utf8HasPrefix("bus/pci/drivers/") else { return false }
-        return path.utf8HasSuffix("/bind") || path.utf8HasSuffix("/unbind")
+    /// What a written path is to the descriptors held here, told in one pass over its bytes.
+    enum WrittenPath {
+        /// `bus/pci/drivers/DRIVER/bind` or `.../unbind`: written once per device moved.
+        case commandFile
+        /// A write after which devices under held addresses may be different devices.
+        case recreatesDevices
+        case other
     }
 
-    /// Writes after which devices under held addresses may be different devices.
-    static func invalidatesDevices(_ path: String) -> Bool {
-        path.utf8HasSuffix("/sriov_numvfs") || path.utf8HasSuffix("/remove") || path == "bus/pci/rescan"
+    static func classify(_ path: String) -> WrittenPath {
+        var path = path
+        return path.withUTF8 { bytes in
+            func endsWith(_ suffix: StaticString) -> Bool {
+                bytes.count >= suffix.utf8CodeUnitCount
+                    && UnsafeBufferPointer(rebasing: bytes[(bytes.count - suffix.utf8CodeUnitCount)...]).hasPrefix(suffix)
+            }
+            if bytes.hasPrefix("bus/pci/drivers/") && (endsWith("/bind") || endsWith("/unbind")) { return .commandFile }
+            if endsWith("/sriov_numvfs") || endsWith("/remove") || bytes.equals("bus/pci/rescan") { return .recreatesDevices }
+            return .other
+        }
     }
+
+    static func isCommandFile(_ path: String) -> Bool { classify(path) == .commandFile }
+
+    static func invalidatesDevices(_ path: String) -> Bool { classify(path) == .recreatesDevices }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Everything binding needs from the kernel: sysfs attributes (SysfsAccess), loading a module, and
 /// whether a device node exists. The live implementation uses /sys, modprobe and /dev; tests use the
@@ -16,6 +17,8 @@ public protocol KernelAccess: SysfsAccess {
 public struct LiveKernel: KernelAccess {
     public let sysfs: LiveSysfs
     public let devRoot: String
+    /// `/dev/vfio`, held once it exists: a group node is looked for after every VFIO bind.
+    private let vfioDirectory = HeldVFIODirectory()
 
     public init(sysfsRoot: String = "/sys", devRoot: String = "/dev") {
         sysfs = LiveSysfs.shared(root: sysfsRoot)
@@ -31,8 +34,10 @@ public struct LiveKernel: KernelAccess {
     public func write(_ path: String, _ value: String) throws(SysfsError) { try sysfs.write(path, value) }
     public func displayPath(_ path: String) -> String { sysfs.displayPath(path) }
     public func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory { try sysfs.openDirectory(path) }
+    public func iommuGroupMembers(_ group: IOMMUGroup) throws(SysfsError) -> [PCIAddress] { try sysfs.iommuGroupMembers(group) }
 
     public func deviceNodeExists(_ path: String) -> Bool {
+        if let exists = vfioDirectory.nodeExists(path, devRoot: devRoot) { return exists }
         let underDev = path.utf8HasPrefix("/dev/")
         // The live system: the path as it is (asked once per device bound).
         if underDev && devRoot == "/dev" { return path.withCString { access($0, F_OK) } == 0 }
@@ -52,4 +57,32 @@ public struct LiveKernel: KernelAccess {
                             hint: "see 'dmesg' and 'modprobe -v \(module)'")
         }
     }
+}
+
+/// `<devRoot>/vfio` kept open, so `/dev/vfio/N` is one lookup instead of a walk from `/`.
+private final class HeldVFIODirectory: Sendable {
+    private let fd = Mutex<Int32>(-1)
+
+    /// true when node `/dev/vfio/NAME` is there; nil for any other path, when the directory cannot
+    /// be opened (vfio not loaded yet), or when the node is not found in it: the caller then looks
+    /// by path (the directory is removed and made anew if vfio is unloaded and loaded again).
+    func nodeExists(_ path: String, devRoot: String) -> Bool? {
+        let prefix: StaticString = "/dev/vfio/"
+        let length = prefix.utf8CodeUnitCount
+        return path.withCString { cPath -> Bool? in
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(cPath).assumingMemoryBound(to: UInt8.self), count: strlen(cPath))
+            guard bytes.hasPrefix(prefix), bytes.count > length, !bytes[length...].contains(UInt8(ascii: "/")),
+                  let directory = directory(devRoot) else { return nil }
+            return faccessat(directory, cPath + length, F_OK, 0) == 0 ? true : nil
+        }
+    }
+
+    private func directory(_ devRoot: String) -> Int32? {
+        fd.withLock { fd in
+            if fd < 0 { fd = open(devRoot + "/vfio", openPathOnly | O_DIRECTORY | O_CLOEXEC) }
+            return fd >= 0 ? fd : nil
+        }
+    }
+
+    deinit { fd.withLock { if $0 >= 0 { close($0) } } }
 }

@@ -141,8 +141,19 @@ public struct LiveSysfs: SysfsAccess {
     /// The entries of an open directory, read with getdents64 directly (see CLinux.h).
     static func entries(ofDirectory fd: Int32, path: @autoclosure () -> String) throws(SysfsError) -> [SysfsEntry] {
         var entries: [SysfsEntry] = []
+        let failure = forEachEntry(ofDirectory: fd) { name, type in
+            let name = String(decoding: name, as: UTF8.self)
+            entries.append(SysfsEntry(name: name, kind: kind(type, path() + "/" + name)))
+        }
+        if let failure { throw SysfsError(.list, path(), errno: failure) }
+        return entries
+    }
+
+    /// Runs `body` with the name (bytes) and d_type of each entry but `.` and `..`; the errno when
+    /// reading the directory failed.
+    private static func forEachEntry(ofDirectory fd: Int32, _ body: (UnsafeBufferPointer<UInt8>, UInt8) -> Void) -> Int32? {
         let size = 32768
-        let failure: Int32? = withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
+        return withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
             while true {
                 let count = vfioctl_getdents64(fd, buffer.baseAddress, UInt(size))
                 if count < 0 && errno == EINTR { continue }
@@ -154,15 +165,33 @@ public struct LiveSysfs: SysfsAccess {
                     let record = buffer.baseAddress! + offset
                     let length = Int(record.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
                     let type = record.load(fromByteOffset: 18, as: UInt8.self)
-                    let name = String(cString: (record + 19).assumingMemoryBound(to: CChar.self))
+                    let name = (record + 19).assumingMemoryBound(to: UInt8.self)
+                    let nameBytes = UnsafeBufferPointer(start: name, count: strlen(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self)))
                     offset += length
-                    if name == "." || name == ".." { continue }
-                    entries.append(SysfsEntry(name: name, kind: kind(type, path() + "/" + name)))
+                    if nameBytes.equals(".") || nameBytes.equals("..") { continue }
+                    body(nameBytes, type)
                 }
             }
         }
-        if let failure { throw SysfsError(.list, path(), errno: failure) }
-        return entries
+    }
+
+    /// Listed beneath `kernel/iommu_groups`, held open: the walk from the root to it was a
+    /// quarter of listing a new VF's group. Names are parsed from the entries' bytes.
+    public func iommuGroupMembers(_ group: IOMMUGroup) throws(SysfsError) -> [PCIAddress] {
+        let path = { PCIPaths.groupDevices(group) }
+        guard let groups = held.groupsDirectory(open: { () -> Int32 in
+            guard let rootFD = try? rootDescriptor.get(root) else { return -1 }
+            return PCIPaths.groupsDirectory.withCString { Self.openBeneath(rootFD, $0, openPathOnly | O_DIRECTORY | O_CLOEXEC) }
+        }) else { return try list(path()).compactMap { PCIAddress($0.name) } }
+        let fd = Self.withMembersName(of: group) { openat(groups, $0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard fd >= 0 else { throw SysfsError(.list, absolute(path()), errno: errno) }
+        defer { close(fd) }
+        var members: [PCIAddress] = []
+        let failure = Self.forEachEntry(ofDirectory: fd) { name, _ in
+            if let address = PCIAddress(bytes: name) { members.append(address) }
+        }
+        if let failure { throw SysfsError(.list, absolute(path()), errno: failure) }
+        return members
     }
 
     private static func kind(_ type: UInt8, _ path: @autoclosure () -> String) -> SysfsEntry.Kind {
@@ -175,8 +204,27 @@ public struct LiveSysfs: SysfsAccess {
         }
     }
 
+    /// `body` with `N/devices` for group N, a C string on the stack (no String per group listed).
+    private static func withMembersName<Result>(of group: IOMMUGroup, _ body: (UnsafePointer<CChar>) -> Result) -> Result {
+        let suffix: StaticString = "/devices"
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { buffer in
+            // The digits right to left, ending where the suffix starts (an Int has at most 20).
+            let end = 20
+            var start = end, number = group.number.magnitude
+            repeat {
+                start -= 1
+                buffer[start] = CChar(UInt8(ascii: "0") + UInt8(number % 10))
+                number /= 10
+            } while number > 0
+            for offset in 0..<suffix.utf8CodeUnitCount { buffer[end + offset] = CChar(bitPattern: suffix.utf8Start[offset]) }
+            buffer[end + suffix.utf8CodeUnitCount] = 0
+            return body(buffer.baseAddress! + start)
+        }
+    }
+
     public func write(_ path: String, _ value: String) throws(SysfsError) {
-        if HeldDescriptors.isCommandFile(path) {
+        let kind = HeldDescriptors.classify(path)
+        if kind == .commandFile {
             // sysfs takes every write on an open attribute as a new store and ignores the offset;
             // writing at 0 keeps a fake tree's file holding the last value, as reopening did.
             if let fd = held.commandFile(path) { return try Self.writeOnce(fd, value, path: absolute(path), atStart: true) }
@@ -184,7 +232,7 @@ public struct LiveSysfs: SysfsAccess {
             if held.holdCommandFile(fd, for: path) { return try Self.writeOnce(fd, value, path: absolute(path), atStart: true) }
             return try writeAndClose(fd, value, path: path)
         }
-        defer { if HeldDescriptors.invalidatesDevices(path) { held.forgetDirectories() } }
+        defer { if kind == .recreatesDevices { held.forgetDirectories() } }
         try writeAndClose(try openForWriting(path), value, path: path)
     }
 
@@ -253,16 +301,43 @@ public struct LiveSysfs: SysfsAccess {
     }
 
     /// Opens device `name`'s directory beneath the root and holds it; nil when it cannot be opened
-    /// there (absent, or a crafted tree's escaping link).
+    /// there (absent, or a crafted tree's escaping link). A device next to the last one opened by
+    /// its bus link (the VFs of one PF, the functions of one slot) is opened from their parent.
     private func holdDeviceDirectory(_ name: HeldDescriptors.DeviceName) -> Int32? {
         guard let rootFD = try? rootDescriptor.get(root) else { return nil }
-        let fd = name.withDirectoryPath { Self.openBeneath(rootFD, $0, openPathOnly | O_DIRECTORY | O_CLOEXEC) }
+        let flags = openPathOnly | O_DIRECTORY | O_CLOEXEC
+        var byBusLink = false
+        var fd = openSibling(name, flags: flags, rootFD: rootFD)
+        if fd < 0 {
+            fd = name.withDirectoryPath { Self.openBeneath(rootFD, $0, flags) }
+            byBusLink = true
+        }
         guard fd >= 0 else { return nil }
         guard held.holdDirectory(fd, for: name) else {
             close(fd)
             return held.directory(name)
         }
+        if byBusLink { held.noteOpenedByBusLink(fd) }
         return fd
+    }
+
+    /// `name` opened beneath the held parent of the last device opened by its bus link, without
+    /// following a link; -1 when it is not there (or there is no such parent).
+    private func openSibling(_ name: HeldDescriptors.DeviceName, flags: Int32, rootFD: Int32) -> Int32 {
+        let parent = held.siblingsDirectory { device in
+            // The root's own parent is outside the tree, and a crafted link can name the root.
+            guard !Self.mayBeSameDirectory(device, rootFD) else { return -1 }
+            return openat(device, "..", flags)
+        }
+        guard let parent else { return -1 }
+        return name.withSiblingName { Self.openBeneath(parent, $0, flags | O_NOFOLLOW) } ?? -1
+    }
+
+    /// True also when either cannot be told (fstat fails): the answer is used to stay on the safe side.
+    private static func mayBeSameDirectory(_ a: Int32, _ b: Int32) -> Bool {
+        var first = stat(), second = stat()
+        guard fstat(a, &first) == 0, fstat(b, &second) == 0 else { return true }
+        return first.st_dev == second.st_dev && first.st_ino == second.st_ino
     }
 
     /// Runs `body` with where a read of `path` starts and the rest of it: a device entry below its
@@ -289,7 +364,7 @@ public struct LiveSysfs: SysfsAccess {
 
 /// O_PATH, which Glibc's module map hides (it needs _GNU_SOURCE); the value every Linux
 /// architecture vfioctl builds for (x86-64, arm64, s390x, ppc64le) shares.
-private let openPathOnly: Int32 = 0o10000000
+let openPathOnly: Int32 = 0o10000000
 
 /// An O_PATH descriptor of a tree's root, opened once.
 private final class RootDescriptor: Sendable {

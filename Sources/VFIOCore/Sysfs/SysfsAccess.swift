@@ -18,9 +18,16 @@ public protocol SysfsAccess: Sendable {
     func displayPath(_ path: String) -> String
     /// A directory to read several attributes from (see SysfsDirectory).
     func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory
+    /// The members of IOMMU group `group` (`kernel/iommu_groups/N/devices`) by address; entries
+    /// whose names are not PCI addresses are left out.
+    func iommuGroupMembers(_ group: IOMMUGroup) throws(SysfsError) -> [PCIAddress]
 }
 
 extension SysfsAccess {
+    public func iommuGroupMembers(_ group: IOMMUGroup) throws(SysfsError) -> [PCIAddress] {
+        try list(PCIPaths.groupDevices(group)).compactMap { PCIAddress($0.name) }
+    }
+
     public func withLinkTarget(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
         var target = try readLink(path)
         return target.withUTF8(body)

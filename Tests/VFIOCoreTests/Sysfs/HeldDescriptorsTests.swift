@@ -50,6 +50,36 @@ import Testing
         #expect(!HeldDescriptors.invalidatesDevices("bus/pci/devices/0000:07:00.0/driver_override"))
     }
 
+    /// Only a plain name is looked up next to a device's siblings: never `.` or `..`.
+    @Test func onlyAddressLikeNamesAreLookedUpAmongSiblings() {
+        #expect(HeldDescriptors.DeviceName("0000:07:00.1")?.withSiblingName { String(cString: $0) } == "0000:07:00.1")
+        #expect(HeldDescriptors.DeviceName("10000:e1:00.0")?.withSiblingName { String(cString: $0) } == "10000:e1:00.0")
+        for other in [".", "..", ":0", "0000:07:00.1/..", "0000:07:00 1", "0000:07:00.x"] {
+            #expect(HeldDescriptors.DeviceName(other)?.withSiblingName { _ in true } == nil, "\(other)")
+        }
+    }
+
+    /// The parent siblings are opened from is looked up once, from the device last opened by its
+    /// link, and given up with the devices (new VFs) or for the next device opened by its link.
+    @Test func theSiblingsParentIsLookedUpOnceAndGivenUpWithTheDevices() {
+        let held = HeldDescriptors()
+        var lookups = 0
+        let lookUp: (Int32) -> Int32 = { _ in
+            lookups += 1
+            return open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        }
+        #expect(held.siblingsDirectory(parent: lookUp) == nil)
+        let device = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        #expect(held.holdDirectory(device, for: HeldDescriptors.DeviceName("a")!))
+        held.noteOpenedByBusLink(device)
+        let parent = held.siblingsDirectory(parent: lookUp)
+        #expect(parent != nil && held.siblingsDirectory(parent: lookUp) == parent && lookups == 1)
+        held.noteOpenedByBusLink(device)
+        #expect(held.siblingsDirectory(parent: lookUp) != nil && lookups == 2)
+        held.forgetDirectories()
+        #expect(held.siblingsDirectory(parent: lookUp) == nil && lookups == 2)
+    }
+
     /// Held and forgotten directories together never pass the capacity (each is an open file).
     @Test func heldAndRetiredDirectoriesStayWithinTheCapacity() {
         let held = HeldDescriptors(directoryCapacity: 2)
