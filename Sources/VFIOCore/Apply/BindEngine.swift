@@ -133,6 +133,7 @@ public struct BindEngine {
     private func prepareBind(_ requests: [Request], inventory: DeviceInventory, options: Options,
                              report: inout OperationReport, refusals: inout [String]) throws(VFIOError) -> [Move] {
         var moves: [Move] = []
+        moves.reserveCapacity(requests.count)
         for request in requests {
             let device = request.device
             let usable = request.chain.filter(\.available)
@@ -412,7 +413,7 @@ public struct BindEngine {
             throw failure
         }
         report.devices += done
-        try recordManaged(done, identities: Dictionary(devices.map { ($0.address, $0.identity) }) { first, _ in first })
+        try recordManaged(done, devices: devices)
         try store.removeJournal()
         lock.release()
         // udev may still be setting owners and permissions on the new nodes. This waits outside the
@@ -436,14 +437,17 @@ public struct BindEngine {
 
     /// Bound devices become managed records (keeping the driver they had before vfioctl first
     /// touched them); released devices stop being managed.
-    private func recordManaged(_ results: [OperationReport.DeviceResult], identities: [PCIAddress: PCIIdentity]) throws(VFIOError) {
+    /// `results[i]` is the result for `devices[i]` (the transaction runs them in order).
+    private func recordManaged(_ results: [OperationReport.DeviceResult], devices: [Subject]) throws(VFIOError) {
         // By address: one lookup per device moved, not a scan of every record.
         var managed = Dictionary(try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
+        managed.reserveCapacity(managed.count + results.count)
         let now = WallClock.now()
-        for result in results where result.status == .changed {
+        for (result, subject) in zip(results, devices) where result.status == .changed {
             let existing = managed.removeValue(forKey: result.address)
             // The identity read before the move: binding does not change it.
-            guard !result.released, let driver = result.to, let ids = identities[result.address] else { continue }
+            guard !result.released, let driver = result.to, subject.address == result.address else { continue }
+            let ids = subject.identity
             let original = existing?.original ?? result.from
             if driver == original.driver { continue }
             managed[result.address] = ManagedDevice(address: result.address, vendor: ids.vendor, device: ids.device,

@@ -23,7 +23,7 @@ public struct Journal: Sendable, Equatable {
         out.append("\n")
         for entry in entries {
             out.append("\n[[device]]\naddress = ")
-            out.appendQuoted(entry.address.description)
+            out.appendQuoted(entry.address)
             out.append("\n")
             out.appendBinding(entry.original, prefix: "original")
             if let target = entry.target {
@@ -77,11 +77,11 @@ public struct ManagedDevice: Sendable, Equatable {
         out.append("# devices bound by vfioctl and the drivers they came from (read by `vfioctl unbind` and `status`)\n")
         for device in devices {
             out.append("\n[[device]]\naddress = ")
-            out.appendQuoted(device.address.description)
+            out.appendQuoted(device.address)
             out.append("\nvendor = ")
-            out.appendQuoted(device.vendor.description)
+            out.appendQuoted(hex: device.vendor.rawValue, width: 4)
             out.append("\ndevice = ")
-            out.appendQuoted(device.device.description)
+            out.appendQuoted(hex: device.device.rawValue, width: 4)
             out.append("\n")
             out.appendBinding(device.original, prefix: "original")
             out.append("driver = ")
@@ -157,6 +157,19 @@ extension TextBytes {
                 }
             }
         }
+        append(byte: UInt8(ascii: "\""))
+    }
+
+    mutating func appendQuoted(_ address: PCIAddress) {
+        append(byte: UInt8(ascii: "\""))
+        append(address)
+        append(byte: UInt8(ascii: "\""))
+    }
+
+    /// What `appendQuoted(VendorID.description)` (or DeviceID's) writes.
+    mutating func appendQuoted(hex value: UInt16, width: Int) {
+        append(byte: UInt8(ascii: "\""))
+        append(hex: value, width: width)
         append(byte: UInt8(ascii: "\""))
     }
 

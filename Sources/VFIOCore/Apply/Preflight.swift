@@ -29,17 +29,15 @@ enum Preflight {
         for group in groups.sorted() {
             // Positions, not records: copying every member of every group was a cost per device.
             let members = inventory.memberPositions(of: group)
+            // Each member's target looked up once: nil when it does not move.
+            let moving = members.map { targets[inventory.devices[$0].address] }
             // A group nobody moves into VFIO is none of our business.
-            let anyToVFIO = members.contains { position in
-                guard let target = targets[inventory.devices[position].address] else { return false }
-                return target.map(vfioDrivers.isVFIO) ?? false
-            }
+            let anyToVFIO = moving.contains { target in (target ?? nil).map(vfioDrivers.isVFIO) ?? false }
             guard anyToVFIO else { continue }
-            let blockers = members.filter { position in
-                let after = targets[inventory.devices[position].address] ?? inventory.devices[position].driver
-                guard let after else { return false }
+            let blockers = zip(members, moving).filter { position, target in
+                guard let after = target ?? inventory.devices[position].driver else { return false }
                 return !vfioDrivers.isHarmlessForVFIO(after)
-            }
+            }.map(\.0)
             if !blockers.isEmpty { result.append((group, blockers.map { inventory.devices[$0] })) }
         }
         return result

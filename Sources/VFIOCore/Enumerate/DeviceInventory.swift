@@ -17,6 +17,7 @@ public struct DeviceInventory: Sendable {
         var index: [PCIAddress: Int] = [:]
         index.reserveCapacity(devices.count)
         var byGroup: [IOMMUGroup: [Int]] = [:]
+        byGroup.reserveCapacity(devices.count)
         var byParent: [PCIAddress: [Int]] = [:]
         var onRootBus: [Int] = []
         // By position, not `for device in`: that copies every record.

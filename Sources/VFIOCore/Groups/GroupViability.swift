@@ -46,7 +46,8 @@ public struct VFIODriverSet: Sendable {
     public init(loaded: Set<DriverName>) { self.loaded = loaded.union([.vfioPCI]) }
 
     public func isVFIO(_ driver: DriverName) -> Bool {
-        loaded.contains(driver) || driver.rawValue.contains("vfio")
+        // vfio-pci first: a short name compares without hashing, and most devices moved go there.
+        driver == .vfioPCI || loaded.contains(driver) || driver.rawValue.contains("vfio")
     }
 
     /// Drivers that may stay bound inside a group handed to VFIO.

@@ -40,35 +40,35 @@ public enum OperationText {
         var out = TextBytes(capacity: 128 + report.devices.count * 80)
         for check in report.checks where !check.hasPrefix("refused: ") && (verbose || report.dryRun || check.hasPrefix("overridden") || check.hasPrefix("warning")) {
             out.append("check: ")
-            out.append(check)
+            out.append(text: check)
             out.append("\n")
         }
         for result in report.devices {
             let from = result.from.driver?.rawValue ?? "(no driver)"
             let to = result.to?.rawValue ?? "(no driver)"
-            out.append(result.address.description)
+            out.append(result.address)
             out.append(" ")
             switch result.status {
             case .changed:
-                out.append(from)
+                out.append(text: from)
                 out.append(" -> ")
-                out.append(to)
+                out.append(text: to)
             case .planned:
                 out.append("would move ")
-                out.append(from)
+                out.append(text: from)
                 out.append(" -> ")
-                out.append(to)
+                out.append(text: to)
             case .unchanged:
                 out.append("unchanged: ")
-                out.append(result.message ?? "already on \(to)")
+                out.append(text: result.message ?? "already on \(to)")
             case .failed:
                 out.append("failed, left on ")
-                out.append(from)
+                out.append(text: from)
                 out.append(": ")
-                out.append(result.message ?? "")
+                out.append(text: result.message ?? "")
             case .rolledBack:
                 out.append("rolled back to ")
-                out.append(from)
+                out.append(text: from)
             }
             let showsGroup = result.group != nil && (result.status == .changed || result.status == .planned)
             if showsGroup || result.deviceNode != nil {
@@ -78,33 +78,33 @@ public enum OperationText {
                     out.append(group.number)
                     if result.deviceNode != nil { out.append(", ") }
                 }
-                if let node = result.deviceNode { out.append(node) }
+                if let node = result.deviceNode { out.append(text: node) }
                 out.append(")")
             }
             if result.status == .changed || result.status == .planned, let message = result.message, !message.isEmpty,
                report.operation != "bind" || result.status == .planned {
                 out.append(": ")
-                out.append(message)
+                out.append(text: message)
             }
             out.append("\n")
             if report.dryRun || verbose {
                 for step in result.steps {
                     out.append("    write ")
-                    out.append(step.value == "\n" ? "\"\\n\"" : "\"\(step.value)\"")
+                    out.append(text: step.value == "\n" ? "\"\\n\"" : "\"\(step.value)\"")
                     out.append(" > ")
-                    out.append(step.path)
+                    out.append(text: step.path)
                     if let error = step.error {
                         out.append("  -> ")
-                        out.append(error)
+                        out.append(text: error)
                     }
                     out.append("\n")
                 }
             }
             for attempt in result.attempts where attempt.error != nil && result.status != .failed {
                 out.append("    tried ")
-                out.append(attempt.driver.rawValue)
+                out.append(text: attempt.driver.rawValue)
                 out.append(" first: ")
-                out.append(attempt.error!)
+                out.append(text: attempt.error!)
                 out.append("\n")
             }
         }

@@ -19,7 +19,9 @@ struct TextBytes: ~Copyable {
         append(bytes: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
-    mutating func append(_ text: String) {
+    /// Labelled so that a literal picks the StaticString overload above: Swift prefers String for
+    /// an unlabelled literal, and copying a small String's bytes out cost ~100 instructions.
+    mutating func append(text: String) {
         var text = text
         text.withUTF8 { append(bytes: $0) }
     }
@@ -35,6 +37,18 @@ struct TextBytes: ~Copyable {
         reserve(more.count)
         (start + count).update(from: base, count: more.count)
         count += more.count
+    }
+
+    /// An address as `description` spells it, with no String made.
+    mutating func append(_ address: PCIAddress) {
+        address.withSpelling { append(bytes: $0) }
+    }
+
+    /// Lowercase hex, at least `width` digits (ids as the records spell them).
+    mutating func append(hex value: some UnsignedInteger, width: Int) {
+        var text = HexText()
+        text.append(value, width: width)
+        text.withBytes { append(bytes: $0) }
     }
 
     /// Decimal, with a minus sign when negative.

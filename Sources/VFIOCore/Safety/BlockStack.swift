@@ -11,6 +11,13 @@ struct BlockStack {
     /// The device's own disks and partitions first, then what is stacked on them, each sorted by name.
     let members: [Member]
 
+    /// A device without disks.
+    static let none = BlockStack(members: [])
+
+    private init(members: [Member]) {
+        self.members = members
+    }
+
     init(disks: [String], in host: HostState) {
         // Most devices a command moves have no disks: nothing to walk (bulk binds check every VF).
         guard !disks.isEmpty else {

@@ -27,20 +27,22 @@ public struct SafetyChecker: Sendable {
         // A record read without its host use would pass every check it cannot see.
         precondition(device.hostUseRead, "safety check on \(device.address), enumerated without its host use")
         var details: [(SafetyCode, String)] = []
-        details += networkFindings(device).map { (.netdevActive, $0) }
-        let stack = BlockStack(disks: device.hostUse.blockDevices, in: host)
-        details += blockFindings(stack)
+        // Each part is looked at only when the device has something of that kind: most devices a
+        // bulk bind moves (new VFs) have none, and each empty part still cost its arrays.
+        if !device.hostUse.networkInterfaces.isEmpty { details += networkFindings(device).map { (.netdevActive, $0) } }
+        let stack = device.hostUse.blockDevices.isEmpty ? BlockStack.none : BlockStack(disks: device.hostUse.blockDevices, in: host)
+        if !stack.members.isEmpty { details += blockFindings(stack) }
         if device.bootVGA { details.append((.bootVGA, "is the boot VGA device (boot_vga=1)")) }
         for fb in device.hostUse.displayNodes.filter({ $0.hasPrefix("fb") }) {
             if let console = host.consoleFramebuffers[fb] {
                 details.append((.fbcon, "\(fb) carries the framebuffer console (\(console))"))
             }
         }
-        details += openNodeFindings(device, stack: stack).map { (.openFD, $0) }
+        for finding in openNodeFindings(device, stack: stack) { details.append((.openFD, finding)) }
         if device.isBridge { details.append((.bridge, "is a PCI bridge (class \(device.identity.classCode))")) }
         let vfs = max(device.sriov.numVFs ?? 0, device.sriov.virtfns.count)
         if vfs > 0 { details.append((.sriovPF, "is an SR-IOV PF with \(vfs) VF\(vfs == 1 ? "" : "s") enabled")) }
-        return details.map { SafetyFinding(code: $0.0, device: device.address, detail: $0.1) }
+        return details.isEmpty ? [] : details.map { SafetyFinding(code: $0.0, device: device.address, detail: $0.1) }
     }
 
     /// Findings for several devices, split by whether the user forced their code with `--force`.

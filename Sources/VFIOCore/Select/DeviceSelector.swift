@@ -120,6 +120,7 @@ public struct DeviceQuery: Sendable {
     /// An address that names no device is an error: a script that names a device means that device.
     public func select(from inventory: DeviceInventory) throws(VFIOError) -> [PCIDevice] {
         var addresses: Set<PCIAddress> = []
+        addresses.reserveCapacity(selectors.count)
         var idSelectors: [DeviceSelector] = []
         for selector in selectors {
             guard case .address(let address) = selector else {
