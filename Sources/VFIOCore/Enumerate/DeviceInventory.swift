@@ -23,7 +23,8 @@ public struct DeviceInventory: Sendable {
         // By position, not `for device in`: that copies every record.
         for position in self.devices.indices {
             let address = self.devices[position].address
-            if index[address] == nil { index[address] = position }
+            // One lookup; the first record of an address wins, in the rare case of two.
+            if let earlier = index.updateValue(position, forKey: address) { index[address] = earlier }
             if let group = self.devices[position].iommuGroup { byGroup[group, default: []].append(position) }
             guard self.devices[position].sriov.physfn == nil else { continue }
             if let parent = self.devices[position].parent { byParent[parent, default: []].append(position) } else { onRootBus.append(position) }
