@@ -7,7 +7,8 @@
  *   MODE checked  what `vfioctl bind --driver` reads besides: modalias (ids, class), the driver
  *                 link (absent), driver_override (to restore), the iommu_group link, sriov_totalvfs
  *                 (absent on a VF), the group's member list, and after the bind the driver link
- *                 read back and the /dev/vfio node
+ *                 read back and the /dev/vfio node; opening the devices and the groups the way
+ *                 vfioctl does (siblings beneath their parent, held directories)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -50,10 +51,24 @@ int main(int argc, char **argv) {
     int sys = open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
     int bind = openat(sys, "bus/pci/drivers/vfio-pci/bind", O_WRONLY | O_CLOEXEC);
     if (sys < 0 || bind < 0) die("open", "/sys/bus/pci/drivers/vfio-pci/bind");
+    /* Checked, as vfioctl does: the first VF by its bus link, the others beneath its parent
+     * directory; group lists beneath a held kernel/iommu_groups, nodes in a held /dev/vfio. */
+    int parent = -1, iommu_groups = -1, dev_vfio = -1;
+    if (checked) {
+        iommu_groups = openat(sys, "kernel/iommu_groups", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        dev_vfio = open("/dev/vfio", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (iommu_groups < 0 || dev_vfio < 0) die("open", "kernel/iommu_groups or /dev/vfio");
+    }
     for (int i = 0; i < count; i++) {
         const char *vf = argv[i + 2];
-        snprintf(path, sizeof path, "bus/pci/devices/%s", vf);
-        if ((dirs[i] = openat(sys, path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) die("open", vf);
+        if (parent >= 0) {
+            dirs[i] = openat(parent, vf, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        } else {
+            snprintf(path, sizeof path, "bus/pci/devices/%s", vf);
+            dirs[i] = openat(sys, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+            if (checked && dirs[i] >= 0) parent = openat(dirs[i], "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        }
+        if (dirs[i] < 0) die("open", vf);
         if (!checked) continue;
         if (read_attribute(dirs[i], "modalias", buffer, sizeof buffer) < 0) die("read modalias", vf);
         if (readlinkat(dirs[i], "driver", buffer, sizeof buffer) >= 0) { fprintf(stderr, "bind-floor: %s is bound\n", vf); return 1; }
@@ -63,8 +78,8 @@ int main(int argc, char **argv) {
         buffer[n] = 0;
         groups[i] = atoi(strrchr(buffer, '/') + 1);
         if (read_attribute(dirs[i], "sriov_totalvfs", buffer, sizeof buffer) >= 0) die("sriov_totalvfs exists on", vf);
-        snprintf(path, sizeof path, "kernel/iommu_groups/%d/devices", groups[i]);
-        int group = openat(sys, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        snprintf(path, sizeof path, "%d/devices", groups[i]);
+        int group = openat(iommu_groups, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (group < 0) die("open group of", vf);
         while (getdents64(group, buffer, sizeof buffer) > 0) {}
         close(group);
@@ -77,8 +92,8 @@ int main(int argc, char **argv) {
         if (write(bind, vf, strlen(vf)) < 0) die("bind", vf);
         if (!checked) continue;
         if (readlinkat(dirs[i], "driver", buffer, sizeof buffer) < 0) die("read back the driver of", vf);
-        snprintf(path, sizeof path, "/dev/vfio/%d", groups[i]);
-        if (access(path, F_OK)) die("no node for", vf);
+        snprintf(path, sizeof path, "%d", groups[i]);
+        if (faccessat(dev_vfio, path, F_OK, 0)) die("no node for", vf);
     }
     for (int i = 0; i < count; i++) close(dirs[i]);
     printf("%.0f\n", now_us() - start);

@@ -23,14 +23,14 @@
 #define MARK(tag) __asm__ volatile(".byte 0x0f, 0x1f, 0x80, %c0, 0x56, 0x46, 0x43" ::"i"(tag))
 
 static char buffer[8192], path[512];
-static int sys, dirs[256], groups[256];
+static int sys, iommu_groups, dev_vfio, parent = -1, dirs[256], groups[256];
 
 static void die(const char *what, const char *vf) {
     fprintf(stderr, "sysfs-op-insn: %s %s: %m\n", what, vf);
     exit(1);
 }
 
-/* vfioctl opens beneath the sysfs root with openat2 (RESOLVE_BENEATH), writes with O_TRUNC. */
+/* vfioctl opens beneath the sysfs root with openat2 (RESOLVE_BENEATH); on sysfs it writes without O_TRUNC. */
 static int beneath(int dir, const char *name, int flags) {
     struct open_how how = {.flags = flags | O_CLOEXEC, .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
     return syscall(SYS_openat2, dir, name, &how, sizeof how);
@@ -43,23 +43,26 @@ static void read_attribute(int dir, const char *name, const char *vf) {
 }
 
 static void write_attribute(int dir, const char *name, const char *text, const char *vf) {
-    int fd = beneath(dir, name, O_WRONLY | O_TRUNC | O_NOFOLLOW);
+    int fd = beneath(dir, name, O_WRONLY | O_NOFOLLOW);
     if (fd < 0 || write(fd, text, strlen(text)) < 0) die(name, vf);
     close(fd);
 }
 
 static const char *names[] = {
-    "openat2 the device directory by its bus link (O_PATH, held)",
+    "open the device directory: the first by its bus link, the rest beneath its held parent (openat2)",
     "read modalias (ids, class)",
     "readlink driver, unbound (ENOENT)",
     "read driver_override",
     "readlink iommu_group",
     "probe sriov_totalvfs, absent on a VF (ENOENT)",
-    "list kernel/iommu_groups/N/devices",
-    "write driver_override (openat2, O_TRUNC)",
+    "list N/devices beneath a held kernel/iommu_groups",
+    "write driver_override (openat2)",
     "write the VF to vfio-pci/bind (held fd)",
     "readlink driver, bound (read back)",
-    "access /dev/vfio/N",
+    "faccessat N beneath a held /dev/vfio",
+    "not made, for comparison: openat2 the device directory by its bus link (names cached)",
+    "not made, for comparison: list kernel/iommu_groups/N/devices from the root (names cached)",
+    "not made, for comparison: access /dev/vfio/N",
     "not made, for comparison: readlink bus/pci/devices/VF",
     "not made, for comparison: read uevent",
     "not made, for comparison: readlink physfn",
@@ -67,8 +70,8 @@ static const char *names[] = {
     "clear driver_override",
 };
 
-/* The markers below are spelled out for kinds 0-15: a kind added to `names` needs its own. */
-_Static_assert(sizeof names / sizeof *names == 16, "one marker pair per kind");
+/* The markers below are spelled out for kinds 0-18: a kind added to `names` needs its own. */
+_Static_assert(sizeof names / sizeof *names == 19, "one marker pair per kind");
 
 int main(int argc, char **argv) {
     int count = argc - 1;
@@ -81,12 +84,16 @@ int main(int argc, char **argv) {
     int bind = beneath(sys, "bus/pci/drivers/vfio-pci/bind", O_WRONLY | O_TRUNC | O_NOFOLLOW);
     int unbind = beneath(sys, "bus/pci/drivers/vfio-pci/unbind", O_WRONLY | O_TRUNC | O_NOFOLLOW);
     if (sys < 0 || bind < 0 || unbind < 0) die("open", "/sys/bus/pci/drivers/vfio-pci");
+    iommu_groups = beneath(sys, "kernel/iommu_groups", O_PATH | O_DIRECTORY);
+    dev_vfio = open("/dev/vfio", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (iommu_groups < 0 || dev_vfio < 0) die("open", "kernel/iommu_groups or /dev/vfio");
     for (int kind = 0; kind < (int)(sizeof names / sizeof *names); kind++) {
         /* The tag must be a constant in the instruction, hence one marker per kind. */
         switch (kind) {
 #define CASE(k) case k: MARK(10 + k); break
             CASE(0); CASE(1); CASE(2); CASE(3); CASE(4); CASE(5); CASE(6); CASE(7);
             CASE(8); CASE(9); CASE(10); CASE(11); CASE(12); CASE(13); CASE(14); CASE(15);
+            CASE(16); CASE(17); CASE(18);
 #undef CASE
         }
         for (int i = 0; i < count; i++) {
@@ -94,8 +101,14 @@ int main(int argc, char **argv) {
             ssize_t n;
             switch (kind) {
             case 0:
-                snprintf(path, sizeof path, "bus/pci/devices/%s", vf);
-                if ((dirs[i] = beneath(sys, path, O_RDONLY | O_PATH | O_DIRECTORY)) < 0) die("open", vf);
+                if (parent >= 0) {
+                    dirs[i] = beneath(parent, vf, O_RDONLY | O_PATH | O_DIRECTORY | O_NOFOLLOW);
+                } else {
+                    snprintf(path, sizeof path, "bus/pci/devices/%s", vf);
+                    dirs[i] = beneath(sys, path, O_RDONLY | O_PATH | O_DIRECTORY);
+                    parent = openat(dirs[i], "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                }
+                if (dirs[i] < 0) die("open", vf);
                 break;
             case 1: read_attribute(dirs[i], "modalias", vf); break;
             case 2: if (readlinkat(dirs[i], "driver", buffer, sizeof buffer) >= 0) die("already bound:", vf); break;
@@ -111,8 +124,8 @@ int main(int argc, char **argv) {
                 break;
             }
             case 6: {
-                snprintf(path, sizeof path, "kernel/iommu_groups/%d/devices", groups[i]);
-                int group = openat(sys, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                snprintf(path, sizeof path, "%d/devices", groups[i]);
+                int group = openat(iommu_groups, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (group < 0) die("group of", vf);
                 while (syscall(SYS_getdents64, group, buffer, sizeof buffer) > 0) {}
                 close(group);
@@ -122,23 +135,43 @@ int main(int argc, char **argv) {
             case 8: if (pwrite(bind, vf, strlen(vf), 0) < 0) die("bind", vf); break;
             case 9: if (readlinkat(dirs[i], "driver", buffer, sizeof buffer) < 0) die("not bound:", vf); break;
             case 10:
+                snprintf(path, sizeof path, "%d", groups[i]);
+                if (faccessat(dev_vfio, path, F_OK, 0)) die("no node for", vf);
+                break;
+            case 11: {
+                snprintf(path, sizeof path, "bus/pci/devices/%s", vf);
+                int fd = beneath(sys, path, O_RDONLY | O_PATH | O_DIRECTORY);
+                if (fd < 0) die("open", vf);
+                close(fd);
+                break;
+            }
+            case 12: {
+                snprintf(path, sizeof path, "kernel/iommu_groups/%d/devices", groups[i]);
+                int group = openat(sys, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (group < 0) die("group of", vf);
+                while (syscall(SYS_getdents64, group, buffer, sizeof buffer) > 0) {}
+                close(group);
+                break;
+            }
+            case 13:
                 snprintf(path, sizeof path, "/dev/vfio/%d", groups[i]);
                 if (access(path, F_OK)) die("no node for", vf);
                 break;
-            case 11:
+            case 14:
                 snprintf(path, sizeof path, "bus/pci/devices/%s", vf);
                 if (readlinkat(sys, path, buffer, sizeof buffer) < 0) die("readlink", vf);
                 break;
-            case 12: read_attribute(dirs[i], "uevent", vf); break;
-            case 13: if (readlinkat(dirs[i], "physfn", buffer, sizeof buffer) < 0) die("physfn", vf); break;
-            case 14: if (pwrite(unbind, vf, strlen(vf), 0) < 0) die("unbind", vf); break;
-            case 15: write_attribute(dirs[i], "driver_override", "\n", vf); break;
+            case 15: read_attribute(dirs[i], "uevent", vf); break;
+            case 16: if (readlinkat(dirs[i], "physfn", buffer, sizeof buffer) < 0) die("physfn", vf); break;
+            case 17: if (pwrite(unbind, vf, strlen(vf), 0) < 0) die("unbind", vf); break;
+            case 18: write_attribute(dirs[i], "driver_override", "\n", vf); break;
             }
         }
         switch (kind) {
 #define CASE(k) case k: MARK(100 + k); break
             CASE(0); CASE(1); CASE(2); CASE(3); CASE(4); CASE(5); CASE(6); CASE(7);
             CASE(8); CASE(9); CASE(10); CASE(11); CASE(12); CASE(13); CASE(14); CASE(15);
+            CASE(16); CASE(17); CASE(18);
 #undef CASE
         }
         printf("%d %s\n", kind, names[kind]);
