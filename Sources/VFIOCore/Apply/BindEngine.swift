@@ -136,7 +136,8 @@ public struct BindEngine {
         moves.reserveCapacity(requests.count)
         for request in requests {
             let device = request.device
-            let usable = request.chain.filter(\.available)
+            // The chain itself when every driver in it is available (no new array per device).
+            let usable = request.chain.allSatisfy(\.available) ? request.chain : request.chain.filter(\.available)
             let original = DeviceBinding(driver: device.driver, override: device.driverOverride)
             guard let first = usable.first else {
                 let reasons = request.chain.map { "\($0.module): \($0.reason)" }.joined(separator: "; ")
@@ -378,17 +379,19 @@ public struct BindEngine {
         let existingNodes = watch == nil ? [] : Set(devices.compactMap { $0.iommuGroup.map { "/dev/vfio/\($0)" } }.filter(kernel.deviceNodeExists))
 
         var done: [OperationReport.DeviceResult] = []
+        done.reserveCapacity(devices.count)
         var failure: VFIOError?
         for index in devices.indices {
             options.progress?(index, devices.count)
             do {
                 let result = try body(mover, index)
-                done.append(result)
                 if result.status == .failed {
                     failure = VFIOError(.failed, "\(result.address): \(result.message ?? "failed")",
                                         hint: "the device is back on \(result.from); see dmesg")
-                    break
                 }
+                // Last use: moved into the array, not copied (a result holds a dozen references).
+                done.append(result)
+                if failure != nil { break }
             } catch {
                 failure = error
                 break
@@ -412,8 +415,10 @@ public struct BindEngine {
             try store.removeJournal()
             throw failure
         }
-        report.devices += done
-        try recordManaged(done, devices: devices)
+        let first = report.devices.count
+        // Handed over whole when nothing came before (the usual case): no result is copied.
+        if report.devices.isEmpty { report.devices = done } else { report.devices += done }
+        try recordManaged(report.devices[first...], devices: devices)
         try store.removeJournal()
         lock.release()
         // udev may still be setting owners and permissions on the new nodes. This waits outside the
@@ -437,21 +442,24 @@ public struct BindEngine {
 
     /// Bound devices become managed records (keeping the driver they had before vfioctl first
     /// touched them); released devices stop being managed.
-    /// `results[i]` is the result for `devices[i]` (the transaction runs them in order).
-    private func recordManaged(_ results: [OperationReport.DeviceResult], devices: [Subject]) throws(VFIOError) {
+    /// The i-th of `results` is the result for `devices[i]` (the transaction runs them in order).
+    private func recordManaged(_ results: ArraySlice<OperationReport.DeviceResult>, devices: [Subject]) throws(VFIOError) {
         // By address: one lookup per device moved, not a scan of every record.
         var managed = Dictionary(try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
         managed.reserveCapacity(managed.count + results.count)
         let now = WallClock.now()
-        for (result, subject) in zip(results, devices) where result.status == .changed {
-            let existing = managed.removeValue(forKey: result.address)
+        // By position: iterating the results themselves copied each (a dozen references).
+        for (offset, index) in results.indices.enumerated() where results[index].status == .changed {
+            let address = results[index].address
+            let existing = managed.removeValue(forKey: address)
             // The identity read before the move: binding does not change it.
-            guard !result.released, let driver = result.to, subject.address == result.address else { continue }
-            let ids = subject.identity
-            let original = existing?.original ?? result.from
+            guard !results[index].released, let driver = results[index].to, offset < devices.count,
+                  devices[offset].address == address else { continue }
+            let ids = devices[offset].identity
+            let original = existing?.original ?? results[index].from
             if driver == original.driver { continue }
-            managed[result.address] = ManagedDevice(address: result.address, vendor: ids.vendor, device: ids.device,
-                                                    original: original, driver: driver, since: existing?.since ?? now)
+            managed[address] = ManagedDevice(address: address, vendor: ids.vendor, device: ids.device,
+                                            original: original, driver: driver, since: existing?.since ?? now)
         }
         try store.writeManaged(Array(managed.values))
     }

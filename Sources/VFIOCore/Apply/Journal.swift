@@ -71,26 +71,32 @@ public struct ManagedDevice: Sendable, Equatable {
     /// Unix time of the bind.
     public var since: Int
 
+    /// The records sorted by address. Positions are sorted and records read in place: moving or
+    /// copying a record retains each of its strings.
     static func encodeAll(_ devices: [ManagedDevice]) -> String {
         // Built as bytes: the file is rewritten after every bind, one record per device.
         var out = TextBytes(capacity: 128 + devices.count * 192)
         out.append("# devices bound by vfioctl and the drivers they came from (read by `vfioctl unbind` and `status`)\n")
-        for device in devices {
-            out.append("\n[[device]]\naddress = ")
-            out.appendQuoted(device.address)
-            out.append("\nvendor = ")
-            out.appendQuoted(hex: device.vendor.rawValue, width: 4)
-            out.append("\ndevice = ")
-            out.appendQuoted(hex: device.device.rawValue, width: 4)
-            out.append("\n")
-            out.appendBinding(device.original, prefix: "original")
-            out.append("driver = ")
-            out.appendQuoted(device.driver.rawValue)
-            out.append("\nsince = ")
-            out.append(device.since)
-            out.append("\n")
+        for index in devices.indices.sorted(by: { devices[$0].address < devices[$1].address }) {
+            appendRecord(devices[index], to: &out)
         }
         return out.text
+    }
+
+    private static func appendRecord(_ device: ManagedDevice, to out: inout TextBytes) {
+        out.append("\n[[device]]\naddress = ")
+        out.appendQuoted(device.address)
+        out.append("\nvendor = ")
+        out.appendQuoted(hex: device.vendor.rawValue, width: 4)
+        out.append("\ndevice = ")
+        out.appendQuoted(hex: device.device.rawValue, width: 4)
+        out.append("\n")
+        out.appendBinding(device.original, prefix: "original")
+        out.append("driver = ")
+        out.appendQuoted(device.driver.rawValue)
+        out.append("\nsince = ")
+        out.append(device.since)
+        out.append("\n")
     }
 
     static func decodeAll(_ text: String, file: String) throws(VFIOError) -> [ManagedDevice] {

@@ -29,15 +29,18 @@ enum Preflight {
         for group in groups.sorted() {
             // Positions, not records: copying every member of every group was a cost per device.
             let members = inventory.memberPositions(of: group)
-            // Each member's target looked up once: nil when it does not move.
-            let moving = members.map { targets[inventory.devices[$0].address] }
+            // One pass, each member's target looked up once (nil: it does not move).
+            var anyToVFIO = false
+            var blockers: [Int] = []
+            for position in members {
+                let target = targets[inventory.devices[position].address]
+                if let target, let driver = target, vfioDrivers.isVFIO(driver) { anyToVFIO = true }
+                if let after = target ?? inventory.devices[position].driver, !vfioDrivers.isHarmlessForVFIO(after) {
+                    blockers.append(position)
+                }
+            }
             // A group nobody moves into VFIO is none of our business.
-            let anyToVFIO = moving.contains { target in (target ?? nil).map(vfioDrivers.isVFIO) ?? false }
             guard anyToVFIO else { continue }
-            let blockers = zip(members, moving).filter { position, target in
-                guard let after = target ?? inventory.devices[position].driver else { return false }
-                return !vfioDrivers.isHarmlessForVFIO(after)
-            }.map(\.0)
             if !blockers.isEmpty { result.append((group, blockers.map { inventory.devices[$0] })) }
         }
         return result

@@ -68,7 +68,7 @@ public struct StateStore: Sendable {
     }
 
     public func writeManaged(_ devices: [ManagedDevice]) throws(VFIOError) {
-        try atomicWrite(managedPath, ManagedDevice.encodeAll(devices.sorted { $0.address < $1.address }))
+        try atomicWrite(managedPath, ManagedDevice.encodeAll(devices))
     }
 
     // MARK: files

@@ -117,7 +117,10 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
     /// The canonical sysfs spelling: lowercase, domain padded to 4 digits.
     public var description: String {
         withSpelling { spelling in
-            String(unsafeUninitializedCapacity: spelling.count) { $0.initialize(fromContentsOf: spelling) }
+            String(unsafeUninitializedCapacity: spelling.count) { buffer in
+                buffer.baseAddress!.initialize(from: spelling.baseAddress!, count: spelling.count)
+                return spelling.count
+            }
         }
     }
 

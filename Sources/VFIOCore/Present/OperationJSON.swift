@@ -43,71 +43,77 @@ public enum OperationText {
             out.append(text: check)
             out.append("\n")
         }
-        for result in report.devices {
-            let from = result.from.driver?.rawValue ?? "(no driver)"
-            let to = result.to?.rawValue ?? "(no driver)"
-            out.append(result.address)
-            out.append(" ")
-            switch result.status {
-            case .changed:
-                out.append(text: from)
-                out.append(" -> ")
-                out.append(text: to)
-            case .planned:
-                out.append("would move ")
-                out.append(text: from)
-                out.append(" -> ")
-                out.append(text: to)
-            case .unchanged:
-                out.append("unchanged: ")
-                out.append(text: result.message ?? "already on \(to)")
-            case .failed:
-                out.append("failed, left on ")
-                out.append(text: from)
-                out.append(": ")
-                out.append(text: result.message ?? "")
-            case .rolledBack:
-                out.append("rolled back to ")
-                out.append(text: from)
+        // By position, each line from the element itself: `for result in` copied every result.
+        for index in report.devices.indices {
+            appendLine(report.devices[index], of: report, verbose: verbose, to: &out)
+        }
+        return out.text
+    }
+
+    private static func appendLine(_ result: OperationReport.DeviceResult, of report: OperationReport, verbose: Bool,
+                                   to out: inout TextBytes) {
+        let from = result.from.driver?.rawValue ?? "(no driver)"
+        let to = result.to?.rawValue ?? "(no driver)"
+        out.append(result.address)
+        out.append(" ")
+        switch result.status {
+        case .changed:
+            out.append(text: from)
+            out.append(" -> ")
+            out.append(text: to)
+        case .planned:
+            out.append("would move ")
+            out.append(text: from)
+            out.append(" -> ")
+            out.append(text: to)
+        case .unchanged:
+            out.append("unchanged: ")
+            out.append(text: result.message ?? "already on \(to)")
+        case .failed:
+            out.append("failed, left on ")
+            out.append(text: from)
+            out.append(": ")
+            out.append(text: result.message ?? "")
+        case .rolledBack:
+            out.append("rolled back to ")
+            out.append(text: from)
+        }
+        let showsGroup = result.group != nil && (result.status == .changed || result.status == .planned)
+        if showsGroup || result.deviceNode != nil {
+            out.append(" (")
+            if showsGroup, let group = result.group {
+                out.append("group ")
+                out.append(group.number)
+                if result.deviceNode != nil { out.append(", ") }
             }
-            let showsGroup = result.group != nil && (result.status == .changed || result.status == .planned)
-            if showsGroup || result.deviceNode != nil {
-                out.append(" (")
-                if showsGroup, let group = result.group {
-                    out.append("group ")
-                    out.append(group.number)
-                    if result.deviceNode != nil { out.append(", ") }
+            if let node = result.deviceNode { out.append(text: node) }
+            out.append(")")
+        }
+        if result.status == .changed || result.status == .planned, let message = result.message, !message.isEmpty,
+           report.operation != "bind" || result.status == .planned {
+            out.append(": ")
+            out.append(text: message)
+        }
+        out.append("\n")
+        if report.dryRun || verbose {
+            for step in result.steps {
+                out.append("    write ")
+                out.append(text: step.value == "\n" ? "\"\\n\"" : "\"\(step.value)\"")
+                out.append(" > ")
+                out.append(text: step.path)
+                if let error = step.error {
+                    out.append("  -> ")
+                    out.append(text: error)
                 }
-                if let node = result.deviceNode { out.append(text: node) }
-                out.append(")")
-            }
-            if result.status == .changed || result.status == .planned, let message = result.message, !message.isEmpty,
-               report.operation != "bind" || result.status == .planned {
-                out.append(": ")
-                out.append(text: message)
-            }
-            out.append("\n")
-            if report.dryRun || verbose {
-                for step in result.steps {
-                    out.append("    write ")
-                    out.append(text: step.value == "\n" ? "\"\\n\"" : "\"\(step.value)\"")
-                    out.append(" > ")
-                    out.append(text: step.path)
-                    if let error = step.error {
-                        out.append("  -> ")
-                        out.append(text: error)
-                    }
-                    out.append("\n")
-                }
-            }
-            for attempt in result.attempts where attempt.error != nil && result.status != .failed {
-                out.append("    tried ")
-                out.append(text: attempt.driver.rawValue)
-                out.append(" first: ")
-                out.append(text: attempt.error!)
                 out.append("\n")
             }
         }
-        return out.text
+        for attempt in result.attempts where attempt.error != nil && result.status != .failed {
+            out.append("    tried ")
+            out.append(text: attempt.driver.rawValue)
+            out.append(" first: ")
+            out.append(text: attempt.error!)
+            out.append("\n")
+        }
     }
 }

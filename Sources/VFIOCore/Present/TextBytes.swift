@@ -46,6 +46,17 @@ struct TextBytes: ~Copyable {
 
     /// Lowercase hex, at least `width` digits (ids as the records spell them).
     mutating func append(hex value: some UnsignedInteger, width: Int) {
+        // A 16-bit id in 4 digits, the usual case, written directly.
+        if width == 4, value <= 0xFFFF {
+            reserve(4)
+            let number = UInt16(value)
+            for position in 0..<4 {
+                let nibble = UInt8(truncatingIfNeeded: number >> (12 - 4 * position)) & 0xF
+                start[count + position] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
+            }
+            count += 4
+            return
+        }
         var text = HexText()
         text.append(value, width: width)
         text.withBytes { append(bytes: $0) }

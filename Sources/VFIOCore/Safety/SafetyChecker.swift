@@ -29,11 +29,12 @@ public struct SafetyChecker: Sendable {
         var details: [(SafetyCode, String)] = []
         // Each part is looked at only when the device has something of that kind: most devices a
         // bulk bind moves (new VFs) have none, and each empty part still cost its arrays.
-        if !device.hostUse.networkInterfaces.isEmpty { details += networkFindings(device).map { (.netdevActive, $0) } }
-        let stack = device.hostUse.blockDevices.isEmpty ? BlockStack.none : BlockStack(disks: device.hostUse.blockDevices, in: host)
+        let use = device.hostUse
+        if !use.networkInterfaces.isEmpty { details += networkFindings(device).map { (.netdevActive, $0) } }
+        let stack = use.blockDevices.isEmpty ? BlockStack.none : BlockStack(disks: use.blockDevices, in: host)
         if !stack.members.isEmpty { details += blockFindings(stack) }
         if device.bootVGA { details.append((.bootVGA, "is the boot VGA device (boot_vga=1)")) }
-        for fb in device.hostUse.displayNodes.filter({ $0.hasPrefix("fb") }) {
+        for fb in use.displayNodes where fb.hasPrefix("fb") {
             if let console = host.consoleFramebuffers[fb] {
                 details.append((.fbcon, "\(fb) carries the framebuffer console (\(console))"))
             }
@@ -122,11 +123,12 @@ public struct SafetyChecker: Sendable {
             // Without an IOMMU (vfio noiommu mode) the group node is named noiommu-N.
             nodes += ["vfio/\(group)", "vfio/noiommu-\(group)"]
         }
-        nodes += host.deviceNodes[device.address] ?? []
+        if let known = host.deviceNodes[device.address] { nodes += known }
         for node in device.hostUse.displayNodes {
             nodes.append(node.hasPrefix("fb") ? node : "dri/" + node)
         }
-        return nodes + stack.members.map(\.name)
+        for member in stack.members { nodes.append(member.name) }
+        return nodes
     }
 
     /// One line per process: `pid 1234 (qemu-system-x86) holds /dev/vfio/12, /dev/vfio/devices/vfio0`.
