@@ -49,11 +49,13 @@ struct DeviceReader: Sendable {
         /// `bus/pci/devices/ADDRESS`, the kernel's link to it (which a live tree holds open for the
         /// writes that follow). Resolving that link costs a readlink per device, so links are only
         /// named (their last component; none is followed) and the upstream bridge is not known (nil).
-        case busLink(String)
+        /// Its path is made only for a message.
+        case busLink(PCIAddress)
 
         var path: String {
             switch self {
-            case .canonical(let path), .busLink(let path): path
+            case .canonical(let path): path
+            case .busLink(let address): PCIPaths.device(address)
             }
         }
     }
@@ -76,11 +78,17 @@ struct DeviceReader: Sendable {
 
     /// The same for a directory the caller opened at `location`.
     func read(address: PCIAddress, directory: any SysfsDirectory, at location: Location, resolved: Resolved = Resolved()) -> Outcome {
-        let path = location.path
         // Attributes are probed by name (a missing one is ENOENT) rather than found by listing the
         // directory: listing every device directory was the largest cost of enumeration.
-        var attributes = AttributeReader(directory: directory, path: path)
-        if case .busLink = location { attributes.linksResolveFromPath = false }
+        var attributes: AttributeReader
+        switch location {
+        case .canonical(let path):
+            attributes = AttributeReader(directory: directory, path: path)
+        case .busLink:
+            // Links are only named here, so no path is needed to resolve them.
+            attributes = AttributeReader(directory: directory, path: "")
+            attributes.linksResolveFromPath = false
+        }
         // `uevent` carries the ids, class, modalias and driver in one read (what libudev parses too),
         // instead of six separate attributes.
         // Whatever uevent lacks is read from the attributes and links themselves.
@@ -109,7 +117,7 @@ struct DeviceReader: Sendable {
                   let device = attributes.value("device", DeviceID.init),
                   let classCode = attributes.value("class", ClassCode.init)
             else {
-                return .skipped(reason: "cannot read its vendor, device or class from \(sysfs.displayPath(path))")
+                return .skipped(reason: "cannot read its vendor, device or class from \(sysfs.displayPath(location.path))")
             }
             identity = PCIIdentity(
                 vendor: vendor, device: device,
@@ -132,7 +140,7 @@ struct DeviceReader: Sendable {
         if identity.classCode.mayBeBootVGA {
             device.bootVGA = attributes.value("boot_vga") { $0 == "1" } ?? false
         }
-        if case .canonical = location { device.parent = Self.parentAddress(of: path) }
+        if case .canonical(let path) = location { device.parent = Self.parentAddress(of: path) }
         if readsPhysfn { device.sriov = SRIOVState(physfn: attributes.linkName("physfn").flatMap(PCIAddress.init)) }
         // Only a PF has sriov_totalvfs; the other SR-IOV attributes and virtfnN links come with it.
         // A VF cannot have the SR-IOV capability itself, so it is not asked (when known to be one).
@@ -147,7 +155,7 @@ struct DeviceReader: Sendable {
             // A device whose host use cannot be looked at is skipped, as before probing: an empty
             // host use would let safety checks pass that must not.
             do {
-                device.hostUse = HostUseScanner(sysfs: sysfs).scan(deviceDirectory: path, entries: EntryKinds(try directory.entries()))
+                device.hostUse = HostUseScanner(sysfs: sysfs).scan(deviceDirectory: location.path, entries: EntryKinds(try directory.entries()))
             } catch {
                 return .skipped(reason: "cannot list \(error.path): \(errnoName(error.errno))")
             }

@@ -38,17 +38,16 @@ public struct GroupClosureReader: Sendable {
         while next < pending.count {
             let address = pending[next]
             next += 1
-            // Opened by its bus link, which the kernel resolves (beneath the root): the writes to
-            // this device go through that same path.
-            let path = PCIPaths.device(address)
+            // Opened by its bus link, which the kernel resolves (beneath the root), or next to its
+            // siblings: the writes to this device go through the same held directory.
             let directory: any SysfsDirectory
             do {
-                directory = try sysfs.openDirectory(path)
+                directory = try sysfs.openDevice(address)
             } catch {
                 if !error.isMissing { warnings.append("skipping \(address): \(DeviceReader.cannotOpen(error))") }
                 continue
             }
-            switch reader.read(address: address, directory: directory, at: .busLink(path)) {
+            switch reader.read(address: address, directory: directory, at: .busLink(address)) {
             case .skipped(let reason):
                 warnings.append("skipping \(address): \(reason)")
             case .device(let device):

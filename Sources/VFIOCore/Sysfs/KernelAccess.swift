@@ -35,6 +35,11 @@ public struct LiveKernel: KernelAccess {
     public func displayPath(_ path: String) -> String { sysfs.displayPath(path) }
     public func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory { try sysfs.openDirectory(path) }
     public func iommuGroupMembers(_ group: IOMMUGroup) throws(SysfsError) -> [PCIAddress] { try sysfs.iommuGroupMembers(group) }
+    public func openDevice(_ address: PCIAddress) throws(SysfsError) -> any SysfsDirectory { try sysfs.openDevice(address) }
+    public func withLinkTarget(device address: PCIAddress, _ name: StaticString,
+                               _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
+        try sysfs.withLinkTarget(device: address, name, body)
+    }
 
     public func deviceNodeExists(_ path: String) -> Bool {
         if let exists = vfioDirectory.nodeExists(path, devRoot: devRoot) { return exists }

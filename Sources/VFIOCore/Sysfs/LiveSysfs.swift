@@ -102,6 +102,41 @@ public struct LiveSysfs: SysfsAccess {
         try withLinkTarget(path) { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
+    /// Device `address`'s held directory, found by the address itself: no path is made or parsed
+    /// (every device a command moves is opened so). The path's own error when it cannot be held.
+    public func openDevice(_ address: PCIAddress) throws(SysfsError) -> any SysfsDirectory {
+        guard let fd = heldDevice(address) else { return try openDirectory(PCIPaths.device(address)) }
+        return LiveDirectory(heldFD: fd, root: root, device: address)
+    }
+
+    public func withLinkTarget(device address: PCIAddress, _ name: StaticString,
+                               _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
+        guard let fd = heldDevice(address) else {
+            return try withLinkTarget(PCIPaths.device(address) + "/" + name.description, body)
+        }
+        return try Self.readingLink({ buffer, size in Self.withCString(name) { readlinkat(fd, $0, buffer, size) } },
+                                    body, failure: { SysfsError(.readLink, root: root, directory: PCIPaths.device(address), name: name.description, errno: $0) })
+    }
+
+    /// `literal` NUL-terminated on the stack (no String made for a fixed name).
+    private static func withCString<Result>(_ literal: StaticString, _ body: (UnsafePointer<CChar>) -> Result) -> Result {
+        literal.withUTF8Buffer { bytes in
+            withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { text in
+                for index in 0..<bytes.count { text[index] = CChar(bitPattern: bytes[index]) }
+                text[bytes.count] = 0
+                return body(text.baseAddress!)
+            }
+        }
+    }
+
+    /// The held directory of device `address`, held now if need be; nil when it cannot be.
+    private func heldDevice(_ address: PCIAddress) -> Int32? {
+        address.withSpelling { spelling in
+            guard let name = HeldDescriptors.DeviceName(spelling) else { return nil }
+            return held.directory(name) ?? holdDeviceDirectory(name)
+        }
+    }
+
     public func withLinkTarget(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
         try Self.readingLink({ buffer, size in anchored(path) { readlinkat($0, $1, buffer, size) } }, body,
                              failure: { SysfsError(.readLink, absolute(path), errno: $0) })
@@ -151,9 +186,11 @@ public struct LiveSysfs: SysfsAccess {
 
     /// Runs `body` with the name (bytes) and d_type of each entry but `.` and `..`; the errno when
     /// reading the directory failed.
-    private static func forEachEntry(ofDirectory fd: Int32, _ body: (UnsafeBufferPointer<UInt8>, UInt8) -> Void) -> Int32? {
-        let size = 32768
-        return withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
+    /// `size` is the buffer given to each getdents64: 1 KiB stays on the stack (~30 entries per
+    /// call, plenty for a group), larger goes to the heap (fewer calls for large directories).
+    private static func forEachEntry(ofDirectory fd: Int32, bufferSize size: Int = 32768,
+                                     _ body: (UnsafeBufferPointer<UInt8>, UInt8) -> Void) -> Int32? {
+        withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
             while true {
                 let count = vfioctl_getdents64(fd, buffer.baseAddress, UInt(size))
                 if count < 0 && errno == EINTR { continue }
@@ -187,7 +224,7 @@ public struct LiveSysfs: SysfsAccess {
         guard fd >= 0 else { throw SysfsError(.list, absolute(path()), errno: errno) }
         defer { close(fd) }
         var members: [PCIAddress] = []
-        let failure = Self.forEachEntry(ofDirectory: fd) { name, _ in
+        let failure = Self.forEachEntry(ofDirectory: fd, bufferSize: 1024) { name, _ in
             if let address = PCIAddress(bytes: name) { members.append(address) }
         }
         if let failure { throw SysfsError(.list, absolute(path()), errno: failure) }
@@ -404,14 +441,27 @@ final class LiveDirectory: SysfsDirectory {
     /// is made.
     var path: String { SysfsPath.absolute(relativePath, root: root) }
     private let root: String
-    private let relativePath: String
+    /// The path relative to the root: given, or a device's, made only for a message.
+    private var relativePath: String { givenPath ?? device.map(PCIPaths.device) ?? "" }
+    private let givenPath: String?
+    private let device: PCIAddress?
 
     /// `path` relative to `root` (or absolute, with an empty root).
     init(fd: Int32, root: String = "", path: String, owned: Bool = true) {
         self.fd = fd
         self.owned = owned
         self.root = root
-        relativePath = path
+        givenPath = path
+        device = nil
+    }
+
+    /// Device `address`'s held directory (`bus/pci/devices/ADDRESS`).
+    init(heldFD fd: Int32, root: String, device address: PCIAddress) {
+        self.fd = fd
+        owned = false
+        self.root = root
+        givenPath = nil
+        device = address
     }
 
     deinit { if owned { close(fd) } }

@@ -18,12 +18,26 @@ public protocol SysfsAccess: Sendable {
     func displayPath(_ path: String) -> String
     /// A directory to read several attributes from (see SysfsDirectory).
     func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory
+    /// Device `address`'s directory (`bus/pci/devices/ADDRESS`), to read several attributes from.
+    func openDevice(_ address: PCIAddress) throws(SysfsError) -> any SysfsDirectory
+    /// `withLinkTarget` on link `name` (a literal, such as `driver`) of device `address`.
+    func withLinkTarget(device address: PCIAddress, _ name: StaticString,
+                        _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String?
     /// The members of IOMMU group `group` (`kernel/iommu_groups/N/devices`) by address; entries
     /// whose names are not PCI addresses are left out.
     func iommuGroupMembers(_ group: IOMMUGroup) throws(SysfsError) -> [PCIAddress]
 }
 
 extension SysfsAccess {
+    public func openDevice(_ address: PCIAddress) throws(SysfsError) -> any SysfsDirectory {
+        try openDirectory(PCIPaths.device(address))
+    }
+
+    public func withLinkTarget(device address: PCIAddress, _ name: StaticString,
+                               _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
+        try withLinkTarget(PCIPaths.device(address) + "/" + name.description, body)
+    }
+
     public func iommuGroupMembers(_ group: IOMMUGroup) throws(SysfsError) -> [PCIAddress] {
         try list(PCIPaths.groupDevices(group)).compactMap { PCIAddress($0.name) }
     }
