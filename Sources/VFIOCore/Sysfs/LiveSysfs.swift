@@ -115,7 +115,7 @@ public struct LiveSysfs: SysfsAccess {
             return try withLinkTarget(PCIPaths.device(address) + "/" + name.description, body)
         }
         return try Self.readingLink({ buffer, size in Self.withCString(name) { readlinkat(fd, $0, buffer, size) } },
-                                    body, failure: { SysfsError(.readLink, root: root, directory: PCIPaths.device(address), name: name.description, errno: $0) })
+                                    body, failure: { SysfsError(.readLink, root: root, device: address, name: name.description, errno: $0) })
     }
 
     /// `literal` NUL-terminated on the stack (no String made for a fixed name).
@@ -466,6 +466,13 @@ final class LiveDirectory: SysfsDirectory {
 
     deinit { if owned { close(fd) } }
 
+    /// An absent attribute is an expected answer on every device read: a device's path is not
+    /// made for it unless the error is shown.
+    private func failure(_ operation: SysfsError.Operation, _ name: String, _ errno: Int32) -> SysfsError {
+        if let device { return SysfsError(operation, root: root, device: device, name: name, errno: errno) }
+        return SysfsError(operation, root: root, directory: relativePath, name: name, errno: errno)
+    }
+
     func entries() throws(SysfsError) -> [SysfsEntry] {
         let listing = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard listing >= 0 else { throw SysfsError(.list, path, errno: errno) }
@@ -476,7 +483,7 @@ final class LiveDirectory: SysfsDirectory {
     func read(_ name: String) throws(SysfsError) -> String {
         // O_NONBLOCK: a FIFO planted in a fake tree must not hang enumeration.
         let file = name.withCString { openat(fd, $0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
-        guard file >= 0 else { throw SysfsError(.read, root: root, directory: relativePath, name: name, errno: errno) }
+        guard file >= 0 else { throw failure(.read, name, errno) }
         defer { close(file) }
         return try LiveSysfs.readAll(file, path: self.path + "/" + name)
     }
@@ -487,6 +494,6 @@ final class LiveDirectory: SysfsDirectory {
 
     func withLinkTarget(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
         try LiveSysfs.readingLink({ buffer, size in name.withCString { readlinkat(fd, $0, buffer, size) } }, body,
-                                  failure: { SysfsError(.readLink, root: root, directory: relativePath, name: name, errno: $0) })
+                                  failure: { failure(.readLink, name, $0) })
     }
 }

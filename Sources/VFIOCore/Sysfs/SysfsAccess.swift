@@ -65,11 +65,14 @@ public struct SysfsError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Where it failed, joined from its directory and entry name only when asked: an absent
     /// attribute or link is an expected answer on every device read, and most are never shown.
     public var path: String {
-        let directory = SysfsPath.absolute(self.directory, root: root)
+        let directory = SysfsPath.absolute(device.map(PCIPaths.device) ?? self.directory, root: root)
         return name.isEmpty ? directory : directory + "/" + name
     }
     private let root: String
     private let directory: String
+    /// Set instead of `directory` for an entry of a device's directory (`bus/pci/devices/ADDRESS`),
+    /// whose path is then made only when asked for.
+    private let device: PCIAddress?
     private let name: String
     public var errno: Int32
 
@@ -83,6 +86,17 @@ public struct SysfsError: Error, Sendable, Equatable, CustomStringConvertible {
         self.operation = operation
         self.root = root
         self.directory = directory
+        device = nil
+        self.name = name
+        self.errno = errno
+    }
+
+    /// The failure of entry `name` of device `address`'s directory.
+    init(_ operation: Operation, root: String, device address: PCIAddress, name: String, errno: Int32) {
+        self.operation = operation
+        self.root = root
+        directory = ""
+        device = address
         self.name = name
         self.errno = errno
     }
