@@ -42,6 +42,14 @@ static void read_attribute(int dir, const char *name, const char *vf) {
     close(fd);
 }
 
+/* The whole listing, as vfioctl reads a group's members: open, getdents64 to the end, close. */
+static void list_directory(int dir, const char *name, const char *vf) {
+    int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) die("group of", vf);
+    while (syscall(SYS_getdents64, fd, buffer, sizeof buffer) > 0) {}
+    close(fd);
+}
+
 static void write_attribute(int dir, const char *name, const char *text, const char *vf) {
     int fd = beneath(dir, name, O_WRONLY | O_NOFOLLOW);
     if (fd < 0 || write(fd, text, strlen(text)) < 0) die(name, vf);
@@ -123,14 +131,10 @@ int main(int argc, char **argv) {
                 if (fd >= 0) die("sriov_totalvfs exists on", vf);
                 break;
             }
-            case 6: {
+            case 6:
                 snprintf(path, sizeof path, "%d/devices", groups[i]);
-                int group = openat(iommu_groups, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (group < 0) die("group of", vf);
-                while (syscall(SYS_getdents64, group, buffer, sizeof buffer) > 0) {}
-                close(group);
+                list_directory(iommu_groups, path, vf);
                 break;
-            }
             case 7: write_attribute(dirs[i], "driver_override", "vfio-pci", vf); break;
             case 8: if (pwrite(bind, vf, strlen(vf), 0) < 0) die("bind", vf); break;
             case 9: if (readlinkat(dirs[i], "driver", buffer, sizeof buffer) < 0) die("not bound:", vf); break;
@@ -145,14 +149,10 @@ int main(int argc, char **argv) {
                 close(fd);
                 break;
             }
-            case 12: {
+            case 12:
                 snprintf(path, sizeof path, "kernel/iommu_groups/%d/devices", groups[i]);
-                int group = openat(sys, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (group < 0) die("group of", vf);
-                while (syscall(SYS_getdents64, group, buffer, sizeof buffer) > 0) {}
-                close(group);
+                list_directory(sys, path, vf);
                 break;
-            }
             case 13:
                 snprintf(path, sizeof path, "/dev/vfio/%d", groups[i]);
                 if (access(path, F_OK)) die("no node for", vf);
