@@ -49,7 +49,7 @@ struct DeviceReader: Sendable {
         /// `bus/pci/devices/ADDRESS`, the kernel's link to it (which a live tree holds open for the
         /// writes that follow). Resolving that link costs a readlink per device, so links are only
         /// named (their last component; none is followed) and the upstream bridge is not known (nil).
-        /// Its path is made only for a message.
+        /// Its path is made only for a message or a host-use scan.
         case busLink(PCIAddress)
 
         var path: String {
@@ -80,15 +80,9 @@ struct DeviceReader: Sendable {
     func read(address: PCIAddress, directory: any SysfsDirectory, at location: Location, resolved: Resolved = Resolved()) -> Outcome {
         // Attributes are probed by name (a missing one is ENOENT) rather than found by listing the
         // directory: listing every device directory was the largest cost of enumeration.
-        var attributes: AttributeReader
-        switch location {
-        case .canonical(let path):
-            attributes = AttributeReader(directory: directory, path: path)
-        case .busLink:
-            // Links are only named here, so no path is needed to resolve them.
-            attributes = AttributeReader(directory: directory, path: "")
-            attributes.linksResolveFromPath = false
-        }
+        // Through the bus link, links are only named: no path is needed to resolve them.
+        let canonicalPath: String? = if case .canonical(let path) = location { path } else { nil }
+        var attributes = AttributeReader(directory: directory, resolvingLinksFrom: canonicalPath)
         // `uevent` carries the ids, class, modalias and driver in one read (what libudev parses too),
         // instead of six separate attributes.
         // Whatever uevent lacks is read from the attributes and links themselves.
@@ -140,7 +134,7 @@ struct DeviceReader: Sendable {
         if identity.classCode.mayBeBootVGA {
             device.bootVGA = attributes.value("boot_vga") { $0 == "1" } ?? false
         }
-        if case .canonical(let path) = location { device.parent = Self.parentAddress(of: path) }
+        if let canonicalPath { device.parent = Self.parentAddress(of: canonicalPath) }
         if readsPhysfn { device.sriov = SRIOVState(physfn: attributes.linkName("physfn").flatMap(PCIAddress.init)) }
         // Only a PF has sriov_totalvfs; the other SR-IOV attributes and virtfnN links come with it.
         // A VF cannot have the SR-IOV capability itself, so it is not asked (when known to be one).
@@ -222,16 +216,15 @@ public enum HostUseScan: Sendable {
 /// Reads the attributes of one directory, recording the ones that exist but cannot be read.
 struct AttributeReader {
     let directory: any SysfsDirectory
-    /// The directory's path relative to the sysfs root, for resolving link targets.
-    let path: String
-    /// False when `path` goes through a link (`bus/pci/devices/ADDRESS`): a relative target then
-    /// cannot be resolved from it, and only its last component is taken.
-    var linksResolveFromPath = true
+    /// The directory's canonical path relative to the sysfs root, for resolving link targets; nil
+    /// when it was opened through a link (`bus/pci/devices/ADDRESS`), from which a relative target
+    /// cannot be resolved: only a target's last component is taken then.
+    let path: String?
     var unreadable: [String] = []
     /// Components of `path`, counted at the first link read (each device has three or four).
     private var pathDepth: Int?
 
-    init(directory: any SysfsDirectory, path: String) {
+    init(directory: any SysfsDirectory, resolvingLinksFrom path: String?) {
         self.directory = directory
         self.path = path
     }
@@ -267,10 +260,9 @@ struct AttributeReader {
     mutating func link(_ name: String) -> String?? {
         do {
             let last: String?
-            if linksResolveFromPath {
+            if let path {
                 let depth = pathDepth ?? SysfsPath.depth(of: path)
                 pathDepth = depth
-                let path = self.path
                 last = try directory.withLinkTarget(name) { SysfsPath.resolvedLastComponent($0, from: path, depth: depth) }
             } else {
                 last = try directory.withLinkTarget(name, SysfsPath.namedLastComponent)
