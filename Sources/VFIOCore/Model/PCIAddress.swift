@@ -132,10 +132,7 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
         var storage: (UInt64, UInt64) = (0, 0)
         return withUnsafeMutableBytes(of: &storage) { raw in
             let text = raw.bindMemory(to: UInt8.self)
-            func digit(_ value: UInt32) -> UInt8 {
-                let nibble = UInt8(truncatingIfNeeded: value & 0xF)
-                return nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
-            }
+            func digit(_ value: UInt32) -> UInt8 { StackText.hexDigit(value) }
             let (bus, device) = (UInt32(bus), UInt32(device))
             (text[0], text[1], text[2], text[3]) = (digit(domain >> 12), digit(domain >> 8), digit(domain >> 4), digit(domain))
             (text[4], text[5], text[6]) = (UInt8(ascii: ":"), digit(bus >> 4), digit(bus))

@@ -50,10 +50,7 @@ struct TextBytes: ~Copyable {
         if width == 4, value <= 0xFFFF {
             reserve(4)
             let number = UInt16(value)
-            for position in 0..<4 {
-                let nibble = UInt8(truncatingIfNeeded: number >> (12 - 4 * position)) & 0xF
-                start[count + position] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
-            }
+            for position in 0..<4 { start[count + position] = StackText.hexDigit(number >> (12 - 4 * position)) }
             count += 4
             return
         }
@@ -65,18 +62,7 @@ struct TextBytes: ~Copyable {
     /// Decimal, with a minus sign when negative.
     mutating func append(_ number: Int) {
         if number < 0 { append(byte: UInt8(ascii: "-")) }
-        var magnitude = number.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        let count = withUnsafeMutableBytes(of: &digits) { buffer in
-            var count = 0
-            repeat {
-                buffer[buffer.count - 1 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            return count
-        }
-        withUnsafeBytes(of: &digits) { append(bytes: UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self).suffix(count))) }
+        StackText.withDecimalDigits(number.magnitude) { append(bytes: $0) }
     }
 
     var text: String { String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self) }

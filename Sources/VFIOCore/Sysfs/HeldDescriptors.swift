@@ -182,38 +182,29 @@ final class HeldDescriptors: Sendable {
             count = bytes.count
         }
 
-        var string: String {
-            withUnsafeBytes(of: words) { String(decoding: $0.prefix(count), as: UTF8.self) }
-        }
+        var string: String { withBytes { String(decoding: $0, as: UTF8.self) } }
 
         /// `body` with the path of this device's directory (the one `devicePath` recognises) as a
         /// C string on the stack: the directory is opened once per device moved, and building the
         /// String cost more than the lookup it names.
         func withDirectoryPath<Result>(_ body: (UnsafePointer<CChar>) -> Result) -> Result {
-            withCString(after: UnsafeBufferPointer(start: devicesPrefix.utf8Start, count: devicesPrefix.utf8CodeUnitCount), body)
+            withBytes { StackText.withCString(joining: UnsafeBufferPointer(start: devicesPrefix.utf8Start, count: devicesPrefix.utf8CodeUnitCount), and: $0, body) }
         }
 
         /// `body` with the name alone as a C string, when it is one plain component that can only
         /// name a device's directory next to its siblings (hex digits, `:` and `.`, starting with a
         /// hex digit: never `.` or `..`); nil without running `body` otherwise.
         func withSiblingName<Result>(_ body: (UnsafePointer<CChar>) -> Result) -> Result? {
-            let plain = withUnsafeBytes(of: words) { name in
-                name[0].isHexDigit && name.prefix(count).allSatisfy {
+            withBytes { name in
+                let plain = name[0].isHexDigit && name.allSatisfy {
                     $0.isHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".")
                 }
+                return plain ? StackText.withCString(joining: name, body) : nil
             }
-            return plain ? withCString(after: UnsafeBufferPointer(start: nil, count: 0), body) : nil
         }
 
-        private func withCString<Result>(after prefix: UnsafeBufferPointer<UInt8>, _ body: (UnsafePointer<CChar>) -> Result) -> Result {
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefix.count + count + 1) { buffer in
-                if !prefix.isEmpty { _ = buffer.initialize(from: prefix) }
-                withUnsafeBytes(of: words) { name in
-                    for index in 0..<count { buffer[prefix.count + index] = name[index] }
-                }
-                buffer[prefix.count + count] = 0
-                return buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { body(UnsafePointer($0)) }
-            }
+        private func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+            withUnsafeBytes(of: words) { body(UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self).prefix(count))) }
         }
 
         static func == (a: Self, b: Self) -> Bool { a.words == b.words && a.count == b.count }

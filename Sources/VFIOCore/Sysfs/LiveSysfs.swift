@@ -114,19 +114,10 @@ public struct LiveSysfs: SysfsAccess {
         guard let fd = heldDevice(address) else {
             return try withLinkTarget(PCIPaths.device(address) + "/" + name.description, body)
         }
-        return try Self.readingLink({ buffer, size in Self.withCString(name) { readlinkat(fd, $0, buffer, size) } },
+        return try Self.readingLink({ buffer, size in
+                                        name.withUTF8Buffer { StackText.withCString(joining: $0) { readlinkat(fd, $0, buffer, size) } }
+                                    },
                                     body, failure: { SysfsError(.readLink, root: root, device: address, name: name.description, errno: $0) })
-    }
-
-    /// `literal` NUL-terminated on the stack (no String made for a fixed name).
-    private static func withCString<Result>(_ literal: StaticString, _ body: (UnsafePointer<CChar>) -> Result) -> Result {
-        literal.withUTF8Buffer { bytes in
-            withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { text in
-                for index in 0..<bytes.count { text[index] = CChar(bitPattern: bytes[index]) }
-                text[bytes.count] = 0
-                return body(text.baseAddress!)
-            }
-        }
     }
 
     /// The held directory of device `address`, held now if need be; nil when it cannot be.
@@ -220,7 +211,13 @@ public struct LiveSysfs: SysfsAccess {
             guard let rootFD = try? rootDescriptor.get(root) else { return -1 }
             return PCIPaths.groupsDirectory.withCString { Self.openBeneath(rootFD, $0, openPathOnly | O_DIRECTORY | O_CLOEXEC) }
         }) else { return try list(path()).compactMap { PCIAddress($0.name) } }
-        let fd = Self.withMembersName(of: group) { openat(groups, $0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        // `N/devices`, with no String per group listed.
+        let suffix: StaticString = "/devices"
+        let fd = StackText.withDecimalDigits(group.number.magnitude) { digits in
+            StackText.withCString(joining: digits, and: UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount)) {
+                openat(groups, $0, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            }
+        }
         guard fd >= 0 else { throw SysfsError(.list, absolute(path()), errno: errno) }
         defer { close(fd) }
         var members: [PCIAddress] = []
@@ -238,24 +235,6 @@ public struct LiveSysfs: SysfsAccess {
         case Int32(DT_LNK): .symlink
         case Int32(DT_UNKNOWN): statKind(path())
         default: .other
-        }
-    }
-
-    /// `body` with `N/devices` for group N, a C string on the stack (no String per group listed).
-    private static func withMembersName<Result>(of group: IOMMUGroup, _ body: (UnsafePointer<CChar>) -> Result) -> Result {
-        let suffix: StaticString = "/devices"
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { buffer in
-            // The digits right to left, ending where the suffix starts (an Int has at most 20).
-            let end = 20
-            var start = end, number = group.number.magnitude
-            repeat {
-                start -= 1
-                buffer[start] = CChar(UInt8(ascii: "0") + UInt8(number % 10))
-                number /= 10
-            } while number > 0
-            for offset in 0..<suffix.utf8CodeUnitCount { buffer[end + offset] = CChar(bitPattern: suffix.utf8Start[offset]) }
-            buffer[end + suffix.utf8CodeUnitCount] = 0
-            return body(buffer.baseAddress! + start)
         }
     }
 
