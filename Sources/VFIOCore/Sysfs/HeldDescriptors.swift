@@ -236,8 +236,4 @@ final class HeldDescriptors: Sendable {
             return .other
         }
     }
-
-    static func isCommandFile(_ path: String) -> Bool { classify(path) == .commandFile }
-
-    static func invalidatesDevices(_ path: String) -> Bool { classify(path) == .recreatesDevices }
 }

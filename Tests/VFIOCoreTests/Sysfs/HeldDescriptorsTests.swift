@@ -35,19 +35,19 @@ import Testing
     }
 
     @Test func onlyDriverBindAndUnbindFilesAreHeld() {
-        #expect(HeldDescriptors.isCommandFile("bus/pci/drivers/vfio-pci/bind"))
-        #expect(HeldDescriptors.isCommandFile("bus/pci/drivers/e1000e/unbind"))
+        #expect(HeldDescriptors.classify("bus/pci/drivers/vfio-pci/bind") == .commandFile)
+        #expect(HeldDescriptors.classify("bus/pci/drivers/e1000e/unbind") == .commandFile)
         for other in ["bus/pci/drivers/vfio-pci/new_id", "bus/pci/drivers_probe", "bus/pci/devices/0000:07:00.1/driver_override",
                       "bus/pci/drivers/vfio-pci/rebind"] {
-            #expect(!HeldDescriptors.isCommandFile(other), "\(other)")
+            #expect(HeldDescriptors.classify(other) != .commandFile, "\(other)")
         }
     }
 
     @Test func writesThatRecreateDevicesForgetHeldDirectories() {
-        #expect(HeldDescriptors.invalidatesDevices("bus/pci/devices/0000:07:00.0/sriov_numvfs"))
-        #expect(HeldDescriptors.invalidatesDevices("bus/pci/devices/0000:07:00.0/remove"))
-        #expect(HeldDescriptors.invalidatesDevices("bus/pci/rescan"))
-        #expect(!HeldDescriptors.invalidatesDevices("bus/pci/devices/0000:07:00.0/driver_override"))
+        #expect(HeldDescriptors.classify("bus/pci/devices/0000:07:00.0/sriov_numvfs") == .recreatesDevices)
+        #expect(HeldDescriptors.classify("bus/pci/devices/0000:07:00.0/remove") == .recreatesDevices)
+        #expect(HeldDescriptors.classify("bus/pci/rescan") == .recreatesDevices)
+        #expect(HeldDescriptors.classify("bus/pci/devices/0000:07:00.0/driver_override") != .recreatesDevices)
     }
 
     /// Only a plain name is looked up next to a device's siblings: never `.` or `..`.
