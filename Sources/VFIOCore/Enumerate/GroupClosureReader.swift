@@ -7,7 +7,8 @@ import Glibc
 /// without reading every PCI function of the machine. On a host with many VFs that full read was
 /// most of a bind's cost, and it grew with devices the command never touches. The records leave
 /// out the NUMA node and the upstream bridge (nil), which nothing that binds or releases looks at:
-/// each device is opened by its `bus/pci/devices` link, whose target is never read.
+/// each device is opened by its `bus/pci/devices` link (whose target is never read) or next to its
+/// siblings, so its canonical path is not known.
 public struct GroupClosureReader: Sendable {
     let sysfs: any SysfsAccess
     /// Off when no rule will be consulted (`bind --driver`, `unbind`): the revision and a VF's

@@ -43,7 +43,7 @@ public struct SafetyChecker: Sendable {
         if device.isBridge { details.append((.bridge, "is a PCI bridge (class \(device.identity.classCode))")) }
         let vfs = max(device.sriov.numVFs ?? 0, device.sriov.virtfns.count)
         if vfs > 0 { details.append((.sriovPF, "is an SR-IOV PF with \(vfs) VF\(vfs == 1 ? "" : "s") enabled")) }
-        return details.isEmpty ? [] : details.map { SafetyFinding(code: $0.0, device: device.address, detail: $0.1) }
+        return details.map { SafetyFinding(code: $0.0, device: device.address, detail: $0.1) }
     }
 
     /// Findings for several devices, split by whether the user forced their code with `--force`.
