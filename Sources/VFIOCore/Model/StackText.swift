@@ -5,8 +5,9 @@ enum StackText {
     static func withCString<Result>(joining first: UnsafeBufferPointer<UInt8>, and second: UnsafeBufferPointer<UInt8> = .init(start: nil, count: 0),
                                     _ body: (UnsafePointer<CChar>) -> Result) -> Result {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: first.count + second.count + 1) { text in
-            for index in first.indices { text[index] = CChar(bitPattern: first[index]) }
-            for index in second.indices { text[first.count + index] = CChar(bitPattern: second[index]) }
+            let start = UnsafeMutableRawPointer(text.baseAddress!)
+            if let base = first.baseAddress { start.copyMemory(from: base, byteCount: first.count) }
+            if let base = second.baseAddress { (start + first.count).copyMemory(from: base, byteCount: second.count) }
             text[first.count + second.count] = 0
             return body(text.baseAddress!)
         }
