@@ -143,7 +143,9 @@ import Foundation
         }) else { return }  // no openable block device (unprivileged container): nothing to hold
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/bin/sh")
-        child.arguments = ["-c", "exec 3</dev/\(node); exec sleep 20"]
+        // Long enough to outlive a slow scan on a loaded machine (a 20 s sleep exited first under
+        // load); the defer below kills it as soon as the test is done.
+        child.arguments = ["-c", "exec 3</dev/\(node); exec sleep 600"]
         try child.run()
         defer {
             // SIGKILL: the test runner's children may inherit SIGTERM ignored, and sleep would run on.
