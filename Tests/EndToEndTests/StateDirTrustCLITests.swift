@@ -36,6 +36,21 @@ import Glibc
         #expect(!FileManager.default.fileExists(atPath: host.state + "/lock"))
     }
 
+    /// Unprivileged, a state directory of a third user is refused for what it is (with its fix),
+    /// not as "needs root": running as root would be refused too.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs /usr/bin/setpriv to drop privileges"))
+    func anUnprivilegedUserIsToldTheFixNotToUseSudo() throws {
+        let host = try CLIHost()
+        chmod(host.root, 0o755)
+        try FileManager.default.createDirectory(atPath: host.state, withIntermediateDirectories: true)
+        chown(host.state, 1000, 1000)
+        let run = try host.run(["bind", "0a:00.0", "--driver", "vfio-pci"], asUser: "65534")
+        #expect(run.status == 5, "\(run)")
+        #expect(run.stderr.contains("owned by uid 1000"), "\(run)")
+        #expect(run.stderr.contains("chown 65534 \(host.state)"), "\(run)")
+        #expect(!run.stderr.contains("needs root"), "\(run)")
+    }
+
     @Test func aJournalPlantedByAnotherUserIsRefusedWithExit5() throws {
         let host = try CLIHost()
         try FileManager.default.createDirectory(atPath: host.state, withIntermediateDirectories: true)

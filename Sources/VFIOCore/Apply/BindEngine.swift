@@ -57,7 +57,7 @@ public struct BindEngine {
         guard !options.dryRun, callerLock == nil else { return }
         do {
             callerLock = try store.lock(timeout: options.lockTimeout)
-        } catch where error.status == .permissionDenied && geteuid() != 0 {
+        } catch where error.status == .permissionDenied && geteuid() != 0 && !StateDirectory.isTrustRefusal(error) {
             throw VFIOError(.permissionDenied, "changing drivers needs root: \(error.message)",
                             hint: "run with sudo, or use --dry-run to see what would be done")
         }

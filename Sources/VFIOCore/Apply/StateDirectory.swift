@@ -248,8 +248,14 @@ final class StateDirectory {
         return VFIOError(.usage, "the state directory \(stateDirectory) cannot be used: \(path) is not a directory")
     }
 
+    /// Whether `error` is this rule refusing something (which running as root would not change),
+    /// rather than the system denying access.
+    static func isTrustRefusal(_ error: VFIOError) -> Bool { error.message.hasPrefix(refusalPrefix) }
+
+    private static let refusalPrefix = "refusing to use "
+
     private static func untrusted(_ path: String, _ problem: String, fix: String) -> VFIOError {
-        VFIOError(.permissionDenied, "refusing to use \(path): it \(problem)",
+        VFIOError(.permissionDenied, "\(refusalPrefix)\(path): it \(problem)",
                   hint: "\(fix), or choose another --state-dir; vfioctl trusts only state owned by root (or you) that others cannot write")
     }
 

@@ -287,3 +287,43 @@ import TestSupport
         #expect(!f.journalExists)
     }
 }
+
+/// The parts of the trust rule that are new API rather than fixes: the read-only store and the lock
+/// holder read from /proc/locks.
+@Suite struct StateStoreReadOnlyTests {
+    @Test func aReadOnlyStoreCreatesNothingAndWritesNothing() throws {
+        let f = EngineFixture()
+        let store = StateStore.readOnly(directory: f.state.directory)
+        #expect(try store.readJournal() == nil)
+        #expect(try store.readManaged().isEmpty)
+        #expect(try store.lockHolder() == nil)
+        #expect(throws: VFIOError.self) { try store.lock(timeout: 0) }
+        #expect(throws: VFIOError.self) { try store.writeManaged([]) }
+        var dryRun = f.options
+        dryRun.dryRun = true
+        #expect(f.engine().recover(options: dryRun).checks == [BindEngine.nothingToRecover])
+        #expect(access(f.state.directory, F_OK) != 0)
+    }
+
+    @Test func theLockHolderIsFoundInProcLocksAndWaitersAreNot() {
+        let device: UInt64 = (0x103 << 8) | 0x2a  // major 0x103 does not fit the old 8-bit field
+        let locks = """
+            1: POSIX  ADVISORY  WRITE 77 00:19:42 0 EOF
+            2: FLOCK  ADVISORY  WRITE 4242 103:2a:1234 0 EOF
+            2: -> FLOCK  ADVISORY  WRITE 5151 103:2a:1234 0 EOF
+            3: FLOCK  ADVISORY  WRITE 999 103:2a:1235 0 EOF
+
+            """
+        #expect(LockHolders.pid(holding: (device, 1234), locks: locks) == 4242)
+        #expect(LockHolders.pid(holding: (device, 4321), locks: locks) == nil)
+        #expect(LockHolders.pid(holding: (device, 1234), locks: nil) == nil)
+    }
+
+    @Test func theLockHolderOfARealLockIsThisProcess() throws {
+        let f = EngineFixture()
+        let lock = try f.state.lock(timeout: 1)
+        #expect(try f.state.lockHolder() == Int(getpid()))
+        lock.release()
+        #expect(try f.state.lockHolder() == nil)
+    }
+}
