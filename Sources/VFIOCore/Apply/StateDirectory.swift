@@ -34,39 +34,23 @@ final class StateDirectory {
     /// walking ancestors that may be searchable but not readable.
     private static let oPath: Int32 = 0o10_000_000
 
-    /// nil when the directory does not exist and `create` is false (nothing was ever stored).
+    /// nil when the directory does not exist and `create` is false (nothing was ever stored). With
+    /// `create`, the state directory itself is created when missing; its parent must exist.
     static func open(_ path: String, create: Bool) throws(VFIOError) -> StateDirectory? {
         let absolute = path.hasPrefix("/") ? path : currentDirectory() + "/" + path
         let names = absolute.split(separator: "/").map(String.init).filter { $0 != "." }
-        var current = Glibc.open("/", Self.oPath | O_DIRECTORY | O_CLOEXEC)
+        var current = Glibc.open("/", oPath | O_DIRECTORY | O_CLOEXEC)
         guard current >= 0 else { throw failure(errno, "open /") }
-        var walked = ""
         do throws(VFIOError) {
             try checkDirectory(current, path: "/", isStateDirectory: names.isEmpty)
+            var walked = ""
             for (index, name) in names.enumerated() {
                 let last = index == names.count - 1
                 walked += "/" + name
-                // Ancestors only need searching; the state directory is opened for reading.
-                let flags = (last ? O_RDONLY : Self.oPath) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
-                var next = openat(current, name, flags)
-                if next < 0 && errno == ENOENT {
-                    guard create, last else {
-                        close(current)
-                        if !create { return nil }
-                        throw failure(ENOENT, "create the state directory \(absolute): \(walked) does not exist")
-                    }
-                    if mkdirat(current, name, 0o755) != 0 && errno != EEXIST {
-                        let code = errno
-                        close(current)
-                        throw failure(code, "create the state directory \(absolute)")
-                    }
-                    next = openat(current, name, flags)
-                }
-                guard next >= 0 else {
-                    let code = errno
-                    defer { close(current) }
-                    if code == ELOOP || code == ENOTDIR { throw notADirectory(walked, in: current, name: name, stateDirectory: absolute) }
-                    throw failure(code, "open \(walked)")
+                let component = Component(name: name, path: walked, isStateDirectory: last, stateDirectory: absolute)
+                guard let next = try component.open(in: current, create: create) else {
+                    close(current)
+                    return nil
                 }
                 close(current)
                 current = next
@@ -77,6 +61,48 @@ final class StateDirectory {
             throw error
         }
         return StateDirectory(path: absolute, fd: current)
+    }
+
+    /// One directory on the way to the state directory.
+    private struct Component {
+        var name: String
+        var path: String
+        var isStateDirectory: Bool
+        var stateDirectory: String
+
+        /// Opened relative to its parent without following a symlink; ancestors only need searching
+        /// (`O_PATH`), the state directory is opened for reading. nil when it is missing and not to
+        /// be created.
+        func open(in parent: Int32, create: Bool) throws(VFIOError) -> Int32? {
+            let flags = (isStateDirectory ? O_RDONLY : oPath) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
+            var fd = openat(parent, name, flags)
+            if fd < 0 && errno == ENOENT {
+                guard create else { return nil }
+                guard isStateDirectory else {
+                    throw failure(ENOENT, "create the state directory \(stateDirectory): \(path) does not exist")
+                }
+                guard mkdirat(parent, name, 0o755) == 0 || errno == EEXIST else {
+                    throw failure(errno, "create the state directory \(stateDirectory)")
+                }
+                fd = openat(parent, name, flags)
+            }
+            guard fd >= 0 else {
+                let code = errno
+                if code == ELOOP || code == ENOTDIR { throw notADirectory(in: parent) }
+                throw failure(code, "open \(path)")
+            }
+            return fd
+        }
+
+        /// Why it could not be opened as a directory: a symlink, or something else.
+        private func notADirectory(in parent: Int32) -> VFIOError {
+            var info = stat()
+            if fstatat(parent, name, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFLNK {
+                return untrusted(path, "is a symbolic link on the way to the state directory \(stateDirectory)",
+                                 fix: "give the real path, e.g. --state-dir \"$(realpath \(stateDirectory))\"")
+            }
+            return VFIOError(.usage, "the state directory \(stateDirectory) cannot be used: \(path) is not a directory")
+        }
     }
 
     // MARK: files
@@ -236,16 +262,6 @@ final class StateDirectory {
         guard info.st_nlink == 1 else {
             throw Self.untrusted(path, "has \(info.st_nlink) hard links", fix: "inspect it, then rm \(path)")
         }
-    }
-
-    /// Why a component could not be opened as a directory: a symlink, or something else.
-    private static func notADirectory(_ path: String, in parent: Int32, name: String, stateDirectory: String) -> VFIOError {
-        var info = stat()
-        if fstatat(parent, name, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFLNK {
-            return untrusted(path, "is a symbolic link on the way to the state directory \(stateDirectory)",
-                             fix: "give the real path, e.g. --state-dir \"$(realpath \(stateDirectory))\"")
-        }
-        return VFIOError(.usage, "the state directory \(stateDirectory) cannot be used: \(path) is not a directory")
     }
 
     /// Whether `error` is this rule refusing something (which running as root would not change),
