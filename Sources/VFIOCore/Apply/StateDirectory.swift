@@ -115,6 +115,7 @@ final class StateDirectory {
             let code = errno
             if code == ENOENT && flags & O_CREAT == 0 { return nil }
             if code == ELOOP { throw Self.untrusted(filePath(name), "is a symbolic link", fix: "rm \(filePath(name))") }
+            if code == EISDIR { throw Self.untrusted(filePath(name), "is not a regular file", fix: "inspect it, then remove it") }
             throw Self.failure(code, "open \(filePath(name))")
         }
         do throws(VFIOError) {

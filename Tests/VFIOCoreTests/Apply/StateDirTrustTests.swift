@@ -200,6 +200,22 @@ import TestSupport
         #expect(error?.status == .permissionDenied, "\(error?.description ?? "no error")")
     }
 
+    /// Only regular files are state files: a FIFO (which would block a read) or a directory in
+    /// place of any of them refuses the command before its first write.
+    @Test(arguments: ["lock", "journal.toml", "managed.toml"])
+    func aStateFileThatIsNotARegularFileIsRefused(name: String) throws {
+        for kind in ["fifo", "directory"] {
+            let f = EngineFixture()
+            try makeDirectory(f.state.directory)
+            let path = f.state.directory + "/" + name
+            if kind == "fifo" { mkfifo(path, 0o600) } else { try makeDirectory(path) }
+            let bind = try f.bind([S.e1000e], driver: "vfio-pci")
+            #expect(bind.error?.status == .permissionDenied, "\(name) as a \(kind): \(bind.error?.description ?? "no error")")
+            #expect(bind.error?.description.contains("\(path): it is not a regular file") == true, "\(name) as a \(kind)")
+            #expect(f.sim.writeCount == 0)
+        }
+    }
+
     // MARK: the journal
 
     /// The issue's example: a planted journal made root's unrelated `bind` unbind the AHCI
