@@ -25,7 +25,10 @@ extension BindEngine {
         }
         var plain = options
         plain.forced = []
-        return recover(options: plain)
+        var report = recover(options: plain)
+        // Another vfioctl may have finished the journal while this one waited for the lock.
+        report.checks.removeAll { $0 == Self.nothingToRecover }
+        return report.checks.isEmpty && report.devices.isEmpty && report.error == nil ? nil : report
     }
 
     /// Finishes the rollback of an interrupted transaction. Safe to run any time.
