@@ -175,6 +175,21 @@ import TestSupport
         #expect(f.sim.writeCount == 0)
     }
 
+    /// A second name for a state file (a hard link to a file elsewhere) is refused: writing the
+    /// records must not change a file outside the state directory.
+    @Test(arguments: ["lock", "managed.toml"])
+    func aHardLinkedStateFileIsRefused(name: String) throws {
+        let f = EngineFixture()
+        try makeDirectory(f.state.directory)
+        let elsewhere = f.tree.path + "/elsewhere"
+        try write(elsewhere, "")
+        link(elsewhere, f.state.directory + "/" + name)
+        let bind = try f.bind([S.e1000e], driver: "vfio-pci")
+        #expect(bind.error?.status == .permissionDenied, "\(name): \(bind.error?.description ?? "no error")")
+        #expect(bind.error?.description.contains("hard links") == true)
+        #expect(f.sim.writeCount == 0)
+    }
+
     /// The old temp name was `NAME.tmp.PID`, opened O_CREAT|O_TRUNC: a symlink planted there had a
     /// root-owned file truncated and overwritten. Temp files are now created exclusively.
     @Test func aTempNamePlantedAsASymlinkIsNotFollowed() throws {
