@@ -16,9 +16,12 @@ struct StatusCommand: ParsableCommand {
     var stateDir: String?
 
     func run() throws {
-        let store = StateStore(directory: stateDir ?? environment("VFIOCTL_STATE_DIR") ?? StateStore.defaultDirectory)
+        // Read-only: status creates, locks and changes nothing in the state directory.
+        let store = StateStore.readOnly(directory: stateDir ?? environment("VFIOCTL_STATE_DIR") ?? StateStore.defaultDirectory)
+        let transaction = try ManagedStatus.transaction(store: store)
         let status = ManagedStatus.read(store: store, inventory: try source.inventory(hostUse: .skip))
         let entries = try status.get()
-        Terminal.out(json ? ManagedStatus.json(entries).rendered() : ManagedStatus.text(entries))
+        Terminal.out(json ? ManagedStatus.json(entries, transaction: transaction).rendered()
+                          : ManagedStatus.text(entries, transaction: transaction))
     }
 }

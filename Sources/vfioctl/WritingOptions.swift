@@ -56,7 +56,7 @@ struct WritingOptions: ParsableArguments {
     /// The engine for this command, holding the lock (unless a dry run). Unless `recoverFirst` is
     /// false (the recover command itself), an interrupted run is rolled back here: create the engine
     /// before reading the devices.
-    func engine(source: SourceOptions, recoverFirst: Bool = true) throws(VFIOError) -> BindEngine {
+    func engine(source: SourceOptions, recoverFirst: Bool = true) throws -> BindEngine {
         let root: String
         let host: HostState
         switch source.source {
@@ -79,8 +79,10 @@ struct WritingOptions: ParsableArguments {
         try engine.lockBeforeReading(options: engineOptions())
         // Roll back an interrupted run before the command reads the devices.
         if recoverFirst, let recovered = engine.recoverPending(options: engineOptions()) {
+            // A failed recovery ends the command here, reported once (its report and one error
+            // line): the command's own transaction would only meet the same journal again.
+            if recovered.error != nil { try finish(recovered) }
             for check in recovered.checks { Terminal.warning(check) }
-            if let error = recovered.error { Terminal.error(error) }
             engine.recoveryNotes = recovered.checks
         }
         return engine

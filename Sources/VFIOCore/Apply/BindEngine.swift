@@ -57,7 +57,7 @@ public struct BindEngine {
         guard !options.dryRun, callerLock == nil else { return }
         do {
             callerLock = try store.lock(timeout: options.lockTimeout)
-        } catch where error.status == .permissionDenied && geteuid() != 0 {
+        } catch where error.status == .permissionDenied && geteuid() != 0 && !StateDirectory.isTrustRefusal(error) {
             throw VFIOError(.permissionDenied, "changing drivers needs root: \(error.message)",
                             hint: "run with sudo, or use --dry-run to see what would be done")
         }
@@ -356,7 +356,8 @@ public struct BindEngine {
         }
         let (lock, heldByCaller) = try operationLock(options)
         defer { lock.release() }
-        try recoverLocked(report: &report)
+        // Recovery before a transaction overrides no safety check: `vfioctl recover --force` does.
+        try recoverLocked(forced: [], report: &report)
         // Unless the devices were read under the lock, everything was checked before the lock was
         // ours: another vfioctl (or a recovery) may have moved a device since. Acting on a stale view
         // could "restore" a device onto the wrong driver.
@@ -371,8 +372,9 @@ public struct BindEngine {
             }
         }
         let journal = Journal(operation: operation, pid: Int(getpid()), started: WallClock.now(),
-                              entries: devices.map { Journal.Entry(address: $0.address, original: $0.binding, target: nil) })
-        try store.writeJournal(journal)
+                              entries: devices.map { Journal.Entry(address: $0.address, identity: $0.identity, original: $0.binding) })
+        let journalFile = try store.writeJournal(journal)
+        defer { journalFile.close() }
         // Listening starts before the first write, so no event of this operation is missed; nodes
         // that exist already will not be added again.
         let watch = options.waitForUdev ? UdevEventWatch() : nil
@@ -384,6 +386,8 @@ public struct BindEngine {
         for index in devices.indices {
             options.progress?(index, devices.count)
             do {
+                // Marked before its first write: recovery moves only devices the transaction reached.
+                try journalFile.markMoving(devices[index].address)
                 let result = try body(mover, index)
                 if result.status == .failed {
                     failure = VFIOError(.failed, "\(result.address): \(result.message ?? "failed")",
@@ -462,66 +466,6 @@ public struct BindEngine {
                                             original: original, driver: driver, since: existing?.since ?? now)
         }
         try store.writeManaged(Array(managed.values))
-    }
-
-    // MARK: recover
-
-    /// Writing commands call this before they read the devices: a journal left by an interrupted
-    /// run is rolled back first, so the command plans from the state recovery produced (otherwise
-    /// its own recovery would look like a concurrent change). nil when there was nothing to do.
-    public func recoverPending(options: Options) -> OperationReport? {
-        guard !options.dryRun, (try? store.readJournal()) != nil else { return nil }
-        return recover(options: options)
-    }
-
-    /// Finishes the rollback of an interrupted transaction. Safe to run any time.
-    public func recover(options: Options) -> OperationReport {
-        var report = OperationReport(operation: "recover", dryRun: options.dryRun)
-        do throws(VFIOError) {
-            if options.dryRun {
-                if let journal = try store.readJournal() {
-                    report.checks.append("journal of '\(journal.operation)' (pid \(journal.pid)) lists \(journal.entries.count) device(s)")
-                    let mover = DeviceMover(writer: KernelWriter(kernel: kernel, dryRun: true))
-                    for entry in journal.entries {
-                        let mark = mover.writer.mark
-                        try? mover.restore(entry.address, to: entry.original)
-                        report.devices.append(.init(address: entry.address, from: (try? mover.currentBinding(entry.address)) ?? entry.original,
-                                                    to: entry.original.driver, status: .planned, group: nil,
-                                                    steps: mover.writer.steps(since: mark)))
-                    }
-                }
-                return report
-            }
-            // The caller's lock stays held: the command goes on to read the devices under it.
-            let (lock, heldByCaller) = try operationLock(options)
-            defer { if !heldByCaller { lock.release() } }
-            try recoverLocked(report: &report)
-        } catch {
-            report.error = error
-        }
-        return report
-    }
-
-    private func recoverLocked(report: inout OperationReport) throws(VFIOError) {
-        guard let journal = try store.readJournal() else { return }
-        // We hold the lock, so the process that wrote this journal is gone (flock dies with it).
-        let mover = DeviceMover(writer: KernelWriter(kernel: kernel, dryRun: false, crashAfterWrite: nil))
-        for entry in journal.entries {
-            let before = try mover.currentBinding(entry.address)
-            let mark = mover.writer.mark
-            do throws(BindFailure) {
-                try mover.restore(entry.address, to: entry.original)
-            } catch {
-                throw VFIOError(.failed, "recovering \(entry.address) to \(entry.original) failed: \(error.message)",
-                                hint: "the journal \(store.directory)/journal.toml is kept; fix the device by hand, then run 'vfioctl recover' again")
-            }
-            report.devices.append(.init(address: entry.address, from: before, to: entry.original.driver,
-                                        status: before == entry.original ? .unchanged : .changed, group: nil,
-                                        steps: mover.writer.steps(since: mark),
-                                        message: "recovered from an interrupted '\(journal.operation)'"))
-        }
-        try store.removeJournal()
-        report.checks.append("rolled back an interrupted '\(journal.operation)' of pid \(journal.pid)")
     }
 }
 

@@ -8,9 +8,32 @@ public enum ManagedStatus {
         public var state: String
     }
 
+    /// A journal in the state directory: a run in progress (its writer holds the lock) or one
+    /// that was interrupted and waits for `vfioctl recover`.
+    public struct Transaction: Sendable {
+        public var operation: String
+        public var pid: Int
+        /// The process holding the lock now, nil when nobody does (the run was interrupted).
+        public var lockHolder: Int?
+
+        public var text: String {
+            guard let lockHolder else {
+                return "an interrupted '\(operation)' (pid \(pid)) left a journal: run 'vfioctl recover'"
+            }
+            return BindEngine.inProgress(Journal(operation: operation, pid: pid, started: 0, entries: []), holder: lockHolder)
+        }
+    }
+
+    /// Reads only: nothing is created or locked, and an untrusted state directory is refused.
+    public static func transaction(store: StateStore) throws(VFIOError) -> Transaction? {
+        let store = store.readOnly
+        guard let journal = try store.readJournal() else { return nil }
+        return Transaction(operation: journal.operation, pid: journal.pid, lockHolder: try store.lockHolder())
+    }
+
     public static func read(store: StateStore, inventory: DeviceInventory) -> Result<[Entry], VFIOError> {
         do {
-            return .success(try store.readManaged().map { record in
+            return .success(try store.readOnly.readManaged().map { record in
                 guard let device = inventory[record.address] else { return Entry(record: record, current: nil, state: "absent") }
                 let state = device.identity.vendor != record.vendor || device.identity.device != record.device
                     ? "replaced" : device.driver == record.driver ? "bound" : "drifted"
@@ -21,19 +44,36 @@ public enum ManagedStatus {
         }
     }
 
-    public static func text(_ entries: [Entry]) -> String {
-        guard !entries.isEmpty else { return "no devices are managed by vfioctl\n" }
+    public static func text(_ entries: [Entry], transaction: Transaction? = nil) -> String {
+        let note = transaction.map { $0.text + "\n" } ?? ""
+        guard !entries.isEmpty else { return note + "no devices are managed by vfioctl\n" }
         var table = TextTable(header: ["ADDRESS", "IDS", "ORIGINAL", "BOUND TO", "CURRENT", "STATE", "SINCE"])
         for entry in entries {
             table.append([entry.record.address.description, "\(entry.record.vendor):\(entry.record.device)",
                           entry.record.original.description, entry.record.driver.rawValue,
                           entry.current?.rawValue ?? "-", entry.state, Timestamp.iso8601(entry.record.since)])
         }
-        return table.rendered()
+        return note + table.rendered()
     }
 
-    public static func json(_ entries: [Entry]) -> JSONValue {
-        .document("devices", .array(entries.map { entry in
+    public static func json(_ entries: [Entry], transaction: Transaction? = nil) -> JSONValue {
+        .object([
+            ("schema_version", .int(JSONSchema.version)),
+            ("transaction", transaction.map { transaction in
+                .object([
+                    ("operation", .string(transaction.operation)),
+                    ("pid", .int(transaction.pid)),
+                    ("in_progress", .bool(transaction.lockHolder != nil)),
+                    ("lock_holder_pid", transaction.lockHolder.map { .int($0) } ?? .null),
+                    ("message", .string(transaction.text)),
+                ])
+            } ?? .null),
+            ("devices", devicesJSON(entries)),
+        ])
+    }
+
+    private static func devicesJSON(_ entries: [Entry]) -> JSONValue {
+        .array(entries.map { entry in
             .object([
                 ("address", .string(entry.record.address.description)),
                 ("vendor_id", .string(entry.record.vendor.description)),
@@ -45,7 +85,7 @@ public enum ManagedStatus {
                 ("state", .string(entry.state)),
                 ("since", .string(Timestamp.iso8601(entry.record.since))),
             ])
-        }))
+        })
     }
 }
 

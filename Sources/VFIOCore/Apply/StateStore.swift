@@ -1,38 +1,70 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import SystemPackage
 
 /// vfioctl's own state, in a directory (default /run/vfioctl: bindings do not survive a reboot, and
 /// neither should the records of them):
 /// - `lock`: flock held for a whole writing operation, so two vfioctl never interleave writes;
 /// - `journal.toml`: written (temp file, fsync, rename) before the first sysfs write of a
-///   transaction; while it exists an operation is in flight or was interrupted;
+///   transaction, and marked before each device's first write; while it exists an operation is in
+///   flight or was interrupted;
 /// - `managed.toml`: the devices vfioctl moved and what they were on before, for `unbind`/`status`.
+/// Every access goes through `StateDirectory`, which refuses a directory or file others could have
+/// written (exit status 5). A read-only store (`readOnly`) never creates or changes anything: dry
+/// runs and `status` use it.
 public struct StateStore: Sendable {
     public let directory: String
+    /// false for `readOnly`: every write throws instead of creating the directory or a file.
+    public let writable: Bool
 
-    public init(directory: String) { self.directory = directory }
+    public init(directory: String) {
+        self.directory = directory
+        writable = true
+    }
+
+    private init(directory: String, writable: Bool) {
+        self.directory = directory
+        self.writable = writable
+    }
+
+    /// The same directory, for reading only: nothing is created, locked or written.
+    public static func readOnly(directory: String) -> StateStore { StateStore(directory: directory, writable: false) }
+
+    public var readOnly: StateStore { .readOnly(directory: directory) }
 
     public static let defaultDirectory = "/run/vfioctl"
 
-    var lockPath: String { directory + "/lock" }
-    var journalPath: String { directory + "/journal.toml" }
-    var managedPath: String { directory + "/managed.toml" }
+    static let lockName = "lock"
+    static let journalName = "journal.toml"
+    static let managedName = "managed.toml"
+
+    var journalPath: String { directory + "/" + Self.journalName }
 
     // MARK: lock
 
     /// Takes the exclusive lock, waiting at most `timeout` seconds for another vfioctl to finish.
     public func lock(timeout: Double) throws(VFIOError) -> StateLock {
-        try ensureDirectory()
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Self.error(errno, "open the lock file \(lockPath)") }
+        let state = try openForWriting("lock \(directory)")
+        guard let fd = try state.openFile(Self.lockName, flags: O_RDWR | O_CREAT, mode: 0o600) else {
+            throw VFIOError(.failed, "cannot open the lock file \(state.filePath(Self.lockName))")
+        }
+        let lockPath = state.filePath(Self.lockName)
+        // The other files are checked now, before the caller's first sysfs write: one found
+        // untrusted only when the records are written would leave a device moved and unrecorded.
+        for name in [Self.journalName, Self.managedName] {
+            do throws(VFIOError) {
+                if let file = try state.openFile(name, flags: O_RDONLY) { close(file) }
+            } catch {
+                close(fd)
+                throw error
+            }
+        }
         let deadline = Monotonic.now() + timeout
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else {
                 let code = errno
                 close(fd)
-                throw Self.error(code, "lock \(lockPath)")
+                throw StateDirectory.failure(code, "lock \(lockPath)")
             }
             guard Monotonic.now() < deadline else {
                 close(fd)
@@ -44,85 +76,86 @@ public struct StateStore: Sendable {
         return StateLock(fd: fd)
     }
 
-    // MARK: journal
-
-    public func readJournal() throws(VFIOError) -> Journal? {
-        guard let text = try readIfPresent(journalPath) else { return nil }
-        return try Journal.decode(text, file: journalPath)
+    /// The process holding the lock now (from /proc/locks), nil when nobody holds it. Reads only.
+    public func lockHolder() throws(VFIOError) -> Int? {
+        guard let state = try StateDirectory.open(directory, create: false),
+              let file = state.identity(of: Self.lockName) else { return nil }
+        return LockHolders.pid(holding: file)
     }
 
-    public func writeJournal(_ journal: Journal) throws(VFIOError) {
-        try atomicWrite(journalPath, journal.encoded())
+    // MARK: journal
+
+    /// The journal, checked for form (`Journal.decode`); nil when there is none.
+    public func readJournal() throws(VFIOError) -> Journal? {
+        guard let state = try StateDirectory.open(directory, create: false),
+              let text = try state.read(Self.journalName) else { return nil }
+        return try Journal.decode(text, file: state.filePath(Self.journalName))
+    }
+
+    /// Replaces the journal; the returned file appends to it (`JournalFile.markMoving`).
+    @discardableResult
+    public func writeJournal(_ journal: Journal) throws(VFIOError) -> JournalFile {
+        let state = try openForWriting("write \(journalPath)")
+        guard let fd = try state.replace(Self.journalName, with: journal.encoded(), keepOpen: true) else {
+            throw VFIOError(.failed, "cannot keep \(journalPath) open")
+        }
+        return JournalFile(directory: state, fd: fd)
     }
 
     public func removeJournal() throws(VFIOError) {
-        if unlink(journalPath) != 0 && errno != ENOENT { throw Self.error(errno, "remove \(journalPath)") }
-        syncDirectory()
+        try openForWriting("remove \(journalPath)").remove(Self.journalName)
     }
 
     // MARK: managed devices
 
     public func readManaged() throws(VFIOError) -> [ManagedDevice] {
-        guard let text = try readIfPresent(managedPath) else { return [] }
-        return try ManagedDevice.decodeAll(text, file: managedPath)
+        guard let state = try StateDirectory.open(directory, create: false),
+              let text = try state.read(Self.managedName) else { return [] }
+        return try ManagedDevice.decodeAll(text, file: state.filePath(Self.managedName))
     }
 
     public func writeManaged(_ devices: [ManagedDevice]) throws(VFIOError) {
-        try atomicWrite(managedPath, ManagedDevice.encodeAll(devices))
+        let state = try openForWriting("write \(directory)/\(Self.managedName)")
+        _ = try state.replace(Self.managedName, with: ManagedDevice.encodeAll(devices))
     }
 
     // MARK: files
 
-    private func ensureDirectory() throws(VFIOError) {
-        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
-            throw Self.error(errno, "create the state directory \(directory)")
+    private func openForWriting(_ what: String) throws(VFIOError) -> StateDirectory {
+        guard writable else {
+            throw VFIOError(.failed, "cannot \(what): the state directory was opened read-only (a dry run writes nothing)")
         }
+        guard let state = try StateDirectory.open(directory, create: true) else {
+            throw VFIOError(.failed, "cannot create the state directory \(directory)")
+        }
+        return state
+    }
+}
+
+/// The journal of the running transaction, open at its end.
+public final class JournalFile {
+    private let directory: StateDirectory
+    private var fd: Int32
+
+    init(directory: StateDirectory, fd: Int32) {
+        self.directory = directory
+        self.fd = fd
     }
 
-    private func readIfPresent(_ path: String) throws(VFIOError) -> String? {
-        do {
-            return try TextFile.read(path)
-        } catch {
-            if error.isMissing { return nil }
-            throw Self.error(error.errno, "read \(path)")
-        }
+    deinit { close() }
+
+    /// Records that `address` is about to be written: recovery moves only devices marked so. One
+    /// write(2), no fsync: the mark must outlive the process (the page cache does), not a power
+    /// cut, after which no binding survives either. An fsync per device cost ~4 ms on a disk.
+    public func markMoving(_ address: PCIAddress) throws(VFIOError) {
+        try StateDirectory.writeAll(fd, Array(Journal.movingMark(address).utf8), what: directory.filePath(StateStore.journalName))
     }
 
-    /// Temp file, fsync, rename, fsync the directory: a crash leaves either the old or the new file.
-    private func atomicWrite(_ path: String, _ text: String) throws(VFIOError) {
-        try ensureDirectory()
-        let temporary = path + ".tmp.\(getpid())"
-        do {
-            let fd = try FileDescriptor.open(temporary, .writeOnly, options: [.create, .truncate, .closeOnExec],
-                                             permissions: [.ownerReadWrite, .groupRead, .otherRead])
-            try fd.closeAfter {
-                _ = try fd.writeAll(Array(text.utf8))
-                guard fsync(fd.rawValue) == 0 else { throw Errno(rawValue: errno) }
-            }
-        } catch {
-            unlink(temporary)
-            throw Self.error((error as? Errno)?.rawValue ?? EIO, "write \(temporary)")
-        }
-        guard rename(temporary, path) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw Self.error(code, "rename \(temporary) to \(path)")
-        }
-        syncDirectory()
-    }
-
-    private func syncDirectory() {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    public func close() {
         if fd >= 0 {
-            fsync(fd)
-            close(fd)
+            Glibc.close(fd)
+            fd = -1
         }
-    }
-
-    private static func error(_ code: Int32, _ what: String) -> VFIOError {
-        VFIOError(code == EACCES || code == EPERM || code == EROFS ? .permissionDenied : .failed,
-                  "cannot \(what): \(errnoName(code))",
-                  hint: code == EACCES || code == EPERM ? "run as root, or choose another --state-dir" : nil)
     }
 }
 
@@ -138,6 +171,26 @@ public final class StateLock: @unchecked Sendable {
         }
     }
     deinit { release() }
+}
+
+/// Who holds an flock, from /proc/locks: `1: FLOCK  ADVISORY  WRITE 4242 00:19:1234 0 EOF` (pid,
+/// then the file's device as hex major:minor and its inode). Reading it needs no access to the file.
+enum LockHolders {
+    static func pid(holding file: (device: UInt64, inode: UInt64), locks: String? = try? TextFile.read("/proc/locks")) -> Int? {
+        guard let locks else { return nil }
+        let major = ((file.device >> 8) & 0xfff) | ((file.device >> 32) & ~0xfff)
+        let minor = (file.device & 0xff) | ((file.device >> 12) & ~0xff)
+        for line in locks.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            // Waiters are listed as `1: -> FLOCK ...`: they do not hold the lock.
+            guard fields.count >= 6, fields[1] == "FLOCK", let pid = Int(fields[4]) else { continue }
+            let location = fields[5].split(separator: ":")
+            guard location.count == 3, UInt64(location[0], radix: 16) == major, UInt64(location[1], radix: 16) == minor,
+                  UInt64(location[2]) == file.inode else { continue }
+            return pid
+        }
+        return nil
+    }
 }
 
 enum Monotonic {

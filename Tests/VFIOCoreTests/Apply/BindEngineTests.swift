@@ -248,7 +248,8 @@ import TestSupport
         try f.sim.write("bus/pci/devices/\(S.e1000e)/driver_override", "vfio-pci")
         try f.sim.write("bus/pci/drivers/e1000e/unbind", S.e1000e.description)
         try f.state.writeJournal(Journal(operation: "bind", pid: 999_999, started: 0, entries: [
-            .init(address: S.e1000e, original: DeviceBinding(driver: DriverName("e1000e"), override: nil), target: nil),
+            .init(address: S.e1000e, identity: try #require(try f.sim.inventory()[S.e1000e]).identity,
+                  original: DeviceBinding(driver: DriverName("e1000e"), override: nil), target: nil, moving: true),
         ]))
         let report = f.engine().recover(options: f.options)
         #expect(report.error == nil, "\(report.error?.description ?? "")")

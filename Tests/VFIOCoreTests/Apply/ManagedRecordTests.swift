@@ -20,11 +20,13 @@ import Testing
 
     @Test func theJournalRoundTripsOddNames() throws {
         let odd = try #require(DriverName("odd\"drv\\x"))
+        let identity = PCIIdentity(vendor: VendorID(0x8086), device: DeviceID(0x10d3), subsystemVendor: VendorID(0x1af4),
+                                   subsystemDevice: DeviceID(0x1100), classCode: try #require(ClassCode(0x020000)), revision: nil)
         let journal = Journal(operation: "bind \"quoted\"", pid: 42, started: 1_700_000_000, entries: [
-            Journal.Entry(address: try #require(PCIAddress("0000:01:00.0")), original: DeviceBinding(driver: odd, override: nil),
-                          target: DriverName("vfio-pci")),
-            Journal.Entry(address: try #require(PCIAddress("0000:01:00.1")), original: DeviceBinding(driver: nil, override: odd),
-                          target: nil),
+            Journal.Entry(address: try #require(PCIAddress("0000:01:00.0")), identity: identity,
+                          original: DeviceBinding(driver: odd, override: nil), target: DriverName("vfio-pci"), moving: true),
+            Journal.Entry(address: try #require(PCIAddress("0000:01:00.1")), identity: identity,
+                          original: DeviceBinding(driver: nil, override: odd), target: nil),
         ])
         #expect(try Journal.decode(journal.encoded(), file: "journal.toml") == journal)
     }
