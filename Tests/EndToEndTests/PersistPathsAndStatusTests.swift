@@ -120,6 +120,17 @@ struct PersistPathsAndStatusTests {
         #expect(disable.status == 0 && disable.stdout.contains("removed /etc/vfioctl/state.toml"), "\(disable)")
     }
 
+    /// An empty --root (an unset shell variable) named the host's /etc ("" + "/etc/..."), and a blank
+    /// one a directory named " ": both are usage errors. Only `status` is run here: it reads.
+    @Test func aBlankRootIsRefused() throws {
+        let (host, _) = try readableHost()
+        for root in ["", " "] {
+            let status = try run(host, ["persist", "status", "--root", root], in: host.root)
+            #expect(status.status == 2, "--root \(root.debugDescription): \(status)")
+            #expect(status.stderr.contains("--root is empty"), "\(status)")
+        }
+    }
+
     /// Every other path of apply/diff/persist may be relative too.
     @Test func relativePathsWorkEverywhere() throws {
         let (host, _) = try readableHost()

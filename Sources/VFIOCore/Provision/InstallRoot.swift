@@ -15,7 +15,8 @@ public struct InstallRoot: Sendable, Equatable {
 
     /// `text` as given to `--root`.
     public init(_ text: String) throws(VFIOError) {
-        guard !text.isEmpty else {
+        // An unset shell variable must not mean "the current directory" (nor "/").
+        guard !text.allSatisfy(\.isWhitespace) else {
             throw .usage("--root is empty", hint: "name a directory, or leave --root out to install under /")
         }
         var absolute = text

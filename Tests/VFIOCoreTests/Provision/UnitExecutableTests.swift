@@ -58,8 +58,10 @@ import Glibc
         #expect(relative.path == FileManager.default.currentDirectoryPath + "/image/x")
         #expect(!relative.isRunningSystem)
         #expect(relative.path(of: "/etc/vfioctl/state.toml") == relative.path + "/etc/vfioctl/state.toml")
-        #expect(throws: VFIOError.usage("--root is empty", hint: "name a directory, or leave --root out to install under /")) {
-            try InstallRoot("")
+        for blank in ["", " ", "\t\n"] {
+            #expect(throws: VFIOError.usage("--root is empty", hint: "name a directory, or leave --root out to install under /")) {
+                try InstallRoot(blank)
+            }
         }
     }
 
