@@ -660,7 +660,7 @@ _vfioctl_persist() {
 
 _vfioctl_persist_enable() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--dry-run --version -h --help)
     repeating_options=()
     non_repeating_options=(--root --binary)
     __vfioctl_offer_flags_options 1

@@ -8,9 +8,17 @@ struct PersistCommand: ParsableCommand {
         subcommands: [Enable.self, Disable.self, Status.self])
 
     struct Location: ParsableArguments {
-        @Option(help: ArgumentHelp("Install under DIR instead of / (for images and tests).", valueName: "DIR"),
+        @Option(help: ArgumentHelp("Install under DIR instead of / (for images and tests; a relative DIR is taken from the current directory). systemd and udev are reloaded only when DIR is the running system's /.", valueName: "DIR"),
                 completion: .directory)
         var root: String = "/"
+
+        func persistence() throws(VFIOError) -> Persistence { Persistence(root: try InstallRoot(root)) }
+    }
+
+    /// Prints what the steps did, or with `dryRun` what they would do (and does nothing).
+    static func run(_ steps: [Persistence.Step], with persistence: Persistence, dryRun: Bool) throws(VFIOError) {
+        let lines = dryRun ? persistence.describe(steps) : try persistence.perform(steps)
+        for line in lines { Terminal.out(line + "\n") }
     }
 
     // Every command names itself: swift-argument-parser derives a missing name from the type's
@@ -27,12 +35,18 @@ struct PersistCommand: ParsableCommand {
 
         @OptionGroup var location: Location
 
-        @Option(help: ArgumentHelp("The vfioctl binary the unit runs (default: this one).", valueName: "path"))
+        @Option(help: ArgumentHelp(
+            "The vfioctl binary the unit and the rule run (default: this one): an absolute, normalized path of an executable file, without quotes, backslashes, '$' or control characters.",
+            valueName: "path"))
         var binary: String?
 
+        @Flag(help: "Check FILE and print what would be installed; change nothing.")
+        var dryRun = false
+
         func run() throws {
-            let persistence = Persistence(root: location.root, binary: binary ?? ExecutablePath.current() ?? "/usr/local/bin/vfioctl")
-            for line in try persistence.enable(stateFile: file) { Terminal.out(line + "\n") }
+            let persistence = try location.persistence()
+            let steps = try persistence.enableSteps(stateFile: file, binary: binary ?? ExecutablePath.current() ?? "/usr/local/bin/vfioctl")
+            try PersistCommand.run(steps, with: persistence, dryRun: dryRun)
         }
     }
 
@@ -51,8 +65,8 @@ struct PersistCommand: ParsableCommand {
         @OptionGroup var writing: WritingOptions
 
         func run() throws {
-            let persistence = Persistence(root: location.root, binary: "/usr/local/bin/vfioctl")
-            for line in try persistence.disable() { Terminal.out(line + "\n") }
+            let persistence = try location.persistence()
+            try PersistCommand.run(try persistence.disableSteps(), with: persistence, dryRun: writing.dryRun)
             guard restore else { return }
             let engine = try writing.engine(source: source)
             let inventory = try source.inventory()
@@ -71,7 +85,7 @@ struct PersistCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let status = Persistence(root: location.root, binary: "").status()
+            let status = try location.persistence().status()
             if json {
                 Terminal.out(JSONValue.object([
                     ("schema_version", .int(JSONSchema.version)),
@@ -80,19 +94,20 @@ struct PersistCommand: ParsableCommand {
                     ("unit", .bool(status.unit)),
                     ("unit_enabled", .bool(status.enabled)),
                     ("udev_rule", .bool(status.udevRule)),
-                    ("state_file_error", .optional(status.stateFileError)),
+                    ("state_file_error", .optional(status.stateFileError?.message)),
                 ]).rendered())
             } else {
                 func mark(_ flag: Bool) -> String { flag ? "present" : "absent" }
                 Terminal.out("""
                     persistence: \(status.isEnabled ? "enabled" : "not enabled")
-                    \(Persistence.stateFile): \(mark(status.stateFile))\(status.stateFileError.map { " (INVALID: \($0))" } ?? "")
+                    \(Persistence.stateFile): \(mark(status.stateFile))\(status.stateFileError.map { " (\($0.status == .usage ? "INVALID: " : "")\($0.message))" } ?? "")
                     \(Persistence.unitFile): \(mark(status.unit)), \(status.enabled ? "enabled" : "not enabled")
                     \(Persistence.udevRule): \(mark(status.udevRule))
 
                     """)
             }
-            if let error = status.stateFileError { throw VFIOError(.usage, error) }
+            // 2 for a file that does not parse, 5 for one that cannot be read, as for `diff FILE`.
+            if let error = status.stateFileError { throw error }
         }
     }
 }

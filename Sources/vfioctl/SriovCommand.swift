@@ -35,6 +35,10 @@ struct SriovCommand: ParsableCommand {
         }
         let options = writing.engineOptions()
         var report = engine.setVirtualFunctions(pf, count: vfs, inventory: inventory, options: options)
+        if report.error == nil && bind && vfs > 0 && writing.dryRun {
+            // The VFs a dry run would create do not exist, so they cannot be planned: say what follows.
+            report.checks.append("note: the VFs would then be bound, each to the driver its own plan chooses (VFs not created yet are not shown)")
+        }
         if report.error == nil && bind && vfs > 0 && !writing.dryRun {
             // The VFs exist now: read them, plan each, bind them all as one transaction.
             let after = try source.inventory()

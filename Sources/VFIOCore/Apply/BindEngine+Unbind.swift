@@ -74,14 +74,17 @@ extension BindEngine {
         do throws(BindFailure) {
             if let record {
                 // Back to "no driver" needs no module.
+                var load: ModuleName?
                 if record.original.driver != nil {
-                    try loadIfNeeded(moduleFor: record.original.driver, hostModules: request.hostModules, dryRun: options.dryRun)
+                    load = try loadIfNeeded(moduleFor: record.original.driver, hostModules: request.hostModules, dryRun: options.dryRun)
                 }
                 try mover.restore(device.address, to: record.original)
                 result.to = record.original.driver
                 result.message = "back to its recorded driver"
+                if options.dryRun, let load { result.message! += "; would load module \(load) first (modprobe \(load))" }
             } else {
-                try loadIfNeeded(moduleFor: nil, hostModules: request.hostModules, dryRun: options.dryRun)
+                let load = try loadIfNeeded(moduleFor: nil, hostModules: request.hostModules, dryRun: options.dryRun)
+                if options.dryRun, let load { result.message = "would load module \(load) first (modprobe \(load))" }
                 try mover.reprobe(device.address, from: current)
                 if !options.dryRun {
                     let after = try? mover.currentBinding(device.address)
@@ -105,14 +108,16 @@ extension BindEngine {
     }
 
     /// The host driver's module may not be loaded (drivers_probe never loads modules; udev does
-    /// that on hot-plug): load the recorded driver's module, or the first native candidate.
-    private func loadIfNeeded(moduleFor driver: DriverName?, hostModules: () -> [ModuleName], dryRun: Bool) throws(BindFailure) {
-        if dryRun { return }
-        if let driver, (try? kernel.list(PCIPaths.driverDirectory(driver))) != nil { return }
-        guard let module = driver.flatMap({ ModuleName($0.rawValue) }) ?? hostModules().first else { return }
-        if isLoaded(module) { return }
+    /// that on hot-plug): load the recorded driver's module, or the first native candidate. Returns
+    /// the module it loaded, or in a dry run the one it would load (and loads nothing).
+    private func loadIfNeeded(moduleFor driver: DriverName?, hostModules: () -> [ModuleName], dryRun: Bool) throws(BindFailure) -> ModuleName? {
+        if let driver, (try? kernel.list(PCIPaths.driverDirectory(driver))) != nil { return nil }
+        guard let module = driver.flatMap({ ModuleName($0.rawValue) }) ?? hostModules().first else { return nil }
+        if isLoaded(module) { return nil }
+        if dryRun { return module }
         do { try kernel.loadModule(module) } catch {
             if driver != nil { throw BindFailure(message: error.message) }
         }
+        return module
     }
 }

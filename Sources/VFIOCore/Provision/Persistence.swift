@@ -5,27 +5,125 @@ import Glibc
 /// Keeps a desired state across reboots and hot-plug: the state file in /etc/vfioctl, a systemd
 /// oneshot unit that applies it early at boot (after udev's coldplug, before networking and VM
 /// managers), and a udev rule that applies the matching entries to devices that appear later
-/// (hot-plug, new VFs). `root` lets tests install into a directory instead of `/`.
+/// (hot-plug, new VFs). `root` lets tests and image builders install into a directory instead of `/`.
+///
+/// `enable` and `disable` first list their steps (`Step`), reading only; then either perform them
+/// or, for a dry run, describe them. A dry run therefore cannot write: it never reaches `perform`.
 public struct Persistence: Sendable {
-    public let root: String
-    /// The absolute path of the vfioctl binary the unit and the rule run.
-    public let binary: String
+    public let root: InstallRoot
 
-    public init(root: String = "/", binary: String) {
-        var root = root
-        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
-        self.root = root
-        self.binary = binary
-    }
+    public init(root: InstallRoot) { self.root = root }
 
     public static let stateFile = "/etc/vfioctl/state.toml"
     public static let unitFile = "/etc/systemd/system/vfioctl.service"
     public static let wantsLink = "/etc/systemd/system/sysinit.target.wants/vfioctl.service"
     public static let udevRule = "/etc/udev/rules.d/70-vfioctl.rules"
 
-    func path(_ absolute: String) -> String { root == "/" ? absolute : root + absolute }
+    /// One change to the installed files or to the running system, in the order it is made.
+    /// Paths are the system's (`/etc/...`), under `root` when performed.
+    public enum Step: Sendable, Equatable {
+        case install(path: String, text: String)
+        case link(path: String, target: String)
+        case remove(path: String)
+        /// Tell the running systemd or udev that their files changed.
+        case reload(HostReload)
+    }
 
-    public var unitText: String {
+    public enum HostReload: Sendable, Equatable {
+        case systemd, udev
+
+        var command: [String] {
+            switch self {
+            case .systemd: ["/bin/systemctl", "daemon-reload"]
+            case .udev: ["/bin/udevadm", "control", "--reload"]
+            }
+        }
+
+        /// Present only while that manager runs.
+        var runningMarker: String {
+            switch self {
+            case .systemd: "/run/systemd/system"
+            case .udev: "/run/udev/control"
+            }
+        }
+    }
+
+    // MARK: planning (reads only)
+
+    /// Validates `file` (it must parse) and `binary`, then: the state file, the unit, its enabling
+    /// link, the udev rule, and the reloads.
+    public func enableSteps(stateFile file: String, binary: String) throws(VFIOError) -> [Step] {
+        let text: String
+        do { text = try TextFile.read(file) } catch { throw .cannotRead(file, errno: error.errno) }
+        _ = try DesiredState.parse(text, file: file)
+        let executable = try UnitExecutable(binary, root: root)
+        return [
+            .install(path: Self.stateFile, text: text),
+            .install(path: Self.unitFile, text: Self.unitText(executable)),
+            .link(path: Self.wantsLink, target: "../vfioctl.service"),
+            .install(path: Self.udevRule, text: Self.udevRuleText(executable)),
+        ] + reloads
+    }
+
+    /// Removing what is installed (nothing when nothing is), then the reloads.
+    public func disableSteps() throws(VFIOError) -> [Step] {
+        var steps: [Step] = []
+        for file in [Self.wantsLink, Self.unitFile, Self.udevRule, Self.stateFile] where try exists(file) {
+            steps.append(.remove(path: file))
+        }
+        return steps.isEmpty ? [] : steps + reloads
+    }
+
+    /// Reloads happen only on the running system, and only for a manager that runs: an image's
+    /// files mean nothing to the host's systemd and udev.
+    private var reloads: [Step] {
+        guard root.isRunningSystem else { return [] }
+        return [HostReload.systemd, .udev].filter { access($0.runningMarker, F_OK) == 0 }.map { .reload($0) }
+    }
+
+    // MARK: acting
+
+    /// What a dry run prints: one line per step, in order.
+    public func describe(_ steps: [Step]) -> [String] {
+        steps.map { step in
+            switch step {
+            case .install(let path, let text):
+                // The generated command line, which is what a reader of a dry run wants to check.
+                let marker = path == Self.unitFile ? "ExecStart=" : path == Self.udevRule ? "RUN+=" : nil
+                let command = marker.flatMap { marker in text.split(separator: "\n").first { $0.contains(marker) } }
+                return "would install \(path)" + (command.map { ": \($0)" } ?? "")
+            case .link(let path, let target): return "would enable vfioctl.service (\(path) -> \(target))"
+            case .remove(let path): return "would remove \(path)"
+            case .reload(let manager): return "would run \(manager.command.joined(separator: " "))"
+            }
+        }
+    }
+
+    /// Makes the changes; returns what was done, one line per step. A reload that fails is left
+    /// out (the files are in place; the next boot reads them).
+    public func perform(_ steps: [Step]) throws(VFIOError) -> [String] {
+        var done: [String] = []
+        for step in steps {
+            switch step {
+            case .install(let path, let text):
+                try FileInstaller.write(root.path(of: path), text, mode: 0o644)
+                done.append("installed \(path)")
+            case .link(let path, let target):
+                try FileInstaller.symlink(root.path(of: path), to: target)
+                done.append("enabled vfioctl.service (\(path))")
+            case .remove(let path):
+                if try FileInstaller.remove(root.path(of: path)) { done.append("removed \(path)") }
+            case .reload(let manager):
+                guard root.isRunningSystem, ChildProcess.run(manager.command) == 0 else { continue }
+                done.append(manager == .systemd ? "reloaded systemd" : "reloaded udev rules")
+            }
+        }
+        return done
+    }
+
+    // MARK: generated text
+
+    static func unitText(_ executable: UnitExecutable) -> String {
         """
         # Installed by `vfioctl persist enable`; removed by `vfioctl persist disable`.
         [Unit]
@@ -39,12 +137,12 @@ public struct Persistence: Sendable {
         Before=sysinit.target network-pre.target libvirtd.service virtqemud.service shutdown.target
         Wants=network-pre.target
         Conflicts=shutdown.target
-        ConditionPathExists=\(Self.stateFile)
+        ConditionPathExists=\(stateFile)
 
         [Service]
         Type=oneshot
         RemainAfterExit=yes
-        ExecStart=\(binary) apply \(Self.stateFile)
+        ExecStart=\(executable.systemdWord) apply \(stateFile)
 
         [Install]
         WantedBy=sysinit.target
@@ -52,128 +150,44 @@ public struct Persistence: Sendable {
         """
     }
 
-    public var udevRuleText: String {
+    static func udevRuleText(_ executable: UnitExecutable) -> String {
         """
         # Installed by `vfioctl persist enable`; removed by `vfioctl persist disable`.
         # A PCI device that appears after boot (hot-plug, new SR-IOV VFs) gets the state the file
         # gives it; devices no entry selects cost one quick exit.
-        ACTION=="add", SUBSYSTEM=="pci", TEST=="\(Self.stateFile)", RUN+="\(binary) apply \(Self.stateFile) --device $kernel --lock-timeout 30"
+        ACTION=="add", SUBSYSTEM=="pci", TEST=="\(stateFile)", RUN+="\(executable.udevWord) apply \(stateFile) --device $kernel --lock-timeout 30"
 
         """
     }
 
-    /// Validates `file` (it must parse), then installs it, the unit (enabled) and the udev rule.
-    public func enable(stateFile file: String) throws(VFIOError) -> [String] {
-        let text: String
-        do { text = try TextFile.read(file) } catch {
-            throw VFIOError(error.isMissing ? .notFound : .failed, "cannot read \(file): \(errnoName(error.errno))")
-        }
-        _ = try DesiredState.parse(text, file: file)
-        guard binary.hasPrefix("/") else { throw .usage("the vfioctl binary must be an absolute path, not \(binary)") }
-        var done: [String] = []
-        try FileInstaller.write(path(Self.stateFile), text, mode: 0o644)
-        done.append("installed \(Self.stateFile)")
-        try FileInstaller.write(path(Self.unitFile), unitText, mode: 0o644)
-        done.append("installed \(Self.unitFile)")
-        try FileInstaller.symlink(path(Self.wantsLink), to: "../vfioctl.service")
-        done.append("enabled vfioctl.service (\(Self.wantsLink))")
-        try FileInstaller.write(path(Self.udevRule), udevRuleText, mode: 0o644)
-        done.append("installed \(Self.udevRule)")
-        return done + reload()
-    }
-
-    public func disable() throws(VFIOError) -> [String] {
-        var done: [String] = []
-        for file in [Self.wantsLink, Self.unitFile, Self.udevRule, Self.stateFile] where try FileInstaller.remove(path(file)) {
-            done.append("removed \(file)")
-        }
-        return done + reload()
-    }
+    // MARK: status
 
     public struct Status: Sendable {
         public var stateFile: Bool
         public var unit: Bool
         public var enabled: Bool
         public var udevRule: Bool
-        /// nil when the installed file is valid (or absent).
-        public var stateFileError: String?
+        /// nil when the installed file is valid (or absent); its status says why (2 invalid, 5 unreadable).
+        public var stateFileError: VFIOError?
         public var isEnabled: Bool { stateFile && unit && enabled && udevRule }
     }
 
-    public func status() -> Status {
-        var status = Status(stateFile: exists(Self.stateFile), unit: exists(Self.unitFile), enabled: exists(Self.wantsLink),
-                            udevRule: exists(Self.udevRule))
+    /// Throws when whether a file is installed cannot be told (a directory that cannot be searched).
+    public func status() throws(VFIOError) -> Status {
+        var status = Status(stateFile: try exists(Self.stateFile), unit: try exists(Self.unitFile),
+                            enabled: try exists(Self.wantsLink), udevRule: try exists(Self.udevRule))
         if status.stateFile {
-            do { _ = try DesiredState.load(path(Self.stateFile)) } catch { status.stateFileError = error.message }
+            do { _ = try DesiredState.load(root.path(of: Self.stateFile)) } catch { status.stateFileError = error }
         }
         return status
     }
 
-    private func exists(_ absolute: String) -> Bool {
+    /// Whether the system's `absolute` is present under the root (a link counts, dangling or not).
+    private func exists(_ absolute: String) throws(VFIOError) -> Bool {
         var info = stat()
-        return lstat(path(absolute), &info) == 0
-    }
-
-    /// Tell a running systemd and udev about the changed files (only on the real root).
-    private func reload() -> [String] {
-        guard root == "/" else { return [] }
-        var done: [String] = []
-        if access("/run/systemd/system", F_OK) == 0, ChildProcess.run(["/bin/systemctl", "daemon-reload"]) == 0 {
-            done.append("reloaded systemd")
-        }
-        if access("/run/udev/control", F_OK) == 0, ChildProcess.run(["/bin/udevadm", "control", "--reload"]) == 0 {
-            done.append("reloaded udev rules")
-        }
-        return done
-    }
-}
-
-/// Small, crash-safe file operations for installed files.
-enum FileInstaller {
-    static func write(_ path: String, _ text: String, mode: mode_t) throws(VFIOError) {
-        try makeParents(path)
-        let temporary = path + ".vfioctl-new"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw failure(errno, "create \(temporary)") }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == bytes.count, synced else {
-            unlink(temporary)
-            throw failure(EIO, "write \(temporary)")
-        }
-        fchmodat(AT_FDCWD, temporary, mode, 0)
-        guard rename(temporary, path) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw failure(code, "install \(path)")
-        }
-    }
-
-    static func symlink(_ path: String, to target: String) throws(VFIOError) {
-        try makeParents(path)
-        unlink(path)
-        guard Glibc.symlink(target, path) == 0 else { throw failure(errno, "link \(path)") }
-    }
-
-    /// true when something was removed.
-    static func remove(_ path: String) throws(VFIOError) -> Bool {
-        if unlink(path) == 0 { return true }
-        if errno == ENOENT { return false }
-        throw failure(errno, "remove \(path)")
-    }
-
-    private static func makeParents(_ path: String) throws(VFIOError) {
-        var current = ""
-        for component in path.split(separator: "/").dropLast() {
-            current += "/" + component
-            if mkdir(current, 0o755) != 0 && errno != EEXIST { throw failure(errno, "create \(current)") }
-        }
-    }
-
-    private static func failure(_ code: Int32, _ what: String) -> VFIOError {
-        VFIOError(code == EACCES || code == EPERM || code == EROFS ? .permissionDenied : .failed,
-                  "cannot \(what): \(errnoName(code))", hint: code == EACCES || code == EPERM ? "run as root" : nil)
+        let path = root.path(of: absolute)
+        if lstat(path, &info) == 0 { return true }
+        if errno == ENOENT || errno == ENOTDIR { return false }
+        throw .cannotRead(path, errno: errno)
     }
 }

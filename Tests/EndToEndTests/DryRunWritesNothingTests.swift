@@ -1,0 +1,232 @@
+// `--dry-run` of every command writes nothing and runs no program: not in the sysfs tree, not in
+// the state directory (not even creating it, its lock or a journal), not under `persist --root`.
+// Each command runs against a fake host that gives it something to do (a card reader to bind, a
+// managed device to return, a PF to give VFs, a pending state file, installed persist files, an
+// interrupted transaction), and every file of that host (content, mode, owner, times, link
+// target, the set of entries) is compared before and after. Under strace, a run may exec only
+// vfioctl itself: no modprobe, systemctl or udevadm.
+import Foundation
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How the fake host is prepared before the dry runs.
+enum DryRunSetup: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    /// No state directory at all, nothing installed: a dry run must not create it.
+    case fresh
+    /// A device vfioctl manages (0000:07:00.0, from igb) and the persist files installed.
+    case managed
+    /// As `managed`, plus the journal of a `bind` killed after its first write.
+    case interrupted
+
+    var testDescription: String { rawValue }
+}
+
+/// A dry run (or read-only command) and what it must answer.
+struct DryRunCase: Sendable, CustomTestStringConvertible {
+    var arguments: [String]
+    var status: Int32
+    /// Words the output must hold: proof that the dry run still says what it would do.
+    var says: [String]
+
+    var testDescription: String { arguments.joined(separator: " ") }
+
+    init(_ arguments: [String], status: Int32 = 0, says: [String] = []) {
+        self.arguments = arguments
+        self.status = status
+        self.says = says
+    }
+}
+
+/// `CLIHost` with a desired-state file, a persist root and traced runs.
+final class DryRunHost: @unchecked Sendable {
+    let host: CLIHost
+    /// strace output, outside the snapshotted tree.
+    private let traces: TemporaryDirectory
+    private var runs = 0
+    var stateFile: String { host.root + "/files/state.toml" }
+    var persistRoot: String { host.root + "/image" }
+
+    static let strace: String? = ["/usr/bin/strace", "/bin/strace"].first { access($0, X_OK) == 0 }
+
+    /// Applying it binds the card reader, returns the managed I210 to its host driver and gives
+    /// the second X710 PF 4 VFs: a dry run of it has something of every kind to do.
+    static let pendingState = """
+        [[device]]
+        address = "0000:0a:00.0"
+        vendor = "10ec"
+        device = "525a"
+        state = "vfio"
+
+        [[device]]
+        address = "0000:07:00.0"
+        vendor = "8086"
+        device = "1533"
+        state = "host"
+
+        [[device]]
+        address = "0000:02:00.1"
+        vendor = "8086"
+        device = "1572"
+        state = "host"
+        vfs = 4
+
+        """
+
+    init(_ setup: DryRunSetup) throws {
+        host = try CLIHost()
+        traces = try TemporaryDirectory(prefix: "vfioctl-dry-run-traces")
+        try FileManager.default.createDirectory(atPath: host.root + "/files", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: host.root + "/modprobe.d", withIntermediateDirectories: true)
+        try Self.pendingState.write(toFile: stateFile, atomically: true, encoding: .utf8)
+        guard setup != .fresh else { return }
+
+        try FileManager.default.createDirectory(atPath: host.state, withIntermediateDirectories: true)
+        chmod(host.state, 0o755)
+        try """
+            [[device]]
+            address = "0000:07:00.0"
+            vendor = "8086"
+            device = "1533"
+            original_driver = "igb"
+            driver = "vfio-pci"
+            since = 1700000000
+
+            """.write(toFile: host.state + "/managed.toml", atomically: true, encoding: .utf8)
+        let enable = try host.run(["persist", "enable", stateFile, "--root", persistRoot, "--binary", CLIHost.binary])
+        guard enable.status == 0 else { throw FakeSysfsError("persist enable: \(enable)") }
+        guard setup == .interrupted else { return }
+
+        let crashed = try host.run(["bind", "0a:00.0", "--driver", "vfio-pci"], environment: ["VFIOCTL_TEST_CRASH_AFTER_WRITE": "1"])
+        guard crashed.status == 99, access(host.state + "/journal.toml", F_OK) == 0 else {
+            throw FakeSysfsError("no interrupted transaction: \(crashed)")
+        }
+    }
+
+    deinit { traces.remove() }
+
+    /// Everything the host has: sysfs tree, module directory, state directory, state files, persist root.
+    func snapshot() -> TreeSnapshot { TreeSnapshot([host.root]) }
+
+    /// Runs vfioctl with `CLIHost`'s environment, under strace when it is installed; `programs`
+    /// lists every program the run executed (vfioctl itself first).
+    func run(_ arguments: [String]) throws -> (run: CLIRun, programs: [String]?) {
+        guard let strace = Self.strace else { return (try host.run(arguments), nil) }
+        runs += 1
+        let trace = traces.path + "/\(runs).trace"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: strace)
+        process.arguments = ["-f", "-qq", "-e", "trace=execve,execveat", "-o", trace, "--", CLIHost.binary] + arguments
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VFIOCTL_") }
+        environment["VFIOCTL_SYSFS_ROOT"] = host.sysfs
+        environment["VFIOCTL_MODULES_DIR"] = host.modules
+        environment["VFIOCTL_STATE_DIR"] = host.state
+        environment["VFIOCTL_SYSTEM_RULES"] = "0"
+        environment["VFIOCTL_MODPROBE_DIRS"] = host.root + "/modprobe.d"
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+        let programs = text.split(separator: "\n").filter { $0.contains("execve") }.map(String.init)
+        return (CLIRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                       stderr: String(decoding: stderr, as: UTF8.self)), programs)
+    }
+}
+
+@Suite("--dry-run writes nothing and runs no program", .serialized)
+struct DryRunWritesNothingTests {
+    /// Every command that has --dry-run (and the read-only ones, which must not write either).
+    static func cases(_ host: DryRunHost, _ setup: DryRunSetup) -> [DryRunCase] {
+        let root = host.persistRoot, file = host.stateFile
+        let installed = setup != .fresh
+        return [
+            DryRunCase(["bind", "0a:00.0", "--driver", "vfio-pci", "--dry-run"], says: ["would move", "driver_override"]),
+            DryRunCase(["bind", "0a:00.0", "--dry-run", "--json"], says: ["\"dry_run\": true", "driver_override"]),
+            DryRunCase(["bind", "0a:00.0", "--driver", "vfio-pci", "--method", "new_id", "--dry-run"], says: ["new_id"]),
+            DryRunCase(["bind", "09:00.0", "--group", "--driver", "vfio-pci", "--force", "netdev-active", "--dry-run"], says: ["unbind"]),
+            // With its record the I210 goes back to igb; without one the kernel would choose.
+            // igb is not loaded in the tree: the dry run says it would load it (and runs no modprobe).
+            DryRunCase(["unbind", "07:00.0", "--dry-run"],
+                       says: ["would move"] + (installed ? ["vfio-pci -> igb", "would load module igb first"] : ["drivers_probe"])),
+            DryRunCase(["bind", "0a:00.0", "--driver", "test_gpu_vfio_pci", "--dry-run"], says: ["would load module test_gpu_vfio_pci first"]),
+            DryRunCase(["unbind", "0a:00.0", "09:00.0", "--dry-run", "--force", "netdev-active"]),
+            DryRunCase(["sriov", "02:00.1", "--vfs", "4", "--dry-run"], says: ["sriov_numvfs"]),
+            DryRunCase(["sriov", "02:00.1", "--vfs", "4", "--bind", "--dry-run"], says: ["sriov_numvfs", "would then be bound"]),
+            DryRunCase(["sriov", "02:00.0", "--vfs", "2", "--force", "netdev-active", "--dry-run"], says: ["sriov_numvfs"]),
+            DryRunCase(["recover", "--dry-run"], says: setup == .interrupted ? ["0000:0a:00.0"] : []),
+            DryRunCase(["apply", file, "--dry-run"], status: 7, says: ["0000:0a:00.0", "0000:07:00.0", "sriov_numvfs"]),
+            DryRunCase(["apply", file, "--dry-run", "--device", "0000:0a:00.0"], status: 7, says: ["0000:0a:00.0"]),
+            DryRunCase(["diff", file], status: 7, says: ["0000:0a:00.0"]),
+            DryRunCase(["override", "0a:00.0", "vfio-pci", "--dry-run"], says: ["would write"]),
+            DryRunCase(["override", "07:00.0", "--clear", "--dry-run"], says: ["would write"]),
+            DryRunCase(["new-id", "vfio-pci", "10ec:525a", "--dry-run"], says: ["would write"]),
+            DryRunCase(["remove-id", "vfio-pci", "10ec:525a", "--dry-run"], says: ["would write"]),
+            DryRunCase(["persist", "enable", file, "--root", root, "--binary", CLIHost.binary, "--dry-run"],
+                       says: ["would install /etc/systemd/system/vfioctl.service: ExecStart=\(CLIHost.binary) apply"]),
+            DryRunCase(["persist", "disable", "--root", root, "--dry-run"],
+                       says: installed ? ["would remove /etc/vfioctl/state.toml", "would remove /etc/udev/rules.d/70-vfioctl.rules"] : []),
+            DryRunCase(["persist", "disable", "--root", root, "--restore", "--dry-run"],
+                       says: installed ? ["would remove /etc/systemd/system/vfioctl.service", "0000:07:00.0"] : []),
+            DryRunCase(["list"], says: ["0000:0a:00.0"]),
+            DryRunCase(["show", "07:00.0"], says: ["vfio-pci"]),
+            DryRunCase(["groups"]),
+            DryRunCase(["plan", "--all"]),
+            DryRunCase(["status"], says: installed ? ["0000:07:00.0"] : []),
+            DryRunCase(["persist", "status", "--root", root], says: [installed ? "persistence: enabled" : "persistence: not enabled"]),
+        ]
+    }
+
+    @Test(arguments: DryRunSetup.allCases)
+    func everyDryRunLeavesEveryFileAsItWas(_ setup: DryRunSetup) throws {
+        let host = try DryRunHost(setup)
+        var before = host.snapshot()
+        for dryRun in Self.cases(host, setup) {
+            let (run, programs) = try host.run(dryRun.arguments)
+            #expect(run.status == dryRun.status, "\(dryRun.testDescription): \(run)")
+            for word in dryRun.says {
+                #expect(run.stdout.contains(word), "\(dryRun.testDescription) does not say '\(word)': \(run)")
+            }
+            let changes = host.snapshot().differences(from: before)
+            #expect(changes.isEmpty, "\(dryRun.testDescription) wrote:\n\(changes.joined(separator: "\n"))")
+            if let programs {
+                #expect(programs.count == 1, "\(dryRun.testDescription) ran programs:\n\(programs.joined(separator: "\n"))")
+            }
+            // One failure must not hide the others: the next command is compared with what this one left.
+            if !changes.isEmpty { before = host.snapshot() }
+        }
+    }
+
+    /// The snapshot itself must see what a write changes, or the test above proves nothing.
+    @Test func theSnapshotSeesEveryKindOfChange() throws {
+        try TemporaryDirectory.with { directory in
+            try "a".write(toFile: directory + "/file", atomically: false, encoding: .utf8)
+            symlink("file", directory + "/link")
+            let before = TreeSnapshot([directory])
+            #expect(TreeSnapshot([directory]).differences(from: before).isEmpty)
+            let changes: [(String, () -> Void)] = [
+                ("chmod", { chmod(directory + "/file", 0o600) }),
+                ("rewrite", { try? "b".write(toFile: directory + "/file", atomically: false, encoding: .utf8) }),
+                ("relink", { unlink(directory + "/link"); symlink("other", directory + "/link") }),
+                ("create and remove", { close(open(directory + "/lock", O_CREAT | O_WRONLY, 0o600)); unlink(directory + "/lock") }),
+                ("create a directory", { mkdir(directory + "/state", 0o755) }),
+            ]
+            var last = before
+            for (name, change) in changes {
+                usleep(10_000)  // a coarse clock must still tick between changes
+                change()
+                let now = TreeSnapshot([directory])
+                #expect(!now.differences(from: last).isEmpty, "the snapshot missed: \(name)")
+                last = now
+            }
+        }
+    }
+}
