@@ -42,6 +42,12 @@ let package = Package(
             path: "Sources/vfioctl-fake-sysfs",
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "toml-test-decoder",
+            dependencies: ["VFIOCore"],
+            path: "Sources/toml-test-decoder",
+            swiftSettings: strict
+        ),
         .target(
             name: "TestSupport",
             dependencies: ["VFIOCore"],

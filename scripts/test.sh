@@ -28,6 +28,9 @@ if [[ -x scripts/kmod-diff/run.sh ]]; then
     scripts/kmod-diff/run.sh
 fi
 
+step "TOML reader vs Python's tomllib (spec examples, edge cases, random and broken documents)"
+scripts/toml-diff/run.sh --decoder "$(swift build --show-bin-path)/toml-test-decoder"
+
 if [[ "${VFIOCTL_SKIP_VM:-0}" != 1 ]]; then
     step "real kernel under QEMU (TCG)"
     # The release binary, as installed: under TCG a debug build takes 10-25 s per command that

@@ -4,7 +4,10 @@ public struct TOMLValue: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         case string(String)
         case integer(Int)
+        case float(Double)
         case boolean(Bool)
+        /// An offset date-time, a local date-time, a local date or a local time.
+        case dateTime(TOMLDateTime)
         case array([TOMLValue])
         case table(TOMLTable)
     }
@@ -12,67 +15,40 @@ public struct TOMLValue: Sendable, Equatable {
     public var kind: Kind
     public var line: Int
 
-    /// The table inside, moved out: `kind` holds a placeholder until it is set again, so the
-    /// table returned is the only reference to its storage and changes in place.
-    mutating func takeTable() -> TOMLTable? {
-        guard case .table(let table) = kind else { return nil }
-        kind = .boolean(false)
-        return table
+    public init(kind: Kind, line: Int) {
+        self.kind = kind
+        self.line = line
     }
-
-    /// The array inside, moved out like `takeTable()`.
-    mutating func takeArray() -> [TOMLValue]? {
-        guard case .array(let items) = kind else { return nil }
-        kind = .boolean(false)
-        return items
-    }
-
-    var isTable: Bool { if case .table = kind { true } else { false } }
 
     public var typeName: String {
         switch kind {
         case .string: "a string"
         case .integer: "an integer"
+        case .float: "a float"
         case .boolean: "a boolean"
+        case .dateTime(let value): value.form.typeName
         case .array: "an array"
         case .table: "a table"
         }
     }
 }
 
-/// Keys in file order, each with the line it was defined on.
+/// Keys in file order, each with the line it was defined on. Keys are also indexed, so looking one up
+/// does not depend on how many the table has.
 public struct TOMLTable: Sendable, Equatable {
     public private(set) var entries: [(key: String, value: TOMLValue)] = []
+    private var positions: [String: Int] = [:]
     public var line: Int
 
     public init(line: Int) { self.line = line }
 
-    public subscript(key: String) -> TOMLValue? { entries.first { $0.key == key }?.value }
+    public subscript(key: String) -> TOMLValue? { positions[key].map { entries[$0].value } }
 
-    mutating func set(_ key: String, _ value: TOMLValue) {
-        if let index = entries.firstIndex(where: { $0.key == key }) {
-            entries[index].value = value
-        } else {
-            entries.append((key, value))
-        }
-    }
-
-    /// Lets `body` change the value at `key` in place, adding `make()` there first when the key is
-    /// new. The value is out of the table while `body` runs, so the table holds no second
-    /// reference to it: changing one element of an array of tables does not copy the array.
-    mutating func update<Failure: Error>(_ key: String, adding make: () -> TOMLValue,
-                                         _ body: (inout TOMLValue) throws(Failure) -> Void) throws(Failure) {
-        let index: Int
-        if let found = entries.firstIndex(where: { $0.key == key }) {
-            index = found
-        } else {
-            entries.append((key, make()))
-            index = entries.count - 1
-        }
-        var value = entries[index].value
-        entries[index].value.kind = .boolean(false)
-        defer { entries[index].value = value }
-        try body(&value)
+    /// Adds a key the table does not have yet (the parser has checked that it is new).
+    mutating func append(_ key: String, _ value: TOMLValue) {
+        precondition(positions[key] == nil, "TOML key '\(key)' added twice")
+        positions[key] = entries.count
+        entries.append((key, value))
     }
 
     public static func == (a: TOMLTable, b: TOMLTable) -> Bool {

@@ -1,14 +1,28 @@
-/// The part of TOML 1.0 that vfioctl's files use: tables, arrays of tables, dotted and quoted keys,
-/// basic and literal strings, integers (decimal, 0x, 0o, 0b, with `_`), booleans, arrays (also
-/// spanning lines) and inline tables. Dates, floats and multi-line strings are rejected with a
-/// clear message rather than half-supported. Hand-written so that every value keeps its line.
+/// A TOML 1.0 reader (https://toml.io/en/v1.0.0): every valid document is read, every invalid one is
+/// refused with the line of the fault. Hand-written so that every value keeps its line, for the
+/// `FILE:LINE:` errors of the schema readers above it.
+///
+/// Its limits, beyond the specification: nesting is at most `TOMLTree.maxDepth` levels (an error,
+/// never a deep stack), integers are 64-bit as the specification requires, and leap seconds and
+/// year 0 are refused as most date libraries refuse them.
+///
+/// Strings are read in TOMLParser+Strings.swift, unquoted values in TOMLScalars, and the rules for
+/// defining tables live in TOMLTree.
 public struct TOMLParser {
-    private let bytes: [UInt8]
-    private var position = 0
-    private var line = 1
+    let bytes: [UInt8]
+    var position = 0
+    var line = 1
+    var tree = TOMLTree()
 
     public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
         var parser = TOMLParser(bytes: Array(text.utf8))
+        return try parser.document()
+    }
+
+    /// Reads raw bytes, which must be UTF-8.
+    public static func parse(bytes: [UInt8]) throws(TOMLError) -> TOMLTable {
+        try UTF8Check.validate(bytes)
+        var parser = TOMLParser(bytes: bytes)
         return try parser.document()
     }
 
@@ -16,370 +30,287 @@ public struct TOMLParser {
 
     // MARK: document structure
 
+    /// Lines of `[table]`, `[[array of tables]]`, `key = value`, comments and blank lines.
     private mutating func document() throws(TOMLError) -> TOMLTable {
-        var root = TOMLTable(line: 1)
-        var current: [PathStep] = []
-        var definedTables: Set<String> = []
         while true {
-            skipWhitespaceAndComments(newlines: true)
+            skipWhitespace()
             guard let byte = peek() else { break }
-            if byte == UInt8(ascii: "[") {
-                let isArray = peek(1) == UInt8(ascii: "[")
-                let headerLine = line
-                position += isArray ? 2 : 1
-                skipSpaces()
+            switch byte {
+            case UInt8(ascii: "#"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+                break
+            case UInt8(ascii: "["):
+                try header()
+            default:
+                let keyLine = line
                 let keys = try key()
-                skipSpaces()
-                try expect("]")
-                if isArray { try expect("]") }
-                try endOfLine()
-                let name = keys.joined(separator: ".")
-                if isArray {
-                    try appendArrayTable(path: keys, into: &root, line: headerLine)
-                    current = keys.enumerated().map { PathStep(key: $1, intoLastArrayElement: $0 == keys.count - 1) }
-                } else {
-                    guard definedTables.insert(name).inserted else {
-                        throw TOMLError(line: headerLine, "table [\(name)] is defined twice")
-                    }
-                    try ensureTable(path: keys.map { PathStep(key: $0, intoLastArrayElement: false) }, in: &root,
-                                    line: headerLine)
-                    current = keys.map { PathStep(key: $0, intoLastArrayElement: false) }
-                }
-            } else {
-                let pair = try keyValuePair()
-                try endOfLine()
-                try assign(pair.value, to: pair.keys, under: current, in: &root, line: pair.line)
+                try tree.checkDepth(keys.count, below: tree.currentDepth, line: keyLine)
+                let value = try valueAfterEquals(depth: tree.currentDepth + keys.count)
+                try tree.assign(keys, value, line: keyLine)
             }
+            try endOfLine()
         }
-        return root
+        return tree.document()
     }
 
-    private struct PathStep {
-        var key: String
-        var intoLastArrayElement: Bool
-    }
-
-    private func ensureTable(path: [PathStep], in root: inout TOMLTable, line: Int) throws(TOMLError) {
-        try modifyTable(at: path[...], in: &root, line: line) { _ throws(TOMLError) in }
-    }
-
-    private func appendArrayTable(path: [String], into root: inout TOMLTable, line: Int) throws(TOMLError) {
-        let parent = path.dropLast().map { PathStep(key: $0, intoLastArrayElement: true) }
-        let last = path.last!
-        try modifyTable(at: parent[...], in: &root, line: line) { table throws(TOMLError) in
-            try table.update(last, adding: { TOMLValue(kind: .array([]), line: line) }) { existing throws(TOMLError) in
-                guard var items = existing.takeArray(), items.allSatisfy(\.isTable) else {
-                    throw TOMLError(line: line, "[[\(path.joined(separator: "."))]] conflicts with key '\(last)' defined on line \(existing.line)")
-                }
-                items.append(TOMLValue(kind: .table(TOMLTable(line: line)), line: line))
-                existing = TOMLValue(kind: .array(items), line: line)
+    /// `[a.b]` or `[[a.b]]`, brackets of the second kind side by side.
+    private mutating func header() throws(TOMLError) {
+        let headerLine = line
+        let isArray = peek(1) == UInt8(ascii: "[")
+        position += isArray ? 2 : 1
+        let keys = try key()
+        try expect("]")
+        if isArray {
+            guard peek() == UInt8(ascii: "]") else {
+                throw TOMLError(line: line, "expected ']' to close [[\(keys.joined(separator: "."))]] (an array of tables ends with ']]')")
             }
-        }
-    }
-
-    private func assign(_ value: TOMLValue, to keys: [String], under base: [PathStep], in root: inout TOMLTable,
-                        line: Int) throws(TOMLError) {
-        let path = keys.count == 1 ? base[...] : (base + keys.dropLast().map { PathStep(key: $0, intoLastArrayElement: false) })[...]
-        let last = keys.last!
-        try modifyTable(at: path, in: &root, line: line) { table throws(TOMLError) in
-            if let existing = table[last] {
-                throw TOMLError(line: line, "key '\(keys.joined(separator: "."))' is already defined on line \(existing.line)")
-            }
-            table.set(last, value)
-        }
-    }
-
-    /// Walks (creating as needed) to the table at `path` and lets `body` change it. Each table on
-    /// the way is taken out of its parent while it changes (`TOMLTable.update`), so a key added to
-    /// the last of many `[[device]]` tables copies none of them.
-    private func modifyTable(at path: ArraySlice<PathStep>, in table: inout TOMLTable, line: Int,
-                             _ body: (inout TOMLTable) throws(TOMLError) -> Void) throws(TOMLError) {
-        guard let step = path.first else {
-            try body(&table)
-            return
-        }
-        let rest = path.dropFirst()
-        try table.update(step.key, adding: { TOMLValue(kind: .table(TOMLTable(line: line)), line: line) }) { child throws(TOMLError) in
-            // Taken out and put back (`takeTable`, `takeArray`) rather than matched with `case let`:
-            // a matched copy shares storage with the value still in place, and changing it copied
-            // the whole array of tables at every key (quadratic in the records of a state file).
-            if var inner = child.takeTable() {
-                defer { child.kind = .table(inner) }
-                try modifyTable(at: rest, in: &inner, line: line, body)
-                return
-            }
-            let endsWithTable = if case .array(let items) = child.kind { items.last?.isTable ?? false } else { false }
-            if step.intoLastArrayElement || endsWithTable, var items = child.takeArray() {
-                defer { child.kind = .array(items) }
-                guard !items.isEmpty, var inner = items[items.count - 1].takeTable() else {
-                    throw TOMLError(line: line, "'\(step.key)' is not a table")
-                }
-                defer { items[items.count - 1].kind = .table(inner) }
-                try modifyTable(at: rest, in: &inner, line: line, body)
-                return
-            }
-            throw TOMLError(line: line, "'\(step.key)' is \(child.typeName) (line \(child.line)), not a table")
+            position += 1
+            try tree.appendArrayTable(keys, line: headerLine)
+        } else {
+            try tree.defineTable(keys, line: headerLine)
         }
     }
 
     // MARK: keys and values
 
-    /// `key = value` from the current position, with the line it starts on (values may span lines).
-    private mutating func keyValuePair() throws(TOMLError) -> (keys: [String], value: TOMLValue, line: Int) {
-        let keyLine = line
-        let keys = try key()
-        skipSpaces()
-        try expect("=")
-        skipSpaces()
-        return (keys, try value(), keyLine)
-    }
-
-    private mutating func key() throws(TOMLError) -> [String] {
+    /// A bare, quoted or dotted key, with the whitespace around it.
+    mutating func key() throws(TOMLError) -> [String] {
         var parts: [String] = []
         while true {
-            skipSpaces()
-            guard let byte = peek() else { throw TOMLError(line: line, "expected a key") }
-            if byte == UInt8(ascii: "\"") {
+            skipWhitespace()
+            guard let byte = peek() else { throw TOMLError(line: line, "expected a key, found end of file") }
+            switch byte {
+            case UInt8(ascii: "\""):
                 parts.append(try basicString())
-            } else if byte == UInt8(ascii: "'") {
+            case UInt8(ascii: "'"):
                 parts.append(try literalString())
-            } else {
+            default:
                 let start = position
                 while let b = peek(), Self.isBareKeyByte(b) { position += 1 }
                 guard position > start else {
-                    throw TOMLError(line: line, "expected a key, found '\(Self.describe(byte))'")
+                    throw TOMLError(line: line, "expected a key, found \(describeNext())")
                 }
                 parts.append(String(decoding: bytes[start..<position], as: UTF8.self))
             }
-            skipSpaces()
+            // Counted as they come: a key of 20,000 parts stops at the limit.
+            if parts.count > TOMLTree.maxDepth { throw TOMLTree.tooDeep(line: line) }
+            skipWhitespace()
             guard peek() == UInt8(ascii: ".") else { return parts }
             position += 1
         }
     }
 
-    private mutating func value() throws(TOMLError) -> TOMLValue {
+    /// `= value` after a key; `depth` is where an array or inline table value would nest.
+    private mutating func valueAfterEquals(depth: Int) throws(TOMLError) -> TOMLValue {
+        skipWhitespace()
+        try expect("=")
+        skipWhitespace()
+        return try value(depth: depth)
+    }
+
+    private mutating func value(depth: Int) throws(TOMLError) -> TOMLValue {
         let valueLine = line
-        guard let byte = peek() else { throw TOMLError(line: line, "expected a value") }
+        guard let byte = peek() else { throw TOMLError(line: line, "expected a value, found end of file") }
         switch byte {
         case UInt8(ascii: "\""):
-            if peek(1) == UInt8(ascii: "\""), peek(2) == UInt8(ascii: "\"") {
-                throw TOMLError(line: line, "multi-line strings are not supported here")
-            }
-            return TOMLValue(kind: .string(try basicString()), line: valueLine)
+            let text = try startsWith("\"\"\"") ? multilineBasicString() : basicString()
+            return TOMLValue(kind: .string(text), line: valueLine)
         case UInt8(ascii: "'"):
-            return TOMLValue(kind: .string(try literalString()), line: valueLine)
+            let text = try startsWith("'''") ? multilineLiteralString() : literalString()
+            return TOMLValue(kind: .string(text), line: valueLine)
         case UInt8(ascii: "["):
-            return TOMLValue(kind: .array(try array()), line: valueLine)
+            return TOMLValue(kind: .array(try array(depth: depth)), line: valueLine)
         case UInt8(ascii: "{"):
-            return TOMLValue(kind: .table(try inlineTable()), line: valueLine)
+            return TOMLValue(kind: .table(try inlineTable(depth: depth)), line: valueLine)
         default:
-            let start = position
-            while let b = peek(), !Self.isValueTerminator(b) { position += 1 }
-            let word = bytes[start..<position]
-            if word.elementsEqual("true".utf8) { return TOMLValue(kind: .boolean(true), line: valueLine) }
-            if word.elementsEqual("false".utf8) { return TOMLValue(kind: .boolean(false), line: valueLine) }
-            if let integer = Self.integer(word) { return TOMLValue(kind: .integer(integer), line: valueLine) }
-            if word.isEmpty { throw TOMLError(line: valueLine, "expected a value, found '\(Self.describe(byte))'") }
+            let word = unquotedWord()
+            if let kind = TOMLScalars.value(word) { return TOMLValue(kind: kind, line: valueLine) }
+            if word.isEmpty { throw TOMLError(line: valueLine, "expected a value, found \(describeNext())") }
             let text = String(decoding: word, as: UTF8.self)
-            throw TOMLError(line: valueLine, "invalid value '\(text)' (strings need quotes: \"\(text)\")")
+            throw TOMLError(line: valueLine, "invalid value '\(text)'" + (TOMLScalars.hint(for: word).map { " (\($0))" } ?? ""))
         }
     }
 
-    private mutating func array() throws(TOMLError) -> [TOMLValue] {
+    /// The characters of a number, boolean or date-time. A date followed by one space and a time
+    /// is one word: `1979-05-27 07:32:00Z`.
+    private mutating func unquotedWord() -> ArraySlice<UInt8> {
+        let start = position
+        skipWordBytes()
+        if position - start == 10, bytes[start + 4] == UInt8(ascii: "-"), peek() == UInt8(ascii: " "),
+           let h1 = peek(1), let h2 = peek(2), peek(3) == UInt8(ascii: ":"),
+           Self.isDigit(h1), Self.isDigit(h2) {
+            position += 1
+            skipWordBytes()
+        }
+        return bytes[start..<position]
+    }
+
+    private mutating func skipWordBytes() {
+        while let b = peek(), Self.isBareKeyByte(b) || b == UInt8(ascii: "+") || b == UInt8(ascii: ".") || b == UInt8(ascii: ":") {
+            position += 1
+        }
+    }
+
+    /// `[ v, v, ... ]`, over lines and comments, a comma after the last value allowed. `depth` is
+    /// this array's own level.
+    private mutating func array(depth: Int) throws(TOMLError) -> [TOMLValue] {
+        if depth > TOMLTree.maxDepth { throw TOMLTree.tooDeep(line: line) }
         position += 1
         var items: [TOMLValue] = []
         while true {
-            skipWhitespaceAndComments(newlines: true)
+            try skipBlankLines()
             if peek() == UInt8(ascii: "]") {
                 position += 1
                 return items
             }
             guard peek() != nil else { throw TOMLError(line: line, "unterminated array") }
-            items.append(try value())
-            skipWhitespaceAndComments(newlines: true)
-            if peek() == UInt8(ascii: ",") {
-                position += 1
-            } else if peek() == nil {
-                throw TOMLError(line: line, "unterminated array")
-            } else if peek() != UInt8(ascii: "]") {
-                throw TOMLError(line: line, "expected ',' or ']' in array")
+            items.append(try value(depth: depth + 1))
+            try skipBlankLines()
+            switch peek() {
+            case UInt8(ascii: ","): position += 1
+            case UInt8(ascii: "]"): break
+            case nil: throw TOMLError(line: line, "unterminated array")
+            default: throw TOMLError(line: line, "expected ',' or ']' in array, found \(describeNext())")
             }
         }
     }
 
-    private mutating func inlineTable() throws(TOMLError) -> TOMLTable {
-        var table = TOMLTable(line: line)
+    /// `{ k = v, k = v }` on one line (values may span lines), no comma after the last pair.
+    private mutating func inlineTable(depth: Int) throws(TOMLError) -> TOMLTable {
+        if depth > TOMLTree.maxDepth { throw TOMLTree.tooDeep(line: line) }
+        let (node, resume) = tree.beginInline(depth: depth, line: line)
         position += 1
-        skipSpaces()
+        skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             position += 1
-            return table
+            return tree.endInline(node, resume: resume)
         }
         while true {
-            let pair = try keyValuePair()
-            try assign(pair.value, to: pair.keys, under: [], in: &table, line: pair.line)
-            skipSpaces()
-            if peek() == UInt8(ascii: ",") {
-                position += 1
-                continue
+            skipWhitespace()
+            if peek() == UInt8(ascii: "}") {
+                throw TOMLError(line: line, "no ',' after the last key of an inline table")
             }
-            try expect("}")
-            return table
+            if atNewline() { throw TOMLError(line: line, "an inline table must stay on one line") }
+            let keyLine = line
+            let keys = try key()
+            try tree.checkDepth(keys.count, below: depth, line: keyLine)
+            let value = try valueAfterEquals(depth: depth + keys.count)
+            try tree.assign(keys, value, line: keyLine)
+            skipWhitespace()
+            switch peek() {
+            case UInt8(ascii: ","):
+                position += 1
+            case UInt8(ascii: "}"):
+                position += 1
+                return tree.endInline(node, resume: resume)
+            case nil:
+                throw TOMLError(line: line, "unterminated inline table")
+            default:
+                if atNewline() { throw TOMLError(line: line, "an inline table must stay on one line") }
+                throw TOMLError(line: line, "expected ',' or '}' in inline table, found \(describeNext())")
+            }
         }
     }
 
-    private mutating func basicString() throws(TOMLError) -> String {
-        position += 1
-        // Most strings have no escape: they are taken from the bytes as they are.
-        let start = position
-        while let byte = peek(), byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte != UInt8(ascii: "\n") {
-            position += 1
-        }
-        if peek() == UInt8(ascii: "\"") {
-            position += 1
-            return String(decoding: bytes[start..<position - 1], as: UTF8.self)
-        }
-        var out = Array(bytes[start..<position])
-        while let byte = peek() {
-            position += 1
-            switch byte {
-            case UInt8(ascii: "\""): return String(decoding: out, as: UTF8.self)
-            case UInt8(ascii: "\n"): throw TOMLError(line: line, "unterminated string")
-            case UInt8(ascii: "\\"):
-                guard let escaped = peek() else { break }
-                position += 1
-                switch escaped {
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(escaped)
-                case UInt8(ascii: "u"), UInt8(ascii: "U"):
-                    let count = escaped == UInt8(ascii: "u") ? 4 : 8
-                    guard position + count <= bytes.count,
-                          let code = UInt32(String(decoding: bytes[position..<position + count], as: UTF8.self), radix: 16),
-                          let scalar = Unicode.Scalar(code)
-                    else { throw TOMLError(line: line, "invalid unicode escape") }
-                    position += count
-                    out += Array(String(Character(scalar)).utf8)
-                default: throw TOMLError(line: line, "invalid escape '\\\(Self.describe(escaped))' in string")
-                }
-            default: out.append(byte)
-            }
-        }
-        throw TOMLError(line: line, "unterminated string")
-    }
+    // MARK: whitespace, comments, lines
 
-    private mutating func literalString() throws(TOMLError) -> String {
-        position += 1
-        let start = position
-        while let byte = peek() {
-            if byte == UInt8(ascii: "'") {
-                position += 1
-                return String(decoding: bytes[start..<position - 1], as: UTF8.self)
-            }
-            if byte == UInt8(ascii: "\n") { break }
-            position += 1
-        }
-        throw TOMLError(line: line, "unterminated string")
-    }
-
-    // MARK: lexing helpers
-
-    private func peek(_ offset: Int = 0) -> UInt8? {
+    func peek(_ offset: Int = 0) -> UInt8? {
         position + offset < bytes.count ? bytes[position + offset] : nil
     }
 
-    private mutating func skipSpaces() {
+    func startsWith(_ text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard position + count <= bytes.count else { return false }
+        return text.withUTF8Buffer { bytes[position..<position + count].elementsEqual($0) }
+    }
+
+    mutating func skipWhitespace() {
         while let b = peek(), b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") { position += 1 }
     }
 
-    private mutating func skipWhitespaceAndComments(newlines: Bool) {
-        while let b = peek() {
-            if b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\r") {
-                position += 1
-            } else if b == UInt8(ascii: "\n") && newlines {
-                position += 1
-                line += 1
-            } else if b == UInt8(ascii: "#") {
-                while let c = peek(), c != UInt8(ascii: "\n") { position += 1 }
-            } else {
-                return
+    /// At LF or CRLF.
+    func atNewline() -> Bool {
+        peek() == UInt8(ascii: "\n") || (peek() == UInt8(ascii: "\r") && peek(1) == UInt8(ascii: "\n"))
+    }
+
+    /// Past LF or CRLF (the caller has seen `atNewline()`).
+    mutating func consumeNewline() {
+        position += peek() == UInt8(ascii: "\r") ? 2 : 1
+        line += 1
+    }
+
+    /// `# ...` to the end of the line, which may hold no control character but tab.
+    private mutating func skipComment() throws(TOMLError) {
+        guard peek() == UInt8(ascii: "#") else { return }
+        while let b = peek(), !atNewline() {
+            if Self.isControl(b) && b != UInt8(ascii: "\t") {
+                throw TOMLError(line: line, "control character \(Self.describe(b)) in a comment")
             }
+            position += 1
         }
     }
 
+    /// Whitespace, comments and line breaks, as allowed between the values of an array.
+    private mutating func skipBlankLines() throws(TOMLError) {
+        while true {
+            skipWhitespace()
+            try skipComment()
+            guard atNewline() else { return }
+            consumeNewline()
+        }
+    }
+
+    /// After a header or a key/value pair: whitespace, an optional comment, then a line break or
+    /// the end of the file.
     private mutating func endOfLine() throws(TOMLError) {
-        skipSpaces()
-        if peek() == UInt8(ascii: "#") {
-            while let c = peek(), c != UInt8(ascii: "\n") { position += 1 }
-        }
-        if peek() == UInt8(ascii: "\r") { position += 1 }
-        guard let b = peek() else { return }
-        guard b == UInt8(ascii: "\n") else {
-            throw TOMLError(line: line, "unexpected '\(Self.describe(b))' after value (one key = value per line)")
+        skipWhitespace()
+        try skipComment()
+        if atNewline() {
+            consumeNewline()
+        } else if let b = peek() {
+            if b == UInt8(ascii: "\r") { throw TOMLError(line: line, "carriage return without a line feed") }
+            throw TOMLError(line: line, "unexpected \(Self.describe(b)) after value (one key = value per line)")
         }
     }
 
-    private mutating func expect(_ character: Character) throws(TOMLError) {
-        let byte = character.asciiValue!
-        guard peek() == byte else {
-            let found = peek().map { "'\(Self.describe($0))'" } ?? "end of file"
-            throw TOMLError(line: line, "expected '\(character)', found \(found)")
+    mutating func expect(_ character: Character) throws(TOMLError) {
+        guard peek() == character.asciiValue! else {
+            throw TOMLError(line: line, "expected '\(character)', found \(describeNext())")
         }
         position += 1
     }
 
-    private static func isBareKeyByte(_ b: UInt8) -> Bool {
+    // MARK: bytes
+
+    static func isBareKeyByte(_ b: UInt8) -> Bool {
         (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b)
             || b == UInt8(ascii: "_") || b == UInt8(ascii: "-")
     }
 
-    private static func isValueTerminator(_ b: UInt8) -> Bool {
-        b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r")
-            || b == UInt8(ascii: ",") || b == UInt8(ascii: "]") || b == UInt8(ascii: "}") || b == UInt8(ascii: "#")
+    static func isDigit(_ b: UInt8) -> Bool { (0x30...0x39).contains(b) }
+
+    /// U+0000 to U+001F and U+007F: TOML allows only tab, and line breaks where lines may break.
+    static func isControl(_ b: UInt8) -> Bool { b < 0x20 || b == 0x7F }
+
+    func describeNext() -> String {
+        peek().map { Self.describe($0) } ?? "end of file"
     }
 
-    /// A TOML integer: optional sign, then decimal without leading zeros, or 0x / 0o / 0b digits;
-    /// `_` only between digits. Read from the bytes directly: the state files hold one per device.
-    static func integer(_ word: ArraySlice<UInt8>) -> Int? {
-        var digits = word[...]
-        var negative = false
-        if let sign = digits.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
-            negative = sign == UInt8(ascii: "-")
-            digits = digits.dropFirst()
-        }
-        var radix = 10
-        if digits.count > 2, digits.first == UInt8(ascii: "0") {
-            switch digits[digits.startIndex + 1] {
-            case UInt8(ascii: "x"): radix = 16
-            case UInt8(ascii: "o"): radix = 8
-            case UInt8(ascii: "b"): radix = 2
-            default: break
-            }
-            if radix != 10 { digits = digits.dropFirst(2) }
-        }
-        guard let first = digits.first, first != UInt8(ascii: "_"), digits.last != UInt8(ascii: "_") else { return nil }
-        if radix == 10 && digits.count > 1 && first == UInt8(ascii: "0") { return nil }
-        var value = 0
-        var previous: UInt8 = 0
-        for byte in digits {
-            defer { previous = byte }
-            if byte == UInt8(ascii: "_") {
-                if previous == UInt8(ascii: "_") { return nil }
-                continue
-            }
-            guard let nibble = byte.hexDigitValue, Int(nibble) < radix else { return nil }
-            let digit = Int(nibble)
-            // Negative values accumulate downwards, so Int.min itself parses.
-            let (shifted, overflowA) = value.multipliedReportingOverflow(by: radix)
-            let (next, overflowB) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
-            if overflowA || overflowB { return nil }
-            value = next
-        }
-        return value
+    static func describe(_ byte: UInt8) -> String {
+        if byte == UInt8(ascii: "\n") { return "end of line" }
+        return byte >= 0x20 && byte < 0x7F ? "'\(UnicodeScalar(byte))'" : "U+" + upperHex(byte, width: 4)
     }
 
-    private static func describe(_ byte: UInt8) -> String {
-        byte >= 0x20 && byte < 0x7F ? String(UnicodeScalar(byte)) : "\\x" + hex(byte, width: 2)
+    /// `key` as a TOML basic string, for messages that name a key that is not bare.
+    static func quoted(_ key: String) -> String {
+        var out = "\""
+        for scalar in key.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += "\\u" + hex(UInt8(scalar.value), width: 4)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 }
