@@ -50,7 +50,7 @@ struct BindCommand: ParsableCommand {
         // new_id binds every unbound device with the same ids: that check needs the whole system.
         var inventory = try source.inventory(changing: selectors, wholeSystem: bindMethod == .newID, consultsRules: driver == nil)
         var selected = try DeviceQuery(selectors: selectors).select(from: inventory)
-        guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(devices.joined(separator: " "))") }
+        guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))") }
         if bindMethod == nil, !DriverOverrideSupport.available(sysfs: source.source.sysfs, address: selected[0].address) {
             bindMethod = .newID
             inventory = try source.inventory()

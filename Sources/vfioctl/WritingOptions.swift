@@ -94,8 +94,11 @@ struct WritingOptions: ParsableArguments {
             Terminal.out(OperationText.report(report, verbose: verbose))
         }
         if let error = report.error {
-            if json { throw ExitCode(error.status.rawValue) }
-            throw error
+            guard json else { throw error }
+            // The JSON on stdout carries the error; stderr gets the same one line as without --json,
+            // for whoever reads only that (a script's log, a terminal with stdout redirected).
+            Terminal.error(error)
+            throw ExitCode(error.status.rawValue)
         }
     }
 }

@@ -22,7 +22,7 @@ public enum DeviceSelector: Sendable, Equatable, CustomStringConvertible {
                 return
             }
         }
-        throw .usage("invalid device '\(text)': expected a PCI address (0000:01:00.0 or 01:00.0) or an id pair VVVV:DDDD",
+        throw .usage("invalid device \(UserText.quoted(text)): expected a PCI address (0000:01:00.0 or 01:00.0) or an id pair VVVV:DDDD",
                      hint: "run 'vfioctl list' to see the devices")
     }
 
@@ -73,7 +73,7 @@ public struct ClassFilter: Sendable, Equatable {
         let hexText = Self.names.first { $0.name == lowered }?.hex
             ?? (lowered.hasPrefix("0x") ? String(lowered.dropFirst(2)) : lowered)
         guard [2, 4, 6].contains(hexText.count), let value = UInt32(hexDigits: hexText) else {
-            throw .usage("invalid class '\(text)': expected a name (\(Self.names.map(\.name).joined(separator: ", "))) or 2, 4 or 6 hex digits",
+            throw .usage("invalid class \(UserText.quoted(text)): expected a name (\(Self.names.map(\.name).joined(separator: ", "))) or 2, 4 or 6 hex digits",
                          hint: "e.g. --class net or --class 0200")
         }
         prefix = value
@@ -103,7 +103,7 @@ public struct DeviceQuery: Sendable {
             } else if let name = DriverName(text) {
                 self = .named(name)
             } else {
-                throw .usage("invalid driver name '\(text)'")
+                throw .usage("invalid driver name \(UserText.quoted(text))")
             }
         }
     }
