@@ -17,20 +17,20 @@ struct BindCommand: ParsableCommand {
     @OptionGroup var source: SourceOptions
 
     @Argument(help: ArgumentHelp("Devices: PCI addresses (0000:01:00.0 or 01:00.0) or id pairs VVVV:DDDD.", valueName: "device"),
-              completion: .custom { _, _, _ in LiveCompletion.addresses() })
+              completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var packedDevices: [String]
 
     /// The device arguments as given (see DeviceArgumentPacking).
     var devices: [String] { DeviceArgumentPacking.unpack(packedDevices) }
 
-    @Option(help: ArgumentHelp("Bind to this driver instead of the plan's chain (a driver or module name).", valueName: "driver"))
+    @Option(help: ArgumentHelp("Bind to this driver instead of the plan's chain (a driver or module name).", valueName: "driver"), transform: BlankValue.refused)
     var driver: String?
 
     @Flag(help: "Also bind every other endpoint of the devices' IOMMU groups, as one transaction.")
     var group = false
 
     @Option(help: ArgumentHelp("How to bind: driver_override (default) or new_id (for kernels without driver_override).",
-                               valueName: "method"))
+                               valueName: "method"), transform: BlankValue.refused)
     var method: String?
 
     @OptionGroup var planning: PlanningOptions

@@ -9,10 +9,10 @@ struct OverrideCommand: ParsableCommand {
     @OptionGroup var source: SourceOptions
 
     @Argument(help: ArgumentHelp("The device: a PCI address.", valueName: "device"),
-              completion: .custom { _, _, _ in LiveCompletion.addresses() })
+              completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var device: String
 
-    @Argument(help: ArgumentHelp("The driver name to allow.", valueName: "driver"))
+    @Argument(help: ArgumentHelp("The driver name to allow.", valueName: "driver"), transform: BlankValue.refused)
     var driver: String?
 
     @Flag(help: "Clear the override (writes a newline, which is what clears it).")
@@ -61,10 +61,10 @@ struct RemoveIDCommand: ParsableCommand {
 struct DynamicIDArguments: ParsableArguments {
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("The driver.", valueName: "driver"))
+    @Argument(help: ArgumentHelp("The driver.", valueName: "driver"), transform: BlankValue.refused)
     var driver: String
 
-    @Argument(help: ArgumentHelp("VVVV:DDDD[:SVVV:SDDD[:CLASS[:MASK]]] (hex).", valueName: "id"))
+    @Argument(help: ArgumentHelp("VVVV:DDDD[:SVVV:SDDD[:CLASS[:MASK]]] (hex).", valueName: "id"), transform: BlankValue.refused)
     var id: String
 
     @Flag(help: "Print the write instead of making it.")

@@ -9,7 +9,7 @@ struct PersistCommand: ParsableCommand {
 
     struct Location: ParsableArguments {
         @Option(help: ArgumentHelp("Install under DIR instead of / (for images and tests).", valueName: "DIR"),
-                completion: .directory)
+                completion: .directory, transform: BlankValue.refused)
         var root: String = "/"
     }
 
@@ -22,12 +22,12 @@ struct PersistCommand: ParsableCommand {
             abstract: "Install FILE as /etc/vfioctl/state.toml, with the boot unit (enabled) and the hot-plug udev rule.")
 
         @Argument(help: ArgumentHelp("The desired-state file; it is checked first.", valueName: "file"),
-                  completion: .file(extensions: ["toml"]))
+                  completion: .file(extensions: ["toml"]), transform: BlankValue.refused)
         var file: String
 
         @OptionGroup var location: Location
 
-        @Option(help: ArgumentHelp("The vfioctl binary the unit runs (default: this one).", valueName: "path"))
+        @Option(help: ArgumentHelp("The vfioctl binary the unit runs (default: this one).", valueName: "path"), transform: BlankValue.refused)
         var binary: String?
 
         func run() throws {

@@ -12,11 +12,11 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     @Option(help: ArgumentHelp("State directory (default: $VFIOCTL_STATE_DIR, else /run/vfioctl).", valueName: "DIR"),
-            completion: .directory)
+            completion: .directory, transform: BlankValue.refused)
     var stateDir: String?
 
     func run() throws {
-        let store = StateStore(directory: stateDir ?? environment("VFIOCTL_STATE_DIR") ?? StateStore.defaultDirectory)
+        let store = StateStore(directory: stateDir ?? EnvironmentVariable.stateDir.value ?? StateStore.defaultDirectory)
         let status = ManagedStatus.read(store: store, inventory: try source.inventory(hostUse: .skip))
         let entries = try status.get()
         Terminal.out(json ? ManagedStatus.json(entries).rendered() : ManagedStatus.text(entries))

@@ -10,6 +10,8 @@ import Glibc
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     var command = try VFIOCtl.parseAsRoot(DeviceArgumentPacking.pack(arguments))
+    try EnvironmentVariable.checkAll()
+    try BlankValue.check(arguments)
     try command.run()
     exit(ExitStatus.success.rawValue)
 } catch let error as VFIOError {
