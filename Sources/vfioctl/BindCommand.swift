@@ -38,6 +38,10 @@ struct BindCommand: ParsableCommand {
 
     func validate() throws {
         if packedDevices.isEmpty { throw ValidationError("name at least one device") }
+        // Not a name at all: say so, instead of an empty chain's "no usable driver" (exit 4).
+        if let driver, DriverName(driver) == nil, ModuleName(driver) == nil {
+            throw VFIOError.usage("invalid --driver \(UserText.quoted(driver)): expected a driver (vfio-pci) or module name (vfio_pci)")
+        }
         if let method, !["driver_override", "override", "new_id", "new-id"].contains(method) {
             throw ValidationError("unknown --method '\(method)' (driver_override or new_id)")
         }

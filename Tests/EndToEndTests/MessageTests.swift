@@ -50,6 +50,7 @@ import TestSupport
         ("list \"$(printf '01:00.0\\nx')\"", "01:00.0\\x0ax"),
         ("list --class \"$(printf '\\033[2J')\"", "\\x1b[2J"),
         ("bind \"$(printf '\\033c')\" --dry-run", "\\x1bc"),
+        ("bind 09:00.0 --dry-run --driver \"$(printf '\\033c')\"", "invalid --driver '\\x1bc'"),
         ("show \"$(printf '\\033c')\"", "\\x1bc"),
         ("new-id \"$(printf '\\033c')\" 8086:10d3 --dry-run", "\\x1bc"),
         ("list \"--$(printf '\\033c')\"", "\\x1bc"),
