@@ -111,6 +111,28 @@ struct CommandTree {
         #expect(tried > 100)
     }
 
+    /// Words the parser itself lets through — a flag written `--flag=`, a blank word for `help` —
+    /// meet the check after parsing: nothing blank reaches a command.
+    @Test func blankWordsTheParserAcceptsAreRefusedAfterParsing() throws {
+        let host = try CLIHost()
+        for command in try CommandTree.leafCommands() {
+            for flag in command.arguments where flag.kind == "flag" && flag.name.hasPrefix("--") && !["--help", "--version"].contains(flag.name) {
+                // `override` needs a driver or --clear before anything else is looked at.
+                let line = Self.commandLine(command, nil, value: "", host: host)
+                    + (command.description == "override" ? ["--clear"] : []) + [flag.name + "="]
+                let run = try host.run(line)
+                #expect(run.status == 2, "\(line): \(run)")
+                #expect(run.stderr.contains(flag.name), "\(line): \(run)")
+                #expect(run.stderr.split(separator: "\n").count == 1, "\(line): \(run)")
+            }
+        }
+        for line in [["help", ""], ["help", "bind", " "]] {
+            let run = try host.run(line)
+            #expect(run.status == 2, "\(line): \(run)")
+            #expect(run.stderr.hasPrefix("vfioctl: error: empty argument after "), "\(line): \(run)")
+        }
+    }
+
     /// A blank device among good ones is refused too, wherever it stands (bind packs runs of
     /// device arguments into one parser value).
     @Test(arguments: [["bind", "01:00.0", ""], ["bind", "", "01:00.0"], ["unbind", "09:00.0", " ", "0a:00.0"],
