@@ -98,6 +98,17 @@ import TestSupport
         #expect(stderr.contains("(50002 characters)"), "\(stderr.prefix(300))")
     }
 
+    /// Messages that quote no argument but carry a long path (a rule directory that does not exist)
+    /// are bounded all the same, where every line is printed.
+    @Test func aMessageIsBoundedWhereItIsPrinted() throws {
+        let run = try Self.run(try CLIHost(), ["plan", "--rules-dir", "/" + String(repeating: "d", count: 20_000)])
+        let stderr = String(decoding: run.stderr, as: UTF8.self)
+        #expect(run.status == 2, "\(stderr.prefix(300))")
+        #expect(stderr.count < 4200, "\(stderr.count) characters")
+        #expect(stderr.contains("characters)"), "\(stderr.suffix(100))")
+        #expect(stderr.split(separator: "\n").count == 1)
+    }
+
     /// `--json` prints the report with its error on stdout, and the same one-line error on stderr.
     @Test func jsonErrorsAreAlsoOnStderr() throws {
         let host = try CLIHost()
