@@ -58,10 +58,18 @@ enum EnvironmentVariable: String, CaseIterable {
     /// The value, or nil when unset (`checkAll` has refused a blank one).
     var value: String? { environment(rawValue) }
 
+    /// A colon-separated list of paths, each of which must be non-blank too (`a::b` is a mistake).
+    var isPathList: Bool { self == .modprobeDirs }
+
     static func checkAll() throws(VFIOError) {
         for variable in allCases {
-            guard let value = getenv(variable.rawValue).map({ String(cString: $0) }), BlankValue.isBlank(value) else { continue }
-            throw .usage("\(variable.rawValue) is set but empty", hint: "unset it or give it a value")
+            guard let value = getenv(variable.rawValue).map({ String(cString: $0) }) else { continue }
+            if BlankValue.isBlank(value) {
+                throw .usage("\(variable.rawValue) is set but empty", hint: "unset it or give it a value")
+            }
+            if variable.isPathList, value.split(separator: ":", omittingEmptySubsequences: false).contains(where: { BlankValue.isBlank(String($0)) }) {
+                throw .usage("\(variable.rawValue) has an empty path in \(UserText.quoted(value))", hint: "separate paths with one ':'")
+            }
         }
     }
 }

@@ -169,5 +169,11 @@ struct CommandTree {
                 }
             }
         }
+        // A path list with an empty path in it.
+        for list in [":", "/a::/b", "/a:", ":/a", "/a: :/b"] {
+            let run = try host.run(["plan", "--all"], environment: ["VFIOCTL_MODPROBE_DIRS": list])
+            #expect(run.status == 2, "\(list): \(run)")
+            #expect(run.stderr.contains("VFIOCTL_MODPROBE_DIRS has an empty path"), "\(list): \(run)")
+        }
     }
 }
