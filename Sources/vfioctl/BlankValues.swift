@@ -28,8 +28,10 @@ enum BlankValue {
     }
 
     /// The last line of defence, after parsing: a blank word anywhere on the command line (`""`, or
-    /// `--option=` with nothing after it) that reached this point is refused all the same. Only an
-    /// option declared without `refused` gets here, and the test of every option fails for it.
+    /// `--option=` with nothing after it) that reached this point is refused all the same. What the
+    /// parser lets through gets here (a flag written `--json=`, `help ""`), and so would an option
+    /// declared without `refused` — which the test of every option catches, since this message does
+    /// not name the option the way the parser's does.
     static func check(_ arguments: [String]) throws(VFIOError) {
         for (index, argument) in arguments.enumerated() {
             if argument.hasPrefix("-"), let equals = argument.firstIndex(of: "="),
