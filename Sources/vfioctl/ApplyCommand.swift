@@ -15,11 +15,11 @@ struct ApplyCommand: ParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("The desired-state file (TOML).", valueName: "file"), completion: .file(extensions: ["toml"]))
+    @Argument(help: ArgumentHelp("The desired-state file (TOML).", valueName: "file"), completion: .file(extensions: ["toml"]), transform: BlankValue.refused)
     var file: String
 
     @Option(name: .customLong("device"), help: ArgumentHelp(
-        "Only the entries selecting this device (repeatable; used by the udev rule on hot-plug).", valueName: "address"))
+        "Only the entries selecting this device (repeatable; used by the udev rule on hot-plug).", valueName: "address"), transform: BlankValue.refused)
     var only: [String] = []
 
     @OptionGroup var planning: PlanningOptions
@@ -40,7 +40,7 @@ struct DiffCommand: ParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("The desired-state file (TOML).", valueName: "file"), completion: .file(extensions: ["toml"]))
+    @Argument(help: ArgumentHelp("The desired-state file (TOML).", valueName: "file"), completion: .file(extensions: ["toml"]), transform: BlankValue.refused)
     var file: String
 
     @Flag(help: "Print a JSON report (schema: docs/json-schema.md).")

@@ -17,20 +17,20 @@ struct BindCommand: ParsableCommand {
     @OptionGroup var source: SourceOptions
 
     @Argument(help: ArgumentHelp("Devices: PCI addresses (0000:01:00.0 or 01:00.0) or id pairs VVVV:DDDD.", valueName: "device"),
-              completion: .custom { _, _, _ in LiveCompletion.addresses() })
+              completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var packedDevices: [String]
 
     /// The device arguments as given (see DeviceArgumentPacking).
     var devices: [String] { DeviceArgumentPacking.unpack(packedDevices) }
 
-    @Option(help: ArgumentHelp("Bind to this driver instead of the plan's chain (a driver or module name).", valueName: "driver"))
+    @Option(help: ArgumentHelp("Bind to this driver instead of the plan's chain (a driver or module name).", valueName: "driver"), transform: BlankValue.refused)
     var driver: String?
 
     @Flag(help: "Also bind every other endpoint of the devices' IOMMU groups, as one transaction.")
     var group = false
 
     @Option(help: ArgumentHelp("How to bind: driver_override (default) or new_id (for kernels without driver_override).",
-                               valueName: "method"))
+                               valueName: "method"), transform: BlankValue.refused)
     var method: String?
 
     @OptionGroup var planning: PlanningOptions
@@ -38,6 +38,10 @@ struct BindCommand: ParsableCommand {
 
     func validate() throws {
         if packedDevices.isEmpty { throw ValidationError("name at least one device") }
+        // Not a name at all: say so, instead of an empty chain's "no usable driver" (exit 4).
+        if let driver, DriverName(driver) == nil, ModuleName(driver) == nil {
+            throw VFIOError.usage("invalid --driver \(UserText.quoted(driver)): expected a driver (vfio-pci) or module name (vfio_pci)")
+        }
         if let method, !["driver_override", "override", "new_id", "new-id"].contains(method) {
             throw ValidationError("unknown --method '\(method)' (driver_override or new_id)")
         }
@@ -50,7 +54,7 @@ struct BindCommand: ParsableCommand {
         // new_id binds every unbound device with the same ids: that check needs the whole system.
         var inventory = try source.inventory(changing: selectors, wholeSystem: bindMethod == .newID, consultsRules: driver == nil)
         var selected = try DeviceQuery(selectors: selectors).select(from: inventory)
-        guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(devices.joined(separator: " "))") }
+        guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))") }
         if bindMethod == nil, !DriverOverrideSupport.available(sysfs: source.source.sysfs, address: selected[0].address) {
             bindMethod = .newID
             inventory = try source.inventory()

@@ -27,7 +27,9 @@ enum DeviceArgumentPacking {
             let (option, hasEquals, hasSeparator) = word.withUTF8 { bytes in
                 (bytes.first == UInt8(ascii: "-"), bytes.contains(UInt8(ascii: "=")), bytes.contains(separatorByte))
             }
-            if !option, !hasSeparator, !(run.isEmpty && previousMayBeOptionValue) {
+            // A blank word stays on its own, so the parser refuses it by name (BlankValue): joined
+            // into a run it would vanish, and no device argument at all selected every device.
+            if !option, !hasSeparator, !BlankValue.isBlank(argument), !(run.isEmpty && previousMayBeOptionValue) {
                 if !run.isEmpty { run.append(separatorByte) }
                 word.withUTF8 { run.append(contentsOf: $0) }
             } else {

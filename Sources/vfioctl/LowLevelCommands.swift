@@ -9,10 +9,10 @@ struct OverrideCommand: ParsableCommand {
     @OptionGroup var source: SourceOptions
 
     @Argument(help: ArgumentHelp("The device: a PCI address.", valueName: "device"),
-              completion: .custom { _, _, _ in LiveCompletion.addresses() })
+              completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var device: String
 
-    @Argument(help: ArgumentHelp("The driver name to allow.", valueName: "driver"))
+    @Argument(help: ArgumentHelp("The driver name to allow.", valueName: "driver"), transform: BlankValue.refused)
     var driver: String?
 
     @Flag(help: "Clear the override (writes a newline, which is what clears it).")
@@ -28,7 +28,7 @@ struct OverrideCommand: ParsableCommand {
     func run() throws {
         let address = try singleAddress(device)
         let name = try driver.map { text throws(VFIOError) -> DriverName in
-            guard let name = DriverName(text) else { throw .usage("invalid driver name '\(text)'") }
+            guard let name = DriverName(text) else { throw .usage("invalid driver name \(UserText.quoted(text))") }
             return name
         }
         let result = try LowLevel(kernel: LiveKernel(sysfsRoot: source.sysfsRootPath), dryRun: dryRun)
@@ -61,10 +61,10 @@ struct RemoveIDCommand: ParsableCommand {
 struct DynamicIDArguments: ParsableArguments {
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("The driver.", valueName: "driver"))
+    @Argument(help: ArgumentHelp("The driver.", valueName: "driver"), transform: BlankValue.refused)
     var driver: String
 
-    @Argument(help: ArgumentHelp("VVVV:DDDD[:SVVV:SDDD[:CLASS[:MASK]]] (hex).", valueName: "id"))
+    @Argument(help: ArgumentHelp("VVVV:DDDD[:SVVV:SDDD[:CLASS[:MASK]]] (hex).", valueName: "id"), transform: BlankValue.refused)
     var id: String
 
     @Flag(help: "Print the write instead of making it.")
@@ -78,9 +78,11 @@ struct DynamicIDArguments: ParsableArguments {
 
 /// `show`, `override` and `sriov` take exactly one address.
 func singleAddress(_ text: String) throws(VFIOError) -> PCIAddress {
-    guard case .address(let address) = try DeviceSelector(parsing: text) else {
-        throw .usage("'\(text)' is an id pair; this command takes one PCI address",
-                     hint: "use 'vfioctl list \(text)' to find its address")
+    let selector = try DeviceSelector(parsing: text)
+    guard case .address(let address) = selector else {
+        // The selector's own spelling: already checked, and short.
+        throw .usage("'\(selector)' is an id pair; this command takes one PCI address",
+                     hint: "use 'vfioctl list \(selector)' to find its address")
     }
     return address
 }

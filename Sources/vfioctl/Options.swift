@@ -9,14 +9,13 @@ import Glibc
 struct SourceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
         "Read a sysfs tree at DIR instead of the live system (default: $VFIOCTL_SYSFS_ROOT, else /sys via libudev).",
-        valueName: "DIR"), completion: .directory)
+        valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
     var sysfsRoot: String?
 
     var source: DeviceSource {
-        if let root = sysfsRoot ?? getenv("VFIOCTL_SYSFS_ROOT").map({ String(cString: $0) }), !root.isEmpty {
-            return .sysfsTree(root: root)
-        }
-        return .live
+        // Only no value at all means the live system: a blank one never gets this far (BlankValue).
+        guard let root = sysfsRoot ?? EnvironmentVariable.sysfsRoot.value else { return .live }
+        return .sysfsTree(root: root)
     }
 
     /// The sysfs root writes go to.
@@ -55,15 +54,15 @@ struct SourceOptions: ParsableArguments {
 struct SelectionOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("Devices: a PCI address (0000:01:00.0 or 01:00.0) or an id pair VVVV:DDDD.",
                                  valueName: "device"),
-              completion: .custom { _, _, _ in LiveCompletion.addresses() })
+              completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var selectors: [String] = []
 
     @Option(name: .customLong("class"), help: ArgumentHelp(
         "Only devices of this class: a name (net, storage, display, audio, usb, bridge, crypto, accelerator, ...) or 2/4/6 hex digits (0200).",
-        valueName: "class"))
+        valueName: "class"), transform: BlankValue.refused)
     var classFilter: String?
 
-    @Option(help: ArgumentHelp("Only devices bound to this driver ('none' for unbound devices).", valueName: "driver"))
+    @Option(help: ArgumentHelp("Only devices bound to this driver ('none' for unbound devices).", valueName: "driver"), transform: BlankValue.refused)
     var driver: String?
 
     @Option(help: ArgumentHelp("Only devices in this IOMMU group.", valueName: "group"))
@@ -93,7 +92,7 @@ struct OutputOptions: ParsableArguments {
 /// Shell completion of device arguments offers the addresses present right now.
 enum LiveCompletion {
     static func addresses() -> [String] {
-        let sysfs = LiveSysfs(root: getenv("VFIOCTL_SYSFS_ROOT").map { String(cString: $0) } ?? "/sys")
+        let sysfs = LiveSysfs(root: EnvironmentVariable.sysfsRoot.value ?? "/sys")
         return ((try? sysfs.list("bus/pci/devices")) ?? []).map(\.name).sorted()
     }
 }

@@ -9,7 +9,7 @@ struct PersistCommand: ParsableCommand {
 
     struct Location: ParsableArguments {
         @Option(help: ArgumentHelp("Install under DIR instead of / (for images and tests; a relative DIR is taken from the current directory). systemd and udev are reloaded only when DIR is the running system's /.", valueName: "DIR"),
-                completion: .directory)
+                completion: .directory, transform: BlankValue.refused)
         var root: String = "/"
 
         func persistence() throws(VFIOError) -> Persistence { Persistence(root: try InstallRoot(root)) }
@@ -30,14 +30,14 @@ struct PersistCommand: ParsableCommand {
             abstract: "Install FILE as /etc/vfioctl/state.toml, with the boot unit (enabled) and the hot-plug udev rule.")
 
         @Argument(help: ArgumentHelp("The desired-state file; it is checked first.", valueName: "file"),
-                  completion: .file(extensions: ["toml"]))
+                  completion: .file(extensions: ["toml"]), transform: BlankValue.refused)
         var file: String
 
         @OptionGroup var location: Location
 
         @Option(help: ArgumentHelp(
             "The vfioctl binary the unit and the rule run (default: this one): an absolute, normalized path of an executable file, without quotes, backslashes, '$' or control characters.",
-            valueName: "path"))
+            valueName: "path"), transform: BlankValue.refused)
         var binary: String?
 
         @Flag(help: "Check FILE and print what would be installed; change nothing.")

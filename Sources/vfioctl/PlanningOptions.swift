@@ -9,12 +9,12 @@ import Glibc
 struct PlanningOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "The kernel module directory to read modules.alias from (default: $VFIOCTL_MODULES_DIR, else /lib/modules/$(uname -r)).",
-        valueName: "DIR"), completion: .directory)
+        valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
     var modulesDir: String?
 
     @Option(name: .customLong("rules-dir"), help: ArgumentHelp(
         "Also read rule files (*.toml) from DIR, with the highest precedence. Repeatable.", valueName: "DIR"),
-            completion: .directory)
+            completion: .directory, transform: BlankValue.refused)
     var rulesDirs: [String] = []
 
     @Flag(help: "Ignore the rule files shipped with vfioctl (PREFIX/lib/vfioctl/rules.d).")
@@ -29,13 +29,13 @@ struct PlanningOptions: ParsableArguments {
 
     func setup() -> PlannerSetup {
         var setup = PlannerSetup()
-        setup.modulesDirectory = modulesDir ?? environment("VFIOCTL_MODULES_DIR")
+        setup.modulesDirectory = modulesDir ?? EnvironmentVariable.modulesDir.value
         setup.extraRuleDirectories = rulesDirs
         setup.useShippedRules = !noDefaultRules
         // Tests pin the system-wide inputs: VFIOCTL_SYSTEM_RULES=0 skips /etc and /run rule files,
         // VFIOCTL_MODPROBE_DIRS (colon-separated) replaces the modprobe.d directories.
-        setup.useSystemRules = environment("VFIOCTL_SYSTEM_RULES") != "0"
-        if let dirs = environment("VFIOCTL_MODPROBE_DIRS") {
+        setup.useSystemRules = EnvironmentVariable.systemRules.value != "0"
+        if let dirs = EnvironmentVariable.modprobeDirs.value {
             setup.modprobeDirectories = dirs.split(separator: ":").map(String.init)
         }
         return setup

@@ -9,7 +9,7 @@ struct ShowCommand: ParsableCommand {
     @OptionGroup var source: SourceOptions
 
     @Argument(help: ArgumentHelp("The device: a PCI address (0000:01:00.0 or 01:00.0).", valueName: "device"),
-              completion: .custom { _, _, _ in LiveCompletion.addresses() })
+              completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var device: String
 
     @OptionGroup var planning: PlanningOptions

@@ -14,7 +14,7 @@ struct SriovCommand: ParsableCommand {
     @OptionGroup var source: SourceOptions
 
     @Argument(help: ArgumentHelp("The physical function: a PCI address.", valueName: "device"),
-              completion: .custom { _, _, _ in LiveCompletion.addresses() })
+              completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var device: String
 
     @Option(help: ArgumentHelp("Number of VFs wanted (0 removes them).", valueName: "N"))

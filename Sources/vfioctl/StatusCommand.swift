@@ -12,12 +12,12 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     @Option(help: ArgumentHelp("State directory (default: $VFIOCTL_STATE_DIR, else /run/vfioctl).", valueName: "DIR"),
-            completion: .directory)
+            completion: .directory, transform: BlankValue.refused)
     var stateDir: String?
 
     func run() throws {
         // Read-only: status creates, locks and changes nothing in the state directory.
-        let store = StateStore.readOnly(directory: stateDir ?? environment("VFIOCTL_STATE_DIR") ?? StateStore.defaultDirectory)
+        let store = StateStore.readOnly(directory: stateDir ?? EnvironmentVariable.stateDir.value ?? StateStore.defaultDirectory)
         let transaction = try ManagedStatus.transaction(store: store)
         let status = ManagedStatus.read(store: store, inventory: try source.inventory(hostUse: .skip))
         let entries = try status.get()

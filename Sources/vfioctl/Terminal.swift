@@ -34,7 +34,7 @@ enum Terminal {
     }
 
     static func warning(_ text: String) {
-        write(STDERR_FILENO, "vfioctl: warning: " + text.replacing("\n", with: " ") + "\n")
+        write(STDERR_FILENO, oneLine("vfioctl: warning: " + text) + "\n")
     }
 
     /// A transient status line on a terminal (`\r`-rewritten); nil clears it.
@@ -43,7 +43,21 @@ enum Terminal {
     }
 
     static func error(_ error: VFIOError) {
-        write(STDERR_FILENO, error.description + "\n")
+        write(STDERR_FILENO, oneLine(error.description) + "\n")
+    }
+
+    /// The longest warning or error line printed; longer ones are cut, saying how long they were.
+    static let lineLimit = 4096
+
+    /// Every warning and error passes here on its way to the terminal: one line, with the bytes a
+    /// terminal would act on escaped (`\x1b`) wherever in the message they came from, and a bound
+    /// on its length. Messages quote user text with `UserText.quoted`, which cuts it much sooner.
+    static func oneLine(_ text: String) -> String {
+        let line = UserText.escaped(text.replacing("\n", with: " "))
+        guard line.utf8.count > lineLimit else { return line }
+        let count = line.count
+        guard count > lineLimit else { return line }
+        return String(line.prefix(lineLimit)) + "… (\(count) characters)"
     }
 
     private static func write(_ fd: Int32, _ text: String) {

@@ -16,7 +16,7 @@ struct UnbindCommand: ParsableCommand {
     @OptionGroup var source: SourceOptions
 
     @Argument(help: ArgumentHelp("Devices: PCI addresses or id pairs VVVV:DDDD.", valueName: "device"),
-              completion: .custom { _, _, _ in LiveCompletion.addresses() })
+              completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var packedDevices: [String]
 
     /// The device arguments as given (see DeviceArgumentPacking).
@@ -34,7 +34,7 @@ struct UnbindCommand: ParsableCommand {
         let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
         // No rule is consulted (only the kernel's aliases, by modalias): the revision is not read.
         let selected = try DeviceQuery(selectors: selectors).select(from: try source.inventory(changing: selectors, consultsRules: false))
-        guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(devices.joined(separator: " "))") }
+        guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))") }
         let setup = planning.setup()
         let hostModules = HostModuleLookup { try? setup.kernelIndex() }
         let requests = selected.map { device in

@@ -10,7 +10,9 @@ struct VFIOCtl: ParsableCommand {
             or invalid input; 3 refused by a safety check or IOMMU group viability (nothing changed); \
             4 not found (device, driver, module); 5 permission denied; 6 timed out; 7 changes pending \
             (diff, apply --dry-run).
-            Environment: VFIOCTL_SYSFS_ROOT sets the default for --sysfs-root.
+            Environment: VFIOCTL_SYSFS_ROOT, VFIOCTL_STATE_DIR and VFIOCTL_MODULES_DIR set the defaults \
+            of --sysfs-root, --state-dir and --modules-dir.
+            An empty or blank value of any option, argument or VFIOCTL_* variable is a usage error (2).
             """,
         version: "0.1.0",
         subcommands: [

@@ -18,7 +18,7 @@ struct WritingOptions: ParsableArguments {
 
     @Option(name: .customLong("force"), help: ArgumentHelp(
         "Override one refusal by its code (repeatable): netdev-active, mounted, swap, stacked, boot-vga, fbcon, open-fd, bridge, sriov-pf, group-not-viable, new-id-collateral, no-iommu-group.",
-        valueName: "code"))
+        valueName: "code"), transform: BlankValue.refused)
     var forced: [String] = []
 
     @Option(help: ArgumentHelp("Seconds to wait for /dev/vfio nodes and udev (default: 10).", valueName: "seconds"))
@@ -28,7 +28,7 @@ struct WritingOptions: ParsableArguments {
     var lockTimeout: Double = 60
 
     @Option(help: ArgumentHelp("State directory for the lock, journal and records (default: $VFIOCTL_STATE_DIR, else /run/vfioctl).",
-                               valueName: "DIR"), completion: .directory)
+                               valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
     var stateDir: String?
 
     func validate() throws {
@@ -66,7 +66,7 @@ struct WritingOptions: ParsableArguments {
         case .sysfsTree(let treeRoot):
             root = treeRoot
             // A fake tree has no processes, mounts or addresses of its own: only what a test supplies.
-            host = environment("VFIOCTL_PROC_ROOT").map { HostState.capture(sysfsRoot: treeRoot, procRoot: $0, devRoot: treeRoot + "/dev") } ?? HostState()
+            host = EnvironmentVariable.procRoot.value.map { HostState.capture(sysfsRoot: treeRoot, procRoot: $0, devRoot: treeRoot + "/dev") } ?? HostState()
         }
         // A check that could not look must not pass quietly.
         for source in host.unreadable { Terminal.warning("safety checks could not read \(source)") }
@@ -74,7 +74,7 @@ struct WritingOptions: ParsableArguments {
             Terminal.warning("the open-fd check could not inspect \(host.uncheckedProcesses) process(es) (permission)")
         }
         let kernel = LiveKernel(sysfsRoot: root, devRoot: root == "/sys" ? "/dev" : root + "/dev")
-        var engine = BindEngine(kernel: kernel, store: StateStore(directory: stateDir ?? environment("VFIOCTL_STATE_DIR") ?? StateStore.defaultDirectory),
+        var engine = BindEngine(kernel: kernel, store: StateStore(directory: stateDir ?? EnvironmentVariable.stateDir.value ?? StateStore.defaultDirectory),
                           host: host, vfioDrivers: VFIODriverSet(sysfs: kernel))
         try engine.lockBeforeReading(options: engineOptions())
         // Roll back an interrupted run before the command reads the devices.
@@ -96,8 +96,11 @@ struct WritingOptions: ParsableArguments {
             Terminal.out(OperationText.report(report, verbose: verbose))
         }
         if let error = report.error {
-            if json { throw ExitCode(error.status.rawValue) }
-            throw error
+            guard json else { throw error }
+            // The JSON on stdout carries the error; stderr gets the same one line as without --json,
+            // for whoever reads only that (a script's log, a terminal with stdout redirected).
+            Terminal.error(error)
+            throw ExitCode(error.status.rawValue)
         }
     }
 }

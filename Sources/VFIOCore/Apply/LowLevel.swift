@@ -30,7 +30,7 @@ public struct LowLevel {
 
     /// `VVVV:DDDD[:SVVV:SDDD[:CLASS[:MASK]]]` -> new_id / remove_id.
     public func dynamicID(_ change: DynamicIDChange, driver text: String, id: String) throws(VFIOError) -> String {
-        guard let driver = DriverName(text) else { throw .usage("invalid driver name '\(text)'") }
+        guard let driver = DriverName(text) else { throw .usage("invalid driver name \(UserText.quoted(text))") }
         let value = try Self.dynamicIDValue(id)
         guard (try? kernel.list(PCIPaths.driverDirectory(driver))) != nil else {
             throw .notFound("no PCI driver named \(driver) is registered", hint: "load its module first (modprobe), or check 'ls /sys/bus/pci/drivers'")
@@ -59,7 +59,7 @@ public struct LowLevel {
                   !part.isEmpty && part.count <= width && UInt32(hexDigits: part) != nil
               })
         else {
-            throw .usage("invalid id '\(id)': expected VVVV:DDDD[:SVVV:SDDD[:CLASS[:MASK]]] in hex", hint: "e.g. 8086:10d3")
+            throw .usage("invalid id \(UserText.quoted(id)): expected VVVV:DDDD[:SVVV:SDDD[:CLASS[:MASK]]] in hex", hint: "e.g. 8086:10d3")
         }
         return parts.map { String($0).lowercased() }.joined(separator: " ")
     }

@@ -4,6 +4,9 @@ public enum DeviceSelector: Sendable, Equatable, CustomStringConvertible {
     case address(PCIAddress)
     case ids(VendorID, DeviceID?)
 
+    /// Exactly the forms above: an address, `VVVV:DDDD`, `VVVV:` or `VVVV:*`, ids as four hex
+    /// digits. Nothing else — no empty text, no `:` alone, no `0x`, no spaces — so no argument can
+    /// select every device by being empty or mangled.
     public init(parsing text: String) throws(VFIOError) {
         // Bytes, not Characters: a bind of many VFs parses one selector per VF.
         let hasDot = text.utf8.contains(UInt8(ascii: "."))
@@ -11,19 +14,24 @@ public enum DeviceSelector: Sendable, Equatable, CustomStringConvertible {
             self = .address(address)
             return
         }
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        if !hasDot, parts.count == 2, parts[0].count == 4, let vendor = VendorID(parts[0]) {
-            if parts[1].isEmpty || parts[1] == "*" {
-                self = .ids(vendor, nil)
+        let parts = text.utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+        if !hasDot, parts.count == 2, let vendor = Self.fourHexDigits(parts[0]) {
+            if parts[1].isEmpty || parts[1].elementsEqual("*".utf8) {
+                self = .ids(VendorID(vendor), nil)
                 return
             }
-            if parts[1].count == 4, let device = DeviceID(parts[1]) {
-                self = .ids(vendor, device)
+            if let device = Self.fourHexDigits(parts[1]) {
+                self = .ids(VendorID(vendor), DeviceID(device))
                 return
             }
         }
-        throw .usage("invalid device '\(text)': expected a PCI address (0000:01:00.0 or 01:00.0) or an id pair VVVV:DDDD",
+        throw .usage("invalid device \(UserText.quoted(text)): expected a PCI address (0000:01:00.0 or 01:00.0) or an id pair VVVV:DDDD",
                      hint: "run 'vfioctl list' to see the devices")
+    }
+
+    private static func fourHexDigits(_ bytes: Substring.UTF8View) -> UInt16? {
+        guard bytes.count == 4, bytes.allSatisfy(\.isHexDigit) else { return nil }
+        return bytes.reduce(0) { $0 << 4 | UInt16($1.hexDigitValue ?? 0) }
     }
 
     public func matches(_ device: PCIDevice) -> Bool {
@@ -73,7 +81,7 @@ public struct ClassFilter: Sendable, Equatable {
         let hexText = Self.names.first { $0.name == lowered }?.hex
             ?? (lowered.hasPrefix("0x") ? String(lowered.dropFirst(2)) : lowered)
         guard [2, 4, 6].contains(hexText.count), let value = UInt32(hexDigits: hexText) else {
-            throw .usage("invalid class '\(text)': expected a name (\(Self.names.map(\.name).joined(separator: ", "))) or 2, 4 or 6 hex digits",
+            throw .usage("invalid class \(UserText.quoted(text)): expected a name (\(Self.names.map(\.name).joined(separator: ", "))) or 2, 4 or 6 hex digits",
                          hint: "e.g. --class net or --class 0200")
         }
         prefix = value
@@ -103,7 +111,7 @@ public struct DeviceQuery: Sendable {
             } else if let name = DriverName(text) {
                 self = .named(name)
             } else {
-                throw .usage("invalid driver name '\(text)'")
+                throw .usage("invalid driver name \(UserText.quoted(text))")
             }
         }
     }

@@ -1,0 +1,204 @@
+// The samples in README.md and docs/*.md are real output: each fenced `$ vfioctl ...` sample is run
+// against the simulated QEMU test machine (KernelSimulator.standard(), the VM of scripts/vm/run.sh)
+// and what the document shows must be what vfioctl prints. A sample no case here knows how to run
+// fails the test, so a new sample cannot go stale unchecked either.
+import Foundation
+import Testing
+import TestSupport
+import VFIOCore
+
+/// One `$ vfioctl ...` line of a fenced block and the lines shown under it.
+struct DocumentedSample: CustomStringConvertible {
+    var file: String
+    var line: Int
+    var arguments: [String]
+    var shown: [String]
+    var description: String { "\(file):\(line): vfioctl \(arguments.joined(separator: " "))" }
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// Every sample of README.md and docs/*.md. `sudo` and a trailing `# comment` are not part of
+    /// the command.
+    static func all() throws -> [DocumentedSample] {
+        let docs = try FileManager.default.contentsOfDirectory(atPath: repository.path + "/docs")
+            .filter { $0.hasSuffix(".md") }.sorted().map { "docs/" + $0 }
+        var samples: [DocumentedSample] = []
+        for file in ["README.md"] + docs {
+            let text = try String(contentsOfFile: repository.path + "/" + file, encoding: .utf8)
+            var inFence = false
+            var current: Int?  // the sample whose output the next lines are
+            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                if line.hasPrefix("```") {
+                    inFence.toggle()
+                    current = nil
+                    continue
+                }
+                guard inFence else { continue }
+                guard line.hasPrefix("$ ") else {
+                    if let current { samples[current].shown.append(String(line)) }
+                    continue
+                }
+                var command = String(line.dropFirst(2))
+                if let comment = command.range(of: "#") { command = String(command[..<comment.lowerBound]) }
+                var words = command.split(separator: " ").map(String.init)
+                if words.first == "sudo" { words.removeFirst() }
+                guard words.first == "vfioctl" else {
+                    current = nil
+                    continue
+                }
+                samples.append(DocumentedSample(file: file, line: index + 1, arguments: Array(words.dropFirst()), shown: []))
+                current = samples.count - 1
+            }
+        }
+        return samples
+    }
+}
+
+/// The simulated machine on disk for the read-only commands, with the module index of the test VM:
+/// its kernel's aliases for the devices that matter, and the test variant driver's alias.
+final class DocumentedMachine: @unchecked Sendable {
+    let directory: TemporaryDirectory
+    let kernel: KernelSimulator
+    var sysfs: String { directory.path + "/sysfs" }
+    /// Where the index is, named as on the VM: the samples show this path.
+    static let modulesPath = "/lib/modules/6.1.0-56-amd64"
+    var modules: String { directory.path + Self.modulesPath }
+    var state: String { directory.path + "/state" }
+
+    /// `variant`: whether the out-of-tree test variant (test_vfio_pci, aliased to the e1000e) is
+    /// installed, as on the VM; without it the index is a stock Debian kernel's.
+    init(variant: Bool) throws {
+        directory = try TemporaryDirectory(prefix: "vfioctl-docs")
+        kernel = KernelSimulator.standard()
+        try FileManager.default.createDirectory(atPath: sysfs, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: modules, withIntermediateDirectories: true)
+        try kernel.materialize(to: sysfs)
+        let aliases = (variant ? ["alias vfio_pci:v00008086d000010D3sv*sd*bc*sc*i* test_vfio_pci"] : []) + [
+            "alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci",
+            "alias pci:v00008086d000010D3sv*sd*bc*sc*i* e1000e",
+            "alias pci:v00008086d0000100Esv*sd*bc*sc*i* e1000",
+            "alias pci:v000010ECd00008139sv*sd*bc*sc*i* 8139cp",
+            "alias pci:v00001AF4d*sv*sd*bc*sc*i* virtio_pci",
+            "alias pci:v*d*sv*sd*bc01sc08i02* nvme",
+        ]
+        try (aliases.joined(separator: "\n") + "\n").write(toFile: modules + "/modules.alias", atomically: true, encoding: .utf8)
+        let present = ["vfio_pci", "pci_stub", "e1000e", "e1000", "8139cp", "nvme", "virtio_pci"] + (variant ? ["test_vfio_pci"] : [])
+        try present.map { "kernel/\($0).ko:\n" }.joined().write(toFile: modules + "/modules.dep", atomically: true, encoding: .utf8)
+        try "kernel/drivers/pci/pcie/portdrv.ko\n".write(toFile: modules + "/modules.builtin", atomically: true, encoding: .utf8)
+    }
+
+    deinit { directory.remove() }
+
+    /// The built vfioctl on the tree, as the sample runs it.
+    func run(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLIHost.binary)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["VFIOCTL_SYSFS_ROOT"] = sysfs
+        environment["VFIOCTL_MODULES_DIR"] = modules
+        environment["VFIOCTL_STATE_DIR"] = state
+        environment["VFIOCTL_SYSTEM_RULES"] = "0"
+        environment["VFIOCTL_MODPROBE_DIRS"] = directory.path + "/modprobe.d"
+        process.environment = environment
+        let outPath = directory.path + "/stdout"
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: outPath)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return try String(contentsOfFile: outPath, encoding: .utf8)
+    }
+
+    /// What `bind` and `unbind` print, from the same engine and text the CLI uses, on the
+    /// simulated kernel (a tree on disk has no kernel behind it to react to the writes).
+    func operation(_ arguments: [String]) throws -> String {
+        var setup = PlannerSetup()
+        setup.modulesDirectory = modules
+        setup.useShippedRules = false
+        setup.useSystemRules = false
+        setup.modprobeDirectories = []
+        let planner = try setup.makePlanner(sysfs: kernel)
+        let inventory = try kernel.inventory()
+        let devices = try arguments.dropFirst().map { text throws -> PCIDevice in
+            guard case .address(let address) = try DeviceSelector(parsing: text), let device = inventory[address] else {
+                throw VFIOError.notFound(text)
+            }
+            return device
+        }
+        var options = BindEngine.Options()
+        options.waitForUdev = false
+        options.timeout = 2
+        let engine = BindEngine(kernel: kernel, store: StateStore(directory: state), host: HostState(),
+                                vfioDrivers: VFIODriverSet(sysfs: kernel))
+        let report: OperationReport
+        switch arguments.first {
+        case "bind":
+            let request = { (device: PCIDevice) -> BindEngine.Request in
+                let plan = planner.plan(device)
+                return BindEngine.Request(device: device, chain: plan.chain, blocked: plan.blocked)
+            }
+            report = engine.bind(devices.map(request), inventory: inventory, companions: request, options: options)
+        default:
+            let indexSetup = setup
+            let hostModules = HostModuleLookup { try? indexSetup.kernelIndex() }
+            report = engine.unbind(devices.map { device in
+                BindEngine.ReleaseRequest(device: device) { hostModules.modules(for: device) }
+            }, options: options)
+        }
+        return OperationText.report(report, verbose: false)
+    }
+}
+
+@Suite(.serialized) struct DocumentedExamplesTests {
+    /// What may differ between the machine a sample was taken on and this one: nothing but the
+    /// temporary directories (shown as the VM's paths) and the line of an alias in the kernel's
+    /// modules.alias (tens of thousands of lines on a real kernel, a few here).
+    static func normalized(_ text: String, _ machine: DocumentedMachine) -> [String] {
+        text.replacing(machine.modules, with: DocumentedMachine.modulesPath)
+            .replacing(/modules\.alias:[0-9]+/, with: "modules.alias:LINE")
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            .reversed().drop { $0.isEmpty }.reversed()
+    }
+
+    @Test func everySampleIsRealOutput() throws {
+        let samples = try DocumentedSample.all()
+        #expect(samples.count >= 4, "\(samples)")
+        // bind and unbind run one after the other on one machine, as the README shows them.
+        let stock = try DocumentedMachine(variant: false)
+        for sample in samples {
+            let real: [String], shown: [String]
+            switch sample.arguments.first {
+            case "list", "show", "groups", "status":
+                let machine = try DocumentedMachine(variant: false)
+                real = Self.normalized(try machine.run(sample.arguments), machine)
+                shown = Self.normalized(sample.shown.joined(separator: "\n"), machine)
+            case "plan":
+                // The README's plan is the VM's, with the test variant installed.
+                let machine = try DocumentedMachine(variant: true)
+                real = Self.normalized(try machine.run(sample.arguments), machine)
+                shown = Self.normalized(sample.shown.joined(separator: "\n"), machine)
+            case "bind", "unbind":
+                real = Self.normalized(try stock.operation(sample.arguments), stock)
+                shown = Self.normalized(sample.shown.joined(separator: "\n"), stock)
+            default:
+                Issue.record("\(sample): no case runs this sample; add one")
+                continue
+            }
+            #expect(shown == real, "\(sample) shows\n\(shown.joined(separator: "\n"))\nbut vfioctl prints\n\(real.joined(separator: "\n"))")
+        }
+    }
+
+    /// docs/json-schema.md's `persist status --json` document is what an empty root prints.
+    @Test func persistStatusJSONIsAsDocumented() throws {
+        let schema = try String(contentsOfFile: DocumentedSample.repository.path + "/docs/json-schema.md", encoding: .utf8)
+        let section = try #require(schema.components(separatedBy: "## `vfioctl persist status --json`").dropFirst().first)
+        let block = try #require(section.components(separatedBy: "```").dropFirst().first)
+        let documented = try #require(try JSONSerialization.jsonObject(with: Data(block.dropFirst("json\n".count).utf8)) as? NSDictionary)
+        let machine = try DocumentedMachine(variant: false)
+        let printed = try machine.run(["persist", "status", "--json", "--root", machine.directory.path + "/root"])
+        let real = try #require(try JSONSerialization.jsonObject(with: Data(printed.utf8)) as? NSDictionary)
+        #expect(documented == real, "documented \(documented), printed \(real)")
+    }
+}
