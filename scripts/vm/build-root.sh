@@ -25,7 +25,8 @@ die() { log "$*"; exit 1; }
 
 [[ ${1:-} == --print-env && -n ${2:-} ]] || { echo "usage: build-root.sh --print-env RELEASE" >&2; exit 2; }
 REL=$2
-[[ $(id -u) == 0 ]] || die "needs root (apt-get, debootstrap, chroot)"
+SUDO=()
+[[ $(id -u) == 0 ]] || SUDO=(sudo)
 
 install_here() {  # install_here PACKAGE...: the ones not installed yet, from the machine's own apt
     local p missing=()
@@ -34,8 +35,9 @@ install_here() {  # install_here PACKAGE...: the ones not installed yet, from th
     done
     ((${#missing[@]})) || return 0
     log "installing ${missing[*]}"
-    apt-get update -qq
-    INITRD=No DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    "${SUDO[@]}" apt-get update -qq
+    "${SUDO[@]}" env INITRD=No DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
 if [[ -f /lib/modules/$REL/modules.dep ]]; then
@@ -44,6 +46,8 @@ if [[ -f /lib/modules/$REL/modules.dep ]]; then
     exit 0
 fi
 
+# debootstrap, dpkg-deb into the root and chroot need root; no sudo dance for those.
+[[ $(id -u) == 0 ]] || die "building for $REL needs root (debootstrap, chroot)"
 case $REL in
     *+deb13-*) SUITE=trixie ;;
     *) die "no build root known for $REL (only Debian 13 kernels, *+deb13-*, are fetched)" ;;
