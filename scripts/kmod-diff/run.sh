@@ -50,7 +50,8 @@ if [ -z "$kernel" ]; then
     kernel="$(ls -1 /lib/modules | while read -r v; do [ -f "/lib/modules/$v/modules.alias" ] && echo "$v"; done | sort -V | tail -n1)"
 fi
 # GUESTVER MODULES_ROOT (and the kernel fetched when it is not installed here)
-eval "$("$repo/scripts/vm/kernel.sh" --print-env "$kernel")"
+vars="$("$repo/scripts/vm/kernel.sh" --print-env "$kernel")"
+eval "$vars"
 version="$GUESTVER"
 root="$MODULES_ROOT"
 modules="${root%/}/lib/modules/$version"

@@ -28,8 +28,11 @@ while (($#)); do
     shift
 done
 
-eval "$("$HERE/setup.sh" --kernel "$KERNEL" --print-env)"   # GUESTVER BUILD_VM MODULES_ROOT
-eval "$("$HERE/build-root.sh" --print-env "$GUESTVER")"     # KBUILD_CHROOT KBUILD_DIR
+# (Assigned, then eval'd: under set -e a failing script stops this one; eval "$(...)" would not.)
+vars=$("$HERE/setup.sh" --kernel "$KERNEL" --print-env)   # GUESTVER BUILD_VM MODULES_ROOT
+eval "$vars"
+vars=$("$HERE/build-root.sh" --print-env "$GUESTVER")     # KBUILD_CHROOT KBUILD_DIR
+eval "$vars"
 MODULES="${MODULES_ROOT%/}/lib/modules/$GUESTVER"
 OUT="$BUILD_VM/variant/$GUESTVER"
 BUILD="$OUT/build"

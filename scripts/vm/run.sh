@@ -50,7 +50,8 @@ done
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || { echo "run.sh: bad --timeout $TIMEOUT" >&2; exit 2; }
 
 # GUESTVER VMLINUX INITRAMFS BUILD_VM MODULES_ROOT KERNEL_ORIGIN
-eval "$("$HERE/setup.sh" --kernel "$KERNEL" --print-env)"
+vars=$("$HERE/setup.sh" --kernel "$KERNEL" --print-env)
+eval "$vars"
 echo "vm: kernel $GUESTVER ($KERNEL_ORIGIN)" >&2
 # A fetched kernel's modules live in the cache; the guest's /init overlays them on /lib/modules.
 MODULES_ARG=""

@@ -70,7 +70,8 @@ flock 9
 
 # GUESTVER KERNEL_IMAGE MODULES_ROOT KERNEL_ORIGIN. Not `uname -r`: the host may run a different
 # (e.g. a cloud vendor's) kernel with no image in /boot.
-eval "$("$HERE/kernel.sh" --print-env "$KERNEL")"
+vars=$("$HERE/kernel.sh" --print-env "$KERNEL")
+eval "$vars"
 MODULES="${MODULES_ROOT%/}/lib/modules/$GUESTVER"
 
 BUSYBOX=/bin/busybox

@@ -34,7 +34,8 @@ done
 
 start=$EPOCHREALTIME
 # GUESTVER KERNEL_ORIGIN (and the kernel fetched and prepared, when it is not yet).
-eval "$("$REPO/scripts/vm/setup.sh" --kernel "$KERNEL" --print-env)"
+vars=$("$REPO/scripts/vm/setup.sh" --kernel "$KERNEL" --print-env)
+eval "$vars"
 echo "# kernel $GUESTVER ($KERNEL_ORIGIN)"
 RUN_ARGS+=(--kernel "$GUESTVER")
 # The test variant driver is built on the host (fast when cached); 05-variant-driver.sh
