@@ -97,6 +97,12 @@ fetch() {
     printf '%s\n' "${packages[@]}" >"$dir/ready"
 }
 
+# One resolution at a time: setup.sh and kmod-diff/run.sh may ask at once, a fetch replaces its
+# directory, and apt locks its lists.
+mkdir -p "$OUT"
+exec 8>"$OUT/.kernel.lock"
+flock 8
+
 case $KERNEL in
     6.1)
         GUESTVER=$(installed_releases | grep -E '^6\.1\.[0-9]+-[0-9]+-amd64$' | sort -V | tail -n 1 || true)
