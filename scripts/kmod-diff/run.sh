@@ -2,8 +2,11 @@
 # Differential test of vfioctl's kernel alias matching (Sources/VFIOCore/Match/Kernel) against libkmod on
 # Debian's real kernel.
 #
-#   scripts/kmod-diff/run.sh [VERSION]
+#   scripts/kmod-diff/run.sh [KERNEL]
 #
+# KERNEL: 6.1, 6.12, newest or a full release, as for tests/vm/run-all.sh --kernel (scripts/vm/kernel.sh
+# fetches a kernel that is not installed into .build-vm/kernels/, without installing it); default: the
+# newest release installed on this machine.
 # 1. Installs what it needs when missing (linux-image-amd64, kmod, pci.ids, libkmod-dev, a C compiler).
 # 2. Builds a corpus of real PCI identities from pci.ids (make-corpus.py) and turns each into two keys:
 #    its `pci:` modalias and the `vfio_pci:` key variant aliases are written for.
@@ -42,12 +45,19 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 export PATH="$PATH:/usr/sbin:/sbin"
 
-version="${1:-}"
-if [ -z "$version" ]; then
-    version="$(ls -1 /lib/modules | while read -r v; do [ -f "/lib/modules/$v/modules.alias" ] && echo "$v"; done | sort -V | tail -n1)"
+kernel="${1:-}"
+if [ -z "$kernel" ]; then
+    kernel="$(ls -1 /lib/modules | while read -r v; do [ -f "/lib/modules/$v/modules.alias" ] && echo "$v"; done | sort -V | tail -n1)"
 fi
-modules="/lib/modules/$version"
+# GUESTVER MODULES_ROOT (and the kernel fetched when it is not installed here)
+vars="$("$repo/scripts/vm/kernel.sh" --print-env "$kernel")"
+eval "$vars"
+version="$GUESTVER"
+root="$MODULES_ROOT"
+modules="${root%/}/lib/modules/$version"
 [ -f "$modules/modules.alias" ] || { echo "kmod-diff: no $modules/modules.alias" >&2; exit 1; }
+out="$out/$version"
+mkdir -p "$out"
 echo "kmod-diff: kernel $version ($(grep -c '^alias pci:' "$modules/modules.alias") pci: aliases, $(grep -c '^alias vfio_pci:' "$modules/modules.alias") vfio_pci:)"
 
 cc -O2 -Wall -o "$out/kmod-resolve" "$here/kmod-resolve.c" $(pkg-config --cflags --libs libkmod)
@@ -71,7 +81,7 @@ random.Random(7).shuffle(keys)
 print("\n".join(keys[: int(sys.argv[2])]))
 PY
 # shellcheck disable=SC2016
-xargs -P2 -n1 -a "$out/sample.txt" sh -c 'printf "%s\t%s\n" "$1" "$(modprobe -S "$0" -R "$1" 2>/dev/null | tr "\n" " " | sed "s/ $//")"' "$version" \
+xargs -P2 -n1 -a "$out/sample.txt" sh -c 'printf "%s\t%s\n" "$2" "$(modprobe -d "$1" -S "$0" -R "$2" 2>/dev/null | tr "\n" " " | sed "s/ $//")"' "$version" "$root" \
     | sort > "$out/modprobe-sample.tsv"
 sample_done=$(ms)
 join -t "$(printf '\t')" <(sort "$out/sample.txt") <(sort "$out/oracle.tsv") | sort > "$out/oracle-sample.tsv"

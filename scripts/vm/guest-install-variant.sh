@@ -13,7 +13,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=${VFIOCTL_REPO:-$(cd "$HERE/../.." && pwd)}
 read -r KVER </proc/sys/kernel/osrelease     # builtin, no fork (forks are slow under TCG)
-STAGED="$REPO/.build-vm/variant/stage/lib/modules/$KVER"
+STAGED="$REPO/.build-vm/variant/$KVER/stage/lib/modules/$KVER"
 DEST="/lib/modules/$KVER"
 
 if [[ ${VFIOCTL_IN_VM:-} != 1 ]]; then
@@ -21,7 +21,7 @@ if [[ ${VFIOCTL_IN_VM:-} != 1 ]]; then
     exit 1
 fi
 if [[ ! -f $STAGED/extra/test_vfio_pci.ko ]]; then
-    echo "guest-install-variant: $STAGED not built; run scripts/vm/build-variant.sh on the host" >&2
+    echo "guest-install-variant: $STAGED not built; run scripts/vm/build-variant.sh --kernel $KVER on the host" >&2
     exit 1
 fi
 

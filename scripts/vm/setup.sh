@@ -1,21 +1,32 @@
 #!/bin/bash
 # Prepare everything the QEMU test VM needs, idempotently:
-#   - the Debian packages (QEMU, a Debian kernel, busybox, kmod, ...),
-#   - the guest kernel as an uncompressed ELF vmlinux (boots via its PVH note; skips
-#     the ~2.5 s xz decompression that a bzImage costs under TCG),
+#   - the Debian packages (QEMU, Debian 12's kernel, busybox, kmod, ...),
+#   - the guest kernel (scripts/vm/kernel.sh: installed here, or fetched from Debian's archive),
+#   - that kernel as an uncompressed ELF vmlinux (boots via its PVH note; skips the seconds of
+#     xz/zstd decompression that a bzImage costs under TCG),
 #   - a tiny busybox initramfs whose /init mounts the host's / over 9p.
 # Outputs go to $REPO/.build-vm/ and are rebuilt only when an input changes, so a second
 # run takes well under a second.
 #
-# Usage: scripts/vm/setup.sh [--print-env]
-#   --print-env  print GUESTVER=, VMLINUX=, INITRAMFS=, BUILD_VM= lines for callers to eval
+# Usage: scripts/vm/setup.sh [--kernel KERNEL] [--print-env]
+#   --kernel K   6.1 (default), 6.12, newest or a full release: see scripts/vm/kernel.sh
+#   --print-env  print GUESTVER=, VMLINUX=, INITRAMFS=, BUILD_VM=, MODULES_ROOT=, KERNEL_ORIGIN=
+#                lines for callers to eval
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 OUT="$REPO/.build-vm"
 PRINT_ENV=0
-[[ ${1:-} == --print-env ]] && PRINT_ENV=1
+KERNEL=6.1
+while (($#)); do
+    case $1 in
+        --print-env) PRINT_ENV=1 ;;
+        --kernel) KERNEL=${2:?--kernel needs a value}; shift ;;
+        *) echo "setup.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
 
 log() { echo "vm-setup: $*" >&2; }
 
@@ -44,37 +55,25 @@ apt_install() {
         apt-get install -y -qq --no-install-recommends "$@" >&2
 }
 
-BASE_PACKAGES=(qemu-system-x86 linux-image-amd64 busybox-static kmod cpio pciutils xz-utils python3)
+BASE_PACKAGES=(qemu-system-x86 linux-image-amd64 busybox-static kmod cpio pciutils xz-utils zstd python3)
 mapfile -t missing < <(missing_packages "${BASE_PACKAGES[@]}")
 if ((${#missing[@]})); then
     log "installing ${missing[*]}"
     apt_install "${missing[@]}"
 fi
 
-# The guest runs the newest Debian kernel installed here, NOT `uname -r`: the host may run a
-# different (e.g. a cloud vendor's) kernel with no image in /boot.
-newest_debian_kernel() {
-    local d v best=""
-    for d in /lib/modules/*; do
-        v=${d##*/}
-        [[ $v =~ ^[0-9]+\.[0-9]+\.[0-9]+-[0-9]+-amd64$ && -f /boot/vmlinuz-$v ]] || continue
-        best+="$v"$'\n'
-    done
-    printf '%s' "$best" | sort -V | tail -n 1
-}
-GUESTVER=$(newest_debian_kernel)
-[[ -n $GUESTVER ]] || { log "no Debian kernel (linux-image-*-amd64) found in /lib/modules + /boot"; exit 1; }
+# --- the kernel, its vmlinux + initramfs (cached) ------------------------------------------
+mkdir -p "$OUT"
+# Two VMs may start at once: serialise the (re)build.
+exec 9>"$OUT/.setup.lock"
+flock 9
 
-# Headers of exactly that kernel (they bring gcc-12 and kbuild, but not make), for the
-# out-of-tree test variant driver.
-mapfile -t missing < <(missing_packages "linux-headers-$GUESTVER" make)
-if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    apt_install "${missing[@]}"
-fi
+# GUESTVER KERNEL_IMAGE MODULES_ROOT KERNEL_ORIGIN. Not `uname -r`: the host may run a different
+# (e.g. a cloud vendor's) kernel with no image in /boot.
+vars=$("$HERE/kernel.sh" --print-env "$KERNEL")
+eval "$vars"
+MODULES="${MODULES_ROOT%/}/lib/modules/$GUESTVER"
 
-# --- vmlinux + initramfs (cached) ------------------------------------------------------------
-VMLINUZ=/boot/vmlinuz-$GUESTVER
 BUSYBOX=/bin/busybox
 INIT_SRC="$HERE/initramfs-init.sh"
 VMLINUX="$OUT/vmlinux-$GUESTVER"
@@ -83,33 +82,46 @@ STAMP="$OUT/setup-$GUESTVER.stamp"
 # Modules /init must insmod to reach the 9p root; modprobe resolves their dependencies.
 INIT_MODULES=(virtio_pci 9pnet_virtio 9p overlay)
 
-mkdir -p "$OUT"
-# Two VMs may start at once: serialise the (re)build.
-exec 9>"$OUT/.setup.lock"
-flock 9
-
 # Everything the outputs depend on, cheaply: file identities, and this script + /init.
 stamp() {
-    echo "$GUESTVER"
-    stat -L -c '%n %s %Y' "$VMLINUZ" "$BUSYBOX" "/lib/modules/$GUESTVER/modules.dep"
+    echo "$GUESTVER $MODULES_ROOT"
+    stat -L -c '%n %s %Y' "$KERNEL_IMAGE" "$BUSYBOX" "$MODULES/modules.dep"
     cat "${BASH_SOURCE[0]}" "$INIT_SRC" | cksum
 }
+
+# extract_vmlinux BZIMAGE OUTPUT: the ELF vmlinux inside an x86 bzImage. The boot protocol header
+# says where the compressed payload is: setup_sects (byte 0x1F1) + 1 sectors of real-mode code,
+# then the protected-mode part, in which the payload starts at payload_offset (0x248) and is
+# payload_length (0x24C) bytes long, the last 4 of them the uncompressed size. Debian 12 compresses
+# it with xz, Debian 13 with zstd.
+extract_vmlinux() {
+    local image=$1 out=$2 setup_sects offset length
+    setup_sects=$(od -An -tu1 -j $((0x1F1)) -N 1 "$image")
+    offset=$(od -An -tu4 -j $((0x248)) -N 4 "$image")
+    length=$(od -An -tu4 -j $((0x24C)) -N 4 "$image")
+    offset=$(((setup_sects + 1) * 512 + offset))
+    local magic
+    magic=$(od -An -tx1 -j "$offset" -N 4 "$image" | tr -d ' ')
+    local decompress
+    case $magic in
+        fd377a58) decompress=(xz -dc) ;;
+        28b52ffd) decompress=(zstd -dcq) ;;
+        *) log "$image: payload compression with magic $magic is not xz or zstd"; return 1 ;;
+    esac
+    # (Process substitution, not a pipe: the reader may stop early and tail's SIGPIPE would
+    # trip pipefail.)
+    "${decompress[@]}" < <(tail -c +$((offset + 1)) "$image" | head -c $((length - 4))) >"$out.tmp"
+    [[ $(head -c 4 "$out.tmp" | od -An -tx1 | tr -d ' ') == 7f454c46 ]] \
+        || { log "the decompressed $image is not an ELF file"; return 1; }
+    mv "$out.tmp" "$out"
+}
+
 want=$(stamp)
 if [[ -f $STAMP && -f $VMLINUX && -f $INITRAMFS && $(<"$STAMP") == "$want" ]]; then
     : # up to date
 else
     log "building vmlinux and initramfs for $GUESTVER"
-    # The bzImage is a boot stub followed by an xz stream holding the ELF vmlinux: find the
-    # xz magic (FD 37 7A 58 5A 00) and decompress from there; --single-stream ignores the
-    # stub's trailer after the stream.
-    offset=$(LC_ALL=C grep -obUaP '\xFD7zXZ\x00' "$VMLINUZ" | head -n 1 | cut -d: -f1 || true)
-    [[ -n $offset ]] || { log "no xz stream in $VMLINUZ"; exit 1; }
-    # (Process substitution, not a pipe: xz stops reading early and tail's SIGPIPE would
-    # trip pipefail.)
-    xz -dc --single-stream < <(tail -c +$((offset + 1)) "$VMLINUZ") >"$VMLINUX.tmp"
-    [[ $(head -c 4 "$VMLINUX.tmp" | od -An -tx1 | tr -d ' ') == 7f454c46 ]] \
-        || { log "decompressed kernel is not an ELF file"; exit 1; }
-    mv "$VMLINUX.tmp" "$VMLINUX"
+    extract_vmlinux "$KERNEL_IMAGE" "$VMLINUX"
 
     root=$(mktemp -d "$OUT/initramfs.XXXXXX")
     trap 'rm -rf "$root"' EXIT
@@ -136,7 +148,7 @@ else
             *.ko.zst) zstd -dcq "$path" >"$dst" ;;
             *) cp "$path" "$dst" ;;
         esac
-    done < <(modprobe -S "$GUESTVER" --show-depends -a "${INIT_MODULES[@]}")
+    done < <(modprobe -d "$MODULES_ROOT" -S "$GUESTVER" --show-depends -a "${INIT_MODULES[@]}")
     (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) \
         | gzip -1 >"$INITRAMFS.tmp"
     mv "$INITRAMFS.tmp" "$INITRAMFS"
@@ -146,6 +158,6 @@ else
 fi
 
 if ((PRINT_ENV)); then
-    printf 'GUESTVER=%q\nVMLINUX=%q\nINITRAMFS=%q\nBUILD_VM=%q\n' \
-        "$GUESTVER" "$VMLINUX" "$INITRAMFS" "$OUT"
+    printf 'GUESTVER=%q\nVMLINUX=%q\nINITRAMFS=%q\nBUILD_VM=%q\nMODULES_ROOT=%q\nKERNEL_ORIGIN=%q\n' \
+        "$GUESTVER" "$VMLINUX" "$INITRAMFS" "$OUT" "$MODULES_ROOT" "$KERNEL_ORIGIN"
 fi

@@ -1,7 +1,12 @@
 #!/bin/bash
 # Run every guest suite (tests/vm/guest/NN-*.sh) in ONE boot of the test VM.
 #
-# Usage: tests/vm/run-all.sh [--binary PATH] [--timeout SECONDS] [--kvm]
+# Usage: tests/vm/run-all.sh [--kernel K] [--binary PATH] [--timeout SECONDS] [--kvm]
+#   --kernel K     the guest kernel (default 6.1): 6.1 = Debian 12's current kernel, 6.12 = Debian 13's
+#                  current kernel, newest = the newest linux-image-amd64 in trixie-backports, or a
+#                  full Debian kernel release (6.1.0-57-amd64, 6.12.118+deb13-amd64, 7.3.4+deb13-amd64).
+#                  Fetched from Debian's archive into .build-vm/ when not installed (scripts/vm/kernel.sh);
+#                  this machine stays as it is.
 #   --binary PATH  the vfioctl under test (default $REPO/.build/debug/vfioctl); any host path
 #                  works, the guest sees the host's / read-only. Suites get it as $VFIOCTL.
 #   --timeout S    passed to scripts/vm/run.sh (default 600)
@@ -13,8 +18,10 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BINARY="$REPO/.build/debug/vfioctl"
 RUN_ARGS=(--timeout 600)
+KERNEL=6.1
 while (($#)); do
     case $1 in
+        --kernel) KERNEL=${2:?--kernel needs a value}; shift ;;
         --binary) BINARY=$(realpath -m -- "${2:?--binary needs a path}"); shift ;;
         --timeout) RUN_ARGS+=(--timeout "${2:?--timeout needs a value}"); shift ;;
         --kvm) RUN_ARGS+=(--kvm) ;;
@@ -26,9 +33,14 @@ done
 [[ -x $BINARY ]] || echo "run-all: note: $BINARY does not exist yet; suites that need it will fail" >&2
 
 start=$EPOCHREALTIME
+# GUESTVER KERNEL_ORIGIN (and the kernel fetched and prepared, when it is not yet).
+vars=$("$REPO/scripts/vm/setup.sh" --kernel "$KERNEL" --print-env)
+eval "$vars"
+echo "# kernel $GUESTVER ($KERNEL_ORIGIN)"
+RUN_ARGS+=(--kernel "$GUESTVER")
 # The test variant driver is built on the host (fast when cached); 05-variant-driver.sh
 # and later suites install it in the guest.
-"$REPO/scripts/vm/build-variant.sh"
+"$REPO/scripts/vm/build-variant.sh" --kernel "$GUESTVER"
 "$REPO/tests/ansible/run.sh" --setup-only || echo "run-all: note: no Ansible venv; 50-provision.sh skips its Ansible part" >&2
 
 LOG=$(mktemp "${TMPDIR:-/tmp}/vfioctl-run-all.XXXXXX")
@@ -49,5 +61,5 @@ elif ((status != 0)); then
     failed=$((failed + 1))
 fi
 awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { printf "run-all: %.1f s\n", e - s }' >&2
-echo "$passed passed, $failed failed"
+echo "kernel $GUESTVER: $passed passed, $failed failed"
 ((failed == 0))

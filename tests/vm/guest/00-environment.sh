@@ -9,6 +9,16 @@
 
 check "running inside the test VM" test "${VFIOCTL_IN_VM:-}" = 1
 
+# --- the kernel under test (tests/vm/run-all.sh --kernel) ----------------------------------------
+# A kernel fetched into .build-vm/kernels/ has its modules overlaid here by the initramfs; the
+# suites' modprobe, modinfo and vfioctl read them at the usual place, and guest-install-variant.sh
+# writes the test variant's index files into it (guest memory, never the host).
+read -r KREL </proc/sys/kernel/osrelease
+echo "# kernel $KREL"
+check "modules of $KREL at /lib/modules/$KREL (modules.dep, modules.alias)" \
+    test -f "/lib/modules/$KREL/modules.dep" -a -f "/lib/modules/$KREL/modules.alias"
+check "/lib/modules/$KREL is writable (in guest memory)" test -w "/lib/modules/$KREL"
+
 # --- IOMMU --------------------------------------------------------------------------------------
 check "intel IOMMU is active (dmar0)" test -e /sys/class/iommu/dmar0
 groups=(/sys/kernel/iommu_groups/*)

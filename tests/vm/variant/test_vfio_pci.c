@@ -10,6 +10,9 @@
  *
  * Written against Linux 6.1's vfio_pci_core API (Debian 12): there is no
  * vfio_pci_core_open_device yet, so open = enable + finish_enable, as 6.1's vfio_pci.c does.
+ * The same source builds for Debian 13's 6.12 and trixie-backports' 7.3 (scripts/vm/build-variant.sh):
+ * those functions are still exported, and without IOMMUFD (not set in Debian's configs) a
+ * vfio_device_ops without the iommufd callbacks registers.
  *
  * Parameters:
  *   fail_probe=1      probe returns -ENODEV (so a bind write fails with ENODEV); writable
