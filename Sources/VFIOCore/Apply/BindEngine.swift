@@ -141,6 +141,11 @@ public struct BindEngine {
             let original = DeviceBinding(driver: device.driver, override: device.driverOverride)
             guard let first = usable.first else {
                 let reasons = request.chain.map { "\($0.module): \($0.reason)" }.joined(separator: "; ")
+                // A rule's deny is a decision, not a missing driver: refused, like a safety check.
+                if request.chain.contains(where: { $0.deniedBy != nil }) {
+                    refusals.append("\(device.address): no driver may be chosen (\(reasons)); bind it with --driver NAME to choose one yourself")
+                    continue
+                }
                 throw VFIOError(.notFound, "no usable driver for \(device.address): \(request.blocked ?? reasons)",
                                 hint: "see 'vfioctl plan --explain \(device.address)'")
             }
@@ -149,12 +154,17 @@ public struct BindEngine {
                                             group: device.iommuGroup, deviceNode: vfioNode(device), message: "already on \(first.driver)"))
                 continue
             }
-            // Bridges are refused by the safety check 'bridge'; a device outside any IOMMU group here.
+            // What blocks VFIO (no IOMMU group) blocks VFIO drivers only: pci-stub or a host driver
+            // needs no IOMMU, so those candidates stay. Bridges are refused by the safety check 'bridge'.
+            var candidates = usable
             if let blocked = request.blocked, !device.isBridge, !options.forced.contains(Self.noGroupCode) {
-                refusals.append("\(device.address): \(blocked) (override with --force \(Self.noGroupCode))")
-                continue
+                candidates = usable.filter { !isVFIOCandidate($0) }
+                if candidates.isEmpty {
+                    refusals.append("\(device.address): \(blocked) (override with --force \(Self.noGroupCode))")
+                    continue
+                }
             }
-            moves.append(Move(request: request, original: original, candidates: usable))
+            moves.append(Move(request: request, original: original, candidates: candidates))
         }
 
         // IOMMU groups after the operation.
@@ -294,6 +304,11 @@ public struct BindEngine {
 
     private func isVFIOModule(_ module: ModuleName) -> Bool {
         module.rawValue.contains("vfio")
+    }
+
+    /// Whether a candidate is a VFIO driver: the checks of IOMMU groups concern these only.
+    private func isVFIOCandidate(_ candidate: Candidate) -> Bool {
+        vfioDrivers.isVFIO(candidate.driver) || isVFIOModule(candidate.module)
     }
 
     /// The VFIO node a user opens: the group node, or the per-device cdev on iommufd kernels.
