@@ -8,7 +8,8 @@ struct SriovCommand: ParsableCommand {
         discussion: """
             Sets sriov_drivers_autoprobe to 0 first so no host driver grabs the new VFs, writes 0 \
             before a different count (the kernel answers EBUSY otherwise), then --bind binds every VF \
-            as 'vfioctl bind' would, in this one process.
+            as 'vfioctl bind' would, in this one process. --vfs 0 puts sriov_drivers_autoprobe back to \
+            the value vfioctl found (recorded in the state directory).
             """)
 
     @OptionGroup var source: SourceOptions

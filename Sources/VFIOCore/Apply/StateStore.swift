@@ -8,7 +8,8 @@ import SystemPackage
 /// - `lock`: flock held for a whole writing operation, so two vfioctl never interleave writes;
 /// - `journal.toml`: written (temp file, fsync, rename) before the first sysfs write of a
 ///   transaction; while it exists an operation is in flight or was interrupted;
-/// - `managed.toml`: the devices vfioctl moved and what they were on before, for `unbind`/`status`.
+/// - `managed.toml`: the devices vfioctl moved and what they were on before, for `unbind`/`status`;
+/// - `sriov.toml`: the SR-IOV settings of PFs vfioctl changed, as it found them (SRIOVRecord).
 public struct StateStore: Sendable {
     public let directory: String
 
@@ -69,6 +70,19 @@ public struct StateStore: Sendable {
 
     public func writeManaged(_ devices: [ManagedDevice]) throws(VFIOError) {
         try atomicWrite(managedPath, ManagedDevice.encodeAll(devices))
+    }
+
+    // MARK: SR-IOV settings vfioctl changed (SRIOVRecord)
+
+    var sriovPath: String { directory + "/sriov.toml" }
+
+    public func readSRIOV() throws(VFIOError) -> [SRIOVRecord] {
+        guard let text = try readIfPresent(sriovPath) else { return [] }
+        return try SRIOVRecord.decodeAll(text, file: sriovPath)
+    }
+
+    public func writeSRIOV(_ records: [SRIOVRecord]) throws(VFIOError) {
+        try atomicWrite(sriovPath, SRIOVRecord.encodeAll(records))
     }
 
     // MARK: files
