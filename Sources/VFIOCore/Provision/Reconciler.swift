@@ -80,6 +80,43 @@ public struct Reconciler {
         return report
     }
 
+    /// `sriov PF --vfs N [--bind]`: the VF count, then with `bind` every VF through its own plan in
+    /// one transaction. If binding fails, the PF and the VFs it had are put back as a failed `apply`
+    /// puts them back: one command, one outcome.
+    public func setVirtualFunctions(of pf: PCIDevice, count: Int, bind: Bool, inventory: DeviceInventory,
+                                    options: BindEngine.Options) -> OperationReport {
+        let before: PFBefore
+        do { before = try PFBefore(pf, inventory: inventory, store: engine.store) } catch {
+            var report = OperationReport(operation: "sriov", dryRun: options.dryRun)
+            report.error = error
+            return report
+        }
+        var report = engine.setVirtualFunctions(pf, count: count, inventory: inventory, options: options)
+        guard report.error == nil, bind, count > 0, !options.dryRun else { return report }
+        do throws(VFIOError) {
+            // The VFs exist now: read them, plan each, bind them all as one transaction.
+            let after = try enumerate()
+            let planner = try makePlanner()
+            let request = { (device: PCIDevice) -> BindEngine.Request in
+                let plan = planner.plan(device)
+                return BindEngine.Request(device: device, chain: plan.chain, blocked: plan.blocked)
+            }
+            let vfs = after[pf.address]?.sriov.virtfns.compactMap { after[$0] } ?? []
+            let bound = engine.bind(vfs.map(request), inventory: after, companions: request, options: options)
+            report.devices += bound.devices
+            report.checks += bound.checks
+            if let error = bound.error {
+                if report.devices.contains(where: { $0.address == pf.address && $0.status == .changed }) {
+                    try revert([before], options: options, report: &report)
+                }
+                throw error
+            }
+        } catch {
+            report.error = error
+        }
+        return report
+    }
+
     /// A PF as it was before this run changed its VFs: count, driver autoprobe, its SR-IOV record,
     /// and each VF's binding and managed record (changing the count destroys the VFs).
     struct PFBefore {

@@ -116,4 +116,28 @@ import Testing
         #expect(third?.message?.contains("removed again") == true, "\(third?.message ?? "no entry")")
         #expect(report.devices.first { $0.address == S.nvme }?.status == .rolledBack)
     }
+
+    /// `sriov --vfs 3 --bind` where a new VF fails to bind: the PF goes back to its 2 VFs, both on
+    /// vfio-pci with their records, instead of staying at 3 unbound VFs.
+    @Test func aFailedSriovBindPutsThePFAndItsVFsBack() throws {
+        let f = EngineFixture()
+        let inventory = try f.sim.inventory()
+        let first = reconciler(f).setVirtualFunctions(of: inventory[S.nvme]!, count: 2, bind: true, inventory: inventory,
+                                                      options: f.options)
+        #expect(first.error == nil, "\(first.error?.description ?? "")")
+        let vfs = f.sim.virtualFunctions(of: S.nvme)
+        #expect(vfs.map { f.sim.driver(of: $0)?.rawValue } == ["vfio-pci", "vfio-pci"])
+        let records = try f.state.readManaged()
+
+        f.sim.failProbe(driver: DriverName.vfioPCI, device: S.nvmeVF(2), errno: EINVAL)
+        let now = try f.sim.inventory()
+        let report = reconciler(f).setVirtualFunctions(of: now[S.nvme]!, count: 3, bind: true, inventory: now, options: f.options)
+        #expect(report.error?.status == .failed)
+        #expect(f.sim.virtualFunctions(of: S.nvme) == vfs)
+        #expect(vfs.map { f.sim.driver(of: $0)?.rawValue } == ["vfio-pci", "vfio-pci"])
+        #expect(try f.state.readManaged() == records)
+        #expect(f.sim.driversAutoprobe(of: S.nvme) == false)
+        #expect(report.devices.first { $0.address == S.nvme }?.status == .rolledBack)
+        #expect(!f.journalExists)
+    }
 }
