@@ -26,7 +26,7 @@ extension BindEngine {
 
     /// Puts a PF's VF count and driver autoprobe back to `count` and `autoprobe` (autoprobe first,
     /// so re-created VFs probe as they did then), and its record back to `record` (nil: none).
-    /// For `persist disable --restore` and a failed `apply`.
+    /// For `persist disable --restore` and for a failed `apply` or `sriov --bind`.
     public func restoreVirtualFunctions(_ pf: PCIDevice, count: Int, autoprobe: Bool, record: SRIOVRecord?,
                                         inventory: DeviceInventory, options: Options) -> OperationReport {
         var report = OperationReport(operation: "sriov", dryRun: options.dryRun)
