@@ -53,11 +53,11 @@ struct PersistCommand: ParsableCommand {
     struct Disable: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "disable",
-            abstract: "Remove the state file, the unit and the udev rule; --restore also returns managed devices to their drivers.")
+            abstract: "Remove the state file, the unit and the udev rule; --restore also returns managed devices to their drivers and PFs to their VF settings.")
 
         @OptionGroup var location: Location
 
-        @Flag(help: "Also return every device vfioctl manages to the driver it had before.")
+        @Flag(help: "Also return every device vfioctl manages to the driver it had before, and every PF whose VFs it changed to its earlier VF count and driver autoprobe.")
         var restore = false
 
         @OptionGroup var source: SourceOptions
@@ -72,7 +72,15 @@ struct PersistCommand: ParsableCommand {
             let inventory = try source.inventory()
             let managed = try engine.store.readManaged()
             let requests = managed.compactMap { inventory[$0.address] }.map { BindEngine.ReleaseRequest(device: $0, hostModules: []) }
-            try writing.finish(engine.unbind(requests, options: writing.engineOptions()))
+            var report = engine.unbind(requests, options: writing.engineOptions())
+            // Then the PFs: VF count and driver autoprobe as vfioctl found them.
+            if report.error == nil {
+                let sriov = engine.restoreRecordedVirtualFunctions(inventory: try source.inventory(), options: writing.engineOptions())
+                report.devices += sriov.devices
+                report.checks += sriov.checks
+                report.error = sriov.error
+            }
+            try writing.finish(report)
         }
     }
 

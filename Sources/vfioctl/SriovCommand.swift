@@ -8,7 +8,9 @@ struct SriovCommand: ParsableCommand {
         discussion: """
             Sets sriov_drivers_autoprobe to 0 first so no host driver grabs the new VFs, writes 0 \
             before a different count (the kernel answers EBUSY otherwise), then --bind binds every VF \
-            as 'vfioctl bind' would, in this one process.
+            as 'vfioctl bind' would, in this one process; if binding fails, the PF goes back to its \
+            earlier VF count, and VFs it had back to their drivers. --vfs 0 puts \
+            sriov_drivers_autoprobe back to the value vfioctl found (recorded in the state directory).
             """)
 
     @OptionGroup var source: SourceOptions
@@ -33,26 +35,12 @@ struct SriovCommand: ParsableCommand {
         guard let pf = inventory[address] else {
             throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
         }
-        let options = writing.engineOptions()
-        var report = engine.setVirtualFunctions(pf, count: vfs, inventory: inventory, options: options)
-        if report.error == nil && bind && vfs > 0 && writing.dryRun {
-            // The VFs a dry run would create do not exist, so they cannot be planned: say what follows.
-            report.checks.append("note: the VFs would then be bound, each to the driver its own plan chooses (VFs not created yet are not shown)")
-        }
-        if report.error == nil && bind && vfs > 0 && !writing.dryRun {
-            // The VFs exist now: read them, plan each, bind them all as one transaction.
-            let after = try source.inventory()
-            let vfsFound = after[address]?.sriov.virtfns.compactMap { after[$0] } ?? []
-            let planner = try planning.planner(sysfs: source.source.sysfs)
-            let request = { (device: PCIDevice) -> BindEngine.Request in
-                let plan = planner.plan(device)
-                return BindEngine.Request(device: device, chain: plan.chain, blocked: plan.blocked)
-            }
-            let bound = engine.bind(vfsFound.map(request), inventory: after, companions: request, options: options)
-            report.devices += bound.devices
-            report.checks += bound.checks
-            report.error = bound.error
-        }
+        let sysfs = source.source.sysfs
+        let reconciler = Reconciler(engine: engine,
+                                    makePlanner: { () throws(VFIOError) in try planning.planner(sysfs: sysfs) },
+                                    enumerate: { () throws(VFIOError) in try source.inventory() })
+        let report = reconciler.setVirtualFunctions(of: pf, count: vfs, bind: bind, inventory: inventory,
+                                                    options: writing.engineOptions())
         try writing.finish(report)
     }
 }

@@ -29,8 +29,10 @@ extension BindEngine {
 
     /// Checks before returning devices to host drivers; devices already where they belong are
     /// reported unchanged.
+    /// A record whose device is back on its original binding (a hot-unplug and rescan does that)
+    /// goes into `stale`: the device is no longer managed, and the transaction drops the record.
     func prepareRelease(_ requests: [ReleaseRequest], options: Options, report: inout OperationReport,
-                        refusals: inout [String]) throws(VFIOError) -> [Release] {
+                        refusals: inout [String], stale: inout Set<PCIAddress>) throws(VFIOError) -> [Release] {
         guard !requests.isEmpty else { return [] }
         let managed = try store.readManaged()
         var moving: [Release] = []
@@ -40,12 +42,14 @@ extension BindEngine {
             let current = DeviceBinding(driver: device.driver, override: device.driverOverride)
             var record = managed.first { $0.address == device.address }
             if let found = record, found.vendor != device.identity.vendor || found.device != device.identity.device {
-                report.checks.append("ignored the record for \(device.address): it was \(found.vendor):\(found.device), the device there is now \(device.identity.vendor):\(device.identity.device)")
+                report.checks.append("ignored the record for \(device.address): it was \(found.vendor):\(found.device), the device there is now \(device.identity.vendor):\(device.identity.device); the record is dropped")
+                stale.insert(found.address)
                 record = nil
             }
             if let record, record.original == current {
                 report.devices.append(.init(address: device.address, from: current, to: current.driver, status: .unchanged,
-                                            group: device.iommuGroup, message: "already on \(current)", released: true))
+                                            group: device.iommuGroup, message: "already on \(current); no longer managed", released: true))
+                stale.insert(record.address)
                 continue
             }
             let onVFIO = device.driver.map(vfioDrivers.isVFIO) ?? false
@@ -65,7 +69,7 @@ extension BindEngine {
     }
 
     func release(_ request: ReleaseRequest, from current: DeviceBinding, record: ManagedDevice?, mover: DeviceMover,
-                         options: Options) throws(VFIOError) -> OperationReport.DeviceResult {
+                 options: Options) -> OperationReport.DeviceResult {
         let device = request.device
         var result = OperationReport.DeviceResult(address: device.address, from: current, to: nil,
                                                   status: options.dryRun ? .planned : .changed, group: device.iommuGroup,
@@ -95,13 +99,15 @@ extension BindEngine {
                 }
             }
         } catch {
-            result.steps = mover.writer.steps(since: mark)
-            // Put it back on the driver it was on before this command.
-            do throws(BindFailure) { try mover.restore(device.address, to: current) } catch let again {
-                throw VFIOError(.failed, "\(device.address): \(error.message); putting it back on \(current) failed too: \(again.message)")
-            }
             result.status = .failed
             result.message = error.message
+            // Put it back on the driver it was on before this command.
+            do throws(BindFailure) { try mover.restore(device.address, to: current) } catch let again {
+                result.restoreError = again.message
+                result.message = "\(error.message); putting it back on \(current) failed too: \(again.message)"
+                result.failure = VFIOError(.failed, "\(device.address): \(result.message!)",
+                                           hint: "check 'vfioctl show \(device.address)' and dmesg")
+            }
         }
         result.steps = mover.writer.steps(since: mark)
         return result

@@ -102,7 +102,8 @@ public struct BindEngine {
             }
             var refusals: [String] = []
             let moving = try prepareBind(all, inventory: inventory, options: options, report: &report, refusals: &refusals)
-            let releasing = try prepareRelease(releases, options: options, report: &report, refusals: &refusals)
+            var stale: Set<PCIAddress> = []
+            let releasing = try prepareRelease(releases, options: options, report: &report, refusals: &refusals, stale: &stale)
             if !refusals.isEmpty {
                 report.checks += refusals.map { "refused: \($0)" }
                 throw VFIOError(.refused, refusals.count == 1 ? refusals[0] : "\(refusals.count) checks refused the operation: " + refusals.joined(separator: "; "),
@@ -112,10 +113,10 @@ public struct BindEngine {
             let first = moving.first?.request.device.address ?? releasing.first?.request.device.address
             if !options.dryRun, let first { try Preflight.checkWritable(first, kernel: kernel) }
             let devices = moving.map { Subject($0.request.device, $0.original) } + releasing.map { Subject($0.request.device, $0.current) }
-            try execute(operation: operation, devices, options: options, report: &report) { mover, index throws(VFIOError) in
-                if index < moving.count { return try bindOne(moving[index], mover: mover, options: options) }
+            try execute(operation: operation, devices, forgetting: stale, options: options, report: &report) { mover, index in
+                if index < moving.count { return bindOne(moving[index], mover: mover, options: options) }
                 let release = releasing[index - moving.count]
-                return try self.release(release.request, from: release.current, record: release.record, mover: mover, options: options)
+                return self.release(release.request, from: release.current, record: release.record, mover: mover, options: options)
             }
         } catch {
             report.error = error
@@ -141,6 +142,11 @@ public struct BindEngine {
             let original = DeviceBinding(driver: device.driver, override: device.driverOverride)
             guard let first = usable.first else {
                 let reasons = request.chain.map { "\($0.module): \($0.reason)" }.joined(separator: "; ")
+                // A rule's deny is a decision, not a missing driver: refused, like a safety check.
+                if request.chain.contains(where: { $0.deniedBy != nil }) {
+                    refusals.append("\(device.address): no driver may be chosen (\(reasons)); bind it with --driver NAME to choose one yourself")
+                    continue
+                }
                 throw VFIOError(.notFound, "no usable driver for \(device.address): \(request.blocked ?? reasons)",
                                 hint: "see 'vfioctl plan --explain \(device.address)'")
             }
@@ -149,12 +155,17 @@ public struct BindEngine {
                                             group: device.iommuGroup, deviceNode: vfioNode(device), message: "already on \(first.driver)"))
                 continue
             }
-            // Bridges are refused by the safety check 'bridge'; a device outside any IOMMU group here.
+            // What blocks VFIO (no IOMMU group) blocks VFIO drivers only: pci-stub or a host driver
+            // needs no IOMMU, so those candidates stay. Bridges are refused by the safety check 'bridge'.
+            var candidates = usable
             if let blocked = request.blocked, !device.isBridge, !options.forced.contains(Self.noGroupCode) {
-                refusals.append("\(device.address): \(blocked) (override with --force \(Self.noGroupCode))")
-                continue
+                candidates = usable.filter { !isVFIOCandidate($0) }
+                if candidates.isEmpty {
+                    refusals.append("\(device.address): \(blocked) (override with --force \(Self.noGroupCode))")
+                    continue
+                }
             }
-            moves.append(Move(request: request, original: original, candidates: usable))
+            moves.append(Move(request: request, original: original, candidates: candidates))
         }
 
         // IOMMU groups after the operation.
@@ -206,8 +217,9 @@ public struct BindEngine {
         options.method ?? .override
     }
 
-    /// Walks one device's chain. Returns the result; throws nothing: failures are in the result.
-    func bindOne(_ move: Move, mover: DeviceMover, options: Options) throws(VFIOError) -> OperationReport.DeviceResult {
+    /// Walks one device's chain. Failures are in the result (with what they mean for the whole
+    /// operation), so a device that was moved and put back is always reported.
+    func bindOne(_ move: Move, mover: DeviceMover, options: Options) -> OperationReport.DeviceResult {
         let device = move.request.device
         var result = OperationReport.DeviceResult(address: device.address, from: move.original, to: nil,
                                                   status: options.dryRun ? .planned : .failed, group: device.iommuGroup)
@@ -234,9 +246,13 @@ public struct BindEngine {
                 attempt.error = error.message
                 result.attempts.append(attempt)
                 if let restoreError = error.restoreError {
+                    result.status = .failed
+                    result.restoreError = restoreError
+                    result.message = "\(error.message); restoring it then failed: \(restoreError)"
+                    result.failure = VFIOError(.failed, "\(device.address): \(result.message!)",
+                                               hint: "check 'vfioctl show \(device.address)' and dmesg")
                     result.steps = mover.writer.steps(since: mark)
-                    throw VFIOError(.failed, "\(device.address): \(error.message); restoring it then failed: \(restoreError)",
-                                    hint: "check 'vfioctl show \(device.address)' and dmesg")
+                    return result
                 }
             }
         }
@@ -247,9 +263,20 @@ public struct BindEngine {
             do throws(BindFailure) {
                 result.deviceNode = try waitForVFIONode(device, timeout: options.timeout)
             } catch {
-                try? mover.restore(device.address, to: move.original)
-                throw VFIOError(.timedOut, "\(device.address): \(error.message); it was put back on \(move.original)",
-                                hint: "raise --timeout, or check dmesg")
+                result.status = .failed
+                result.message = error.message
+                do throws(BindFailure) {
+                    try mover.restore(device.address, to: move.original)
+                    result.failure = VFIOError(.timedOut, "\(device.address): \(error.message); it was put back on \(move.original)",
+                                               hint: "raise --timeout, or check dmesg")
+                } catch let again {
+                    result.restoreError = again.message
+                    result.message = "\(error.message); putting it back on \(move.original) failed: \(again.message)"
+                    result.failure = VFIOError(.timedOut, "\(device.address): \(result.message!)",
+                                               hint: "check 'vfioctl show \(device.address)' and dmesg")
+                }
+                result.steps = mover.writer.steps(since: mark)
+                return result
             }
         }
         result.steps = mover.writer.steps(since: mark)
@@ -294,6 +321,11 @@ public struct BindEngine {
 
     private func isVFIOModule(_ module: ModuleName) -> Bool {
         module.rawValue.contains("vfio")
+    }
+
+    /// Whether a candidate is a VFIO driver: the checks of IOMMU groups concern these only.
+    private func isVFIOCandidate(_ candidate: Candidate) -> Bool {
+        vfioDrivers.isVFIO(candidate.driver) || isVFIOModule(candidate.module)
     }
 
     /// The VFIO node a user opens: the group node, or the per-device cdev on iommufd kernels.
@@ -343,15 +375,19 @@ public struct BindEngine {
 
     /// Lock, recover an interrupted transaction, journal, run `body` per device, roll back on failure,
     /// record the result. In a dry run only `body` runs, against a writer that records.
-    func execute(operation: String, _ devices: [Subject], options: Options,
+    /// The records of `stale` devices (back where they were before vfioctl) are dropped with the others.
+    func execute(operation: String, _ devices: [Subject], forgetting stale: Set<PCIAddress> = [], options: Options,
                  report: inout OperationReport,
-                 body: (DeviceMover, Int) throws(VFIOError) -> OperationReport.DeviceResult) throws(VFIOError) {
+                 body: (DeviceMover, Int) -> OperationReport.DeviceResult) throws(VFIOError) {
         let writer = KernelWriter(kernel: kernel, dryRun: options.dryRun)
         let mover = DeviceMover(writer: writer)
         defer { report.checks += writer.warnings.map { "warning: \($0)" } }
-        guard !devices.isEmpty else { return }
+        guard !devices.isEmpty else {
+            if !stale.isEmpty && !options.dryRun { try forgetRecords(stale, options: options) }
+            return
+        }
         if options.dryRun {
-            for index in devices.indices { report.devices.append(try body(mover, index)) }
+            for index in devices.indices { report.devices.append(body(mover, index)) }
             return
         }
         let (lock, heldByCaller) = try operationLock(options)
@@ -388,41 +424,35 @@ public struct BindEngine {
             do {
                 // Marked before its first write: recovery moves only devices the transaction reached.
                 try journalFile.markMoving(devices[index].address)
-                let result = try body(mover, index)
-                if result.status == .failed {
-                    failure = VFIOError(.failed, "\(result.address): \(result.message ?? "failed")",
-                                        hint: "the device is back on \(result.from); see dmesg")
-                }
-                // Last use: moved into the array, not copied (a result holds a dozen references).
-                done.append(result)
-                if failure != nil { break }
             } catch {
                 failure = error
                 break
             }
+            let result = body(mover, index)
+            if result.status == .failed {
+                failure = result.failure ?? VFIOError(.failed, "\(result.address): \(result.message ?? "failed")",
+                                                      hint: "the device is back on \(result.from); see dmesg")
+            }
+            // Last use: moved into the array, not copied (a result holds a dozen references).
+            done.append(result)
+            if failure != nil { break }
         }
         options.progress?(devices.count, devices.count)
 
         if let failure {
-            // Put back every device this transaction had already moved.
-            for index in done.indices where done[index].status == .changed {
-                do throws(BindFailure) {
-                    try mover.restore(done[index].address, to: done[index].from)
-                    done[index].status = .rolledBack
-                } catch {
-                    report.devices += done
-                    throw VFIOError(.failed, "\(failure.message); rolling back \(done[index].address) failed too: \(error.message)",
-                                    hint: "the journal at \(store.directory) is kept; run 'vfioctl recover'")
-                }
+            do {
+                try rollBack(&done, after: failure, devices: devices, mover: mover)
+            } catch {
+                report.devices += done
+                throw error
             }
             report.devices += done
-            try store.removeJournal()
             throw failure
         }
         let first = report.devices.count
         // Handed over whole when nothing came before (the usual case): no result is copied.
         if report.devices.isEmpty { report.devices = done } else { report.devices += done }
-        try recordManaged(report.devices[first...], devices: devices)
+        try recordManaged(report.devices[first...], devices: devices, forgetting: stale)
         try store.removeJournal()
         lock.release()
         // udev may still be setting owners and permissions on the new nodes. This waits outside the
@@ -444,12 +474,51 @@ public struct BindEngine {
         }
     }
 
+    /// After `failure`, puts back every device this transaction had already moved, and reports the
+    /// devices it never reached: every device of the transaction ends in the report with its final
+    /// status. Each device is tried even when another cannot be put back; then the journal is kept
+    /// (for `vfioctl recover`) and the error names every device left changed.
+    private func rollBack(_ done: inout [OperationReport.DeviceResult], after failure: VFIOError, devices: [Subject],
+                          mover: DeviceMover) throws(VFIOError) {
+        let failed = done.last?.address
+        var stuck = done.filter { $0.restoreError != nil }.map { "\($0.address) (\($0.restoreError!))" }
+        for index in done.indices where done[index].status == .changed {
+            let mark = mover.writer.mark
+            do throws(BindFailure) {
+                try mover.restore(done[index].address, to: done[index].from)
+                done[index].status = .rolledBack
+                done[index].message = "moved to \(done[index].to?.rawValue ?? "no driver"), then put back"
+                    + (failed.map { " because \($0) failed" } ?? "")
+                done[index].to = done[index].from.driver
+                done[index].deviceNode = nil
+            } catch {
+                done[index].status = .failed
+                done[index].restoreError = error.message
+                done[index].message = "putting it back on \(done[index].from) failed: \(error.message)"
+                stuck.append("\(done[index].address) (\(error.message))")
+            }
+            done[index].steps += mover.writer.steps(since: mark)
+        }
+        for index in devices.indices.dropFirst(done.count) {
+            done.append(.init(address: devices[index].address, from: devices[index].binding, to: devices[index].binding.driver,
+                              status: .unchanged, group: devices[index].iommuGroup,
+                              message: "not attempted" + (failed.map { ": \($0) failed first" } ?? "")))
+        }
+        guard stuck.isEmpty else {
+            throw VFIOError(.failed, "\(failure.message); putting back \(stuck.joined(separator: ", ")) failed too",
+                            hint: "the journal at \(store.directory) is kept; run 'vfioctl recover'")
+        }
+        try store.removeJournal()
+    }
+
     /// Bound devices become managed records (keeping the driver they had before vfioctl first
     /// touched them); released devices stop being managed.
     /// The i-th of `results` is the result for `devices[i]` (the transaction runs them in order).
-    private func recordManaged(_ results: ArraySlice<OperationReport.DeviceResult>, devices: [Subject]) throws(VFIOError) {
+    private func recordManaged(_ results: ArraySlice<OperationReport.DeviceResult>, devices: [Subject],
+                               forgetting stale: Set<PCIAddress>) throws(VFIOError) {
         // By address: one lookup per device moved, not a scan of every record.
         var managed = Dictionary(try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
+        for address in stale { managed.removeValue(forKey: address) }
         managed.reserveCapacity(managed.count + results.count)
         let now = WallClock.now()
         // By position: iterating the results themselves copied each (a dozen references).
@@ -466,6 +535,15 @@ public struct BindEngine {
                                             original: original, driver: driver, since: existing?.since ?? now)
         }
         try store.writeManaged(Array(managed.values))
+    }
+
+    /// Drops the records of devices that are back on their original binding, under the lock.
+    private func forgetRecords(_ stale: Set<PCIAddress>, options: Options) throws(VFIOError) {
+        let (lock, _) = try operationLock(options)
+        defer { lock.release() }
+        let managed = try store.readManaged()
+        let kept = managed.filter { !stale.contains($0.address) }
+        if kept.count != managed.count { try store.writeManaged(kept) }
     }
 }
 

@@ -31,13 +31,19 @@ public enum ManagedStatus {
         return Transaction(operation: journal.operation, pid: journal.pid, lockHolder: try store.lockHolder())
     }
 
+    /// A record whose device is back on exactly its original binding (driver and override; a
+    /// hot-unplug and rescan does that) is no longer managed: it is not listed, and the next
+    /// writing command that looks at the device drops it (`unbind` says it is already there).
     public static func read(store: StateStore, inventory: DeviceInventory) -> Result<[Entry], VFIOError> {
         do {
-            return .success(try store.readOnly.readManaged().map { record in
+            return .success(try store.readOnly.readManaged().compactMap { record in
                 guard let device = inventory[record.address] else { return Entry(record: record, current: nil, state: "absent") }
-                let state = device.identity.vendor != record.vendor || device.identity.device != record.device
-                    ? "replaced" : device.driver == record.driver ? "bound" : "drifted"
-                return Entry(record: record, current: device.driver, state: state)
+                if device.identity.vendor != record.vendor || device.identity.device != record.device {
+                    return Entry(record: record, current: device.driver, state: "replaced")
+                }
+                if device.driver == record.driver { return Entry(record: record, current: device.driver, state: "bound") }
+                if DeviceBinding(driver: device.driver, override: device.driverOverride) == record.original { return nil }
+                return Entry(record: record, current: device.driver, state: "drifted")
             })
         } catch {
             return .failure(error)

@@ -32,6 +32,11 @@ public struct OperationReport: Sendable {
         public var message: String?
         /// Whether this device was being returned to a host driver (ends its managed record).
         public var released = false
+        /// What this device's failure means for the whole operation (its exit status and message).
+        var failure: VFIOError?
+        /// Set when a failed device could not be put back either: how putting it back failed.
+        /// The journal is kept so `vfioctl recover` can finish the job.
+        public var restoreError: String?
     }
 
     public var operation: String

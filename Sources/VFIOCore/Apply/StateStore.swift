@@ -8,7 +8,8 @@ import Glibc
 /// - `journal.toml`: written (temp file, fsync, rename) before the first sysfs write of a
 ///   transaction, and marked before each device's first write; while it exists an operation is in
 ///   flight or was interrupted;
-/// - `managed.toml`: the devices vfioctl moved and what they were on before, for `unbind`/`status`.
+/// - `managed.toml`: the devices vfioctl moved and what they were on before, for `unbind`/`status`;
+/// - `sriov.toml`: the SR-IOV settings of PFs vfioctl changed, as it found them (SRIOVRecord).
 /// Every access goes through `StateDirectory`, which refuses a directory or file others could have
 /// written (exit status 5). A read-only store (`readOnly`) never creates or changes anything: dry
 /// runs and `status` use it.
@@ -37,6 +38,7 @@ public struct StateStore: Sendable {
     static let lockName = "lock"
     static let journalName = "journal.toml"
     static let managedName = "managed.toml"
+    static let sriovName = "sriov.toml"
 
     var journalPath: String { directory + "/" + Self.journalName }
 
@@ -51,7 +53,7 @@ public struct StateStore: Sendable {
         let lockPath = state.filePath(Self.lockName)
         // The other files are checked now, before the caller's first sysfs write: one found
         // untrusted only when the records are written would leave a device moved and unrecorded.
-        for name in [Self.journalName, Self.managedName] {
+        for name in [Self.journalName, Self.managedName, Self.sriovName] {
             do throws(VFIOError) {
                 if let file = try state.openFile(name, flags: O_RDONLY) { close(file) }
             } catch {
@@ -117,6 +119,19 @@ public struct StateStore: Sendable {
     public func writeManaged(_ devices: [ManagedDevice]) throws(VFIOError) {
         let state = try openForWriting("write \(directory)/\(Self.managedName)")
         _ = try state.replace(Self.managedName, with: ManagedDevice.encodeAll(devices))
+    }
+
+    // MARK: SR-IOV settings vfioctl changed (SRIOVRecord)
+
+    public func readSRIOV() throws(VFIOError) -> [SRIOVRecord] {
+        guard let state = try StateDirectory.open(directory, create: false),
+              let text = try state.read(Self.sriovName) else { return [] }
+        return try SRIOVRecord.decodeAll(text, file: state.filePath(Self.sriovName))
+    }
+
+    public func writeSRIOV(_ records: [SRIOVRecord]) throws(VFIOError) {
+        let state = try openForWriting("write \(directory)/\(Self.sriovName)")
+        _ = try state.replace(Self.sriovName, with: SRIOVRecord.encodeAll(records))
     }
 
     // MARK: files

@@ -48,6 +48,8 @@ public struct Candidate: Sendable, Equatable {
     public var available: Bool
     /// Why it is (or is not) usable: "loaded", "module present", "not built for 6.1.0-56-amd64", ...
     public var reason: String
+    /// The rule whose `deny` excludes it (then it is not available).
+    public var deniedBy: SourceLocation? = nil
 }
 
 /// The driver decision for one device.
@@ -69,7 +71,9 @@ public struct DevicePlan: Sendable {
     /// The one-line reason printed next to the choice.
     public var summary: String {
         if let blocked { return blocked }
-        guard let chosen else { return "no usable driver: every candidate was skipped" }
+        guard let chosen else {
+            return "no usable driver: " + chain.map { "\($0.module) (\($0.reason))" }.joined(separator: ", ").ifEmpty("no candidate")
+        }
         let skipped = chain.prefix { $0 != chosen }
         var text = "\(chosen.source.kind == "fallback" ? "no variant driver matches; " : "")chosen from \(chosen.source)"
         if !skipped.isEmpty { text += " after skipping \(skipped.map { "\($0.module) (\($0.reason))" }.joined(separator: ", "))" }

@@ -89,8 +89,10 @@ public struct DriverPlanner: Sendable {
         var result = Candidate(module: module, driver: loadedDriver ?? loaded.predictedDriverName(for: module),
                                driverNameConfirmed: loadedDriver != nil, source: source, specificity: specificity,
                                priority: priority, available: false, reason: "")
-        if let (rule, reason) = denied[module], module != Self.genericModule {
+        // vfio-pci too: a rule may deny the generic fallback (then nothing is chosen for the device).
+        if let (rule, reason) = denied[module] {
             result.reason = "denied by \(rule.location)" + (reason.map { ": \($0)" } ?? "")
+            result.deniedBy = rule.location
             return result
         }
         if loaded.isLoaded(module) {

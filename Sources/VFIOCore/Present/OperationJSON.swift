@@ -23,6 +23,7 @@ public enum OperationJSON {
             ("iommu_group", .optional(result.group?.number)),
             ("device_node", .optional(result.deviceNode)),
             ("message", .optional(result.message)),
+            ("restore_error", .optional(result.restoreError)),
             ("attempts", .array(result.attempts.map {
                 .object([("driver", .string($0.driver.rawValue)), ("module", .optional($0.module)), ("error", .optional($0.error))])
             })),
@@ -70,13 +71,17 @@ public enum OperationText {
             out.append("unchanged: ")
             out.append(text: result.message ?? "already on \(to)")
         case .failed:
-            out.append("failed, left on ")
+            out.append(result.restoreError == nil ? "failed, left on " : "failed, NOT put back on ")
             out.append(text: from)
             out.append(": ")
             out.append(text: result.message ?? "")
         case .rolledBack:
             out.append("rolled back to ")
             out.append(text: from)
+            if let message = result.message {
+                out.append(": ")
+                out.append(text: message)
+            }
         }
         let showsGroup = result.group != nil && (result.status == .changed || result.status == .planned)
         if showsGroup || result.deviceNode != nil {

@@ -75,6 +75,28 @@ import Testing
         #expect(plan.chain.first?.reason == "denied by \(file):2")
     }
 
+    /// `deny = ["vfio-pci"]` denies the generic fallback too: nothing is chosen, and the plan says why.
+    @Test func denyingVFIOPCIChoosesNothingAndSaysWhy() throws {
+        let fixture = PlannerFixture()
+        let file = fixture.rule("50-no-vfio.toml", "[[rule]]\nvendor = \"1af4\"\ndeny = [\"vfio-pci\", \"virtio_vfio_pci\"]\nreason = \"host only\"\n")
+        let plan = try fixture.planner().plan(PlannerFixture.device(0x1af4, 0x1041))
+        #expect(plan.chosen == nil)
+        let generic = try #require(plan.chain.first { $0.module.rawValue == "vfio_pci" })
+        #expect(!generic.available)
+        #expect(generic.reason == "denied by \(file):1: host only")
+        #expect(generic.deniedBy?.line == 1)
+        #expect(plan.summary.contains("vfio_pci (denied by \(file):1: host only)"), "\(plan.summary)")
+    }
+
+    /// A rule ranked above the deny may still name the driver (the deny removes it below itself).
+    @Test func aHigherRuleNamingADeniedDriverKeepsIt() throws {
+        let fixture = PlannerFixture()
+        fixture.rule("10-deny.toml", "[[rule]]\nvendor = \"1af4\"\ndeny = [\"vfio_pci\"]\n")
+        fixture.rule("20-allow.toml", "[[rule]]\nvendor = \"1af4\"\ndevice = \"1041\"\ndrivers = [\"vfio-pci\"]\n")
+        let plan = try fixture.planner().plan(PlannerFixture.device(0x1af4, 0x1041))
+        #expect(plan.chosen?.module.rawValue == "vfio_pci")
+    }
+
     @Test func ruleDriversOutrankKernelAliasesAndPriorityOutranksSpecificity() throws {
         let fixture = PlannerFixture()
         fixture.rule("10-specific.toml", "[[rule]]\nvendor = \"15b3\"\ndevice = \"101e\"\ndrivers = [\"pds_vfio_pci\"]\n")

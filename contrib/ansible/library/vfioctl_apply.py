@@ -320,7 +320,9 @@ def main():
         cmd.append("--dry-run")
     for option, value in (("--sysfs-root", params["sysfs_root"]), ("--state-dir", params["state_dir"]),
                           ("--modules-dir", params["modules_dir"])):
-        if value:
+        # An empty value is passed on for vfioctl to refuse (exit 2): dropping it would turn
+        # `sysfs_root: ""` (an unset variable in a playbook) into the live host.
+        if value is not None:
             cmd += [option, value]
     for directory in params["rules_dir"]:
         cmd += ["--rules-dir", directory]

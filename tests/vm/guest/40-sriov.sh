@@ -2,7 +2,7 @@
 # SR-IOV on the real kernel (QEMU's NVMe with 4 VFs): `sriov PF --vfs 2 --bind` turns driver
 # autoprobe off, creates 2 VFs and binds both to vfio-pci (own groups, /dev/vfio nodes); the
 # PF itself is refused (sriov-pf); removing the VFs is refused while a VF's node is held
-# (open-fd), then `--vfs 0` removes them.
+# (open-fd), then `--vfs 0` removes them and puts autoprobe back to 1.
 # Checks are eval'd strings and helpers run through check: SC2016/SC2317 don't apply.
 # shellcheck disable=SC2016,SC2317
 # shellcheck source=tests/vm/guest/lib.sh
@@ -71,7 +71,8 @@ for ((k = 0; k < ${J[devices.#]:-0}; k++)); do stale+=" ${J[devices.$k.address]}
 check "status keeps no record of the removed VFs" test -z "$stale"
 [[ -n $stale ]] && echo "# status still lists:$stale"
 
-# Leave the PF as found (vfioctl leaves autoprobe off on purpose).
-check "restore sriov_drivers_autoprobe=1" write_attr "$PFD/sriov_drivers_autoprobe" 1
+# vfioctl put back the autoprobe it found once the VFs were gone.
+read -r autoprobe <"$PFD/sriov_drivers_autoprobe"
+check "sriov_drivers_autoprobe is back to 1" test "$autoprobe" = 1
 echo "# $VFIO_CALLS vfioctl calls, $VFIO_MS_TOTAL ms"
 finish
