@@ -84,7 +84,9 @@ public struct StateStore: Sendable {
             return try TextFile.read(path)
         } catch {
             if error.isMissing { return nil }
-            throw Self.error(error.errno, "read \(path)")
+            // A FIFO or a huge file in the state directory: refused, not read (exit 2).
+            guard case .system(let code) = error.reason else { throw error.vfioError() }
+            throw Self.error(code, "read \(path)")
         }
     }
 

@@ -65,9 +65,7 @@ public struct Persistence: Sendable {
     /// Validates `file` (it must parse), then installs it, the unit (enabled) and the udev rule.
     public func enable(stateFile file: String) throws(VFIOError) -> [String] {
         let text: String
-        do { text = try TextFile.read(file) } catch {
-            throw VFIOError(error.isMissing ? .notFound : .failed, "cannot read \(file): \(errnoName(error.errno))")
-        }
+        do { text = try TextFile.read(file) } catch { throw error.vfioError() }
         _ = try DesiredState.parse(text, file: file)
         guard binary.hasPrefix("/") else { throw .usage("the vfioctl binary must be an absolute path, not \(binary)") }
         var done: [String] = []
