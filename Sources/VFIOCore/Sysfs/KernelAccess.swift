@@ -9,6 +9,10 @@ import Synchronization
 public protocol KernelAccess: SysfsAccess {
     /// Loads a module and its dependencies the way `modprobe MODULE` does (modprobe.d options apply).
     func loadModule(_ module: ModuleName) throws(VFIOError)
+    /// false when `loadModule` can only fail: a sysfs tree that is not the running kernel's. The
+    /// binding engine then treats a module the tree does not have loaded as not found, before any
+    /// write.
+    var canLoadModules: Bool { get }
     /// Whether a device node such as `/dev/vfio/12` exists (the path is absolute, under /dev).
     func deviceNodeExists(_ path: String) -> Bool
 }
@@ -19,11 +23,18 @@ public struct LiveKernel: KernelAccess {
     public let devRoot: String
     /// `/dev/vfio`, held once it exists: a group node is looked for after every VFIO bind.
     private let vfioDirectory = HeldVFIODirectory()
+    /// Present only when the root is a sysfs mount, that is the running kernel's own: modprobe
+    /// loads into the running kernel, and must never run for a tree made of plain files
+    /// (`--sysfs-root`, tests), which would load a real module into the host for a fake device.
+    private let modprobe: Modprobe?
 
     public init(sysfsRoot: String = "/sys", devRoot: String = "/dev") {
         sysfs = LiveSysfs.shared(root: sysfsRoot)
         self.devRoot = devRoot
+        modprobe = sysfs.isRunningKernel ? Modprobe() : nil
     }
+
+    public var canLoadModules: Bool { modprobe != nil }
 
     public func read(_ path: String) throws(SysfsError) -> String { try sysfs.read(path) }
     public func readLink(_ path: String) throws(SysfsError) -> String { try sysfs.readLink(path) }
@@ -51,6 +62,17 @@ public struct LiveKernel: KernelAccess {
     }
 
     public func loadModule(_ module: ModuleName) throws(VFIOError) {
+        guard let modprobe else {
+            throw VFIOError(.notFound, "the sysfs tree at \(sysfs.root) does not have module \(module) loaded, and vfioctl does not load modules for a sysfs tree",
+                            hint: "make module/\(module) in the tree, or bind on the live system")
+        }
+        try modprobe.load(module)
+    }
+}
+
+/// `modprobe -q MODULE`, the one program binding runs. Made only for the running kernel's sysfs.
+private struct Modprobe {
+    func load(_ module: ModuleName) throws(VFIOError) {
         let candidates: [String] = ["/usr/sbin/modprobe", "/sbin/modprobe"]
         let modprobe = candidates.first { access($0, X_OK) == 0 }
         guard let modprobe else {
