@@ -11,10 +11,10 @@ import Synchronization
 /// Nothing here leaves the root: every open, listing and link read resolves its path beneath the
 /// root's descriptor (openat2 RESOLVE_BENEATH), so a crafted tree's link to `/` or to the host's
 /// `/sys` is an error (EXDEV), never a read of the host. The kernel's own links are relative and
-/// stay inside /sys. Every attribute is opened O_NONBLOCK and read up to `attributeLimit` bytes; in
-/// a tree that is not sysfs, an entry that is not a regular file (a FIFO, a device) is refused
-/// before it is read. sysfs itself holds only directories, links and regular files, so the live
-/// root is spared that fstat on every attribute.
+/// stay inside /sys. Every attribute is opened O_NONBLOCK (a FIFO cannot make it wait) and read up
+/// to `attributeLimit` bytes. In a tree that is not sysfs, an attribute that reads as nothing or
+/// fails is checked with fstat, and a FIFO or a device there is an error (see `readAll`); sysfs
+/// itself holds only directories, links and regular files.
 public struct LiveSysfs: SysfsAccess {
     public let root: String
     /// The root's descriptor, opened at first use and kept: writes resolve beneath it, and reads
@@ -60,8 +60,7 @@ public struct LiveSysfs: SysfsAccess {
         let fd = try anchored(path, for: .read) { Self.openAttribute($0, $1) }
         guard fd >= 0 else { throw SysfsError(.read, absolute(path), errno: errno) }
         defer { close(fd) }
-        if !rootDescriptor.isSysfs(root) { try Self.checkRegular(fd, path: absolute(path)) }
-        return try Self.readAll(fd, path: absolute(path))
+        return try Self.readAll(fd, checksKind: !rootDescriptor.isSysfs(root), path: absolute(path))
     }
 
     /// Opens attribute `name` (relative to `directory`) for reading: beneath `directory`, not
@@ -70,8 +69,8 @@ public struct LiveSysfs: SysfsAccess {
         openBeneath(directory, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
     }
 
-    /// In a tree that is not sysfs: a FIFO, a device or a socket where an attribute is expected
-    /// is an error (EINVAL), not something to read. A directory is left to read(2) (EISDIR).
+    /// A FIFO, a device or a socket where an attribute is expected is an error (EINVAL), not
+    /// something to read. A directory is left to read(2) (EISDIR).
     static func checkRegular(_ fd: Int32, path: @autoclosure () -> String) throws(SysfsError) {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw SysfsError(.read, path(), errno: errno) }
@@ -84,7 +83,12 @@ public struct LiveSysfs: SysfsAccess {
     /// Reads an open attribute, up to `attributeLimit` bytes (more is an error, EFBIG). sysfs
     /// hands over a whole attribute in one read, so a read shorter than the buffer ends it without
     /// a second syscall; only larger files (config, uevent of odd devices) loop.
-    static func readAll(_ fd: Int32, path: @autoclosure () -> String) throws(SysfsError) -> String {
+    ///
+    /// `checksKind` (a tree that is not sysfs): what a FIFO or a device can look like, an empty
+    /// read or a failed one, is checked with fstat and refused when not a regular file. Only then:
+    /// an fstat per attribute was a tenth of listing a large tree. Whatever else such a file gives
+    /// is bounded like any attribute, and nothing here can wait (opened O_NONBLOCK).
+    static func readAll(_ fd: Int32, checksKind: Bool, path: @autoclosure () -> String) throws(SysfsError) -> String {
         // On the stack (up to 1 KiB is); attributes are mostly a line.
         let capacity = 1024
         var result: String?
@@ -117,6 +121,7 @@ public struct LiveSysfs: SysfsAccess {
             }
             result = bytes.withUnsafeBufferPointer { trimmed($0) }
         }
+        if checksKind && (result?.isEmpty ?? true) { try checkRegular(fd, path: path()) }
         guard let result else {
             let detail = failure == EFBIG ? "larger than \(attributeLimit >> 10) KiB, more than any sysfs attribute" : nil
             throw SysfsError(.read, path(), errno: failure, detail: detail)
@@ -556,8 +561,7 @@ final class LiveDirectory: SysfsDirectory {
         let file = name.withCString { LiveSysfs.openAttribute(fd, $0) }
         guard file >= 0 else { throw failure(.read, name, errno) }
         defer { close(file) }
-        if checksKind { try LiveSysfs.checkRegular(file, path: self.path + "/" + name) }
-        return try LiveSysfs.readAll(file, path: self.path + "/" + name)
+        return try LiveSysfs.readAll(file, checksKind: checksKind, path: self.path + "/" + name)
     }
 
     func readLink(_ name: String) throws(SysfsError) -> String {
