@@ -58,7 +58,13 @@ public struct LiveKernel: KernelAccess {
         // The live system: the path as it is (asked once per device bound).
         if underDev && devRoot == "/dev" { return path.withCString { access($0, F_OK) } == 0 }
         let relative = underDev ? String(path.dropFirst(5)) : path
-        return access(devRoot + "/" + relative, F_OK) == 0
+        // A tree's dev directory: looked up beneath it, as sysfs paths are beneath the root.
+        let dev = open(devRoot, openPathOnly | O_DIRECTORY | O_CLOEXEC)
+        guard dev >= 0 else { return false }
+        defer { close(dev) }
+        let node = relative.withCString { LiveSysfs.openBeneath(dev, $0, openPathOnly | O_NOFOLLOW | O_CLOEXEC) }
+        if node >= 0 { close(node) }
+        return node >= 0
     }
 
     public func loadModule(_ module: ModuleName) throws(VFIOError) {
@@ -100,15 +106,26 @@ private final class HeldVFIODirectory: Sendable {
             let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(cPath).assumingMemoryBound(to: UInt8.self), count: strlen(cPath))
             guard bytes.hasPrefix(prefix), bytes.count > length, !bytes[length...].contains(UInt8(ascii: "/")),
                   let directory = directory(devRoot) else { return nil }
-            return faccessat(directory, cPath + length, F_OK, 0) == 0 ? true : nil
+            var info = stat()
+            return fstatat(directory, cPath + length, &info, AT_SYMLINK_NOFOLLOW) == 0 ? true : nil
         }
     }
 
     private func directory(_ devRoot: String) -> Int32? {
         fd.withLock { fd in
-            if fd < 0 { fd = open(devRoot + "/vfio", openPathOnly | O_DIRECTORY | O_CLOEXEC) }
+            if fd < 0 { fd = Self.openVFIODirectory(devRoot) }
             return fd >= 0 ? fd : nil
         }
+    }
+
+    /// `<devRoot>/vfio`; beneath a tree's dev directory, so a link there cannot lead to the host's.
+    private static func openVFIODirectory(_ devRoot: String) -> Int32 {
+        let flags = openPathOnly | O_DIRECTORY | O_CLOEXEC
+        if devRoot == "/dev" { return open("/dev/vfio", flags) }
+        let dev = open(devRoot, flags)
+        guard dev >= 0 else { return -1 }
+        defer { close(dev) }
+        return LiveSysfs.openBeneath(dev, "vfio", flags)
     }
 
     deinit { fd.withLock { if $0 >= 0 { close($0) } } }

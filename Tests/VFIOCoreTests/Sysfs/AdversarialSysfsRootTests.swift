@@ -136,6 +136,23 @@ import VFIOCore
         }
     }
 
+    /// A tree's `dev` is looked in beneath it: a link to the host's nodes finds none of them.
+    @Test func deviceNodesOfATreeAreLookedUpBeneathItsDevDirectory() throws {
+        try withTrees { (tree: String, outside: String) throws in
+            try TemporaryDirectory.makeDirectory(outside + "/dev/vfio/devices")
+            AdversarialFiles.write(outside + "/dev/vfio/12", "")
+            AdversarialFiles.write(outside + "/dev/vfio/devices/vfio0", "")
+            try TemporaryDirectory.makeDirectory(tree + "/dev")
+            #expect(symlink(outside + "/dev/vfio", tree + "/dev/vfio") == 0)
+            let kernel = LiveKernel(sysfsRoot: tree, devRoot: tree + "/dev")
+            #expect(!kernel.deviceNodeExists("/dev/vfio/12"))
+            #expect(!kernel.deviceNodeExists("/dev/vfio/devices/vfio0"))
+            TemporaryDirectory.removeTree(tree + "/dev/vfio")
+            #expect(symlink("../../outside/dev/vfio", tree + "/dev/vfio") == 0)
+            #expect(!LiveKernel(sysfsRoot: tree, devRoot: tree + "/dev").deviceNodeExists("/dev/vfio/12"))
+        }
+    }
+
     // MARK: module loading
 
     /// A tree is not the running kernel: loading a module for it would load a real one into the
