@@ -155,11 +155,18 @@ import VFIOCore
 
     // MARK: module loading
 
+    /// Only a sysfs mount is the running kernel's: modules may be loaded for the live /sys.
+    @Test(.enabled(if: access("/sys/bus", F_OK) == 0, "needs a mounted /sys"))
+    func theLiveSysfsMayLoadModules() {
+        #expect(LiveKernel(sysfsRoot: "/sys").canLoadModules)
+    }
+
     /// A tree is not the running kernel: loading a module for it would load a real one into the
     /// host. LiveKernel for a tree has no way to run modprobe.
     @Test func noModuleIsLoadedForATree() throws {
         try withTrees { (tree: String, _: String) throws in
             let kernel = LiveKernel(sysfsRoot: tree, devRoot: tree + "/dev")
+            #expect(!kernel.canLoadModules)
             let error = #expect(throws: VFIOError.self) { try kernel.loadModule(ModuleName("e1000e")!) }
             #expect(error?.status == .notFound)
             #expect(error?.message == "the sysfs tree at \(tree) does not have module e1000e loaded, and vfioctl does not load modules for a sysfs tree")
