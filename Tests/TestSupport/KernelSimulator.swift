@@ -126,6 +126,9 @@ public final class KernelSimulator: KernelAccess, @unchecked Sendable {
         }
     }
 
+    /// The simulator is a running kernel of its own: it loads modules.
+    public var canLoadModules: Bool { true }
+
     /// `/dev/vfio/N` while a member of group N is bound to a VFIO driver; `/dev/vfio/vfio` while the
     /// `vfio` module is loaded; with device cdevs modelled, `/dev/vfio/devices/vfioN` while the device
     /// with `vfio-dev/vfioN` is bound. Nothing else exists.

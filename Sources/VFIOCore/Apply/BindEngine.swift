@@ -138,7 +138,8 @@ public struct BindEngine {
         for request in requests {
             let device = request.device
             // The chain itself when every driver in it is available (no new array per device).
-            let usable = request.chain.allSatisfy(\.available) ? request.chain : request.chain.filter(\.available)
+            var usable = request.chain.allSatisfy(\.available) ? request.chain : request.chain.filter(\.available)
+            if !kernel.canLoadModules { usable = try loadedOnly(usable) }
             let original = DeviceBinding(driver: device.driver, override: device.driverOverride)
             guard let first = usable.first else {
                 let reasons = request.chain.map { "\($0.module): \($0.reason)" }.joined(separator: "; ")
@@ -200,6 +201,14 @@ public struct BindEngine {
         }
 
         return moves
+    }
+
+    /// The candidates whose modules a kernel that cannot load modules (a sysfs tree) has loaded;
+    /// when there is none, loading the first one's error (exit 4: the tree does not have it).
+    private func loadedOnly(_ candidates: [Candidate]) throws(VFIOError) -> [Candidate] {
+        let loaded = candidates.filter { isLoaded($0.module) }
+        if loaded.isEmpty, let first = candidates.first { try kernel.loadModule(first.module) }
+        return loaded
     }
 
     /// Findings the user forced become report lines; the others refuse the operation.

@@ -131,25 +131,10 @@ final class StateDirectory {
     func read(_ name: String) throws(VFIOError) -> String? {
         guard let fd = try openFile(name, flags: O_RDONLY) else { return nil }
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Self.failure(errno, "read \(filePath(name))")
-            }
-            if n == 0 { break }
-            bytes += chunk[0..<n]
-            guard bytes.count <= Self.maximumFileSize else {
-                throw VFIOError(.usage, "\(filePath(name)) is larger than 16 MiB: not a file vfioctl wrote",
-                                hint: "inspect it; nothing was changed")
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        // The one bounded reader of configuration files: at most 16 MiB, EINTR retried.
+        do { return String(decoding: try TextFile.bytes(openFile: fd, path: filePath(name)), as: UTF8.self) }
+        catch { throw error.vfioError() }
     }
-
-    static let maximumFileSize = 16 << 20
 
     /// Writes a new temp file (created exclusively under a random name, so nothing planted can be
     /// followed or truncated), fsyncs it and renames it over `name`: a crash leaves the old or the

@@ -31,13 +31,10 @@ public struct PlannerSetup: Sendable {
             directories += [("/etc/vfioctl/rules.d", .administrator), ("/run/vfioctl/rules.d", .runtime)]
         }
         directories += extraRuleDirectories.map { ($0, .commandLine) }
-        for directory in extraRuleDirectories where !KernelFiles.isDirectory(directory) {
-            throw VFIOError(.usage, "rule directory \(directory) does not exist")
-        }
         let rules = try RuleSet.load(directories: directories)
         // modprobe.blacklist= and module_blacklist= on the kernel command line count as blacklists too.
         let commandLine = modprobeDirectories == ModprobeConfig.defaultDirectories ? (try? TextFile.read("/proc/cmdline")) : nil
-        return DriverPlanner(kernel: kernel, modprobe: ModprobeConfig(directories: modprobeDirectories, kernelCommandLine: commandLine),
+        return DriverPlanner(kernel: kernel, modprobe: try ModprobeConfig(directories: modprobeDirectories, kernelCommandLine: commandLine),
                              loaded: LoadedModules(sysfs: sysfs), rules: rules,
                              platform: Platform(architecture: Uname.machine, kernelVersion: kernel.kernelVersion))
     }

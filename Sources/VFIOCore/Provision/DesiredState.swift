@@ -82,7 +82,7 @@ public struct DesiredState: Sendable {
 
     public static func load(_ path: String) throws(VFIOError) -> DesiredState {
         let text: String
-        do { text = try TextFile.read(path) } catch { throw .cannotRead(path, errno: error.errno) }
+        do { text = try TextFile.read(path) } catch { throw error.vfioError() }
         return try parse(text, file: path)
     }
 

@@ -54,7 +54,7 @@ public struct Persistence: Sendable {
     /// link, the udev rule, and the reloads.
     public func enableSteps(stateFile file: String, binary: String) throws(VFIOError) -> [Step] {
         let text: String
-        do { text = try TextFile.read(file) } catch { throw .cannotRead(file, errno: error.errno) }
+        do { text = try TextFile.read(file) } catch { throw error.vfioError() }
         _ = try DesiredState.parse(text, file: file)
         let executable = try UnitExecutable(binary, root: root)
         return [
@@ -188,6 +188,6 @@ public struct Persistence: Sendable {
         let path = root.path(of: absolute)
         if lstat(path, &info) == 0 { return true }
         if errno == ENOENT || errno == ENOTDIR { return false }
-        throw .cannotRead(path, errno: errno)
+        throw FileReadError(path, errno: errno).vfioError()
     }
 }

@@ -8,6 +8,7 @@ import Darwin
 
 let ENOENT: Int32 = Glibc.ENOENT
 let ENOTDIR: Int32 = Glibc.ENOTDIR
+let EXDEV: Int32 = Glibc.EXDEV
 
 /// `ENODEV (No such device)`: the symbolic name scripts grep for, and the words users read.
 public func errnoName(_ code: Int32) -> String {
@@ -16,7 +17,7 @@ public func errnoName(_ code: Int32) -> String {
         EAGAIN: "EAGAIN", ENOMEM: "ENOMEM", EACCES: "EACCES", EBUSY: "EBUSY", EEXIST: "EEXIST", ENODEV: "ENODEV",
         Glibc.ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL", ENOSPC: "ENOSPC", EROFS: "EROFS",
         ERANGE: "ERANGE", ELOOP: "ELOOP", ENAMETOOLONG: "ENAMETOOLONG", ENOSYS: "ENOSYS", ETIMEDOUT: "ETIMEDOUT",
-        EOPNOTSUPP: "EOPNOTSUPP", ENOEXEC: "ENOEXEC",
+        EOPNOTSUPP: "EOPNOTSUPP", ENOEXEC: "ENOEXEC", Glibc.EXDEV: "EXDEV", EFBIG: "EFBIG",
     ]
     let name = names[code] ?? "errno \(code)"
     guard let text = strerror(code) else { return name }

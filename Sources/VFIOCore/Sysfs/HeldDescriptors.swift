@@ -42,6 +42,8 @@ final class HeldDescriptors: Sendable {
         var siblingsParent: Int32 = -1
         /// `kernel/iommu_groups` (-1: not opened yet).
         var groups: Int32 = -1
+        /// `bus/pci/devices` (-1: not opened yet).
+        var devices: Int32 = -1
 
         /// Kept open like a forgotten directory: a lookup may still be running from it.
         mutating func retireSiblingsParent() {
@@ -112,6 +114,15 @@ final class HeldDescriptors: Sendable {
         }
     }
 
+    /// `bus/pci/devices`, opened by `open` the first time it succeeds; nil while it cannot be. Its
+    /// links are read once per device listed: relative to it, each is one readlinkat.
+    func devicesDirectory(open: () -> Int32) -> Int32? {
+        state.withLock { state in
+            if state.devices < 0 { state.devices = open() }
+            return state.devices >= 0 ? state.devices : nil
+        }
+    }
+
     /// Records that held directory `fd` was opened by its bus link: the next device is first
     /// looked for next to it. The previous parent, which did not hold this device, is retired.
     func noteOpenedByBusLink(_ fd: Int32) {
@@ -143,6 +154,7 @@ final class HeldDescriptors: Sendable {
             for fd in state.retired { close(fd) }
             if state.siblingsParent >= 0 { close(state.siblingsParent) }
             if state.groups >= 0 { close(state.groups) }
+            if state.devices >= 0 { close(state.devices) }
         }
     }
 

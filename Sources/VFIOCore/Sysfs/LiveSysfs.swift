@@ -7,6 +7,14 @@ import Synchronization
 /// SysfsAccess on a real directory tree: `/sys`, or a fake tree given with `--sysfs-root`.
 /// Plain syscalls, no Foundation: enumeration does tens of thousands of these per run. Names are
 /// passed with `withCString`: handing a short String straight to a C parameter copies it to the heap.
+///
+/// Nothing here leaves the root: every open, listing and link read resolves its path beneath the
+/// root's descriptor (openat2 RESOLVE_BENEATH), so a crafted tree's link to `/` or to the host's
+/// `/sys` is an error (EXDEV), never a read of the host. The kernel's own links are relative and
+/// stay inside /sys. Every attribute is opened O_NONBLOCK (a FIFO cannot make it wait) and read up
+/// to `attributeLimit` bytes. In a tree that is not sysfs, an attribute that reads as nothing or
+/// fails is checked with fstat, and a FIFO or a device there is an error (see `readAll`); sysfs
+/// itself holds only directories, links and regular files.
 public struct LiveSysfs: SysfsAccess {
     public let root: String
     /// The root's descriptor, opened at first use and kept: writes resolve beneath it, and reads
@@ -38,19 +46,49 @@ public struct LiveSysfs: SysfsAccess {
 
     private func absolute(_ path: String) -> String { SysfsPath.absolute(path, root: root) }
 
+    /// The most an attribute read returns: sysfs text attributes are at most a page (4 KiB, or
+    /// 64 KiB with 64 KiB pages, less one byte); the binary ones vfioctl reads are smaller.
+    public static let attributeLimit = 64 << 10
+
+    /// Whether the root is a sysfs mount, so the running kernel's own (asked once): only then
+    /// may modules be loaded for it.
+    public var isRunningKernel: Bool { rootDescriptor.isSysfs(root) }
+
     public func displayPath(_ path: String) -> String { absolute(path) }
 
     public func read(_ path: String) throws(SysfsError) -> String {
-        let fd = anchored(path) { openat($0, $1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        let fd = try anchored(path, for: .read) { Self.openAttribute($0, $1) }
         guard fd >= 0 else { throw SysfsError(.read, absolute(path), errno: errno) }
         defer { close(fd) }
-        return try Self.readAll(fd, path: absolute(path))
+        return try Self.readAll(fd, checksKind: !rootDescriptor.isSysfs(root), path: absolute(path))
     }
 
-    /// Reads an open attribute. sysfs hands over a whole attribute in one read, so a read shorter
-    /// than the buffer ends it without a second syscall; only larger files (config, uevent of odd
-    /// devices) loop.
-    static func readAll(_ fd: Int32, path: @autoclosure () -> String) throws(SysfsError) -> String {
+    /// Opens attribute `name` (relative to `directory`) for reading: beneath `directory`, not
+    /// following a link at the end, and without waiting for a FIFO's writer.
+    static func openAttribute(_ directory: Int32, _ name: UnsafePointer<CChar>) -> Int32 {
+        openBeneath(directory, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+    }
+
+    /// A FIFO, a device or a socket where an attribute is expected is an error (EINVAL), not
+    /// something to read. A directory is left to read(2) (EISDIR).
+    static func checkRegular(_ fd: Int32, path: @autoclosure () -> String) throws(SysfsError) {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw SysfsError(.read, path(), errno: errno) }
+        let type = info.st_mode & S_IFMT
+        guard type == S_IFREG || type == S_IFDIR else {
+            throw SysfsError(.read, path(), errno: EINVAL, detail: "\(FileKind(mode: info.st_mode).rawValue), not a regular file")
+        }
+    }
+
+    /// Reads an open attribute, up to `attributeLimit` bytes (more is an error, EFBIG). sysfs
+    /// hands over a whole attribute in one read, so a read shorter than the buffer ends it without
+    /// a second syscall; only larger files (config, uevent of odd devices) loop.
+    ///
+    /// `checksKind` (a tree that is not sysfs): what a FIFO or a device can look like, an empty
+    /// read or a failed one, is checked with fstat and refused when not a regular file. Only then:
+    /// an fstat per attribute was a tenth of listing a large tree. Whatever else such a file gives
+    /// is bounded like any attribute, and nothing here can wait (opened O_NONBLOCK).
+    static func readAll(_ fd: Int32, checksKind: Bool, path: @autoclosure () -> String) throws(SysfsError) -> String {
         // On the stack (up to 1 KiB is); attributes are mostly a line.
         let capacity = 1024
         var result: String?
@@ -67,15 +105,27 @@ public struct LiveSysfs: SysfsAccess {
                 return
             }
             var bytes = Array(buffer)
-            while bytes.count < 1 << 20 {
+            while true {
                 let more = Glibc.read(fd, buffer.baseAddress, capacity)
                 if more < 0 && errno == EINTR { continue }
-                guard more > 0 else { break }
+                if more < 0 {
+                    failure = errno
+                    return
+                }
+                if more == 0 { break }
                 bytes.append(contentsOf: buffer[0..<more])
+                if bytes.count > attributeLimit {
+                    failure = EFBIG
+                    return
+                }
             }
             result = bytes.withUnsafeBufferPointer { trimmed($0) }
         }
-        guard let result else { throw SysfsError(.read, path(), errno: failure) }
+        if checksKind && (result?.isEmpty ?? true) { try checkRegular(fd, path: path()) }
+        guard let result else {
+            let detail = failure == EFBIG ? "larger than \(attributeLimit >> 10) KiB, more than any sysfs attribute" : nil
+            throw SysfsError(.read, path(), errno: failure, detail: detail)
+        }
         return result
     }
 
@@ -86,16 +136,17 @@ public struct LiveSysfs: SysfsAccess {
     }
 
     public func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory {
+        let checksKind = !rootDescriptor.isSysfs(root)
         if let fd = withHeldDevice(path, .directory, holding: true, { fd, _ in fd }) {
-            return LiveDirectory(fd: fd, root: root, path: path, owned: false)
+            return LiveDirectory(fd: fd, root: root, path: path, owned: false, checksKind: checksKind)
         }
         // O_PATH: the descriptor only anchors the *at calls; no directory stream until one is listed.
         // Beneath the root, as writes are: a device is read through its bus link, and a crafted
         // tree's link that leads outside must not have vfioctl read the real /sys (EXDEV).
-        let rootFD = try rootDescriptor.get(root)
+        let rootFD = try rootDescriptor.get(root, for: .list)
         let fd = (path.isEmpty ? "." : path).withCString { Self.openBeneath(rootFD, $0, openPathOnly | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { throw SysfsError(.list, absolute(path), errno: errno) }
-        return LiveDirectory(fd: fd, root: root, path: path)
+        return LiveDirectory(fd: fd, root: root, path: path, checksKind: checksKind)
     }
 
     public func readLink(_ path: String) throws(SysfsError) -> String {
@@ -106,7 +157,7 @@ public struct LiveSysfs: SysfsAccess {
     /// (every device a command moves is opened so). The path's own error when it cannot be held.
     public func openDevice(_ address: PCIAddress) throws(SysfsError) -> any SysfsDirectory {
         guard let fd = heldDevice(address) else { return try openDirectory(PCIPaths.device(address)) }
-        return LiveDirectory(heldFD: fd, root: root, device: address)
+        return LiveDirectory(heldFD: fd, root: root, device: address, checksKind: !rootDescriptor.isSysfs(root))
     }
 
     public func withLinkTarget(device address: PCIAddress, _ name: StaticString,
@@ -129,8 +180,48 @@ public struct LiveSysfs: SysfsAccess {
     }
 
     public func withLinkTarget(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
-        try Self.readingLink({ buffer, size in anchored(path) { readlinkat($0, $1, buffer, size) } }, body,
-                             failure: { SysfsError(.readLink, absolute(path), errno: $0) })
+        let failure = { (code: Int32) in SysfsError(.readLink, absolute(path), errno: code) }
+        if let result = withDeviceLink(path, { devices, name in
+            Result { () throws(SysfsError) in
+                try Self.readingLink({ buffer, size in readlinkat(devices, name, buffer, size) }, body, failure: failure)
+            }
+        }) { return try result.get() }
+        return try anchored(path, for: .readLink) { directory, name in
+            Result { () throws(SysfsError) in
+                try Self.readingLink({ buffer, size in Self.readLinkBeneath(directory, name, buffer, size) }, body, failure: failure)
+            }
+        }.get()
+    }
+
+    /// Runs `body` when `path` is a device's link in `bus/pci/devices` (listing reads every one):
+    /// with that directory, held, and the link's name. nil without running `body` otherwise.
+    private func withDeviceLink<Result>(_ path: String, _ body: (Int32, UnsafePointer<CChar>) -> Result) -> Result? {
+        path.withCString { cPath in
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(cPath).assumingMemoryBound(to: UInt8.self), count: path.utf8.count)
+            guard let (device, entry) = HeldDescriptors.devicePath(bytes), entry == nil,
+                  let devices = held.devicesDirectory(open: { () -> Int32 in
+                      guard let rootFD = try? rootDescriptor.get(root) else { return -1 }
+                      return Self.openBeneath(rootFD, SysfsWalkEnumerator.devicesDirectory, openPathOnly | O_DIRECTORY | O_CLOEXEC)
+                  }) else { return nil }
+            return device.withSiblingName { body(devices, $0) }
+        }
+    }
+
+    /// readlinkat(2) of `path` below `directory`, the directories on the way resolved beneath it.
+    /// A single name needs no more than readlinkat; a longer path is opened first (O_PATH and
+    /// O_NOFOLLOW give a descriptor of the link itself, which readlinkat reads with an empty name).
+    static func readLinkBeneath(_ directory: Int32, _ path: UnsafePointer<CChar>,
+                                _ buffer: UnsafeMutablePointer<CChar>, _ size: Int) -> Int {
+        guard strchr(path, Int32(UInt8(ascii: "/"))) != nil else { return readlinkat(directory, path, buffer, size) }
+        let link = openBeneath(directory, path, openPathOnly | O_NOFOLLOW | O_CLOEXEC)
+        guard link >= 0 else { return -1 }
+        defer { close(link) }
+        let n = readlinkat(link, "", buffer, size)
+        // With an empty name the kernel says ENOENT for what is not a link; readlinkat(2) of the
+        // path would have said EINVAL.
+        var info = stat()
+        if n < 0 && errno == ENOENT && fstat(link, &info) == 0 && info.st_mode & S_IFMT != S_IFLNK { errno = EINVAL }
+        return n
     }
 
     /// Runs `readLink` (a readlinkat(2) into the buffer and size given) and `body` on the target.
@@ -158,7 +249,7 @@ public struct LiveSysfs: SysfsAccess {
     }
 
     public func list(_ path: String) throws(SysfsError) -> [SysfsEntry] {
-        let fd = anchored(path) { openat($0, $1, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        let fd = try anchored(path, for: .list) { Self.openBeneath($0, $1, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK) }
         guard fd >= 0 else { throw SysfsError(.list, absolute(path), errno: errno) }
         defer { close(fd) }
         return try Self.entries(ofDirectory: fd, path: absolute(path))
@@ -168,8 +259,7 @@ public struct LiveSysfs: SysfsAccess {
     static func entries(ofDirectory fd: Int32, path: @autoclosure () -> String) throws(SysfsError) -> [SysfsEntry] {
         var entries: [SysfsEntry] = []
         let failure = forEachEntry(ofDirectory: fd) { name, type in
-            let name = String(decoding: name, as: UTF8.self)
-            entries.append(SysfsEntry(name: name, kind: kind(type, path() + "/" + name)))
+            entries.append(SysfsEntry(name: String(decoding: name, as: UTF8.self), kind: kind(type, in: fd, name)))
         }
         if let failure { throw SysfsError(.list, path(), errno: failure) }
         return entries
@@ -215,7 +305,7 @@ public struct LiveSysfs: SysfsAccess {
         let suffix: StaticString = "/devices"
         let fd = StackText.withDecimalDigits(group.number.magnitude) { digits in
             StackText.withCString(joining: digits, and: UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount)) {
-                openat(groups, $0, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                Self.openBeneath(groups, $0, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             }
         }
         guard fd >= 0 else { throw SysfsError(.list, absolute(path()), errno: errno) }
@@ -228,12 +318,14 @@ public struct LiveSysfs: SysfsAccess {
         return members
     }
 
-    private static func kind(_ type: UInt8, _ path: @autoclosure () -> String) -> SysfsEntry.Kind {
+    /// An entry's kind from its d_type; asked of the file itself (not followed) when the
+    /// filesystem does not say.
+    private static func kind(_ type: UInt8, in directory: Int32, _ name: UnsafeBufferPointer<UInt8>) -> SysfsEntry.Kind {
         switch Int32(type) {
         case Int32(DT_REG): .file
         case Int32(DT_DIR): .directory
         case Int32(DT_LNK): .symlink
-        case Int32(DT_UNKNOWN): statKind(path())
+        case Int32(DT_UNKNOWN): StackText.withCString(joining: name) { statKind(directory, $0) }
         default: .other
         }
     }
@@ -281,7 +373,8 @@ public struct LiveSysfs: SysfsAccess {
     private func openForWriting(_ path: String) throws(SysfsError) -> Int32 {
         // A fake tree's files need O_TRUNC to hold exactly the value written. sysfs ignores it, but
         // its truncation still runs through the kernel's setattr path on every write.
-        let flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | (rootDescriptor.isSysfs(root) ? 0 : O_TRUNC)
+        // O_NONBLOCK: a FIFO in a fake tree fails at once (ENXIO, no reader) instead of waiting.
+        let flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (rootDescriptor.isSysfs(root) ? 0 : O_TRUNC)
         // A device's attribute: one lookup below its held directory, itself opened beneath the root.
         if let fd = withHeldDevice(path, .entry, holding: true, { Self.openBeneath($0, $1, flags) }) {
             guard fd >= 0 else { throw SysfsError(.write, absolute(path), errno: errno) }
@@ -293,7 +386,7 @@ public struct LiveSysfs: SysfsAccess {
         return fd
     }
 
-    private static func openBeneath(_ directory: Int32, _ path: UnsafePointer<CChar>, _ flags: Int32) -> Int32 {
+    static func openBeneath(_ directory: Int32, _ path: UnsafePointer<CChar>, _ flags: Int32) -> Int32 {
         let fd = vfioctl_open_beneath(directory, path, flags)
         // Before Linux 5.6 there is no openat2: the lexical link checks are all there is.
         return fd < 0 && errno == ENOSYS ? openat(directory, path, flags) : fd
@@ -358,17 +451,18 @@ public struct LiveSysfs: SysfsAccess {
 
     /// Runs `body` with where a read of `path` starts and the rest of it: a device entry below its
     /// held directory, anything else below the root's descriptor (no absolute path to build and
-    /// walk), or the absolute path when the root cannot be opened (the error then comes from the
-    /// path itself).
-    private func anchored<Result>(_ path: String, _ body: (Int32, UnsafePointer<CChar>) -> Result) -> Result {
+    /// walk). `body` resolves the rest beneath that directory. The root's error when it cannot be
+    /// opened.
+    private func anchored<Result>(_ path: String, for operation: SysfsError.Operation,
+                                  _ body: (Int32, UnsafePointer<CChar>) -> Result) throws(SysfsError) -> Result {
         if let result = withHeldDevice(path, .entry, holding: false, body) { return result }
-        if let rootFD = try? rootDescriptor.get(root) { return (path.isEmpty ? "." : path).withCString { body(rootFD, $0) } }
-        return absolute(path).withCString { body(AT_FDCWD, $0) }
+        let rootFD = try rootDescriptor.get(root, for: operation)
+        return (path.isEmpty ? "." : path).withCString { body(rootFD, $0) }
     }
 
-    private static func statKind(_ path: String) -> SysfsEntry.Kind {
+    private static func statKind(_ directory: Int32, _ name: UnsafePointer<CChar>) -> SysfsEntry.Kind {
         var info = stat()
-        guard lstat(path, &info) == 0 else { return .other }
+        guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return .other }
         switch info.st_mode & S_IFMT {
         case S_IFREG: return .file
         case S_IFDIR: return .directory
@@ -386,10 +480,10 @@ let openPathOnly: Int32 = 0o10000000
 private final class RootDescriptor: Sendable {
     private let state = Mutex<Int32>(-1)
 
-    func get(_ root: String) throws(SysfsError) -> Int32 {
+    func get(_ root: String, for operation: SysfsError.Operation = .write) throws(SysfsError) -> Int32 {
         let result: Result<Int32, SysfsError> = state.withLock { fd in
             if fd < 0 { fd = open(root, openPathOnly | O_DIRECTORY | O_CLOEXEC) }
-            return fd >= 0 ? .success(fd) : .failure(SysfsError(.write, root, errno: errno))
+            return fd >= 0 ? .success(fd) : .failure(SysfsError(operation, root, errno: errno))
         }
         return try result.get()
     }
@@ -424,23 +518,27 @@ final class LiveDirectory: SysfsDirectory {
     private var relativePath: String { givenPath ?? device.map(PCIPaths.device) ?? "" }
     private let givenPath: String?
     private let device: PCIAddress?
+    /// Whether an attribute's kind is checked before it is read (see LiveSysfs: not on sysfs).
+    private let checksKind: Bool
 
     /// `path` relative to `root` (or absolute, with an empty root).
-    init(fd: Int32, root: String = "", path: String, owned: Bool = true) {
+    init(fd: Int32, root: String = "", path: String, owned: Bool = true, checksKind: Bool) {
         self.fd = fd
         self.owned = owned
         self.root = root
         givenPath = path
         device = nil
+        self.checksKind = checksKind
     }
 
     /// Device `address`'s held directory (`bus/pci/devices/ADDRESS`).
-    init(heldFD fd: Int32, root: String, device address: PCIAddress) {
+    init(heldFD fd: Int32, root: String, device address: PCIAddress, checksKind: Bool) {
         self.fd = fd
         owned = false
         self.root = root
         givenPath = nil
         device = address
+        self.checksKind = checksKind
     }
 
     deinit { if owned { close(fd) } }
@@ -460,11 +558,10 @@ final class LiveDirectory: SysfsDirectory {
     }
 
     func read(_ name: String) throws(SysfsError) -> String {
-        // O_NONBLOCK: a FIFO planted in a fake tree must not hang enumeration.
-        let file = name.withCString { openat(fd, $0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
+        let file = name.withCString { LiveSysfs.openAttribute(fd, $0) }
         guard file >= 0 else { throw failure(.read, name, errno) }
         defer { close(file) }
-        return try LiveSysfs.readAll(file, path: self.path + "/" + name)
+        return try LiveSysfs.readAll(file, checksKind: checksKind, path: self.path + "/" + name)
     }
 
     func readLink(_ name: String) throws(SysfsError) -> String {
@@ -472,7 +569,7 @@ final class LiveDirectory: SysfsDirectory {
     }
 
     func withLinkTarget(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
-        try LiveSysfs.readingLink({ buffer, size in name.withCString { readlinkat(fd, $0, buffer, size) } }, body,
+        try LiveSysfs.readingLink({ buffer, size in name.withCString { LiveSysfs.readLinkBeneath(fd, $0, buffer, size) } }, body,
                                   failure: { failure(.readLink, name, $0) })
     }
 }

@@ -75,9 +75,12 @@ public struct SysfsError: Error, Sendable, Equatable, CustomStringConvertible {
     private let device: PCIAddress?
     private let name: String
     public var errno: Int32
+    /// What the errno alone would not say (`a FIFO, not a regular file`), shown before it.
+    public var detail: String?
 
-    public init(_ operation: Operation, _ path: String, errno: Int32) {
+    public init(_ operation: Operation, _ path: String, errno: Int32, detail: String? = nil) {
         self.init(operation, root: "", directory: path, name: "", errno: errno)
+        self.detail = detail
     }
 
     /// The failure of entry `name` of `directory`, a path relative to `root` (or absolute, with an
@@ -106,7 +109,11 @@ public struct SysfsError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var isMissing: Bool { errno == ENOENT || errno == ENOTDIR }
-    public var description: String { "\(operation.rawValue) \(path): \(errnoName(errno))" }
+    public var description: String {
+        // Paths are resolved beneath the root (openat2 RESOLVE_BENEATH): EXDEV is a link that leads out.
+        let detail = detail ?? (errno == EXDEV ? "leads outside the sysfs root" : nil)
+        return "\(operation.rawValue) \(path): " + (detail.map { "\($0) (\(errnoName(errno)))" } ?? errnoName(errno))
+    }
 }
 
 /// Lexical link resolution confined to the sysfs root: the kernel's links are relative

@@ -33,7 +33,7 @@ final class EngineFixture: @unchecked Sendable {
 
     func planner() throws -> DriverPlanner {
         DriverPlanner(kernel: try KernelModuleIndex(modulesDirectory: tree.path + "/modules/6.1.0-sim"),
-                      modprobe: ModprobeConfig(directories: []), loaded: LoadedModules(sysfs: sim),
+                      modprobe: try ModprobeConfig(directories: []), loaded: LoadedModules(sysfs: sim),
                       rules: RuleSet(rules: []), platform: Platform(architecture: "x86_64", kernelVersion: "6.1.0-sim"))
     }
 

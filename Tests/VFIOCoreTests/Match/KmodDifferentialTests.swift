@@ -16,12 +16,12 @@ extension MatchKernelTests {
         /// Resolves every key of `oracleFile` (`KEY<TAB>MODULES`, as kmod-resolve prints) like `modprobe -R`
         /// and compares: same modules, same order, same duplicates.
         private func compare(oracleFile: String, modules: String) throws -> (KernelModuleIndex, Outcome) {
-            let oracleText = String(decoding: try KernelFiles.read(oracleFile), as: UTF8.self)
+            let oracleText = String(decoding: try TextFile.bytes(oracleFile), as: UTF8.self)
             var outcome = Outcome()
             var start = KernelFixtures.monotonicNanoseconds()
             let kernel = try KernelModuleIndex(modulesDirectory: modules)
-            let cmdline = (try? KernelFiles.read("/proc/cmdline")).map { String(decoding: $0, as: UTF8.self) }
-            let config = ModprobeConfig(kernelCommandLine: cmdline)
+            let cmdline = (try? TextFile.bytes("/proc/cmdline")).map { String(decoding: $0, as: UTF8.self) }
+            let config = try ModprobeConfig(kernelCommandLine: cmdline)
             outcome.loadMilliseconds = Double(KernelFixtures.monotonicNanoseconds() - start) / 1e6
             start = KernelFixtures.monotonicNanoseconds()
             for line in oracleText.split(separator: "\n") {
@@ -53,7 +53,7 @@ extension MatchKernelTests {
         func realKernel() throws {
             let dir = KernelFixtures.environment("KMOD_DIFF_DIR")!
             let modules = KernelFixtures.environment("KMOD_DIFF_MODULES") ?? KernelFixtures.installedKernelDirectory()!
-            let identities = try KernelFiles.lines(KernelFiles.read(dir + "/corpus.txt")).count
+            let identities = try KernelFiles.lines(TextFile.bytes(dir + "/corpus.txt")).count
             let (kernel, outcome) = try compare(oracleFile: dir + "/oracle.tsv", modules: modules)
             print("kmod-diff: kernel \(kernel.kernelVersion): \(identities) identities, \(outcome.keys) keys (pci: and vfio_pci:), \(outcome.withMatches) with matches, \(outcome.duplicates) where libkmod lists a module twice; \(outcome.mismatches.count) mismatches, \(outcome.groupedMismatches) in hostDriverCandidates")
             print("kmod-diff: Swift (debug build) index load \(Int(outcome.loadMilliseconds)) ms, \(outcome.keys) resolves + \(outcome.keys / 2) hostDriverCandidates in \(Int(outcome.lookupMilliseconds)) ms")

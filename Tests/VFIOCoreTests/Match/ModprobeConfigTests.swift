@@ -8,7 +8,7 @@ extension MatchKernelTests {
     @Suite("ModprobeConfig")
     struct ModprobeConfigTests {
         @Test("directories in kmod's precedence: an earlier directory's file hides the same name; files parse in name order")
-        func precedence() {
+        func precedence() throws {
             let tree = KernelFixtures.TemporaryTree()
             let etc = tree.directory("etc/modprobe.d")
             let run = tree.directory("run/modprobe.d")
@@ -20,7 +20,7 @@ extension MatchKernelTests {
             tree.file("run/modprobe.d/ignored.txt", "blacklist i915\n")                // not .conf
             tree.file("run/modprobe.d/.hidden.conf", "blacklist snd_hda_intel\n")
             tree.directory("run/modprobe.d/sub.conf")                                  // a directory is not read
-            let config = ModprobeConfig(directories: [etc, run, tree.path + "/missing", lib])
+            let config = try ModprobeConfig(directories: [etc, run, tree.path + "/missing", lib])
             #expect(config.files == [lib + "/00-early.conf", run + "/50-mid.conf", etc + "/vfio.conf"])
             #expect(config.blacklist(for: KernelFixtures.module("nouveau")) == SourceLocation(file: etc + "/vfio.conf", line: 1))
             #expect(config.blacklist(for: KernelFixtures.module("radeon")) == nil)
@@ -81,9 +81,9 @@ extension MatchKernelTests {
         }
 
         @Test("the kernel command line adds blacklists and options")
-        func kernelCommandLine() {
+        func kernelCommandLine() throws {
             let tree = KernelFixtures.TemporaryTree()
-            let config = ModprobeConfig(directories: [tree.path],
+            let config = try ModprobeConfig(directories: [tree.path],
                                         kernelCommandLine: "BOOT_IMAGE=/vmlinuz root=/dev/sda1 intel_iommu=on modprobe.blacklist=nouveau,snd-hda-intel vfio-pci.ids=10de:1b80 module_blacklist=xe \"quoted.opt=a b\"\n")
             #expect(config.blacklist(for: KernelFixtures.module("nouveau"))?.file == "/proc/cmdline")
             #expect(config.blacklist(for: KernelFixtures.module("snd_hda_intel")) != nil)
@@ -121,8 +121,8 @@ extension MatchKernelTests {
                 alias pci:[ unmatched
 
                 """)
-            let cmdline = (try? KernelFiles.read("/proc/cmdline")).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            let config = ModprobeConfig(directories: [file], kernelCommandLine: cmdline)
+            let cmdline = (try? TextFile.bytes("/proc/cmdline")).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let config = try ModprobeConfig(directories: [file], kernelCommandLine: cmdline)
             // kmod re-prints softdeps from its parsed lists, losing the space before `post:`: compare those
             // without blanks.
             func comparable(_ line: String) -> String { line.hasPrefix("softdep ") ? line.filter { $0 != " " } : line }

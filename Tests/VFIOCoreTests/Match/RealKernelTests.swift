@@ -10,7 +10,7 @@ extension MatchKernelTests {
 
         /// Every alias line of modules.alias as (normalised pattern, module), parsed independently of the index.
         private func allAliasLines() throws -> [(line: Int, pattern: AliasPattern, module: String)] {
-            let bytes = try KernelFiles.read(directory + "/modules.alias")
+            let bytes = try TextFile.bytes(directory + "/modules.alias")
             return KernelFiles.lines(bytes).compactMap { number, line in
                 let words = String(decoding: line, as: UTF8.self).split(separator: " ")
                 guard words.count == 3, words[0] == "alias", let pattern = AliasPattern(String(words[1])) else { return nil }
@@ -35,7 +35,7 @@ extension MatchKernelTests {
 
         @Test("modules.alias holds exactly what modules.alias.bin (the index libkmod reads) holds")
         func textMatchesBinaryIndex() throws {
-            let binary = try KmodIndexFile.entries(KernelFiles.read(directory + "/modules.alias.bin"))
+            let binary = try KmodIndexFile.entries(TextFile.bytes(directory + "/modules.alias.bin"))
             var fromBinary: [String: Int] = [:]
             for value in binary { fromBinary["\(value.key) \(value.value)", default: 0] += 1 }
             var fromText: [String: Int] = [:]
@@ -46,8 +46,8 @@ extension MatchKernelTests {
 
         @Test("modules.builtin.alias.bin is what depmod derives from modules.builtin.modinfo")
         func builtinIndexMatchesModinfo() throws {
-            let binary = try KmodIndexFile.entries(KernelFiles.read(directory + "/modules.builtin.alias.bin"))
-            let modinfo = try KernelFiles.read(directory + "/modules.builtin.modinfo")
+            let binary = try KmodIndexFile.entries(TextFile.bytes(directory + "/modules.builtin.alias.bin"))
+            let modinfo = try TextFile.bytes(directory + "/modules.builtin.modinfo")
             var derived: [String] = []
             for record in modinfo.split(separator: 0) {
                 let text = String(decoding: record, as: UTF8.self)

@@ -68,7 +68,7 @@ struct PlannerFixture {
         if shipped { directories.append((Self.shippedRulesDirectory, .shippedDefaults)) }
         directories.append((tree.path + "/rules", .administrator))
         return DriverPlanner(kernel: try KernelModuleIndex(modulesDirectory: modules),
-                             modprobe: ModprobeConfig(directories: [tree.path + "/modprobe.d"]),
+                             modprobe: try ModprobeConfig(directories: [tree.path + "/modprobe.d"]),
                              loaded: loaded, rules: try RuleSet.load(directories: directories),
                              platform: Platform(architecture: arch, kernelVersion: "6.12.0-test"))
     }

@@ -2,37 +2,9 @@
 import Glibc
 #endif
 
-/// Whole-file byte reads for the module directory's files, with plain syscalls (no Foundation).
+/// The module directory's and modprobe.d's files and listings, with plain syscalls (no Foundation).
+/// The files themselves are read with `TextFile.bytes` (regular files of bounded size only).
 enum KernelFiles {
-    enum Failure: Error {
-        case errno(Int32)
-    }
-
-    /// The file's bytes; `.errno(ENOENT)` when it does not exist.
-    static func read(_ path: String) throws(Failure) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .errno(errno) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .errno(errno) }
-        var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
-        var count = 0
-        while true {
-            if count == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(4096, bytes.count))) }
-            let n = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .errno(errno)
-            }
-            if n == 0 { break }
-            count += n
-        }
-        bytes.removeSubrange(count...)
-        return bytes
-    }
-
     static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
@@ -43,9 +15,11 @@ enum KernelFiles {
         return stat(path, &info) == 0
     }
 
-    /// Names in a directory (without `.` and `..`); nil when it cannot be listed.
-    static func list(_ path: String) -> [String]? {
-        guard let dir = opendir(path) else { return nil }
+    /// Names in a directory (without `.` and `..`), with why it could not be listed (ENOENT: it does
+    /// not exist; ENOTDIR: it is not a directory). opendir(3) opens with O_NONBLOCK|O_DIRECTORY, so
+    /// a FIFO in its place fails at once.
+    static func list(_ path: String) throws(FileReadError) -> [String] {
+        guard let dir = opendir(path) else { throw FileReadError(path, errno: errno) }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {

@@ -146,9 +146,9 @@ public struct KernelModuleIndex: Sendable {
         let depBytes = try Self.readRequired(directory + "/modules.dep", version: kernelVersion)
         if !aliases {
             let builtinBytes: [UInt8]
-            do {
-                builtinBytes = try KernelFiles.read(directory + "/modules.builtin")
-            } catch {
+            if let bytes = try Self.readOptional(directory + "/modules.builtin") {
+                builtinBytes = bytes
+            } else {
                 builtinBytes = []
                 warnings.add("\(directory)/modules.builtin: cannot be read: built-in modules will be reported as not built")
             }
@@ -183,12 +183,11 @@ public struct KernelModuleIndex: Sendable {
 
         // modules.builtin: built-in modules.
         var builtins: Set<ModuleName> = []
-        switch Result(catching: { () throws(KernelFiles.Failure) in try KernelFiles.read(directory + "/modules.builtin") }) {
-        case .success(let bytes):
+        if let bytes = try Self.readOptional(directory + "/modules.builtin") {
             for (_, line) in KernelFiles.lines(bytes) where !line.isEmpty {
                 if let name = Self.moduleName(fromPath: line, cache: &names) { builtins.insert(name) }
             }
-        case .failure:
+        } else {
             warnings.add("\(directory)/modules.builtin: cannot be read: built-in modules will be reported as not built")
         }
 
@@ -250,8 +249,7 @@ public struct KernelModuleIndex: Sendable {
         var builtinVariantTable = AliasBuckets(prefix: "vfio_pci:")
         let builtinIndexPath = directory + "/modules.builtin.alias.bin"
         if aliases {
-            switch Result(catching: { () throws(KernelFiles.Failure) in try KernelFiles.read(builtinIndexPath) }) {
-            case .success(let bytes):
+            if let bytes = try Self.readOptional(builtinIndexPath) {
                 do throws(KmodIndexFile.Failure) {
                     for value in try KmodIndexFile.entries(bytes) {
                         let keyBytes = Array(value.key.utf8)
@@ -269,11 +267,9 @@ public struct KernelModuleIndex: Sendable {
                 } catch {
                     warnings.add("\(builtinIndexPath): unreadable index (\(error)): builtin aliases ignored, as modprobe would")
                 }
-            case .failure:
-                if let modinfo = try? KernelFiles.read(directory + "/modules.builtin.modinfo"),
-                   modinfo.split(separator: 0).contains(where: { Self.isBuiltinAliasRecord($0) }) {
-                    warnings.add("\(builtinIndexPath): missing while modules.builtin.modinfo lists aliases: modprobe ignores builtin aliases until `depmod \(kernelVersion)` runs")
-                }
+            } else if let modinfo = try Self.readOptional(directory + "/modules.builtin.modinfo"),
+                      modinfo.split(separator: 0).contains(where: { Self.isBuiltinAliasRecord($0) }) {
+                warnings.add("\(builtinIndexPath): missing while modules.builtin.modinfo lists aliases: modprobe ignores builtin aliases until `depmod \(kernelVersion)` runs")
             }
         }
 
@@ -387,17 +383,24 @@ public struct KernelModuleIndex: Sendable {
     }
 
     private static func readRequired(_ path: String, version: String) throws(VFIOError) -> [UInt8] {
-        do throws(KernelFiles.Failure) {
-            return try KernelFiles.read(path)
+        do throws(FileReadError) {
+            return try TextFile.bytes(path)
         } catch {
-            guard case .errno(let code) = error else { throw .notFound("\(path) cannot be read") }
-            if code == ENOENT {
+            if error.errno == ENOENT {
                 throw .notFound("\(path) does not exist", hint: "run `depmod \(version)` to create the module indexes")
             }
-            if code == EACCES || code == EPERM {
-                throw VFIOError(.permissionDenied, "\(path) cannot be read: \(errnoName(code))")
-            }
-            throw VFIOError(.failed, "\(path) cannot be read: \(errnoName(code))")
+            throw error.vfioError(reading: "the module index")
+        }
+    }
+
+    /// nil when the file cannot be read (the caller warns and goes on, as modprobe would); a file
+    /// of the wrong kind or size is an error: something made it so on purpose.
+    private static func readOptional(_ path: String) throws(VFIOError) -> [UInt8]? {
+        do throws(FileReadError) {
+            return try TextFile.bytes(path)
+        } catch {
+            if case .system = error.reason { return nil }
+            throw error.vfioError(reading: "the module index")
         }
     }
 

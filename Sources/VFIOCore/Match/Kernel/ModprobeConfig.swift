@@ -59,8 +59,10 @@ public struct ModprobeConfig: Sendable {
     }
 
     /// Reads `directories` (a plain file in the list is read as is); `kernelCommandLine` is the contents
-    /// of /proc/cmdline, or nil to ignore the kernel command line.
-    public init(directories: [String] = ModprobeConfig.defaultDirectories, kernelCommandLine: String? = nil) {
+    /// of /proc/cmdline, or nil to ignore the kernel command line. Missing directories are skipped and
+    /// unreadable files are warnings, as with modprobe; a file of the wrong kind (a FIFO, a device) or
+    /// larger than `TextFile.sizeLimit` is an error. A link to /dev/null masks a same-named file.
+    public init(directories: [String] = ModprobeConfig.defaultDirectories, kernelCommandLine: String? = nil) throws(VFIOError) {
         var chosen: [String: String] = [:]  // file name -> path
         var warnings: [String] = []
         for directory in directories {
@@ -69,7 +71,13 @@ public struct ModprobeConfig: Sendable {
                 if chosen[name] == nil { chosen[name] = directory }
                 continue
             }
-            guard let names = KernelFiles.list(directory) else { continue }
+            let names: [String]
+            do throws(FileReadError) {
+                names = try KernelFiles.list(directory)
+            } catch {
+                if !error.isMissing { warnings.append("\(directory): cannot be listed: \(errnoName(error.errno))") }
+                continue
+            }
             for name in names where name.hasSuffix(".conf") && !name.hasPrefix(".") && chosen[name] == nil {
                 let path = directory + "/" + name
                 guard !KernelFiles.isDirectory(path) else { continue }
@@ -79,11 +87,11 @@ public struct ModprobeConfig: Sendable {
         var directives: [ModprobeDirective] = []
         let files = chosen.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.map { chosen[$0]! }
         for path in files {
-            do throws(KernelFiles.Failure) {
-                let bytes = try KernelFiles.read(path)
+            do throws(FileReadError) {
+                let bytes = try TextFile.bytes(path, accept: .regularFileOrNull)
                 Self.parse(String(decoding: bytes, as: UTF8.self), file: path, into: &directives, warnings: &warnings)
             } catch {
-                guard case .errno(let code) = error else { continue }
+                guard case .system(let code) = error.reason else { throw error.vfioError(reading: "modprobe configuration") }
                 warnings.append("\(path): cannot be read: \(errnoName(code))")
             }
         }

@@ -23,10 +23,15 @@ public struct RuleSet: Sendable {
         return dirs
     }
 
+    /// Reads the `*.toml` files of `directories`. A directory named on the command line
+    /// (`.commandLine`) must exist; the standard ones may be absent. Any directory that exists but
+    /// cannot be listed, or is not a directory, is an error: leaving its rules out would quietly
+    /// change what every plan chooses. Each rule file must be a regular file (or a link to
+    /// /dev/null, which masks a same-named file) of at most `TextFile.sizeLimit` bytes.
     public static func load(directories: [(String, RulePrecedence)]) throws(VFIOError) -> RuleSet {
         var byName: [String: (path: String, precedence: RulePrecedence)] = [:]
         for (directory, precedence) in directories {
-            for name in tomlFiles(in: directory) {
+            for name in try tomlFiles(in: directory, required: precedence == .commandLine) {
                 byName[name] = (directory + "/" + name, precedence)
             }
         }
@@ -35,11 +40,10 @@ public struct RuleSet: Sendable {
         for name in byName.keys.sorted() {
             let (path, precedence) = byName[name]!
             let text: String
-            do {
-                text = try TextFile.read(path)
+            do throws(FileReadError) {
+                text = try TextFile.read(path, accept: .regularFileOrNull)
             } catch {
-                throw VFIOError(error.errno == EACCES ? .permissionDenied : .usage,
-                                "cannot read rule file \(path): \(errnoName(error.errno))")
+                throw error.vfioError(reading: "rule file")
             }
             rules += try RuleFile.parse(text, file: path, precedence: precedence)
             files.append(path)
@@ -47,8 +51,31 @@ public struct RuleSet: Sendable {
         return RuleSet(rules: rules, files: files)
     }
 
-    private static func tomlFiles(in directory: String) -> [String] {
-        (KernelFiles.list(directory) ?? []).filter { $0.hasSuffix(".toml") && !$0.hasPrefix(".") }
+    private static func tomlFiles(in directory: String, required: Bool) throws(VFIOError) -> [String] {
+        let names: [String]
+        do throws(FileReadError) {
+            names = try KernelFiles.list(directory)
+        } catch {
+            switch error.errno {
+            case ENOENT where !required:
+                return []
+            case ENOENT:
+                throw VFIOError(.notFound, "rule directory \(directory) does not exist")
+            case ENOTDIR:
+                throw VFIOError(.usage, "rule directory \(directory) is not a directory (it is \(kind(of: directory).rawValue))")
+            case EACCES, EPERM:
+                throw VFIOError(.permissionDenied, "cannot read rule directory \(directory): \(errnoName(error.errno))",
+                                hint: "run as root, or fix the directory's permissions")
+            default:
+                throw VFIOError(.failed, "cannot read rule directory \(directory): \(errnoName(error.errno))")
+            }
+        }
+        return names.filter { $0.hasSuffix(".toml") && !$0.hasPrefix(".") }
+    }
+
+    private static func kind(of path: String) -> FileKind {
+        var info = stat()
+        return stat(path, &info) == 0 ? FileKind(mode: info.st_mode) : .unknown
     }
 }
 
