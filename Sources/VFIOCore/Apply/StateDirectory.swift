@@ -110,6 +110,15 @@ final class StateDirectory {
     /// Opens a file of the directory (`O_NOFOLLOW|O_NONBLOCK`, so a planted FIFO cannot block) and
     /// checks it; nil when it does not exist and `flags` has no `O_CREAT`.
     func openFile(_ name: String, flags: Int32, mode: mode_t = 0o644) throws(VFIOError) -> Int32? {
+        // Looked at before opening: opening a device node can act on hardware. The check after
+        // opening (`checkFile`) is the one that counts, should the entry be replaced in between.
+        var seen = stat()
+        if fstatat(self.fd, name, &seen, AT_SYMLINK_NOFOLLOW) == 0 {
+            let kind = FileKind(mode: seen.st_mode)
+            if kind != .regularFile && kind != .symlink {
+                throw Self.untrusted(filePath(name), "is not a regular file (it is \(kind.rawValue))", fix: "inspect it, then remove it")
+            }
+        }
         let fd = openat(self.fd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode)
         guard fd >= 0 else {
             let code = errno
@@ -235,7 +244,7 @@ final class StateDirectory {
         let path = filePath(name)
         guard fstat(fd, &info) == 0 else { throw Self.failure(errno, "stat \(path)") }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            throw Self.untrusted(path, "is not a regular file", fix: "rm \(path)")
+            throw Self.untrusted(path, "is not a regular file (it is \(FileKind(mode: info.st_mode).rawValue))", fix: "inspect it, then remove it")
         }
         guard Self.trustedOwner(info.st_uid) else {
             throw Self.untrusted(path, "is owned by uid \(info.st_uid), not root\(geteuid() == 0 ? "" : " or uid \(geteuid())")",

@@ -63,6 +63,9 @@ public struct RuleSet: Sendable {
                 throw VFIOError(.notFound, "rule directory \(directory) does not exist")
             case ENOTDIR:
                 throw VFIOError(.usage, "rule directory \(directory) is not a directory (it is \(kind(of: directory).rawValue))")
+            case ENAMETOOLONG, ELOOP:
+                // No directory can have that name: the argument itself is wrong.
+                throw VFIOError(.usage, "rule directory \(directory) cannot be a directory: \(errnoName(error.errno))")
             case EACCES, EPERM:
                 throw VFIOError(.permissionDenied, "cannot read rule directory \(directory): \(errnoName(error.errno))",
                                 hint: "run as root, or fix the directory's permissions")
