@@ -18,8 +18,7 @@ func readStandardInput() -> [UInt8] {
     var input: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
-        let count = chunk.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
-        if count < 0 && errno == EINTR { continue }
+        let count = chunk.withUnsafeMutableBytes { buffer in retryingOnInterrupt { read(STDIN_FILENO, buffer.baseAddress, buffer.count) } }
         guard count > 0 else { break }
         input += chunk[0..<count]
     }
@@ -31,8 +30,7 @@ func writeAll(_ text: String, to descriptor: Int32) {
     text.withUTF8 { buffer in
         var offset = 0
         while offset < buffer.count {
-            let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-            if written < 0 && errno == EINTR { continue }
+            let written = retryingOnInterrupt { write(descriptor, buffer.baseAddress! + offset, buffer.count - offset) }
             guard written > 0 else { return }
             offset += written
         }

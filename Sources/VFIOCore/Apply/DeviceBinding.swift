@@ -31,8 +31,8 @@ enum PCIPaths {
     static let groupsDirectory = "kernel/iommu_groups"
     static func groupDevices(_ group: IOMMUGroup) -> String { "\(groupsDirectory)/\(group.number)/devices" }
 
-    /// `prefix`, `name` and `suffix` written straight into one new string: the paths every moved
-    /// device needs, where interpolation spent about a thousand instructions each.
+    /// `prefix`, `name` and `suffix` written straight into one new string, without interpolation:
+    /// these are the paths every moved device needs, on the per-VF bind path users wait for.
     private static func joined(_ prefix: StaticString, _ name: String, _ suffix: StaticString) -> String {
         var name = name
         return name.withUTF8 { joined(prefix, $0, suffix) }

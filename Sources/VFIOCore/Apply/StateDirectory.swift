@@ -188,11 +188,8 @@ final class StateDirectory {
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], what: String) throws(VFIOError) {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw failure(errno, "write \(what)")
-            }
+            let n = bytes[offset...].withUnsafeBytes { buffer in retryingOnInterrupt { Glibc.write(fd, buffer.baseAddress, buffer.count) } }
+            if n < 0 { throw failure(errno, "write \(what)") }
             offset += n
         }
     }

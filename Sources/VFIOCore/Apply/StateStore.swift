@@ -62,8 +62,8 @@ public struct StateStore: Sendable {
             }
         }
         let deadline = Monotonic.now() + timeout
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else {
+        while retryingOnInterrupt({ flock(fd, LOCK_EX | LOCK_NB) }) != 0 {
+            guard errno == EWOULDBLOCK else {
                 let code = errno
                 close(fd)
                 throw StateDirectory.failure(code, "lock \(lockPath)")

@@ -37,11 +37,10 @@ final class UdevEventWatch {
     func wait(until deadline: Double) -> Bool {
         let fd = udev_monitor_get_fd(monitor)
         while !expectation.isSatisfied {
-            let left = deadline - Monotonic.now()
-            guard left > 0 else { return false }
+            guard deadline > Monotonic.now() else { return false }
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, Int32(min(left, 1) * 1000) + 1)
-            if ready < 0 && errno != EINTR { return false }
+            let ready = retryingOnInterrupt { poll(&poller, 1, Self.pollTimeout(until: deadline)) }
+            if ready < 0 { return false }
             guard ready > 0 else { continue }
             while let device = udev_monitor_receive_device(monitor) {
                 expectation.saw(Self.event(device))
@@ -49,6 +48,12 @@ final class UdevEventWatch {
             }
         }
         return true
+    }
+
+    /// Milliseconds to wait in one poll: what is left until the deadline (recomputed when a signal
+    /// interrupted the previous poll), at most a second, rounded up.
+    private static func pollTimeout(until deadline: Double) -> Int32 {
+        Int32(min(max(deadline - Monotonic.now(), 0), 1) * 1000) + 1
     }
 
     private static func event(_ device: OpaquePointer) -> UdevExpectation.Event {

@@ -23,9 +23,9 @@ struct DeviceReader: Sendable {
         /// (most of them bound, so no `driver` link is read).
         case uevent
         /// `modalias` (which spells out the ids and class) and the `driver` link: for an unbound
-        /// device (what bulk binds read) ~12,000 guest instructions cheaper than `uevent` plus the
-        /// link, because reading `uevent` has the kernel build the device's whole event
-        /// environment (scripts/bench/bind-insn-vm.sh). Falls back to `uevent` without a modalias.
+        /// device (what bulk binds read), because reading `uevent` has the kernel build the
+        /// device's whole event environment, which a bind of many VFs would pay once per VF.
+        /// Falls back to `uevent` without a modalias.
         case modalias
     }
 

@@ -12,9 +12,7 @@ enum ChildProcess {
         let spawned = posix_spawn(&pid, arguments[0], nil, nil, &argv, environ)
         guard spawned == 0 else { return 127 }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { return 127 }
-        }
+        guard retryingOnInterrupt({ waitpid(pid, &status, 0) }) >= 0 else { return 127 }
         if status & 0x7F == 0 { return (status >> 8) & 0xFF }
         return 128 + (status & 0x7F)
     }

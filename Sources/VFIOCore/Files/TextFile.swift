@@ -68,11 +68,10 @@ public enum TextFile {
                 guard count <= sizeLimit else { throw FileReadError(path, .tooLarge) }
                 bytes.append(contentsOf: repeatElement(0, count: min(max(4096, count), sizeLimit + 1 - count)))
             }
-            let n = bytes.withUnsafeMutableBytes { buffer in Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileReadError(path, errno: errno)
+            let n = bytes.withUnsafeMutableBytes { buffer in
+                retryingOnInterrupt { Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count) }
             }
+            if n < 0 { throw FileReadError(path, errno: errno) }
             if n == 0 { break }
             count += n
         }

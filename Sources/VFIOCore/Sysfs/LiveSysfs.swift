@@ -94,8 +94,7 @@ public struct LiveSysfs: SysfsAccess {
         var result: String?
         var failure: Int32 = 0
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
-            var n = Glibc.read(fd, buffer.baseAddress, capacity)
-            while n < 0 && errno == EINTR { n = Glibc.read(fd, buffer.baseAddress, capacity) }
+            let n = retryingOnInterrupt { Glibc.read(fd, buffer.baseAddress, capacity) }
             guard n >= 0 else {
                 failure = errno
                 return
@@ -106,8 +105,7 @@ public struct LiveSysfs: SysfsAccess {
             }
             var bytes = Array(buffer)
             while true {
-                let more = Glibc.read(fd, buffer.baseAddress, capacity)
-                if more < 0 && errno == EINTR { continue }
+                let more = retryingOnInterrupt { Glibc.read(fd, buffer.baseAddress, capacity) }
                 if more < 0 {
                     failure = errno
                     return
@@ -273,8 +271,7 @@ public struct LiveSysfs: SysfsAccess {
                                      _ body: (UnsafeBufferPointer<UInt8>, UInt8) -> Void) -> Int32? {
         withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
             while true {
-                let count = vfioctl_getdents64(fd, buffer.baseAddress, UInt(size))
-                if count < 0 && errno == EINTR { continue }
+                let count = retryingOnInterrupt { vfioctl_getdents64(fd, buffer.baseAddress, UInt(size)) }
                 if count < 0 { return errno }
                 if count == 0 { return nil }
                 // struct linux_dirent64: d_ino (8 bytes), d_off (8), d_reclen (2), d_type (1), d_name.
@@ -355,11 +352,9 @@ public struct LiveSysfs: SysfsAccess {
     private static func writeOnce(_ fd: Int32, _ value: String, path: @autoclosure () -> String, atStart: Bool = false) throws(SysfsError) {
         var bytes = value
         let (written, writeError) = bytes.withUTF8 { buffer -> (Int, Int32) in
-            func once() -> Int {
+            let n = retryingOnInterrupt {
                 atStart ? pwrite(fd, buffer.baseAddress, buffer.count, 0) : Glibc.write(fd, buffer.baseAddress, buffer.count)
             }
-            var n = once()
-            while n < 0 && errno == EINTR { n = once() }
             return (n, n < 0 ? errno : 0)
         }
         if written < 0 { throw SysfsError(.write, path(), errno: writeError) }

@@ -4,12 +4,15 @@ public struct AliasKey: Hashable, Sendable, CustomStringConvertible {
     /// The normalised key.
     public let text: String
     let bytes: [UInt8]
+    /// `bytes` and a NUL: what fnmatch(3) reads.
+    let cString: [UInt8]
 
     /// nil where libkmod's `alias_normalize` fails (an unmatched `[` or `]`): modprobe rejects such keys.
     /// Also nil for a NUL byte, which a C string cannot hold.
     public init?(_ text: String) {
         guard !text.utf8.contains(0), let bytes = normalizeAlias(Array(text.utf8)) else { return nil }
         self.bytes = bytes
+        cString = bytes + [0]
         self.text = String(decoding: bytes, as: UTF8.self)
     }
 
@@ -35,6 +38,7 @@ public struct AliasKey: Hashable, Sendable, CustomStringConvertible {
             bytes = raw
             self.text = text
         }
+        cString = bytes + [0]
     }
 
     public var description: String { text }
@@ -72,25 +76,28 @@ public struct AliasPattern: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether libkmod's lookup of `key` would return this pattern's module.
     public func matches(_ key: AliasKey) -> Bool {
-        bytes.withUnsafeBufferPointer { pattern in
-            key.bytes.withUnsafeBufferPointer { key in
+        // The C string is made here, not stored: the index holds tens of thousands of patterns and
+        // matches them from its own buffer (`PatternStore`).
+        (bytes + [0]).withUnsafeBufferPointer { pattern in
+            key.cString.withUnsafeBufferPointer { key in
                 Self.libkmodMatches(pattern: pattern, literalPrefixLength: literalPrefixLength, key: key)
             }
         }
     }
 
     /// libkmod's trie search for one pattern: the literal prefix byte for byte, then fnmatch(3) from the
-    /// first wildcard on. Neither buffer may hold a NUL byte.
-    @inline(__always)
+    /// first wildcard on. Both buffers are C strings: each ends with a NUL byte and holds no other.
     static func libkmodMatches(pattern: UnsafeBufferPointer<UInt8>, literalPrefixLength prefix: Int,
                                key: UnsafeBufferPointer<UInt8>) -> Bool {
-        if prefix == pattern.count {
+        let patternLength = pattern.count - 1
+        let keyLength = key.count - 1
+        if prefix == patternLength {
             // No wildcard at all: the trie walk must end exactly at the end of the key.
-            return key.count == prefix && memoryEqual(pattern.baseAddress, key.baseAddress, prefix)
+            return keyLength == prefix && memoryEqual(pattern.baseAddress, key.baseAddress, prefix)
         }
-        guard key.count >= prefix, memoryEqual(pattern.baseAddress, key.baseAddress, prefix) else { return false }
-        return FNMatch.matchesWithoutNUL(pattern: UnsafeBufferPointer(rebasing: pattern[prefix...]),
-                                         UnsafeBufferPointer(rebasing: key[prefix...]))
+        guard keyLength >= prefix, memoryEqual(pattern.baseAddress, key.baseAddress, prefix),
+              let pattern = pattern.baseAddress, let key = key.baseAddress else { return false }
+        return FNMatch.matches(pattern: pattern + prefix, key + prefix)
     }
 
     /// The normalised pattern, as libkmod stores and matches it.

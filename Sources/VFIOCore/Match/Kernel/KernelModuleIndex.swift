@@ -469,6 +469,7 @@ struct PatternStore: Sendable {
     private struct Span: Sendable {
         var start: Int32
         var literalCount: Int32
+        /// Just past the pattern's terminating NUL.
         var end: Int32
     }
 
@@ -482,6 +483,7 @@ struct PatternStore: Sendable {
         for pattern in patterns {
             let start = Int32(bytes.count)
             bytes += pattern.bytes
+            bytes.append(0)  // each pattern a C string, for fnmatch(3)
             spans.append(Span(start: start, literalCount: Int32(pattern.literalPrefixLength), end: Int32(bytes.count)))
         }
         self.bytes = bytes
@@ -493,7 +495,7 @@ struct PatternStore: Sendable {
         var found: [Int32] = []
         bytes.withUnsafeBufferPointer { all in
             spans.withUnsafeBufferPointer { spans in
-                key.bytes.withUnsafeBufferPointer { key in
+                key.cString.withUnsafeBufferPointer { key in
                     candidates.forEachCandidate(key) { index in
                         let span = spans[Int(index)]
                         let pattern = UnsafeBufferPointer(rebasing: all[Int(span.start)..<Int(span.end)])
