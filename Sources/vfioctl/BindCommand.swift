@@ -18,10 +18,7 @@ struct BindCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("Devices: PCI addresses (0000:01:00.0 or 01:00.0) or id pairs VVVV:DDDD.", valueName: "device"),
               completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
-    var packedDevices: [String]
-
-    /// The device arguments as given (see DeviceArgumentPacking).
-    var devices: [String] { DeviceArgumentPacking.unpack(packedDevices) }
+    var devices: [String]
 
     @Option(help: ArgumentHelp("Bind to this driver instead of the plan's chain (a driver or module name).", valueName: "driver"), transform: BlankValue.refused)
     var driver: String?
@@ -37,7 +34,7 @@ struct BindCommand: ParsableCommand {
     @OptionGroup var writing: WritingOptions
 
     func validate() throws {
-        if packedDevices.isEmpty { throw ValidationError("name at least one device") }
+        if devices.isEmpty { throw ValidationError("name at least one device") }
         // Not a name at all: say so, instead of an empty chain's "no usable driver" (exit 4).
         if let driver, DriverName(driver) == nil, ModuleName(driver) == nil {
             throw VFIOError.usage("invalid --driver \(UserText.quoted(driver)): expected a driver (vfio-pci) or module name (vfio_pci)")
