@@ -198,6 +198,7 @@ _vfioctl_list() {
         return
         ;;
     '--class')
+        __vfioctl_add_completions -W 'storage'$'\n''net'$'\n''display'$'\n''gpu'$'\n''multimedia'$'\n''audio'$'\n''memory'$'\n''bridge'$'\n''communication'$'\n''system'$'\n''input'$'\n''serial-bus'$'\n''usb'$'\n''wireless'$'\n''crypto'$'\n''signal'$'\n''accelerator'
         return
         ;;
     '--driver')
@@ -279,6 +280,7 @@ _vfioctl_plan() {
         return
         ;;
     '--class')
+        __vfioctl_add_completions -W 'storage'$'\n''net'$'\n''display'$'\n''gpu'$'\n''multimedia'$'\n''audio'$'\n''memory'$'\n''bridge'$'\n''communication'$'\n''system'$'\n''input'$'\n''serial-bus'$'\n''usb'$'\n''wireless'$'\n''crypto'$'\n''signal'$'\n''accelerator'
         return
         ;;
     '--driver')
@@ -323,6 +325,7 @@ _vfioctl_bind() {
         return
         ;;
     '--method')
+        __vfioctl_add_completions -W 'driver_override'$'\n''new_id'
         return
         ;;
     '--modules-dir')
@@ -334,6 +337,7 @@ _vfioctl_bind() {
         return
         ;;
     '--force')
+        __vfioctl_add_completions -W 'netdev-active'$'\n''mounted'$'\n''swap'$'\n''stacked'$'\n''boot-vga'$'\n''fbcon'$'\n''open-fd'$'\n''bridge'$'\n''sriov-pf'$'\n''group-not-viable'$'\n''new-id-collateral'$'\n''no-iommu-group'
         return
         ;;
     '--timeout')
@@ -379,6 +383,7 @@ _vfioctl_unbind() {
         return
         ;;
     '--force')
+        __vfioctl_add_completions -W 'netdev-active'$'\n''mounted'$'\n''swap'$'\n''stacked'$'\n''boot-vga'$'\n''fbcon'$'\n''open-fd'$'\n''bridge'$'\n''sriov-pf'$'\n''group-not-viable'$'\n''new-id-collateral'$'\n''no-iommu-group'
         return
         ;;
     '--timeout')
@@ -436,6 +441,7 @@ _vfioctl_recover() {
         return
         ;;
     '--force')
+        __vfioctl_add_completions -W 'netdev-active'$'\n''mounted'$'\n''swap'$'\n''stacked'$'\n''boot-vga'$'\n''fbcon'$'\n''open-fd'$'\n''bridge'$'\n''sriov-pf'$'\n''group-not-viable'$'\n''new-id-collateral'$'\n''no-iommu-group'
         return
         ;;
     '--timeout')
@@ -476,6 +482,7 @@ _vfioctl_sriov() {
         return
         ;;
     '--force')
+        __vfioctl_add_completions -W 'netdev-active'$'\n''mounted'$'\n''swap'$'\n''stacked'$'\n''boot-vga'$'\n''fbcon'$'\n''open-fd'$'\n''bridge'$'\n''sriov-pf'$'\n''group-not-viable'$'\n''new-id-collateral'$'\n''no-iommu-group'
         return
         ;;
     '--timeout')
@@ -580,6 +587,7 @@ _vfioctl_apply() {
         return
         ;;
     '--force')
+        __vfioctl_add_completions -W 'netdev-active'$'\n''mounted'$'\n''swap'$'\n''stacked'$'\n''boot-vga'$'\n''fbcon'$'\n''open-fd'$'\n''bridge'$'\n''sriov-pf'$'\n''group-not-viable'$'\n''new-id-collateral'$'\n''no-iommu-group'
         return
         ;;
     '--timeout')
@@ -711,6 +719,7 @@ _vfioctl_persist_disable() {
         return
         ;;
     '--force')
+        __vfioctl_add_completions -W 'netdev-active'$'\n''mounted'$'\n''swap'$'\n''stacked'$'\n''boot-vga'$'\n''fbcon'$'\n''open-fd'$'\n''bridge'$'\n''sriov-pf'$'\n''group-not-viable'$'\n''new-id-collateral'$'\n''no-iommu-group'
         return
         ;;
     '--timeout')

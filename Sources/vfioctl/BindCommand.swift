@@ -18,10 +18,7 @@ struct BindCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("Devices: PCI addresses (0000:01:00.0 or 01:00.0) or id pairs VVVV:DDDD.", valueName: "device"),
               completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
-    var packedDevices: [String]
-
-    /// The device arguments as given (see DeviceArgumentPacking).
-    var devices: [String] { DeviceArgumentPacking.unpack(packedDevices) }
+    var devices: [String]
 
     @Option(help: ArgumentHelp("Bind to this driver instead of the plan's chain (a driver or module name).", valueName: "driver"), transform: BlankValue.refused)
     var driver: String?
@@ -29,28 +26,25 @@ struct BindCommand: ParsableCommand {
     @Flag(help: "Also bind every other endpoint of the devices' IOMMU groups, as one transaction.")
     var group = false
 
-    @Option(help: ArgumentHelp("How to bind: driver_override (default) or new_id (for kernels without driver_override).",
-                               valueName: "method"), transform: BlankValue.refused)
-    var method: String?
+    @Option(help: ArgumentHelp("How to bind: \(BindMethodChoice.valueList) (default: driver_override; new_id for kernels without driver_override).",
+                               valueName: "method"), completion: BindMethodChoice.completion, transform: BindMethodChoice.parsed)
+    var method: BindMethodChoice?
 
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var writing: WritingOptions
 
     func validate() throws {
-        if packedDevices.isEmpty { throw ValidationError("name at least one device") }
+        if devices.isEmpty { throw ValidationError("name at least one device") }
         // Not a name at all: say so, instead of an empty chain's "no usable driver" (exit 4).
         if let driver, DriverName(driver) == nil, ModuleName(driver) == nil {
             throw VFIOError.usage("invalid --driver \(UserText.quoted(driver)): expected a driver (vfio-pci) or module name (vfio_pci)")
-        }
-        if let method, !["driver_override", "override", "new_id", "new-id"].contains(method) {
-            throw ValidationError("unknown --method '\(method)' (driver_override or new_id)")
         }
     }
 
     func run() throws {
         let engine = try writing.engine(source: source)
         let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
-        var bindMethod = method.map { $0.hasPrefix("new") ? DeviceMover.BindMethod.newID : .override }
+        var bindMethod = method?.method
         // new_id binds every unbound device with the same ids: that check needs the whole system.
         var inventory = try source.inventory(changing: selectors, wholeSystem: bindMethod == .newID, consultsRules: driver == nil)
         var selected = try DeviceQuery(selectors: selectors).select(from: inventory)

@@ -58,9 +58,9 @@ struct SelectionOptions: ParsableArguments {
     var selectors: [String] = []
 
     @Option(name: .customLong("class"), help: ArgumentHelp(
-        "Only devices of this class: a name (net, storage, display, audio, usb, bridge, crypto, accelerator, ...) or 2/4/6 hex digits (0200).",
-        valueName: "class"), transform: BlankValue.refused)
-    var classFilter: String?
+        "Only devices of this class: a name (\(ClassArgument.names.joined(separator: ", "))) or 2/4/6 hex digits (0200).",
+        valueName: "class"), completion: ClassArgument.defaultCompletionKind, transform: ClassArgument.parsed)
+    var classFilter: ClassArgument?
 
     @Option(help: ArgumentHelp("Only devices bound to this driver ('none' for unbound devices).", valueName: "driver"), transform: BlankValue.refused)
     var driver: String?
@@ -71,7 +71,7 @@ struct SelectionOptions: ParsableArguments {
     func query() throws(VFIOError) -> DeviceQuery {
         var query = DeviceQuery()
         for text in selectors { query.selectors.append(try DeviceSelector(parsing: text)) }
-        if let classFilter { query.classFilter = try ClassFilter(parsing: classFilter) }
+        if let classFilter { query.classFilter = try ClassFilter(parsing: classFilter.text) }
         if let driver { query.driver = try DeviceQuery.DriverFilter(parsing: driver) }
         if let group {
             guard group >= 0 else { throw .usage("invalid IOMMU group \(group): group numbers are 0 or more") }

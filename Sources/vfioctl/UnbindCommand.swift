@@ -17,16 +17,13 @@ struct UnbindCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("Devices: PCI addresses or id pairs VVVV:DDDD.", valueName: "device"),
               completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
-    var packedDevices: [String]
-
-    /// The device arguments as given (see DeviceArgumentPacking).
-    var devices: [String] { DeviceArgumentPacking.unpack(packedDevices) }
+    var devices: [String]
 
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var writing: WritingOptions
 
     func validate() throws {
-        if packedDevices.isEmpty { throw ValidationError("name at least one device") }
+        if devices.isEmpty { throw ValidationError("name at least one device") }
     }
 
     func run() throws {

@@ -5,11 +5,8 @@ struct VFIOCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vfioctl",
         abstract: "Choose, bind and restore drivers for PCI devices handed to VFIO.",
-        discussion: """
-            Exit status: 0 success or nothing to do; 1 operation failed (state rolled back); 2 usage error \
-            or invalid input; 3 refused by a safety check or IOMMU group viability (nothing changed); \
-            4 not found (device, driver, module); 5 permission denied; 6 timed out; 7 changes pending \
-            (diff, apply --dry-run).
+        discussion: ExitStatus.summary + """
+
             Environment: VFIOCTL_SYSFS_ROOT, VFIOCTL_STATE_DIR and VFIOCTL_MODULES_DIR set the defaults \
             of --sysfs-root, --state-dir and --modules-dir.
             An empty or blank value of any option, argument or VFIOCTL_* variable is a usage error (2).

@@ -17,9 +17,9 @@ struct WritingOptions: ParsableArguments {
     var verbose = false
 
     @Option(name: .customLong("force"), help: ArgumentHelp(
-        "Override one refusal by its code (repeatable): netdev-active, mounted, swap, stacked, boot-vga, fbcon, open-fd, bridge, sriov-pf, group-not-viable, new-id-collateral, no-iommu-group.",
-        valueName: "code"), transform: BlankValue.refused)
-    var forced: [String] = []
+        "Override one refusal by its code (repeatable): \(ForceCode.valueList).",
+        valueName: "code"), completion: ForceCode.completion, transform: ForceCode.parsed)
+    var forced: [ForceCode] = []
 
     @Option(help: ArgumentHelp("Seconds to wait for /dev/vfio nodes and udev (default: 10).", valueName: "seconds"))
     var timeout: Double = 10
@@ -32,16 +32,13 @@ struct WritingOptions: ParsableArguments {
     var stateDir: String?
 
     func validate() throws {
-        for code in forced where !BindEngine.forceCodes.contains(code) {
-            throw ValidationError("unknown --force code '\(code)' (known: \(BindEngine.forceCodes.joined(separator: ", ")))")
-        }
         guard timeout > 0, lockTimeout >= 0 else { throw ValidationError("timeouts must be positive") }
     }
 
     func engineOptions() -> BindEngine.Options {
         var options = BindEngine.Options()
         options.dryRun = dryRun
-        options.forced = Set(forced)
+        options.forced = Set(forced.map(\.code))
         options.timeout = timeout
         options.lockTimeout = lockTimeout
         if isatty(STDERR_FILENO) == 1 && !json {

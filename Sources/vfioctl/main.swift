@@ -9,7 +9,7 @@ import Glibc
 // documented status (see ExitStatus), never ArgumentParser's 64 or a multi-line dump.
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
-    var command = try VFIOCtl.parseAsRoot(DeviceArgumentPacking.pack(arguments))
+    var command = try VFIOCtl.parseAsRoot(arguments)
     try EnvironmentVariable.checkAll()
     try BlankValue.check(arguments)
     try command.run()

@@ -293,9 +293,8 @@ final class CLIHost: @unchecked Sendable {
         #expect(forced.stdout.contains("write \"0000:09:00.0\" > \(host.sysfs)/bus/pci/drivers/e1000e/unbind"))
     }
 
-    /// Runs of addresses reach `bind` packed into one parser value (DeviceArgumentPacking): every
-    /// form of command line must still name exactly the devices given, and a bad one still fails
-    /// by its own text.
+    /// Device arguments may stand before, between and after options, or after `--`: every form of
+    /// command line must name exactly the devices given, and a bad one still fails by its own text.
     @Test func everyDeviceArgumentArrivesWhereverItStands() throws {
         let host = try CLIHost()
         for arguments in [["bind", "0a:00.0", "0000:09:00.0", "--driver", "vfio-pci"],
@@ -314,6 +313,16 @@ final class CLIHost: @unchecked Sendable {
         #expect(bad.status == 2, "\(bad)")
         #expect(bad.stderr.contains("'0a:00.0x'"), "\(bad)")
         #expect(!bad.stderr.contains("\u{1F}"), "\(bad)")
+    }
+
+    /// A device argument is one device: a word that holds U+001F (which the old packing of device
+    /// arguments used as its separator) is an invalid device, not two.
+    @Test(arguments: ["bind", "unbind"])
+    func aDeviceArgumentIsNeverSplit(command: String) throws {
+        let run = try CLIHost().run([command, "0a:00.0\u{1F}09:00.0", "--dry-run", "--json"])
+        #expect(run.status == 2, "\(run)")
+        #expect(run.devices.isEmpty, "\(run)")
+        #expect(run.stderr.contains("invalid device"), "\(run)")
     }
 
     /// On a plain directory tree the bind writes land in files but no driver ever binds: the read-back

@@ -133,8 +133,7 @@ struct CommandTree {
         }
     }
 
-    /// A blank device among good ones is refused too, wherever it stands (bind packs runs of
-    /// device arguments into one parser value).
+    /// A blank device among good ones is refused too, wherever it stands.
     @Test(arguments: [["bind", "01:00.0", ""], ["bind", "", "01:00.0"], ["unbind", "09:00.0", " ", "0a:00.0"],
                       ["bind", "--dry-run", "--method", "new_id", ""], ["bind", "--", ""], ["list", "01:00.0", ""],
                       ["plan", "", "--all"]])

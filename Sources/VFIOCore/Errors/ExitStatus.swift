@@ -17,16 +17,23 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// `diff` / `apply --dry-run`: the host differs from the desired state (changes are pending).
     case changesPending = 7
 
+    /// What the status means, as the README's "Exit status" table and `vfioctl --help` say it
+    /// (a test keeps the README's table equal to these lines).
     public var meaning: String {
         switch self {
         case .success: "success, or nothing to do"
         case .failed: "operation failed (state rolled back)"
-        case .usage: "usage error or invalid input"
-        case .refused: "refused by a safety check or IOMMU group viability; nothing changed"
+        case .usage: "usage error or invalid input (bad address, bad rule or state file)"
+        case .refused: "refused by a safety check or IOMMU group viability (nothing changed)"
         case .notFound: "not found (device, driver, module)"
         case .permissionDenied: "permission denied"
-        case .timedOut: "timed out"
-        case .changesPending: "changes pending (diff, apply --dry-run)"
+        case .timedOut: "timed out (lock, device node, udev)"
+        case .changesPending: "changes pending (`diff`, `apply --dry-run`)"
         }
+    }
+
+    /// Every status and its meaning in one paragraph, for the help text (and so the man page).
+    public static var summary: String {
+        "Exit status: " + allCases.map { "\($0.rawValue) \($0.meaning.replacing("`", with: ""))" }.joined(separator: "; ") + "."
     }
 }
