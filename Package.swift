@@ -12,7 +12,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
@@ -23,7 +22,6 @@ let package = Package(
             name: "VFIOCore",
             dependencies: [
                 "CPCI", "CUDev", "CLinux",
-                .product(name: "SystemPackage", package: "swift-system"),
             ],
             resources: [],
             swiftSettings: strict

@@ -67,11 +67,9 @@ enum Terminal {
     private static func write(_ fd: Int32, _ all: [UInt8]) {
         var bytes = all[...]
         while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return  // stdout closed (e.g. `| head`): nothing sensible left to do
-            }
+            let n = retryingOnInterrupt { bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } }
+            // stdout closed (e.g. `| head`): nothing sensible left to do.
+            if n < 0 { return }
             bytes = bytes.dropFirst(n)
         }
     }

@@ -27,8 +27,6 @@ public struct BindEngine {
     public static let groupCode = "group-not-viable"
     public static let newIDCode = "new-id-collateral"
     public static let noGroupCode = "no-iommu-group"
-    /// Every code `--force` accepts.
-    public static var forceCodes: [String] { SafetyCode.allCases.map(\.rawValue) + [groupCode, newIDCode, noGroupCode] }
 
     public let kernel: any KernelAccess
     public let store: StateStore
