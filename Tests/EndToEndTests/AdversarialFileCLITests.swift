@@ -18,29 +18,11 @@ import Testing
         var command = ["/usr/bin/timeout", "-s", "KILL", "\(Self.deadline)", "/usr/bin/prlimit", "--as=\(1 << 30)"]
         if let uid { command += ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups"] }
         command += [binary] + arguments
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        var environment = ProcessInfo.processInfo.environment
-        environment["VFIOCTL_SYSFS_ROOT"] = host.sysfs
-        environment["VFIOCTL_MODULES_DIR"] = host.modules
-        environment["VFIOCTL_STATE_DIR"] = host.state
-        environment["VFIOCTL_SYSTEM_RULES"] = "0"
-        environment["VFIOCTL_MODPROBE_DIRS"] = host.root + "/modprobe.d"
-        for (key, value) in extra { environment[key] = value }
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let status = process.terminationStatus
+        let run = try Subprocess.run(command, environment: host.environment(extra))
         // timeout(1) sends SIGKILL to its process group, itself included.
-        let killed = process.terminationReason == .uncaughtSignal && status == SIGKILL
-        #expect(!killed && status != 128 + SIGKILL, "killed after \(Self.deadline) s: it hung (\(arguments))")
-        return CLIRun(status: status, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        let killed = run.signalled && run.status == SIGKILL
+        #expect(!killed && run.status != 128 + SIGKILL, "killed after \(Self.deadline) s: it hung (\(arguments))")
+        return CLIRun(run)
     }
 
     enum Wrong: String, CaseIterable, CustomTestStringConvertible {

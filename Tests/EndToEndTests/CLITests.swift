@@ -13,6 +13,14 @@ struct CLIRun: CustomStringConvertible {
     var stdout: String
     var stderr: String
     var description: String { "exit \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
+
+    init(status: Int32, stdout: String, stderr: String) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
+    init(_ run: Subprocess) { self.init(status: run.status, stdout: run.stdout, stderr: run.stderr) }
     var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] }
     var devices: [[String: Any]] { json?["devices"] as? [[String: Any]] ?? [] }
     func device(_ address: String) -> [String: Any]? { devices.first { $0["address"] as? String == address } }
@@ -51,33 +59,19 @@ final class CLIHost: @unchecked Sendable {
 
     deinit { directory.remove() }
 
+    /// The fake host's inputs on top of a clean environment: its tree, modules and state
+    /// directory, no system rule files, its own modprobe.d; `extra` last.
+    func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        Subprocess.cleanEnvironment([
+            "VFIOCTL_SYSFS_ROOT": sysfs, "VFIOCTL_MODULES_DIR": modules, "VFIOCTL_STATE_DIR": state,
+            "VFIOCTL_SYSTEM_RULES": "0", "VFIOCTL_MODPROBE_DIRS": root + "/modprobe.d",
+        ]).merging(extra) { $1 }
+    }
+
     func run(_ arguments: [String], environment extra: [String: String] = [:], asUser uid: String? = nil) throws -> CLIRun {
-        let process = Process()
-        var argv = arguments
-        if let uid {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            argv = ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", Self.binary] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: Self.binary)
-        }
-        process.arguments = argv
-        var environment = ProcessInfo.processInfo.environment
-        environment["VFIOCTL_SYSFS_ROOT"] = sysfs
-        environment["VFIOCTL_MODULES_DIR"] = modules
-        environment["VFIOCTL_STATE_DIR"] = state
-        environment["VFIOCTL_SYSTEM_RULES"] = "0"
-        environment["VFIOCTL_MODPROBE_DIRS"] = root + "/modprobe.d"
-        for (key, value) in extra { environment[key] = value }
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLIRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        var command = [Self.binary] + arguments
+        if let uid { command = ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups"] + command }
+        return CLIRun(try Subprocess.run(command, environment: environment(extra)))
     }
 
     func file(_ relative: String) -> String? { try? String(contentsOfFile: sysfs + "/" + relative, encoding: .utf8) }

@@ -92,23 +92,11 @@ final class DocumentedMachine: @unchecked Sendable {
 
     /// The built vfioctl on the tree, as the sample runs it.
     func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLIHost.binary)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["VFIOCTL_SYSFS_ROOT"] = sysfs
-        environment["VFIOCTL_MODULES_DIR"] = modules
-        environment["VFIOCTL_STATE_DIR"] = state
-        environment["VFIOCTL_SYSTEM_RULES"] = "0"
-        environment["VFIOCTL_MODPROBE_DIRS"] = directory.path + "/modprobe.d"
-        process.environment = environment
-        let outPath = directory.path + "/stdout"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: outPath)
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return try String(contentsOfFile: outPath, encoding: .utf8)
+        let environment = Subprocess.cleanEnvironment([
+            "VFIOCTL_SYSFS_ROOT": sysfs, "VFIOCTL_MODULES_DIR": modules, "VFIOCTL_STATE_DIR": state,
+            "VFIOCTL_SYSTEM_RULES": "0", "VFIOCTL_MODPROBE_DIRS": directory.path + "/modprobe.d",
+        ])
+        return try Subprocess.run([CLIHost.binary] + arguments, environment: environment).stdout
     }
 
     /// What `bind` and `unbind` print, from the same engine and text the CLI uses, on the

@@ -117,28 +117,11 @@ final class DryRunHost: @unchecked Sendable {
         guard let strace = Self.strace else { return (try host.run(arguments), nil) }
         runs += 1
         let trace = traces.path + "/\(runs).trace"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: strace)
-        process.arguments = ["-f", "-qq", "-e", "trace=execve,execveat", "-o", trace, "--", CLIHost.binary] + arguments
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VFIOCTL_") }
-        environment["VFIOCTL_SYSFS_ROOT"] = host.sysfs
-        environment["VFIOCTL_MODULES_DIR"] = host.modules
-        environment["VFIOCTL_STATE_DIR"] = host.state
-        environment["VFIOCTL_SYSTEM_RULES"] = "0"
-        environment["VFIOCTL_MODPROBE_DIRS"] = host.root + "/modprobe.d"
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let command = [strace, "-f", "-qq", "-e", "trace=execve,execveat", "-o", trace, "--", CLIHost.binary] + arguments
+        let run = try Subprocess.run(command, environment: host.environment())
         let text = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
         let programs = text.split(separator: "\n").filter { $0.contains("execve") }.map(String.init)
-        return (CLIRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: String(decoding: stderr, as: UTF8.self)), programs)
+        return (CLIRun(run), programs)
     }
 }
 

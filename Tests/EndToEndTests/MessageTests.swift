@@ -6,32 +6,13 @@ import Testing
 import TestSupport
 
 @Suite struct MessageTests {
-    /// Runs vfioctl with stdout and stderr going to files, not pipes: a build that echoes a huge
-    /// argument whole must fail this test, not fill a pipe nobody reads yet and hang. Through the
-    /// shell when `shell` is set, so arguments can hold bytes a Swift String cannot (invalid UTF-8).
+    /// Runs vfioctl (`Subprocess` sends its output to files: a build that echoes a huge argument
+    /// whole must fail this test, not hang on a full pipe). Through the shell when `shell` is set,
+    /// so arguments can hold bytes a Swift String cannot (invalid UTF-8).
     static func run(_ host: CLIHost, _ arguments: [String] = [], shell: String? = nil) throws -> (status: Int32, stderr: [UInt8]) {
-        let process = Process()
-        if let shell {
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "exec \"$0\" " + shell, CLIHost.binary]
-        } else {
-            process.executableURL = URL(fileURLWithPath: CLIHost.binary)
-            process.arguments = arguments
-        }
-        var environment = ProcessInfo.processInfo.environment
-        environment["VFIOCTL_SYSFS_ROOT"] = host.sysfs
-        environment["VFIOCTL_STATE_DIR"] = host.state
-        environment["VFIOCTL_MODULES_DIR"] = host.modules
-        environment["VFIOCTL_SYSTEM_RULES"] = "0"
-        process.environment = environment
-        let outPath = host.root + "/stdout", errPath = host.root + "/stderr"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: outPath)
-        process.standardError = FileHandle(forWritingAtPath: errPath)
-        try process.run()
-        process.waitUntilExit()
-        return (process.terminationStatus, Array(try Data(contentsOf: URL(fileURLWithPath: errPath))))
+        let command = shell.map { ["/bin/sh", "-c", "exec \"$0\" " + $0, CLIHost.binary] } ?? [CLIHost.binary] + arguments
+        let run = try Subprocess.run(command, environment: host.environment())
+        return (run.status, run.stderrBytes)
     }
 
     static func hasTerminalControls(_ bytes: [UInt8]) -> Bool {

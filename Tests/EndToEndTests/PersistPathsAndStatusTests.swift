@@ -13,30 +13,10 @@ import Glibc
 /// Runs vfioctl in `directory` as root or as "nobody"; `CLIHost`'s environment otherwise.
 private func run(_ host: CLIHost, _ arguments: [String], in directory: String? = nil, asNobody: Bool = false,
                  traced trace: String? = nil) throws -> CLIRun {
-    let process = Process()
     var argv = [CLIHost.binary] + arguments
     if let trace { argv = ["/usr/bin/strace", "-f", "-qq", "-e", "trace=execve,execveat", "-o", trace, "--"] + argv }
     if asNobody { argv = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + argv }
-    process.executableURL = URL(fileURLWithPath: argv[0])
-    process.arguments = Array(argv.dropFirst())
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VFIOCTL_") }
-    environment["VFIOCTL_SYSFS_ROOT"] = host.sysfs
-    environment["VFIOCTL_MODULES_DIR"] = host.modules
-    environment["VFIOCTL_STATE_DIR"] = host.state
-    environment["VFIOCTL_SYSTEM_RULES"] = "0"
-    environment["VFIOCTL_MODPROBE_DIRS"] = host.root + "/modprobe.d"
-    process.environment = environment
-    process.standardInput = FileHandle.nullDevice
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CLIRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                  stderr: String(decoding: stderr, as: UTF8.self))
+    return CLIRun(try Subprocess.run(argv, environment: host.environment(), directory: directory))
 }
 
 private let stateText = """

@@ -61,19 +61,8 @@ private final class InjectionHost {
 
     private func run(_ program: String, _ arguments: [String], environment extra: [String: String] = [:]) throws
         -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VFIOCTL_") }.merging(extra) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let run = try Subprocess.run([program] + arguments, environment: Subprocess.cleanEnvironment(extra))
+        return (run.status, run.stdout, run.stderr)
     }
 
     /// The entries under `root`, or none when it was never made.
