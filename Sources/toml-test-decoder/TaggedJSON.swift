@@ -59,22 +59,5 @@ struct TaggedJSON {
         }
     }
 
-    /// A JSON string: quote, backslash and control characters escaped, the rest as UTF-8.
-    private mutating func appendString(_ string: String) {
-        text += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\t": text += "\\t"
-            case "\r": text += "\\r"
-            case _ where scalar.value < 0x20:
-                let digits = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
-    }
+    private mutating func appendString(_ string: String) { JSONValue.quote(string, into: &text) }
 }

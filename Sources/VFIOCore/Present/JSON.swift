@@ -86,7 +86,8 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
-    private static func quote(_ s: String, into out: inout String) {
+    /// Appends `s` as a JSON string: quote, backslash and control characters escaped, the rest as UTF-8.
+    public static func quote(_ s: String, into out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
