@@ -525,7 +525,7 @@ public struct BindEngine {
                                forgetting stale: Set<PCIAddress>) throws(VFIOError) {
         // By address: one lookup per device moved, not a scan of every record.
         var managed = Dictionary(try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
-        for address in stale { managed.removeValue(forKey: address) }
+        for address in confirmedStale(stale, records: managed) { managed.removeValue(forKey: address) }
         managed.reserveCapacity(managed.count + results.count)
         let now = WallClock.now()
         // By position: iterating the results themselves copied each (a dozen references).
@@ -549,8 +549,21 @@ public struct BindEngine {
         let (lock, _) = try operationLock(options)
         defer { lock.release() }
         let managed = try store.readManaged()
-        let kept = managed.filter { !stale.contains($0.address) }
+        let dropped = confirmedStale(stale, records: Dictionary(managed.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first }))
+        let kept = managed.filter { !dropped.contains($0.address) }
         if kept.count != managed.count { try store.writeManaged(kept) }
+    }
+
+    /// The `stale` records that are still stale, checked under the lock against the kernel. They
+    /// were judged from a device read and a records read that another vfioctl may have come between
+    /// (the device read on its original driver, then bound and recorded by the other run): a device
+    /// that is on the driver its record names is managed, and keeps its record.
+    private func confirmedStale(_ stale: Set<PCIAddress>, records: [PCIAddress: ManagedDevice]) -> Set<PCIAddress> {
+        let reader = DeviceMover(writer: KernelWriter(kernel: kernel, dryRun: true))
+        return stale.filter { address in
+            guard let record = records[address] else { return false }
+            return (try? reader.currentBinding(address))?.driver != record.driver
+        }
     }
 }
 
