@@ -9,6 +9,9 @@
 /// Strings are read in TOMLParser+Strings.swift, unquoted values in TOMLScalars, and the rules for
 /// defining tables live in TOMLTree.
 public struct TOMLParser {
+    /// The deepest nesting a document may have (tables, arrays, inline tables, dotted key parts).
+    public static var nestingLimit: Int { TOMLTree.maxDepth }
+
     let bytes: [UInt8]
     var position = 0
     var line = 1
