@@ -84,10 +84,14 @@ for vf in "$VF0" "$VF1"; do
     check "hot-plug: $vf on vfio-pci with its /dev/vfio node" expect_vfio "$vf" vfio-pci
     check "hot-plug: udev ran the rule for $vf" text_has "$WORK/udevd.log" "--device $vf --lock-timeout 30'(out) '$vf (no driver) -> vfio-pci"
 done
-if ((FAILED)); then   # what udevd did with the VFs
+if ((FAILED)); then   # what udevd did with the VFs, and when it (re)read its rules
     while IFS= read -r line; do
-        [[ $line == *"$VF0"* || $line == *"$VF1"* || $line == *vfioctl* ]] && echo "# udevd: $line"
+        [[ $line == *"$VF0"* || $line == *"$VF1"* || $line == *vfioctl* || $line == *[Rr]ules* ||
+           $line == *[Rr]eload* || $line == *timestamp* ]] && echo "# udevd: $line"
     done <"$WORK/udevd.log"
+    find /etc/udev/rules.d /run/udev/rules.d -maxdepth 1 -printf '# %p mtime %TY-%Tm-%Td %TT\n' 2>&1 | head -20
+    stat -c '# %n mtime %y' /etc/udev/rules.d /usr/lib/udev/rules.d /lib/udev/rules.d 2>&1
+    echo "# guest time now: $(date -u '+%F %T.%N')"
 fi
 check "hot-plug: no run waited for udev to settle" eval '! text_has "$WORK/udevd.log" "udev did not finish" >/dev/null'
 check "hot-plug: no run failed or took long" eval \
