@@ -41,6 +41,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "vfioctl-manual",
+            dependencies: ["VFIOCore"],
+            path: "Sources/vfioctl-manual",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "toml-test-decoder",
             dependencies: ["VFIOCore"],
             path: "Sources/toml-test-decoder",

@@ -6,8 +6,8 @@ set -euo pipefail
 packages=(libpci-dev libudev-dev pciutils pci.ids kmod)
 if [[ "${1:-}" == "--test" ]]; then
     # The test suite also compares against lspci/modprobe and verifies generated files and units;
-    # strace shows that dry runs and `persist --root` run no program.
-    packages+=(time systemd udev python3-venv strace)
+    # strace shows that dry runs and `persist --root` run no program; groff checks the manual pages.
+    packages+=(time systemd udev python3-venv strace groff-base)
 fi
 
 missing=()

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Regenerates man/ and completions/ from the built binary (never edit them by hand).
+# The pages (Sources/vfioctl-manual): vfioctl(8) and one per command, from the command line's own
+# description (--experimental-dump-help), ExitStatus, EnvironmentVariable and docs/man/PAGE.md;
+# vfioctl-rules(5) and vfioctl-state(5) from docs/rules.md and docs/state-file.md. Every page must
+# render without a warning (groff -ww).
 # With --check, regenerates into a temporary directory and fails when the committed files differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A fixed date keeps the pages reproducible; bump it when the command-line interface changes.
-DATE=2026-11-22
+DATE=2026-12-07
 
 out_man=man out_comp=completions
 if [[ "${1:-}" == "--check" ]]; then
@@ -15,8 +19,17 @@ mkdir -p "$out_man" "$out_comp"
 
 swift build --product vfioctl >/dev/null
 bin="$(swift build --show-bin-path)/vfioctl"
-swift build --product generate-manual >/dev/null
-"$(swift build --show-bin-path)/generate-manual" "$bin" --date "$DATE" --multi-page -o "$out_man" >/dev/null
+swift build --product vfioctl-manual >/dev/null
+rm -f "$out_man"/*.[158]
+"$(swift build --show-bin-path)/vfioctl-manual" --binary "$bin" --date "$DATE" --repository . --output "$out_man"
+for page in "$out_man"/*.[58]; do
+    warnings=$(LC_ALL=C.UTF-8 groff -ww -man -z "$page" 2>&1)
+    if [[ -n "$warnings" ]]; then
+        echo "$warnings" >&2
+        echo "generate-docs: $(basename "$page") does not render cleanly" >&2
+        exit 1
+    fi
+done
 "$bin" --generate-completion-script bash >"$out_comp/vfioctl.bash"
 "$bin" --generate-completion-script zsh >"$out_comp/_vfioctl"
 "$bin" --generate-completion-script fish >"$out_comp/vfioctl.fish"

@@ -13,10 +13,13 @@ bin="$(swift build -c release --static-swift-stdlib --show-bin-path)/vfioctl"
 
 SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
 $SUDO install -D -m 0755 "$bin" "$PREFIX/bin/vfioctl"
-$SUDO install -d "$PREFIX/lib/vfioctl/rules.d" "$PREFIX/share/man/man1" \
+$SUDO install -d "$PREFIX/lib/vfioctl/rules.d" "$PREFIX/share/man/man5" "$PREFIX/share/man/man8" \
     "$PREFIX/share/bash-completion/completions" "$PREFIX/share/zsh/site-functions" "$PREFIX/share/fish/vendor_completions.d"
 $SUDO install -m 0644 rules.d/*.toml "$PREFIX/lib/vfioctl/rules.d/"
-$SUDO install -m 0644 man/*.1 "$PREFIX/share/man/man1/"
+# The pages were section 1, named vfioctl.COMMAND.1, before they became section 8.
+$SUDO rm -f "$PREFIX/share/man/man1/vfioctl.1" "$PREFIX"/share/man/man1/vfioctl.*.1
+$SUDO install -m 0644 man/*.5 "$PREFIX/share/man/man5/"
+$SUDO install -m 0644 man/*.8 "$PREFIX/share/man/man8/"
 $SUDO install -m 0644 completions/vfioctl.bash "$PREFIX/share/bash-completion/completions/vfioctl"
 $SUDO install -m 0644 completions/_vfioctl "$PREFIX/share/zsh/site-functions/_vfioctl"
 $SUDO install -m 0644 completions/vfioctl.fish "$PREFIX/share/fish/vendor_completions.d/vfioctl.fish"

@@ -46,22 +46,11 @@ enum BlankValue {
     }
 }
 
-/// The environment variables vfioctl reads. Each is checked before any command runs: set to an empty
-/// or blank value is a usage error, not the default.
-enum EnvironmentVariable: String, CaseIterable {
-    case sysfsRoot = "VFIOCTL_SYSFS_ROOT"
-    case stateDir = "VFIOCTL_STATE_DIR"
-    case modulesDir = "VFIOCTL_MODULES_DIR"
-    case procRoot = "VFIOCTL_PROC_ROOT"
-    case systemRules = "VFIOCTL_SYSTEM_RULES"
-    case modprobeDirs = "VFIOCTL_MODPROBE_DIRS"
-    case crashAfterWrite = "VFIOCTL_TEST_CRASH_AFTER_WRITE"
-
+/// Reading the variables of `EnvironmentVariable` (VFIOCore lists them). Each is checked before any
+/// command runs: set to an empty or blank value is a usage error, not the default.
+extension EnvironmentVariable {
     /// The value, or nil when unset (`checkAll` has refused a blank one).
     var value: String? { environment(rawValue) }
-
-    /// A colon-separated list of paths, each of which must be non-blank too (`a::b` is a mistake).
-    var isPathList: Bool { self == .modprobeDirs }
 
     static func checkAll() throws(VFIOError) {
         for variable in allCases {

@@ -1,7 +1,9 @@
-// The samples in README.md and docs/*.md are real output: each fenced `$ vfioctl ...` sample is run
-// against the simulated QEMU test machine (KernelSimulator.standard(), the VM of scripts/vm/run.sh)
-// and what the document shows must be what vfioctl prints. A sample no case here knows how to run
-// fails the test, so a new sample cannot go stale unchecked either.
+// The samples in README.md, docs/*.md and the manual pages (man/*.8, man/*.5) are real output: each
+// `$ vfioctl ...` sample of a fenced block (an `.EX` block in a page) is run against the simulated
+// QEMU test machine (KernelSimulator.standard(), the VM of scripts/vm/run.sh) and what the document
+// shows must be what vfioctl prints. A sample no case here knows how to run fails the test, so a new
+// sample cannot go stale unchecked either. The commands of README.md's provisioning block write to the
+// kernel: tests/vm/guest/60-documented-examples.sh runs those on a real one.
 import Foundation
 import Testing
 import TestSupport
@@ -18,38 +20,67 @@ struct DocumentedSample: CustomStringConvertible {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// Every sample of README.md and docs/*.md. `sudo` and a trailing `# comment` are not part of
-    /// the command.
+    static func files(in directory: String, suffixes: [String]) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: repository.path + "/" + directory)
+            .filter { name in suffixes.contains { name.hasSuffix($0) } }.sorted().map { directory + "/" + $0 }
+    }
+
+    /// Every sample of README.md, docs/*.md and the manual pages. `sudo` and a trailing `# comment`
+    /// are not part of the command.
     static func all() throws -> [DocumentedSample] {
-        let docs = try FileManager.default.contentsOfDirectory(atPath: repository.path + "/docs")
-            .filter { $0.hasSuffix(".md") }.sorted().map { "docs/" + $0 }
         var samples: [DocumentedSample] = []
-        for file in ["README.md"] + docs {
-            let text = try String(contentsOfFile: repository.path + "/" + file, encoding: .utf8)
-            var inFence = false
-            var current: Int?  // the sample whose output the next lines are
-            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                if line.hasPrefix("```") {
-                    inFence.toggle()
-                    current = nil
-                    continue
-                }
-                guard inFence else { continue }
-                guard line.hasPrefix("$ ") else {
-                    if let current { samples[current].shown.append(String(line)) }
-                    continue
-                }
-                var command = String(line.dropFirst(2))
-                if let comment = command.range(of: "#") { command = String(command[..<comment.lowerBound]) }
-                var words = command.split(separator: " ").map(String.init)
-                if words.first == "sudo" { words.removeFirst() }
-                guard words.first == "vfioctl" else {
-                    current = nil
-                    continue
-                }
-                samples.append(DocumentedSample(file: file, line: index + 1, arguments: Array(words.dropFirst()), shown: []))
-                current = samples.count - 1
+        for file in try ["README.md"] + files(in: "docs", suffixes: [".md"]) {
+            samples += Self.samples(in: try String(contentsOfFile: repository.path + "/" + file, encoding: .utf8), file: file)
+        }
+        for file in try files(in: "man", suffixes: [".5", ".8"]) {
+            let page = try String(contentsOfFile: repository.path + "/" + file, encoding: .utf8)
+            samples += Self.samples(in: fencedExamples(ofPage: page), file: file)
+        }
+        return samples
+    }
+
+    /// A manual page with its `.EX`/`.EE` blocks as fences and their text unescaped; every other
+    /// line blank, so line numbers stay the page's.
+    static func fencedExamples(ofPage page: String) -> String {
+        var inExample = false
+        return page.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            switch line {
+            case ".EX": inExample = true; return "```"
+            case ".EE": inExample = false; return "```"
+            default:
+                guard inExample else { return "" }
+                var text = String(line)
+                if text.hasPrefix("\\&") { text.removeFirst(2) }
+                return text.replacing("\\-", with: "-").replacing("\\e", with: "\\")
             }
+        }.joined(separator: "\n")
+    }
+
+    static func samples(in text: String, file: String) -> [DocumentedSample] {
+        var samples: [DocumentedSample] = []
+        var inFence = false
+        var current: Int?  // the sample whose output the next lines are
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.hasPrefix("```") {
+                inFence.toggle()
+                current = nil
+                continue
+            }
+            guard inFence else { continue }
+            guard line.hasPrefix("$ ") else {
+                if let current { samples[current].shown.append(String(line)) }
+                continue
+            }
+            var command = String(line.dropFirst(2))
+            if let comment = command.range(of: " #") { command = String(command[..<comment.lowerBound]) }
+            var words = command.split(separator: " ").map(String.init)
+            if words.first == "sudo" { words.removeFirst() }
+            guard words.first == "vfioctl" else {
+                current = nil
+                continue
+            }
+            samples.append(DocumentedSample(file: file, line: index + 1, arguments: Array(words.dropFirst()), shown: []))
+            current = samples.count - 1
         }
         return samples
     }
@@ -170,11 +201,65 @@ final class DocumentedMachine: @unchecked Sendable {
             case "bind", "unbind":
                 real = Self.normalized(try stock.operation(sample.arguments), stock)
                 shown = Self.normalized(sample.shown.joined(separator: "\n"), stock)
+            case "persist" where sample.arguments.contains("--root"):
+                // Into an image directory (never the running system): `host.toml` is README.md's
+                // desired state, the image a temporary directory, the program the installed one.
+                let machine = try DocumentedMachine(variant: false)
+                let image = machine.directory.path + "/image"
+                try FileManager.default.createDirectory(atPath: image, withIntermediateDirectories: true)
+                let hostFile = machine.directory.path + "/host.toml"
+                try Self.readmeDesiredState().write(toFile: hostFile, atomically: true, encoding: .utf8)
+                let arguments = sample.arguments.map { $0 == "/srv/image" ? image : $0 == "host.toml" ? hostFile : $0 }
+                real = Self.normalized(try machine.run(arguments).replacing(CLIHost.binary, with: "/usr/bin/vfioctl"), machine)
+                shown = Self.normalized(sample.shown.joined(separator: "\n"), machine)
             default:
                 Issue.record("\(sample): no case runs this sample; add one")
                 continue
             }
             #expect(shown == real, "\(sample) shows\n\(shown.joined(separator: "\n"))\nbut vfioctl prints\n\(real.joined(separator: "\n"))")
+        }
+    }
+
+    /// README.md's desired-state file (the `host.toml` of its provisioning commands).
+    static func readmeDesiredState() throws -> String {
+        let readme = try String(contentsOfFile: DocumentedSample.repository.path + "/README.md", encoding: .utf8)
+        let block = try #require(readme.components(separatedBy: "```toml\n").dropFirst().first { $0.contains("[[device]]") })
+        return String(try #require(block.components(separatedBy: "```").first))
+    }
+
+    /// Every TOML example of README.md and docs/*.md is a valid rule file or desired-state file
+    /// (whichever its tables say it is), so a renamed key cannot leave a stale example behind.
+    @Test func everyTOMLExampleParses() throws {
+        var checked = 0
+        for file in try ["README.md"] + DocumentedSample.files(in: "docs", suffixes: [".md"]) {
+            let text = try String(contentsOfFile: DocumentedSample.repository.path + "/" + file, encoding: .utf8)
+            for block in text.components(separatedBy: "```toml\n").dropFirst() {
+                let example = String(try #require(block.components(separatedBy: "```").first))
+                if example.contains("[[rule]]") {
+                    #expect(throws: Never.self, "\(file): \(example)") { try RuleFile.parse(example, file: file, precedence: .administrator) }
+                } else if example.contains("[[device]]") {
+                    #expect(throws: Never.self, "\(file): \(example)") { try DesiredState.parse(example, file: file) }
+                } else {
+                    Issue.record("\(file): a TOML example that is neither rules nor a desired state: \(example)")
+                }
+                checked += 1
+            }
+        }
+        #expect(checked >= 3)
+    }
+
+    /// The manual pages the unit of `persist enable` names (`Documentation=man:PAGE(N)`) exist.
+    @Test func unitDocumentationPagesExist() throws {
+        let machine = try DocumentedMachine(variant: false)
+        let image = machine.directory.path + "/image"
+        try FileManager.default.createDirectory(atPath: image, withIntermediateDirectories: true)
+        try Self.readmeDesiredState().write(toFile: machine.directory.path + "/host.toml", atomically: true, encoding: .utf8)
+        _ = try machine.run(["persist", "enable", "--root", image, machine.directory.path + "/host.toml"])
+        let unit = try String(contentsOfFile: image + "/etc/systemd/system/vfioctl.service", encoding: .utf8)
+        let pages = unit.matches(of: /man:([a-z0-9.-]+)\(([1-8])\)/).map { "man/\($0.output.1).\($0.output.2)" }
+        #expect(!pages.isEmpty, "\(unit)")
+        for page in pages {
+            #expect(FileManager.default.fileExists(atPath: DocumentedSample.repository.path + "/" + page), "\(page) is named by the unit")
         }
     }
 

@@ -128,7 +128,7 @@ public struct Persistence: Sendable {
         # Installed by `vfioctl persist enable`; removed by `vfioctl persist disable`.
         [Unit]
         Description=Apply the desired PCI driver state (vfioctl)
-        Documentation=man:vfioctl.apply(1) man:vfioctl.persist(1)
+        Documentation=man:vfioctl-apply(8) man:vfioctl-persist(8)
         DefaultDependencies=no
         # After udev's coldplug, so every PCI device exists and native drivers are loaded...
         After=systemd-udev-trigger.service systemd-udev-settle.service systemd-modules-load.service
