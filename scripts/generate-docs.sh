@@ -30,7 +30,8 @@ for page in "$out_man"/*.[58]; do
         exit 1
     fi
 done
-"$bin" --generate-completion-script bash >"$out_comp/vfioctl.bash"
+# bash sources completions: a #! line only makes lintian warn (bash-completion-with-hashbang).
+"$bin" --generate-completion-script bash | sed '1{/^#!/d}' >"$out_comp/vfioctl.bash"
 "$bin" --generate-completion-script zsh >"$out_comp/_vfioctl"
 "$bin" --generate-completion-script fish >"$out_comp/vfioctl.fish"
 

@@ -4,6 +4,7 @@
 #   2. man/ and completions/ are regenerated and must match the committed files
 #   3. the differential test of module-alias matching against libkmod on each kernel's modules.alias
 #   4. the real-kernel tests: per kernel, one QEMU/TCG boot running every guest suite
+#   5. the Debian package: built, lintian-clean, installed, used, removed and purged (scripts/deb)
 # The kernels: Debian 12's 6.1, Debian 13's 6.12 and the newest Debian kernel (trixie-backports);
 # the two Debian 13 kernels are fetched into .build-vm/ (this machine stays on Debian 12).
 # Set VFIOCTL_SKIP_VM=1 to skip step 4 while iterating (CI never sets it); VFIOCTL_KERNELS="6.1"
@@ -61,6 +62,11 @@ if [[ "${VFIOCTL_SKIP_VM:-0}" != 1 ]]; then
     done
 fi
 
+step "Debian package (dpkg-buildpackage, lintian, install/remove/purge in an overlay of /)"
+# Reuses the release build of the real-kernel step when there was one (the same swift build).
+DEB_FAILED=0
+scripts/deb/check.sh || DEB_FAILED=1
+
 step "unit and end-to-end tests"
 # Last, so the runner's own summary closes the log; passing test lines are left out of the console.
 log=$(mktemp)
@@ -76,4 +82,5 @@ rm -f "$log"
 if ((${#VM_SUMMARY[@]})); then
     printf 'real kernels: %s\n' "${VM_SUMMARY[@]}"
 fi
-((rc == 0 && VM_FAILED == 0))
+((DEB_FAILED == 0)) || echo "Debian package: FAILED (scripts/deb/check.sh)"
+((rc == 0 && VM_FAILED == 0 && DEB_FAILED == 0))
