@@ -182,6 +182,30 @@ final class DocumentedMachine: @unchecked Sendable {
             .reversed().drop { $0.isEmpty }.reversed()
     }
 
+    /// How a sample is run.
+    enum Setting {
+        /// On the simulated machine on disk; `variant`: with the test variant driver installed.
+        case readOnly(variant: Bool)
+        /// `bind`/`unbind` on the simulated kernel, one after the other.
+        case operation
+        /// With README.md's desired state as `host.toml` (and a temporary image for `--root`).
+        case desiredState
+    }
+
+    static func setting(of sample: DocumentedSample) -> Setting? {
+        switch sample.arguments.first {
+        case "list", "show", "groups", "status": .readOnly(variant: false)
+        // The README's `plan --explain` is the VM's, with the test variant installed; the pages'
+        // plans are a stock kernel's, as their bind samples.
+        case "plan": .readOnly(variant: sample.arguments.contains("--explain"))
+        case "bind", "unbind": .operation
+        case "diff": .desiredState
+        // Never the running system's files: only into an image.
+        case "persist": sample.arguments.contains("--root") ? .desiredState : nil
+        default: nil
+        }
+    }
+
     @Test func everySampleIsRealOutput() throws {
         let samples = try DocumentedSample.all()
         #expect(samples.count >= 4, "\(samples)")
@@ -189,34 +213,30 @@ final class DocumentedMachine: @unchecked Sendable {
         let stock = try DocumentedMachine(variant: false)
         for sample in samples {
             let real: [String], shown: [String]
-            switch sample.arguments.first {
-            case "list", "show", "groups", "status":
-                let machine = try DocumentedMachine(variant: false)
+            let machine: DocumentedMachine
+            switch Self.setting(of: sample) {
+            case .readOnly(let variant):
+                machine = try DocumentedMachine(variant: variant)
                 real = Self.normalized(try machine.run(sample.arguments), machine)
-                shown = Self.normalized(sample.shown.joined(separator: "\n"), machine)
-            case "plan":
-                // The README's plan is the VM's, with the test variant installed.
-                let machine = try DocumentedMachine(variant: true)
-                real = Self.normalized(try machine.run(sample.arguments), machine)
-                shown = Self.normalized(sample.shown.joined(separator: "\n"), machine)
-            case "bind", "unbind":
+            case .operation:
+                machine = stock
                 real = Self.normalized(try stock.operation(sample.arguments), stock)
-                shown = Self.normalized(sample.shown.joined(separator: "\n"), stock)
-            case "persist" where sample.arguments.contains("--root"):
-                // Into an image directory (never the running system): `host.toml` is README.md's
-                // desired state, the image a temporary directory, the program the installed one.
-                let machine = try DocumentedMachine(variant: false)
+            case .desiredState:
+                // `host.toml` is README.md's desired state; a `--root` image (never the running
+                // system) a temporary directory; the program the installed one.
+                machine = try DocumentedMachine(variant: false)
                 let image = machine.directory.path + "/image"
                 try FileManager.default.createDirectory(atPath: image, withIntermediateDirectories: true)
                 let hostFile = machine.directory.path + "/host.toml"
                 try Self.readmeDesiredState().write(toFile: hostFile, atomically: true, encoding: .utf8)
                 let arguments = sample.arguments.map { $0 == "/srv/image" ? image : $0 == "host.toml" ? hostFile : $0 }
-                real = Self.normalized(try machine.run(arguments).replacing(CLIHost.binary, with: "/usr/bin/vfioctl"), machine)
-                shown = Self.normalized(sample.shown.joined(separator: "\n"), machine)
-            default:
+                let printed = try machine.run(arguments).replacing(CLIHost.binary, with: "/usr/bin/vfioctl")
+                real = Self.normalized(printed.replacing(image, with: "/srv/image").replacing(hostFile, with: "host.toml"), machine)
+            case nil:
                 Issue.record("\(sample): no case runs this sample; add one")
                 continue
             }
+            shown = Self.normalized(sample.shown.joined(separator: "\n"), machine)
             #expect(shown == real, "\(sample) shows\n\(shown.joined(separator: "\n"))\nbut vfioctl prints\n\(real.joined(separator: "\n"))")
         }
     }
