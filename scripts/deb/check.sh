@@ -17,8 +17,9 @@ start=$SECONDS
 
 SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
 
-# What building and checking the package needs, installed when missing (as scripts/deps.sh does).
-packages=(dpkg-dev debhelper lintian libpci-dev libudev-dev pkgconf pciutils pci.ids kmod)
+# What building and checking the package needs, installed when missing (as scripts/deps.sh does);
+# dpkg-buildpackage requires build-essential besides the Build-Depends.
+packages=(build-essential dpkg-dev debhelper lintian libpci-dev libudev-dev pkgconf pciutils pci.ids kmod)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
