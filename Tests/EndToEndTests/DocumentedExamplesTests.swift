@@ -284,6 +284,42 @@ final class DocumentedMachine: @unchecked Sendable {
         }
     }
 
+    /// The keys of the first table after `marker` in docs/json-schema.md (`| \`a\`, \`b\` | type | meaning |`).
+    static func documentedKeys(after marker: String) throws -> Set<String> {
+        let schema = try String(contentsOfFile: DocumentedSample.repository.path + "/docs/json-schema.md", encoding: .utf8)
+        let rest = try #require(schema.components(separatedBy: marker).dropFirst().first, "no \(marker)")
+        var keys: Set<String> = []
+        var inTable = false
+        for line in rest.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard line.hasPrefix("|") else {
+                if inTable { break }
+                continue
+            }
+            inTable = true
+            let cell = line.split(separator: "|", omittingEmptySubsequences: false)[1]
+            for match in cell.matches(of: /`([a-z_]+)`/) { keys.insert(String(match.output.1)) }
+        }
+        keys.remove("key")
+        return keys
+    }
+
+    /// docs/json-schema.md's DEVICE and PLAN tables name exactly the keys `list --json` and
+    /// `plan --json` print for every device.
+    @Test func jsonSchemaTablesAreWhatIsPrinted() throws {
+        let machine = try DocumentedMachine(variant: false)
+        for (command, marker, list) in [("list", "DEVICE:", "devices"), ("plan", "## `vfioctl plan --json`", "devices")] {
+            let documented = try Self.documentedKeys(after: marker)
+            let printed = try machine.run([command, "--json"])
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(printed.utf8)) as? [String: Any])
+            let devices = try #require(document[list] as? [[String: Any]])
+            #expect(!devices.isEmpty)
+            for device in devices {
+                #expect(Set(device.keys) == documented,
+                        "\(command) --json \(device["address"] ?? ""): printed \(Set(device.keys).subtracting(documented).sorted()) undocumented, documented \(documented.subtracting(device.keys).sorted()) not printed")
+            }
+        }
+    }
+
     /// docs/json-schema.md's `persist status --json` document is what an empty root prints.
     @Test func persistStatusJSONIsAsDocumented() throws {
         let schema = try String(contentsOfFile: DocumentedSample.repository.path + "/docs/json-schema.md", encoding: .utf8)

@@ -11,6 +11,7 @@ OUT=/tmp/documented-examples
 mkdir -p "$OUT"
 require "vfioctl binary exists ($VFIOCTL)" test -x "$VFIOCTL"
 require "starting point: 0000:01:00.0 on e1000e" expect_driver 0000:01:00.0 e1000e
+# shellcheck disable=SC2016  # evaluated by require
 require "starting point: the NVMe PF 0000:03:00.0 has no VFs" eval '[[ $(</sys/bus/pci/devices/0000:03:00.0/sriov_numvfs) == 0 ]]'
 relay "$PY" "$VFIOCTL_REPO/tests/vm/check_documented_examples.py" "$VFIOCTL" "$VFIOCTL_REPO" "$OUT"
 finish
