@@ -1,8 +1,6 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
-
 let package = Package(
     name: "vfioctl",
     platforms: [.macOS(.v13)],
@@ -23,47 +21,40 @@ let package = Package(
             dependencies: [
                 "CPCI", "CUDev", "CLinux",
             ],
-            resources: [],
-            swiftSettings: strict
+            resources: []
         ),
         .executableTarget(
             name: "vfioctl",
             dependencies: [
                 "VFIOCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         .executableTarget(
             name: "vfioctl-fake-sysfs",
             dependencies: ["TestSupport"],
-            path: "Sources/vfioctl-fake-sysfs",
-            swiftSettings: strict
+            path: "Sources/vfioctl-fake-sysfs"
         ),
         .executableTarget(
             name: "toml-test-decoder",
             dependencies: ["VFIOCore"],
-            path: "Sources/toml-test-decoder",
-            swiftSettings: strict
+            path: "Sources/toml-test-decoder"
         ),
         .target(
             name: "TestSupport",
             dependencies: ["VFIOCore"],
-            path: "Tests/TestSupport",
-            swiftSettings: strict
+            path: "Tests/TestSupport"
         ),
         .testTarget(
             name: "VFIOCoreTests",
             dependencies: [
                 "VFIOCore", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TestSupport"],
-            swiftSettings: strict
+            dependencies: ["TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -3,6 +3,8 @@
 # With --check, regenerates into a temporary directory and fails when the committed files differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/swift-flags.sh
+. scripts/lib/swift-flags.sh
 # A fixed date keeps the pages reproducible; bump it when the command-line interface changes.
 DATE=2026-11-22
 
@@ -13,10 +15,10 @@ if [[ "${1:-}" == "--check" ]]; then
 fi
 mkdir -p "$out_man" "$out_comp"
 
-swift build --product vfioctl >/dev/null
-bin="$(swift build --show-bin-path)/vfioctl"
-swift build --product generate-manual >/dev/null
-"$(swift build --show-bin-path)/generate-manual" "$bin" --date "$DATE" --multi-page -o "$out_man" >/dev/null
+swift_build --product vfioctl >/dev/null
+bin="$(swift_build --show-bin-path)/vfioctl"
+swift_build --product generate-manual >/dev/null
+"$(swift_build --show-bin-path)/generate-manual" "$bin" --date "$DATE" --multi-page -o "$out_man" >/dev/null
 "$bin" --generate-completion-script bash >"$out_comp/vfioctl.bash"
 "$bin" --generate-completion-script zsh >"$out_comp/_vfioctl"
 "$bin" --generate-completion-script fish >"$out_comp/vfioctl.fish"
