@@ -99,14 +99,15 @@ FAILURES=""
 # timed KEY RESET COMMAND...: one timed call from unbound VFs; recorded when it succeeds and every VF
 # ends on vfio-pci; then RESET puts them back.
 timed() {
-    local key=$1 reset=$2 rc
+    local key=$1 reset=$2 rc us
     shift 2
     now
     "$@" >"$WORK/out" 2>&1
     rc=$?
     since
+    us=$REPLY   # before bench_all_on, which sets REPLY too
     if ((rc == 0)) && bench_all_on vfio-pci >/dev/null; then
-        record "$key" "$REPLY"
+        record "$key" "$us"
     else
         FAILURES+=" $key(rc=$rc)"
         log "$key failed (rc $rc): $(head -c 300 "$WORK/out")"
