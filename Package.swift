@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "vfioctl", targets: ["vfioctl"]),
         .library(name: "VFIOCore", targets: ["VFIOCore"]),
+        .library(name: "VFIOSystem", targets: ["VFIOSystem"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -16,17 +17,29 @@ let package = Package(
         .systemLibrary(name: "CPCI", pkgConfig: "libpci", providers: [.apt(["libpci-dev"])]),
         .systemLibrary(name: "CUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
         .target(name: "CLinux"),
+        // The pure core: model, alias patterns and rules, planner, desired state, presentation, TOML.
+        // No system library, no syscall.
         .target(
-            name: "VFIOCore",
+            name: "VFIOCore"
+        ),
+        // The system layer: the sysfs boundary, enumeration, names, the binding engine's kernel side,
+        // safety capture, lock, journal and state store, provisioning, the kernel's module files.
+        .target(
+            name: "VFIOSystem",
+            dependencies: ["VFIOCore", "CPCI", "CUDev", "CLinux"]
+        ),
+        // The commands as a library; `vfioctl` is only their main.
+        .target(
+            name: "VFIOCommands",
             dependencies: [
-                "CPCI", "CUDev", "CLinux",
-            ],
-            resources: []
+                "VFIOCore", "VFIOSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(
             name: "vfioctl",
             dependencies: [
-                "VFIOCore",
+                "VFIOCore", "VFIOCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -37,24 +50,24 @@ let package = Package(
         ),
         .executableTarget(
             name: "toml-test-decoder",
-            dependencies: ["VFIOCore"],
+            dependencies: ["VFIOCore", "VFIOSystem"],
             path: "Sources/toml-test-decoder"
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["VFIOCore"],
+            dependencies: ["VFIOCore", "VFIOSystem"],
             path: "Tests/TestSupport"
         ),
         .testTarget(
             name: "VFIOCoreTests",
             dependencies: [
-                "VFIOCore", "TestSupport",
+                "VFIOCore", "VFIOSystem", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TestSupport"]
+            dependencies: ["VFIOCore", "VFIOSystem", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]
