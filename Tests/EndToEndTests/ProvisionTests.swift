@@ -437,6 +437,32 @@ struct ProvisionTests {
         #expect(host.snapshot() == before)
     }
 
+    @Test("--device reads the device, the PFs vfs_of entries name and their groups, not every device")
+    func deviceScopeReadsWhatItNeeds() throws {
+        let host = try ProvisionHost(.sriovNIC)
+        // An entry that reading every device warns about, away from the device asked for.
+        try FileManager.default.createDirectory(atPath: host.sysfs + "/bus/pci/devices/not-a-device",
+                                                withIntermediateDirectories: false)
+        let file = try host.stateFile("vfs.toml", """
+            [[device]]
+            vfs_of = "0000:02:00.0"
+            index = "4-7"
+            state = "vfio"
+
+            """)
+        let before = host.snapshot()
+        let whole = try host.run(["diff", file, "--json"])
+        #expect(whole.stderr.contains("not-a-device: not a PCI address"), "\(whole)")
+        let scoped = try host.run(["apply", file, "--dry-run", "--device", "0000:02:02.5", "--json"])
+        #expect(scoped.status == 0, "\(scoped)")
+        // The VF is selected through its PF, which was read although it was not asked for...
+        #expect(scoped.jsonDevices.map { $0["address"] as? String } == ["0000:02:02.5"], "\(scoped)")
+        #expect(scoped.jsonDevices.first?["status"] as? String == "unchanged", "\(scoped)")
+        // ...and the rest of the machine was not read.
+        #expect(!scoped.stderr.contains("not-a-device"), "\(scoped)")
+        #expect(host.snapshot() == before)
+    }
+
     @Test("VFs of a PF: a VF count that differs is pending; VFs already on vfio-pci are unchanged")
     func virtualFunctions() throws {
         let host = try ProvisionHost(.sriovNIC)
