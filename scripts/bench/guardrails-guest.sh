@@ -15,7 +15,9 @@
 # Every timed call starts from an unbound VF with a clear override (sriov_drivers_autoprobe=0); the
 # methods take turns going first (reversed order on even rounds), so a slow spell of the host lands on
 # all of them; address-space randomisation is off for every method alike (TCG re-translates a binary
-# loaded at a new address). Per VF = least-squares slope through every sample at every count.
+# loaded at a new address). Per VF = (median at the largest count - median at the smallest) / their
+# difference: medians, because one call of a TCG guest on a loaded host can stall for seconds, which a
+# least-squares line through every sample would follow.
 #
 # Usage (in the guest): VFIOCTL_BUILDS="LABEL=PATH [LABEL=PATH]" scripts/bench/guardrails-guest.sh
 #                       [--runs N] [--sizes "8 16 24 32"] [--hotplug-runs N]
@@ -229,14 +231,10 @@ awk -f /dev/stdin "$out" <<'AWK'
 /^sizes/ { for (i = 2; i <= NF; i++) size[++nsizes] = $i; lo = size[1]; hi = size[nsizes] }
 /^labels/ { for (i = 2; i <= NF; i++) label[++nlabels] = $i }
 /^failures/ { $1 = ""; failures = $0 }
-/^median/ {
-    med[$2] = $3 / 1000
-    split($2, k, "/")
-    if (k[2] != "" && k[1] !~ /^(driverctl|dpdk-devbind)$/)
-        for (i = 4; i <= NF; i++) { m = k[1]; c[m]++; sx[m] += k[2]; sy[m] += $i / 1000; sxx[m] += k[2] ^ 2; sxy[m] += k[2] * $i / 1000 }
-}
-function slope(m) { return (c[m] * sxy[m] - sx[m] * sy[m]) / (c[m] * sxx[m] - sx[m] ^ 2) }
-function fixed(m) { return (sy[m] - slope(m) * sx[m]) / c[m] }
+/^median/ { med[$2] = $3 / 1000 }
+function measured(m) { return ((m "/" lo) in med) && ((m "/" hi) in med) }
+function slope(m) { return (med[m "/" hi] - med[m "/" lo]) / (hi - lo) }
+function fixed(m) { return med[m "/" lo] - slope(m) * lo }
 function cell(key) { return (key in med) ? sprintf("%.0f", med[key]) : "-" }
 function ratio(a, b) { return ((a in med) && (b in med) && med[b] > 0) ? med[a] / med[b] : -1 }
 function verdict(r, target) { return r < 0 ? "not measured" : (r <= target ? "met" : "MISSED") }
@@ -247,7 +245,7 @@ function show(name, key, a, b, target) {
 }
 END {
     printf "\n### Binding many SR-IOV VFs to vfio-pci (real kernel, TCG)\n\n"
-    printf "Median of the rounds, ms. Per VF = least-squares slope through every sample at %d to %d VFs; fixed = its intercept.\n\n", lo, hi
+    printf "Median of the rounds, ms. Per VF = (median at %d VFs - median at %d) / %d; fixed = the %d-VF median - %d x per VF.\n\n", hi, lo, hi - lo, lo, lo
     printf "| method |"; for (i = 1; i <= nsizes; i++) printf " %d VFs |", size[i]; printf " per VF | fixed |\n"
     printf "|---|"; for (i = 1; i <= nsizes; i++) printf "---:|"; printf "---:|---:|\n"
     nm = 0; for (j = 1; j <= nlabels; j++) method[++nm] = "vfioctl:" label[j]
@@ -258,7 +256,7 @@ END {
     for (i = 1; i <= nm; i++) {
         m = method[i]; printf "| %s |", name[m]
         for (s = 1; s <= nsizes; s++) printf " %s |", cell(m "/" size[s])
-        if (c[m] > 1) printf " %.2f | %.0f |\n", slope(m), fixed(m); else printf " - | - |\n"
+        if (measured(m)) printf " %.2f | %.0f |\n", slope(m), fixed(m); else printf " - | - |\n"
     }
     printf "\n### One VF: the hot-plug path (real kernel, TCG)\n\nMedian of the rounds, ms.\n\n| command | ms | x driverctl |\n|---|---:|---:|\n"
     printf "| driverctl --nosave set-override VF vfio-pci | %s | 1.00 |\n", cell("driverctl1")
@@ -273,7 +271,7 @@ END {
         show(sprintf("%s: whole %d-VF bind / driverctl (<= 0.05x)", l, hi), "bind" hi "-driverctl " l, v, "driverctl/" hi, 0.05)
         show(sprintf("%s: whole %d-VF bind / dpdk-devbind (<= 0.2x)", l, hi), "bind" hi "-dpdk " l, v, "dpdk-devbind/" hi, 0.2)
         m = "vfioctl:" l
-        r = (c[m] > 1 && c["loop"] > 1) ? slope(m) / slope("loop") : -1
+        r = (measured(m) && measured("loop") && slope("loop") > 0) ? slope(m) / slope("loop") : -1
         printf "| %s: per-VF bind / bash loop (<= 1.5x) | %s | %s |\n", l, r < 0 ? "-" : sprintf("%.2fx", r), verdict(r, 1.5)
         if (r >= 0) printf "guardrail pervf-loop %s %.4f\n", l, r
         show(sprintf("%s: one-VF bind / driverctl set-override (<= 1.0x)", l), "bind1-driverctl " l, "bind1:" l, "driverctl1", 1.0)
