@@ -41,7 +41,8 @@ private final class ProvisionHost {
     static let productsDirectory: String = {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var directory = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        while directory.path.contains(".xctest") { directory = directory.deletingLastPathComponent() }  // a macOS bundle
+        // A macOS test bundle sits inside the products directory.
+        while directory.path.contains(".xctest") { directory = directory.deletingLastPathComponent() }
         return directory.path
     }()
     static var binary: String { productsDirectory + "/vfioctl" }
