@@ -1,8 +1,6 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
-
 let package = Package(
     name: "vfioctl",
     platforms: [.macOS(.v13)],
@@ -22,15 +20,13 @@ let package = Package(
         // The pure core: model, alias patterns and rules, planner, desired state, presentation, TOML.
         // No system library, no syscall.
         .target(
-            name: "VFIOCore",
-            swiftSettings: strict
+            name: "VFIOCore"
         ),
         // The system layer: the sysfs boundary, enumeration, names, the binding engine's kernel side,
         // safety capture, lock, journal and state store, provisioning, the kernel's module files.
         .target(
             name: "VFIOSystem",
-            dependencies: ["VFIOCore", "CPCI", "CUDev", "CLinux"],
-            swiftSettings: strict
+            dependencies: ["VFIOCore", "CPCI", "CUDev", "CLinux"]
         ),
         // The commands as a library; `vfioctl` is only their main.
         .target(
@@ -38,22 +34,19 @@ let package = Package(
             dependencies: [
                 "VFIOCore", "VFIOSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         .executableTarget(
             name: "vfioctl",
             dependencies: [
                 "VFIOCore", "VFIOCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         .executableTarget(
             name: "vfioctl-fake-sysfs",
             dependencies: ["TestSupport"],
-            path: "Sources/vfioctl-fake-sysfs",
-            swiftSettings: strict
+            path: "Sources/vfioctl-fake-sysfs"
         ),
         .executableTarget(
             name: "vfioctl-manual",
@@ -64,27 +57,23 @@ let package = Package(
         .executableTarget(
             name: "toml-test-decoder",
             dependencies: ["VFIOCore", "VFIOSystem"],
-            path: "Sources/toml-test-decoder",
-            swiftSettings: strict
+            path: "Sources/toml-test-decoder"
         ),
         .target(
             name: "TestSupport",
             dependencies: ["VFIOCore", "VFIOSystem"],
-            path: "Tests/TestSupport",
-            swiftSettings: strict
+            path: "Tests/TestSupport"
         ),
         .testTarget(
             name: "VFIOCoreTests",
             dependencies: [
                 "VFIOCore", "VFIOSystem", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["VFIOCore", "VFIOSystem", "TestSupport"],
-            swiftSettings: strict
+            dependencies: ["VFIOCore", "VFIOSystem", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -7,6 +7,8 @@
 # With --check, regenerates into a temporary directory and fails when the committed files differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/swift-flags.sh
+. scripts/lib/swift-flags.sh
 # A fixed date keeps the pages reproducible; bump it when the command-line interface changes.
 DATE=2026-12-07
 
@@ -17,11 +19,11 @@ if [[ "${1:-}" == "--check" ]]; then
 fi
 mkdir -p "$out_man" "$out_comp"
 
-swift build --product vfioctl >/dev/null
-bin="$(swift build --show-bin-path)/vfioctl"
-swift build --product vfioctl-manual >/dev/null
+swift_build --product vfioctl >/dev/null
+bin="$(swift_build --show-bin-path)/vfioctl"
+swift_build --product vfioctl-manual >/dev/null
 rm -f "$out_man"/*.[158]
-"$(swift build --show-bin-path)/vfioctl-manual" --binary "$bin" --date "$DATE" --repository . --output "$out_man"
+"$(swift_build --show-bin-path)/vfioctl-manual" --binary "$bin" --date "$DATE" --repository . --output "$out_man"
 for page in "$out_man"/*.[58]; do
     warnings=$(LC_ALL=C.UTF-8 groff -ww -man -z "$page" 2>&1)
     if [[ -n "$warnings" ]]; then

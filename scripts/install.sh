@@ -4,12 +4,14 @@
 # this machine: list the PCI devices and show the driver vfioctl would choose for each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/swift-flags.sh
+. scripts/lib/swift-flags.sh
 PREFIX="${PREFIX:-/usr/local}"
 
 scripts/deps.sh
 # Static Swift runtime: the installed binary needs only libc, libpci and libudev, not the toolchain.
-swift build -c release --product vfioctl --static-swift-stdlib
-bin="$(swift build -c release --static-swift-stdlib --show-bin-path)/vfioctl"
+swift_build "${SWIFT_INSTALL_BUILD[@]}" --product vfioctl
+bin="$(swift_build "${SWIFT_INSTALL_BUILD[@]}" --show-bin-path)/vfioctl"
 
 SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
 $SUDO install -D -m 0755 "$bin" "$PREFIX/bin/vfioctl"

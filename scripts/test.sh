@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2 (and CI): the whole test suite on a fresh Debian 12 machine.
-#   1. build with warnings as errors, unit + end-to-end tests (swift test)
-#   2. man/ and completions/ are regenerated and must match the committed files
+#   1. build with warnings as errors (scripts/lib/swift-flags.sh), unit + end-to-end tests (swift test)
+#   2. man/ and completions/ are regenerated and must match the committed files; the sources pass
+#      `swift format lint --strict` with the repository's .swift-format
 #   3. the differential test of module-alias matching against libkmod on each kernel's modules.alias
 #   4. the real-kernel tests: per kernel, one QEMU/TCG boot running every guest suite
 #   5. the Debian package: built, lintian-clean, installed, used, removed and purged (scripts/deb)
@@ -11,6 +12,8 @@
 # narrows steps 3 and 4 to the kernels named.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/swift-flags.sh
+. scripts/lib/swift-flags.sh
 start=$SECONDS
 step() { printf '\n==> %s (%ss)\n' "$*" "$((SECONDS - start))"; }
 read -ra KERNELS <<<"${VFIOCTL_KERNELS:-6.1 6.12 newest}"
@@ -19,14 +22,17 @@ step "dependencies"
 scripts/deps.sh --test
 
 step "build"
-swift build --build-tests
+swift_build --build-tests
 
 step "Ansible module (ansible-core from PyPI, fake sysfs)"
 # Also creates the venv the VM suite 50-provision uses inside the guest.
-tests/ansible/run.sh --binary "$(swift build --show-bin-path)/vfioctl"
+tests/ansible/run.sh --binary "$(swift_build --show-bin-path)/vfioctl"
 
 step "generated man pages and completions"
 scripts/generate-docs.sh --check
+
+step "source format (.swift-format; fix with: swift format --in-place --recursive Sources Tests)"
+swift format lint --strict --recursive Sources Tests
 
 if [[ -x scripts/kmod-diff/run.sh ]]; then
     for kernel in "${KERNELS[@]}"; do
@@ -36,7 +42,7 @@ if [[ -x scripts/kmod-diff/run.sh ]]; then
 fi
 
 step "TOML reader vs Python's tomllib (spec examples, edge cases, random and broken documents)"
-scripts/toml-diff/run.sh --decoder "$(swift build --show-bin-path)/toml-test-decoder"
+scripts/toml-diff/run.sh --decoder "$(swift_build --show-bin-path)/toml-test-decoder"
 
 VM_SUMMARY=()   # one "kernel K: N passed, N failed (S s)" line per kernel, repeated at the end
 VM_FAILED=0
@@ -44,8 +50,8 @@ if [[ "${VFIOCTL_SKIP_VM:-0}" != 1 ]]; then
     step "release build for the real-kernel tests"
     # The release binary, as installed: under TCG a debug build takes 10-25 s per command that
     # loads modules.alias, against under a second for release.
-    swift build -c release --static-swift-stdlib --product vfioctl
-    binary="$(swift build -c release --static-swift-stdlib --show-bin-path)/vfioctl"
+    swift_build "${SWIFT_INSTALL_BUILD[@]}" --product vfioctl
+    binary="$(swift_build "${SWIFT_INSTALL_BUILD[@]}" --show-bin-path)/vfioctl"
     # One kernel after the other: two TCG guests on 2 cores would make the timing checks flaky.
     for kernel in "${KERNELS[@]}"; do
         step "real kernel $kernel under QEMU (TCG)"
@@ -71,7 +77,7 @@ step "unit and end-to-end tests"
 # Last, so the runner's own summary closes the log; passing test lines are left out of the console.
 log=$(mktemp)
 set +e
-swift test --skip-build >"$log" 2>&1
+swift_test --skip-build >"$log" 2>&1
 rc=$?
 set -e
 # Per-test "started"/"passed" lines are left out; failures, output and every summary stay.

@@ -67,9 +67,16 @@ enum Provisioning {
         let addresses = try only.map { text throws(VFIOError) in try singleAddress(text) }
         let setup = planning.setup()
         let sysfs = source.source.sysfs
+        // With --device (the udev rule runs one apply per added device) only what the entries selecting
+        // those devices can refer to is read: the devices, the PFs `vfs_of` entries name, and their
+        // IOMMU groups' members, as `bind ADDRESS` reads them; not every device of the machine.
+        let scope = addresses.isEmpty ? nil : (addresses + state.namedPhysicalFunctions).map(DeviceSelector.address)
         let reconciler = Reconciler(engine: try writing.engine(source: source),
                                     makePlanner: { () throws(VFIOError) in try setup.makePlanner(sysfs: sysfs) },
-                                    enumerate: { () throws(VFIOError) in try source.inventory() })
+                                    enumerate: { () throws(VFIOError) in
+                                        guard let scope else { return try source.inventory() }
+                                        return try source.inventory(changing: scope)
+                                    })
         var options = writing.engineOptions()
         // Run by udev (the `persist` rule's RUN+=, which has the event's SEQNUM and DEVPATH): the
         // event this run belongs to stays queued until the run exits, so waiting for udev to settle

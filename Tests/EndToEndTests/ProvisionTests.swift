@@ -41,7 +41,8 @@ private final class ProvisionHost {
     static let productsDirectory: String = {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var directory = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        while directory.path.contains(".xctest") { directory = directory.deletingLastPathComponent() }  // a macOS bundle
+        // A macOS test bundle sits inside the products directory.
+        while directory.path.contains(".xctest") { directory = directory.deletingLastPathComponent() }
         return directory.path
     }()
     static var binary: String { productsDirectory + "/vfioctl" }
@@ -434,6 +435,32 @@ struct ProvisionTests {
         let all = try host.run(["apply", file])
         #expect(all.status == 3, "\(all)")
         #expect(all.stderr.contains("2 entries refused"), "\(all)")
+        #expect(host.snapshot() == before)
+    }
+
+    @Test("--device reads the device, the PFs vfs_of entries name and their groups, not every device")
+    func deviceScopeReadsWhatItNeeds() throws {
+        let host = try ProvisionHost(.sriovNIC)
+        // An entry that reading every device warns about, away from the device asked for.
+        try FileManager.default.createDirectory(atPath: host.sysfs + "/bus/pci/devices/not-a-device",
+                                                withIntermediateDirectories: false)
+        let file = try host.stateFile("vfs.toml", """
+            [[device]]
+            vfs_of = "0000:02:00.0"
+            index = "4-7"
+            state = "vfio"
+
+            """)
+        let before = host.snapshot()
+        let whole = try host.run(["diff", file, "--json"])
+        #expect(whole.stderr.contains("not-a-device: not a PCI address"), "\(whole)")
+        let scoped = try host.run(["apply", file, "--dry-run", "--device", "0000:02:02.5", "--json"])
+        #expect(scoped.status == 0, "\(scoped)")
+        // The VF is selected through its PF, which was read although it was not asked for...
+        #expect(scoped.jsonDevices.map { $0["address"] as? String } == ["0000:02:02.5"], "\(scoped)")
+        #expect(scoped.jsonDevices.first?["status"] as? String == "unchanged", "\(scoped)")
+        // ...and the rest of the machine was not read.
+        #expect(!scoped.stderr.contains("not-a-device"), "\(scoped)")
         #expect(host.snapshot() == before)
     }
 

@@ -97,8 +97,10 @@ bench_all_on() {
 # linked in (as scripts/install.sh does) and sets BINARY to it; then checks BINARY runs.
 bench_binary() {
     if [[ -z $BINARY ]]; then
-        (cd "$REPO" && swift build -c release --static-swift-stdlib >&2)
-        BINARY=$(cd "$REPO" && swift build -c release --static-swift-stdlib --show-bin-path)/vfioctl
+        # shellcheck source=scripts/lib/swift-flags.sh
+        . "$REPO/scripts/lib/swift-flags.sh"
+        (cd "$REPO" && swift_build "${SWIFT_INSTALL_BUILD[@]}" --product vfioctl >&2)
+        BINARY=$(cd "$REPO" && swift_build "${SWIFT_INSTALL_BUILD[@]}" --show-bin-path)/vfioctl
     fi
     [[ -x $BINARY ]] || { echo "$1: no vfioctl at $BINARY" >&2; exit 1; }
 }

@@ -11,6 +11,8 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=scripts/lib/swift-flags.sh
+. "$REPO/scripts/lib/swift-flags.sh"
 DECODER="" RUNS=5
 while (($#)); do
     case $1 in
@@ -22,8 +24,8 @@ while (($#)); do
     shift
 done
 if [[ -z $DECODER ]]; then
-    (cd "$REPO" && swift build -c release --product toml-test-decoder >/dev/null)
-    DECODER="$(cd "$REPO" && swift build -c release --show-bin-path)/toml-test-decoder"
+    (cd "$REPO" && swift_build "${SWIFT_INSTALL_BUILD[@]}" --product toml-test-decoder >/dev/null)
+    DECODER="$(cd "$REPO" && swift_build "${SWIFT_INSTALL_BUILD[@]}" --show-bin-path)/toml-test-decoder"
 fi
 
 work=$(mktemp -d)

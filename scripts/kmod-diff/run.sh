@@ -22,6 +22,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
+# shellcheck source=scripts/lib/swift-flags.sh
+. "$repo/scripts/lib/swift-flags.sh"
 out="${OUT:-$repo/.build-kmod-diff}"
 sample="${SAMPLE:-1000}"
 package_dir="${PACKAGE_DIR:-$repo}"
@@ -128,5 +130,5 @@ echo "kmod-diff: synthetic tree: $(wc -l < "$out/synthetic-keys.txt") keys, $(aw
 
 cd "$package_dir"
 KMOD_DIFF_DIR="$out" KMOD_DIFF_MODULES="$modules" KMOD_DIFF_SYNTHETIC_MODULES="$synthetic/lib/modules/$version" \
-    swift test --scratch-path "$scratch" --filter KmodDifferential 2>&1 | tee "$out/swift-test.log" | grep -E '^kmod-diff:|✘|error:' || true
+    swift_test --scratch-path "$scratch" --filter KmodDifferential 2>&1 | tee "$out/swift-test.log" | grep -E '^kmod-diff:|✘|error:' || true
 grep -q '✔ Test run with' "$out/swift-test.log" && ! grep -q '✘' "$out/swift-test.log"

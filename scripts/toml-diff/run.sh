@@ -11,6 +11,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
+# shellcheck source=scripts/lib/swift-flags.sh
+. "$repo/scripts/lib/swift-flags.sh"
 
 decoder=""
 if [[ "${1:-}" == "--decoder" ]]; then
@@ -18,8 +20,8 @@ if [[ "${1:-}" == "--decoder" ]]; then
     shift 2
 fi
 if [[ -z "$decoder" ]]; then
-    (cd "$repo" && swift build --product toml-test-decoder >/dev/null)
-    decoder="$(cd "$repo" && swift build --show-bin-path)/toml-test-decoder"
+    (cd "$repo" && swift_build --product toml-test-decoder >/dev/null)
+    decoder="$(cd "$repo" && swift_build --show-bin-path)/toml-test-decoder"
 fi
 
 python3 -c 'import sys, tomllib; sys.exit(0)' 2>/dev/null || {

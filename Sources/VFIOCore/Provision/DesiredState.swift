@@ -80,6 +80,14 @@ public struct DesiredState: Sendable {
     public var file: String
     public var entries: [Entry]
 
+    /// The PFs that `vfs_of` entries name: besides the devices themselves, what a run restricted to
+    /// some devices (`apply --device`) must read to tell which VFs those entries select.
+    public var namedPhysicalFunctions: [PCIAddress] {
+        entries.compactMap { entry in
+            if case .virtualFunctions(let pf, _) = entry.selector { pf } else { nil }
+        }
+    }
+
     public static func parse(_ text: String, file: String) throws(VFIOError) -> DesiredState {
         do throws(TOMLError) {
             var top = TOMLFields(try TOMLParser.parse(text), context: "the state file")

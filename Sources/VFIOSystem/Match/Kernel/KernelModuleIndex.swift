@@ -27,6 +27,19 @@ public struct ModuleFile: Hashable, Sendable {
 ///   priority 0, so their order is the index's trie order reversed; vfioctl reproduces it.
 /// - libkmod reads the binary indexes, not modules.alias itself. vfioctl reads the text (for line
 ///   numbers) and warns when modules.alias.bin is missing, since modprobe then finds no alias at all.
+///
+/// Why not libkmod itself (weighed in issue 17): `kmod_new(dir)`, `kmod_module_new_from_lookup` for a
+/// modalias's host drivers and `kmod_module_get_path`/`get_initstate` for availability answer from
+/// depmod's binary indexes in microseconds, where reading and indexing this whole text (and modules.dep)
+/// costs one `plan DEVICE` ~25-30 ms of CPU on the project's host and is most of what separates one
+/// `apply --device` from one `bind --driver` (which reads no aliases) in the TCG test guest
+/// (`scripts/bench/guardrails`); and it is the library modprobe and `lspci -k` use (already the oracle
+/// of `scripts/kmod-diff`). It is kept out for
+/// now because every module tree the tests build (and any `--modules-dir` tree not made by depmod) is
+/// text only — modules.alias, modules.dep, modules.builtin, no `.bin` index — which libkmod cannot
+/// read: moving to it needs the fixtures to write depmod's index format first. The `vfio_pci:` lines
+/// (a few dozen) would stay read here either way: the plan cites the alias line that chose a variant
+/// driver (`modules.alias:LINE`), which libkmod does not expose.
 public struct KernelModuleIndex: Sendable {
     /// The module directory, `/lib/modules/VERSION`.
     public let directory: String
