@@ -56,7 +56,7 @@ public enum EarlyBindingFiles {
     }
 
     /// An initramfs-tools hook (initramfs-tools(7)): run by mkinitramfs with DESTDIR set, after the
-    /// udev hook (PREREQ), it copies the rule, the state file and the softdep file and adds the modules.
+    /// udev hook (PREREQ), it copies the rule and the state file and adds the modules.
     public static func initramfsToolsHookText(_ early: EarlyBinding, stateFile: String) -> String {
         """
         #!/bin/sh
@@ -74,8 +74,12 @@ public enum EarlyBindingFiles {
         rule=\(udevRule)
         mkdir -p "$DESTDIR\(parent(ruleInImage))"
         cp "$rule" "$DESTDIR\(ruleInImage)"
-        copy_file config \(stateFile)
-        if [ -e \(modprobeConfig) ]; then copy_file config \(modprobeConfig); fi
+        # The udev hook copies every rule of /etc/udev/rules.d, the hot-plug rule too: it runs
+        # vfioctl, which the image does not hold.
+        rm -f "$DESTDIR/lib/udev/rules.d/\(hotPlugRuleName)" "$DESTDIR/usr/lib/udev/rules.d/\(hotPlugRuleName)"
+        # copy_file returns 1 when the file is in the image already. mkinitramfs itself copies
+        # /etc/modprobe.d/*.conf, the softdep file included.
+        copy_file config \(stateFile) || [ $? -eq 1 ]
         manual_add_modules \(early.modules.map(\.rawValue).joined(separator: " "))
         # What `vfioctl persist status` looks for: the POSIX checksum and size of the rule copied.
         set -- $(cksum < "$rule")
@@ -97,6 +101,8 @@ public enum EarlyBindingFiles {
 
             """
     }
+
+    private static var hotPlugRuleName: String { String(Persistence.udevRule.split(separator: "/").last!) }
 
     private static func parent(_ path: String) -> String {
         String(path[..<path.lastIndex(of: "/")!])

@@ -50,6 +50,8 @@ public enum InitramfsTool: String, Sendable, Equatable {
         guard Self.isExecutable(listCommand) else {
             throw VFIOError(.notFound, "cannot inspect the initramfs: \(listCommand) is not installed")
         }
+        // lsinitramfs lists nothing for a symbolic link to the image (cpio: premature end of archive).
+        let image = Self.resolved(image)
         switch self {
         case .initramfsTools:
             let result = ChildProcess.output([listCommand, image])
@@ -63,6 +65,13 @@ public enum InitramfsTool: String, Sendable, Equatable {
             guard result.status == 0 else { throw VFIOError(.failed, "\(listCommand) -f ... \(image) failed (exit \(result.status))") }
             return result.output == Array(rule.utf8)
         }
+    }
+
+    /// `realpath IMAGE`, or IMAGE when it cannot be resolved.
+    private static func resolved(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     private static func isExecutable(_ path: String) -> Bool {

@@ -124,8 +124,12 @@ import Testing
             rule=/etc/udev/rules.d/40-vfioctl-early.rules
             mkdir -p "$DESTDIR/usr/lib/udev/rules.d"
             cp "$rule" "$DESTDIR/usr/lib/udev/rules.d/40-vfioctl-early.rules"
-            copy_file config /etc/vfioctl/state.toml
-            if [ -e /etc/modprobe.d/vfioctl.conf ]; then copy_file config /etc/modprobe.d/vfioctl.conf; fi
+            # The udev hook copies every rule of /etc/udev/rules.d, the hot-plug rule too: it runs
+            # vfioctl, which the image does not hold.
+            rm -f "$DESTDIR/lib/udev/rules.d/70-vfioctl.rules" "$DESTDIR/usr/lib/udev/rules.d/70-vfioctl.rules"
+            # copy_file returns 1 when the file is in the image already. mkinitramfs itself copies
+            # /etc/modprobe.d/*.conf, the softdep file included.
+            copy_file config /etc/vfioctl/state.toml || [ $? -eq 1 ]
             manual_add_modules vfio_pci pci_stub mlx5_vfio_pci
             # What `vfioctl persist status` looks for: the POSIX checksum and size of the rule copied.
             set -- $(cksum < "$rule")
