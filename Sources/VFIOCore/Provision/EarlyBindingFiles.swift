@@ -102,7 +102,7 @@ public enum EarlyBindingFiles {
             """
     }
 
-    private static var hotPlugRuleName: String { String(Persistence.udevRule.split(separator: "/").last!) }
+    private static var hotPlugRuleName: String { String(PersistedPaths.hotPlugRule.split(separator: "/").last!) }
 
     private static func parent(_ path: String) -> String {
         String(path[..<path.lastIndex(of: "/")!])

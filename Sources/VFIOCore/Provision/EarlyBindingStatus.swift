@@ -52,7 +52,7 @@ public struct EarlyBindingStatus: Sendable {
     public init(early: EarlyBinding, installedRule: String?, image: Image, inventory: DeviceInventory,
                 hostDrivers: (PCIDevice) -> [HostDriver], builtinVFIO: Bool, builtinStub: Bool) {
         self.image = image
-        let expectedRule = EarlyBindingFiles.udevRuleText(early, stateFile: Persistence.stateFile)
+        let expectedRule = EarlyBindingFiles.udevRuleText(early, stateFile: PersistedPaths.stateFile)
         ruleCurrent = installedRule == expectedRule
         let installedLines = Set((installedRule ?? "").split(separator: "\n").map(String.init))
         let expectedLines = expectedRule.split(separator: "\n").map(String.init)

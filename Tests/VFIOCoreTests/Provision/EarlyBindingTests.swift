@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test func udevRuleGolden() throws {
-        #expect(EarlyBindingFiles.udevRuleText(try Self.early(), stateFile: Persistence.stateFile) == #"""
+        #expect(EarlyBindingFiles.udevRuleText(try Self.early(), stateFile: PersistedPaths.stateFile) == #"""
             # Installed by `vfioctl persist enable`; removed by `vfioctl persist disable`.
             # Early binding (vfioctl-persist(8), docs/early-binding.md): each device below gets its
             # driver_override before 80-drivers.rules loads its host driver, here and in the initramfs.
@@ -108,7 +108,7 @@ import Testing
     }
 
     @Test func initramfsToolsHookGolden() throws {
-        #expect(EarlyBindingFiles.initramfsToolsHookText(try Self.early(), stateFile: Persistence.stateFile) == #"""
+        #expect(EarlyBindingFiles.initramfsToolsHookText(try Self.early(), stateFile: PersistedPaths.stateFile) == #"""
             #!/bin/sh
             # Installed by `vfioctl persist enable`; removed by `vfioctl persist disable`.
             # Puts vfioctl's early-binding rule in the initramfs, so that its udev sets driver_override
@@ -141,7 +141,7 @@ import Testing
 
     @Test func dracutConfigGolden() throws {
         var early = try Self.early()
-        #expect(EarlyBindingFiles.dracutConfigText(early, stateFile: Persistence.stateFile) == """
+        #expect(EarlyBindingFiles.dracutConfigText(early, stateFile: PersistedPaths.stateFile) == """
             # Installed by `vfioctl persist enable`; removed by `vfioctl persist disable`.
             # Puts vfioctl's early-binding rule and modules in the initramfs (docs/early-binding.md).
             add_drivers+=" vfio_pci pci_stub mlx5_vfio_pci "
@@ -149,7 +149,7 @@ import Testing
 
             """)
         early.addSoftdeps(hostModules: [PCIAddress("0000:01:00.0")!: [ModuleName("e1000e")!]])
-        #expect(EarlyBindingFiles.dracutConfigText(early, stateFile: Persistence.stateFile).contains(
+        #expect(EarlyBindingFiles.dracutConfigText(early, stateFile: PersistedPaths.stateFile).contains(
             "install_items+=\" /etc/udev/rules.d/40-vfioctl-early.rules /etc/vfioctl/state.toml /etc/modprobe.d/vfioctl.conf \""))
     }
 
@@ -157,7 +157,7 @@ import Testing
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/cksum")))
     func checksumAgreesWithCksum() throws {
         let samples = ["", "a", "123456789", String(repeating: "x", count: 300),
-                       EarlyBindingFiles.udevRuleText(try Self.early(), stateFile: Persistence.stateFile)]
+                       EarlyBindingFiles.udevRuleText(try Self.early(), stateFile: PersistedPaths.stateFile)]
         for sample in samples {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/cksum")
@@ -241,7 +241,7 @@ import Testing
         """
 
     static func rule(_ state: String) throws -> String {
-        EarlyBindingFiles.udevRuleText(EarlyBinding(try DesiredState.parse(state, file: "x")), stateFile: Persistence.stateFile)
+        EarlyBindingFiles.udevRuleText(EarlyBinding(try DesiredState.parse(state, file: "x")), stateFile: PersistedPaths.stateFile)
     }
 
     @Test func inPlaceWhenRuleImageAndHardwareAgree() throws {
