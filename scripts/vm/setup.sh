@@ -55,9 +55,7 @@ apt_install() {
         apt-get install -y -qq --no-install-recommends "$@" >&2
 }
 
-# initramfs-tools-core: mkinitramfs and lsinitramfs for tests/vm/early-boot.sh (it does not conflict
-# with dracut, unlike initramfs-tools).
-BASE_PACKAGES=(qemu-system-x86 linux-image-amd64 busybox-static kmod cpio pciutils xz-utils zstd python3 initramfs-tools-core)
+BASE_PACKAGES=(qemu-system-x86 linux-image-amd64 busybox-static kmod cpio pciutils xz-utils zstd python3)
 mapfile -t missing < <(missing_packages "${BASE_PACKAGES[@]}")
 if ((${#missing[@]})); then
     log "installing ${missing[*]}"

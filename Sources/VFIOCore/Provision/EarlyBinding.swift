@@ -47,6 +47,10 @@ public struct EarlyBinding: Sendable, Equatable {
         devices = []
         notCovered = []
         for entry in state.entries {
+            if case .driver(let name) = entry.wanted, !Self.isPlainName(name), Self.earlyDriver(entry.wanted) != nil {
+                notCovered.append("\(entry.location): driver \(name.debugDescription) holds characters other than letters, digits, '_' and '-', which the udev rule and the initramfs hook cannot hold as they are")
+                continue
+            }
             guard let (driver, module) = Self.earlyDriver(entry.wanted) else { continue }
             switch entry.selector {
             case .address(let address, let expected):
@@ -75,6 +79,15 @@ public struct EarlyBinding: Sendable, Equatable {
             if module == ModuleName("vfio_pci")! { return (.vfioPCI, module) }
             if module == ModuleName("pci_stub")! { return (.pciStub, module) }
             return VFIODriverSet(loaded: []).isVFIO(driver) ? (driver, module) : nil
+        }
+    }
+
+    /// Kernel module and PCI driver names are letters, digits, `_` and `-`. Only such a name is
+    /// written into the rule (a `"` would end its value, `$` and `%` are substituted there) and
+    /// into the hook (a shell script) and the dracut file.
+    static func isPlainName(_ name: String) -> Bool {
+        name.unicodeScalars.allSatisfy { scalar in
+            ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "_" || scalar == "-"
         }
     }
 

@@ -23,7 +23,7 @@ public enum EarlyBindingFiles {
     public static func udevRuleText(_ early: EarlyBinding, stateFile: String) -> String {
         var text = """
             \(header)
-            # Early binding (vfioctl-persist(8), docs/early-binding.md): each device below gets its
+            # Early binding (vfioctl.persist.enable(1), docs/early-binding.md): each device below gets its
             # driver_override before 80-drivers.rules loads its host driver, here and in the initramfs.
             # Address AND ids: a different card in the slot, or this card in another slot, is left alone.
             # Generated from \(stateFile).

@@ -71,10 +71,28 @@ import Testing
         #expect(EarlyBinding.earlyDriver(.host) == nil)
     }
 
+    /// A named driver ends up in a udev rule value, a shell script and a dracut file: only plain
+    /// names get there; the others are named and left to the boot unit.
+    @Test func driverNamesThatCouldEscapeAreNotBoundEarly() throws {
+        for name in [#"x",RUN+="evil_vfio"#, "a$kernel_vfio", "my%vfio", "vfio;reboot", "vfio`id`", "vfio_pci\u{e9}"] {
+            let state = try DesiredState.parse("""
+                [[device]]
+                address = "0000:01:00.0"
+                vendor = "8086"
+                device = "10d3"
+                driver = \(name.debugDescription)
+
+                """, file: "s.toml")
+            let early = EarlyBinding(state)
+            #expect(early.devices.isEmpty, "\(name)")
+            #expect(early.notCovered.first?.contains("holds characters other than letters") == true, "\(name): \(early.notCovered)")
+        }
+    }
+
     @Test func udevRuleGolden() throws {
         #expect(EarlyBindingFiles.udevRuleText(try Self.early(), stateFile: PersistedPaths.stateFile) == #"""
             # Installed by `vfioctl persist enable`; removed by `vfioctl persist disable`.
-            # Early binding (vfioctl-persist(8), docs/early-binding.md): each device below gets its
+            # Early binding (vfioctl.persist.enable(1), docs/early-binding.md): each device below gets its
             # driver_override before 80-drivers.rules loads its host driver, here and in the initramfs.
             # Address AND ids: a different card in the slot, or this card in another slot, is left alone.
             # Generated from /etc/vfioctl/state.toml.
