@@ -15,6 +15,8 @@
 #    nvme for them, no netdev/nvme device, the first NVMe on nvme; enabled with another card
 #    (e1000, 8086:100e) at 01:00.0 -> nothing captured there; after `persist disable` and a new
 #    image -> every device on its host driver.
+# 4. dracut (Debian 12's dracut-core, unpacked, not installed) builds an image from the generated
+#    conf.d file; its lsinitrd shows the rule, the state file, the softdep file and vfio-pci.
 # Prints "ok - ..." / "not ok - ..." lines; exit status 0 when nothing failed.
 set -euo pipefail
 
@@ -47,6 +49,15 @@ finish() {
     exit
 }
 
+# initramfs-tools-core: mkinitramfs and lsinitramfs without the kernel hooks, and unlike
+# initramfs-tools it does not conflict with dracut. (Not in scripts/vm/setup.sh: its checksum
+# keys the shared VM cache.)
+if ! command -v mkinitramfs >/dev/null || ! command -v lsinitramfs >/dev/null; then
+    echo "early-boot: installing initramfs-tools-core" >&2
+    if [[ $(id -u) == 0 ]]; then apt-get install -y -qq --no-install-recommends initramfs-tools-core >&2 || true
+    else sudo apt-get install -y -qq --no-install-recommends initramfs-tools-core >&2 || true
+    fi
+fi
 for tool in mkinitramfs lsinitramfs unshare; do
     command -v "$tool" >/dev/null || { fail "$tool is not installed (Debian: initramfs-tools, util-linux)"; finish; }
 done
@@ -123,13 +134,18 @@ expect "persist status --json: not in place, matches false" \
 # --- 2. mkinitramfs with STAGING's files --------------------------------------------------------
 mkdir -p "$WORK/layer/initramfs-tools/scripts/init-premount"
 cp "$REPO/tests/vm/early/report.sh" "$WORK/layer/initramfs-tools/scripts/init-premount/vfioctl-early-report"
-build_image() {  # build_image ETC_DIR IMAGE: mkinitramfs for the guest kernel, ETC_DIR over /etc
+in_staged_etc() {  # in_staged_etc ETC_DIR COMMAND...: COMMAND with ETC_DIR (and the test layer) over
+    # /etc and the guest kernel's modules on /lib/modules, in a private mount namespace
     unshare -m -- /bin/bash -c '
         set -e
         mount -t overlay overlay -o "lowerdir=$1:$2:/etc" /etc
         if [[ $3 != / ]]; then mount --bind "$3/lib/modules" /lib/modules; fi
-        TMPDIR=$4 mkinitramfs -o "$5" "$6"
-    ' build "$WORK/layer" "$1" "$MODULES_ROOT" "$WORK" "$2" "$GUESTVER" >"$WORK/mkinitramfs.log" 2>&1
+        shift 3
+        "$@"
+    ' staged "$WORK/layer" "$1" "$MODULES_ROOT" "${@:2}"
+}
+build_image() {  # build_image ETC_DIR IMAGE: mkinitramfs for the guest kernel
+    in_staged_etc "$1" env TMPDIR="$WORK" mkinitramfs -o "$2" "$GUESTVER" >"$WORK/mkinitramfs.log" 2>&1
 }
 if ! build_image "$STAGING/etc" "$WORK/enabled.img"; then
     fail "mkinitramfs with the hook" "$(tail -n 3 "$WORK/mkinitramfs.log" | tr '\n' ' ')"
@@ -142,6 +158,32 @@ expect "the image holds the state file and the softdep file" \
     bash -c 'grep -qx etc/vfioctl/state.toml "$1" && grep -qx etc/modprobe.d/vfioctl.conf "$1" && grep -q "/vfio-pci.ko" "$1"' _ "$WORK/enabled.list"
 read -r sum size _ < <(cksum <"$STAGING/etc/udev/rules.d/40-vfioctl-early.rules")
 expect "the image holds the fingerprint of the installed rule" grep -qx "etc/vfioctl/early-rule.cksum-$sum-$size" "$WORK/enabled.list"
+
+# dracut builds an image from the generated conf file: Debian 12's dracut-core, unpacked here and
+# not installed (the dracut package would replace initramfs-tools on this machine).
+dracut_check() {
+    local dir=$WORK/dracut rule=etc/udev/rules.d/40-vfioctl-early.rules
+    mkdir -p "$dir"
+    if ! (cd "$dir" && apt-get download dracut-core) >"$dir/download.log" 2>&1; then
+        echo "ok - early-boot: dracut builds an image with the generated conf # SKIP apt-get download dracut-core failed"
+        return
+    fi
+    dpkg-deb -x "$dir"/dracut-core_*.deb "$dir/root"
+    local lsinitrd=("env" "dracutbasedir=$dir/root/usr/lib/dracut" "$dir/root/usr/bin/lsinitrd")
+    if ! in_staged_etc "$STAGING/etc" env dracutbasedir="$dir/root/usr/lib/dracut" "$dir/root/usr/bin/dracut" \
+            --force --no-hostonly --conf /dev/null --confdir /etc/dracut.conf.d \
+            --modules "base udev-rules kernel-modules" --tmpdir "$WORK" "$dir/image" "$GUESTVER" >"$dir/dracut.log" 2>&1; then
+        fail "dracut builds an image with the generated conf" "$(tail -n 3 "$dir/dracut.log" | tr '\n' ' ')"
+        return
+    fi
+    pass "dracut builds an image with the generated conf"
+    expect "the dracut image holds the installed rule, byte for byte (lsinitrd -f)" \
+        cmp -s <("${lsinitrd[@]}" -f "$rule" "$dir/image") "$STAGING/$rule"
+    "${lsinitrd[@]}" "$dir/image" >"$dir/list" 2>/dev/null || true
+    expect "the dracut image holds vfio-pci, the state file and the softdep file" \
+        bash -c 'grep -q "/vfio-pci.ko" "$1" && grep -q " etc/vfioctl/state.toml$" "$1" && grep -q " etc/modprobe.d/vfioctl.conf$" "$1"' _ "$dir/list"
+}
+dracut_check
 
 # persist status reads the real image with lsinitramfs: a root made of links to STAGING's /etc,
 # this machine's update-initramfs and the image as the running kernel's.
@@ -207,7 +249,9 @@ fi
 expect "persist disable removed every early-binding file" \
     bash -c '! ls "$1"/etc/udev/rules.d/40-vfioctl-early.rules "$1"/etc/modprobe.d/vfioctl.conf "$1"/etc/initramfs-tools/hooks/vfioctl "$1"/etc/dracut.conf.d/vfioctl.conf 2>/dev/null' _ "$STAGING"
 if build_image "$STAGING/etc" "$WORK/disabled.img"; then
-    expect "the new image holds no vfioctl file" bash -c '! lsinitramfs "$1" | grep -q vfioctl' _ "$WORK/disabled.img"
+    # (The test's own report script is scripts/init-premount/vfioctl-early-report.)
+    expect "the new image holds no early-binding file" \
+        bash -c '! lsinitramfs "$1" | grep -E "40-vfioctl-early.rules|etc/vfioctl|modprobe.d/vfioctl.conf|70-vfioctl.rules"' _ "$WORK/disabled.img"
     if boot disabled --initrd "$WORK/disabled.img"; then
         expect "disabled: $NIC back on e1000e" has disabled "$NIC" driver=e1000e "override=(null)"
         expect "disabled: $NVME_WANTED back on nvme" has disabled "$NVME_WANTED" driver=nvme "override=(null)"
