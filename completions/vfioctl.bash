@@ -667,9 +667,9 @@ _vfioctl_persist() {
 
 _vfioctl_persist_enable() {
     repeating_flags=()
-    non_repeating_flags=(--dry-run --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--root --binary)
+    non_repeating_flags=(--dry-run --late-only --no-rebuild-initramfs --version -h --help)
+    repeating_options=(--force)
+    non_repeating_options=(--root --binary --modules-dir --sysfs-root)
     __vfioctl_offer_flags_options 1
 
     # Offer option value completions
@@ -679,6 +679,18 @@ _vfioctl_persist_enable() {
         return
         ;;
     '--binary')
+        return
+        ;;
+    '--force')
+        __vfioctl_add_completions -W 'netdev-active'$'\n''mounted'$'\n''swap'$'\n''stacked'$'\n''boot-vga'$'\n''fbcon'$'\n''open-fd'$'\n''bridge'$'\n''sriov-pf'$'\n''group-not-viable'$'\n''new-id-collateral'$'\n''no-iommu-group'
+        return
+        ;;
+    '--modules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--sysfs-root')
+        __vfioctl_add_completions -d
         return
         ;;
     esac
@@ -694,7 +706,7 @@ _vfioctl_persist_enable() {
 
 _vfioctl_persist_disable() {
     repeating_flags=()
-    non_repeating_flags=(--restore --no-default-rules --dry-run --json --verbose -v --version -h --help)
+    non_repeating_flags=(--no-rebuild-initramfs --restore --no-default-rules --dry-run --json --verbose -v --version -h --help)
     repeating_options=(--rules-dir --force)
     non_repeating_options=(--root --sysfs-root --modules-dir --timeout --lock-timeout --state-dir)
     __vfioctl_offer_flags_options 0
@@ -738,12 +750,20 @@ _vfioctl_persist_status() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--root)
+    non_repeating_options=(--root --modules-dir --sysfs-root)
     __vfioctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--modules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--sysfs-root')
         __vfioctl_add_completions -d
         return
         ;;

@@ -49,6 +49,8 @@ final class DryRunHost: @unchecked Sendable {
     private var runs = 0
     var stateFile: String { host.root + "/files/state.toml" }
     var persistRoot: String { host.root + "/image" }
+    /// An image with an update-initramfs that leaves a file when run: never, under another --root.
+    var toolsRoot: String { host.root + "/image-with-initramfs-tools" }
 
     static let strace: String? = ["/usr/bin/strace", "/bin/strace"].first { access($0, X_OK) == 0 }
 
@@ -82,6 +84,9 @@ final class DryRunHost: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: host.root + "/files", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: host.root + "/modprobe.d", withIntermediateDirectories: true)
         try Self.pendingState.write(toFile: stateFile, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: toolsRoot + "/usr/sbin", withIntermediateDirectories: true)
+        try "#!/bin/sh\ntouch \(toolsRoot)/ran\n".write(toFile: toolsRoot + "/usr/sbin/update-initramfs", atomically: true, encoding: .utf8)
+        chmod(toolsRoot + "/usr/sbin/update-initramfs", 0o755)
         guard setup != .fresh else { return }
 
         try FileManager.default.createDirectory(atPath: host.state, withIntermediateDirectories: true)
@@ -158,6 +163,14 @@ struct DryRunWritesNothingTests {
                        says: ["would install /etc/systemd/system/vfioctl.service: ExecStart=\(CLIHost.binary) apply"]),
             DryRunCase(["persist", "disable", "--root", root, "--dry-run"],
                        says: installed ? ["would remove /etc/vfioctl/state.toml", "would remove /etc/udev/rules.d/70-vfioctl.rules"] : []),
+            // Early binding: every rule line, and the initramfs rebuild said, not run.
+            DryRunCase(["persist", "enable", file, "--root", host.toolsRoot, "--binary", CLIHost.binary, "--dry-run"],
+                       says: ["would install /etc/udev/rules.d/40-vfioctl-early.rules:", #"KERNEL=="0000:0a:00.0""#,
+                              "would install /etc/initramfs-tools/hooks/vfioctl", "was not rebuilt: run /usr/sbin/update-initramfs -u -k all"]),
+            DryRunCase(["persist", "enable", file, "--root", root, "--binary", CLIHost.binary, "--late-only", "--no-rebuild-initramfs", "--dry-run"],
+                       says: installed ? ["would remove /etc/udev/rules.d/40-vfioctl-early.rules"] : ["would install /etc/vfioctl/state.toml"]),
+            DryRunCase(["persist", "disable", "--root", root, "--no-rebuild-initramfs", "--dry-run"],
+                       says: installed ? ["would remove /etc/udev/rules.d/40-vfioctl-early.rules", "would remove /etc/initramfs-tools/hooks/vfioctl"] : []),
             DryRunCase(["persist", "disable", "--root", root, "--restore", "--dry-run"],
                        says: installed ? ["would remove /etc/systemd/system/vfioctl.service", "0000:07:00.0"] : []),
             DryRunCase(["list"], says: ["0000:0a:00.0"]),
@@ -166,6 +179,7 @@ struct DryRunWritesNothingTests {
             DryRunCase(["plan", "--all"]),
             DryRunCase(["status"], says: installed ? ["0000:07:00.0"] : []),
             DryRunCase(["persist", "status", "--root", root], says: [installed ? "persistence: enabled" : "persistence: not enabled"]),
+            DryRunCase(["persist", "status", "--root", root, "--json"], says: installed ? [#""early_binding": {"#] : [#""early_binding": null"#]),
         ]
     }
 

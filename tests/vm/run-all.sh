@@ -1,5 +1,6 @@
 #!/bin/bash
-# Run every guest suite (tests/vm/guest/NN-*.sh) in ONE boot of the test VM.
+# Run every guest suite (tests/vm/guest/NN-*.sh) in ONE boot of the test VM, then the early-binding
+# test (tests/vm/early-boot.sh: four more boots, three of them through a real Debian initramfs).
 #
 # Usage: tests/vm/run-all.sh [--kernel K] [--binary PATH] [--timeout SECONDS] [--kvm]
 #   --kernel K     the guest kernel (default 6.1): 6.1 = Debian 12's current kernel, 6.12 = Debian 13's
@@ -50,6 +51,20 @@ set +e
     env VFIOCTL="$BINARY" /bin/bash tests/vm/guest/run-suites.sh | tee "$LOG"
 status=${PIPESTATUS[0]}
 set -e
+
+# Early binding boots its own images (a real Debian initramfs per boot), after the suites' boot.
+EARLY_ARGS=(--kernel "$GUESTVER" --binary "$BINARY")
+[[ " ${RUN_ARGS[*]} " != *" --kvm "* ]] || EARLY_ARGS+=(--kvm)
+EARLY_LOG=$(mktemp "${TMPDIR:-/tmp}/vfioctl-early-log.XXXXXX")
+set +e
+"$REPO/tests/vm/early-boot.sh" "${EARLY_ARGS[@]}" | tee "$EARLY_LOG"
+early_status=${PIPESTATUS[0]}
+set -e
+if ((early_status != 0)) && ! grep -q '^not ok - ' "$EARLY_LOG"; then
+    echo "not ok - tests/vm/early-boot.sh exit status $early_status" | tee -a "$EARLY_LOG"
+fi
+cat "$EARLY_LOG" >>"$LOG"
+rm -f "$EARLY_LOG"
 
 passed=$(grep -c '^ok - ' "$LOG" || true)
 failed=$(grep -c '^not ok - ' "$LOG" || true)

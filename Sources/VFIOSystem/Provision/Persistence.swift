@@ -15,19 +15,23 @@ public struct Persistence: Sendable {
 
     public init(root: InstallRoot) { self.root = root }
 
-    public static let stateFile = "/etc/vfioctl/state.toml"
-    public static let unitFile = "/etc/systemd/system/vfioctl.service"
-    public static let wantsLink = "/etc/systemd/system/sysinit.target.wants/vfioctl.service"
-    public static let udevRule = "/etc/udev/rules.d/70-vfioctl.rules"
+    public static let stateFile = PersistedPaths.stateFile
+    public static let unitFile = PersistedPaths.unitFile
+    public static let wantsLink = PersistedPaths.wantsLink
+    public static let udevRule = PersistedPaths.hotPlugRule
 
     /// One change to the installed files or to the running system, in the order it is made.
     /// Paths are the system's (`/etc/...`), under `root` when performed.
     public enum Step: Sendable, Equatable {
-        case install(path: String, text: String)
+        case install(path: String, text: String, mode: mode_t = 0o644)
         case link(path: String, target: String)
         case remove(path: String)
         /// Tell the running systemd or udev that their files changed.
         case reload(HostReload)
+        /// Rebuild the initramfs images, so the early rule is in them (or no longer is).
+        case rebuildInitramfs(InitramfsTool)
+        /// Say how to rebuild them instead (`--no-rebuild-initramfs`, or an image under `--root`).
+        case showRebuild(InitramfsTool)
     }
 
     public enum HostReload: Sendable, Equatable {
@@ -54,25 +58,80 @@ public struct Persistence: Sendable {
     /// Validates `file` (it must parse) and `binary`, then: the state file, the unit, its enabling
     /// link, the udev rule, and the reloads.
     public func enableSteps(stateFile file: String, binary: String) throws(VFIOError) -> [Step] {
+        let text = try Self.readStateFile(file)
+        return try enableSteps(stateText: text, binary: binary, early: nil, rebuildInitramfs: false)
+    }
+
+    /// The state file's text; it must parse.
+    public static func readStateFile(_ file: String) throws(VFIOError) -> String {
         let text: String
         do { text = try TextFile.read(file) } catch { throw error.vfioError() }
         _ = try DesiredState.parse(text, file: file)
+        return text
+    }
+
+    /// The late-binding files (state file, unit, its link, the hot-plug rule), then the early-binding
+    /// files for `early` (nil or empty: none, and any installed earlier are removed), the reloads,
+    /// and, when early-binding files change, the initramfs rebuild (`rebuildInitramfs`: run it on
+    /// the running system; otherwise say how).
+    public func enableSteps(stateText text: String, binary: String, early: EarlyBinding?,
+                            rebuildInitramfs: Bool) throws(VFIOError) -> [Step] {
         let executable = try UnitExecutable(binary, root: root)
-        return [
+        var steps: [Step] = [
             .install(path: Self.stateFile, text: text),
             .install(path: Self.unitFile, text: Self.unitText(executable)),
             .link(path: Self.wantsLink, target: "../vfioctl.service"),
             .install(path: Self.udevRule, text: Self.udevRuleText(executable)),
-        ] + reloads
+        ]
+        var earlyChanged = false
+        if let early, !early.isEmpty {
+            steps += [
+                .install(path: EarlyBindingFiles.udevRule, text: EarlyBindingFiles.udevRuleText(early, stateFile: Self.stateFile)),
+                .install(path: EarlyBindingFiles.initramfsToolsHook,
+                         text: EarlyBindingFiles.initramfsToolsHookText(early, stateFile: Self.stateFile), mode: 0o755),
+                .install(path: EarlyBindingFiles.dracutConfig, text: EarlyBindingFiles.dracutConfigText(early, stateFile: Self.stateFile)),
+            ]
+            if let softdeps = EarlyBindingFiles.modprobeText(early) {
+                steps.append(.install(path: EarlyBindingFiles.modprobeConfig, text: softdeps))
+            } else if try exists(EarlyBindingFiles.modprobeConfig) {
+                steps.append(.remove(path: EarlyBindingFiles.modprobeConfig))
+            }
+            earlyChanged = true
+        } else {
+            let stale = try installedEarlyFiles()
+            steps += stale.map { .remove(path: $0) }
+            earlyChanged = !stale.isEmpty
+        }
+        return steps + reloads + (earlyChanged ? rebuild(rebuildInitramfs) : [])
     }
 
-    /// Removing what is installed (nothing when nothing is), then the reloads.
-    public func disableSteps() throws(VFIOError) -> [Step] {
+    /// Removing what is installed (nothing when nothing is), then the reloads, and the initramfs
+    /// rebuild when early-binding files were removed.
+    public func disableSteps(rebuildInitramfs: Bool = false) throws(VFIOError) -> [Step] {
         var steps: [Step] = []
         for file in [Self.wantsLink, Self.unitFile, Self.udevRule, Self.stateFile] where try exists(file) {
             steps.append(.remove(path: file))
         }
-        return steps.isEmpty ? [] : steps + reloads
+        let early = try installedEarlyFiles()
+        steps += early.map { .remove(path: $0) }
+        return steps.isEmpty ? [] : steps + reloads + (early.isEmpty ? [] : rebuild(rebuildInitramfs))
+    }
+
+    /// The early-binding files present under the root.
+    private func installedEarlyFiles() throws(VFIOError) -> [String] {
+        var present: [String] = []
+        for file in [EarlyBindingFiles.udevRule, EarlyBindingFiles.modprobeConfig,
+                     EarlyBindingFiles.initramfsToolsHook, EarlyBindingFiles.dracutConfig] where try exists(file) {
+            present.append(file)
+        }
+        return present
+    }
+
+    /// Runs only on the running system and when asked: an image is rebuilt by whoever boots it
+    /// or builds it (its kernels are not this system's). Nothing when no initramfs tool is installed.
+    private func rebuild(_ wanted: Bool) -> [Step] {
+        guard let tool = InitramfsTool.installed(under: root) else { return [] }
+        return [wanted && root.isRunningSystem ? .rebuildInitramfs(tool) : .showRebuild(tool)]
     }
 
     /// Reloads happen only on the running system, and only for a manager that runs: an image's
@@ -88,14 +147,21 @@ public struct Persistence: Sendable {
     public func describe(_ steps: [Step]) -> [String] {
         steps.map { step in
             switch step {
-            case .install(let path, let text):
+            case .install(let path, let text, _):
                 // The generated command line, which is what a reader of a dry run wants to check.
                 let marker = path == Self.unitFile ? "ExecStart=" : path == Self.udevRule ? "RUN+=" : nil
                 let command = marker.flatMap { marker in text.split(separator: "\n").first { $0.contains(marker) } }
+                if path == EarlyBindingFiles.udevRule || path == EarlyBindingFiles.modprobeConfig {
+                    // Every rule or softdep line: each one is a device or driver the next boot treats differently.
+                    let lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+                    return (["would install \(path):"] + lines.map { "  " + $0 }).joined(separator: "\n")
+                }
                 return "would install \(path)" + (command.map { ": \($0)" } ?? "")
             case .link(let path, let target): return "would enable vfioctl.service (\(path) -> \(target))"
             case .remove(let path): return "would remove \(path)"
             case .reload(let manager): return "would run \(manager.command.joined(separator: " "))"
+            case .rebuildInitramfs(let tool): return "would run \(tool.rebuildCommand.joined(separator: " "))"
+            case .showRebuild(let tool): return rebuildAdvice(tool)
             }
         }
     }
@@ -106,8 +172,8 @@ public struct Persistence: Sendable {
         var done: [String] = []
         for step in steps {
             switch step {
-            case .install(let path, let text):
-                try FileInstaller.write(root.path(of: path), text, mode: 0o644)
+            case .install(let path, let text, let mode):
+                try FileInstaller.write(root.path(of: path), text, mode: mode)
                 done.append("installed \(path)")
             case .link(let path, let target):
                 try FileInstaller.symlink(root.path(of: path), to: target)
@@ -117,9 +183,28 @@ public struct Persistence: Sendable {
             case .reload(let manager):
                 guard root.isRunningSystem, ChildProcess.run(manager.command) == 0 else { continue }
                 done.append(manager == .systemd ? "reloaded systemd" : "reloaded udev rules")
+            case .rebuildInitramfs(let tool):
+                guard root.isRunningSystem else { continue }
+                let command = tool.rebuildCommand.joined(separator: " ")
+                let status = ChildProcess.run(tool.rebuildCommand)
+                guard status == 0 else {
+                    throw VFIOError(.failed, "\(command) failed (exit \(status)): the initramfs may not match the installed files",
+                                    hint: "the files are installed; fix what it reported and run it again")
+                }
+                done.append("rebuilt the initramfs (\(command))")
+            case .showRebuild(let tool):
+                done.append(rebuildAdvice(tool))
             }
         }
         return done
+    }
+
+    /// The line that says the initramfs was left as it is and how to rebuild it.
+    private func rebuildAdvice(_ tool: InitramfsTool) -> String {
+        let command = tool.rebuildCommand.joined(separator: " ")
+        return root.isRunningSystem
+            ? "the initramfs was not rebuilt: run \(command)"
+            : "the initramfs of \(root.path) was not rebuilt: run \(command) in it (e.g. chroot \(root.path) \(command))"
     }
 
     // MARK: generated text
