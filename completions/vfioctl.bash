@@ -186,9 +186,9 @@ _vfioctl() {
 
 _vfioctl_list() {
     repeating_flags=()
-    non_repeating_flags=(--json --numeric --tree --version -h --help)
+    non_repeating_flags=(--json --numeric --tree -k --modules --version -h --help)
     repeating_options=()
-    non_repeating_options=(--sysfs-root --class --driver --group)
+    non_repeating_options=(--sysfs-root --class --driver --group --modules-dir)
     __vfioctl_offer_flags_options -1
 
     # Offer option value completions
@@ -205,6 +205,10 @@ _vfioctl_list() {
         return
         ;;
     '--group')
+        return
+        ;;
+    '--modules-dir')
+        __vfioctl_add_completions -d
         return
         ;;
     esac

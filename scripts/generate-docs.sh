@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Regenerates man/ and completions/ from the built binary (never edit them by hand).
+# Regenerates man/ and completions/ from the built binary (never edit them by hand), and the
+# built-in rule files from rules.d/ (scripts/generate-rules.sh).
 # With --check, regenerates into a temporary directory and fails when the committed files differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A fixed date keeps the pages reproducible; bump it when the command-line interface changes.
 DATE=2026-11-22
+
+# First: the binary the pages come from embeds these.
+scripts/generate-rules.sh ${1:+"$1"}
 
 out_man=man out_comp=completions
 if [[ "${1:-}" == "--check" ]]; then

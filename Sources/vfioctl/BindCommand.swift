@@ -16,7 +16,7 @@ struct BindCommand: ParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("Devices: PCI addresses (0000:01:00.0 or 01:00.0) or id pairs VVVV:DDDD.", valueName: "device"),
+    @Argument(help: ArgumentHelp("Devices: \(DeviceArgumentHelp.forms). All devices named form one transaction.", valueName: "device"),
               completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var devices: [String]
 
@@ -47,12 +47,12 @@ struct BindCommand: ParsableCommand {
         var bindMethod = method?.method
         // new_id binds every unbound device with the same ids: that check needs the whole system.
         var inventory = try source.inventory(changing: selectors, wholeSystem: bindMethod == .newID, consultsRules: driver == nil)
-        var selected = try DeviceQuery(selectors: selectors).select(from: inventory)
+        var selected = try source.select(DeviceQuery(selectors: selectors), from: inventory)
         guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))") }
         if bindMethod == nil, !DriverOverrideSupport.available(sysfs: source.source.sysfs, address: selected[0].address) {
             bindMethod = .newID
             inventory = try source.inventory()
-            selected = try DeviceQuery(selectors: selectors).select(from: inventory)
+            selected = try source.select(DeviceQuery(selectors: selectors), from: inventory)
         }
         // With --driver no alias is consulted: only whether the module exists.
         let planner = try planning.planner(sysfs: source.source.sysfs, aliases: driver == nil)

@@ -15,7 +15,7 @@ struct UnbindCommand: ParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("Devices: PCI addresses or id pairs VVVV:DDDD.", valueName: "device"),
+    @Argument(help: ArgumentHelp("Devices: \(DeviceArgumentHelp.forms). All devices named form one transaction.", valueName: "device"),
               completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var devices: [String]
 
@@ -30,7 +30,7 @@ struct UnbindCommand: ParsableCommand {
         let engine = try writing.engine(source: source)
         let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
         // No rule is consulted (only the kernel's aliases, by modalias): the revision is not read.
-        let selected = try DeviceQuery(selectors: selectors).select(from: try source.inventory(changing: selectors, consultsRules: false))
+        let selected = try source.select(DeviceQuery(selectors: selectors), from: try source.inventory(changing: selectors, consultsRules: false))
         guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))") }
         let setup = planning.setup()
         let hostModules = HostModuleLookup { try? setup.kernelIndex() }
