@@ -11,7 +11,9 @@ struct BindCommand: ParsableCommand {
             device back as it was (and every other device of the same call). Waits until \
             /dev/vfio/GROUP exists and udev has processed its bind and node events. A device already on the chosen driver is left \
             alone (exit 0). Refuses (exit 3, nothing changed) when a safety check or the IOMMU group \
-            says no; --force CODE overrides one check.
+            says no; --force CODE overrides one check. --driver none leaves devices with no driver \
+            (driver_override pinned to none, so no driver takes them at the next probe or hot-plug) \
+            and records them like any bind: 'vfioctl unbind' puts each back on the driver it came from.
             """)
 
     @OptionGroup var source: SourceOptions
@@ -20,7 +22,7 @@ struct BindCommand: ParsableCommand {
               completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var devices: [String]
 
-    @Option(help: ArgumentHelp("Bind to this driver instead of the plan's chain (a driver or module name).", valueName: "driver"), transform: BlankValue.refused)
+    @Option(help: ArgumentHelp("Bind to this driver instead of the plan's chain (a driver or module name); 'none' leaves the device without a driver and keeps it so (driver_override pinned to none, as driverctl's set-override DEVICE none); 'vfioctl unbind' undoes it.", valueName: "driver"), transform: BlankValue.refused)
     var driver: String?
 
     @Flag(help: "Also bind every other endpoint of the devices' IOMMU groups, as one transaction.")
@@ -36,6 +38,9 @@ struct BindCommand: ParsableCommand {
     func validate() throws {
         if devices.isEmpty { throw ValidationError("name at least one device") }
         // Not a name at all: say so, instead of an empty chain's "no usable driver" (exit 4).
+        if driver == DriverName.driverless.rawValue, method?.method == .newID {
+            throw ValidationError("--driver none works through driver_override; it cannot be combined with --method new_id")
+        }
         if let driver, DriverName(driver) == nil, ModuleName(driver) == nil {
             throw VFIOError.usage("invalid --driver \(UserText.quoted(driver)): expected a driver (vfio-pci) or module name (vfio_pci)")
         }
@@ -49,7 +54,12 @@ struct BindCommand: ParsableCommand {
         var inventory = try source.inventory(changing: selectors, wholeSystem: bindMethod == .newID, consultsRules: driver == nil)
         var selected = try source.select(DeviceQuery(selectors: selectors), from: inventory)
         guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))") }
-        if bindMethod == nil, !DriverOverrideSupport.available(sysfs: source.source.sysfs, address: selected[0].address) {
+        let overrideSupported = DriverOverrideSupport.available(sysfs: source.source.sysfs, address: selected[0].address)
+        if driver == DriverName.driverless.rawValue, !overrideSupported {
+            throw VFIOError.notFound("this kernel has no driver_override: a device cannot be kept without a driver",
+                                     hint: "driver_override appeared in Linux 3.16")
+        }
+        if bindMethod == nil, !overrideSupported {
             bindMethod = .newID
             inventory = try source.inventory()
             selected = try source.select(DeviceQuery(selectors: selectors), from: inventory)

@@ -6,8 +6,10 @@ struct UnbindCommand: ParsableCommand {
         commandName: "unbind",
         abstract: "Return devices to the driver they had before vfioctl moved them (alias: reattach).",
         discussion: """
-            With a record of the original driver (vfioctl status), the device goes back to it, with its \
-            original driver_override. Without one, the override is cleared and the kernel chooses \
+            unbind does not leave a device without a driver (that is 'bind --driver none'): it undoes \
+            vfioctl's bind. With a record of the original driver (vfioctl status), the device goes back \
+            to it, with its original driver_override, whatever vfioctl bound it to (vfio-pci, another \
+            driver, or none). Without one, the override is cleared and the kernel chooses \
             (unbind + drivers_probe). Refuses, instead of hanging, when a process holds the device's \
             VFIO node open (check open-fd).
             """,

@@ -136,6 +136,14 @@ struct DryRunWritesNothingTests {
             DryRunCase(["bind", "0a:00.0", "--dry-run", "--json"], says: ["\"dry_run\": true", "driver_override"]),
             DryRunCase(["bind", "0a:00.0", "--driver", "vfio-pci", "--method", "new_id", "--dry-run"], says: ["new_id"]),
             DryRunCase(["bind", "09:00.0", "--group", "--driver", "vfio-pci", "--force", "netdev-active", "--dry-run"], says: ["unbind"]),
+            // Driverless (issue 21): the override pinned to none, no bind; selectors of every form.
+            DryRunCase(["bind", "0a:00.0", "--driver", "none", "--dry-run"], says: ["none"]),
+            DryRunCase(["bind", "pci_0000_0a_00_0", "--driver", "none", "--dry-run"], says: ["none"]),
+            DryRunCase(["bind", "0a:00", "--dry-run"], says: ["driver_override"]),
+            DryRunCase(["bind", "enp9s0", "--driver", "vfio-pci", "--force", "netdev-active", "--dry-run"], says: ["driver_override"]),
+            DryRunCase(["unbind", "0000:0a:*", "--dry-run"]),
+            DryRunCase(["override", "enp9s0", "vfio-pci", "--dry-run"], says: ["would write"]),
+            DryRunCase(["list", "-k", "0000:0?:00.0"]),
             // With its record the I210 goes back to igb; without one the kernel would choose.
             // igb is not loaded in the tree: the dry run says it would load it (and runs no modprobe).
             DryRunCase(["unbind", "07:00.0", "--dry-run"],
