@@ -16,7 +16,7 @@ generate() {
     echo ''
     echo 'extension BuiltInRules {'
     echo '    /// The shipped rule files, by name, in name order.'
-    echo '    static let files: [(name: String, text: String)] = ['
+    echo '    package static let files: [(name: String, text: String)] = ['
     for file in rules.d/*.toml; do
         name=$(basename "$file")
         # Raw string literals ##"""...."""##: a file containing the closing delimiter cannot be embedded.

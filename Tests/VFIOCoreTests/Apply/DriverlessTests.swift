@@ -4,6 +4,7 @@ import Glibc
 import Testing
 import TestSupport
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// `bind --driver none`: the device loses its driver and keeps none (driver_override pinned to
 /// `none`), is recorded like any bind, and `unbind` returns it to its driver.

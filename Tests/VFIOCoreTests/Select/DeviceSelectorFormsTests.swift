@@ -4,6 +4,7 @@ import Glibc
 import TestSupport
 import Testing
 import VFIOCore
+import VFIOSystem
 
 /// Every selector form, parsed and resolved against the workstation tree (FakeScenario), and what a
 /// crafted tree can do to interface names.

@@ -2,7 +2,7 @@
 
 extension BuiltInRules {
     /// The shipped rule files, by name, in name order.
-    static let files: [(name: String, text: String)] = [
+    package static let files: [(name: String, text: String)] = [
         ("50-platform-variants.toml", ##"""
             # Rules shipped with vfioctl (lowest precedence; override a file by creating one of the same name in
             # /etc/vfioctl/rules.d, or add your own). See docs/rules.md for the format.

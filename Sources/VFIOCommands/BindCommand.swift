@@ -1,0 +1,86 @@
+import ArgumentParser
+import VFIOCore
+import VFIOSystem
+
+struct BindCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bind",
+        abstract: "Bind devices to the driver the plan chose (or --driver), safely and verifiably.",
+        discussion: """
+            For each device: load the module, set driver_override, unbind, bind, read the driver link \
+            back; on failure try the next driver of the chain; when the chain is exhausted put the \
+            device back as it was (and every other device of the same call). Waits until \
+            /dev/vfio/GROUP exists and udev has processed its bind and node events. A device already on the chosen driver is left \
+            alone (exit 0). Refuses (exit 3, nothing changed) when a safety check or the IOMMU group \
+            says no; --force CODE overrides one check. --driver none leaves devices with no driver \
+            (driver_override pinned to none, so no driver takes them at the next probe or hot-plug) \
+            and records them like any bind: 'vfioctl unbind' puts each back on the driver it came from.
+            """)
+
+    @OptionGroup var source: SourceOptions
+
+    @Argument(help: ArgumentHelp("Devices: \(DeviceArgumentHelp.forms). All devices named form one transaction.", valueName: "device"),
+              completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
+    var devices: [String]
+
+    @Option(help: ArgumentHelp("Bind to this driver instead of the plan's chain (a driver or module name); 'none' leaves the device without a driver and keeps it so (driver_override pinned to none, as driverctl's set-override DEVICE none); 'vfioctl unbind' undoes it.", valueName: "driver"), transform: BlankValue.refused)
+    var driver: String?
+
+    @Flag(help: "Also bind every other endpoint of the devices' IOMMU groups, as one transaction.")
+    var group = false
+
+    @Option(help: ArgumentHelp("How to bind: \(BindMethodChoice.valueList) (default: driver_override; new_id for kernels without driver_override).",
+                               valueName: "method"), completion: BindMethodChoice.completion, transform: BindMethodChoice.parsed)
+    var method: BindMethodChoice?
+
+    @OptionGroup var planning: PlanningOptions
+    @OptionGroup var writing: WritingOptions
+
+    func validate() throws {
+        if devices.isEmpty { throw ValidationError("name at least one device") }
+        // Not a name at all: say so, instead of an empty chain's "no usable driver" (exit 4).
+        if driver == DriverName.driverless.rawValue, method?.method == .newID {
+            throw ValidationError("--driver none works through driver_override; it cannot be combined with --method new_id")
+        }
+        if let driver, DriverName(driver) == nil, ModuleName(driver) == nil {
+            throw VFIOError.usage("invalid --driver \(UserText.quoted(driver)): expected a driver (vfio-pci) or module name (vfio_pci)")
+        }
+    }
+
+    func run() throws {
+        let engine = try writing.engine(source: source)
+        let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
+        var bindMethod = method?.method
+        // new_id binds every unbound device with the same ids: that check needs the whole system.
+        var inventory = try source.inventory(changing: selectors, wholeSystem: bindMethod == .newID, consultsRules: driver == nil)
+        var selected = try source.select(DeviceQuery(selectors: selectors), from: inventory)
+        guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))") }
+        let overrideSupported = DriverOverrideSupport.available(sysfs: source.source.sysfs, address: selected[0].address)
+        if driver == DriverName.driverless.rawValue, !overrideSupported {
+            throw VFIOError.notFound("this kernel has no driver_override: a device cannot be kept without a driver",
+                                     hint: "driver_override appeared in Linux 3.16")
+        }
+        if bindMethod == nil, !overrideSupported {
+            bindMethod = .newID
+            inventory = try source.inventory()
+            selected = try source.select(DeviceQuery(selectors: selectors), from: inventory)
+        }
+        // With --driver no alias is consulted: only whether the module exists.
+        let planner = try planning.planner(sysfs: source.source.sysfs, aliases: driver == nil)
+        // An explicit driver needs no plan (no alias lookups): only what blocks any driver.
+        let explicitChain = driver.map { planner.explicitChain($0) }
+        let request = { (device: PCIDevice) -> BindEngine.Request in
+            if let explicitChain {
+                return BindEngine.Request(device: device, chain: explicitChain, blocked: DriverPlanner.blocker(for: device))
+            }
+            let plan = planner.plan(device)
+            return BindEngine.Request(device: device, chain: plan.chain, blocked: plan.blocked)
+        }
+        var options = writing.engineOptions()
+        options.group = group
+        options.method = bindMethod
+        let report = engine.bind(selected.map(request), inventory: inventory,
+                                                          companions: request, options: options)
+        try writing.finish(report)
+    }
+}
