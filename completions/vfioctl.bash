@@ -314,9 +314,9 @@ _vfioctl_plan() {
 
 _vfioctl_bind() {
     repeating_flags=()
-    non_repeating_flags=(--group --no-default-rules --dry-run --json --verbose -v --version -h --help)
+    non_repeating_flags=(--group --no-default-rules --dry-run --json --verbose -v --save --version -h --help)
     repeating_options=(--rules-dir --force)
-    non_repeating_options=(--sysfs-root --driver --method --modules-dir --timeout --lock-timeout --state-dir)
+    non_repeating_options=(--sysfs-root --driver --method --modules-dir --timeout --lock-timeout --state-dir --state-file)
     __vfioctl_offer_flags_options -1
 
     # Offer option value completions
@@ -354,6 +354,10 @@ _vfioctl_bind() {
         __vfioctl_add_completions -d
         return
         ;;
+    '--state-file')
+        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
     esac
 
     # Offer positional completions
@@ -367,9 +371,9 @@ _vfioctl_bind() {
 
 _vfioctl_unbind() {
     repeating_flags=()
-    non_repeating_flags=(--no-default-rules --dry-run --json --verbose -v --version -h --help)
+    non_repeating_flags=(--no-default-rules --dry-run --json --verbose -v --save --version -h --help)
     repeating_options=(--rules-dir --force)
-    non_repeating_options=(--sysfs-root --modules-dir --timeout --lock-timeout --state-dir)
+    non_repeating_options=(--sysfs-root --modules-dir --timeout --lock-timeout --state-dir --state-file)
     __vfioctl_offer_flags_options -1
 
     # Offer option value completions
@@ -398,6 +402,10 @@ _vfioctl_unbind() {
         ;;
     '--state-dir')
         __vfioctl_add_completions -d
+        return
+        ;;
+    '--state-file')
+        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
         return
         ;;
     esac
@@ -659,13 +667,13 @@ _vfioctl_persist() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    enable|disable|status)
+    enable|disable|status|add|remove)
         # Offer subcommand argument completions
         "_vfioctl_persist_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'enable disable status' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'enable disable status add remove' -- "${cur}"))
         ;;
     esac
 }
@@ -750,6 +758,68 @@ _vfioctl_persist_status() {
     case "${prev}" in
     '--root')
         __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_vfioctl_persist_add() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--sysfs-root --state --driver --state-file)
+    __vfioctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--state')
+        return
+        ;;
+    '--driver')
+        return
+        ;;
+    '--state-file')
+        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __vfioctl_add_completions -W "$(__vfioctl_custom_complete ---completion persist add -- positional@0 "${COMP_CWORD}" "$(__vfioctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_vfioctl_persist_remove() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--sysfs-root --state-file)
+    __vfioctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--state-file')
+        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __vfioctl_add_completions -W "$(__vfioctl_custom_complete ---completion persist remove -- positional@0 "${COMP_CWORD}" "$(__vfioctl_cursor_index_in_current_word)")"
         return
         ;;
     esac

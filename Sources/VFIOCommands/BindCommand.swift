@@ -35,6 +35,7 @@ struct BindCommand: ParsableCommand {
 
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var writing: WritingOptions
+    @OptionGroup var saving: SavingOptions
 
     func validate() throws {
         if devices.isEmpty { throw ValidationError("name at least one device") }
@@ -82,5 +83,17 @@ struct BindCommand: ParsableCommand {
         let report = engine.bind(selected.map(request), inventory: inventory,
                                                           companions: request, options: options)
         try writing.finish(report)
+        guard saving.save else { return }
+        // Reached only when the bind succeeded (finish throws otherwise): every device it moved or
+        // found in place, with the hardware it is, so `apply` refuses a different card there later.
+        let wanted: DesiredState.Wanted = driver.map { .driver($0) } ?? .vfio
+        let update = saving.update
+        for result in report.devices {
+            guard let device = inventory[result.address] else { continue }
+            let entry = StateFileEdit.DeviceEntry(address: device.address, vendor: device.identity.vendor,
+                                                  device: device.identity.device, wanted: wanted)
+            SavingOptions.report(try update.set(entry, dryRun: writing.dryRun), device.address, "add",
+                                 file: update.path, dryRun: writing.dryRun)
+        }
     }
 }

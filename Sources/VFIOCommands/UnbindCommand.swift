@@ -24,6 +24,7 @@ struct UnbindCommand: ParsableCommand {
 
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var writing: WritingOptions
+    @OptionGroup var saving: SavingOptions
 
     func validate() throws {
         if devices.isEmpty { throw ValidationError("name at least one device") }
@@ -41,5 +42,12 @@ struct UnbindCommand: ParsableCommand {
             BindEngine.ReleaseRequest(device: device) { hostModules.modules(for: device) }
         }
         try writing.finish(engine.unbind(requests, options: writing.engineOptions()))
+        guard saving.save else { return }
+        // The devices' entries leave the desired state, so the next boot does not bind them again.
+        let update = saving.update
+        for device in selected {
+            SavingOptions.report(try update.remove(device.address, dryRun: writing.dryRun), device.address, "remove",
+                                 file: update.path, dryRun: writing.dryRun)
+        }
     }
 }

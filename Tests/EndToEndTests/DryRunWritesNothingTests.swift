@@ -144,6 +144,12 @@ struct DryRunWritesNothingTests {
             DryRunCase(["unbind", "0000:0a:*", "--dry-run"]),
             DryRunCase(["override", "enp9s0", "vfio-pci", "--dry-run"], says: ["would write"]),
             DryRunCase(["list", "-k", "0000:0?:00.0"]),
+            // Saving (issue 21): --save and persist add/remove with --dry-run write no file.
+            DryRunCase(["bind", "0a:00.0", "--driver", "vfio-pci", "--save", "--state-file", host.host.root + "/etc/saved.toml", "--dry-run"],
+                       says: ["would add 0000:0a:00.0"]),
+            DryRunCase(["unbind", "07:00.0", "--save", "--state-file", host.host.root + "/etc/saved.toml", "--dry-run"]),
+            DryRunCase(["persist", "add", "enp9s0", "--state-file", host.host.root + "/etc/saved.toml", "--dry-run"], says: ["would add 0000:09:00.0"]),
+            DryRunCase(["persist", "remove", "0a:00.0", "--state-file", file, "--dry-run"], says: ["would remove 0000:0a:00.0"]),
             // With its record the I210 goes back to igb; without one the kernel would choose.
             // igb is not loaded in the tree: the dry run says it would load it (and runs no modprobe).
             DryRunCase(["unbind", "07:00.0", "--dry-run"],
