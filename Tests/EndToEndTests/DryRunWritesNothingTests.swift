@@ -163,6 +163,7 @@ struct DryRunWritesNothingTests {
             DryRunCase(["recover", "--dry-run"], says: setup == .interrupted ? ["0000:0a:00.0"] : []),
             DryRunCase(["apply", file, "--dry-run"], status: 7, says: ["0000:0a:00.0", "0000:07:00.0", "sriov_numvfs"]),
             DryRunCase(["apply", file, "--dry-run", "--device", "0000:0a:00.0"], status: 7, says: ["0000:0a:00.0"]),
+            DryRunCase(["apply", file, "--dry-run", "--device", "0a:00"], status: 7, says: ["0000:0a:00.0"]),
             DryRunCase(["diff", file], status: 7, says: ["0000:0a:00.0"]),
             DryRunCase(["override", "0a:00.0", "vfio-pci", "--dry-run"], says: ["would write"]),
             DryRunCase(["override", "07:00.0", "--clear", "--dry-run"], says: ["would write"]),
