@@ -92,7 +92,7 @@ struct BindCommand: ParsableCommand {
             guard let device = inventory[result.address] else { continue }
             let entry = StateFileEdit.DeviceEntry(address: device.address, vendor: device.identity.vendor,
                                                   device: device.identity.device, wanted: wanted)
-            SavingOptions.report(try update.set(entry, dryRun: writing.dryRun), device.address, "add",
+            SavingOptions.report(try update.set(entry, dryRun: writing.dryRun, inventory: inventory), device.address, "add",
                                  file: update.path, dryRun: writing.dryRun)
         }
     }

@@ -55,7 +55,8 @@ extension PersistCommand {
 
         func run() throws {
             let address = try source.singleAddress(device, command: "persist add")
-            guard let record = try source.inventory(hostUse: .skip)[address] else {
+            let inventory = try source.inventory(hostUse: .skip)
+            guard let record = inventory[address] else {
                 throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
             }
             let wanted: DesiredState.Wanted = switch (state, driver) {
@@ -67,7 +68,8 @@ extension PersistCommand {
             let entry = StateFileEdit.DeviceEntry(address: address, vendor: record.identity.vendor,
                                                   device: record.identity.device, wanted: wanted)
             let update = file.update
-            SavingOptions.report(try update.set(entry, dryRun: file.dryRun), address, "add", file: update.path, dryRun: file.dryRun)
+            SavingOptions.report(try update.set(entry, dryRun: file.dryRun, inventory: inventory), address, "add",
+                                 file: update.path, dryRun: file.dryRun)
         }
     }
 

@@ -33,6 +33,16 @@ import TestSupport
         #expect(absent.status == 4, "\(absent)")
         #expect(absent.stderr.contains("has no entry for 0000:09:00.0"))
 
+        // An entry by ids already wants the NIC on vfio: adding it as host would be a conflict apply
+        // refuses, so the file is not written.
+        let before = try String(contentsOfFile: file, encoding: .utf8)
+        try (before + "\n[[device]]\nids = \"8086:10d3\"\nstate = \"vfio\"\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let withIDs = try String(contentsOfFile: file, encoding: .utf8)
+        let conflict = try host.run(["persist", "add", "09:00.0", "--state", "host", "--state-file", file])
+        #expect(conflict.status == 2, "\(conflict)")
+        #expect(conflict.stderr.contains("wants host here but vfio"), "\(conflict)")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == withIDs)
+
         // A slot of two functions is not one device; a bad --state is a usage error.
         #expect(try host.run(["persist", "add", "01:00", "--state-file", file]).status == 2)
         #expect(try host.run(["persist", "add", "09:00.0", "--state", "maybe", "--state-file", file]).status == 2)

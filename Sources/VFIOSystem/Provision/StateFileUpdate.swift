@@ -24,8 +24,17 @@ public struct StateFileUpdate {
         case written, unchanged, absent
     }
 
-    public func set(_ entry: StateFileEdit.DeviceEntry, dryRun: Bool) throws(VFIOError) -> Outcome {
-        try update(dryRun: dryRun) { text throws(VFIOError) in try StateFileEdit.setting(entry, in: text, file: path) }
+    /// With `inventory`, the edited file must also resolve on this host as `apply` resolves it: an
+    /// entry by ids or class that wants something else for the same device is a conflict `apply`
+    /// would refuse (status 2), so the file is not written.
+    public func set(_ entry: StateFileEdit.DeviceEntry, dryRun: Bool, inventory: DeviceInventory? = nil) throws(VFIOError) -> Outcome {
+        try update(dryRun: dryRun) { text throws(VFIOError) in
+            let edited = try StateFileEdit.setting(entry, in: text, file: path)
+            if let edited, let inventory {
+                _ = try StateResolution(try DesiredState.parse(edited, file: path), inventory: inventory)
+            }
+            return edited
+        }
     }
 
     public func remove(_ address: PCIAddress, dryRun: Bool) throws(VFIOError) -> Outcome {
