@@ -185,9 +185,9 @@ _vfioctl() {
 
 _vfioctl_list() {
     repeating_flags=()
-    non_repeating_flags=(--json --numeric --tree --version -h --help)
+    non_repeating_flags=(--json --numeric --tree -k --modules --version -h --help)
     repeating_options=()
-    non_repeating_options=(--sysfs-root --class --driver --group)
+    non_repeating_options=(--sysfs-root --class --driver --group --modules-dir)
     __vfioctl_offer_flags_options -1
 
     # Offer option value completions
@@ -204,6 +204,10 @@ _vfioctl_list() {
         return
         ;;
     '--group')
+        return
+        ;;
+    '--modules-dir')
+        __vfioctl_add_completions -d
         return
         ;;
     esac
@@ -309,9 +313,9 @@ _vfioctl_plan() {
 
 _vfioctl_bind() {
     repeating_flags=()
-    non_repeating_flags=(--group --no-default-rules --dry-run --json --verbose -v --version -h --help)
+    non_repeating_flags=(--group --no-default-rules --dry-run --json --verbose -v --save --version -h --help)
     repeating_options=(--rules-dir --force)
-    non_repeating_options=(--sysfs-root --driver --method --modules-dir --timeout --lock-timeout --state-dir)
+    non_repeating_options=(--sysfs-root --driver --method --modules-dir --timeout --lock-timeout --state-dir --state-file)
     __vfioctl_offer_flags_options -1
 
     # Offer option value completions
@@ -349,6 +353,10 @@ _vfioctl_bind() {
         __vfioctl_add_completions -d
         return
         ;;
+    '--state-file')
+        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
     esac
 
     # Offer positional completions
@@ -362,9 +370,9 @@ _vfioctl_bind() {
 
 _vfioctl_unbind() {
     repeating_flags=()
-    non_repeating_flags=(--no-default-rules --dry-run --json --verbose -v --version -h --help)
+    non_repeating_flags=(--no-default-rules --dry-run --json --verbose -v --save --version -h --help)
     repeating_options=(--rules-dir --force)
-    non_repeating_options=(--sysfs-root --modules-dir --timeout --lock-timeout --state-dir)
+    non_repeating_options=(--sysfs-root --modules-dir --timeout --lock-timeout --state-dir --state-file)
     __vfioctl_offer_flags_options -1
 
     # Offer option value completions
@@ -393,6 +401,10 @@ _vfioctl_unbind() {
         ;;
     '--state-dir')
         __vfioctl_add_completions -d
+        return
+        ;;
+    '--state-file')
+        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
         return
         ;;
     esac
@@ -654,13 +666,13 @@ _vfioctl_persist() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    enable|disable|status)
+    enable|disable|status|add|remove)
         # Offer subcommand argument completions
         "_vfioctl_persist_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'enable disable status' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'enable disable status add remove' -- "${cur}"))
         ;;
     esac
 }
@@ -765,6 +777,68 @@ _vfioctl_persist_status() {
         ;;
     '--sysfs-root')
         __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_vfioctl_persist_add() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--sysfs-root --state --driver --state-file)
+    __vfioctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--state')
+        return
+        ;;
+    '--driver')
+        return
+        ;;
+    '--state-file')
+        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __vfioctl_add_completions -W "$(__vfioctl_custom_complete ---completion persist add -- positional@0 "${COMP_CWORD}" "$(__vfioctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_vfioctl_persist_remove() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--sysfs-root --state-file)
+    __vfioctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--state-file')
+        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __vfioctl_add_completions -W "$(__vfioctl_custom_complete ---completion persist remove -- positional@0 "${COMP_CWORD}" "$(__vfioctl_cursor_index_in_current_word)")"
         return
         ;;
     esac

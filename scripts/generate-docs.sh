@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates man/ and completions/ from the built binary (never edit them by hand).
+# Regenerates man/ and completions/ from the built binary (never edit them by hand), and the
+# built-in rule files from rules.d/ (scripts/generate-rules.sh).
 # The pages (Sources/vfioctl-manual): vfioctl(8) and one per command, from the command line's own
 # description (--experimental-dump-help), ExitStatus, EnvironmentVariable and docs/man/PAGE.md;
 # vfioctl-rules(5) and vfioctl-state(5) from docs/rules.md and docs/state-file.md. Every page must
@@ -11,6 +12,9 @@ cd "$(dirname "$0")/.."
 . scripts/lib/swift-flags.sh
 # A fixed date keeps the pages reproducible; bump it when the command-line interface changes.
 DATE=2026-12-07
+
+# First: the binary the pages come from embeds these.
+scripts/generate-rules.sh ${1:+"$1"}
 
 out_man=man out_comp=completions
 if [[ "${1:-}" == "--check" ]]; then

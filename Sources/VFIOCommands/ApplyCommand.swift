@@ -20,7 +20,7 @@ struct ApplyCommand: ParsableCommand {
     var file: String
 
     @Option(name: .customLong("device"), help: ArgumentHelp(
-        "Only the entries selecting this device (repeatable; used by the udev rule on hot-plug).", valueName: "address"), transform: BlankValue.refused)
+        "Only the entries selecting this device (repeatable; used by the udev rule on hot-plug): any device form; a slot or glob means each device it matches.", valueName: "device"), transform: BlankValue.refused)
     var only: [String] = []
 
     @OptionGroup var planning: PlanningOptions
@@ -64,7 +64,7 @@ enum Provisioning {
     static func run(file: String, only: [String], source: SourceOptions, planning: PlanningOptions,
                     writing: WritingOptions) throws -> OperationReport {
         let state = try DesiredState.load(file)
-        let addresses = try only.map { text throws(VFIOError) in try singleAddress(text) }
+        let addresses = try deviceFilter(only, source: source)
         let setup = planning.setup()
         let sysfs = source.source.sysfs
         // With --device (the udev rule runs one apply per added device) only what the entries selecting
@@ -91,5 +91,19 @@ enum Provisioning {
         }
         report.reportsPendingChanges = true
         return report
+    }
+
+    /// `--device` values as addresses. An address is kept as it is, present or not (the udev rule
+    /// passes the device of its event); the other forms are resolved on the host, a slot or glob to
+    /// every device it matches (this is a filter: it never widens what the file selects).
+    static func deviceFilter(_ texts: [String], source: SourceOptions) throws -> [PCIAddress] {
+        var addresses: [PCIAddress] = []
+        var others = DeviceQuery()
+        for text in texts {
+            let selector = try DeviceSelector(parsing: text)
+            if case .address(let address) = selector { addresses.append(address) } else { others.selectors.append(selector) }
+        }
+        if others.selectors.isEmpty { return addresses }
+        return addresses + (try source.select(others, from: try source.inventory(hostUse: .skip))).map(\.address)
     }
 }

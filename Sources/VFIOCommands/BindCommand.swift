@@ -12,16 +12,18 @@ struct BindCommand: ParsableCommand {
             device back as it was (and every other device of the same call). Waits until \
             /dev/vfio/GROUP exists and udev has processed its bind and node events. A device already on the chosen driver is left \
             alone (exit 0). Refuses (exit 3, nothing changed) when a safety check or the IOMMU group \
-            says no; --force CODE overrides one check.
+            says no; --force CODE overrides one check. --driver none leaves devices with no driver \
+            (driver_override pinned to none, so no driver takes them at the next probe or hot-plug) \
+            and records them like any bind: 'vfioctl unbind' puts each back on the driver it came from.
             """)
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("Devices: PCI addresses (0000:01:00.0 or 01:00.0) or id pairs VVVV:DDDD.", valueName: "device"),
+    @Argument(help: ArgumentHelp("Devices: \(DeviceArgumentHelp.forms). All devices named form one transaction.", valueName: "device"),
               completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var devices: [String]
 
-    @Option(help: ArgumentHelp("Bind to this driver instead of the plan's chain (a driver or module name).", valueName: "driver"), transform: BlankValue.refused)
+    @Option(help: ArgumentHelp("Bind to this driver instead of the plan's chain (a driver or module name); 'none' leaves the device without a driver and keeps it so (driver_override pinned to none, as driverctl's set-override DEVICE none); 'vfioctl unbind' undoes it.", valueName: "driver"), transform: BlankValue.refused)
     var driver: String?
 
     @Flag(help: "Also bind every other endpoint of the devices' IOMMU groups, as one transaction.")
@@ -33,10 +35,14 @@ struct BindCommand: ParsableCommand {
 
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var writing: WritingOptions
+    @OptionGroup var saving: SavingOptions
 
     func validate() throws {
         if devices.isEmpty { throw ValidationError("name at least one device") }
         // Not a name at all: say so, instead of an empty chain's "no usable driver" (exit 4).
+        if driver == DriverName.driverless.rawValue, method?.method == .newID {
+            throw ValidationError("--driver none works through driver_override; it cannot be combined with --method new_id")
+        }
         if let driver, DriverName(driver) == nil, ModuleName(driver) == nil {
             throw VFIOError.usage("invalid --driver \(UserText.quoted(driver)): expected a driver (vfio-pci) or module name (vfio_pci)")
         }
@@ -48,12 +54,17 @@ struct BindCommand: ParsableCommand {
         var bindMethod = method?.method
         // new_id binds every unbound device with the same ids: that check needs the whole system.
         var inventory = try source.inventory(changing: selectors, wholeSystem: bindMethod == .newID, consultsRules: driver == nil)
-        var selected = try DeviceQuery(selectors: selectors).select(from: inventory)
+        var selected = try source.select(DeviceQuery(selectors: selectors), from: inventory)
         guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))") }
-        if bindMethod == nil, !DriverOverrideSupport.available(sysfs: source.source.sysfs, address: selected[0].address) {
+        let overrideSupported = DriverOverrideSupport.available(sysfs: source.source.sysfs, address: selected[0].address)
+        if driver == DriverName.driverless.rawValue, !overrideSupported {
+            throw VFIOError.notFound("this kernel has no driver_override: a device cannot be kept without a driver",
+                                     hint: "driver_override appeared in Linux 3.16")
+        }
+        if bindMethod == nil, !overrideSupported {
             bindMethod = .newID
             inventory = try source.inventory()
-            selected = try DeviceQuery(selectors: selectors).select(from: inventory)
+            selected = try source.select(DeviceQuery(selectors: selectors), from: inventory)
         }
         // With --driver no alias is consulted: only whether the module exists.
         let planner = try planning.planner(sysfs: source.source.sysfs, aliases: driver == nil)
@@ -72,5 +83,17 @@ struct BindCommand: ParsableCommand {
         let report = engine.bind(selected.map(request), inventory: inventory,
                                                           companions: request, options: options)
         try writing.finish(report)
+        guard saving.save else { return }
+        // Reached only when the bind succeeded (finish throws otherwise): every device it moved or
+        // found in place, with the hardware it is, so `apply` refuses a different card there later.
+        let wanted: DesiredState.Wanted = driver.map { .driver($0) } ?? .vfio
+        let update = saving.update
+        for result in report.devices {
+            guard let device = inventory[result.address] else { continue }
+            let entry = StateFileEdit.DeviceEntry(address: device.address, vendor: device.identity.vendor,
+                                                  device: device.identity.device, wanted: wanted)
+            SavingOptions.report(try update.set(entry, dryRun: writing.dryRun, inventory: inventory), device.address, "add",
+                                 file: update.path, dryRun: writing.dryRun)
+        }
     }
 }

@@ -7,8 +7,9 @@ struct ListCommand: ParsableCommand {
         commandName: "list",
         abstract: "List PCI devices with driver, IOMMU group, driver_override and SR-IOV state.",
         discussion: """
-            With no device arguments every device is listed. An address that names no device fails \
-            with status 4; id pairs and filters that match nothing print an empty list.
+            With no device arguments every device is listed. A device argument that names devices \
+            (an address, slot, glob, interface or libvirt name) and finds none fails with status 4; \
+            id pairs and filters that match nothing print an empty list.
             """)
 
     @OptionGroup var source: SourceOptions
@@ -18,18 +19,45 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Show the PCI topology: root buses, bridges, endpoints, and VFs under their PF.")
     var tree = false
 
+    @Flag(name: [.customShort("k"), .long], help: """
+        Also show the host drivers' modules that match each device, as lspci -k's "Kernel modules:" \
+        (the kernel's pci: aliases in modules.alias; a MODULES column, or kernel_modules in --json).
+        """)
+    var modules = false
+
+    @Option(help: ArgumentHelp(
+        "With --modules: the kernel module directory to read modules.alias from (default: $VFIOCTL_MODULES_DIR, else /lib/modules/$(uname -r)).",
+        valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
+    var modulesDir: String?
+
     func validate() throws {
         if tree && output.json { throw ValidationError("--tree and --json cannot be combined") }
+        if tree && modules { throw ValidationError("--tree and --modules cannot be combined") }
+        if modulesDir != nil && !modules { throw ValidationError("--modules-dir is only read with --modules") }
+    }
+
+    /// The host modules of each device, or nil when not asked for (the alias tables are not read).
+    private func hostModules() throws(VFIOError) -> ((PCIDevice) -> [ModuleName])? {
+        guard modules else { return nil }
+        var setup = PlannerSetup()
+        setup.modulesDirectory = modulesDir ?? EnvironmentVariable.modulesDir.value
+        let index = try setup.kernelIndex()
+        for warning in index.warnings { Terminal.warning(warning) }
+        return { index.hostDriverCandidates(for: $0.modalias).map(\.module) }
     }
 
     func run() throws {
         // Only the JSON carries host use.
         let inventory = try source.inventory(hostUse: output.json ? .scan : .skip)
-        let devices = try selection.query().select(from: inventory)
+        let devices = try source.select(selection.query(), from: inventory)
         let namer = DeviceNamer(numeric: output.numeric)
+        let hostModules = try hostModules()
         if output.json {
             Terminal.streaming { stream in
-                JSONValue.streamDocument("devices", devices, item: { DeviceJSON.device($0, namer: namer) }, to: stream.write)
+                JSONValue.streamDocument("devices", devices, item: { device in
+                    let record = DeviceJSON.device(device, namer: namer)
+                    return hostModules.map { DeviceJSON.adding(kernelModules: $0(device), to: record) } ?? record
+                }, to: stream.write)
             }
             return
         }
@@ -37,7 +65,7 @@ struct ListCommand: ParsableCommand {
         if tree {
             Terminal.out(text.tree(inventory))
         } else {
-            Terminal.streaming { text.list(devices, to: $0.write) }
+            Terminal.streaming { text.list(devices, kernelModules: hostModules, to: $0.write) }
         }
     }
 }

@@ -9,7 +9,7 @@ struct OverrideCommand: ParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("The device: a PCI address.", valueName: "device"),
+    @Argument(help: ArgumentHelp("The device: \(DeviceArgumentHelp.forms); it must name exactly one device.", valueName: "device"),
               completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var device: String
 
@@ -27,7 +27,7 @@ struct OverrideCommand: ParsableCommand {
     }
 
     func run() throws {
-        let address = try singleAddress(device)
+        let address = try source.singleAddress(device, command: "override")
         let name = try driver.map { text throws(VFIOError) -> DriverName in
             guard let name = DriverName(text) else { throw .usage("invalid driver name \(UserText.quoted(text))") }
             return name
@@ -77,13 +77,7 @@ struct DynamicIDArguments: ParsableArguments {
     }
 }
 
-/// `show`, `override` and `sriov` take exactly one address.
-func singleAddress(_ text: String) throws(VFIOError) -> PCIAddress {
-    let selector = try DeviceSelector(parsing: text)
-    guard case .address(let address) = selector else {
-        // The selector's own spelling: already checked, and short.
-        throw .usage("'\(selector)' is an id pair; this command takes one PCI address",
-                     hint: "use 'vfioctl list \(selector)' to find its address")
-    }
-    return address
+/// The device forms every device argument takes (DeviceSelector), for help texts.
+enum DeviceArgumentHelp {
+    static let forms = "a PCI address (0000:01:00.0 or 01:00.0), a libvirt name (pci_0000_01_00_0), an id pair VVVV:DDDD, a slot (01:00: all its functions), an address glob (0000:3b:*), or a network interface (eth0)"
 }

@@ -45,6 +45,25 @@ struct SourceOptions: ParsableArguments {
         return warned(inventory)
     }
 
+    /// The devices `query` selects; the `net/` directories are read only when a selector names an
+    /// interface.
+    func select(_ query: DeviceQuery, from inventory: DeviceInventory) throws(VFIOError) -> [PCIDevice] {
+        let interfaces = query.namesInterfaces ? NetworkInterfaceReader(sysfs: source.sysfs).index(of: inventory) : .empty
+        return try query.select(from: inventory, interfaces: interfaces)
+    }
+
+    /// The one device of a command whose meaning is one device (`show`, `override`, `sriov`): an
+    /// address is taken as it is (the command reads what it needs); any other form is resolved on the
+    /// host and must name exactly one device (status 4 for none, 2 with the candidates for several).
+    func singleAddress(_ text: String, command: String) throws(VFIOError) -> PCIAddress {
+        let selector = try DeviceSelector(parsing: text)
+        if case .address(let address) = selector { return address }
+        let inventory = try self.inventory(hostUse: .skip)
+        let interfaces = DeviceQuery(selectors: [selector]).namesInterfaces
+            ? NetworkInterfaceReader(sysfs: source.sysfs).index(of: inventory) : .empty
+        return try DeviceQuery.single(selector, from: inventory, interfaces: interfaces, command: command).address
+    }
+
     private func warned(_ inventory: DeviceInventory) -> DeviceInventory {
         for warning in inventory.warnings { Terminal.warning(warning) }
         return inventory
@@ -53,7 +72,7 @@ struct SourceOptions: ParsableArguments {
 
 /// The device arguments and filters of `list` (and later `plan`, `bind`).
 struct SelectionOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("Devices: a PCI address (0000:01:00.0 or 01:00.0) or an id pair VVVV:DDDD.",
+    @Argument(help: ArgumentHelp("Devices: \(DeviceArgumentHelp.forms).",
                                  valueName: "device"),
               completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var selectors: [String] = []

@@ -6,7 +6,7 @@ struct PersistCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "persist",
         abstract: "Keep a desired state across reboots and hot-plug (early binding in udev and the initramfs, a boot unit, a hot-plug udev rule).",
-        subcommands: [Enable.self, Disable.self, Status.self])
+        subcommands: [Enable.self, Disable.self, Status.self, Add.self, Remove.self])
 
     struct Location: ParsableArguments {
         @Option(help: ArgumentHelp("Install under DIR instead of / (for images and tests; a relative DIR is taken from the current directory). systemd and udev are reloaded only when DIR is the running system's /.", valueName: "DIR"),

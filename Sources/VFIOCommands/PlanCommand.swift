@@ -30,7 +30,7 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         let inventory = try source.inventory(hostUse: .skip)
-        let devices = try selection.query().select(from: inventory)
+        let devices = try source.select(selection.query(), from: inventory)
         let planner = try planning.planner(sysfs: source.source.sysfs)
         let namer = DeviceNamer(numeric: output.numeric)
         if output.json {

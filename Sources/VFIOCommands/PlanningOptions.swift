@@ -18,7 +18,7 @@ struct PlanningOptions: ParsableArguments {
             completion: .directory, transform: BlankValue.refused)
     var rulesDirs: [String] = []
 
-    @Flag(help: "Ignore the rule files shipped with vfioctl (PREFIX/lib/vfioctl/rules.d).")
+    @Flag(help: "Ignore the rule files shipped with vfioctl (built into the binary, and their installed copy in PREFIX/lib/vfioctl/rules.d or /usr/lib/vfioctl/rules.d).")
     var noDefaultRules = false
 
     /// Builds the planner and reports what its inputs could not tell as warnings.

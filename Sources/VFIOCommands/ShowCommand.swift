@@ -9,7 +9,7 @@ struct ShowCommand: ParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("The device: a PCI address (0000:01:00.0 or 01:00.0).", valueName: "device"),
+    @Argument(help: ArgumentHelp("The device: \(DeviceArgumentHelp.forms); it must name exactly one device.", valueName: "device"),
               completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var device: String
 
@@ -17,7 +17,7 @@ struct ShowCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let address = try singleAddress(device)
+        let address = try source.singleAddress(device, command: "show")
         let inventory = try source.inventory()
         guard let record = inventory[address] else {
             throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")

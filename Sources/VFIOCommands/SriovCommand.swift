@@ -16,7 +16,7 @@ struct SriovCommand: ParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("The physical function: a PCI address.", valueName: "device"),
+    @Argument(help: ArgumentHelp("The physical function: \(DeviceArgumentHelp.forms); it must name exactly one device.", valueName: "device"),
               completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var device: String
 
@@ -30,7 +30,7 @@ struct SriovCommand: ParsableCommand {
     @OptionGroup var writing: WritingOptions
 
     func run() throws {
-        let address = try singleAddress(device)
+        let address = try source.singleAddress(device, command: "sriov")
         let engine = try writing.engine(source: source)
         let inventory = try source.inventory()
         guard let pf = inventory[address] else {

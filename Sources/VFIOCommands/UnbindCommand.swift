@@ -7,8 +7,10 @@ struct UnbindCommand: ParsableCommand {
         commandName: "unbind",
         abstract: "Return devices to the driver they had before vfioctl moved them (alias: reattach).",
         discussion: """
-            With a record of the original driver (vfioctl status), the device goes back to it, with its \
-            original driver_override. Without one, the override is cleared and the kernel chooses \
+            unbind does not leave a device without a driver (that is 'bind --driver none'): it undoes \
+            vfioctl's bind. With a record of the original driver (vfioctl status), the device goes back \
+            to it, with its original driver_override, whatever vfioctl bound it to (vfio-pci, another \
+            driver, or none). Without one, the override is cleared and the kernel chooses \
             (unbind + drivers_probe). Refuses, instead of hanging, when a process holds the device's \
             VFIO node open (check open-fd).
             """,
@@ -16,12 +18,13 @@ struct UnbindCommand: ParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("Devices: PCI addresses or id pairs VVVV:DDDD.", valueName: "device"),
+    @Argument(help: ArgumentHelp("Devices: \(DeviceArgumentHelp.forms). All devices named form one transaction.", valueName: "device"),
               completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var devices: [String]
 
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var writing: WritingOptions
+    @OptionGroup var saving: SavingOptions
 
     func validate() throws {
         if devices.isEmpty { throw ValidationError("name at least one device") }
@@ -31,7 +34,7 @@ struct UnbindCommand: ParsableCommand {
         let engine = try writing.engine(source: source)
         let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
         // No rule is consulted (only the kernel's aliases, by modalias): the revision is not read.
-        let selected = try DeviceQuery(selectors: selectors).select(from: try source.inventory(changing: selectors, consultsRules: false))
+        let selected = try source.select(DeviceQuery(selectors: selectors), from: try source.inventory(changing: selectors, consultsRules: false))
         guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))") }
         let setup = planning.setup()
         let hostModules = HostModuleLookup { try? setup.kernelIndex() }
@@ -39,5 +42,12 @@ struct UnbindCommand: ParsableCommand {
             BindEngine.ReleaseRequest(device: device) { hostModules.modules(for: device) }
         }
         try writing.finish(engine.unbind(requests, options: writing.engineOptions()))
+        guard saving.save else { return }
+        // The devices' entries leave the desired state, so the next boot does not bind them again.
+        let update = saving.update
+        for device in selected {
+            SavingOptions.report(try update.remove(device.address, dryRun: writing.dryRun), device.address, "remove",
+                                 file: update.path, dryRun: writing.dryRun)
+        }
     }
 }

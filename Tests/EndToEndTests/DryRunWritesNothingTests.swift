@@ -141,6 +141,20 @@ struct DryRunWritesNothingTests {
             DryRunCase(["bind", "0a:00.0", "--dry-run", "--json"], says: ["\"dry_run\": true", "driver_override"]),
             DryRunCase(["bind", "0a:00.0", "--driver", "vfio-pci", "--method", "new_id", "--dry-run"], says: ["new_id"]),
             DryRunCase(["bind", "09:00.0", "--group", "--driver", "vfio-pci", "--force", "netdev-active", "--dry-run"], says: ["unbind"]),
+            // Driverless (issue 21): the override pinned to none, no bind; selectors of every form.
+            DryRunCase(["bind", "0a:00.0", "--driver", "none", "--dry-run"], says: ["none"]),
+            DryRunCase(["bind", "pci_0000_0a_00_0", "--driver", "none", "--dry-run"], says: ["none"]),
+            DryRunCase(["bind", "0a:00", "--dry-run"], says: ["driver_override"]),
+            DryRunCase(["bind", "enp9s0", "--driver", "vfio-pci", "--force", "netdev-active", "--dry-run"], says: ["driver_override"]),
+            DryRunCase(["unbind", "0000:0a:*", "--dry-run"]),
+            DryRunCase(["override", "enp9s0", "vfio-pci", "--dry-run"], says: ["would write"]),
+            DryRunCase(["list", "-k", "0000:0?:00.0"]),
+            // Saving (issue 21): --save and persist add/remove with --dry-run write no file.
+            DryRunCase(["bind", "0a:00.0", "--driver", "vfio-pci", "--save", "--state-file", host.host.root + "/etc/saved.toml", "--dry-run"],
+                       says: ["would add 0000:0a:00.0"]),
+            DryRunCase(["unbind", "07:00.0", "--save", "--state-file", host.host.root + "/etc/saved.toml", "--dry-run"]),
+            DryRunCase(["persist", "add", "enp9s0", "--state-file", host.host.root + "/etc/saved.toml", "--dry-run"], says: ["would add 0000:09:00.0"]),
+            DryRunCase(["persist", "remove", "0a:00.0", "--state-file", file, "--dry-run"], says: ["would remove 0000:0a:00.0"]),
             // With its record the I210 goes back to igb; without one the kernel would choose.
             // igb is not loaded in the tree: the dry run says it would load it (and runs no modprobe).
             DryRunCase(["unbind", "07:00.0", "--dry-run"],
@@ -154,6 +168,7 @@ struct DryRunWritesNothingTests {
             DryRunCase(["recover", "--dry-run"], says: setup == .interrupted ? ["0000:0a:00.0"] : []),
             DryRunCase(["apply", file, "--dry-run"], status: 7, says: ["0000:0a:00.0", "0000:07:00.0", "sriov_numvfs"]),
             DryRunCase(["apply", file, "--dry-run", "--device", "0000:0a:00.0"], status: 7, says: ["0000:0a:00.0"]),
+            DryRunCase(["apply", file, "--dry-run", "--device", "0a:00"], status: 7, says: ["0000:0a:00.0"]),
             DryRunCase(["diff", file], status: 7, says: ["0000:0a:00.0"]),
             DryRunCase(["override", "0a:00.0", "vfio-pci", "--dry-run"], says: ["would write"]),
             DryRunCase(["override", "07:00.0", "--clear", "--dry-run"], says: ["would write"]),

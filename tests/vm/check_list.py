@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """Compare `vfioctl list --json` with lspci, the independent oracle.
 
-Usage: check_list.py LSPCI_VMM LIST_JSON [SYSFS_JSON]
+Usage: check_list.py LSPCI_VMM LIST_JSON [SYSFS_JSON [MODULES_JSON]]
   LSPCI_VMM   output of `lspci -vmm -n -D -k`
   LIST_JSON   output of `vfioctl list --json` (the libudev path)
   SYSFS_JSON  output of `vfioctl list --json --sysfs-root /sys` (the plain sysfs walk);
               must be byte-identical to LIST_JSON
+  MODULES_JSON output of `vfioctl list --json --modules`: each device's kernel_modules must be
+              lspci -k's "Module:" lines (its "Kernel modules:"), in the same order
 
 Prints one "ok - NAME" / "not ok - NAME: reason" line per check (one per device and field
 group, so a failure names exactly what differs) and exits 1 when anything failed.
@@ -47,9 +49,13 @@ def parse_lspci(text):
     devices = {}
     for record in text.strip().split("\n\n"):
         fields = {}
+        modules = []
         for line in record.splitlines():
             key, _, value = line.partition(":")
             fields.setdefault(key.strip(), value.strip())
+            if key.strip() == "Module":
+                modules.append(value.strip())
+        fields["Modules"] = modules
         if "Slot" in fields:
             devices[fields["Slot"].lower()] = fields
     return devices
@@ -134,7 +140,7 @@ def check_schema(doc):
 
 
 def main(argv):
-    if len(argv) not in (3, 4):
+    if len(argv) not in (3, 4, 5):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
     with open(argv[1]) as f:
@@ -176,6 +182,15 @@ def main(argv):
             problem = (f"first difference at byte {at}: udev {raw[lo:at + 30]!r} "
                        f"vs sysfs {other[lo:at + 30]!r}")
         report("list --json --sysfs-root /sys is byte-identical to the libudev path", problem)
+
+    if len(argv) == 5:
+        with open(argv[4], "rb") as f:
+            with_modules = {d["address"]: d for d in json.loads(f.read())["devices"]}
+        for addr in sorted(set(lspci) & set(with_modules)):
+            got = with_modules[addr].get("kernel_modules")
+            want = lspci[addr]["Modules"]
+            report(f"list --modules {addr} kernel_modules",
+                   None if got == want else f"kernel_modules is {got!r}, lspci -k says {want!r}")
     return 1 if failed else 0
 
 

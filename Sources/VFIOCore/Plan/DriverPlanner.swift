@@ -73,6 +73,8 @@ public struct DriverPlanner: Sendable {
     /// The one-candidate chain of `bind --driver TEXT`: TEXT may name a driver (`vfio-pci`,
     /// `xe-vfio-pci`) or a module (`vfio_pci`); a registered driver's own module is looked up.
     public func explicitChain(_ text: String) -> [Candidate] {
+        // `none`: no driver at all (driverctl's `set-override DEVICE none`), not a module to look for.
+        if text == DriverName.driverless.rawValue { return [.driverless] }
         if let driver = DriverName(text), let module = loaded.module(ofDriver: driver) {
             var result = candidate(module, source: .commandLine, specificity: nil, priority: 0, denied: [:])
             result.driver = driver

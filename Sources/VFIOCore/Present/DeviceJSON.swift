@@ -30,6 +30,14 @@ public enum DeviceJSON {
         ])
     }
 
+    /// `list --modules`: the device object with `kernel_modules` (lspci -k's "Kernel modules:") added
+    /// last; without the flag the key is absent, so the default document is unchanged.
+    public static func adding(kernelModules: [ModuleName], to device: JSONValue) -> JSONValue {
+        guard case .object(var fields) = device else { return device }
+        fields.append(("kernel_modules", .array(kernelModules.map { .string($0.rawValue) })))
+        return .object(fields)
+    }
+
     package static func sriov(_ sriov: SRIOVState) -> JSONValue {
         guard sriov.isPhysicalFunction else { return .null }
         return .object([

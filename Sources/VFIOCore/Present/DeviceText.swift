@@ -9,11 +9,16 @@ public struct DeviceText {
     }
 
     /// Like `lspci -k`, plus IOMMU group, driver_override and SR-IOV columns, written line by line.
-    public func list(_ devices: [PCIDevice], to out: (String) -> Void) {
+    /// With `kernelModules`, a MODULES column before the description: lspci -k's "Kernel modules:"
+    /// (comma-separated, `-` for none).
+    public func list(_ devices: [PCIDevice], kernelModules: ((PCIDevice) -> [ModuleName])? = nil,
+                     to out: (String) -> Void) {
+        var header = ["ADDRESS", "CLASS", "IDS", "DRIVER", "GROUP", "OVERRIDE", "SR-IOV", "DESCRIPTION"]
+        if kernelModules != nil { header.insert("MODULES", at: header.count - 1) }
         StreamedTable<PCIDevice>(
-            header: ["ADDRESS", "CLASS", "IDS", "DRIVER", "GROUP", "OVERRIDE", "SR-IOV", "DESCRIPTION"],
+            header: header,
             cells: { device in
-                [
+                var cells = [
                     device.address.description,
                     hex(device.identity.classCode.classAndSubclass, width: 4),
                     "\(device.identity.vendor):\(device.identity.device)",
@@ -22,6 +27,11 @@ public struct DeviceText {
                     device.driverOverride?.rawValue ?? "-",
                     sriovSummary(device),
                 ]
+                if let kernelModules {
+                    let modules = kernelModules(device)
+                    cells.append(modules.isEmpty ? "-" : modules.map(\.rawValue).joined(separator: ","))
+                }
+                return cells
             },
             last: { namer.description($0) ?? "" }
         ).write(devices, to: out)

@@ -1,16 +1,37 @@
-/// One device argument: a PCI address (full or short form) or an id pair `VVVV:DDDD` (`VVVV:` for a
-/// whole vendor), the way lspci's `-s` and `-d` take them.
+/// One device argument, the same for every command that names devices. The forms, tried in this
+/// order (the first that fits wins, so the forms never overlap):
+///
+/// | form | example | selects |
+/// |---|---|---|
+/// | address, full or short | `0000:01:00.0`, `01:00.0` | that function |
+/// | libvirt node-device name | `pci_0000_01_00_0` | that function |
+/// | id pair (lspci `-d`) | `8086:10d3`, `8086:` | every device with those ids |
+/// | slot | `01:00`, `0000:01:00` | every function of that slot |
+/// | glob over addresses | `0000:3b:*`, `3b:0?.*` | every address the pattern matches (fnmatch) |
+/// | network interface | `eth0`, `enp1s0f1` | the device whose `net/` directory holds it |
+///
+/// Nothing else parses — no empty text, no `:` alone, no `0x`, no spaces, no control characters, no
+/// glob without a literal digit (`*`, `*:*`) — so no argument can select every device by being empty,
+/// mangled or too broad.
 public enum DeviceSelector: Sendable, Equatable, CustomStringConvertible {
     case address(PCIAddress)
     case ids(VendorID, DeviceID?)
+    case slot(PCISlot)
+    case addressGlob(AddressGlob)
+    case interface(InterfaceName)
 
-    /// Exactly the forms above: an address, `VVVV:DDDD`, `VVVV:` or `VVVV:*`, ids as four hex
-    /// digits. Nothing else — no empty text, no `:` alone, no `0x`, no spaces — so no argument can
-    /// select every device by being empty or mangled.
     public init(parsing text: String) throws(VFIOError) {
         // Bytes, not Characters: a bind of many VFs parses one selector per VF.
         let hasDot = text.utf8.contains(UInt8(ascii: "."))
         if hasDot, let address = PCIAddress(text) {
+            self = .address(address)
+            return
+        }
+        if text.utf8.starts(with: "pci_".utf8) {
+            guard let address = Self.libvirtNodeDevice(text) else {
+                throw .usage("invalid libvirt node-device name \(UserText.quoted(text)): expected pci_DDDD_BB_SS_F, such as pci_0000_01_00_0",
+                             hint: "run 'virsh nodedev-list --cap pci' or 'vfioctl list' to see the devices")
+            }
             self = .address(address)
             return
         }
@@ -25,7 +46,19 @@ public enum DeviceSelector: Sendable, Equatable, CustomStringConvertible {
                 return
             }
         }
-        throw .usage("invalid device \(UserText.quoted(text)): expected a PCI address (0000:01:00.0 or 01:00.0) or an id pair VVVV:DDDD",
+        if !hasDot, let slot = Self.slot(parts) {
+            self = .slot(slot)
+            return
+        }
+        if AddressGlob.looksLikeGlob(text) {
+            self = .addressGlob(try AddressGlob(parsing: text))
+            return
+        }
+        if !text.utf8.contains(UInt8(ascii: ":")), let name = InterfaceName(text) {
+            self = .interface(name)
+            return
+        }
+        throw .usage("invalid device \(UserText.quoted(text)): expected a PCI address (0000:01:00.0 or 01:00.0), an id pair VVVV:DDDD, a slot (01:00), an address glob (0000:3b:*), a network interface or a libvirt name (pci_0000_01_00_0)",
                      hint: "run 'vfioctl list' to see the devices")
     }
 
@@ -34,11 +67,50 @@ public enum DeviceSelector: Sendable, Equatable, CustomStringConvertible {
         return bytes.reduce(0) { $0 << 4 | UInt16($1.hexDigitValue ?? 0) }
     }
 
+    private static func hexValue(_ bytes: Substring.UTF8View, digits: ClosedRange<Int>) -> UInt32? {
+        guard digits.contains(bytes.count), bytes.allSatisfy(\.isHexDigit) else { return nil }
+        return bytes.reduce(0) { $0 << 4 | UInt32($1.hexDigitValue ?? 0) }
+    }
+
+    /// `BB:SS` or `DDDD:BB:SS`: one or two digits for the bus and the slot (below 20 hex), four for
+    /// the domain. Two-digit fields keep it apart from an id pair (`VVVV:DDDD`, four and four).
+    private static func slot(_ parts: [Substring.UTF8View]) -> PCISlot? {
+        guard parts.count == 2 || parts.count == 3 else { return nil }
+        let domain = parts.count == 3 ? hexValue(parts[0], digits: 4...4) : 0
+        guard let domain, let bus = hexValue(parts[parts.count - 2], digits: 1...2),
+              let device = hexValue(parts[parts.count - 1], digits: 1...2), device < 32
+        else { return nil }
+        return PCISlot(domain: domain, bus: UInt8(bus), device: UInt8(device))
+    }
+
+    /// libvirt's `pci_%04x_%02x_%02x_%x` (virNodeDevice names): exactly those digit counts.
+    private static func libvirtNodeDevice(_ text: String) -> PCIAddress? {
+        let fields = text.utf8.dropFirst(4).split(separator: UInt8(ascii: "_"), omittingEmptySubsequences: false)
+        let widths = [4, 2, 2, 1]
+        guard fields.count == widths.count,
+              zip(fields, widths).allSatisfy({ $0.count == $1 && $0.allSatisfy(\.isHexDigit) })
+        else { return nil }
+        let values = fields.map { $0.reduce(UInt32(0)) { $0 << 4 | UInt32($1.hexDigitValue ?? 0) } }
+        return PCIAddress(domain: values[0], bus: UInt8(values[1]), device: UInt8(values[2]), function: UInt8(values[3]))
+    }
+
+    /// Whether the selector names particular devices (an address, a slot, a glob, an interface),
+    /// so that matching nothing is an error (status 4). Id pairs describe hardware that may be absent.
+    public var namesDevices: Bool {
+        if case .ids = self { return false }
+        return true
+    }
+
+    /// Matches on the device record alone; an interface needs the sysfs `net/` directories
+    /// (`DeviceQuery.select(from:interfaces:)`).
     public func matches(_ device: PCIDevice) -> Bool {
         switch self {
         case .address(let address): device.address == address
         case .ids(let vendor, let deviceID):
             device.identity.vendor == vendor && (deviceID == nil || device.identity.device == deviceID)
+        case .slot(let slot): device.address.slot == slot
+        case .addressGlob(let glob): glob.matches(device.address)
+        case .interface: false
         }
     }
 
@@ -46,6 +118,9 @@ public enum DeviceSelector: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .address(let address): address.description
         case .ids(let vendor, let device): "\(vendor):\(device?.description ?? "")"
+        case .slot(let slot): slot.description
+        case .addressGlob(let glob): glob.pattern
+        case .interface(let name): name.rawValue
         }
     }
 }
@@ -93,65 +168,13 @@ public struct ClassFilter: Sendable, Equatable {
     }
 }
 
-/// The device arguments and filters shared by `list`, `show`, `plan`, `bind` and friends.
-public struct DeviceQuery: Sendable {
-    public var selectors: [DeviceSelector] = []
-    public var classFilter: ClassFilter?
-    /// A driver name, or nil for any; `DriverFilter.none` selects devices without a driver.
-    public var driver: DriverFilter?
-    public var group: IOMMUGroup?
-
-    public enum DriverFilter: Sendable, Equatable {
-        case unbound
-        case named(DriverName)
-
-        public init(parsing text: String) throws(VFIOError) {
-            if text == "none" {
-                self = .unbound
-            } else if let name = DriverName(text) {
-                self = .named(name)
-            } else {
-                throw .usage("invalid driver name \(UserText.quoted(text))")
-            }
+extension PCISlot: CustomStringConvertible {
+    /// `DDDD:BB:SS`, as lspci and sysfs spell a slot.
+    public var description: String {
+        func hex(_ value: UInt32, _ width: Int) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
-    }
-
-    public init(selectors: [DeviceSelector] = [], classFilter: ClassFilter? = nil, driver: DriverFilter? = nil,
-                group: IOMMUGroup? = nil) {
-        self.selectors = selectors
-        self.classFilter = classFilter
-        self.driver = driver
-        self.group = group
-    }
-
-    /// Devices matching every filter and at least one selector (all devices when there are none).
-    /// An address that names no device is an error: a script that names a device means that device.
-    public func select(from inventory: DeviceInventory) throws(VFIOError) -> [PCIDevice] {
-        var addresses: Set<PCIAddress> = []
-        addresses.reserveCapacity(selectors.count)
-        var idSelectors: [DeviceSelector] = []
-        for selector in selectors {
-            guard case .address(let address) = selector else {
-                idSelectors.append(selector)
-                continue
-            }
-            guard inventory.contains(address) else {
-                throw .notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
-            }
-            addresses.insert(address)
-        }
-        // Addresses by set lookup: binding N VFs by address asked N selectors about each device.
-        return inventory.devices.filter { device in
-            (selectors.isEmpty || addresses.contains(device.address) || idSelectors.contains { $0.matches(device) })
-                && (classFilter?.matches(device) ?? true)
-                && (group.map { device.iommuGroup == $0 } ?? true)
-                && {
-                    switch driver {
-                    case nil: true
-                    case .unbound: device.driver == nil
-                    case .named(let name): device.driver == name
-                    }
-                }()
-        }
+        return hex(domain, 4) + ":" + hex(UInt32(bus), 2) + ":" + hex(UInt32(device), 2)
     }
 }

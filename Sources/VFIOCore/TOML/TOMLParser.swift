@@ -16,10 +16,20 @@ public struct TOMLParser {
     package var position = 0
     package var line = 1
     package var tree = TOMLTree()
+    /// The line of every `[table]` and `[[array]]` header, in file order: where a text edit of the
+    /// document may cut (a line inside a multi-line string or array is never a header).
+    package private(set) var headerLines: [Int] = []
 
     public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
         var parser = TOMLParser(bytes: Array(text.utf8))
         return try parser.document()
+    }
+
+    /// The document and the lines of its table headers (see `headerLines`).
+    package static func parseWithHeaders(_ text: String) throws(TOMLError) -> (table: TOMLTable, headerLines: [Int]) {
+        var parser = TOMLParser(bytes: Array(text.utf8))
+        let table = try parser.document()
+        return (table, parser.headerLines)
     }
 
     /// Reads raw bytes, which must be UTF-8.
@@ -58,6 +68,7 @@ public struct TOMLParser {
     /// `[a.b]` or `[[a.b]]`, brackets of the second kind side by side.
     private mutating func header() throws(TOMLError) {
         let headerLine = line
+        headerLines.append(headerLine)
         let isArray = peek(1) == UInt8(ascii: "[")
         position += isArray ? 2 : 1
         let keys = try key()

@@ -150,9 +150,11 @@ public struct BindEngine {
                 throw VFIOError(.notFound, "no usable driver for \(device.address): \(request.blocked ?? reasons)",
                                 hint: "see 'vfioctl plan --explain \(device.address)'")
             }
-            if device.driver == first.driver {
+            // Driverless counts as done only once pinned: unbound but unpinned, any driver could take it.
+            if first.driver.holds(device.driver) && (first.driver != .driverless || device.driverOverride == .driverless) {
                 report.devices.append(.init(address: device.address, from: original, to: first.driver, status: .unchanged,
-                                            group: device.iommuGroup, deviceNode: vfioNode(device), message: "already on \(first.driver)"))
+                                            group: device.iommuGroup, deviceNode: vfioNode(device),
+                                            message: first.driver == .driverless ? "already without a driver (driver_override none)" : "already on \(first.driver)"))
                 continue
             }
             // What blocks VFIO (no IOMMU group) blocks VFIO drivers only: pci-stub or a host driver
@@ -172,7 +174,11 @@ public struct BindEngine {
         // Loops over `moves` go by index: `for move in moves` copies every device record.
         var targets: [PCIAddress: DriverName?] = [:]
         targets.reserveCapacity(moves.count)
-        for index in moves.indices { targets[moves[index].request.device.address] = moves[index].candidates.first?.driver }
+        for index in moves.indices {
+            // Driverless leaves the member unbound, which never blocks a group.
+            let driver = moves[index].candidates.first?.driver
+            targets.updateValue(driver == .driverless ? nil : driver, forKey: moves[index].request.device.address)
+        }
         for (group, blockers) in Preflight.groupsLeftUnusable(targets: targets, inventory: inventory, vfioDrivers: vfioDrivers) {
             let names = blockers.map { "\($0.address) (\($0.driver?.rawValue ?? "-"))" }.joined(separator: ", ")
             let line = "IOMMU group \(group) would not be usable by VFIO: \(names) would stay on host drivers"
@@ -205,7 +211,7 @@ public struct BindEngine {
     /// The candidates whose modules a kernel that cannot load modules (a sysfs tree) has loaded;
     /// when there is none, loading the first one's error (exit 4: the tree does not have it).
     private func loadedOnly(_ candidates: [Candidate]) throws(VFIOError) -> [Candidate] {
-        let loaded = candidates.filter { isLoaded($0.module) }
+        let loaded = candidates.filter { $0.driver == .driverless || isLoaded($0.module) }
         if loaded.isEmpty, let first = candidates.first { try kernel.loadModule(first.module) }
         return loaded
     }
@@ -235,7 +241,7 @@ public struct BindEngine {
         for candidate in move.candidates {
             var attempt = OperationReport.Attempt(module: candidate.module, driver: candidate.driver)
             do throws(BindFailure) {
-                let driver = try ensureLoaded(candidate, dryRun: options.dryRun)
+                let driver = candidate.driver == .driverless ? .driverless : try ensureLoaded(candidate, dryRun: options.dryRun)
                 attempt.driver = driver
                 try mover.bind(device.address, identity: device.identity, to: driver, from: move.original,
                                method: effectiveMethod(options))
@@ -243,7 +249,9 @@ public struct BindEngine {
                 result.to = driver
                 if options.dryRun {
                     result.status = .planned
-                    if !isLoaded(candidate.module) {
+                    if driver == .driverless {
+                        result.message = "would be left without a driver (driver_override none)"
+                    } else if !isLoaded(candidate.module) {
                         result.message = "would load module \(candidate.module) first (modprobe \(candidate.module))"
                     }
                     break
@@ -563,7 +571,8 @@ public struct BindEngine {
         let reader = DeviceMover(writer: KernelWriter(kernel: kernel, dryRun: true))
         return stale.filter { address in
             guard let record = records[address] else { return false }
-            return (try? reader.currentBinding(address))?.driver != record.driver
+            guard let now = try? reader.currentBinding(address) else { return true }
+            return !record.driver.holds(now.driver)
         }
     }
 }

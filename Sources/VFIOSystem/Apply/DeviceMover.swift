@@ -39,13 +39,20 @@ public struct DeviceMover {
     func bind(_ address: PCIAddress, identity: PCIIdentity, to target: DriverName, from original: DeviceBinding,
               method: BindMethod) throws(BindFailure) {
         do throws(BindFailure) {
-            switch method {
-            case .override: try bindByOverride(address, to: target, from: original)
-            case .newID: try bindByNewID(address, identity: identity, to: target, from: original)
+            if target == .driverless {
+                try leaveDriverless(address, from: original)
+            } else {
+                switch method {
+                case .override: try bindByOverride(address, to: target, from: original)
+                case .newID: try bindByNewID(address, identity: identity, to: target, from: original)
+                }
             }
             if writer.dryRun { return }
             let now = try driverForVerification(address)
-            guard now == target else {
+            guard target.holds(now) else {
+                if target == .driverless {
+                    throw BindFailure(message: "\(address) is still on \(now?.rawValue ?? "?") after unbinding it")
+                }
                 throw BindFailure(message: "\(target) did not bind \(address) (it is on \(now?.rawValue ?? "no driver")); see dmesg for the probe error")
             }
         } catch let failure {
@@ -67,6 +74,15 @@ public struct DeviceMover {
         }
         // 3. bind explicitly: unlike drivers_probe, this returns the probe's real error
         try step("bind to \(target)", PCIPaths.bind(target), address.description)
+    }
+
+    /// Pins the override to `none` first (so nothing can grab the device once it is unbound), then
+    /// unbinds it, and binds nothing (DriverName.driverless).
+    private func leaveDriverless(_ address: PCIAddress, from original: DeviceBinding) throws(BindFailure) {
+        try step("set driver_override", PCIPaths.override(address), DriverName.driverless.rawValue)
+        if let current = original.driver {
+            try step("unbind from \(current)", PCIPaths.unbind(current), address.description)
+        }
     }
 
     /// new_id binds every unbound device with these ids, so the caller must have checked that no

@@ -43,7 +43,7 @@ public enum ManagedStatus {
                 if device.identity.vendor != record.vendor || device.identity.device != record.device {
                     return Entry(record: record, current: device.driver, state: "replaced")
                 }
-                if device.driver == record.driver { return Entry(record: record, current: device.driver, state: "bound") }
+                if record.driver.holds(device.driver) { return Entry(record: record, current: device.driver, state: "bound") }
                 if DeviceBinding(driver: device.driver, override: device.driverOverride) == record.original { return nil }
                 return Entry(record: record, current: device.driver, state: "drifted")
             })

@@ -11,22 +11,37 @@ extension RuleSet {
     /// cannot be listed, or is not a directory, is an error: leaving its rules out would quietly
     /// change what every plan chooses. Each rule file must be a regular file (or a link to
     /// /dev/null, which masks a same-named file) of at most `TextFile.sizeLimit` bytes.
-    public static func load(directories: [(String, RulePrecedence)]) throws(VFIOError) -> RuleSet {
-        var byName: [String: (path: String, precedence: RulePrecedence)] = [:]
+    ///
+    /// `builtIn` files (the rules compiled into the binary, `BuiltInRules.files`) come first, as if
+    /// from a directory of lowest precedence named `<built-in>`: a file of the same name in any
+    /// directory replaces one.
+    public static func load(builtIn: [(name: String, text: String)] = [],
+                            directories: [(String, RulePrecedence)]) throws(VFIOError) -> RuleSet {
+        enum Origin { case builtIn(String), file(String) }
+        var byName: [String: (origin: Origin, precedence: RulePrecedence)] = [:]
+        for file in builtIn { byName[file.name] = (.builtIn(file.text), .shippedDefaults) }
         for (directory, precedence) in directories {
             for name in try tomlFiles(in: directory, required: precedence == .commandLine) {
-                byName[name] = (directory + "/" + name, precedence)
+                byName[name] = (.file(directory + "/" + name), precedence)
             }
         }
         var rules: [Rule] = []
         var files: [String] = []
         for name in byName.keys.sorted() {
-            let (path, precedence) = byName[name]!
+            let (origin, precedence) = byName[name]!
             let text: String
-            do throws(FileReadError) {
-                text = try TextFile.read(path, accept: .regularFileOrNull)
-            } catch {
-                throw error.vfioError(reading: "rule file")
+            let path: String
+            switch origin {
+            case .builtIn(let embedded):
+                text = embedded
+                path = BuiltInRules.directoryName + "/" + name
+            case .file(let file):
+                do throws(FileReadError) {
+                    text = try TextFile.read(file, accept: .regularFileOrNull)
+                } catch {
+                    throw error.vfioError(reading: "rule file")
+                }
+                path = file
             }
             rules += try RuleFile.parse(text, file: path, precedence: precedence)
             files.append(path)
@@ -65,22 +80,16 @@ extension RuleSet {
     }
 }
 
-/// Finds the rule files shipped with vfioctl: installed next to the binary's prefix
-/// (`PREFIX/lib/vfioctl/rules.d`), in `/usr/lib/vfioctl/rules.d`, or, when running straight from
-/// a build tree, the `rules.d/` of the source tree the binary was built from.
+/// The installed copy of the shipped rule files, which overrides the built-in ones (BuiltInRules)
+/// file by file: next to the binary's prefix (`PREFIX/lib/vfioctl/rules.d`), else
+/// `/usr/lib/vfioctl/rules.d`.
 public enum ShippedRules {
     public static func directory() -> String? {
         guard let executable = ExecutablePath.current() else { return existing("/usr/lib/vfioctl/rules.d") }
-        var dir = String(executable[..<(executable.lastIndex(of: "/") ?? executable.startIndex)])
+        let dir = String(executable[..<(executable.lastIndex(of: "/") ?? executable.startIndex)])
         let prefix = String(dir[..<(dir.lastIndex(of: "/") ?? dir.startIndex)])
         if let installed = existing(prefix + "/lib/vfioctl/rules.d") { return installed }
-        if let system = existing("/usr/lib/vfioctl/rules.d") { return system }
-        for _ in 0..<5 {
-            guard let slash = dir.lastIndex(of: "/") else { break }
-            dir = String(dir[..<slash])
-            if access(dir + "/Package.swift", F_OK) == 0, let tree = existing(dir + "/rules.d") { return tree }
-        }
-        return nil
+        return existing("/usr/lib/vfioctl/rules.d")
     }
 
     private static func existing(_ path: String) -> String? {

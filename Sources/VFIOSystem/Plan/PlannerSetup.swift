@@ -27,12 +27,13 @@ public struct PlannerSetup: Sendable {
     public func makePlanner(sysfs: any SysfsAccess, aliases: Bool = true) throws(VFIOError) -> DriverPlanner {
         let kernel = try kernelIndex(aliases: aliases)
         var directories: [(String, RulePrecedence)] = []
+        // The built-in files, then an installed copy of them replacing each by name.
         if useShippedRules, let shipped = ShippedRules.directory() { directories.append((shipped, .shippedDefaults)) }
         if useSystemRules {
             directories += [("/etc/vfioctl/rules.d", .administrator), ("/run/vfioctl/rules.d", .runtime)]
         }
         directories += extraRuleDirectories.map { ($0, .commandLine) }
-        let rules = try RuleSet.load(directories: directories)
+        let rules = try RuleSet.load(builtIn: useShippedRules ? BuiltInRules.files : [], directories: directories)
         // modprobe.blacklist= and module_blacklist= on the kernel command line count as blacklists too.
         let commandLine = modprobeDirectories == ModprobeConfig.defaultDirectories ? (try? TextFile.read("/proc/cmdline")) : nil
         return DriverPlanner(kernel: kernel, modprobe: try ModprobeConfig(directories: modprobeDirectories, kernelCommandLine: commandLine),

@@ -150,9 +150,17 @@ final class StateDirectory {
     /// followed or truncated), fsyncs it and renames it over `name`: a crash leaves the old or the
     /// new file. With `keepOpen` the renamed file's descriptor is returned, at its end (the journal
     /// appends to it).
-    func replace(_ name: String, with text: String, keepOpen: Bool = false) throws(VFIOError) -> Int32? {
+    /// With `keepingModeAndOwner`, the new file gets the mode and owner of the one it replaces (a
+    /// file people edit, such as the desired-state file, may be 0600 or owned by another admin).
+    func replace(_ name: String, with text: String, keepOpen: Bool = false, keepingModeAndOwner: Bool = false) throws(VFIOError) -> Int32? {
         let (fd, temporary) = try createTemporary(for: name)
         do throws(VFIOError) {
+            var old = stat()
+            if keepingModeAndOwner, fstatat(self.fd, name, &old, AT_SYMLINK_NOFOLLOW) == 0 {
+                guard fchown(fd, old.st_uid, old.st_gid) == 0, fchmod(fd, old.st_mode & 0o7777) == 0 else {
+                    throw Self.failure(errno, "give \(filePath(temporary)) the mode and owner of \(filePath(name))")
+                }
+            }
             try Self.writeAll(fd, Array(text.utf8), what: filePath(temporary))
             guard fsync(fd) == 0 else { throw Self.failure(errno, "fsync \(filePath(temporary))") }
             guard renameat(self.fd, temporary, self.fd, name) == 0 else {
