@@ -51,8 +51,7 @@ let package = Package(
         .executableTarget(
             name: "vfioctl-manual",
             dependencies: ["VFIOCore"],
-            path: "Sources/vfioctl-manual",
-            swiftSettings: strict
+            path: "Sources/vfioctl-manual"
         ),
         .executableTarget(
             name: "toml-test-decoder",
