@@ -23,6 +23,8 @@ struct ShowCommand: ParsableCommand {
         }
         let namer = DeviceNamer(numeric: output.numeric)
         let vfioDrivers = VFIODriverSet(sysfs: source.source.sysfs)
+        let nodes = record.driver.map(vfioDrivers.isVFIO) == true
+            ? VFIONodeReader(kernel: source.kernel).present(address, group: record.iommuGroup) : VFIONodes()
         // The driver decision, as `plan` makes it; `show` still works when it cannot be made.
         let plan: DevicePlan?
         do {
@@ -37,12 +39,13 @@ struct ShowCommand: ParsableCommand {
             let group = record.iommuGroup.map {
                 GroupViability(group: $0, members: inventory.members(of: $0), vfioDrivers: vfioDrivers)
             }
+            fields.append(("nodes", .array(nodes.all.map(JSONValue.string))))
             fields.append(("iommu_group_detail", group.map(DeviceJSON.group) ?? .null))
             fields.append(("plan", plan.map(PlanJSON.plan) ?? .null))
             Terminal.out(JSONValue.document("device", .object(fields)).rendered())
             return
         }
-        var text = DeviceText(namer: namer, vfioDrivers: vfioDrivers).show(record, inventory: inventory)
+        var text = DeviceText(namer: namer, vfioDrivers: vfioDrivers).show(record, inventory: inventory, nodes: nodes)
         if let plan { text += "VFIO driver decision:\n" + PlanText(namer: namer).explain(plan) }
         Terminal.out(text)
     }

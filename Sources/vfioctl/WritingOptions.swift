@@ -54,14 +54,11 @@ struct WritingOptions: ParsableArguments {
     /// false (the recover command itself), an interrupted run is rolled back here: create the engine
     /// before reading the devices.
     func engine(source: SourceOptions, recoverFirst: Bool = true) throws -> BindEngine {
-        let root: String
         let host: HostState
         switch source.source {
         case .live:
-            root = "/sys"
             host = HostState.capture()
         case .sysfsTree(let treeRoot):
-            root = treeRoot
             // A fake tree has no processes, mounts or addresses of its own: only what a test supplies.
             host = EnvironmentVariable.procRoot.value.map { HostState.capture(sysfsRoot: treeRoot, procRoot: $0, devRoot: treeRoot + "/dev") } ?? HostState()
         }
@@ -70,7 +67,7 @@ struct WritingOptions: ParsableArguments {
         if host.uncheckedProcesses > 0 {
             Terminal.warning("the open-fd check could not inspect \(host.uncheckedProcesses) process(es) (permission)")
         }
-        let kernel = LiveKernel(sysfsRoot: root, devRoot: root == "/sys" ? "/dev" : root + "/dev")
+        let kernel = source.kernel
         var engine = BindEngine(kernel: kernel, store: StateStore(directory: stateDir ?? EnvironmentVariable.stateDir.value ?? StateStore.defaultDirectory),
                           host: host, vfioDrivers: VFIODriverSet(sysfs: kernel))
         try engine.lockBeforeReading(options: engineOptions())

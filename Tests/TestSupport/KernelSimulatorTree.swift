@@ -166,6 +166,10 @@ extension SimulatorCore {
             tree.file(directory + "/reserved_regions", "0x00000000fee00000 0x00000000feefffff msi")
         }
         for name in loaded { renderModule(name, into: &tree) }
+        // The group's class device, registered with its node (`/sys/class/vfio/N` for `/dev/vfio/N`).
+        for group in Set(devices.values.compactMap(\.spec.group)) where vfioGroupNodeExists(group) {
+            tree.directory("class/vfio/\(group)")
+        }
         return tree
     }
 

@@ -151,7 +151,7 @@ public struct BindEngine {
             }
             if device.driver == first.driver {
                 report.devices.append(.init(address: device.address, from: original, to: first.driver, status: .unchanged,
-                                            group: device.iommuGroup, deviceNode: vfioNode(device), message: "already on \(first.driver)"))
+                                            group: device.iommuGroup, nodes: vfioNodes(device), message: "already on \(first.driver)"))
                 continue
             }
             // What blocks VFIO (no IOMMU group) blocks VFIO drivers only: pci-stub or a host driver
@@ -268,7 +268,7 @@ public struct BindEngine {
         if result.status == .changed, let driver = result.to,
            vfioDrivers.isVFIO(driver) || move.candidates.contains(where: { $0.driver == driver && isVFIOModule($0.module) }) {
             do throws(BindFailure) {
-                result.deviceNode = try waitForVFIONode(device, timeout: options.timeout)
+                result.nodes = try waitForVFIONodes(device, timeout: options.timeout)
             } catch {
                 result.status = .failed
                 result.message = error.message
@@ -335,30 +335,30 @@ public struct BindEngine {
         vfioDrivers.isVFIO(candidate.driver) || isVFIOModule(candidate.module)
     }
 
-    /// The VFIO node a user opens: the group node, or the per-device cdev on iommufd kernels.
-    func vfioNode(_ device: PCIDevice) -> String? {
-        guard let driver = device.driver, vfioDrivers.isVFIO(driver), let group = device.iommuGroup else { return nil }
-        return "/dev/vfio/\(group)"
+    /// The nodes a VFIO user of `device` opens, when it is on a VFIO driver: those that exist.
+    func vfioNodes(_ device: PCIDevice) -> VFIONodes {
+        guard let driver = device.driver, vfioDrivers.isVFIO(driver) else { return VFIONodes() }
+        return VFIONodeReader(kernel: kernel).present(device.address, group: device.iommuGroup)
     }
 
-    /// Waits (bounded) until the device can be opened through VFIO, and until udev has handled it.
-    /// Waits (bounded) until the device node exists; udev is waited for after the lock is released.
-    private func waitForVFIONode(_ device: PCIDevice, timeout: Double) throws(BindFailure) -> String? {
-        guard let group = device.iommuGroup else { return nil }
-        let groupNode = "/dev/vfio/\(group)"
+    /// Waits (bounded) until every per-device node the kernel made for the bound device exists
+    /// (the group node, the cdev: whichever the kernel has); udev is waited for after the lock is
+    /// released. A device on a VFIO driver with no node at all in sysfs is waited for too: probe
+    /// registers them before the bind write returns, so none is a failure.
+    private func waitForVFIONodes(_ device: PCIDevice, timeout: Double) throws(BindFailure) -> VFIONodes {
+        let reader = VFIONodeReader(kernel: kernel)
         let deadline = Monotonic.now() + timeout
         while true {
-            if kernel.deviceNodeExists(groupNode) { break }
-            if let cdev = (try? kernel.list(PCIPaths.vfioDeviceDirectory(device.address)))?.first(where: { $0.name.hasPrefix("vfio") }),
-               kernel.deviceNodeExists("/dev/vfio/devices/\(cdev.name)") {
-                return "/dev/vfio/devices/\(cdev.name)"
-            }
+            let nodes = reader.expected(device.address, group: device.iommuGroup)
+            let missing = reader.missing(nodes)
+            if !nodes.perDevice.isEmpty && missing.isEmpty { return nodes }
             guard Monotonic.now() < deadline else {
-                throw BindFailure(message: "\(groupNode) did not appear within \(timeout) s")
+                let what = missing.isEmpty ? "no VFIO device node (\(device.iommuGroup.map { "/dev/vfio/\($0)" } ?? "no IOMMU group"))"
+                                           : missing.joined(separator: " and ")
+                throw BindFailure(message: "\(what) did not appear within \(timeout) s")
             }
             usleep(5_000)
         }
-        return groupNode
     }
 
     // MARK: transaction
@@ -421,7 +421,7 @@ public struct BindEngine {
         // Listening starts before the first write, so no event of this operation is missed; nodes
         // that exist already will not be added again.
         let watch = options.waitForUdev ? UdevEventWatch() : nil
-        let existingNodes = watch == nil ? [] : Set(devices.compactMap { $0.iommuGroup.map { "/dev/vfio/\($0)" } }.filter(kernel.deviceNodeExists))
+        let existingNodes = watch == nil ? [] : Set(devices.flatMap { VFIONodeReader(kernel: kernel).present($0.address, group: $0.iommuGroup).perDevice })
 
         var done: [OperationReport.DeviceResult] = []
         done.reserveCapacity(devices.count)
@@ -471,7 +471,7 @@ public struct BindEngine {
             let bindEvents = UdevExpectation.kernelSendsBindEvents(release: Uname.release)
             for result in bound {
                 if bindEvents { watch.expectation.expectBind(of: result.address) }
-                if let node = result.deviceNode, !existingNodes.contains(node) { watch.expectation.expectNode(node) }
+                for node in result.nodes.perDevice where !existingNodes.contains(node) { watch.expectation.expectNode(node) }
             }
             if !watch.wait(until: deadline) {
                 report.checks.append("warning: udev had not finished processing events after \(options.timeout) s (still waiting for \(watch.expectation.pending.joined(separator: ", ")))")
@@ -497,7 +497,7 @@ public struct BindEngine {
                 done[index].message = "moved to \(done[index].to?.rawValue ?? "no driver"), then put back"
                     + (failed.map { " because \($0) failed" } ?? "")
                 done[index].to = done[index].from.driver
-                done[index].deviceNode = nil
+                done[index].nodes = VFIONodes()
             } catch {
                 done[index].status = .failed
                 done[index].restoreError = error.message

@@ -25,8 +25,11 @@ public struct OperationReport: Sendable {
         public var to: DriverName?
         public var status: Status
         public var group: IOMMUGroup?
-        /// `/dev/vfio/12` or `/dev/vfio/devices/vfio0` once usable.
-        public var deviceNode: String?
+        /// The nodes a VFIO user opens once the device is usable (group node, container, cdev,
+        /// `/dev/iommu`: those the kernel made).
+        public var nodes = VFIONodes()
+        /// `/dev/vfio/12` or `/dev/vfio/devices/vfio0` once usable (`nodes.primary`).
+        public var deviceNode: String? { nodes.primary }
         public var attempts: [Attempt] = []
         public var steps: [KernelWriter.Step] = []
         public var message: String?

@@ -72,8 +72,9 @@ public struct DeviceText {
         return parts.joined(separator: "  ")
     }
 
-    /// Everything the model holds about one device, then its IOMMU group.
-    public func show(_ device: PCIDevice, inventory: DeviceInventory) -> String {
+    /// Everything the model holds about one device, then its IOMMU group. `nodes`: the VFIO nodes
+    /// that exist for it (empty unless it is on a VFIO driver).
+    public func show(_ device: PCIDevice, inventory: DeviceInventory, nodes: VFIONodes = VFIONodes()) -> String {
         var lines: [(String, String)] = []
         let identity = device.identity
         lines.append(("Address", device.address.description))
@@ -99,6 +100,7 @@ public struct DeviceText {
             }
         }
         lines.append(("Host use", hostUseSummary(device.hostUse)))
+        lines.append(("VFIO nodes", nodes.isEmpty ? "none" : nodes.all.joined(separator: " ")))
         if !device.unreadable.isEmpty {
             lines.append(("Unreadable", device.unreadable.joined(separator: ", ")))
         }

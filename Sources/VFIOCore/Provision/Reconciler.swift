@@ -173,7 +173,7 @@ public struct Reconciler {
         for index in report.devices.indices where inventory[report.devices[index].address] == nil {
             if report.devices[index].status != .failed { report.devices[index].status = .rolledBack }
             report.devices[index].to = nil
-            report.devices[index].deviceNode = nil
+            report.devices[index].nodes = VFIONodes()
             report.devices[index].message = (report.devices[index].message.map { $0 + "; " } ?? "")
                 + "removed again: its PF went back to its VF count"
         }
