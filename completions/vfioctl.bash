@@ -173,13 +173,13 @@ _vfioctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|show|groups|plan|bind|unbind|status|recover|sriov|override|new-id|remove-id|apply|diff|persist|help)
+    list|show|groups|plan|bind|unbind|status|recover|sriov|reset|override|new-id|remove-id|apply|diff|persist|help)
         # Offer subcommand argument completions
         "_vfioctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list show groups plan bind unbind status recover sriov override new-id remove-id apply diff persist help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list show groups plan bind unbind status recover sriov reset override new-id remove-id apply diff persist help' -- "${cur}"))
         ;;
     esac
 }
@@ -501,6 +501,44 @@ _vfioctl_sriov() {
     case "${positional_number}" in
     1)
         __vfioctl_add_completions -W "$(__vfioctl_custom_complete ---completion sriov -- positional@0 "${COMP_CWORD}" "$(__vfioctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_vfioctl_reset() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --version -h --help)
+    repeating_options=(--force)
+    non_repeating_options=(--sysfs-root --timeout --lock-timeout --state-dir)
+    __vfioctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--force')
+        __vfioctl_add_completions -W 'open-fd'$'\n''host-driver'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--state-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __vfioctl_add_completions -W "$(__vfioctl_custom_complete ---completion reset -- positional@0 "${COMP_CWORD}" "$(__vfioctl_cursor_index_in_current_word)")"
         return
         ;;
     esac

@@ -31,6 +31,25 @@ struct SourceOptions: ParsableArguments {
         return LiveKernel(sysfsRoot: root, devRoot: root == "/sys" ? "/dev" : root + "/dev")
     }
 
+    /// What the safety checks look at: the live system's processes, mounts and addresses; for a tree,
+    /// only what a test supplies (`VFIOCTL_PROC_ROOT`). Warns of what could not be looked at.
+    func hostState() -> HostState {
+        let host: HostState
+        switch source {
+        case .live:
+            host = HostState.capture()
+        case .sysfsTree(let treeRoot):
+            // A fake tree has no processes, mounts or addresses of its own: only what a test supplies.
+            host = EnvironmentVariable.procRoot.value.map { HostState.capture(sysfsRoot: treeRoot, procRoot: $0, devRoot: treeRoot + "/dev") } ?? HostState()
+        }
+        // A check that could not look must not pass quietly.
+        for source in host.unreadable { Terminal.warning("safety checks could not read \(source)") }
+        if host.uncheckedProcesses > 0 {
+            Terminal.warning("the open-fd check could not inspect \(host.uncheckedProcesses) process(es) (permission)")
+        }
+        return host
+    }
+
     /// Enumerates once and reports what could not be read as warnings. Commands that print no host
     /// use and check no safety pass `.skip`.
     func inventory(hostUse: HostUseScan = .scan) throws(VFIOError) -> DeviceInventory {

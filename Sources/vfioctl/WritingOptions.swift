@@ -54,19 +54,7 @@ struct WritingOptions: ParsableArguments {
     /// false (the recover command itself), an interrupted run is rolled back here: create the engine
     /// before reading the devices.
     func engine(source: SourceOptions, recoverFirst: Bool = true) throws -> BindEngine {
-        let host: HostState
-        switch source.source {
-        case .live:
-            host = HostState.capture()
-        case .sysfsTree(let treeRoot):
-            // A fake tree has no processes, mounts or addresses of its own: only what a test supplies.
-            host = EnvironmentVariable.procRoot.value.map { HostState.capture(sysfsRoot: treeRoot, procRoot: $0, devRoot: treeRoot + "/dev") } ?? HostState()
-        }
-        // A check that could not look must not pass quietly.
-        for source in host.unreadable { Terminal.warning("safety checks could not read \(source)") }
-        if host.uncheckedProcesses > 0 {
-            Terminal.warning("the open-fd check could not inspect \(host.uncheckedProcesses) process(es) (permission)")
-        }
+        let host = source.hostState()
         let kernel = source.kernel
         var engine = BindEngine(kernel: kernel, store: StateStore(directory: stateDir ?? EnvironmentVariable.stateDir.value ?? StateStore.defaultDirectory),
                           host: host, vfioDrivers: VFIODriverSet(sysfs: kernel))
