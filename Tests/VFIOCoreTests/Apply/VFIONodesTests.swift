@@ -1,6 +1,7 @@
 import Testing
 import TestSupport
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// The nodes a bind result, `show` and `status` list: the group node, the container, the device cdev
 /// and `/dev/iommu`, whichever the kernel makes.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Testing
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// The bounded write's mechanism, on a pipe whose buffer is full: the write blocks exactly as an
 /// unbind of a held VFIO device does, until the other end drains it.
