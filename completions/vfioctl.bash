@@ -310,7 +310,7 @@ _vfioctl_plan() {
 
 _vfioctl_bind() {
     repeating_flags=()
-    non_repeating_flags=(--group --no-default-rules --dry-run --json --verbose -v --version -h --help)
+    non_repeating_flags=(--group --noiommu --no-default-rules --dry-run --json --verbose -v --version -h --help)
     repeating_options=(--rules-dir --force)
     non_repeating_options=(--sysfs-root --driver --method --modules-dir --timeout --lock-timeout --state-dir)
     __vfioctl_offer_flags_options -1

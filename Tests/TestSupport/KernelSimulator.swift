@@ -143,7 +143,11 @@ public final class KernelSimulator: KernelAccess, @unchecked Sendable {
             }
             guard components.count == 3 else { return false }
             if components[2] == "vfio" { return core.groupNodes && core.isLoaded(ModuleName("vfio")!) }
-            guard let group = IOMMUGroup(components[2]) else { return false }
+            if components[2].hasPrefix("noiommu-") {
+                guard let group = IOMMUGroup(components[2].dropFirst("noiommu-".count)) else { return false }
+                return core.noIOMMUGroups.contains(group) && core.vfioGroupNodeExists(group)
+            }
+            guard let group = IOMMUGroup(components[2]), !core.noIOMMUGroups.contains(group) else { return false }
             return core.vfioGroupNodeExists(group)
         }
     }

@@ -19,6 +19,9 @@ public struct BindEngine {
         /// Wait for udev to settle after a VFIO bind (tests running against the simulator turn it off:
         /// the host's udev has nothing to do with simulated devices).
         public var waitForUdev = true
+        /// Bind devices without an IOMMU group through VFIO's no-IOMMU mode, turning it on first
+        /// (`--noiommu`, state key `noiommu`): no DMA isolation, refused where the kernel lacks it.
+        public var noIOMMU = false
         /// Called with (done, total) during long operations.
         public var progress: (@Sendable (Int, Int) -> Void)? = nil
         public init() {}
@@ -76,10 +79,13 @@ public struct BindEngine {
         public var chain: [Candidate]
         /// Why nothing can be tried (a bridge, no IOMMU group), from the plan.
         public var blocked: String?
-        public init(device: PCIDevice, chain: [Candidate], blocked: String? = nil) {
+        /// Through VFIO's no-IOMMU mode (state key `noiommu`; `--noiommu` sets it for every device).
+        public var noIOMMU: Bool
+        public init(device: PCIDevice, chain: [Candidate], blocked: String? = nil, noIOMMU: Bool = false) {
             self.device = device
             self.chain = chain
             self.blocked = blocked
+            self.noIOMMU = noIOMMU
         }
     }
 
@@ -109,6 +115,9 @@ public struct BindEngine {
                                 hint: "nothing was changed")
             }
             report.checks.append("safety checks passed for \(moving.count + releasing.count) device(s)")
+            if moving.contains(where: { options.noIOMMU || $0.request.noIOMMU }) {
+                report.checks += try NoIOMMUMode.enable(kernel: kernel, dryRun: options.dryRun)
+            }
             let first = moving.first?.request.device.address ?? releasing.first?.request.device.address
             if !options.dryRun, let first { try Preflight.checkWritable(first, kernel: kernel) }
             let devices = moving.map { Subject($0.request.device, $0.original) } + releasing.map { Subject($0.request.device, $0.current) }
@@ -158,7 +167,9 @@ public struct BindEngine {
             // What blocks VFIO (no IOMMU group) blocks VFIO drivers only: pci-stub or a host driver
             // needs no IOMMU, so those candidates stay. Bridges are refused by the safety check 'bridge'.
             var candidates = usable
-            if let blocked = request.blocked, !device.isBridge, !options.forced.contains(Self.noGroupCode) {
+            // In no-IOMMU mode vfio gives a device without a group one of its own.
+            let noIOMMUTakesIt = (options.noIOMMU || request.noIOMMU) && device.iommuGroup == nil
+            if let blocked = request.blocked, !device.isBridge, !options.forced.contains(Self.noGroupCode), !noIOMMUTakesIt {
                 candidates = usable.filter { !isVFIOCandidate($0) }
                 if candidates.isEmpty {
                     refusals.append("\(device.address): \(blocked) (override with --force \(Self.noGroupCode))")
@@ -269,7 +280,9 @@ public struct BindEngine {
         if result.status == .changed, let driver = result.to,
            vfioDrivers.isVFIO(driver) || move.candidates.contains(where: { $0.driver == driver && isVFIOModule($0.module) }) {
             do throws(BindFailure) {
-                result.nodes = try waitForVFIONodes(device, timeout: options.timeout)
+                // A device bound in no-IOMMU mode has a group now, which vfio made for it.
+                if result.group == nil { result.group = currentGroup(device.address) }
+                result.nodes = try waitForVFIONodes(device.address, group: result.group, timeout: options.timeout)
             } catch {
                 result.status = .failed
                 result.message = error.message
@@ -346,20 +359,27 @@ public struct BindEngine {
     /// (the group node, the cdev: whichever the kernel has); udev is waited for after the lock is
     /// released. A device on a VFIO driver with no node at all in sysfs is waited for too: probe
     /// registers them before the bind write returns, so none is a failure.
-    private func waitForVFIONodes(_ device: PCIDevice, timeout: Double) throws(BindFailure) -> VFIONodes {
+    private func waitForVFIONodes(_ address: PCIAddress, group: IOMMUGroup?, timeout: Double) throws(BindFailure) -> VFIONodes {
         let reader = VFIONodeReader(kernel: kernel)
         let deadline = Monotonic.now() + timeout
         while true {
-            let nodes = reader.expected(device.address, group: device.iommuGroup)
+            let nodes = reader.expected(address, group: group)
             let missing = reader.missing(nodes)
             if !nodes.perDevice.isEmpty && missing.isEmpty { return nodes }
             guard Monotonic.now() < deadline else {
-                let what = missing.isEmpty ? "no VFIO device node (\(device.iommuGroup.map { "/dev/vfio/\($0)" } ?? "no IOMMU group"))"
+                let what = missing.isEmpty ? "no VFIO device node (\(group.map { "/dev/vfio/\($0)" } ?? "no IOMMU group"))"
                                            : missing.joined(separator: " and ")
                 throw BindFailure(message: "\(what) did not appear within \(timeout) s")
             }
             usleep(5_000)
         }
+    }
+
+    /// The device's IOMMU group as the kernel says now (`iommu_group` link).
+    private func currentGroup(_ address: PCIAddress) -> IOMMUGroup? {
+        (try? kernel.withLinkTarget(device: address, "iommu_group") { target in
+            SysfsPath.namedLastComponent(target)
+        }).flatMap { $0 }.flatMap { IOMMUGroup($0) }
     }
 
     // MARK: transaction

@@ -5,6 +5,8 @@
 # Reset and power: what `show` reports against the attributes (e1000e `pm bus`, nvme `flr bus`, edu
 # none), `vfioctl reset` of the e1000e on vfio-pci, refused on its host driver (3), while its group
 # node is held open (3), and for the edu, which has no reset attribute (4).
+# No-IOMMU mode: `bind --noiommu` on a kernel without CONFIG_VFIO_NOIOMMU (every Debian kernel) is
+# refused with exit 4 and changes nothing; on a kernel that has it, it turns the mode on (put back after).
 # Checks are eval'd strings and helpers run through check: SC2016/SC2317 don't apply.
 # shellcheck disable=SC2016,SC2317
 # shellcheck source=tests/vm/guest/lib.sh
@@ -112,6 +114,24 @@ check "back on e1000e the device is awake: D0" json_expect device.power_state D0
 vfio "reset refused on the host driver" 3 reset "$E"
 check "the refusal names e1000e and host-driver" eval '[[ $(<"$VERR") == *"host driver e1000e"*"--force host-driver"* ]]'
 check "still on e1000e" expect_host "$E" e1000e
+
+# --- no-IOMMU mode ------------------------------------------------------------------------------
+NOIOMMU=/sys/module/vfio/parameters/enable_unsafe_noiommu_mode
+if [[ ! -e $NOIOMMU ]]; then
+    echo "# $KVER has no VFIO no-IOMMU mode ($NOIOMMU is absent)"
+    vfio "bind --noiommu where the kernel lacks the mode" 4 bind "$E" --driver vfio-pci --noiommu
+    check "the refusal says the kernel has no no-IOMMU mode" text_has "$VERR" "no VFIO no-IOMMU mode"
+    check "the refusal names CONFIG_VFIO_NOIOMMU" text_has "$VERR" "CONFIG_VFIO_NOIOMMU"
+    check "the warning is on stderr" text_has "$VERR" "ANY host memory"
+    check "nothing changed: e1000e on e1000e" expect_host "$E" e1000e
+    check "no journal left" test ! -e "$VFIOCTL_STATE_DIR/journal.toml"
+else
+    read -r NOIOMMU_WAS <"$NOIOMMU"
+    vfio "bind --noiommu where the kernel has the mode" 0 bind "$E" --driver vfio-pci --noiommu
+    check "the mode is on" eval '[[ $(<"$NOIOMMU") == Y ]]'
+    vfio "unbind after --noiommu" 0 unbind "$E"
+    [[ $NOIOMMU_WAS == N ]] && echo 0 >"$NOIOMMU"
+fi
 
 vfio "show nvme --json" 0 show "$NV" --json
 check "show JSON: reset_method of the nvme is flr bus" eval '[[ ${J[device.reset_method.0]} == flr && ${J[device.reset_method.1]} == bus ]]'
