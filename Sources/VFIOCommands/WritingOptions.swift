@@ -22,7 +22,7 @@ struct WritingOptions: ParsableArguments {
         valueName: "code"), completion: ForceCode.completion, transform: ForceCode.parsed)
     var forced: [ForceCode] = []
 
-    @Option(help: ArgumentHelp("Seconds to wait for /dev/vfio nodes and udev (default: 10).", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds to wait for each unbind, bind and drivers_probe write, for /dev/vfio nodes and for udev (default: 10); a write still blocked then is left pending, exit 6.", valueName: "seconds"))
     var timeout: Double = 10
 
     @Option(help: ArgumentHelp("Seconds to wait for another vfioctl to finish (default: 60).", valueName: "seconds"))

@@ -61,6 +61,8 @@ struct SimulatorCore {
     var loadFaults: Set<ModuleName> = []
     var moduleLoads: [ModuleName] = []
     var blockedUnbinds = 0
+    /// Unbinds a bounded write left blocked (path, value), made when the group is let go.
+    var pendingWrites: [(String, String)] = []
 
     /// The rendered sysfs tree, rebuilt after any change.
     var cachedTree: SimulatorTree?

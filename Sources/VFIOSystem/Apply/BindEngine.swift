@@ -375,6 +375,21 @@ public struct BindEngine {
         }
     }
 
+    /// `pid 1234 (qemu-system-x86) holds /dev/vfio/10`, for each process seen (when this command
+    /// started) holding one of the device's nodes: its VFIO group node, or any node its class
+    /// devices have (`HostState.deviceNodes`).
+    func holderLines(_ address: PCIAddress, group: IOMMUGroup?) -> [String] {
+        var nodes = host.deviceNodes[address] ?? []
+        if let group { nodes += ["vfio/\(group)", "vfio/noiommu-\(group)"] }
+        var byHolder: [HostState.NodeHolder: [String]] = [:]
+        for node in nodes {
+            for holder in host.openNodes[node] ?? [] { byHolder[holder, default: []].append("/dev/" + node) }
+        }
+        return byHolder.sorted { $0.key.pid < $1.key.pid }.map { holder, nodes in
+            "pid \(holder.pid) (\(holder.command)) holds \(nodes.joined(separator: ", "))"
+        }
+    }
+
     /// The device's IOMMU group as the kernel says now (`iommu_group` link).
     private func currentGroup(_ address: PCIAddress) -> IOMMUGroup? {
         (try? kernel.withLinkTarget(device: address, "iommu_group") { target in
@@ -408,6 +423,7 @@ public struct BindEngine {
                  report: inout OperationReport,
                  body: (DeviceMover, Int) -> OperationReport.DeviceResult) throws(VFIOError) {
         let writer = KernelWriter(kernel: kernel, dryRun: options.dryRun)
+        writer.writeTimeout = options.timeout
         let mover = DeviceMover(writer: writer)
         defer { report.checks += writer.warnings.map { "warning: \($0)" } }
         guard !devices.isEmpty else {
@@ -466,6 +482,20 @@ public struct BindEngine {
             if failure != nil { break }
         }
         options.progress?(devices.count, devices.count)
+
+        // A write still blocked in the kernel holds the device: nothing more can be written to it,
+        // so nothing is rolled back. The journal stays (its device is marked) and the lock goes with
+        // this process; once the write returns, `vfioctl recover` (or the next writing command)
+        // finishes the job by putting the devices back.
+        if let pending = writer.pending {
+            report.devices += done
+            let address = done.last?.address
+            let holders = address.map { holderLines($0, group: devices.first { $0.address == address }?.iommuGroup) } ?? []
+            throw VFIOError(.timedOut, "\(address.map { "\($0): " } ?? "")the \(pending.description) did not return within \(options.timeout) s"
+                            + (holders.isEmpty ? "; no process was seen holding the device" : "; " + holders.joined(separator: "; ")),
+                            hint: "it returns once they close the device (nvidia-persistenced holds NVIDIA GPUs: stop it); "
+                                + "the journal at \(store.directory) is kept: then run 'vfioctl recover'")
+        }
 
         if let failure {
             do {
