@@ -1,3 +1,4 @@
+#!/bin/bash
 
 __vfioctl_cursor_index_in_current_word() {
     local remaining="${COMP_LINE}"
@@ -172,22 +173,22 @@ _vfioctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|show|groups|plan|bind|unbind|status|recover|sriov|override|new-id|remove-id|apply|diff|persist|help)
+    list|show|groups|plan|bind|unbind|status|recover|sriov|reset|override|new-id|remove-id|apply|diff|persist|help)
         # Offer subcommand argument completions
         "_vfioctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list show groups plan bind unbind status recover sriov override new-id remove-id apply diff persist help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list show groups plan bind unbind status recover sriov reset override new-id remove-id apply diff persist help' -- "${cur}"))
         ;;
     esac
 }
 
 _vfioctl_list() {
     repeating_flags=()
-    non_repeating_flags=(--json --numeric --tree -k --modules --version -h --help)
+    non_repeating_flags=(--json --numeric --tree --version -h --help)
     repeating_options=()
-    non_repeating_options=(--sysfs-root --class --driver --group --modules-dir)
+    non_repeating_options=(--sysfs-root --class --driver --group)
     __vfioctl_offer_flags_options -1
 
     # Offer option value completions
@@ -204,10 +205,6 @@ _vfioctl_list() {
         return
         ;;
     '--group')
-        return
-        ;;
-    '--modules-dir')
-        __vfioctl_add_completions -d
         return
         ;;
     esac
@@ -313,9 +310,9 @@ _vfioctl_plan() {
 
 _vfioctl_bind() {
     repeating_flags=()
-    non_repeating_flags=(--group --no-default-rules --dry-run --json --verbose -v --save --version -h --help)
+    non_repeating_flags=(--group --noiommu --no-default-rules --dry-run --json --verbose -v --version -h --help)
     repeating_options=(--rules-dir --force)
-    non_repeating_options=(--sysfs-root --driver --method --modules-dir --timeout --lock-timeout --state-dir --state-file)
+    non_repeating_options=(--sysfs-root --driver --method --modules-dir --timeout --lock-timeout --state-dir)
     __vfioctl_offer_flags_options -1
 
     # Offer option value completions
@@ -353,10 +350,6 @@ _vfioctl_bind() {
         __vfioctl_add_completions -d
         return
         ;;
-    '--state-file')
-        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
-        return
-        ;;
     esac
 
     # Offer positional completions
@@ -370,9 +363,9 @@ _vfioctl_bind() {
 
 _vfioctl_unbind() {
     repeating_flags=()
-    non_repeating_flags=(--no-default-rules --dry-run --json --verbose -v --save --version -h --help)
+    non_repeating_flags=(--no-default-rules --dry-run --json --verbose -v --version -h --help)
     repeating_options=(--rules-dir --force)
-    non_repeating_options=(--sysfs-root --modules-dir --timeout --lock-timeout --state-dir --state-file)
+    non_repeating_options=(--sysfs-root --modules-dir --timeout --lock-timeout --state-dir)
     __vfioctl_offer_flags_options -1
 
     # Offer option value completions
@@ -401,10 +394,6 @@ _vfioctl_unbind() {
         ;;
     '--state-dir')
         __vfioctl_add_completions -d
-        return
-        ;;
-    '--state-file')
-        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
         return
         ;;
     esac
@@ -512,6 +501,44 @@ _vfioctl_sriov() {
     case "${positional_number}" in
     1)
         __vfioctl_add_completions -W "$(__vfioctl_custom_complete ---completion sriov -- positional@0 "${COMP_CWORD}" "$(__vfioctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_vfioctl_reset() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --version -h --help)
+    repeating_options=(--force)
+    non_repeating_options=(--sysfs-root --timeout --lock-timeout --state-dir)
+    __vfioctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--force')
+        __vfioctl_add_completions -W 'open-fd'$'\n''host-driver'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--state-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __vfioctl_add_completions -W "$(__vfioctl_custom_complete ---completion reset -- positional@0 "${COMP_CWORD}" "$(__vfioctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -666,22 +693,22 @@ _vfioctl_persist() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    enable|disable|status|add|remove)
+    enable|disable|status)
         # Offer subcommand argument completions
         "_vfioctl_persist_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'enable disable status add remove' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'enable disable status' -- "${cur}"))
         ;;
     esac
 }
 
 _vfioctl_persist_enable() {
     repeating_flags=()
-    non_repeating_flags=(--dry-run --late-only --no-rebuild-initramfs --version -h --help)
-    repeating_options=(--force)
-    non_repeating_options=(--root --binary --modules-dir --sysfs-root)
+    non_repeating_flags=(--dry-run --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--root --binary)
     __vfioctl_offer_flags_options 1
 
     # Offer option value completions
@@ -691,18 +718,6 @@ _vfioctl_persist_enable() {
         return
         ;;
     '--binary')
-        return
-        ;;
-    '--force')
-        __vfioctl_add_completions -W 'netdev-active'$'\n''mounted'$'\n''swap'$'\n''stacked'$'\n''boot-vga'$'\n''fbcon'$'\n''open-fd'$'\n''bridge'$'\n''sriov-pf'$'\n''group-not-viable'$'\n''new-id-collateral'$'\n''no-iommu-group'
-        return
-        ;;
-    '--modules-dir')
-        __vfioctl_add_completions -d
-        return
-        ;;
-    '--sysfs-root')
-        __vfioctl_add_completions -d
         return
         ;;
     esac
@@ -718,7 +733,7 @@ _vfioctl_persist_enable() {
 
 _vfioctl_persist_disable() {
     repeating_flags=()
-    non_repeating_flags=(--no-rebuild-initramfs --restore --no-default-rules --dry-run --json --verbose -v --version -h --help)
+    non_repeating_flags=(--restore --no-default-rules --dry-run --json --verbose -v --version -h --help)
     repeating_options=(--rules-dir --force)
     non_repeating_options=(--root --sysfs-root --modules-dir --timeout --lock-timeout --state-dir)
     __vfioctl_offer_flags_options 0
@@ -762,83 +777,13 @@ _vfioctl_persist_status() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--root --modules-dir --sysfs-root)
+    non_repeating_options=(--root)
     __vfioctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--root')
         __vfioctl_add_completions -d
-        return
-        ;;
-    '--modules-dir')
-        __vfioctl_add_completions -d
-        return
-        ;;
-    '--sysfs-root')
-        __vfioctl_add_completions -d
-        return
-        ;;
-    esac
-}
-
-_vfioctl_persist_add() {
-    repeating_flags=()
-    non_repeating_flags=(--dry-run --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--sysfs-root --state --driver --state-file)
-    __vfioctl_offer_flags_options 1
-
-    # Offer option value completions
-    case "${prev}" in
-    '--sysfs-root')
-        __vfioctl_add_completions -d
-        return
-        ;;
-    '--state')
-        return
-        ;;
-    '--driver')
-        return
-        ;;
-    '--state-file')
-        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
-        return
-        ;;
-    esac
-
-    # Offer positional completions
-    case "${positional_number}" in
-    1)
-        __vfioctl_add_completions -W "$(__vfioctl_custom_complete ---completion persist add -- positional@0 "${COMP_CWORD}" "$(__vfioctl_cursor_index_in_current_word)")"
-        return
-        ;;
-    esac
-}
-
-_vfioctl_persist_remove() {
-    repeating_flags=()
-    non_repeating_flags=(--dry-run --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--sysfs-root --state-file)
-    __vfioctl_offer_flags_options 1
-
-    # Offer option value completions
-    case "${prev}" in
-    '--sysfs-root')
-        __vfioctl_add_completions -d
-        return
-        ;;
-    '--state-file')
-        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
-        return
-        ;;
-    esac
-
-    # Offer positional completions
-    case "${positional_number}" in
-    1)
-        __vfioctl_add_completions -W "$(__vfioctl_custom_complete ---completion persist remove -- positional@0 "${COMP_CWORD}" "$(__vfioctl_cursor_index_in_current_word)")"
         return
         ;;
     esac

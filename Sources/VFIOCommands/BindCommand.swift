@@ -33,6 +33,9 @@ struct BindCommand: ParsableCommand {
                                valueName: "method"), completion: BindMethodChoice.completion, transform: BindMethodChoice.parsed)
     var method: BindMethodChoice?
 
+    @Flag(help: "Bind devices that have no IOMMU group through VFIO's no-IOMMU mode, turning it on first: NO DMA isolation (the device can reach all host memory) and a tainted kernel; exit 4 where the kernel lacks the mode (Debian's kernels).")
+    var noiommu = false
+
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var writing: WritingOptions
     @OptionGroup var saving: SavingOptions
@@ -72,7 +75,7 @@ struct BindCommand: ParsableCommand {
         let explicitChain = driver.map { planner.explicitChain($0) }
         let request = { (device: PCIDevice) -> BindEngine.Request in
             if let explicitChain {
-                return BindEngine.Request(device: device, chain: explicitChain, blocked: DriverPlanner.blocker(for: device))
+                return BindEngine.Request(device: device, chain: explicitChain, blocked: DriverPlanner.blocker(for: device, platform: planner.platform))
             }
             let plan = planner.plan(device)
             return BindEngine.Request(device: device, chain: plan.chain, blocked: plan.blocked)
@@ -80,6 +83,8 @@ struct BindCommand: ParsableCommand {
         var options = writing.engineOptions()
         options.group = group
         options.method = bindMethod
+        options.noIOMMU = noiommu
+        if noiommu { Terminal.warning(String(NoIOMMUMode.warning.dropFirst("warning: ".count))) }
         let report = engine.bind(selected.map(request), inventory: inventory,
                                                           companions: request, options: options)
         try writing.finish(report)

@@ -25,6 +25,13 @@ struct SourceOptions: ParsableArguments {
         return "/sys"
     }
 
+    /// The kernel behind the source: the live one (`/sys`, `/dev`), or a tree with its `dev/` beside
+    /// `bus/` (device nodes are looked up beneath it, never on the host).
+    var kernel: LiveKernel {
+        let root = sysfsRootPath
+        return LiveKernel(sysfsRoot: root, devRoot: root == "/sys" ? "/dev" : root + "/dev")
+    }
+
     /// Enumerates once and reports what could not be read as warnings. Commands that print no host
     /// use and check no safety pass `.skip`.
     func inventory(hostUse: HostUseScan = .scan) throws(VFIOError) -> DeviceInventory {

@@ -24,6 +24,9 @@ struct ShowCommand: ParsableCommand {
         }
         let namer = DeviceNamer(numeric: output.numeric)
         let vfioDrivers = VFIODriverSet(sysfs: source.source.sysfs)
+        let nodes = record.driver.map(vfioDrivers.isVFIO) == true
+            ? VFIONodeReader(kernel: source.kernel).present(address, group: record.iommuGroup) : VFIONodes()
+        let power = DevicePowerReader(sysfs: source.source.sysfs).read(address)
         // The driver decision, as `plan` makes it; `show` still works when it cannot be made.
         let plan: DevicePlan?
         do {
@@ -38,12 +41,14 @@ struct ShowCommand: ParsableCommand {
             let group = record.iommuGroup.map {
                 GroupViability(group: $0, members: inventory.members(of: $0), vfioDrivers: vfioDrivers)
             }
+            fields.append(("nodes", .array(nodes.all.map(JSONValue.string))))
+            fields += DeviceJSON.power(power)
             fields.append(("iommu_group_detail", group.map(DeviceJSON.group) ?? .null))
             fields.append(("plan", plan.map(PlanJSON.plan) ?? .null))
             Terminal.out(JSONValue.document("device", .object(fields)).rendered())
             return
         }
-        var text = DeviceText(namer: namer, vfioDrivers: vfioDrivers).show(record, inventory: inventory)
+        var text = DeviceText(namer: namer, vfioDrivers: vfioDrivers).show(record, inventory: inventory, nodes: nodes, power: power)
         if let plan { text += "VFIO driver decision:\n" + PlanText(namer: namer).explain(plan) }
         Terminal.out(text)
     }

@@ -20,7 +20,12 @@ struct StatusCommand: ParsableCommand {
         // Read-only: status creates, locks and changes nothing in the state directory.
         let store = StateStore.readOnly(directory: stateDir ?? EnvironmentVariable.stateDir.value ?? StateStore.defaultDirectory)
         let transaction = try ManagedStatus.transaction(store: store)
-        let status = ManagedStatus.read(store: store, inventory: try source.inventory(hostUse: .skip))
+        let inventory = try source.inventory(hostUse: .skip)
+        let vfioDrivers = VFIODriverSet(sysfs: source.source.sysfs)
+        let reader = VFIONodeReader(kernel: source.kernel)
+        let status = ManagedStatus.read(store: store, inventory: inventory) { device in
+            device.driver.map(vfioDrivers.isVFIO) == true ? reader.present(device.address, group: device.iommuGroup) : VFIONodes()
+        }
         let entries = try status.get()
         Terminal.out(json ? ManagedStatus.json(entries, transaction: transaction).rendered()
                           : ManagedStatus.text(entries, transaction: transaction))

@@ -22,7 +22,7 @@ struct WritingOptions: ParsableArguments {
         valueName: "code"), completion: ForceCode.completion, transform: ForceCode.parsed)
     var forced: [ForceCode] = []
 
-    @Option(help: ArgumentHelp("Seconds to wait for /dev/vfio nodes and udev (default: 10).", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds to wait for each unbind, bind and drivers_probe write, for /dev/vfio nodes and for udev (default: 10); a write still blocked then is left pending, exit 6.", valueName: "seconds"))
     var timeout: Double = 10
 
     @Option(help: ArgumentHelp("Seconds to wait for another vfioctl to finish (default: 60).", valueName: "seconds"))
@@ -55,9 +55,8 @@ struct WritingOptions: ParsableArguments {
     /// false (the recover command itself), an interrupted run is rolled back here: create the engine
     /// before reading the devices.
     func engine(source: SourceOptions, recoverFirst: Bool = true) throws -> BindEngine {
-        let root = source.sysfsRootPath
         let host = source.hostState()
-        let kernel = LiveKernel(sysfsRoot: root, devRoot: root == "/sys" ? "/dev" : root + "/dev")
+        let kernel = source.kernel
         var engine = BindEngine(kernel: kernel, store: StateStore(directory: stateDir ?? EnvironmentVariable.stateDir.value ?? StateStore.defaultDirectory),
                           host: host, vfioDrivers: VFIODriverSet(sysfs: kernel))
         try engine.lockBeforeReading(options: engineOptions())

@@ -174,6 +174,8 @@ struct DryRunWritesNothingTests {
             DryRunCase(["override", "07:00.0", "--clear", "--dry-run"], says: ["would write"]),
             DryRunCase(["new-id", "vfio-pci", "10ec:525a", "--dry-run"], says: ["would write"]),
             DryRunCase(["remove-id", "vfio-pci", "10ec:525a", "--dry-run"], says: ["would write"]),
+            DryRunCase(["reset", "07:00.0", "--dry-run"], says: ["would write \"1\"", "07:00.0/reset"]),
+            DryRunCase(["reset", "0a:00.0", "--dry-run"], says: ["would write \"1\""]),
             DryRunCase(["persist", "enable", file, "--root", root, "--binary", CLIHost.binary, "--dry-run"],
                        says: ["would install /etc/systemd/system/vfioctl.service: ExecStart=\(CLIHost.binary) apply"]),
             DryRunCase(["persist", "disable", "--root", root, "--dry-run"],

@@ -114,6 +114,30 @@ public final class KernelSimulator: KernelAccess, @unchecked Sendable {
         }
     }
 
+    /// A bounded write: an unbind that would block (a VFIO device whose group a user holds) is left
+    /// pending, as in the kernel, and made when the last holder lets go (`release(group:)`); every
+    /// other write is made at once.
+    public func boundedWrite(_ path: String, _ value: String, timeout: Double) throws(SysfsError) -> BoundedWrite {
+        let blocks = lock.withLock { () -> Bool in
+            guard path.hasSuffix("/unbind"), let address = PCIAddress(value.filter { !$0.isWhitespace }),
+                  let device = core.devices[address], let bound = device.spec.driver,
+                  core.driver(named: bound)?.spec.kind == .vfio, core.isHeld(device.spec.group) else { return false }
+            core.pendingWrites.append((path, value))
+            return true
+        }
+        guard blocks else {
+            try write(path, value)
+            return .done
+        }
+        return .pending(pid: Int32(Self.pendingPIDBase + lock.withLock { core.pendingWrites.count }))
+    }
+
+    /// The pids `boundedWrite` reports for pending writes start here (no real process).
+    public static let pendingPIDBase = 4_000_000
+
+    /// Writes left pending by `boundedWrite`, not made yet.
+    public var pendingWrites: Int { lock.withLock { core.pendingWrites.count } }
+
     // MARK: KernelAccess
 
     /// `modprobe MODULE`: loads its dependencies, registers its drivers, offers each driver every unbound
@@ -143,7 +167,11 @@ public final class KernelSimulator: KernelAccess, @unchecked Sendable {
             }
             guard components.count == 3 else { return false }
             if components[2] == "vfio" { return core.groupNodes && core.isLoaded(ModuleName("vfio")!) }
-            guard let group = IOMMUGroup(components[2]) else { return false }
+            if components[2].hasPrefix("noiommu-") {
+                guard let group = IOMMUGroup(components[2].dropFirst("noiommu-".count)) else { return false }
+                return core.noIOMMUGroups.contains(group) && core.vfioGroupNodeExists(group)
+            }
+            guard let group = IOMMUGroup(components[2]), !core.noIOMMUGroups.contains(group) else { return false }
             return core.vfioGroupNodeExists(group)
         }
     }
@@ -164,10 +192,20 @@ public final class KernelSimulator: KernelAccess, @unchecked Sendable {
 
     /// The user closes one hold of the group.
     public func release(group: IOMMUGroup) {
-        lock.withLock {
-            guard let count = core.holds[group], count > 0 else { return }
+        let unblocked = lock.withLock { () -> [(String, String)] in
+            guard let count = core.holds[group], count > 0 else { return [] }
             core.holds[group] = count == 1 ? nil : count - 1
+            guard count == 1 else { return [] }
+            let devices = core.devices
+            let inGroup = { (write: (String, String)) in
+                PCIAddress(write.1.filter { !$0.isWhitespace }).flatMap { devices[$0]?.spec.group } == group
+            }
+            let unblocked = core.pendingWrites.filter(inGroup)
+            core.pendingWrites.removeAll(where: inGroup)
+            return unblocked
         }
+        // The kernel's blocked unbinds return now.
+        for (path, value) in unblocked { try? write(path, value) }
     }
 
     public func isHeld(group: IOMMUGroup) -> Bool { lock.withLock { core.isHeld(group) } }

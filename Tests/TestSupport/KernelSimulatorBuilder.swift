@@ -17,6 +17,10 @@ extension KernelSimulator {
         /// iommufd device cdevs (6.6+): a device bound to a VFIO driver gets `vfio-dev/vfioN` and
         /// `/dev/vfio/devices/vfioN` (N the lowest free).
         public var vfioDeviceCdevs = false
+        /// CONFIG_VFIO_NOIOMMU: module vfio has `enable_unsafe_noiommu_mode` (Debian's kernels do not).
+        /// Once it is on, vfio-pci binds a device with no IOMMU group by giving it a group of its own
+        /// (named `vfio-noiommu`, node `/dev/vfio/noiommu-N`), removed again when it unbinds.
+        public var vfioNoIOMMU = false
 
         public init() {}
 
@@ -75,6 +79,9 @@ extension KernelSimulator {
 
         public func enablingVFs(of pf: String, count: Int) -> Builder { with { $0.enableVFs(of: simAddress(pf), count: count) } }
 
+        /// A kernel built with CONFIG_VFIO_NOIOMMU (see `vfioNoIOMMU`).
+        public func withNoIOMMUMode() -> Builder { with { $0.vfioNoIOMMU = true } }
+
         /// Which VFIO device nodes the kernel creates (see `vfioGroupNodes`, `vfioDeviceCdevs`).
         public func vfioNodes(groups: Bool, deviceCdevs: Bool) -> Builder {
             with {
@@ -100,6 +107,7 @@ extension KernelSimulator {
             var core = SimulatorCore()
             core.groupNodes = vfioGroupNodes
             core.deviceCdevs = vfioDeviceCdevs
+            core.noIOMMUAvailable = vfioNoIOMMU
             for device in devices {
                 precondition(core.devices[device.address] == nil, "simulator: \(device.address) added twice")
                 core.devices[device.address] = SimulatorCore.Device(spec: device)

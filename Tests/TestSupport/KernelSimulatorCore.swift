@@ -47,6 +47,11 @@ struct SimulatorCore {
     var groupNodes = true
     /// iommufd device cdevs: `vfio-dev/vfioN` and `/dev/vfio/devices/vfioN` (6.6+).
     var deviceCdevs = false
+    /// CONFIG_VFIO_NOIOMMU, and whether `enable_unsafe_noiommu_mode` is on.
+    var noIOMMUAvailable = false
+    var noIOMMUEnabled = false
+    /// The groups vfio made for devices without an IOMMU (`vfio_noiommu_group_alloc`).
+    var noIOMMUGroups: Set<IOMMUGroup> = []
 
     var writeLog: [(path: String, value: String, errno: Int32?)] = []
     var writeCount = 0
@@ -56,6 +61,8 @@ struct SimulatorCore {
     var loadFaults: Set<ModuleName> = []
     var moduleLoads: [ModuleName] = []
     var blockedUnbinds = 0
+    /// Unbinds a bounded write left blocked (path, value), made when the group is let go.
+    var pendingWrites: [(String, String)] = []
 
     /// The rendered sysfs tree, rebuilt after any change.
     var cachedTree: SimulatorTree?
@@ -124,7 +131,13 @@ struct SimulatorCore {
         if driver.spec.kind == .vfio {
             if device.spec.isBridge { return EINVAL }
             if !device.virtfns.isEmpty { return EBUSY }
-            if device.spec.group == nil { return EINVAL }
+            if device.spec.group == nil {
+                // vfio_group_find_or_alloc: without an IOMMU only no-IOMMU mode lets VFIO take it.
+                guard noIOMMUEnabled else { return EINVAL }
+                let group = freeGroup()
+                devices[address]?.spec.group = group
+                noIOMMUGroups.insert(group)
+            }
         }
         devices[address]?.spec.driver = driver.name
         if driver.spec.kind == .vfio && deviceCdevs {
@@ -163,6 +176,8 @@ struct SimulatorCore {
         }
         devices[address]?.spec.driver = nil
         devices[address]?.cdev = nil
+        // A no-IOMMU group goes with the VFIO device it was made for.
+        if let group = device.spec.group, noIOMMUGroups.remove(group) != nil { devices[address]?.spec.group = nil }
     }
 
     // MARK: Modules
@@ -262,6 +277,9 @@ struct SimulatorCore {
         case .driversProbe: try storeDriversProbe(data)
         case .sriovNumVFs(let address): try storeNumVFs(address, data)
         case .sriovAutoprobe(let address): try storeAutoprobe(address, data)
+        case .noIOMMUMode:
+            guard let flag = KernelText.parseBool(KernelText.cString(data)) else { throw KernelErrno(EINVAL) }
+            noIOMMUEnabled = flag
         case .accept: break
         case .unsupported: throw KernelErrno(EOPNOTSUPP)
         }

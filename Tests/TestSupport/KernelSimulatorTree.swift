@@ -18,6 +18,8 @@ struct SimulatorTree {
         case driversProbe
         case sriovNumVFs(PCIAddress)
         case sriovAutoprobe(PCIAddress)
+        /// vfio's `enable_unsafe_noiommu_mode` parameter.
+        case noIOMMUMode
         /// Writable, accepted, no modelled effect (`rescan`, `uevent`).
         case accept
         /// Writable in the kernel, not modelled here: EOPNOTSUPP, so a test notices.
@@ -165,8 +167,13 @@ extension SimulatorCore {
             tree.directory(directory + "/devices")
             tree.file(directory + "/type", "DMA", .unsupported)
             tree.file(directory + "/reserved_regions", "0x00000000fee00000 0x00000000feefffff msi")
+            if noIOMMUGroups.contains(group) { tree.file(directory + "/name", "vfio-noiommu") }
         }
         for name in loaded { renderModule(name, into: &tree) }
+        // The group's class device, registered with its node (`/sys/class/vfio/N` for `/dev/vfio/N`).
+        for group in Set(devices.values.compactMap(\.spec.group)) where vfioGroupNodeExists(group) {
+            tree.directory("class/vfio/" + (noIOMMUGroups.contains(group) ? "noiommu-" : "") + "\(group)")
+        }
         return tree
     }
 
@@ -189,6 +196,9 @@ extension SimulatorCore {
             module.drivers.contains { $0.name == device.spec.driver }
         }.count
         tree.file(directory + "/initstate", "live")
+        if name.rawValue == "vfio" && noIOMMUAvailable {
+            tree.file(directory + "/parameters/enable_unsafe_noiommu_mode", noIOMMUEnabled ? "Y" : "N", .noIOMMUMode)
+        }
         tree.file(directory + "/refcnt", "\(holders.count + boundDevices)")
         tree.directory(directory + "/holders")
         for holder in holders { tree.link(directory + "/holders/\(holder)", to: "module/\(holder)") }

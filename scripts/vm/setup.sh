@@ -55,7 +55,8 @@ apt_install() {
         apt-get install -y -qq --no-install-recommends "$@" >&2
 }
 
-BASE_PACKAGES=(qemu-system-x86 linux-image-amd64 busybox-static kmod cpio pciutils xz-utils zstd python3)
+# gcc and libc6-dev (linux/vfio.h): 62-timeout.sh builds its VFIO holder (guest/helpers/vfio-hold.c).
+BASE_PACKAGES=(qemu-system-x86 linux-image-amd64 busybox-static kmod cpio pciutils xz-utils zstd python3 gcc libc6-dev)
 mapfile -t missing < <(missing_packages "${BASE_PACKAGES[@]}")
 if ((${#missing[@]})); then
     log "installing ${missing[*]}"

@@ -14,4 +14,12 @@ long vfioctl_getdents64(int fd, void *buffer, unsigned long size);
 /* 1 when `fd` is on a sysfs mount (statfs f_type SYSFS_MAGIC), 0 when not or unknown. */
 int vfioctl_is_sysfs(int fd);
 
+/* Makes one write(2) of `length` bytes of `buffer` to `fd` in a child process, which closes every
+   other descriptor and leaves the process group first: a sysfs write that blocks in the kernel
+   (unbinding a device a VFIO user holds) then holds the child, never the caller, who may wait for
+   it with waitpid(2) for as long as it wants and return without it. The child exits 0 on success,
+   else with the errno. Returns the child's pid, or -1 with errno set. */
+#include <sys/types.h>
+pid_t vfioctl_write_in_child(int fd, const void *buffer, size_t length);
+
 #endif

@@ -31,8 +31,11 @@ public struct OperationReport: Sendable {
         public var to: DriverName?
         public var status: Status
         public var group: IOMMUGroup?
-        /// `/dev/vfio/12` or `/dev/vfio/devices/vfio0` once usable.
-        public var deviceNode: String?
+        /// The nodes a VFIO user opens once the device is usable (group node, container, cdev,
+        /// `/dev/iommu`: those the kernel made).
+        public var nodes = VFIONodes()
+        /// `/dev/vfio/12` or `/dev/vfio/devices/vfio0` once usable (`nodes.primary`).
+        public var deviceNode: String? { nodes.primary }
         public var attempts: [Attempt] = []
         public var steps: [SysfsWriteStep] = []
         public var message: String?
@@ -44,13 +47,13 @@ public struct OperationReport: Sendable {
         /// The journal is kept so `vfioctl recover` can finish the job.
         public var restoreError: String?
 
-        package init(address: PCIAddress, from: DeviceBinding, to: DriverName? = nil, status: Status, group: IOMMUGroup? = nil, deviceNode: String? = nil, attempts: [Attempt] = [], steps: [SysfsWriteStep] = [], message: String? = nil, released: Bool = false, failure: VFIOError? = nil, restoreError: String? = nil) {
+        package init(address: PCIAddress, from: DeviceBinding, to: DriverName? = nil, status: Status, group: IOMMUGroup? = nil, nodes: VFIONodes = VFIONodes(), attempts: [Attempt] = [], steps: [SysfsWriteStep] = [], message: String? = nil, released: Bool = false, failure: VFIOError? = nil, restoreError: String? = nil) {
             self.address = address
             self.from = from
             self.to = to
             self.status = status
             self.group = group
-            self.deviceNode = deviceNode
+            self.nodes = nodes
             self.attempts = attempts
             self.steps = steps
             self.message = message

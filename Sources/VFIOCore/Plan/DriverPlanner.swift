@@ -67,7 +67,7 @@ public struct DriverPlanner: Sendable {
         return DevicePlan(device: device,
                           hostModules: kernel.hostDriverCandidates(for: device.modalias).map(\.module),
                           chain: chain, ambiguous: ambiguity != nil, ambiguity: ambiguity,
-                          blocked: Self.blocker(for: device), notes: Self.notes(for: device))
+                          blocked: Self.blocker(for: device, platform: platform), notes: Self.notes(for: device))
     }
 
     /// The one-candidate chain of `bind --driver TEXT`: TEXT may name a driver (`vfio-pci`,
@@ -128,12 +128,12 @@ public struct DriverPlanner: Sendable {
 
     /// Bridges and devices outside any IOMMU group cannot go to any VFIO driver.
     /// Why no VFIO driver can take the device at all, whatever the chain (a bridge, no IOMMU group).
-    public static func blocker(for device: PCIDevice) -> String? {
+    public static func blocker(for device: PCIDevice, platform: Platform) -> String? {
         if device.isBridge {
             return "a bridge: VFIO drivers refuse non-endpoint devices (vfio-pci's probe fails with EINVAL)"
         }
         if device.iommuGroup == nil {
-            return "no IOMMU group: the IOMMU is off or does not cover this device (boot with intel_iommu=on or amd_iommu=on)"
+            return "no IOMMU group: the IOMMU is off or does not cover this device (\(platform.iommuFix))"
         }
         return nil
     }

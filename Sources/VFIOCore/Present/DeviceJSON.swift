@@ -38,6 +38,17 @@ public enum DeviceJSON {
         return .object(fields)
     }
 
+    /// `show`'s reset and power keys (docs/json-schema.md).
+    public static func power(_ power: DevicePower) -> [(String, JSONValue)] {
+        [
+            ("reset_method", power.resetMethods.map { .array($0.map(JSONValue.string)) } ?? .null),
+            ("power_state", .optional(power.powerState)),
+            ("runtime_status", .optional(power.runtimeStatus)),
+            ("d3cold_allowed", .optional(power.d3coldAllowed)),
+            ("vfio_pci_disable_idle_d3", .optional(power.vfioDisableIdleD3)),
+        ]
+    }
+
     package static func sriov(_ sriov: SRIOVState) -> JSONValue {
         guard sriov.isPhysicalFunction else { return .null }
         return .object([

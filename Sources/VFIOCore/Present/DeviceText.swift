@@ -82,8 +82,10 @@ public struct DeviceText {
         return parts.joined(separator: "  ")
     }
 
-    /// Everything the model holds about one device, then its IOMMU group.
-    public func show(_ device: PCIDevice, inventory: DeviceInventory) -> String {
+    /// Everything the model holds about one device, then its IOMMU group. `nodes`: the VFIO nodes
+    /// that exist for it (empty unless it is on a VFIO driver); `power`: its reset and power facts.
+    public func show(_ device: PCIDevice, inventory: DeviceInventory, nodes: VFIONodes = VFIONodes(),
+                     power: DevicePower = DevicePower()) -> String {
         var lines: [(String, String)] = []
         let identity = device.identity
         lines.append(("Address", device.address.description))
@@ -109,6 +111,10 @@ public struct DeviceText {
             }
         }
         lines.append(("Host use", hostUseSummary(device.hostUse)))
+        lines.append(("VFIO nodes", nodes.isEmpty ? "none" : nodes.all.joined(separator: " ")))
+        lines.append(("Reset methods", power.resetMethods.map { $0.isEmpty ? "none" : $0.joined(separator: " ") }
+            ?? "none (no reset_method: the kernel cannot reset it alone)"))
+        lines.append(("Power", powerSummary(power)))
         if !device.unreadable.isEmpty {
             lines.append(("Unreadable", device.unreadable.joined(separator: ", ")))
         }
@@ -122,6 +128,14 @@ public struct DeviceText {
             out += "IOMMU group: none (the IOMMU is off or the device is not translated; vfio-pci cannot bind it)\n"
         }
         return out
+    }
+
+    /// `D3hot (runtime suspended), D3cold allowed, vfio-pci disable_idle_d3 off`.
+    func powerSummary(_ power: DevicePower) -> String {
+        var parts = [(power.powerState ?? "unknown") + (power.runtimeStatus.map { " (runtime \($0))" } ?? "")]
+        if let allowed = power.d3coldAllowed { parts.append("D3cold " + (allowed ? "allowed" : "not allowed")) }
+        if let disabled = power.vfioDisableIdleD3 { parts.append("vfio-pci disable_idle_d3 " + (disabled ? "on" : "off")) }
+        return parts.joined(separator: ", ")
     }
 
     func hostUseSummary(_ use: HostUse) -> String {

@@ -22,6 +22,7 @@ public enum OperationJSON {
             ("to_driver", .optional(result.to)),
             ("iommu_group", .optional(result.group?.number)),
             ("device_node", .optional(result.deviceNode)),
+            ("nodes", .array(result.nodes.all.map(JSONValue.string))),
             ("message", .optional(result.message)),
             ("restore_error", .optional(result.restoreError)),
             ("attempts", .array(result.attempts.map {
@@ -34,7 +35,7 @@ public enum OperationJSON {
     }
 }
 
-/// One line per device: `0000:01:00.0 e1000e -> vfio-pci (group 10, /dev/vfio/10)`.
+/// One line per device: `0000:01:00.0 e1000e -> vfio-pci (group 10, /dev/vfio/10, /dev/vfio/vfio)`.
 /// Built as bytes (TextBytes): a bulk bind prints one line per VF.
 public enum OperationText {
     public static func report(_ report: OperationReport, verbose: Bool) -> String {
@@ -84,14 +85,15 @@ public enum OperationText {
             }
         }
         let showsGroup = result.group != nil && (result.status == .changed || result.status == .planned)
-        if showsGroup || result.deviceNode != nil {
+        let nodes = result.nodes.all
+        if showsGroup || !nodes.isEmpty {
             out.append(" (")
             if showsGroup, let group = result.group {
                 out.append("group ")
                 out.append(group.number)
-                if result.deviceNode != nil { out.append(", ") }
+                if !nodes.isEmpty { out.append(", ") }
             }
-            if let node = result.deviceNode { out.append(text: node) }
+            out.append(text: nodes.joined(separator: ", "))
             out.append(")")
         }
         if result.status == .changed || result.status == .planned, let message = result.message, !message.isEmpty,

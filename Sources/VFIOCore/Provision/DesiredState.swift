@@ -74,6 +74,8 @@ public struct DesiredState: Sendable {
         public var wanted: Wanted
         /// For a PF: how many VFs it should have.
         public var virtualFunctions: Int?
+        /// Bind through VFIO's no-IOMMU mode (`noiommu = true`).
+        public var noIOMMU = false
         public var location: SourceLocation
     }
 
@@ -127,6 +129,7 @@ public struct DesiredState: Sendable {
         let stateText = try f.string("state")
         let driverText = try f.string("driver")
         let vfs = try f.integer("vfs")
+        let noIOMMU = try f.boolean("noiommu")
         try f.finish()
 
         let selectorCount = [address != nil, ids != nil, pf != nil, classText != nil].filter { $0 }.count
@@ -181,7 +184,10 @@ public struct DesiredState: Sendable {
             guard address != nil else { throw TOMLError(line: line, "vfs only goes with an address entry (the PF)") }
             guard count >= 0 else { throw TOMLError(line: line, "vfs must be 0 or more") }
         }
-        return Entry(selector: selector, wanted: wanted, virtualFunctions: vfs?.0,
+        if let (on, line) = noIOMMU, on, wanted == .host || wanted == .stub {
+            throw TOMLError(line: line, "noiommu = true only goes with a VFIO state (state = \"vfio\" or a VFIO driver)")
+        }
+        return Entry(selector: selector, wanted: wanted, virtualFunctions: vfs?.0, noIOMMU: noIOMMU?.0 ?? false,
                      location: SourceLocation(file: file, line: table.line))
     }
 

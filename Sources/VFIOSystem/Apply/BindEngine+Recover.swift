@@ -95,7 +95,10 @@ extension BindEngine {
     func recoverLocked(forced: Set<String>, report: inout OperationReport) throws(VFIOError) -> Bool {
         guard let journal = try store.readJournal() else { return false }
         let targets = try recoveryTargets(journal, forced: forced, report: &report)
-        let mover = DeviceMover(writer: KernelWriter(kernel: kernel, dryRun: false, crashAfterWrite: nil))
+        let writer = KernelWriter(kernel: kernel, dryRun: false, crashAfterWrite: nil)
+        // Bounded too: a device of the journal may still be held (its earlier write pending).
+        writer.writeTimeout = Self.recoveryWriteTimeout
+        let mover = DeviceMover(writer: writer)
         for target in targets {
             let entry = target.entry
             let mark = mover.writer.mark
@@ -114,6 +117,9 @@ extension BindEngine {
         report.checks.append("rolled back an interrupted '\(journal.operation)' of pid \(journal.pid)")
         return true
     }
+
+    /// Seconds each blocking write of a recovery may take.
+    static let recoveryWriteTimeout: Double = 10
 
     struct RecoveryTarget {
         var entry: Journal.Entry
@@ -150,6 +156,11 @@ extension BindEngine {
             let current = DeviceBinding(driver: device.driver, override: device.driverOverride)
             if current != entry.original {
                 screen(checker.findings(for: device), options: options, report: &report, refusals: &refusals)
+            } else {
+                // Where the journal left it, but held open: a write of the interrupted run may still
+                // be blocked in the kernel for it (an unbind waits for the user), and will land once
+                // the user lets go; the journal must outlive that.
+                screen(checker.findings(for: device).filter { $0.code == .openFD }, options: options, report: &report, refusals: &refusals)
             }
             targets.append(RecoveryTarget(entry: entry, current: current))
         }

@@ -60,8 +60,8 @@ extension BindEngine {
                 try journalFile.markMoving(state.address)
                 do throws(BindFailure) {
                     try mover.restore(state.address, to: state.binding)
-                    if let driver = state.binding.driver, vfioDrivers.isVFIO(driver), let group = device.iommuGroup {
-                        result.deviceNode = "/dev/vfio/\(group)"
+                    if let driver = state.binding.driver, vfioDrivers.isVFIO(driver) {
+                        result.nodes = VFIONodeReader(kernel: kernel).present(state.address, group: device.iommuGroup)
                     }
                 } catch {
                     result.status = .failed

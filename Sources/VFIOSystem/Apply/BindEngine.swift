@@ -19,6 +19,9 @@ public struct BindEngine {
         /// Wait for udev to settle after a VFIO bind (tests running against the simulator turn it off:
         /// the host's udev has nothing to do with simulated devices).
         public var waitForUdev = true
+        /// Bind devices without an IOMMU group through VFIO's no-IOMMU mode, turning it on first
+        /// (`--noiommu`, state key `noiommu`): no DMA isolation, refused where the kernel lacks it.
+        public var noIOMMU = false
         /// Called with (done, total) during long operations.
         public var progress: (@Sendable (Int, Int) -> Void)? = nil
         public init() {}
@@ -76,10 +79,13 @@ public struct BindEngine {
         public var chain: [Candidate]
         /// Why nothing can be tried (a bridge, no IOMMU group), from the plan.
         public var blocked: String?
-        public init(device: PCIDevice, chain: [Candidate], blocked: String? = nil) {
+        /// Through VFIO's no-IOMMU mode (state key `noiommu`; `--noiommu` sets it for every device).
+        public var noIOMMU: Bool
+        public init(device: PCIDevice, chain: [Candidate], blocked: String? = nil, noIOMMU: Bool = false) {
             self.device = device
             self.chain = chain
             self.blocked = blocked
+            self.noIOMMU = noIOMMU
         }
     }
 
@@ -109,6 +115,9 @@ public struct BindEngine {
                                 hint: "nothing was changed")
             }
             report.checks.append("safety checks passed for \(moving.count + releasing.count) device(s)")
+            if moving.contains(where: { options.noIOMMU || $0.request.noIOMMU }) {
+                report.checks += try NoIOMMUMode.enable(kernel: kernel, dryRun: options.dryRun)
+            }
             let first = moving.first?.request.device.address ?? releasing.first?.request.device.address
             if !options.dryRun, let first { try Preflight.checkWritable(first, kernel: kernel) }
             let devices = moving.map { Subject($0.request.device, $0.original) } + releasing.map { Subject($0.request.device, $0.current) }
@@ -153,14 +162,16 @@ public struct BindEngine {
             // Driverless counts as done only once pinned: unbound but unpinned, any driver could take it.
             if first.driver.holds(device.driver) && (first.driver != .driverless || device.driverOverride == .driverless) {
                 report.devices.append(.init(address: device.address, from: original, to: first.driver, status: .unchanged,
-                                            group: device.iommuGroup, deviceNode: vfioNode(device),
+                                            group: device.iommuGroup, nodes: vfioNodes(device),
                                             message: first.driver == .driverless ? "already without a driver (driver_override none)" : "already on \(first.driver)"))
                 continue
             }
             // What blocks VFIO (no IOMMU group) blocks VFIO drivers only: pci-stub or a host driver
             // needs no IOMMU, so those candidates stay. Bridges are refused by the safety check 'bridge'.
             var candidates = usable
-            if let blocked = request.blocked, !device.isBridge, !options.forced.contains(Self.noGroupCode) {
+            // In no-IOMMU mode vfio gives a device without a group one of its own.
+            let noIOMMUTakesIt = (options.noIOMMU || request.noIOMMU) && device.iommuGroup == nil
+            if let blocked = request.blocked, !device.isBridge, !options.forced.contains(Self.noGroupCode), !noIOMMUTakesIt {
                 candidates = usable.filter { !isVFIOCandidate($0) }
                 if candidates.isEmpty {
                     refusals.append("\(device.address): \(blocked) (override with --force \(Self.noGroupCode))")
@@ -277,7 +288,9 @@ public struct BindEngine {
         if result.status == .changed, let driver = result.to,
            vfioDrivers.isVFIO(driver) || move.candidates.contains(where: { $0.driver == driver && isVFIOModule($0.module) }) {
             do throws(BindFailure) {
-                result.deviceNode = try waitForVFIONode(device, timeout: options.timeout)
+                // A device bound in no-IOMMU mode has a group now, which vfio made for it.
+                if result.group == nil { result.group = currentGroup(device.address) }
+                result.nodes = try waitForVFIONodes(device.address, group: result.group, timeout: options.timeout)
             } catch {
                 result.status = .failed
                 result.message = error.message
@@ -344,30 +357,52 @@ public struct BindEngine {
         vfioDrivers.isVFIO(candidate.driver) || isVFIOModule(candidate.module)
     }
 
-    /// The VFIO node a user opens: the group node, or the per-device cdev on iommufd kernels.
-    func vfioNode(_ device: PCIDevice) -> String? {
-        guard let driver = device.driver, vfioDrivers.isVFIO(driver), let group = device.iommuGroup else { return nil }
-        return "/dev/vfio/\(group)"
+    /// The nodes a VFIO user of `device` opens, when it is on a VFIO driver: those that exist.
+    func vfioNodes(_ device: PCIDevice) -> VFIONodes {
+        guard let driver = device.driver, vfioDrivers.isVFIO(driver) else { return VFIONodes() }
+        return VFIONodeReader(kernel: kernel).present(device.address, group: device.iommuGroup)
     }
 
-    /// Waits (bounded) until the device can be opened through VFIO, and until udev has handled it.
-    /// Waits (bounded) until the device node exists; udev is waited for after the lock is released.
-    private func waitForVFIONode(_ device: PCIDevice, timeout: Double) throws(BindFailure) -> String? {
-        guard let group = device.iommuGroup else { return nil }
-        let groupNode = "/dev/vfio/\(group)"
+    /// Waits (bounded) until every per-device node the kernel made for the bound device exists
+    /// (the group node, the cdev: whichever the kernel has); udev is waited for after the lock is
+    /// released. A device on a VFIO driver with no node at all in sysfs is waited for too: probe
+    /// registers them before the bind write returns, so none is a failure.
+    private func waitForVFIONodes(_ address: PCIAddress, group: IOMMUGroup?, timeout: Double) throws(BindFailure) -> VFIONodes {
+        let reader = VFIONodeReader(kernel: kernel)
         let deadline = Monotonic.now() + timeout
         while true {
-            if kernel.deviceNodeExists(groupNode) { break }
-            if let cdev = (try? kernel.list(PCIPaths.vfioDeviceDirectory(device.address)))?.first(where: { $0.name.hasPrefix("vfio") }),
-               kernel.deviceNodeExists("/dev/vfio/devices/\(cdev.name)") {
-                return "/dev/vfio/devices/\(cdev.name)"
-            }
+            let nodes = reader.expected(address, group: group)
+            let missing = reader.missing(nodes)
+            if !nodes.perDevice.isEmpty && missing.isEmpty { return nodes }
             guard Monotonic.now() < deadline else {
-                throw BindFailure(message: "\(groupNode) did not appear within \(timeout) s")
+                let what = missing.isEmpty ? "no VFIO device node (\(group.map { "/dev/vfio/\($0)" } ?? "no IOMMU group"))"
+                                           : missing.joined(separator: " and ")
+                throw BindFailure(message: "\(what) did not appear within \(timeout) s")
             }
             usleep(5_000)
         }
-        return groupNode
+    }
+
+    /// `pid 1234 (qemu-system-x86) holds /dev/vfio/10`, for each process seen (when this command
+    /// started) holding one of the device's nodes: its VFIO group node, or any node its class
+    /// devices have (`HostState.deviceNodes`).
+    func holderLines(_ address: PCIAddress, group: IOMMUGroup?) -> [String] {
+        var nodes = host.deviceNodes[address] ?? []
+        if let group { nodes += ["vfio/\(group)", "vfio/noiommu-\(group)"] }
+        var byHolder: [HostState.NodeHolder: [String]] = [:]
+        for node in nodes {
+            for holder in host.openNodes[node] ?? [] { byHolder[holder, default: []].append("/dev/" + node) }
+        }
+        return byHolder.sorted { $0.key.pid < $1.key.pid }.map { holder, nodes in
+            "pid \(holder.pid) (\(holder.command)) holds \(nodes.joined(separator: ", "))"
+        }
+    }
+
+    /// The device's IOMMU group as the kernel says now (`iommu_group` link).
+    private func currentGroup(_ address: PCIAddress) -> IOMMUGroup? {
+        (try? kernel.withLinkTarget(device: address, "iommu_group") { target in
+            SysfsPath.namedLastComponent(target)
+        }).flatMap { $0 }.flatMap { IOMMUGroup($0) }
     }
 
     // MARK: transaction
@@ -396,6 +431,7 @@ public struct BindEngine {
                  report: inout OperationReport,
                  body: (DeviceMover, Int) -> OperationReport.DeviceResult) throws(VFIOError) {
         let writer = KernelWriter(kernel: kernel, dryRun: options.dryRun)
+        writer.writeTimeout = options.timeout
         let mover = DeviceMover(writer: writer)
         defer { report.checks += writer.warnings.map { "warning: \($0)" } }
         guard !devices.isEmpty else {
@@ -430,7 +466,7 @@ public struct BindEngine {
         // Listening starts before the first write, so no event of this operation is missed; nodes
         // that exist already will not be added again.
         let watch = options.waitForUdev ? UdevEventWatch() : nil
-        let existingNodes = watch == nil ? [] : Set(devices.compactMap { $0.iommuGroup.map { "/dev/vfio/\($0)" } }.filter(kernel.deviceNodeExists))
+        let existingNodes = watch == nil ? [] : Set(devices.flatMap { VFIONodeReader(kernel: kernel).present($0.address, group: $0.iommuGroup).perDevice })
 
         var done: [OperationReport.DeviceResult] = []
         done.reserveCapacity(devices.count)
@@ -454,6 +490,20 @@ public struct BindEngine {
             if failure != nil { break }
         }
         options.progress?(devices.count, devices.count)
+
+        // A write still blocked in the kernel holds the device: nothing more can be written to it,
+        // so nothing is rolled back. The journal stays (its device is marked) and the lock goes with
+        // this process; once the write returns, `vfioctl recover` (or the next writing command)
+        // finishes the job by putting the devices back.
+        if let pending = writer.pending {
+            report.devices += done
+            let address = done.last?.address
+            let holders = address.map { holderLines($0, group: devices.first { $0.address == address }?.iommuGroup) } ?? []
+            throw VFIOError(.timedOut, "\(address.map { "\($0): " } ?? "")the \(pending.description) did not return within \(options.timeout) s"
+                            + (holders.isEmpty ? "; no process was seen holding the device" : "; " + holders.joined(separator: "; ")),
+                            hint: "it returns once they close the device (nvidia-persistenced holds NVIDIA GPUs: stop it); "
+                                + "the journal at \(store.directory) is kept: then run 'vfioctl recover'")
+        }
 
         if let failure {
             do {
@@ -480,7 +530,7 @@ public struct BindEngine {
             let bindEvents = UdevExpectation.kernelSendsBindEvents(release: Uname.release)
             for result in bound {
                 if bindEvents { watch.expectation.expectBind(of: result.address) }
-                if let node = result.deviceNode, !existingNodes.contains(node) { watch.expectation.expectNode(node) }
+                for node in result.nodes.perDevice where !existingNodes.contains(node) { watch.expectation.expectNode(node) }
             }
             if !watch.wait(until: deadline) {
                 report.checks.append("warning: udev had not finished processing events after \(options.timeout) s (still waiting for \(watch.expectation.pending.joined(separator: ", ")))")
@@ -506,7 +556,7 @@ public struct BindEngine {
                 done[index].message = "moved to \(done[index].to?.rawValue ?? "no driver"), then put back"
                     + (failed.map { " because \($0) failed" } ?? "")
                 done[index].to = done[index].from.driver
-                done[index].deviceNode = nil
+                done[index].nodes = VFIONodes()
             } catch {
                 done[index].status = .failed
                 done[index].restoreError = error.message

@@ -113,6 +113,7 @@ public struct DeviceMover {
     /// Puts the device back: leave its current driver, restore the override, rebind the recorded
     /// driver (through a temporary override if its id table alone does not match any more).
     func restore(_ address: PCIAddress, to original: DeviceBinding) throws(BindFailure) {
+        try refuseWhilePending()
         let now = try bindingForVerification(address)
         if now == original && !writer.dryRun { return }
         if let current = now.driver, current != original.driver {
@@ -133,6 +134,13 @@ public struct DeviceMover {
         }
     }
 
+    /// After a write was left blocked in the kernel nothing more is read or written: the blocked
+    /// unbind holds the device's lock, and even reading its driver_override waits for that lock.
+    private func refuseWhilePending() throws(BindFailure) {
+        guard let pending = writer.pending else { return }
+        throw BindFailure(message: "not attempted: the \(pending.description) is still blocked in the kernel")
+    }
+
     private func bindingForVerification(_ address: PCIAddress) throws(BindFailure) -> DeviceBinding {
         do { return try currentBinding(address) } catch { throw BindFailure(message: error.message) }
     }
@@ -143,6 +151,7 @@ public struct DeviceMover {
 
     /// Returns a device to the kernel's own choice: clear the override, unbind, let the PCI core probe.
     func reprobe(_ address: PCIAddress, from current: DeviceBinding) throws(BindFailure) {
+        try refuseWhilePending()
         if current.override != nil {
             try step("clear driver_override", PCIPaths.override(address), "\n")
         }

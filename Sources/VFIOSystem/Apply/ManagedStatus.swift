@@ -8,6 +8,8 @@ public enum ManagedStatus {
         /// `bound` (as vfioctl left it), `drifted` (someone moved it), `replaced` (other hardware
         /// at that address), `absent` (the device is gone).
         public var state: String
+        /// The VFIO nodes that exist for the device (a `bound` device on a VFIO driver only).
+        public var nodes = VFIONodes()
     }
 
     /// A journal in the state directory: a run in progress (its writer holds the lock) or one
@@ -36,14 +38,18 @@ public enum ManagedStatus {
     /// A record whose device is back on exactly its original binding (driver and override; a
     /// hot-unplug and rescan does that) is no longer managed: it is not listed, and the next
     /// writing command that looks at the device drops it (`unbind` says it is already there).
-    public static func read(store: StateStore, inventory: DeviceInventory) -> Result<[Entry], VFIOError> {
+    /// `nodes` finds the VFIO nodes of a device that is still bound as vfioctl left it.
+    public static func read(store: StateStore, inventory: DeviceInventory,
+                            nodes: (PCIDevice) -> VFIONodes = { _ in VFIONodes() }) -> Result<[Entry], VFIOError> {
         do {
             return .success(try store.readOnly.readManaged().compactMap { record in
                 guard let device = inventory[record.address] else { return Entry(record: record, current: nil, state: "absent") }
                 if device.identity.vendor != record.vendor || device.identity.device != record.device {
                     return Entry(record: record, current: device.driver, state: "replaced")
                 }
-                if record.driver.holds(device.driver) { return Entry(record: record, current: device.driver, state: "bound") }
+                if record.driver.holds(device.driver) {
+                    return Entry(record: record, current: device.driver, state: "bound", nodes: nodes(device))
+                }
                 if DeviceBinding(driver: device.driver, override: device.driverOverride) == record.original { return nil }
                 return Entry(record: record, current: device.driver, state: "drifted")
             })
@@ -55,11 +61,12 @@ public enum ManagedStatus {
     public static func text(_ entries: [Entry], transaction: Transaction? = nil) -> String {
         let note = transaction.map { $0.text + "\n" } ?? ""
         guard !entries.isEmpty else { return note + "no devices are managed by vfioctl\n" }
-        var table = TextTable(header: ["ADDRESS", "IDS", "ORIGINAL", "BOUND TO", "CURRENT", "STATE", "SINCE"])
+        var table = TextTable(header: ["ADDRESS", "IDS", "ORIGINAL", "BOUND TO", "CURRENT", "STATE", "SINCE", "NODES"])
         for entry in entries {
             table.append([entry.record.address.description, "\(entry.record.vendor):\(entry.record.device)",
                           entry.record.original.description, entry.record.driver.rawValue,
-                          entry.current?.rawValue ?? "-", entry.state, Timestamp.iso8601(entry.record.since)])
+                          entry.current?.rawValue ?? "-", entry.state, Timestamp.iso8601(entry.record.since),
+                          entry.nodes.isEmpty ? "-" : entry.nodes.all.joined(separator: " ")])
         }
         return note + table.rendered()
     }
@@ -92,6 +99,7 @@ public enum ManagedStatus {
                 ("current_driver", .optional(entry.current)),
                 ("state", .string(entry.state)),
                 ("since", .string(Timestamp.iso8601(entry.record.since))),
+                ("nodes", .array(entry.nodes.all.map(JSONValue.string))),
             ])
         })
     }

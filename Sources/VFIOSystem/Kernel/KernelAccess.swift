@@ -16,6 +16,26 @@ public protocol KernelAccess: SysfsAccess {
     var canLoadModules: Bool { get }
     /// Whether a device node such as `/dev/vfio/12` exists (the path is absolute, under /dev).
     func deviceNodeExists(_ path: String) -> Bool
+    /// `write`, for a write the kernel may block for as long as a user holds the device (unbind,
+    /// bind, remove, reset): made where its blocking cannot hold vfioctl, and waited for at most
+    /// `timeout` seconds. Nothing can cancel a write blocked in the kernel: `.pending` is one still
+    /// blocked when the time ran out, which completes (or fails) by itself once the kernel lets it.
+    func boundedWrite(_ path: String, _ value: String, timeout: Double) throws(SysfsError) -> BoundedWrite
+}
+
+/// How a bounded write ended.
+public enum BoundedWrite: Sendable, Equatable {
+    case done
+    /// Still blocked in the kernel, in process `pid` (which exits when the write returns).
+    case pending(pid: Int32)
+}
+
+extension KernelAccess {
+    /// A kernel whose writes cannot block (a tree of plain files) makes them in place.
+    public func boundedWrite(_ path: String, _ value: String, timeout: Double) throws(SysfsError) -> BoundedWrite {
+        try write(path, value)
+        return .done
+    }
 }
 
 /// The real kernel: sysfs under `root`, modprobe for modules, device nodes under `devRoot`.
@@ -44,6 +64,9 @@ public struct LiveKernel: KernelAccess {
     }
     public func list(_ path: String) throws(SysfsError) -> [SysfsEntry] { try sysfs.list(path) }
     public func write(_ path: String, _ value: String) throws(SysfsError) { try sysfs.write(path, value) }
+    public func boundedWrite(_ path: String, _ value: String, timeout: Double) throws(SysfsError) -> BoundedWrite {
+        try sysfs.writeInChild(path, value, timeout: timeout)
+    }
     public func displayPath(_ path: String) -> String { sysfs.displayPath(path) }
     public func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory { try sysfs.openDirectory(path) }
     public func iommuGroupMembers(_ group: IOMMUGroup) throws(SysfsError) -> [PCIAddress] { try sysfs.iommuGroupMembers(group) }

@@ -342,6 +342,25 @@ public struct LiveSysfs: SysfsAccess {
         try writeAndClose(try openForWriting(path), value, path: path)
     }
 
+    /// `write`, made by a child process (ChildWrite) that is waited for at most `timeout` seconds.
+    func writeInChild(_ path: String, _ value: String, timeout: Double) throws(SysfsError) -> BoundedWrite {
+        let kind = HeldDescriptors.classify(path)
+        defer { if kind == .recreatesDevices { held.forgetDirectories() } }
+        let fd = try openForWriting(path)
+        let started = ChildWrite.start(fd, value)
+        close(fd)
+        switch started {
+        case .failure(let error):
+            throw SysfsError(.write, absolute(path), errno: error.code)
+        case .success(let pid):
+            switch ChildWrite.wait(pid, timeout: timeout) {
+            case .done: return .done
+            case .pending: return .pending(pid: pid)
+            case .failed(let code): throw SysfsError(.write, absolute(path), errno: code)
+            }
+        }
+    }
+
     private func writeAndClose(_ fd: Int32, _ value: String, path: String) throws(SysfsError) {
         let result = Result { () throws(SysfsError) in try Self.writeOnce(fd, value, path: absolute(path)) }
         let closeError = close(fd) == 0 ? 0 : errno

@@ -38,7 +38,18 @@ public struct PlannerSetup: Sendable {
         let commandLine = modprobeDirectories == ModprobeConfig.defaultDirectories ? (try? TextFile.read("/proc/cmdline")) : nil
         return DriverPlanner(kernel: kernel, modprobe: try ModprobeConfig(directories: modprobeDirectories, kernelCommandLine: commandLine),
                              loaded: LoadedModules(sysfs: sysfs), rules: rules,
-                             platform: Platform(architecture: Uname.machine, kernelVersion: kernel.kernelVersion))
+                             platform: Platform(architecture: Uname.machine, kernelVersion: kernel.kernelVersion,
+                                                virtualMachine: commandLine != nil && Self.runningInVirtualMachine()))
+    }
+
+    /// Whether this system is a hypervisor's guest: the CPU says so (x86's `hypervisor` flag in
+    /// /proc/cpuinfo), or the kernel knows its hypervisor (`/sys/hypervisor/type`, Xen).
+    static func runningInVirtualMachine() -> Bool {
+        if let cpuinfo = try? TextFile.read("/proc/cpuinfo"),
+           cpuinfo.split(separator: "\n").contains(where: { $0.hasPrefix("flags") && $0.split(separator: " ").contains("hypervisor") }) {
+            return true
+        }
+        return (try? TextFile.read("/sys/hypervisor/type")).map { !$0.isEmpty } ?? false
     }
 
     /// The kernel's module tables alone (`aliases: false`: module files, no alias tables).

@@ -60,11 +60,13 @@ public struct Reconciler {
             for target in resolution.targets {
                 let plan = planner.plan(target.device)
                 switch target.wanted {
-                case .vfio: binds.append(.init(device: target.device, chain: plan.chain, blocked: plan.blocked))
+                case .vfio: binds.append(.init(device: target.device, chain: plan.chain, blocked: plan.blocked,
+                                               noIOMMU: target.entry.noIOMMU))
                 // What blocks VFIO drivers (no IOMMU group) is checked for a named VFIO driver too;
                 // the engine applies it to VFIO drivers only, so pci-stub is not refused for it.
                 case .stub: binds.append(.init(device: target.device, chain: planner.explicitChain("pci-stub"), blocked: plan.blocked))
-                case .driver(let name): binds.append(.init(device: target.device, chain: planner.explicitChain(name), blocked: plan.blocked))
+                case .driver(let name): binds.append(.init(device: target.device, chain: planner.explicitChain(name), blocked: plan.blocked,
+                                                           noIOMMU: target.entry.noIOMMU))
                 case .host: releases.append(.init(device: target.device, hostModules: plan.hostModules))
                 }
             }
@@ -175,7 +177,7 @@ public struct Reconciler {
         for index in report.devices.indices where inventory[report.devices[index].address] == nil {
             if report.devices[index].status != .failed { report.devices[index].status = .rolledBack }
             report.devices[index].to = nil
-            report.devices[index].deviceNode = nil
+            report.devices[index].nodes = VFIONodes()
             report.devices[index].message = (report.devices[index].message.map { $0 + "; " } ?? "")
                 + "removed again: its PF went back to its VF count"
         }

@@ -42,7 +42,7 @@ import TestSupport
         let planner = try f.planner()
         let device = inventory[S.e1000e]!
         let chain = planner.explicitChain("vfio-pci") + planner.explicitChain("pci-stub")
-        let report = f.engine().bind([BindEngine.Request(device: device, chain: chain, blocked: DriverPlanner.blocker(for: device))],
+        let report = f.engine().bind([BindEngine.Request(device: device, chain: chain, blocked: DriverPlanner.blocker(for: device, platform: Platform(architecture: "x86_64", kernelVersion: "6.1.0-sim")))],
                                      inventory: inventory, companions: { BindEngine.Request(device: $0, chain: []) },
                                      options: f.options)
         #expect(report.error == nil, "\(report.error?.description ?? "")")

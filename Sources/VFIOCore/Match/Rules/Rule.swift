@@ -100,9 +100,29 @@ public enum RulePrecedence: Int, Sendable, Comparable {
 public struct Platform: Sendable, Equatable {
     public var architecture: String
     public var kernelVersion: String
-    public init(architecture: String, kernelVersion: String) {
+    /// Running as a guest of a hypervisor: its IOMMU, if any, is a virtual one the VM must be given.
+    public var virtualMachine: Bool
+    public init(architecture: String, kernelVersion: String, virtualMachine: Bool = false) {
         self.architecture = architecture
         self.kernelVersion = kernelVersion
+        self.virtualMachine = virtualMachine
+    }
+
+    /// How to give a device an IOMMU group on this platform: the hint of the "no IOMMU group" refusal.
+    public var iommuFix: String {
+        if virtualMachine {
+            return "this is a virtual machine: give it a virtual IOMMU (QEMU: -device intel-iommu,intremap=on or virtio-iommu, "
+                + "then intel_iommu=on in the guest), or bind with --noiommu (no DMA isolation)"
+        }
+        switch architecture {
+        case "x86_64", "i386", "i486", "i586", "i686":
+            return "boot with intel_iommu=on (Intel VT-d) or amd_iommu=on (AMD-Vi), with the IOMMU enabled in the firmware"
+        case "aarch64", "arm64":
+            return "enable the SMMU: the firmware must describe it (ACPI IORT or device tree) and the arm-smmu-v3 (or arm-smmu) driver "
+                + "must be loaded; iommu.passthrough=1 still gives groups"
+        default:
+            return "enable the platform's IOMMU in the firmware and the kernel"
+        }
     }
 }
 

@@ -1,0 +1,36 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "CLinux.h"
+
+/* Closes every descriptor from `from` upwards, except `keep`: close_range(2) (Linux 5.9), else
+   one close(2) per possible descriptor. Both are async-signal-safe. */
+static void close_from(int from, int keep) {
+    if (keep > from && syscall(SYS_close_range, (unsigned)from, (unsigned)keep - 1, 0) != 0) {
+        for (int fd = from; fd < keep; fd++) close(fd);
+    }
+    if (syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0) != 0) {
+        long max = sysconf(_SC_OPEN_MAX);
+        for (long fd = keep + 1; fd < (max > 0 && max < 65536 ? max : 65536); fd++) close((int)fd);
+    }
+}
+
+pid_t vfioctl_write_in_child(int fd, const void *buffer, size_t length) {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    /* The child: only async-signal-safe calls from here on (the parent may have had threads). It
+       leaves the terminal's process group, so a Ctrl-C meant for the shell's next job does not
+       reach it, and keeps no descriptor but the attribute's (the state directory's lock above all:
+       the lock must be free once vfioctl has returned, whatever this write does). */
+    setsid();
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_UNBLOCK, &all, NULL);
+    close_from(0, fd);
+    ssize_t written = write(fd, buffer, length);
+    int error = written < 0 ? errno : (size_t)written == length ? 0 : EIO;
+    _exit(error > 0 && error < 256 ? error : error == 0 ? 0 : EIO);
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import VFIOCore
+import VFIOSystem
+
+struct ResetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reset",
+        abstract: "Reset one device through sysfs (a function reset, by the methods of its reset_method).",
+        discussion: """
+            Only a device that is unbound or on a VFIO driver, and that no process holds open, is reset \
+            (exit 3 otherwise); one without a reset attribute exits 4. The write is bounded by --timeout: \
+            a reset the kernel has not finished by then is left to finish on its own, exit 6.
+            """)
+
+    /// The refusals `reset` makes, by the code `--force` takes.
+    enum ForceCode: String, CaseIterable, ExpressibleByArgument {
+        case openFD = "open-fd"
+        case hostDriver = "host-driver"
+    }
+
+    @OptionGroup var source: SourceOptions
+
+    @Argument(help: ArgumentHelp("The device: a PCI address (0000:01:00.0 or 01:00.0).", valueName: "device"),
+              completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
+    var device: String
+
+    @Option(name: .customLong("force"), help: ArgumentHelp(
+        "Override one refusal by its code (repeatable): open-fd (a process holds a node of the device open), host-driver (a host driver uses it).",
+        valueName: "code"))
+    var forced: [ForceCode] = []
+
+    @Option(help: ArgumentHelp("Seconds to wait for the reset write to return (default: 10).", valueName: "seconds"))
+    var timeout: Double = 10
+
+    @Option(help: ArgumentHelp("Seconds to wait for another vfioctl to finish (default: 60).", valueName: "seconds"))
+    var lockTimeout: Double = 60
+
+    @Option(help: ArgumentHelp("State directory for the lock (default: $VFIOCTL_STATE_DIR, else /run/vfioctl).",
+                               valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
+    var stateDir: String?
+
+    @Flag(help: "Print the write instead of making it (and take no lock).")
+    var dryRun = false
+
+    func validate() throws {
+        guard timeout > 0, lockTimeout >= 0 else { throw ValidationError("timeouts must be positive") }
+    }
+
+    func run() throws {
+        let address = try singleAddress(device)
+        let inventory = try source.inventory(changing: [.address(address)], consultsRules: false)
+        guard let record = inventory[address] else {
+            throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
+        }
+        let kernel = source.kernel
+        let store = StateStore(directory: stateDir ?? EnvironmentVariable.stateDir.value ?? StateStore.defaultDirectory)
+        let reset = DeviceReset(kernel: kernel, store: store, host: source.hostState(), vfioDrivers: VFIODriverSet(sysfs: kernel))
+        Terminal.out(try reset.reset(record, forced: Set(forced.map(\.rawValue)), timeout: timeout,
+                                     lockTimeout: lockTimeout, dryRun: dryRun) + "\n")
+    }
+}

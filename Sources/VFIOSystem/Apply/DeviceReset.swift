@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import VFIOCore
+
+/// `vfioctl reset DEVICE`: a function reset through sysfs (`echo 1 > /sys/bus/pci/devices/BDF/reset`,
+/// which tries the methods of `reset_method` in order). Only for a device no host driver is using
+/// (unbound, or on a VFIO driver) and no process holds open: a reset under a user loses its state.
+/// The write is bounded: a reset the kernel blocks returns exit 6 with the write still pending.
+public struct DeviceReset {
+    public let kernel: any KernelAccess
+    public let store: StateStore
+    public let host: HostState
+    public let vfioDrivers: VFIODriverSet
+
+    /// Refusal code of a device on a host driver (`--force host-driver`).
+    public static let hostDriverCode = "host-driver"
+
+    public init(kernel: any KernelAccess, store: StateStore, host: HostState, vfioDrivers: VFIODriverSet) {
+        self.kernel = kernel
+        self.store = store
+        self.host = host
+        self.vfioDrivers = vfioDrivers
+    }
+
+    /// Checks, locks, writes; returns the line to print.
+    public func reset(_ device: PCIDevice, forced: Set<String>, timeout: Double, lockTimeout: Double,
+                      dryRun: Bool) throws(VFIOError) -> String {
+        let address = device.address
+        let path = PCIPaths.device(address) + "/reset"
+        let entries = (try? kernel.list(PCIPaths.device(address))) ?? []
+        guard entries.contains(where: { $0.name == "reset" }) else {
+            throw .notFound("\(address) cannot be reset: it has no reset attribute (the kernel knows no reset method for it)",
+                            hint: "a reset of its bus or slot may still work: see 'vfioctl show \(address)'")
+        }
+        var refusals: [String] = []
+        if let driver = device.driver, !vfioDrivers.isVFIO(driver), !forced.contains(Self.hostDriverCode) {
+            refusals.append("\(address): is in use by its host driver \(driver) (unbind it first, or override with --force \(Self.hostDriverCode))")
+        }
+        for finding in SafetyChecker(host: host, vfioDrivers: vfioDrivers).findings(for: device) where finding.code == .openFD {
+            if !forced.contains(finding.code.rawValue) { refusals.append(finding.message) }
+        }
+        guard refusals.isEmpty else {
+            throw VFIOError(.refused, refusals.joined(separator: "; "), hint: "nothing was changed")
+        }
+        if dryRun { return "would write \"1\" > \(kernel.displayPath(path))" }
+        try Preflight.checkWritable(address, kernel: kernel)
+        // No other vfioctl may move the device while it resets.
+        let lock = try store.lock(timeout: lockTimeout)
+        defer { lock.release() }
+        let started = Monotonic.now()
+        let outcome: BoundedWrite
+        do {
+            outcome = try kernel.boundedWrite(path, "1", timeout: timeout)
+        } catch {
+            throw Self.error(error, address: address)
+        }
+        if case .pending(let pid) = outcome {
+            throw VFIOError(.timedOut, "the reset of \(address) (write \"1\" > \(kernel.displayPath(path))) did not return within \(timeout) s; it is still pending in process \(pid)",
+                            hint: "it completes by itself once the kernel lets it; see dmesg")
+        }
+        let milliseconds = Int((Monotonic.now() - started) * 1000)
+        return "\(address): reset (\(milliseconds) ms)"
+    }
+
+    static func error(_ error: SysfsError, address: PCIAddress) -> VFIOError {
+        switch error.errno {
+        // pci_reset_function: every method of reset_method failed or none applies now.
+        case ENOTTY: VFIOError(.failed, "the reset of \(address) failed: no reset method of its reset_method works now (ENOTTY)",
+                               hint: "see 'vfioctl show \(address)' and dmesg")
+        default: LowLevel.error(error, doing: "reset \(address)")
+        }
+    }
+}
