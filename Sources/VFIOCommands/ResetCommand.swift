@@ -47,7 +47,7 @@ struct ResetCommand: ParsableCommand {
     }
 
     func run() throws {
-        let address = try singleAddress(device)
+        let address = try source.singleAddress(device, command: "reset")
         let inventory = try source.inventory(changing: [.address(address)], consultsRules: false)
         guard let record = inventory[address] else {
             throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
