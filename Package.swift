@@ -58,6 +58,8 @@ let package = Package(
                 "VFIOCore", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            // Expected renderer output, read by path (see Present/Golden.swift), not a resource.
+            exclude: ["Present/Golden"],
             swiftSettings: strict
         ),
         .testTarget(
