@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "vfioctl", targets: ["vfioctl"]),
         .library(name: "VFIOCore", targets: ["VFIOCore"]),
+        .library(name: "VFIOSystem", targets: ["VFIOSystem"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -18,18 +19,32 @@ let package = Package(
         .systemLibrary(name: "CPCI", pkgConfig: "libpci", providers: [.apt(["libpci-dev"])]),
         .systemLibrary(name: "CUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
         .target(name: "CLinux"),
+        // The pure core: model, alias patterns and rules, planner, desired state, presentation, TOML.
+        // No system library, no syscall.
         .target(
             name: "VFIOCore",
+            swiftSettings: strict
+        ),
+        // The system layer: the sysfs boundary, enumeration, names, the binding engine's kernel side,
+        // safety capture, lock, journal and state store, provisioning, the kernel's module files.
+        .target(
+            name: "VFIOSystem",
+            dependencies: ["VFIOCore", "CPCI", "CUDev", "CLinux"],
+            swiftSettings: strict
+        ),
+        // The commands as a library; `vfioctl` is only their main.
+        .target(
+            name: "VFIOCommands",
             dependencies: [
-                "CPCI", "CUDev", "CLinux",
+                "VFIOCore", "VFIOSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            resources: [],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "vfioctl",
             dependencies: [
-                "VFIOCore",
+                "VFIOCore", "VFIOCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -42,20 +57,20 @@ let package = Package(
         ),
         .executableTarget(
             name: "toml-test-decoder",
-            dependencies: ["VFIOCore"],
+            dependencies: ["VFIOCore", "VFIOSystem"],
             path: "Sources/toml-test-decoder",
             swiftSettings: strict
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["VFIOCore"],
+            dependencies: ["VFIOCore", "VFIOSystem"],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
         .testTarget(
             name: "VFIOCoreTests",
             dependencies: [
-                "VFIOCore", "TestSupport",
+                "VFIOCore", "VFIOSystem", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             // Expected renderer output, read by path (see Present/Golden.swift), not a resource.
@@ -64,7 +79,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TestSupport"],
+            dependencies: ["VFIOCore", "VFIOSystem", "TestSupport"],
             swiftSettings: strict
         ),
     ],

@@ -12,6 +12,7 @@ import Glibc
 import Darwin
 #endif
 import VFIOCore
+import VFIOSystem
 
 /// All of standard input.
 func readStandardInput() -> [UInt8] {

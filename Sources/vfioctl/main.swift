@@ -1,4 +1,5 @@
 import ArgumentParser
+import VFIOCommands
 import VFIOCore
 
 #if canImport(Glibc)

@@ -6,6 +6,7 @@ import Foundation
 import Testing
 import TestSupport
 import VFIOCore
+import VFIOSystem
 
 /// One `$ vfioctl ...` line of a fenced block and the lines shown under it.
 struct DocumentedSample: CustomStringConvertible {

@@ -4,6 +4,7 @@ import Foundation
 import Testing
 import TestSupport
 import VFIOCore
+import VFIOSystem
 
 @Suite struct OptionChoiceTests {
     static let forceCodes = SafetyCode.allCases.map(\.rawValue) + [BindEngine.groupCode, BindEngine.newIDCode, BindEngine.noGroupCode]

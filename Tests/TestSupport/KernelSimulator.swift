@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import VFIOCore
+import VFIOSystem
 
 /// An in-memory Linux PCI core for tests, behind the same `KernelAccess` boundary as the real kernel.
 ///

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import VFIOCore
+import VFIOSystem
 
 extension KernelSimulator {
     /// Writes a snapshot of the current sysfs tree under `root` (which must exist): directories, every

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import VFIOCore
+import VFIOSystem
 
 /// The sysfs tree the simulator serves, rendered from the core's state: directories, attributes (with
 /// their contents and write handlers) and relative symbolic links laid out as the kernel lays them out.

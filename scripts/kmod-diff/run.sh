@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Differential test of vfioctl's kernel alias matching (Sources/VFIOCore/Match/Kernel) against libkmod on
+# Differential test of vfioctl's kernel alias matching (Sources/VFIOCore/Match/Aliases, Sources/VFIOSystem/Match/Kernel) against libkmod on
 # Debian's real kernel.
 #
 #   scripts/kmod-diff/run.sh [KERNEL]

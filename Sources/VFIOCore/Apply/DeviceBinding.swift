@@ -15,21 +15,21 @@ public struct DeviceBinding: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The sysfs paths of the PCI core's binding interface, in one place.
-enum PCIPaths {
-    static func device(_ address: PCIAddress) -> String { joined("bus/pci/devices/", address, "") }
-    static func override(_ address: PCIAddress) -> String { joined("bus/pci/devices/", address, "/driver_override") }
+package enum PCIPaths {
+    package static func device(_ address: PCIAddress) -> String { joined("bus/pci/devices/", address, "") }
+    package static func override(_ address: PCIAddress) -> String { joined("bus/pci/devices/", address, "/driver_override") }
     static func driverLink(_ address: PCIAddress) -> String { joined("bus/pci/devices/", address, "/driver") }
-    static func bind(_ driver: DriverName) -> String { joined("bus/pci/drivers/", driver.rawValue, "/bind") }
-    static func unbind(_ driver: DriverName) -> String { joined("bus/pci/drivers/", driver.rawValue, "/unbind") }
-    static func newID(_ driver: DriverName) -> String { "bus/pci/drivers/\(driver)/new_id" }
-    static func removeID(_ driver: DriverName) -> String { "bus/pci/drivers/\(driver)/remove_id" }
-    static func driverDirectory(_ driver: DriverName) -> String { "bus/pci/drivers/\(driver)" }
-    static let driversProbe = "bus/pci/drivers_probe"
-    static func sriovNumVFs(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/sriov_numvfs" }
-    static func sriovAutoprobe(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/sriov_drivers_autoprobe" }
-    static func vfioDeviceDirectory(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/vfio-dev" }
-    static let groupsDirectory = "kernel/iommu_groups"
-    static func groupDevices(_ group: IOMMUGroup) -> String { "\(groupsDirectory)/\(group.number)/devices" }
+    package static func bind(_ driver: DriverName) -> String { joined("bus/pci/drivers/", driver.rawValue, "/bind") }
+    package static func unbind(_ driver: DriverName) -> String { joined("bus/pci/drivers/", driver.rawValue, "/unbind") }
+    package static func newID(_ driver: DriverName) -> String { "bus/pci/drivers/\(driver)/new_id" }
+    package static func removeID(_ driver: DriverName) -> String { "bus/pci/drivers/\(driver)/remove_id" }
+    package static func driverDirectory(_ driver: DriverName) -> String { "bus/pci/drivers/\(driver)" }
+    package static let driversProbe = "bus/pci/drivers_probe"
+    package static func sriovNumVFs(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/sriov_numvfs" }
+    package static func sriovAutoprobe(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/sriov_drivers_autoprobe" }
+    package static func vfioDeviceDirectory(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/vfio-dev" }
+    package static let groupsDirectory = "kernel/iommu_groups"
+    package static func groupDevices(_ group: IOMMUGroup) -> String { "\(groupsDirectory)/\(group.number)/devices" }
 
     /// `prefix`, `name` and `suffix` written straight into one new string, without interpolation:
     /// these are the paths every moved device needs, on the per-VF bind path users wait for.

@@ -17,6 +17,12 @@ public struct OperationReport: Sendable {
         public var module: ModuleName?
         public var driver: DriverName
         public var error: String?
+
+        package init(module: ModuleName? = nil, driver: DriverName, error: String? = nil) {
+            self.module = module
+            self.driver = driver
+            self.error = error
+        }
     }
 
     public struct DeviceResult: Sendable {
@@ -28,15 +34,30 @@ public struct OperationReport: Sendable {
         /// `/dev/vfio/12` or `/dev/vfio/devices/vfio0` once usable.
         public var deviceNode: String?
         public var attempts: [Attempt] = []
-        public var steps: [KernelWriter.Step] = []
+        public var steps: [SysfsWriteStep] = []
         public var message: String?
         /// Whether this device was being returned to a host driver (ends its managed record).
         public var released = false
         /// What this device's failure means for the whole operation (its exit status and message).
-        var failure: VFIOError?
+        package var failure: VFIOError?
         /// Set when a failed device could not be put back either: how putting it back failed.
         /// The journal is kept so `vfioctl recover` can finish the job.
         public var restoreError: String?
+
+        package init(address: PCIAddress, from: DeviceBinding, to: DriverName? = nil, status: Status, group: IOMMUGroup? = nil, deviceNode: String? = nil, attempts: [Attempt] = [], steps: [SysfsWriteStep] = [], message: String? = nil, released: Bool = false, failure: VFIOError? = nil, restoreError: String? = nil) {
+            self.address = address
+            self.from = from
+            self.to = to
+            self.status = status
+            self.group = group
+            self.deviceNode = deviceNode
+            self.attempts = attempts
+            self.steps = steps
+            self.message = message
+            self.released = released
+            self.failure = failure
+            self.restoreError = restoreError
+        }
     }
 
     public var operation: String
@@ -54,5 +75,14 @@ public struct OperationReport: Sendable {
     public var exitStatus: ExitStatus {
         if let error { return error.status }
         return reportsPendingChanges && dryRun && changed ? .changesPending : .success
+    }
+
+    package init(operation: String, dryRun: Bool, devices: [DeviceResult] = [], checks: [String] = [], error: VFIOError? = nil, reportsPendingChanges: Bool = false) {
+        self.operation = operation
+        self.dryRun = dryRun
+        self.devices = devices
+        self.checks = checks
+        self.error = error
+        self.reportsPendingChanges = reportsPendingChanges
     }
 }

@@ -33,16 +33,6 @@ public struct GroupViability: Sendable {
 public struct VFIODriverSet: Sendable {
     public private(set) var loaded: Set<DriverName> = [.vfioPCI]
 
-    public init(sysfs: any SysfsAccess) {
-        guard let holders = try? sysfs.list("module/vfio_pci_core/holders") else { return }
-        for holder in holders {
-            guard let entries = try? sysfs.list("module/\(holder.name)/drivers") else { continue }
-            for entry in entries where entry.name.hasPrefix("pci:") {
-                if let name = DriverName(entry.name.dropFirst(4)) { loaded.insert(name) }
-            }
-        }
-    }
-
     public init(loaded: Set<DriverName>) { self.loaded = loaded.union([.vfioPCI]) }
 
     public func isVFIO(_ driver: DriverName) -> Bool {

@@ -102,7 +102,7 @@ public struct PCIIdentity: Hashable, Sendable {
 
 extension FixedWidthInteger where Self: UnsignedInteger {
     /// sysfs prints ids as `0x8086`; users type `8086`. Both are accepted, nothing else.
-    init?(sysfsHex text: some StringProtocol) {
+    package init?(sysfsHex text: some StringProtocol) {
         var digits = Substring(text)
         if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
         guard digits.count <= Self.bitWidth / 4 + 1 else { return nil }

@@ -1,7 +1,7 @@
 /// A kernel module alias string such as `pci:v00008086d000010D3sv...`.
 public struct Modalias: Hashable, Sendable, CustomStringConvertible {
     public let rawValue: String
-    init(unchecked rawValue: String) { self.rawValue = rawValue }
+    package init(unchecked rawValue: String) { self.rawValue = rawValue }
     /// Accepts only the `pci:` form the kernel writes; anything else is not a PCI modalias.
     public init?(_ text: String) {
         var text = text
@@ -10,7 +10,7 @@ public struct Modalias: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The same from bytes (a `uevent` line's value), checked before any String is made.
-    init?(bytes: UnsafeBufferPointer<UInt8>) {
+    package init?(bytes: UnsafeBufferPointer<UInt8>) {
         guard Self.isValid(bytes) else { return nil }
         rawValue = String(decoding: bytes, as: UTF8.self)
     }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A PCI function address, `DDDD:BB:DD.F`, the name sysfs gives each device directory.
 ///
@@ -87,7 +84,7 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
 
     /// The same parse on bytes (a directory entry's name), without making a String for the usual
     /// canonical spelling.
-    init?(bytes: UnsafeBufferPointer<UInt8>) {
+    package init?(bytes: UnsafeBufferPointer<UInt8>) {
         if let canonical = Self.canonical(bytes) {
             self = canonical
             return
@@ -126,7 +123,7 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
 
     /// `body` with `description`'s bytes, made on the stack: an address is spelled several times
     /// for every device a command moves, and writers that assemble bytes need no String.
-    func withSpelling<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    package func withSpelling<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         // The usual shape (4-digit domain, 1-digit function) at fixed positions.
         guard domain <= 0xFFFF && function <= 0xF else { return generalSpelling.withBytes(body) }
         var storage: (UInt64, UInt64) = (0, 0)
@@ -171,7 +168,7 @@ public struct PCISlot: Hashable, Sendable {
 
 extension FixedWidthInteger where Self: UnsignedInteger {
     /// Strict hex parsing: digits only, no sign, no `0x`, no whitespace.
-    init?(hexDigits text: some StringProtocol) {
+    package init?(hexDigits text: some StringProtocol) {
         guard !text.isEmpty, text.utf8.allSatisfy(\.isHexDigit) else { return nil }
         guard let value = Self(text, radix: 16) else { return nil }
         self = value
@@ -179,16 +176,15 @@ extension FixedWidthInteger where Self: UnsignedInteger {
 }
 
 extension UnsafeBufferPointer<UInt8> {
-    /// Whether the buffer begins with `prefix`'s UTF-8 bytes. By memcmp: the generic `starts(with:)`
-    /// and `elementsEqual` cost thousands of instructions on paths run for every device.
-    func hasPrefix(_ prefix: StaticString) -> Bool {
+    /// Whether the buffer begins with `prefix`'s UTF-8 bytes.
+    package func hasPrefix(_ prefix: StaticString) -> Bool {
         guard count >= prefix.utf8CodeUnitCount else { return false }
-        guard prefix.utf8CodeUnitCount > 0, let base = baseAddress else { return true }
-        return memcmp(base, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
+        let literal = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+        return self.prefix(literal.count).elementsEqual(literal)
     }
 
     /// Whether the buffer holds exactly `literal`'s UTF-8 bytes.
-    func equals(_ literal: StaticString) -> Bool {
+    package func equals(_ literal: StaticString) -> Bool {
         count == literal.utf8CodeUnitCount && hasPrefix(literal)
     }
 }
@@ -196,7 +192,7 @@ extension UnsafeBufferPointer<UInt8> {
 extension String {
     /// `hasPrefix` and `hasSuffix` on UTF-8 bytes: String's own compare Unicode-canonically, which
     /// costs hundreds of instructions per call on the sysfs paths of every write.
-    func utf8HasPrefix(_ prefix: StaticString) -> Bool {
+    package func utf8HasPrefix(_ prefix: StaticString) -> Bool {
         var text = self
         return text.withUTF8 { $0.hasPrefix(prefix) }
     }
@@ -211,7 +207,7 @@ extension String {
 }
 
 extension UInt8 {
-    var isHexDigit: Bool { hexDigitValue != nil }
+    package var isHexDigit: Bool { hexDigitValue != nil }
 
     /// The value of an ASCII hex digit, either case; nil for any other byte.
     var hexDigitValue: UInt8? {
@@ -227,7 +223,7 @@ extension UInt8 {
 extension UnsafeBufferPointer<UInt8> {
     /// Plain hex digits (no `0x`), 1 to `maxDigits` of them, as the kernel writes ids in `uevent`
     /// and `modalias`; nil for anything else.
-    func hexNumber(maxDigits: Int) -> UInt32? {
+    package func hexNumber(maxDigits: Int) -> UInt32? {
         guard !isEmpty, count <= maxDigits else { return nil }
         var value: UInt32 = 0
         for byte in self {
@@ -239,14 +235,14 @@ extension UnsafeBufferPointer<UInt8> {
 }
 
 /// Lowercase hex, zero-padded to `width` digits.
-func hex(_ value: some UnsignedInteger, width: Int) -> String {
+package func hex(_ value: some UnsignedInteger, width: Int) -> String {
     var text = HexText()
     text.append(value, width: width)
     return text.string
 }
 
 /// Uppercase hex, zero-padded, as the kernel's modalias uses.
-func upperHex(_ value: some UnsignedInteger, width: Int) -> String {
+package func upperHex(_ value: some UnsignedInteger, width: Int) -> String {
     var text = HexText(uppercase: true)
     text.append(value, width: width)
     return text.string
@@ -261,7 +257,7 @@ struct HexText {
     private var count = 0
     private let letterBase: UInt8
 
-    init(uppercase: Bool = false) {
+    package init(uppercase: Bool = false) {
         letterBase = uppercase ? UInt8(ascii: "A") - 10 : UInt8(ascii: "a") - 10
     }
 
@@ -273,7 +269,7 @@ struct HexText {
     }
 
     /// `value` in hex, at least `width` digits.
-    mutating func append(_ value: some UnsignedInteger, width: Int) {
+    package mutating func append(_ value: some UnsignedInteger, width: Int) {
         let number = UInt64(value)
         var digits = 1
         while digits < 16 && number >> (4 * UInt64(digits)) != 0 { digits += 1 }
@@ -283,15 +279,15 @@ struct HexText {
         }
     }
 
-    mutating func append(_ literal: StaticString) {
+    package mutating func append(_ literal: StaticString) {
         literal.withUTF8Buffer { for byte in $0 { append(byte: byte) } }
     }
 
     /// Texts of up to 15 bytes (addresses, ids) become small strings, which need no allocation either.
-    var string: String { withUnsafeBytes(of: storage) { String(decoding: $0.prefix(count), as: UTF8.self) } }
+    package var string: String { withUnsafeBytes(of: storage) { String(decoding: $0.prefix(count), as: UTF8.self) } }
 
     /// The bytes, for text assembled as bytes (TextBytes) with no String in between.
-    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    package func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         withUnsafeBytes(of: storage) { body(UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self).prefix(count))) }
     }
 }

@@ -96,8 +96,8 @@ public struct PCIDevice: Sendable, Equatable, CustomReflectable {
     /// Written only through `uniqueFields()`, by the one record that holds it (copy on write), so
     /// no two threads ever write the same box; that is why it can be Sendable.
     private final class Fields: @unchecked Sendable {
-        var values: Values
-        init(_ values: Values) { self.values = values }
+        package var values: Values
+        package init(_ values: Values) { self.values = values }
     }
 
     private struct Values: Equatable {

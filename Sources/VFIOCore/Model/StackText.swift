@@ -1,8 +1,8 @@
 /// Short texts made on the stack for the paths and records written for every device moved, where
 /// a String per piece cost more than the system call or line it was for.
-enum StackText {
+package enum StackText {
     /// `first` and `second` joined as one NUL-terminated C string.
-    static func withCString<Result>(joining first: UnsafeBufferPointer<UInt8>, and second: UnsafeBufferPointer<UInt8> = .init(start: nil, count: 0),
+    package static func withCString<Result>(joining first: UnsafeBufferPointer<UInt8>, and second: UnsafeBufferPointer<UInt8> = .init(start: nil, count: 0),
                                     _ body: (UnsafePointer<CChar>) -> Result) -> Result {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: first.count + second.count + 1) { text in
             let start = UnsafeMutableRawPointer(text.baseAddress!)
@@ -14,7 +14,7 @@ enum StackText {
     }
 
     /// The decimal digits of `value`, no sign.
-    static func withDecimalDigits<Result>(_ value: UInt, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    package static func withDecimalDigits<Result>(_ value: UInt, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         // 24 bytes: a UInt has at most 20 digits.
         var storage: (UInt64, UInt64, UInt64) = (0, 0, 0)
         return withUnsafeMutableBytes(of: &storage) { raw in

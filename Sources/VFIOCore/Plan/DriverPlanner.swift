@@ -5,13 +5,13 @@
 /// first, field by field in the PCI core's order), then vfio-pci — unless a rule says `fallback = false`.
 /// A candidate stays in the chain when it cannot be used, marked unavailable with the reason.
 public struct DriverPlanner: Sendable {
-    public let kernel: KernelModuleIndex
-    public let modprobe: ModprobeConfig
-    public let loaded: LoadedModules
+    public let kernel: any ModuleTables
+    public let modprobe: any ModprobePolicy
+    public let loaded: any LoadedDrivers
     public let rules: RuleSet
     public let platform: Platform
 
-    public init(kernel: KernelModuleIndex, modprobe: ModprobeConfig, loaded: LoadedModules, rules: RuleSet,
+    public init(kernel: any ModuleTables, modprobe: any ModprobePolicy, loaded: any LoadedDrivers, rules: RuleSet,
                 platform: Platform) {
         self.kernel = kernel
         self.modprobe = modprobe
@@ -136,7 +136,7 @@ public struct DriverPlanner: Sendable {
         return nil
     }
 
-    static func notes(for device: PCIDevice) -> [String] {
+    package static func notes(for device: PCIDevice) -> [String] {
         var notes: [String] = []
         if let numVFs = device.sriov.numVFs, numVFs > 0 {
             notes.append("a PF with \(numVFs) VFs enabled: vfio-pci refuses it (EBUSY) until they are disabled (vfioctl sriov \(device.address) --vfs 0)")

@@ -30,7 +30,7 @@ public enum DeviceJSON {
         ])
     }
 
-    static func sriov(_ sriov: SRIOVState) -> JSONValue {
+    package static func sriov(_ sriov: SRIOVState) -> JSONValue {
         guard sriov.isPhysicalFunction else { return .null }
         return .object([
             ("numvfs", .optional(sriov.numVFs)),
@@ -39,7 +39,7 @@ public enum DeviceJSON {
         ])
     }
 
-    static func hostUse(_ use: HostUse) -> JSONValue {
+    package static func hostUse(_ use: HostUse) -> JSONValue {
         .object([
             ("network_interfaces", .array(use.networkInterfaces.map {
                 .object([("name", .string($0.name)), ("operstate", .optional($0.operstate)), ("admin_up", .optional($0.adminUp))])
@@ -50,7 +50,7 @@ public enum DeviceJSON {
     }
 
     /// A group member as `show` and `groups` list it.
-    static func member(_ device: PCIDevice) -> JSONValue {
+    package static func member(_ device: PCIDevice) -> JSONValue {
         .object([
             ("address", .string(device.address.description)),
             ("vendor_id", .string(device.identity.vendor.description)),

@@ -1,7 +1,7 @@
 /// Human-readable renderings of devices: the `list` table, the `list --tree` topology, `show`, `groups`.
 public struct DeviceText {
-    let namer: DeviceNamer
-    let vfioDrivers: VFIODriverSet
+    package let namer: DeviceNamer
+    package let vfioDrivers: VFIODriverSet
 
     public init(namer: DeviceNamer, vfioDrivers: VFIODriverSet) {
         self.namer = namer

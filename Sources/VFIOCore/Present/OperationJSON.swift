@@ -13,7 +13,7 @@ public enum OperationJSON {
         ])
     }
 
-    static func device(_ result: OperationReport.DeviceResult) -> JSONValue {
+    package static func device(_ result: OperationReport.DeviceResult) -> JSONValue {
         .object([
             ("address", .string(result.address.description)),
             ("status", .string(result.status.rawValue)),

@@ -17,7 +17,7 @@ public enum PlanJSON {
         ])
     }
 
-    static func candidate(_ candidate: Candidate) -> JSONValue {
+    package static func candidate(_ candidate: Candidate) -> JSONValue {
         var pattern: JSONValue = .null
         if case .kernelAlias(_, let text) = candidate.source { pattern = .string(text) }
         return .object([

@@ -1,6 +1,6 @@
 /// Human-readable driver decisions: a table for `plan`, the whole reasoning for `plan --explain`.
 public struct PlanText {
-    let namer: DeviceNamer
+    package let namer: DeviceNamer
 
     public init(namer: DeviceNamer) { self.namer = namer }
 

@@ -3,36 +3,36 @@
 /// report lines) has a dozen pieces: at 32 VFs that was a tenth of a bind's user-space work. The
 /// bytes live in one buffer this value owns (it cannot be copied), so an append is a capacity
 /// check and a copy: appending to an Array cost ~150 instructions a piece, most of a record's.
-struct TextBytes: ~Copyable {
+package struct TextBytes: ~Copyable {
     private var start: UnsafeMutablePointer<UInt8>
     private var count = 0
     private var capacity: Int
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         self.capacity = max(capacity, 16)
         start = .allocate(capacity: self.capacity)
     }
 
     deinit { start.deallocate() }
 
-    mutating func append(_ literal: StaticString) {
+    package mutating func append(_ literal: StaticString) {
         append(bytes: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
     /// Labelled so that a literal picks the StaticString overload above: Swift prefers String for
     /// an unlabelled literal, and copying a small String's bytes out cost ~100 instructions.
-    mutating func append(text: String) {
+    package mutating func append(text: String) {
         var text = text
         text.withUTF8 { append(bytes: $0) }
     }
 
-    mutating func append(byte: UInt8) {
+    package mutating func append(byte: UInt8) {
         reserve(1)
         start[count] = byte
         count += 1
     }
 
-    mutating func append(bytes more: UnsafeBufferPointer<UInt8>) {
+    package mutating func append(bytes more: UnsafeBufferPointer<UInt8>) {
         guard let base = more.baseAddress, more.count > 0 else { return }
         reserve(more.count)
         (start + count).update(from: base, count: more.count)
@@ -40,12 +40,12 @@ struct TextBytes: ~Copyable {
     }
 
     /// An address as `description` spells it, with no String made.
-    mutating func append(_ address: PCIAddress) {
+    package mutating func append(_ address: PCIAddress) {
         address.withSpelling { append(bytes: $0) }
     }
 
     /// Lowercase hex, at least `width` digits (ids as the records spell them).
-    mutating func append(hex value: some UnsignedInteger, width: Int) {
+    package mutating func append(hex value: some UnsignedInteger, width: Int) {
         // A 16-bit id in 4 digits, the usual case, written directly.
         if width == 4, value <= 0xFFFF {
             reserve(4)
@@ -60,12 +60,12 @@ struct TextBytes: ~Copyable {
     }
 
     /// Decimal, with a minus sign when negative.
-    mutating func append(_ number: Int) {
+    package mutating func append(_ number: Int) {
         if number < 0 { append(byte: UInt8(ascii: "-")) }
         StackText.withDecimalDigits(number.magnitude) { append(bytes: $0) }
     }
 
-    var text: String { String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self) }
+    package var text: String { String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self) }
 
     private mutating func reserve(_ more: Int) {
         guard count + more > capacity else { return }

@@ -80,12 +80,6 @@ public struct DesiredState: Sendable {
     public var file: String
     public var entries: [Entry]
 
-    public static func load(_ path: String) throws(VFIOError) -> DesiredState {
-        let text: String
-        do { text = try TextFile.read(path) } catch { throw error.vfioError() }
-        return try parse(text, file: path)
-    }
-
     public static func parse(_ text: String, file: String) throws(VFIOError) -> DesiredState {
         do throws(TOMLError) {
             var top = TOMLFields(try TOMLParser.parse(text), context: "the state file")

@@ -2,23 +2,23 @@
 /// device holding any of those, recursively (`nvme0n1` → `nvme0n1p3` → `dm-0` → `dm-1`).
 struct BlockStack {
     struct Member: Equatable {
-        var name: String
+        package var name: String
         /// The device's own disks or partitions this one stands on, through any number of layers
         /// (`[sda1, sdb]` for a RAID1 over both); empty for the device's own disks and partitions.
         var bases: [String]
     }
 
     /// The device's own disks and partitions first, then what is stacked on them, each sorted by name.
-    let members: [Member]
+    package let members: [Member]
 
     /// A device without disks.
-    static let none = BlockStack(members: [])
+    package static let none = BlockStack(members: [])
 
     private init(members: [Member]) {
         self.members = members
     }
 
-    init(disks: [String], in host: HostState) {
+    package init(disks: [String], in host: HostState) {
         // Most devices a command moves have no disks: nothing to walk (bulk binds check every VF).
         guard !disks.isEmpty else {
             members = []
@@ -61,7 +61,7 @@ struct BlockStack {
     }
 
     /// The devices that belong to the PCI device itself (disks and partitions), not stacked on it.
-    var own: [Member] { members.filter(\.bases.isEmpty) }
+    package var own: [Member] { members.filter(\.bases.isEmpty) }
 
     /// `nvme0n1p2`, or `dm-1 (vg0-root) on nvme0n1p3` for a stacked device.
     static func label(_ member: Member, in host: HostState) -> String {
@@ -69,7 +69,7 @@ struct BlockStack {
         return member.bases.isEmpty ? name : name + " on " + member.bases.joined(separator: ", ")
     }
 
-    static func name(of block: String, in host: HostState) -> String {
+    package static func name(of block: String, in host: HostState) -> String {
         host.blockDevices[block]?.dmName.map { "\(block) (\($0))" } ?? block
     }
 }

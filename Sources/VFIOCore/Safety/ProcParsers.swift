@@ -1,9 +1,9 @@
 /// Parsers for the /proc text formats HostState reads. Pure functions over the file's text, so tests
 /// feed them real samples; malformed lines are skipped rather than failing the whole snapshot.
-enum ProcParsers {
+package enum ProcParsers {
     /// /proc/self/mountinfo: `ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS`.
     /// The optional fields vary in number, so the ` - ` separator is what finds FSTYPE and SOURCE.
-    static func mounts(_ text: String) -> [HostState.Mount] {
+    package static func mounts(_ text: String) -> [HostState.Mount] {
         text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
             guard fields.count >= 9, let device = DeviceNumber(fields[2]),
@@ -15,7 +15,7 @@ enum ProcParsers {
     }
 
     /// /proc/swaps: a header line, then `FILENAME TYPE SIZE USED PRIORITY`.
-    static func swaps(_ text: String) -> [HostState.Swap] {
+    package static func swaps(_ text: String) -> [HostState.Swap] {
         text.split(separator: "\n").dropFirst().compactMap { line in
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard fields.count >= 2 else { return nil }
@@ -25,7 +25,7 @@ enum ProcParsers {
 
     /// /proc/net/route (IPv4, main table): a header, then `IFACE DEST GATEWAY FLAGS ...` with hex flags.
     /// Every up route counts: the only IPv4 routes the kernel adds by itself come with an address.
-    static func ipv4RoutedInterfaces(_ text: String) -> Set<String> {
+    package static func ipv4RoutedInterfaces(_ text: String) -> Set<String> {
         var result: Set<String> = []
         for line in text.split(separator: "\n").dropFirst() {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
@@ -38,7 +38,7 @@ enum ProcParsers {
     /// /proc/net/ipv6_route: `DEST DESTLEN SRC SRCLEN NEXTHOP METRIC REFCNT USE FLAGS DEVICE`, all hex.
     /// The kernel adds fe80::/64, ff00::/8 and a local route per link-local address to every interface
     /// that comes up; those say nothing about use, so they are skipped, as are reject routes (`lo`).
-    static func ipv6RoutedInterfaces(_ text: String) -> Set<String> {
+    package static func ipv6RoutedInterfaces(_ text: String) -> Set<String> {
         var result: Set<String> = []
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ")
@@ -55,7 +55,7 @@ enum ProcParsers {
 
     /// The address file used instead of getifaddrs(3) when /proc is not the live one (tests, a fake
     /// root): `IFNAME ADDRESS/PREFIX` per line, `#` starts a comment. Example: `eth0 192.168.1.5/24`.
-    static func addresses(_ text: String) -> [String: [String]] {
+    package static func addresses(_ text: String) -> [String: [String]] {
         var result: [String: [String]] = [:]
         for line in text.split(separator: "\n") {
             let fields = line.prefix(while: { $0 != "#" }).split(whereSeparator: { $0 == " " || $0 == "\t" })
@@ -67,7 +67,7 @@ enum ProcParsers {
 
     /// The framebuffers `fbcon=map:NNN` on the kernel command line assigns consoles to (digits are fb
     /// numbers, cycled over the consoles); without the option fbcon uses fb0.
-    static func fbconMap(commandLine: String) -> Set<Int> {
+    package static func fbconMap(commandLine: String) -> Set<Int> {
         var map: Set<Int> = []
         for word in commandLine.split(whereSeparator: { $0 == " " || $0 == "\n" }) where word.hasPrefix("fbcon=") {
             for option in word.dropFirst(6).split(separator: ",") where option.hasPrefix("map:") {

@@ -149,11 +149,11 @@ public struct SafetyChecker: Sendable {
 /// by the source path when the number is anonymous (major 0, e.g. btrfs) — `/dev/sda2`,
 /// `/dev/mapper/vg0-root` (the dm name).
 struct BlockNameResolver {
-    let host: HostState
+    package let host: HostState
     private let byNumber: [DeviceNumber: String]
     private let byDMName: [String: String]
 
-    init(host: HostState) {
+    package init(host: HostState) {
         self.host = host
         var byNumber: [DeviceNumber: String] = [:]
         var byDMName: [String: String] = [:]
@@ -165,12 +165,12 @@ struct BlockNameResolver {
         self.byDMName = byDMName
     }
 
-    func block(for mount: HostState.Mount) -> String? {
+    package func block(for mount: HostState.Mount) -> String? {
         if mount.device.major != 0, let name = byNumber[mount.device] { return name }
         return block(forPath: mount.source)
     }
 
-    func block(forPath path: String) -> String? {
+    package func block(forPath path: String) -> String? {
         guard path.hasPrefix("/dev/") else { return nil }
         let node = String(path.dropFirst(5))
         if node.hasPrefix("mapper/") { return byDMName[String(node.dropFirst(7))] }

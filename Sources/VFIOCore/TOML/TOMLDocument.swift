@@ -45,7 +45,7 @@ public struct TOMLTable: Sendable, Equatable {
     public subscript(key: String) -> TOMLValue? { positions[key].map { entries[$0].value } }
 
     /// Adds a key the table does not have yet (the parser has checked that it is new).
-    mutating func append(_ key: String, _ value: TOMLValue) {
+    package mutating func append(_ key: String, _ value: TOMLValue) {
         precondition(positions[key] == nil, "TOML key '\(key)' added twice")
         positions[key] = entries.count
         entries.append((key, value))

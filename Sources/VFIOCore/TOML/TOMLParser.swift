@@ -12,10 +12,10 @@ public struct TOMLParser {
     /// The deepest nesting a document may have (tables, arrays, inline tables, dotted key parts).
     public static var nestingLimit: Int { TOMLTree.maxDepth }
 
-    let bytes: [UInt8]
-    var position = 0
-    var line = 1
-    var tree = TOMLTree()
+    package let bytes: [UInt8]
+    package var position = 0
+    package var line = 1
+    package var tree = TOMLTree()
 
     public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
         var parser = TOMLParser(bytes: Array(text.utf8))
@@ -76,7 +76,7 @@ public struct TOMLParser {
     // MARK: keys and values
 
     /// A bare, quoted or dotted key, with the whitespace around it.
-    mutating func key() throws(TOMLError) -> [String] {
+    package mutating func key() throws(TOMLError) -> [String] {
         var parts: [String] = []
         while true {
             skipWhitespace()
@@ -275,7 +275,7 @@ public struct TOMLParser {
         }
     }
 
-    mutating func expect(_ character: Character) throws(TOMLError) {
+    package mutating func expect(_ character: Character) throws(TOMLError) {
         guard peek() == character.asciiValue! else {
             throw TOMLError(line: line, "expected '\(character)', found \(describeNext())")
         }
@@ -298,13 +298,13 @@ public struct TOMLParser {
         peek().map { Self.describe($0) } ?? "end of file"
     }
 
-    static func describe(_ byte: UInt8) -> String {
+    package static func describe(_ byte: UInt8) -> String {
         if byte == UInt8(ascii: "\n") { return "end of line" }
         return byte >= 0x20 && byte < 0x7F ? "'\(UnicodeScalar(byte))'" : "U+" + upperHex(byte, width: 4)
     }
 
     /// `key` as a TOML basic string, for messages that name a key that is not bare.
-    static func quoted(_ key: String) -> String {
+    package static func quoted(_ key: String) -> String {
         var out = "\""
         for scalar in key.unicodeScalars {
             switch scalar {

@@ -4,7 +4,7 @@ enum TOMLScalars {
     typealias Word = ArraySlice<UInt8>
 
     /// The value `word` spells, or nil when it spells none.
-    static func value(_ word: Word) -> TOMLValue.Kind? {
+    package static func value(_ word: Word) -> TOMLValue.Kind? {
         if word.elementsEqual("true".utf8) { return .boolean(true) }
         if word.elementsEqual("false".utf8) { return .boolean(false) }
         if let integer = integer(word) { return .integer(integer) }
@@ -14,7 +14,7 @@ enum TOMLScalars {
     }
 
     /// Why `word`, which spells no value, may have been meant as one.
-    static func hint(for word: Word) -> String? {
+    package static func hint(for word: Word) -> String? {
         guard let first = word.first else { return nil }
         if !isDigit(first) && first != UInt8(ascii: "+") && first != UInt8(ascii: "-") {
             return "strings need quotes: \"\(String(decoding: word, as: UTF8.self))\""
@@ -37,7 +37,7 @@ enum TOMLScalars {
 
     /// `42`, `+1_000`, `-17`, or unsigned `0xDEAD_beef`, `0o755`, `0b1101`: no leading zeros in
     /// decimal, `_` only between digits, and nothing outside a signed 64-bit integer.
-    static func integer(_ word: Word) -> Int? {
+    package static func integer(_ word: Word) -> Int? {
         var digits = word
         let prefixes: [(UInt8, Int)] = [(UInt8(ascii: "x"), 16), (UInt8(ascii: "o"), 8), (UInt8(ascii: "b"), 2)]
         if digits.count > 2, digits.first == UInt8(ascii: "0"),
@@ -96,7 +96,7 @@ enum TOMLScalars {
     /// `3.14`, `-0.01`, `5e+22`, `6.626e-34`, `1_000.5`, `inf`, `-inf`, `nan`: an integer part as
     /// decimal integers have it, then a fraction, an exponent or both, each with digits on both
     /// sides of every `_`.
-    static func float(_ word: Word) -> Double? {
+    package static func float(_ word: Word) -> Double? {
         var rest = word
         var sign = ""
         if let first = rest.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
@@ -127,7 +127,7 @@ enum TOMLScalars {
     /// A date, a time, or a date and a time (`T`, `t` or one space between) with an optional
     /// offset (`Z`, `z`, `+HH:MM`, `-HH:MM`). Seconds are required, as TOML 1.0 says; every field
     /// is checked against the calendar and the clock.
-    static func dateTime(_ word: Word) -> TOMLDateTime? {
+    package static func dateTime(_ word: Word) -> TOMLDateTime? {
         var rest = word
         var result = TOMLDateTime()
         if word.count >= 10, word[word.startIndex + 4] == UInt8(ascii: "-") {

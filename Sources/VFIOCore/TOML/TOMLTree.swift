@@ -10,7 +10,7 @@
 /// - `a.b = 1` creates `a` through a dotted key: later keys of the same table may add to it, but not a
 ///   `[a]` header or the keys of another table; `[a.c]` may still add a sub-table.
 /// - An inline table (`a = { b = 1 }`) and an array (`a = [ ... ]`) are values: complete as written.
-struct TOMLTree {
+package struct TOMLTree {
     private enum Origin: Equatable {
         case superTable
         case defined
@@ -35,15 +35,15 @@ struct TOMLTree {
 
     /// Levels of tables, arrays and inline tables inside each other, each part of a dotted key or a
     /// table name counted. Deeper input is refused rather than read with a stack that grows with it.
-    static let maxDepth = 128
+    package static let maxDepth = 128
 
     private var nodes: [Node]
     /// The table body that `key = value` lines are added to now: the root, a `[table]`, the latest
     /// element of an `[[array]]`, or an inline table being read.
-    private(set) var current = 0
+    package private(set) var current = 0
     private var section = 0
 
-    init() {
+    package init() {
         nodes = [Node(line: 1, depth: 0, origin: .defined)]
     }
 
@@ -185,7 +185,7 @@ struct TOMLTree {
     // MARK: helpers
 
     /// The finished document.
-    func document() -> TOMLTable { table(0) }
+    package func document() -> TOMLTable { table(0) }
 
     /// Recursive, but only as deep as `maxDepth` allows.
     private func table(_ id: Int) -> TOMLTable {

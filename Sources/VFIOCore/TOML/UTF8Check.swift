@@ -2,7 +2,7 @@
 /// U+10FFFF, cut-off sequences) is refused with its line, rather than read with replacement
 /// characters that would hide it.
 enum UTF8Check {
-    static func validate(_ bytes: [UInt8]) throws(TOMLError) {
+    package static func validate(_ bytes: [UInt8]) throws(TOMLError) {
         var line = 1
         var index = 0
         while index < bytes.count {

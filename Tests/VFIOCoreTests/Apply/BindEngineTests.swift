@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 import TestSupport
 @testable import VFIOCore
+@testable import VFIOSystem
 
 @Suite struct BindEngineTests {
     typealias S = KernelSimulator.Standard

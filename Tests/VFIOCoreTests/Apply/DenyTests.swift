@@ -4,6 +4,7 @@ import Glibc
 import Testing
 import TestSupport
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// A rule that denies every candidate (vfio-pci included) makes bind refuse with exit 3 and the
 /// rule's FILE:LINE, changing nothing; an explicit --driver is the user's own choice.

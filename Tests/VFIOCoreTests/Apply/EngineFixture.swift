@@ -3,6 +3,7 @@ import Glibc
 #endif
 import TestSupport
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// The standard simulated machine, a module directory that knows its drivers (with the test variant
 /// aliased to the e1000e), a state directory, and an engine over all of it.

@@ -4,6 +4,7 @@ import Glibc
 import Testing
 import TestSupport
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// Makes each sysfs write of an operation fail in turn (every errno the kernel really returns there)
 /// and checks that every run ends with every device in its target state or its original state, with

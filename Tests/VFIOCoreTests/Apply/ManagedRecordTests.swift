@@ -1,4 +1,5 @@
 @testable import VFIOCore
+@testable import VFIOSystem
 import Testing
 
 /// The managed-device and journal files are TOML vfioctl writes by hand: a name that needs escaping

@@ -4,6 +4,7 @@ import Glibc
 import Testing
 import TestSupport
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// `sriov` turns the PF's driver autoprobe off for VFs meant for VFIO; once vfioctl no longer needs
 /// that (no VFs left, or `persist disable --restore`), the value it found comes back.

@@ -4,6 +4,7 @@ import Glibc
 import Testing
 import TestSupport
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// A device removed and rescanned comes back on its host driver with no override: its record no
 /// longer describes anything. `status` does not list it, and `unbind` drops it while saying where

@@ -4,6 +4,7 @@ import Glibc
 import Testing
 import TestSupport
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// The state directory as an attacker leaves it: owned by another user, writable by others, reached
 /// through symlinks, with planted files, FIFOs and pre-created temp names; and journals that name

@@ -1,5 +1,6 @@
 import Testing
 @testable import VFIOCore
+@testable import VFIOSystem
 
 @Suite struct UdevExpectationTests {
     typealias Event = UdevExpectation.Event

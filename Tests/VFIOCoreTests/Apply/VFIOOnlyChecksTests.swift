@@ -4,6 +4,7 @@ import Glibc
 import Testing
 import TestSupport
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// The IOMMU-group checks (no-iommu-group, group-not-viable) and the /dev/vfio wait concern VFIO
 /// drivers only: pci-stub and host drivers need no IOMMU.

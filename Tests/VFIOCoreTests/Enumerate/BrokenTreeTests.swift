@@ -2,6 +2,7 @@ import Glibc
 import TestSupport
 import Testing
 import VFIOCore
+import VFIOSystem
 
 /// Broken and hostile trees: enumeration warns, marks what it could not read, never follows a link out
 /// of the root, and never crashes.

@@ -1,6 +1,7 @@
 import TestSupport
 import Testing
 import VFIOCore
+import VFIOSystem
 
 /// Writes the tree to a temporary root and enumerates it the way `--sysfs-root` does.
 func inventory(of tree: FakeSysfs) throws -> DeviceInventory {

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import VFIOCore
+import VFIOSystem
 
 /// `bind`/`unbind` of named devices read those devices and their IOMMU groups only.
 @Suite struct GroupClosureReaderTests {

@@ -2,6 +2,7 @@ import Glibc
 import TestSupport
 import Testing
 import VFIOCore
+import VFIOSystem
 
 /// The reader lists a device directory (to find net/, block, drm, ...) only when a host driver could
 /// have created such nodes. Each tree here plants a `net/` directory so the test shows which devices

@@ -2,6 +2,7 @@ import TestSupport
 import Testing
 
 @testable import VFIOCore
+@testable import VFIOSystem
 
 @Suite struct HostUseScannerTests {
     @Test(arguments: [

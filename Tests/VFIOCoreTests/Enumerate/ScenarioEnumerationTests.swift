@@ -1,6 +1,7 @@
 import TestSupport
 import Testing
 import VFIOCore
+import VFIOSystem
 
 /// Each healthy scenario through SysfsWalkEnumerator, every field checked: first against the builder's
 /// model of the tree as a whole, then against literal values written out here, so a mistake shared by

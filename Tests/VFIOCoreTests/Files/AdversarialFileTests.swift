@@ -3,6 +3,7 @@ import Glibc
 import TestSupport
 import Testing
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// Configuration and index files of the wrong kind or size: a FIFO, a device, a directory, a file
 /// larger than `TextFile.sizeLimit`. Each is refused with an error naming the path and what it is

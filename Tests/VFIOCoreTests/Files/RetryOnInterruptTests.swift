@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Testing
 @testable import VFIOCore
+@testable import VFIOSystem
 
 @Suite("retryingOnInterrupt: a system call interrupted by a signal runs again")
 struct RetryOnInterruptTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// A module directory with every VFIO variant driver of shared/notes/vfio-variants.md, written the way
 /// depmod writes it (file2alias format, normalised module names).

@@ -1,5 +1,6 @@
 import Testing
 @testable import VFIOCore
+@testable import VFIOSystem
 
 extension MatchKernelTests {
     /// The Swift half of scripts/kmod-diff/run.sh: compares `KernelModuleIndex` with libkmod's answers for

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Testing
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// The parent suite of every Match/Kernel test, so that `swift test --filter Match` runs them all.
 @Suite("Match/Kernel") struct MatchKernelTests {}
@@ -98,19 +99,19 @@ enum KernelFixtures {
         }
 
         func read(_ path: String) throws(SysfsError) -> String {
-            guard let text = files[path] else { throw SysfsError(.read, path, errno: VFIOCore.ENOENT) }
+            guard let text = files[path] else { throw SysfsError(.read, path, errno: VFIOSystem.ENOENT) }
             return String(text.reversed().drop { $0 == "\n" }.reversed())
         }
 
         func readLink(_ path: String) throws(SysfsError) -> String {
-            guard let target = links[path] else { throw SysfsError(.readLink, path, errno: VFIOCore.ENOENT) }
+            guard let target = links[path] else { throw SysfsError(.readLink, path, errno: VFIOSystem.ENOENT) }
             return target
         }
 
         func list(_ path: String) throws(SysfsError) -> [SysfsEntry] {
             let all = Set(files.keys).union(links.keys).union(directories)
             guard directories.contains(path) || all.contains(where: { $0.hasPrefix(path + "/") }) else {
-                throw SysfsError(.list, path, errno: VFIOCore.ENOENT)
+                throw SysfsError(.list, path, errno: VFIOSystem.ENOENT)
             }
             var entries: [String: SysfsEntry.Kind] = [:]
             for item in all where item.hasPrefix(path + "/") {

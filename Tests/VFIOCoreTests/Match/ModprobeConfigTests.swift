@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Testing
 @testable import VFIOCore
+@testable import VFIOSystem
 
 extension MatchKernelTests {
     @Suite("ModprobeConfig")

@@ -1,5 +1,6 @@
 import Testing
 @testable import VFIOCore
+@testable import VFIOSystem
 
 extension MatchKernelTests {
     /// Tests on the Debian kernel installed on this machine (linux-image-amd64; `scripts/kmod-diff/run.sh`

@@ -1,4 +1,5 @@
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// A kernel module directory holding every variant driver of the notes in exact file2alias format,
 /// plus a few host drivers, and a planner built on it.

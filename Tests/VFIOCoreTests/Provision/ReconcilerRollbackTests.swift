@@ -2,6 +2,7 @@ import Glibc
 import TestSupport
 import Testing
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// A failed `apply` puts the VF counts back, and the PF's driver autoprobe with them: VFs that sat
 /// on their host driver before are re-created with autoprobe on and go back to it.

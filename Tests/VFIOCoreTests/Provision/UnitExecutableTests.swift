@@ -4,6 +4,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import VFIOCore
+@testable import VFIOSystem
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import Testing
 @testable import VFIOCore
+@testable import VFIOSystem
 
 @Suite struct RuleFileTests {
     func parse(_ text: String) throws(VFIOError) -> [Rule] {

@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 @testable import VFIOCore
+@testable import VFIOSystem
 
 @Suite struct SafetyCaptureTests {
     /// A host with an NVMe root on LVM, a bridged NIC, fbcon on fb0 and a QEMU holding a VFIO group,

@@ -1,6 +1,7 @@
 import TestSupport
 import Testing
 import VFIOCore
+import VFIOSystem
 
 /// What a careless or hostile device argument can do: nothing but be refused. No form may select
 /// every device by being empty, blank or mangled; only the documented forms select anything.

@@ -2,6 +2,7 @@ import Glibc
 import TestSupport
 import Testing
 import VFIOCore
+import VFIOSystem
 
 /// The simulator's sysfs looks like the kernel's: attribute formats, link targets, path errors.
 @Suite struct SimulatorLayoutTests {

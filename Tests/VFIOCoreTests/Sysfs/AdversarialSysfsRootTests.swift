@@ -3,6 +3,7 @@ import Glibc
 import TestSupport
 import Testing
 import VFIOCore
+import VFIOSystem
 
 /// A crafted `--sysfs-root`: links that lead out of it (absolute, `../..`, to the host's own
 /// /sys), FIFOs and oversized files where attributes are, and modules it does not have loaded.

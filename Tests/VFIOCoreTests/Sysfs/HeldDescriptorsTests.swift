@@ -1,5 +1,6 @@
 import Glibc
 @testable import VFIOCore
+@testable import VFIOSystem
 import Testing
 
 /// Which paths go through a held device directory or a held driver command file.

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import VFIOCore
+import VFIOSystem
 
 /// The live kernel's answers that do not go through sysfs.
 @Suite struct LiveKernelTests {

@@ -2,6 +2,7 @@ import Glibc
 import TestSupport
 import Testing
 import VFIOCore
+import VFIOSystem
 
 /// LiveSysfs against real files in a temporary directory.
 @Suite struct LiveSysfsTests {

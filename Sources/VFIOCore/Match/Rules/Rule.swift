@@ -137,7 +137,7 @@ public struct KernelVersionRange: Sendable, Equatable, CustomStringConvertible {
     public var description: String { text }
 
     /// `6.1.0-56-amd64` -> [6, 1, 0]; the numbers before the first character that is not a digit or dot.
-    static func numbers(_ text: String) -> [Int]? {
+    package static func numbers(_ text: String) -> [Int]? {
         let prefix = text.prefix { $0.isNumber || $0 == "." }
         guard !prefix.isEmpty, prefix.count == text.count || !text.isEmpty else { return nil }
         let parts = prefix.split(separator: ".", omittingEmptySubsequences: false)

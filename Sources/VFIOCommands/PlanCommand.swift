@@ -1,0 +1,50 @@
+import ArgumentParser
+import VFIOCore
+import VFIOSystem
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show which driver each device would get for VFIO, and why (never writes anything).",
+        discussion: """
+            Candidates come from rule files (shipped defaults, /etc/vfioctl/rules.d, /run/vfioctl/rules.d, \
+            --rules-dir) and from the kernel's vfio_pci: aliases in modules.alias; the chain ends in \
+            vfio-pci unless a rule says otherwise. Unusable candidates stay in the chain with the reason.
+            """)
+
+    @OptionGroup var source: SourceOptions
+    @OptionGroup var selection: SelectionOptions
+    @OptionGroup var planning: PlanningOptions
+    @OptionGroup var output: OutputOptions
+
+    @Flag(help: "Plan every device (the default when no device or filter is given).")
+    var all = false
+
+    @Flag(help: "Print the whole reasoning for each device: candidates, sources, specificity, skips.")
+    var explain = false
+
+    func validate() throws {
+        if all && !selection.selectors.isEmpty { throw ValidationError("--all cannot be combined with device arguments") }
+        if explain && output.json { throw ValidationError("--explain and --json cannot be combined (the JSON has everything)") }
+    }
+
+    func run() throws {
+        let inventory = try source.inventory(hostUse: .skip)
+        let devices = try selection.query().select(from: inventory)
+        let planner = try planning.planner(sysfs: source.source.sysfs)
+        let namer = DeviceNamer(numeric: output.numeric)
+        if output.json {
+            // Planned and written one device at a time: memory stays flat however many devices.
+            Terminal.streaming { stream in
+                JSONValue.streamDocument("devices", devices, item: { PlanJSON.plan(planner.plan($0)) }, to: stream.write)
+            }
+            return
+        }
+        let plans = devices.map(planner.plan)
+        if explain {
+            Terminal.out(plans.map(PlanText(namer: namer).explain).joined(separator: "\n"))
+        } else {
+            Terminal.out(PlanText(namer: namer).table(plans))
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import VFIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import VFIOSystem
+
+/// Options of every command that changes driver bindings.
+struct WritingOptions: ParsableArguments {
+    @Flag(help: "Print the exact writes and the checks that would be made; change nothing.")
+    var dryRun = false
+
+    @Flag(help: "Print a JSON report (schema: docs/json-schema.md).")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Also print every check and every sysfs write.")
+    var verbose = false
+
+    @Option(name: .customLong("force"), help: ArgumentHelp(
+        "Override one refusal by its code (repeatable): \(ForceCode.valueList).",
+        valueName: "code"), completion: ForceCode.completion, transform: ForceCode.parsed)
+    var forced: [ForceCode] = []
+
+    @Option(help: ArgumentHelp("Seconds to wait for /dev/vfio nodes and udev (default: 10).", valueName: "seconds"))
+    var timeout: Double = 10
+
+    @Option(help: ArgumentHelp("Seconds to wait for another vfioctl to finish (default: 60).", valueName: "seconds"))
+    var lockTimeout: Double = 60
+
+    @Option(help: ArgumentHelp("State directory for the lock, journal and records (default: $VFIOCTL_STATE_DIR, else /run/vfioctl).",
+                               valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
+    var stateDir: String?
+
+    func validate() throws {
+        guard timeout > 0, lockTimeout >= 0 else { throw ValidationError("timeouts must be positive") }
+    }
+
+    func engineOptions() -> BindEngine.Options {
+        var options = BindEngine.Options()
+        options.dryRun = dryRun
+        options.forced = Set(forced.map(\.code))
+        options.timeout = timeout
+        options.lockTimeout = lockTimeout
+        if isatty(STDERR_FILENO) == 1 && !json {
+            options.progress = { done, total in
+                guard total >= 8 else { return }
+                Terminal.progress(done < total ? "vfioctl: \(done)/\(total) devices" : nil)
+            }
+        }
+        return options
+    }
+
+    /// The engine for this command, holding the lock (unless a dry run). Unless `recoverFirst` is
+    /// false (the recover command itself), an interrupted run is rolled back here: create the engine
+    /// before reading the devices.
+    func engine(source: SourceOptions, recoverFirst: Bool = true) throws -> BindEngine {
+        let root: String
+        let host: HostState
+        switch source.source {
+        case .live:
+            root = "/sys"
+            host = HostState.capture()
+        case .sysfsTree(let treeRoot):
+            root = treeRoot
+            // A fake tree has no processes, mounts or addresses of its own: only what a test supplies.
+            host = EnvironmentVariable.procRoot.value.map { HostState.capture(sysfsRoot: treeRoot, procRoot: $0, devRoot: treeRoot + "/dev") } ?? HostState()
+        }
+        // A check that could not look must not pass quietly.
+        for source in host.unreadable { Terminal.warning("safety checks could not read \(source)") }
+        if host.uncheckedProcesses > 0 {
+            Terminal.warning("the open-fd check could not inspect \(host.uncheckedProcesses) process(es) (permission)")
+        }
+        let kernel = LiveKernel(sysfsRoot: root, devRoot: root == "/sys" ? "/dev" : root + "/dev")
+        var engine = BindEngine(kernel: kernel, store: StateStore(directory: stateDir ?? EnvironmentVariable.stateDir.value ?? StateStore.defaultDirectory),
+                          host: host, vfioDrivers: VFIODriverSet(sysfs: kernel))
+        try engine.lockBeforeReading(options: engineOptions())
+        // Roll back an interrupted run before the command reads the devices.
+        if recoverFirst, let recovered = engine.recoverPending(options: engineOptions()) {
+            // A failed recovery ends the command here, reported once (its report and one error
+            // line): the command's own transaction would only meet the same journal again.
+            if recovered.error != nil { try finish(recovered) }
+            for check in recovered.checks { Terminal.warning(check) }
+            engine.recoveryNotes = recovered.checks
+        }
+        return engine
+    }
+
+    /// Prints the report and turns a failed operation into the process's exit status.
+    func finish(_ report: OperationReport) throws {
+        if json {
+            Terminal.out(OperationJSON.report(report).rendered())
+        } else {
+            Terminal.out(OperationText.report(report, verbose: verbose))
+        }
+        if let error = report.error {
+            guard json else { throw error }
+            // The JSON on stdout carries the error; stderr gets the same one line as without --json,
+            // for whoever reads only that (a script's log, a terminal with stdout redirected).
+            Terminal.error(error)
+            throw ExitCode(error.status.rawValue)
+        }
+    }
+}

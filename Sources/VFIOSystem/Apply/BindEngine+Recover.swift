@@ -1,0 +1,177 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import VFIOCore
+
+/// `vfioctl recover`: finishing the rollback of a transaction that was interrupted (crash, SIGKILL).
+/// The journal is evidence, not an order. Before any write, every device the transaction reached
+/// (a `[[moving]]` mark) must still exist with the ids and class it recorded, and moving it back
+/// passes the same safety checks as a bind (`--force CODE` on `recover` overrides them). A journal
+/// that fails is refused and left in place for the administrator; devices the transaction never
+/// reached are not touched.
+extension BindEngine {
+    /// Writing commands call this before they read the devices: a journal left by an interrupted
+    /// run is rolled back first, so the command plans from the state recovery produced (otherwise
+    /// its own recovery would look like a concurrent change). nil when there was nothing to do.
+    /// This automatic recovery overrides no safety check: the command's own `--force` is for its
+    /// devices.
+    public func recoverPending(options: Options) -> OperationReport? {
+        guard !options.dryRun else { return nil }
+        do {
+            guard try store.readJournal() != nil else { return nil }
+        } catch {
+            var report = OperationReport(operation: "recover", dryRun: false)
+            report.error = error
+            return report
+        }
+        var plain = options
+        plain.forced = []
+        var report = recover(options: plain)
+        // Another vfioctl may have finished the journal while this one waited for the lock.
+        report.checks.removeAll { $0 == Self.nothingToRecover }
+        return report.checks.isEmpty && report.devices.isEmpty && report.error == nil ? nil : report
+    }
+
+    /// Finishes the rollback of an interrupted transaction. Safe to run any time.
+    public func recover(options: Options) -> OperationReport {
+        var report = OperationReport(operation: "recover", dryRun: options.dryRun)
+        do throws(VFIOError) {
+            if options.dryRun {
+                try describeRecovery(options: options, report: &report)
+                return report
+            }
+            // The caller's lock stays held: the command goes on to read the devices under it.
+            let (lock, heldByCaller) = try operationLock(options)
+            defer { if !heldByCaller { lock.release() } }
+            if try !recoverLocked(forced: options.forced, report: &report) {
+                report.checks.append(Self.nothingToRecover)
+            }
+        } catch {
+            report.error = error
+        }
+        return report
+    }
+
+    public static let nothingToRecover = "nothing to recover"
+
+    /// `recover --dry-run`: what recovery would write, read without the lock and without creating
+    /// anything. A journal whose writer still holds the lock is a run in progress, not a crash.
+    private func describeRecovery(options: Options, report: inout OperationReport) throws(VFIOError) {
+        let store = store.readOnly
+        guard let journal = try store.readJournal() else {
+            report.checks.append(Self.nothingToRecover)
+            return
+        }
+        if let holder = try store.lockHolder() {
+            report.checks.append(Self.inProgress(journal, holder: holder))
+            return
+        }
+        report.checks.append("journal of '\(journal.operation)' (pid \(journal.pid)) lists \(journal.entries.count) device(s)")
+        let mover = DeviceMover(writer: KernelWriter(kernel: kernel, dryRun: true))
+        for target in try recoveryTargets(journal, forced: options.forced, report: &report) {
+            let entry = target.entry
+            let mark = mover.writer.mark
+            guard target.current != entry.original else {
+                report.devices.append(.init(address: entry.address, from: target.current, to: entry.original.driver,
+                                            status: .unchanged, group: nil, message: "already on \(entry.original)"))
+                continue
+            }
+            try? mover.restore(entry.address, to: entry.original)
+            report.devices.append(.init(address: entry.address, from: target.current, to: entry.original.driver,
+                                        status: .planned, group: nil, steps: mover.writer.steps(since: mark)))
+        }
+    }
+
+    /// What `status` and `recover --dry-run` say when the journal's run still holds the lock.
+    static func inProgress(_ journal: Journal, holder: Int) -> String {
+        holder == journal.pid
+            ? "a vfioctl run (PID \(holder)) is in progress; nothing to recover"
+            : "another vfioctl (PID \(holder)) holds the lock and will roll back the interrupted '\(journal.operation)' of PID \(journal.pid) itself; nothing to recover now"
+    }
+
+    /// Rolls back the journal's devices, with the lock held (so the journal's writer is gone: flock
+    /// dies with it). false when there was no journal.
+    @discardableResult
+    func recoverLocked(forced: Set<String>, report: inout OperationReport) throws(VFIOError) -> Bool {
+        guard let journal = try store.readJournal() else { return false }
+        let targets = try recoveryTargets(journal, forced: forced, report: &report)
+        let mover = DeviceMover(writer: KernelWriter(kernel: kernel, dryRun: false, crashAfterWrite: nil))
+        for target in targets {
+            let entry = target.entry
+            let mark = mover.writer.mark
+            do throws(BindFailure) {
+                try mover.restore(entry.address, to: entry.original)
+            } catch {
+                throw VFIOError(.failed, "recovering \(entry.address) to \(entry.original) failed: \(error.message)",
+                                hint: "the journal \(store.journalPath) is kept; fix the device by hand, then run 'vfioctl recover' again")
+            }
+            report.devices.append(.init(address: entry.address, from: target.current, to: entry.original.driver,
+                                        status: target.current == entry.original ? .unchanged : .changed, group: nil,
+                                        steps: mover.writer.steps(since: mark),
+                                        message: "recovered from an interrupted '\(journal.operation)'"))
+        }
+        try store.removeJournal()
+        report.checks.append("rolled back an interrupted '\(journal.operation)' of pid \(journal.pid)")
+        return true
+    }
+
+    struct RecoveryTarget {
+        var entry: Journal.Entry
+        var current: DeviceBinding
+    }
+
+    /// The devices recovery may move back, after every check and before any write: only those the
+    /// transaction reached, each still the hardware the journal recorded, each passing the safety
+    /// checks a bind would (unless `forced`). Throws, changing nothing, when any fails.
+    private func recoveryTargets(_ journal: Journal, forced: Set<String>,
+                                 report: inout OperationReport) throws(VFIOError) -> [RecoveryTarget] {
+        let file = store.journalPath
+        let keep = "nothing was changed; the journal is left in place: check the devices it lists by hand, then remove it"
+        let checker = SafetyChecker(host: host, vfioDrivers: vfioDrivers)
+        var options = Options()
+        options.forced = forced
+        var targets: [RecoveryTarget] = []
+        var refusals: [String] = []
+        for entry in journal.entries {
+            guard entry.moving else {
+                report.checks.append("\(entry.address): never reached by the interrupted '\(journal.operation)'; left alone")
+                continue
+            }
+            guard let device = readDevice(entry.address) else {
+                throw VFIOError(.usage, "\(file) names \(entry.address), which does not exist now; nothing was recovered", hint: keep)
+            }
+            let now = device.identity
+            let then = entry.identity
+            guard now.vendor == then.vendor, now.device == then.device, now.subsystemVendor == then.subsystemVendor,
+                  now.subsystemDevice == then.subsystemDevice, now.classCode == then.classCode else {
+                throw VFIOError(.usage, "\(file) recorded \(entry.address) as \(Self.describe(then)), but it is \(Self.describe(now)) now; nothing was recovered",
+                                hint: keep)
+            }
+            let current = DeviceBinding(driver: device.driver, override: device.driverOverride)
+            if current != entry.original {
+                screen(checker.findings(for: device), options: options, report: &report, refusals: &refusals)
+            }
+            targets.append(RecoveryTarget(entry: entry, current: current))
+        }
+        guard refusals.isEmpty else {
+            report.checks += refusals.map { "refused: \($0)" }
+            throw VFIOError(.refused, "recovering the interrupted '\(journal.operation)' was refused: " + refusals.joined(separator: "; "),
+                            hint: "nothing was changed and the journal is kept; 'vfioctl recover --force CODE' overrides a check")
+        }
+        return targets
+    }
+
+    /// One device, read as a bind reads it (ids, class, driver, host use), nil when it is not there.
+    private func readDevice(_ address: PCIAddress) -> PCIDevice? {
+        let reader = DeviceReader(sysfs: kernel, readsNUMANode: false, readsRevision: false, readsPhysfn: false,
+                                  identitySource: .modalias)
+        guard let directory = try? kernel.openDevice(address),
+              case .device(let device) = reader.read(address: address, directory: directory, at: .busLink(address))
+        else { return nil }
+        return device
+    }
+
+    private static func describe(_ identity: PCIIdentity) -> String {
+        "\(identity.vendor):\(identity.device) (subsystem \(identity.subsystemVendor):\(identity.subsystemDevice), class \(identity.classCode))"
+    }
+}

@@ -1,0 +1,578 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import VFIOCore
+
+/// The one binding engine behind `bind`, `unbind`, `sriov --bind`, `apply` and `recover`: checks
+/// everything before the first write, takes the lock, journals the original state, walks each
+/// device's driver chain, verifies, and on failure puts every device of the transaction back.
+public struct BindEngine {
+    public struct Options: Sendable {
+        public var dryRun = false
+        public var group = false
+        /// Check codes the user overrode with `--force`.
+        public var forced: Set<String> = []
+        /// Bound on waiting for /dev/vfio nodes and udev.
+        public var timeout: Double = 10
+        public var lockTimeout: Double = 60
+        public var method: DeviceMover.BindMethod? = nil
+        /// Wait for udev to settle after a VFIO bind (tests running against the simulator turn it off:
+        /// the host's udev has nothing to do with simulated devices).
+        public var waitForUdev = true
+        /// Called with (done, total) during long operations.
+        public var progress: (@Sendable (Int, Int) -> Void)? = nil
+        public init() {}
+    }
+
+    /// Engine-level check codes, next to the safety codes.
+    public static let groupCode = "group-not-viable"
+    public static let newIDCode = "new-id-collateral"
+    public static let noGroupCode = "no-iommu-group"
+
+    public let kernel: any KernelAccess
+    public let store: StateStore
+    /// What a recovery run before this command did (`recoverPending`), reported with its result.
+    public var recoveryNotes: [String] = []
+    public let host: HostState
+    public let vfioDrivers: VFIODriverSet
+    /// The PCI driver each module registered, once found: binding 32 VFs to one module asked sysfs
+    /// 32 times otherwise. Only successful answers are kept (a failed load is retried per device).
+    private let resolvedDrivers = ResolvedDrivers()
+    /// The lock the caller took before reading the devices (`lockBeforeReading`).
+    private var callerLock: StateLock?
+
+    public init(kernel: any KernelAccess, store: StateStore, host: HostState, vfioDrivers: VFIODriverSet) {
+        self.kernel = kernel
+        self.store = store
+        self.host = host
+        self.vfioDrivers = vfioDrivers
+    }
+
+    /// Takes the lock before the caller reads the devices: no other vfioctl can move them between
+    /// that read and this engine's writes, so nothing has to be read again after locking (binding
+    /// many VFs re-read every one). Writing commands call this first; a dry run takes no lock. The
+    /// lock is released before waiting for udev (whose rules may run vfioctl) or when the engine goes.
+    public mutating func lockBeforeReading(options: Options) throws(VFIOError) {
+        guard !options.dryRun, callerLock == nil else { return }
+        do {
+            callerLock = try store.lock(timeout: options.lockTimeout)
+        } catch where error.status == .permissionDenied && geteuid() != 0 && !StateDirectory.isTrustRefusal(error) {
+            throw VFIOError(.permissionDenied, "changing drivers needs root: \(error.message)",
+                            hint: "run with sudo, or use --dry-run to see what would be done")
+        }
+    }
+
+    /// The lock for one operation: the caller's, when it still holds one, else a new one.
+    func operationLock(_ options: Options) throws(VFIOError) -> (lock: StateLock, heldByCaller: Bool) {
+        if let callerLock, callerLock.isHeld { return (callerLock, true) }
+        return (try store.lock(timeout: options.lockTimeout), false)
+    }
+
+    // MARK: bind
+
+    /// One device to move and the drivers to try, best first.
+    public struct Request: Sendable {
+        public var device: PCIDevice
+        public var chain: [Candidate]
+        /// Why nothing can be tried (a bridge, no IOMMU group), from the plan.
+        public var blocked: String?
+        public init(device: PCIDevice, chain: [Candidate], blocked: String? = nil) {
+            self.device = device
+            self.chain = chain
+            self.blocked = blocked
+        }
+    }
+
+    public func bind(_ requests: [Request], inventory: DeviceInventory, companions: (PCIDevice) -> Request,
+                     options: Options) -> OperationReport {
+        transact(operation: "bind", binds: requests, releases: [], inventory: inventory, companions: companions, options: options)
+    }
+
+    /// One transaction that binds some devices and releases others (`apply` mixes both): every check
+    /// of both kinds first, then one lock, one journal, and rollback of everything on failure.
+    public func transact(operation: String, binds: [Request], releases: [ReleaseRequest], inventory: DeviceInventory,
+                         companions: (PCIDevice) -> Request, options: Options) -> OperationReport {
+        var report = OperationReport(operation: operation, dryRun: options.dryRun)
+        report.checks += recoveryNotes
+        do throws(VFIOError) {
+            var all = binds
+            if options.group {
+                all += Preflight.groupCompanions(of: binds.map(\.device), in: inventory).map(companions)
+            }
+            var refusals: [String] = []
+            let moving = try prepareBind(all, inventory: inventory, options: options, report: &report, refusals: &refusals)
+            var stale: Set<PCIAddress> = []
+            let releasing = try prepareRelease(releases, options: options, report: &report, refusals: &refusals, stale: &stale)
+            if !refusals.isEmpty {
+                report.checks += refusals.map { "refused: \($0)" }
+                throw VFIOError(.refused, refusals.count == 1 ? refusals[0] : "\(refusals.count) checks refused the operation: " + refusals.joined(separator: "; "),
+                                hint: "nothing was changed")
+            }
+            report.checks.append("safety checks passed for \(moving.count + releasing.count) device(s)")
+            let first = moving.first?.request.device.address ?? releasing.first?.request.device.address
+            if !options.dryRun, let first { try Preflight.checkWritable(first, kernel: kernel) }
+            let devices = moving.map { Subject($0.request.device, $0.original) } + releasing.map { Subject($0.request.device, $0.current) }
+            try execute(operation: operation, devices, forgetting: stale, options: options, report: &report) { mover, index in
+                if index < moving.count { return bindOne(moving[index], mover: mover, options: options) }
+                let release = releasing[index - moving.count]
+                return self.release(release.request, from: release.current, record: release.record, mover: mover, options: options)
+            }
+        } catch {
+            report.error = error
+        }
+        return report
+    }
+
+    struct Move {
+        var request: Request
+        var original: DeviceBinding
+        var candidates: [Candidate]
+    }
+
+    /// Everything before the first write: targets, idempotence, group viability, safety, permission.
+    private func prepareBind(_ requests: [Request], inventory: DeviceInventory, options: Options,
+                             report: inout OperationReport, refusals: inout [String]) throws(VFIOError) -> [Move] {
+        var moves: [Move] = []
+        moves.reserveCapacity(requests.count)
+        for request in requests {
+            let device = request.device
+            // The chain itself when every driver in it is available (no new array per device).
+            var usable = request.chain.allSatisfy(\.available) ? request.chain : request.chain.filter(\.available)
+            if !kernel.canLoadModules { usable = try loadedOnly(usable) }
+            let original = DeviceBinding(driver: device.driver, override: device.driverOverride)
+            guard let first = usable.first else {
+                let reasons = request.chain.map { "\($0.module): \($0.reason)" }.joined(separator: "; ")
+                // A rule's deny is a decision, not a missing driver: refused, like a safety check.
+                if request.chain.contains(where: { $0.deniedBy != nil }) {
+                    refusals.append("\(device.address): no driver may be chosen (\(reasons)); bind it with --driver NAME to choose one yourself")
+                    continue
+                }
+                throw VFIOError(.notFound, "no usable driver for \(device.address): \(request.blocked ?? reasons)",
+                                hint: "see 'vfioctl plan --explain \(device.address)'")
+            }
+            if device.driver == first.driver {
+                report.devices.append(.init(address: device.address, from: original, to: first.driver, status: .unchanged,
+                                            group: device.iommuGroup, deviceNode: vfioNode(device), message: "already on \(first.driver)"))
+                continue
+            }
+            // What blocks VFIO (no IOMMU group) blocks VFIO drivers only: pci-stub or a host driver
+            // needs no IOMMU, so those candidates stay. Bridges are refused by the safety check 'bridge'.
+            var candidates = usable
+            if let blocked = request.blocked, !device.isBridge, !options.forced.contains(Self.noGroupCode) {
+                candidates = usable.filter { !isVFIOCandidate($0) }
+                if candidates.isEmpty {
+                    refusals.append("\(device.address): \(blocked) (override with --force \(Self.noGroupCode))")
+                    continue
+                }
+            }
+            moves.append(Move(request: request, original: original, candidates: candidates))
+        }
+
+        // IOMMU groups after the operation.
+        // Loops over `moves` go by index: `for move in moves` copies every device record.
+        var targets: [PCIAddress: DriverName?] = [:]
+        targets.reserveCapacity(moves.count)
+        for index in moves.indices { targets[moves[index].request.device.address] = moves[index].candidates.first?.driver }
+        for (group, blockers) in Preflight.groupsLeftUnusable(targets: targets, inventory: inventory, vfioDrivers: vfioDrivers) {
+            let names = blockers.map { "\($0.address) (\($0.driver?.rawValue ?? "-"))" }.joined(separator: ", ")
+            let line = "IOMMU group \(group) would not be usable by VFIO: \(names) would stay on host drivers"
+            if options.forced.contains(Self.groupCode) {
+                report.checks.append("overridden: \(line)")
+            } else {
+                refusals.append(line + " (bind them too with --group, or --force \(Self.groupCode))")
+            }
+        }
+
+        // Safety checks on every device that moves.
+        let checker = SafetyChecker(host: host, vfioDrivers: vfioDrivers)
+        for index in moves.indices {
+            screen(checker.findings(for: moves[index].request.device), options: options, report: &report, refusals: &refusals)
+        }
+
+        // new_id side effects.
+        guard effectiveMethod(options) == .newID else { return moves }
+        let requested = Set(moves.map(\.request.device.address))
+        for move in moves {
+            let collateral = Preflight.newIDCollateral(for: move.request.device, requested: requested, inventory: inventory)
+            if !collateral.isEmpty && !options.forced.contains(Self.newIDCode) {
+                refusals.append("\(move.request.device.address): new_id would also grab \(collateral.map(\.address.description).joined(separator: ", ")) (same ids, unbound); include them, or --force \(Self.newIDCode)")
+            }
+        }
+
+        return moves
+    }
+
+    /// The candidates whose modules a kernel that cannot load modules (a sysfs tree) has loaded;
+    /// when there is none, loading the first one's error (exit 4: the tree does not have it).
+    private func loadedOnly(_ candidates: [Candidate]) throws(VFIOError) -> [Candidate] {
+        let loaded = candidates.filter { isLoaded($0.module) }
+        if loaded.isEmpty, let first = candidates.first { try kernel.loadModule(first.module) }
+        return loaded
+    }
+
+    /// Findings the user forced become report lines; the others refuse the operation.
+    func screen(_ findings: [SafetyFinding], options: Options, report: inout OperationReport, refusals: inout [String]) {
+        for finding in findings {
+            if options.forced.contains(finding.code.rawValue) {
+                report.checks.append("overridden: \(finding.message)")
+            } else {
+                refusals.append(finding.message)
+            }
+        }
+    }
+
+    private func effectiveMethod(_ options: Options) -> DeviceMover.BindMethod {
+        options.method ?? .override
+    }
+
+    /// Walks one device's chain. Failures are in the result (with what they mean for the whole
+    /// operation), so a device that was moved and put back is always reported.
+    func bindOne(_ move: Move, mover: DeviceMover, options: Options) -> OperationReport.DeviceResult {
+        let device = move.request.device
+        var result = OperationReport.DeviceResult(address: device.address, from: move.original, to: nil,
+                                                  status: options.dryRun ? .planned : .failed, group: device.iommuGroup)
+        let mark = mover.writer.mark
+        for candidate in move.candidates {
+            var attempt = OperationReport.Attempt(module: candidate.module, driver: candidate.driver)
+            do throws(BindFailure) {
+                let driver = try ensureLoaded(candidate, dryRun: options.dryRun)
+                attempt.driver = driver
+                try mover.bind(device.address, identity: device.identity, to: driver, from: move.original,
+                               method: effectiveMethod(options))
+                result.attempts.append(attempt)
+                result.to = driver
+                if options.dryRun {
+                    result.status = .planned
+                    if !isLoaded(candidate.module) {
+                        result.message = "would load module \(candidate.module) first (modprobe \(candidate.module))"
+                    }
+                    break
+                }
+                result.status = .changed
+                break
+            } catch {
+                attempt.error = error.message
+                result.attempts.append(attempt)
+                if let restoreError = error.restoreError {
+                    result.status = .failed
+                    result.restoreError = restoreError
+                    result.message = "\(error.message); restoring it then failed: \(restoreError)"
+                    result.failure = VFIOError(.failed, "\(device.address): \(result.message!)",
+                                               hint: "check 'vfioctl show \(device.address)' and dmesg")
+                    result.steps = mover.writer.steps(since: mark)
+                    return result
+                }
+            }
+        }
+        // The device is bound; a VFIO user must be able to open it when this command returns. A node
+        // that never appears is not a reason to try another driver: put the device back and stop.
+        if result.status == .changed, let driver = result.to,
+           vfioDrivers.isVFIO(driver) || move.candidates.contains(where: { $0.driver == driver && isVFIOModule($0.module) }) {
+            do throws(BindFailure) {
+                result.deviceNode = try waitForVFIONode(device, timeout: options.timeout)
+            } catch {
+                result.status = .failed
+                result.message = error.message
+                do throws(BindFailure) {
+                    try mover.restore(device.address, to: move.original)
+                    result.failure = VFIOError(.timedOut, "\(device.address): \(error.message); it was put back on \(move.original)",
+                                               hint: "raise --timeout, or check dmesg")
+                } catch let again {
+                    result.restoreError = again.message
+                    result.message = "\(error.message); putting it back on \(move.original) failed: \(again.message)"
+                    result.failure = VFIOError(.timedOut, "\(device.address): \(result.message!)",
+                                               hint: "check 'vfioctl show \(device.address)' and dmesg")
+                }
+                result.steps = mover.writer.steps(since: mark)
+                return result
+            }
+        }
+        result.steps = mover.writer.steps(since: mark)
+        if result.status == .failed {
+            result.message = "every driver failed: " + result.attempts.map { "\($0.driver): \($0.error ?? "?")" }.joined(separator: "; ")
+        }
+        return result
+    }
+
+    /// Loads the candidate's module when needed and returns the PCI driver name it registered.
+    private func ensureLoaded(_ candidate: Candidate, dryRun: Bool) throws(BindFailure) -> DriverName {
+        if !dryRun, let known = resolvedDrivers[candidate.module] { return known }
+        let driver = try resolveDriver(candidate, dryRun: dryRun)
+        if !dryRun { resolvedDrivers[candidate.module] = driver }
+        return driver
+    }
+
+    private func resolveDriver(_ candidate: Candidate, dryRun: Bool) throws(BindFailure) -> DriverName {
+        if !isLoaded(candidate.module) {
+            if dryRun { return candidate.driver }
+            do { try kernel.loadModule(candidate.module) } catch { throw BindFailure(message: error.message) }
+        }
+        if let name = registeredDrivers(of: candidate.module).first { return name }
+        // Built-in drivers have no module/NAME/drivers entries; the driver directory tells.
+        if (try? kernel.list(PCIPaths.driverDirectory(candidate.driver))) != nil { return candidate.driver }
+        throw BindFailure(message: "module \(candidate.module) is loaded but registers no PCI driver")
+    }
+
+    /// Whether a module is loaded or built in: one look at /sys/module/NAME, not a scan of all
+    /// modules (binding 32 VFs used to scan /sys/module twice per VF).
+    func isLoaded(_ module: ModuleName) -> Bool {
+        if let state = try? kernel.read("module/\(module)/initstate") { return state == "live" || state == "coming" }
+        return (try? kernel.list("module/\(module)")) != nil
+    }
+
+    /// The PCI drivers a loaded module registered (`/sys/module/NAME/drivers/pci:DRIVER`).
+    func registeredDrivers(of module: ModuleName) -> [DriverName] {
+        ((try? kernel.list("module/\(module)/drivers")) ?? []).compactMap { entry in
+            entry.name.hasPrefix("pci:") ? DriverName(entry.name.dropFirst(4)) : nil
+        }
+    }
+
+    private func isVFIOModule(_ module: ModuleName) -> Bool {
+        module.rawValue.contains("vfio")
+    }
+
+    /// Whether a candidate is a VFIO driver: the checks of IOMMU groups concern these only.
+    private func isVFIOCandidate(_ candidate: Candidate) -> Bool {
+        vfioDrivers.isVFIO(candidate.driver) || isVFIOModule(candidate.module)
+    }
+
+    /// The VFIO node a user opens: the group node, or the per-device cdev on iommufd kernels.
+    func vfioNode(_ device: PCIDevice) -> String? {
+        guard let driver = device.driver, vfioDrivers.isVFIO(driver), let group = device.iommuGroup else { return nil }
+        return "/dev/vfio/\(group)"
+    }
+
+    /// Waits (bounded) until the device can be opened through VFIO, and until udev has handled it.
+    /// Waits (bounded) until the device node exists; udev is waited for after the lock is released.
+    private func waitForVFIONode(_ device: PCIDevice, timeout: Double) throws(BindFailure) -> String? {
+        guard let group = device.iommuGroup else { return nil }
+        let groupNode = "/dev/vfio/\(group)"
+        let deadline = Monotonic.now() + timeout
+        while true {
+            if kernel.deviceNodeExists(groupNode) { break }
+            if let cdev = (try? kernel.list(PCIPaths.vfioDeviceDirectory(device.address)))?.first(where: { $0.name.hasPrefix("vfio") }),
+               kernel.deviceNodeExists("/dev/vfio/devices/\(cdev.name)") {
+                return "/dev/vfio/devices/\(cdev.name)"
+            }
+            guard Monotonic.now() < deadline else {
+                throw BindFailure(message: "\(groupNode) did not appear within \(timeout) s")
+            }
+            usleep(5_000)
+        }
+        return groupNode
+    }
+
+    // MARK: transaction
+
+    /// What a transaction needs of each device it moves: copying whole device records (a dozen
+    /// reference-counted fields each) was a visible part of binding many VFs.
+    struct Subject {
+        var address: PCIAddress
+        var identity: PCIIdentity
+        var iommuGroup: IOMMUGroup?
+        /// Where the device is before the transaction.
+        var binding: DeviceBinding
+
+        init(_ device: PCIDevice, _ binding: DeviceBinding) {
+            address = device.address
+            identity = device.identity
+            iommuGroup = device.iommuGroup
+            self.binding = binding
+        }
+    }
+
+    /// Lock, recover an interrupted transaction, journal, run `body` per device, roll back on failure,
+    /// record the result. In a dry run only `body` runs, against a writer that records.
+    /// The records of `stale` devices (back where they were before vfioctl) are dropped with the others.
+    func execute(operation: String, _ devices: [Subject], forgetting stale: Set<PCIAddress> = [], options: Options,
+                 report: inout OperationReport,
+                 body: (DeviceMover, Int) -> OperationReport.DeviceResult) throws(VFIOError) {
+        let writer = KernelWriter(kernel: kernel, dryRun: options.dryRun)
+        let mover = DeviceMover(writer: writer)
+        defer { report.checks += writer.warnings.map { "warning: \($0)" } }
+        guard !devices.isEmpty else {
+            if !stale.isEmpty && !options.dryRun { try forgetRecords(stale, options: options) }
+            return
+        }
+        if options.dryRun {
+            for index in devices.indices { report.devices.append(body(mover, index)) }
+            return
+        }
+        let (lock, heldByCaller) = try operationLock(options)
+        defer { lock.release() }
+        // Recovery before a transaction overrides no safety check: `vfioctl recover --force` does.
+        try recoverLocked(forced: [], report: &report)
+        // Unless the devices were read under the lock, everything was checked before the lock was
+        // ours: another vfioctl (or a recovery) may have moved a device since. Acting on a stale view
+        // could "restore" a device onto the wrong driver.
+        for device in devices where !heldByCaller {
+            let expected = device.binding
+            let now = try mover.currentBinding(device.address)
+            guard now == expected else {
+                var error = VFIOError(.failed, "\(device.address) changed while this command waited for the lock (it was on \(expected), now \(now)); nothing was changed",
+                                      hint: "run the command again")
+                error.retryable = true
+                throw error
+            }
+        }
+        let journal = Journal(operation: operation, pid: Int(getpid()), started: WallClock.now(),
+                              entries: devices.map { Journal.Entry(address: $0.address, identity: $0.identity, original: $0.binding) })
+        let journalFile = try store.writeJournal(journal)
+        defer { journalFile.close() }
+        // Listening starts before the first write, so no event of this operation is missed; nodes
+        // that exist already will not be added again.
+        let watch = options.waitForUdev ? UdevEventWatch() : nil
+        let existingNodes = watch == nil ? [] : Set(devices.compactMap { $0.iommuGroup.map { "/dev/vfio/\($0)" } }.filter(kernel.deviceNodeExists))
+
+        var done: [OperationReport.DeviceResult] = []
+        done.reserveCapacity(devices.count)
+        var failure: VFIOError?
+        for index in devices.indices {
+            options.progress?(index, devices.count)
+            do {
+                // Marked before its first write: recovery moves only devices the transaction reached.
+                try journalFile.markMoving(devices[index].address)
+            } catch {
+                failure = error
+                break
+            }
+            let result = body(mover, index)
+            if result.status == .failed {
+                failure = result.failure ?? VFIOError(.failed, "\(result.address): \(result.message ?? "failed")",
+                                                      hint: "the device is back on \(result.from); see dmesg")
+            }
+            // Last use: moved into the array, not copied (a result holds a dozen references).
+            done.append(result)
+            if failure != nil { break }
+        }
+        options.progress?(devices.count, devices.count)
+
+        if let failure {
+            do {
+                try rollBack(&done, after: failure, devices: devices, mover: mover)
+            } catch {
+                report.devices += done
+                throw error
+            }
+            report.devices += done
+            throw failure
+        }
+        let first = report.devices.count
+        // Handed over whole when nothing came before (the usual case): no result is copied.
+        if report.devices.isEmpty { report.devices = done } else { report.devices += done }
+        try recordManaged(report.devices[first...], devices: devices, forgetting: stale)
+        try store.removeJournal()
+        lock.release()
+        // udev may still be setting owners and permissions on the new nodes. This waits outside the
+        // lock: udev's own rule for hot-plugged devices runs vfioctl, which needs the lock to finish.
+        let bound = done.filter { $0.status == .changed && $0.deviceNode != nil }
+        guard options.waitForUdev, !bound.isEmpty else { return }
+        let deadline = Monotonic.now() + options.timeout
+        if let watch {
+            let bindEvents = UdevExpectation.kernelSendsBindEvents(release: Uname.release)
+            for result in bound {
+                if bindEvents { watch.expectation.expectBind(of: result.address) }
+                if let node = result.deviceNode, !existingNodes.contains(node) { watch.expectation.expectNode(node) }
+            }
+            if !watch.wait(until: deadline) {
+                report.checks.append("warning: udev had not finished processing events after \(options.timeout) s (still waiting for \(watch.expectation.pending.joined(separator: ", ")))")
+            }
+        } else if !UdevSettle.wait(until: deadline) {
+            report.checks.append("warning: udev had not finished processing events after \(options.timeout) s")
+        }
+    }
+
+    /// After `failure`, puts back every device this transaction had already moved, and reports the
+    /// devices it never reached: every device of the transaction ends in the report with its final
+    /// status. Each device is tried even when another cannot be put back; then the journal is kept
+    /// (for `vfioctl recover`) and the error names every device left changed.
+    private func rollBack(_ done: inout [OperationReport.DeviceResult], after failure: VFIOError, devices: [Subject],
+                          mover: DeviceMover) throws(VFIOError) {
+        let failed = done.last?.address
+        var stuck = done.filter { $0.restoreError != nil }.map { "\($0.address) (\($0.restoreError!))" }
+        for index in done.indices where done[index].status == .changed {
+            let mark = mover.writer.mark
+            do throws(BindFailure) {
+                try mover.restore(done[index].address, to: done[index].from)
+                done[index].status = .rolledBack
+                done[index].message = "moved to \(done[index].to?.rawValue ?? "no driver"), then put back"
+                    + (failed.map { " because \($0) failed" } ?? "")
+                done[index].to = done[index].from.driver
+                done[index].deviceNode = nil
+            } catch {
+                done[index].status = .failed
+                done[index].restoreError = error.message
+                done[index].message = "putting it back on \(done[index].from) failed: \(error.message)"
+                stuck.append("\(done[index].address) (\(error.message))")
+            }
+            done[index].steps += mover.writer.steps(since: mark)
+        }
+        for index in devices.indices.dropFirst(done.count) {
+            done.append(.init(address: devices[index].address, from: devices[index].binding, to: devices[index].binding.driver,
+                              status: .unchanged, group: devices[index].iommuGroup,
+                              message: "not attempted" + (failed.map { ": \($0) failed first" } ?? "")))
+        }
+        guard stuck.isEmpty else {
+            throw VFIOError(.failed, "\(failure.message); putting back \(stuck.joined(separator: ", ")) failed too",
+                            hint: "the journal at \(store.directory) is kept; run 'vfioctl recover'")
+        }
+        try store.removeJournal()
+    }
+
+    /// Bound devices become managed records (keeping the driver they had before vfioctl first
+    /// touched them); released devices stop being managed.
+    /// The i-th of `results` is the result for `devices[i]` (the transaction runs them in order).
+    private func recordManaged(_ results: ArraySlice<OperationReport.DeviceResult>, devices: [Subject],
+                               forgetting stale: Set<PCIAddress>) throws(VFIOError) {
+        // By address: one lookup per device moved, not a scan of every record.
+        var managed = Dictionary(try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
+        for address in confirmedStale(stale, records: managed) { managed.removeValue(forKey: address) }
+        managed.reserveCapacity(managed.count + results.count)
+        let now = WallClock.now()
+        // By position: iterating the results themselves copied each (a dozen references).
+        for (offset, index) in results.indices.enumerated() where results[index].status == .changed {
+            let address = results[index].address
+            let existing = managed.removeValue(forKey: address)
+            // The identity read before the move: binding does not change it.
+            guard !results[index].released, let driver = results[index].to, offset < devices.count,
+                  devices[offset].address == address else { continue }
+            let ids = devices[offset].identity
+            let original = existing?.original ?? results[index].from
+            if driver == original.driver { continue }
+            managed[address] = ManagedDevice(address: address, vendor: ids.vendor, device: ids.device,
+                                            original: original, driver: driver, since: existing?.since ?? now)
+        }
+        try store.writeManaged(Array(managed.values))
+    }
+
+    /// Drops the records of devices that are back on their original binding, under the lock.
+    private func forgetRecords(_ stale: Set<PCIAddress>, options: Options) throws(VFIOError) {
+        let (lock, _) = try operationLock(options)
+        defer { lock.release() }
+        let managed = try store.readManaged()
+        let dropped = confirmedStale(stale, records: Dictionary(managed.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first }))
+        let kept = managed.filter { !dropped.contains($0.address) }
+        if kept.count != managed.count { try store.writeManaged(kept) }
+    }
+
+    /// The `stale` records that are still stale, checked under the lock against the kernel. They
+    /// were judged from a device read and a records read that another vfioctl may have come between
+    /// (the device read on its original driver, then bound and recorded by the other run): a device
+    /// that is on the driver its record names is managed, and keeps its record.
+    private func confirmedStale(_ stale: Set<PCIAddress>, records: [PCIAddress: ManagedDevice]) -> Set<PCIAddress> {
+        let reader = DeviceMover(writer: KernelWriter(kernel: kernel, dryRun: true))
+        return stale.filter { address in
+            guard let record = records[address] else { return false }
+            return (try? reader.currentBinding(address))?.driver != record.driver
+        }
+    }
+}
+
+/// Module -> registered PCI driver answers of one engine.
+private final class ResolvedDrivers {
+    private var drivers: [ModuleName: DriverName] = [:]
+    subscript(module: ModuleName) -> DriverName? {
+        get { drivers[module] }
+        set { drivers[module] = newValue }
+    }
+}

@@ -1,0 +1,118 @@
+import VFIOCore
+
+/// `vfioctl status`: the managed records joined with what the kernel says now.
+public enum ManagedStatus {
+    public struct Entry: Sendable {
+        public var record: ManagedDevice
+        public var current: DriverName?
+        /// `bound` (as vfioctl left it), `drifted` (someone moved it), `replaced` (other hardware
+        /// at that address), `absent` (the device is gone).
+        public var state: String
+    }
+
+    /// A journal in the state directory: a run in progress (its writer holds the lock) or one
+    /// that was interrupted and waits for `vfioctl recover`.
+    public struct Transaction: Sendable {
+        public var operation: String
+        public var pid: Int
+        /// The process holding the lock now, nil when nobody does (the run was interrupted).
+        public var lockHolder: Int?
+
+        public var text: String {
+            guard let lockHolder else {
+                return "an interrupted '\(operation)' (pid \(pid)) left a journal: run 'vfioctl recover'"
+            }
+            return BindEngine.inProgress(Journal(operation: operation, pid: pid, started: 0, entries: []), holder: lockHolder)
+        }
+    }
+
+    /// Reads only: nothing is created or locked, and an untrusted state directory is refused.
+    public static func transaction(store: StateStore) throws(VFIOError) -> Transaction? {
+        let store = store.readOnly
+        guard let journal = try store.readJournal() else { return nil }
+        return Transaction(operation: journal.operation, pid: journal.pid, lockHolder: try store.lockHolder())
+    }
+
+    /// A record whose device is back on exactly its original binding (driver and override; a
+    /// hot-unplug and rescan does that) is no longer managed: it is not listed, and the next
+    /// writing command that looks at the device drops it (`unbind` says it is already there).
+    public static func read(store: StateStore, inventory: DeviceInventory) -> Result<[Entry], VFIOError> {
+        do {
+            return .success(try store.readOnly.readManaged().compactMap { record in
+                guard let device = inventory[record.address] else { return Entry(record: record, current: nil, state: "absent") }
+                if device.identity.vendor != record.vendor || device.identity.device != record.device {
+                    return Entry(record: record, current: device.driver, state: "replaced")
+                }
+                if device.driver == record.driver { return Entry(record: record, current: device.driver, state: "bound") }
+                if DeviceBinding(driver: device.driver, override: device.driverOverride) == record.original { return nil }
+                return Entry(record: record, current: device.driver, state: "drifted")
+            })
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    public static func text(_ entries: [Entry], transaction: Transaction? = nil) -> String {
+        let note = transaction.map { $0.text + "\n" } ?? ""
+        guard !entries.isEmpty else { return note + "no devices are managed by vfioctl\n" }
+        var table = TextTable(header: ["ADDRESS", "IDS", "ORIGINAL", "BOUND TO", "CURRENT", "STATE", "SINCE"])
+        for entry in entries {
+            table.append([entry.record.address.description, "\(entry.record.vendor):\(entry.record.device)",
+                          entry.record.original.description, entry.record.driver.rawValue,
+                          entry.current?.rawValue ?? "-", entry.state, Timestamp.iso8601(entry.record.since)])
+        }
+        return note + table.rendered()
+    }
+
+    public static func json(_ entries: [Entry], transaction: Transaction? = nil) -> JSONValue {
+        .object([
+            ("schema_version", .int(JSONSchema.version)),
+            ("transaction", transaction.map { transaction in
+                .object([
+                    ("operation", .string(transaction.operation)),
+                    ("pid", .int(transaction.pid)),
+                    ("in_progress", .bool(transaction.lockHolder != nil)),
+                    ("lock_holder_pid", transaction.lockHolder.map { .int($0) } ?? .null),
+                    ("message", .string(transaction.text)),
+                ])
+            } ?? .null),
+            ("devices", devicesJSON(entries)),
+        ])
+    }
+
+    private static func devicesJSON(_ entries: [Entry]) -> JSONValue {
+        .array(entries.map { entry in
+            .object([
+                ("address", .string(entry.record.address.description)),
+                ("vendor_id", .string(entry.record.vendor.description)),
+                ("device_id", .string(entry.record.device.description)),
+                ("original_driver", .optional(entry.record.original.driver)),
+                ("original_override", .optional(entry.record.original.override)),
+                ("bound_driver", .string(entry.record.driver.rawValue)),
+                ("current_driver", .optional(entry.current)),
+                ("state", .string(entry.state)),
+                ("since", .string(Timestamp.iso8601(entry.record.since))),
+            ])
+        })
+    }
+}
+
+/// UTC timestamps without Foundation.
+enum Timestamp {
+    static func iso8601(_ seconds: Int) -> String {
+        // Civil-from-days (Howard Hinnant's algorithm).
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let secondsOfDay = seconds - days * 86400
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ n: Int, _ width: Int = 2) -> String { String(repeating: "0", count: max(0, width - String(n).count)) + String(n) }
+        return "\(pad(year, 4))-\(pad(month))-\(pad(day))T\(pad(secondsOfDay / 3600)):\(pad(secondsOfDay % 3600 / 60)):\(pad(secondsOfDay % 60))Z"
+    }
+}

@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import VFIOCore
+
+/// Where devices come from: the live system (libudev plus /sys), or a sysfs tree read by a plain walk
+/// (`--sysfs-root`, tests, containers: libudev cannot be pointed at another root).
+public enum DeviceSource: Sendable {
+    case live
+    case sysfsTree(root: String)
+
+    /// The sysfs root every later read and write uses (the process's one `LiveSysfs` for it, so
+    /// the device directories a command reads are the ones its writes go through).
+    public var sysfs: any SysfsAccess {
+        switch self {
+        case .live: LiveSysfs.shared(root: "/sys")
+        case .sysfsTree(let root): LiveSysfs.shared(root: root)
+        }
+    }
+
+    public func enumerate(hostUse: HostUseScan = .scan) throws(VFIOError) -> DeviceInventory {
+        switch self {
+        case .live: try UdevEnumerator(hostUse: hostUse).enumerate()
+        case .sysfsTree(let root): try SysfsWalkEnumerator(sysfs: LiveSysfs(root: root), userGivenRoot: true, hostUse: hostUse).enumerate()
+        }
+    }
+}
+
+/// Lists `bus/pci/devices` and reads each device once.
+public struct SysfsWalkEnumerator: Sendable {
+    let sysfs: any SysfsAccess
+    let userGivenRoot: Bool
+    let hostUse: HostUseScan
+
+    public init(sysfs: any SysfsAccess, userGivenRoot: Bool, hostUse: HostUseScan = .scan) {
+        self.sysfs = sysfs
+        self.userGivenRoot = userGivenRoot
+        self.hostUse = hostUse
+    }
+
+    static let devicesDirectory = "bus/pci/devices"
+
+    public func enumerate() throws(VFIOError) -> DeviceInventory {
+        let entries: [SysfsEntry]
+        do {
+            entries = try sysfs.list(Self.devicesDirectory)
+        } catch {
+            if error.errno == EACCES {
+                throw VFIOError(.permissionDenied, "cannot list \(error.path): \(errnoName(error.errno))")
+            }
+            let root = String(sysfs.displayPath(Self.devicesDirectory).dropLast(Self.devicesDirectory.count + 1))
+            throw VFIOError(userGivenRoot ? .usage : .notFound,
+                            "\(root) is not a sysfs tree: cannot list \(error.path): \(errnoName(error.errno))",
+                            hint: "pass the directory that holds bus/pci/devices, normally /sys")
+        }
+        let reader = DeviceReader(sysfs: sysfs, hostUse: hostUse)
+        let outcomes = ConcurrentMap.map(entries) { entry -> (device: PCIDevice?, warnings: [String]) in
+            var warnings: [String] = []
+            guard let address = PCIAddress(entry.name), address.description == entry.name else {
+                warnings.append("ignoring \(sysfs.displayPath(Self.devicesDirectory + "/" + entry.name)): not a PCI address")
+                return (nil, warnings)
+            }
+            guard let path = canonicalPath(of: entry, warnings: &warnings) else { return (nil, warnings) }
+            switch reader.read(address: address, at: path) {
+            case .device(let device): return (device, warnings)
+            case .skipped(let reason): return (nil, warnings + ["skipping \(address): \(reason)"])
+            }
+        }
+        return DeviceInventory(devices: outcomes.compactMap(\.device), warnings: outcomes.flatMap(\.warnings))
+    }
+
+    /// The kernel's entries are links into `devices/`; follow them lexically, never outside the root.
+    private func canonicalPath(of entry: SysfsEntry, warnings: inout [String]) -> String? {
+        let linkPath = Self.devicesDirectory + "/" + entry.name
+        guard entry.kind == .symlink else {
+            if entry.kind == .directory { return linkPath }
+            warnings.append("skipping \(entry.name): \(sysfs.displayPath(linkPath)) is neither a link nor a directory")
+            return nil
+        }
+        do {
+            return try Self.resolvedDeviceLink(entry.name, sysfs: sysfs, warnings: &warnings)
+        } catch {
+            warnings.append("skipping \(entry.name): \(error)")
+            return nil
+        }
+    }
+
+    /// The target of `bus/pci/devices/NAME`, resolved lexically; nil, with a warning, when it
+    /// points outside the root. Errors reading the link are the caller's to judge.
+    static func resolvedDeviceLink(_ name: String, sysfs: any SysfsAccess, warnings: inout [String]) throws(SysfsError) -> String? {
+        let linkPath = devicesDirectory + "/" + name
+        // Resolved on the target's bytes; the target becomes a String only for the warning.
+        let resolved = try sysfs.withLinkTarget(linkPath) { target in
+            var directory = devicesDirectory
+            return directory.withUTF8 { SysfsPath.resolve(target, from: $0) }
+        }
+        guard let resolved else {
+            let target = (try? sysfs.readLink(linkPath)) ?? "?"
+            warnings.append("skipping \(name): \(sysfs.displayPath(linkPath)) points outside the sysfs root (\(target))")
+            return nil
+        }
+        return resolved
+    }
+}

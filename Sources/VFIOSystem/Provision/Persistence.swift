@@ -1,0 +1,194 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import VFIOCore
+
+/// Keeps a desired state across reboots and hot-plug: the state file in /etc/vfioctl, a systemd
+/// oneshot unit that applies it early at boot (after udev's coldplug, before networking and VM
+/// managers), and a udev rule that applies the matching entries to devices that appear later
+/// (hot-plug, new VFs). `root` lets tests and image builders install into a directory instead of `/`.
+///
+/// `enable` and `disable` first list their steps (`Step`), reading only; then either perform them
+/// or, for a dry run, describe them. A dry run therefore cannot write: it never reaches `perform`.
+public struct Persistence: Sendable {
+    public let root: InstallRoot
+
+    public init(root: InstallRoot) { self.root = root }
+
+    public static let stateFile = "/etc/vfioctl/state.toml"
+    public static let unitFile = "/etc/systemd/system/vfioctl.service"
+    public static let wantsLink = "/etc/systemd/system/sysinit.target.wants/vfioctl.service"
+    public static let udevRule = "/etc/udev/rules.d/70-vfioctl.rules"
+
+    /// One change to the installed files or to the running system, in the order it is made.
+    /// Paths are the system's (`/etc/...`), under `root` when performed.
+    public enum Step: Sendable, Equatable {
+        case install(path: String, text: String)
+        case link(path: String, target: String)
+        case remove(path: String)
+        /// Tell the running systemd or udev that their files changed.
+        case reload(HostReload)
+    }
+
+    public enum HostReload: Sendable, Equatable {
+        case systemd, udev
+
+        var command: [String] {
+            switch self {
+            case .systemd: ["/bin/systemctl", "daemon-reload"]
+            case .udev: ["/bin/udevadm", "control", "--reload"]
+            }
+        }
+
+        /// Present only while that manager runs.
+        var runningMarker: String {
+            switch self {
+            case .systemd: "/run/systemd/system"
+            case .udev: "/run/udev/control"
+            }
+        }
+    }
+
+    // MARK: planning (reads only)
+
+    /// Validates `file` (it must parse) and `binary`, then: the state file, the unit, its enabling
+    /// link, the udev rule, and the reloads.
+    public func enableSteps(stateFile file: String, binary: String) throws(VFIOError) -> [Step] {
+        let text: String
+        do { text = try TextFile.read(file) } catch { throw error.vfioError() }
+        _ = try DesiredState.parse(text, file: file)
+        let executable = try UnitExecutable(binary, root: root)
+        return [
+            .install(path: Self.stateFile, text: text),
+            .install(path: Self.unitFile, text: Self.unitText(executable)),
+            .link(path: Self.wantsLink, target: "../vfioctl.service"),
+            .install(path: Self.udevRule, text: Self.udevRuleText(executable)),
+        ] + reloads
+    }
+
+    /// Removing what is installed (nothing when nothing is), then the reloads.
+    public func disableSteps() throws(VFIOError) -> [Step] {
+        var steps: [Step] = []
+        for file in [Self.wantsLink, Self.unitFile, Self.udevRule, Self.stateFile] where try exists(file) {
+            steps.append(.remove(path: file))
+        }
+        return steps.isEmpty ? [] : steps + reloads
+    }
+
+    /// Reloads happen only on the running system, and only for a manager that runs: an image's
+    /// files mean nothing to the host's systemd and udev.
+    private var reloads: [Step] {
+        guard root.isRunningSystem else { return [] }
+        return [HostReload.systemd, .udev].filter { access($0.runningMarker, F_OK) == 0 }.map { .reload($0) }
+    }
+
+    // MARK: acting
+
+    /// What a dry run prints: one line per step, in order.
+    public func describe(_ steps: [Step]) -> [String] {
+        steps.map { step in
+            switch step {
+            case .install(let path, let text):
+                // The generated command line, which is what a reader of a dry run wants to check.
+                let marker = path == Self.unitFile ? "ExecStart=" : path == Self.udevRule ? "RUN+=" : nil
+                let command = marker.flatMap { marker in text.split(separator: "\n").first { $0.contains(marker) } }
+                return "would install \(path)" + (command.map { ": \($0)" } ?? "")
+            case .link(let path, let target): return "would enable vfioctl.service (\(path) -> \(target))"
+            case .remove(let path): return "would remove \(path)"
+            case .reload(let manager): return "would run \(manager.command.joined(separator: " "))"
+            }
+        }
+    }
+
+    /// Makes the changes; returns what was done, one line per step. A reload that fails is left
+    /// out (the files are in place; the next boot reads them).
+    public func perform(_ steps: [Step]) throws(VFIOError) -> [String] {
+        var done: [String] = []
+        for step in steps {
+            switch step {
+            case .install(let path, let text):
+                try FileInstaller.write(root.path(of: path), text, mode: 0o644)
+                done.append("installed \(path)")
+            case .link(let path, let target):
+                try FileInstaller.symlink(root.path(of: path), to: target)
+                done.append("enabled vfioctl.service (\(path))")
+            case .remove(let path):
+                if try FileInstaller.remove(root.path(of: path)) { done.append("removed \(path)") }
+            case .reload(let manager):
+                guard root.isRunningSystem, ChildProcess.run(manager.command) == 0 else { continue }
+                done.append(manager == .systemd ? "reloaded systemd" : "reloaded udev rules")
+            }
+        }
+        return done
+    }
+
+    // MARK: generated text
+
+    static func unitText(_ executable: UnitExecutable) -> String {
+        """
+        # Installed by `vfioctl persist enable`; removed by `vfioctl persist disable`.
+        [Unit]
+        Description=Apply the desired PCI driver state (vfioctl)
+        Documentation=man:vfioctl.apply(1) man:vfioctl.persist(1)
+        DefaultDependencies=no
+        # After udev's coldplug, so every PCI device exists and native drivers are loaded...
+        After=systemd-udev-trigger.service systemd-udev-settle.service systemd-modules-load.service
+        Wants=systemd-udev-trigger.service
+        # ...and before anything configures networks or starts VMs on these devices.
+        Before=sysinit.target network-pre.target libvirtd.service virtqemud.service shutdown.target
+        Wants=network-pre.target
+        Conflicts=shutdown.target
+        ConditionPathExists=\(stateFile)
+
+        [Service]
+        Type=oneshot
+        RemainAfterExit=yes
+        ExecStart=\(executable.systemdWord) apply \(stateFile)
+
+        [Install]
+        WantedBy=sysinit.target
+
+        """
+    }
+
+    static func udevRuleText(_ executable: UnitExecutable) -> String {
+        """
+        # Installed by `vfioctl persist enable`; removed by `vfioctl persist disable`.
+        # A PCI device that appears after boot (hot-plug, new SR-IOV VFs) gets the state the file
+        # gives it; devices no entry selects cost one quick exit.
+        ACTION=="add", SUBSYSTEM=="pci", TEST=="\(stateFile)", RUN+="\(executable.udevWord) apply \(stateFile) --device $kernel --lock-timeout 30"
+
+        """
+    }
+
+    // MARK: status
+
+    public struct Status: Sendable {
+        public var stateFile: Bool
+        public var unit: Bool
+        public var enabled: Bool
+        public var udevRule: Bool
+        /// nil when the installed file is valid (or absent); its status says why (2 invalid, 5 unreadable).
+        public var stateFileError: VFIOError?
+        public var isEnabled: Bool { stateFile && unit && enabled && udevRule }
+    }
+
+    /// Throws when whether a file is installed cannot be told (a directory that cannot be searched).
+    public func status() throws(VFIOError) -> Status {
+        var status = Status(stateFile: try exists(Self.stateFile), unit: try exists(Self.unitFile),
+                            enabled: try exists(Self.wantsLink), udevRule: try exists(Self.udevRule))
+        if status.stateFile {
+            do { _ = try DesiredState.load(root.path(of: Self.stateFile)) } catch { status.stateFileError = error }
+        }
+        return status
+    }
+
+    /// Whether the system's `absolute` is present under the root (a link counts, dangling or not).
+    private func exists(_ absolute: String) throws(VFIOError) -> Bool {
+        var info = stat()
+        let path = root.path(of: absolute)
+        if lstat(path, &info) == 0 { return true }
+        if errno == ENOENT || errno == ENOTDIR { return false }
+        throw FileReadError(path, errno: errno).vfioError()
+    }
+}

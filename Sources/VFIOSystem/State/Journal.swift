@@ -1,0 +1,274 @@
+import VFIOCore
+
+/// What an in-flight transaction is changing: enough to put every device back after a crash.
+///
+/// The file is written whole before the first sysfs write (one `[[device]]` per device, with the
+/// identity read before the move), then one `[[moving]]` table is appended, and fsynced, before the
+/// first write to each device. Recovery acts only on devices marked so: a device the transaction
+/// never reached was never touched. `decode` refuses (exit 2) anything vfioctl does not write: unknown keys, a device without
+/// its identity, a mark naming no listed device, a missing pid.
+public struct Journal: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable {
+        public var address: PCIAddress
+        /// Ids and class as read before the move: recovery refuses a device that no longer has them.
+        public var identity: PCIIdentity
+        public var original: DeviceBinding
+        public var target: DriverName?
+        /// Whether the transaction reached this device (a `[[moving]]` mark): only then may recovery move it.
+        public var moving: Bool
+
+        public init(address: PCIAddress, identity: PCIIdentity, original: DeviceBinding, target: DriverName? = nil,
+                    moving: Bool = false) {
+            self.address = address
+            self.identity = identity
+            self.original = original
+            self.target = target
+            self.moving = moving
+        }
+    }
+
+    public var operation: String
+    public var pid: Int
+    public var started: Int
+    public var entries: [Entry]
+
+    public init(operation: String, pid: Int, started: Int, entries: [Entry]) {
+        self.operation = operation
+        self.pid = pid
+        self.started = started
+        self.entries = entries
+    }
+
+    func encoded() -> String {
+        var out = TextBytes(capacity: 256 + entries.count * 224)
+        out.append("# vfioctl transaction journal: an operation in flight or interrupted; `vfioctl recover` rolls it back\n")
+        out.append("operation = ")
+        out.appendQuoted(operation)
+        out.append("\npid = ")
+        out.append(pid)
+        out.append("\nstarted = ")
+        out.append(started)
+        out.append("\n")
+        for entry in entries {
+            out.append("\n[[device]]\naddress = ")
+            out.appendQuoted(entry.address)
+            out.append("\n")
+            out.appendIdentity(entry.identity)
+            out.appendBinding(entry.original, prefix: "original")
+            if let target = entry.target {
+                out.append("target = ")
+                out.appendQuoted(target.rawValue)
+                out.append("\n")
+            }
+        }
+        var text = out.text
+        for entry in entries where entry.moving { text += Self.movingMark(entry.address) }
+        return text
+    }
+
+    /// What `JournalFile.markMoving` appends.
+    static func movingMark(_ address: PCIAddress) -> String { "\n[[moving]]\naddress = \"\(address)\"\n" }
+
+    static func decode(_ text: String, file: String) throws(VFIOError) -> Journal {
+        do throws(TOMLError) {
+            var top = TOMLFields(try TOMLParser.parse(text), context: "the journal")
+            // The operation only names the run in messages; what recovery acts on is checked below.
+            let operation = try top.string("operation")?.0 ?? "unknown"
+            guard let pidField = try top.integer("pid") else { throw TOMLError(line: 1, "no pid") }
+            let pid = pidField.0
+            guard pid > 0 else { throw TOMLError(line: pidField.line, "pid \(pid) is not a process id") }
+            let started = try top.integer("started")?.0 ?? 0
+            var entries: [Entry] = []
+            var positions: [PCIAddress: Int] = [:]
+            for table in try top.tables("device") {
+                var f = TOMLFields(table, context: "[[device]]")
+                guard let address = try f.parsed("address", as: "a PCI address", PCIAddress.init) else {
+                    throw TOMLError(line: table.line, "[[device]] without address")
+                }
+                guard positions[address] == nil else { throw TOMLError(line: table.line, "\(address) is listed twice") }
+                let identity = try TOMLText.decodeIdentity(&f, line: table.line)
+                let original = try TOMLText.decodeBinding(&f, prefix: "original")
+                let target = try f.parsed("target", as: "a driver name", DriverName.init)
+                try f.finish()
+                positions[address] = entries.count
+                entries.append(Entry(address: address, identity: identity, original: original, target: target))
+            }
+            for table in try top.tables("moving") {
+                var f = TOMLFields(table, context: "[[moving]]")
+                guard let address = try f.parsed("address", as: "a PCI address", PCIAddress.init) else {
+                    throw TOMLError(line: table.line, "[[moving]] without address")
+                }
+                guard let position = positions[address] else {
+                    throw TOMLError(line: table.line, "[[moving]] names \(address), which no [[device]] lists")
+                }
+                try f.finish()
+                entries[position].moving = true
+            }
+            try top.finish()
+            return Journal(operation: operation, pid: pid, started: started, entries: entries)
+        } catch {
+            throw VFIOError(.usage, "\(file):\(error.line): not a journal vfioctl wrote: \(error.message); nothing was recovered",
+                            hint: "inspect it; remove it only once every device listed is where it should be")
+        }
+    }
+}
+
+/// A device vfioctl moved: where it came from and where it is now.
+public struct ManagedDevice: Sendable, Equatable {
+    public var address: PCIAddress
+    public var vendor: VendorID
+    public var device: DeviceID
+    public var original: DeviceBinding
+    public var driver: DriverName
+    /// Unix time of the bind.
+    public var since: Int
+
+    /// The records sorted by address. Positions are sorted and records read in place: moving or
+    /// copying a record retains each of its strings.
+    static func encodeAll(_ devices: [ManagedDevice]) -> String {
+        // Built as bytes: the file is rewritten after every bind, one record per device.
+        var out = TextBytes(capacity: 128 + devices.count * 192)
+        out.append("# devices bound by vfioctl and the drivers they came from (read by `vfioctl unbind` and `status`)\n")
+        for index in devices.indices.sorted(by: { devices[$0].address < devices[$1].address }) {
+            appendRecord(devices[index], to: &out)
+        }
+        return out.text
+    }
+
+    private static func appendRecord(_ device: ManagedDevice, to out: inout TextBytes) {
+        out.append("\n[[device]]\naddress = ")
+        out.appendQuoted(device.address)
+        out.append("\nvendor = ")
+        out.appendQuoted(hex: device.vendor.rawValue, width: 4)
+        out.append("\ndevice = ")
+        out.appendQuoted(hex: device.device.rawValue, width: 4)
+        out.append("\n")
+        out.appendBinding(device.original, prefix: "original")
+        out.append("driver = ")
+        out.appendQuoted(device.driver.rawValue)
+        out.append("\nsince = ")
+        out.append(device.since)
+        out.append("\n")
+    }
+
+    static func decodeAll(_ text: String, file: String) throws(VFIOError) -> [ManagedDevice] {
+        do throws(TOMLError) {
+            var top = TOMLFields(try TOMLParser.parse(text), context: "the managed-device records")
+            var devices: [ManagedDevice] = []
+            for table in try top.tables("device") {
+                var f = TOMLFields(table, context: "[[device]]")
+                guard let address = try f.parsed("address", as: "a PCI address", PCIAddress.init),
+                      let vendor = try f.parsed("vendor", as: "a vendor id", VendorID.init),
+                      let device = try f.parsed("device", as: "a device id", DeviceID.init)
+                else { throw TOMLError(line: table.line, "[[device]] needs address, vendor and device") }
+                let original = try TOMLText.decodeBinding(&f, prefix: "original")
+                guard let driver = try f.parsed("driver", as: "a driver name", DriverName.init) else {
+                    throw TOMLError(line: table.line, "[[device]] without driver")
+                }
+                let since = try f.integer("since")?.0 ?? 0
+                try f.finish()
+                devices.append(ManagedDevice(address: address, vendor: vendor, device: device, original: original,
+                                             driver: driver, since: since))
+            }
+            try top.finish()
+            return devices
+        } catch {
+            throw VFIOError(.failed, "\(file):\(error.line): corrupt state file: \(error.message)")
+        }
+    }
+}
+
+/// Writing the small TOML files vfioctl keeps (the reader is TOMLParser).
+enum TOMLText {
+    /// `text` as a TOML basic string.
+    static func quote(_ text: String) -> String {
+        var out = TextBytes(capacity: text.utf8.count + 2)
+        out.appendQuoted(text)
+        return out.text
+    }
+
+    /// `vendor`, `device`, `subsystem_vendor`, `subsystem_device` and `class`, all required.
+    static func decodeIdentity(_ f: inout TOMLFields, line: Int) throws(TOMLError) -> PCIIdentity {
+        guard let vendor = try f.parsed("vendor", as: "a vendor id", VendorID.init),
+              let device = try f.parsed("device", as: "a device id", DeviceID.init),
+              let subsystemVendor = try f.parsed("subsystem_vendor", as: "a vendor id", VendorID.init),
+              let subsystemDevice = try f.parsed("subsystem_device", as: "a device id", DeviceID.init),
+              let classCode = try f.parsed("class", as: "a class code", ClassCode.init)
+        else { throw TOMLError(line: line, "[[device]] needs vendor, device, subsystem_vendor, subsystem_device and class") }
+        return PCIIdentity(vendor: vendor, device: device, subsystemVendor: subsystemVendor, subsystemDevice: subsystemDevice,
+                           classCode: classCode, revision: nil)
+    }
+
+    static func decodeBinding(_ f: inout TOMLFields, prefix: String) throws(TOMLError) -> DeviceBinding {
+        DeviceBinding(driver: try f.parsed("\(prefix)_driver", as: "a driver name", DriverName.init),
+                      override: try f.parsed("\(prefix)_override", as: "a driver name", DriverName.init))
+    }
+}
+
+/// TOML pieces for TextBytes.
+extension TextBytes {
+    /// `text` as a TOML basic string. Escaping works on bytes: in UTF-8 no byte of a multi-byte
+    /// character is ASCII, so `"`, `\` and newline bytes are always those characters.
+    mutating func appendQuoted(_ text: String) {
+        append(byte: UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            // Addresses, ids and driver names need no escaping: copy them whole.
+            guard utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") }) else {
+                append(bytes: utf8)
+                return
+            }
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): append("\\\"")
+                case UInt8(ascii: "\\"): append("\\\\")
+                case UInt8(ascii: "\n"): append("\\n")
+                default: append(byte: byte)
+                }
+            }
+        }
+        append(byte: UInt8(ascii: "\""))
+    }
+
+    mutating func appendQuoted(_ address: PCIAddress) {
+        append(byte: UInt8(ascii: "\""))
+        append(address)
+        append(byte: UInt8(ascii: "\""))
+    }
+
+    /// What `appendQuoted(VendorID.description)` (or DeviceID's) writes.
+    mutating func appendQuoted(hex value: UInt16, width: Int) {
+        append(byte: UInt8(ascii: "\""))
+        append(hex: value, width: width)
+        append(byte: UInt8(ascii: "\""))
+    }
+
+    mutating func appendIdentity(_ identity: PCIIdentity) {
+        append("vendor = ")
+        appendQuoted(hex: identity.vendor.rawValue, width: 4)
+        append("\ndevice = ")
+        appendQuoted(hex: identity.device.rawValue, width: 4)
+        append("\nsubsystem_vendor = ")
+        appendQuoted(hex: identity.subsystemVendor.rawValue, width: 4)
+        append("\nsubsystem_device = ")
+        appendQuoted(hex: identity.subsystemDevice.rawValue, width: 4)
+        append("\nclass = ")
+        appendQuoted(identity.classCode.description)
+        append("\n")
+    }
+
+    mutating func appendBinding(_ binding: DeviceBinding, prefix: StaticString) {
+        if let driver = binding.driver {
+            append(prefix)
+            append("_driver = ")
+            appendQuoted(driver.rawValue)
+            append("\n")
+        }
+        if let override = binding.override {
+            append(prefix)
+            append("_override = ")
+            appendQuoted(override.rawValue)
+            append("\n")
+        }
+    }
+}
