@@ -4,6 +4,7 @@ import Glibc
 import TestSupport
 import Testing
 import VFIOCore
+import VFIOSystem
 
 /// Which devices a bind reads and how it binds them: driver_override unless new_id is asked for or
 /// the kernel has no driver_override, and then the whole system is read for new_id's collateral.

@@ -4,6 +4,7 @@ import Glibc
 import TestSupport
 import Testing
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// One device moved between drivers on the simulated kernel: the order of the writes, the
 /// verification by reading the `driver` link back, and putting the device back on failure.

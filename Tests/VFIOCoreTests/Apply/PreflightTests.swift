@@ -1,6 +1,7 @@
 import TestSupport
 import Testing
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// The checks made before the first write: which group members move along with `--group`, which
 /// groups a move would leave unusable, and which devices a new_id write would catch.

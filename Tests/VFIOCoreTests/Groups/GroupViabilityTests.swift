@@ -1,6 +1,7 @@
 import TestSupport
 import Testing
 import VFIOCore
+import VFIOSystem
 
 /// Whether VFIO can use an IOMMU group, judged from its members' drivers, and which driver names
 /// count as VFIO drivers.

@@ -1,6 +1,7 @@
 import TestSupport
 import Testing
 import VFIOCore
+import VFIOSystem
 
 /// The device and group JSON (docs/json-schema.md), compared with Golden/device-*.json.
 @Suite struct DeviceJSONGoldenTests {

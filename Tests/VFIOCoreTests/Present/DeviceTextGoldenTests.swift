@@ -1,6 +1,7 @@
 import TestSupport
 import Testing
 import VFIOCore
+import VFIOSystem
 
 /// `list`, `list --tree`, `show` and `groups` as text, compared with Golden/device-*.txt.
 @Suite struct DeviceTextGoldenTests {

@@ -4,6 +4,7 @@ import Glibc
 import TestSupport
 import Testing
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// The reports of writing commands (`bind`, `unbind`, ...) as text, verbose text and JSON, compared
 /// with Golden/operation-*. Each report comes from the real engine on the simulated machine, except

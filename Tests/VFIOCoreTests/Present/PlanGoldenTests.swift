@@ -1,6 +1,7 @@
 import TestSupport
 import Testing
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// `plan` as a table, `plan --explain` and `plan --json`, compared with Golden/plan-*.
 ///

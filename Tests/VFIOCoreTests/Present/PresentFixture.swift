@@ -3,6 +3,7 @@ import Glibc
 #endif
 import TestSupport
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// The inputs every golden file is rendered from, built by code so each file can be traced to them:
 /// the standard simulated machine with two NVMe VFs enabled and the edu bound to vfio-pci, numeric

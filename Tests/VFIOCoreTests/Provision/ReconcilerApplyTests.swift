@@ -4,6 +4,7 @@ import Glibc
 import TestSupport
 import Testing
 @testable import VFIOCore
+@testable import VFIOSystem
 
 /// `apply`'s second look after losing a race to another vfioctl, and how a run from udev is known.
 @Suite struct ReconcilerApplyTests {

@@ -1,6 +1,7 @@
 import TestSupport
 import Testing
 import VFIOCore
+import VFIOSystem
 
 /// What each device argument and filter selects on the standard simulated machine (see
 /// `KernelSimulator.standard()` for its table of devices, drivers and groups).

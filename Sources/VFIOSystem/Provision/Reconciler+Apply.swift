@@ -1,3 +1,5 @@
+import VFIOCore
+
 extension Reconciler {
     /// How many times `apply` looks again after losing a race (see `apply`).
     public static let raceRetries = 3

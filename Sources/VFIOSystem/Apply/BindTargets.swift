@@ -1,3 +1,5 @@
+import VFIOCore
+
 /// The devices a bind names, the devices read to check them, and the way they will be bound.
 ///
 /// A bind reads as little as it can: with addresses only, just those devices and their IOMMU
