@@ -2,7 +2,7 @@ import ArgumentParser
 import VFIOCore
 import VFIOSystem
 
-struct ApplyCommand: ParsableCommand {
+struct ApplyCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
         abstract: "Bring the host to the driver state a desired-state file describes, as one transaction.",
@@ -26,14 +26,14 @@ struct ApplyCommand: ParsableCommand {
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var writing: WritingOptions
 
-    func run() throws {
-        let report = try Provisioning.run(file: file, only: only, source: source, planning: planning, writing: writing)
-        try writing.finish(report)
+    func run(_ context: CommandContext) throws {
+        let report = try Provisioning.run(context, file: file, only: only, source: source, planning: planning, writing: writing)
+        try writing.finish(report, context)
         if report.exitStatus == .changesPending { throw ExitCode(ExitStatus.changesPending.rawValue) }
     }
 }
 
-struct DiffCommand: ParsableCommand {
+struct DiffCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Show how the host differs from a desired-state file (exit 7 when changes are pending).",
@@ -49,40 +49,29 @@ struct DiffCommand: ParsableCommand {
 
     @OptionGroup var planning: PlanningOptions
 
-    func run() throws {
+    func run(_ context: CommandContext) throws {
         // parse([]) and not WritingOptions(): reading an option of an unparsed group traps.
         var writing = try WritingOptions.parse([])
         writing.dryRun = true
         writing.json = json
-        let report = try Provisioning.run(file: file, only: [], source: source, planning: planning, writing: writing)
-        try writing.finish(report)
+        let report = try Provisioning.run(context, file: file, only: [], source: source, planning: planning, writing: writing)
+        try writing.finish(report, context)
         if report.exitStatus == .changesPending { throw ExitCode(ExitStatus.changesPending.rawValue) }
     }
 }
 
 enum Provisioning {
-    static func run(file: String, only: [String], source: SourceOptions, planning: PlanningOptions,
-                    writing: WritingOptions) throws -> OperationReport {
+    static func run(_ context: CommandContext, file: String, only: [String], source: SourceOptions,
+                    planning: PlanningOptions, writing: WritingOptions) throws -> OperationReport {
         let state = try DesiredState.load(file)
         let addresses = try only.map { text throws(VFIOError) in try singleAddress(text) }
-        let setup = planning.setup()
-        let sysfs = source.source.sysfs
-        let reconciler = Reconciler(engine: try writing.engine(source: source),
+        let setup = planning.setup(context)
+        let sysfs = source.kernel(context)
+        let reconciler = Reconciler(engine: try writing.engine(context, source: source),
                                     makePlanner: { () throws(VFIOError) in try setup.makePlanner(sysfs: sysfs) },
-                                    enumerate: { () throws(VFIOError) in try source.inventory() })
-        var options = writing.engineOptions()
-        // Run by udev (the `persist` rule's RUN+=, which has the event's SEQNUM and DEVPATH): the
-        // event this run belongs to stays queued until the run exits, so waiting for udev to settle
-        // after a bind could only time out (10 s per device, serialized by the lock).
-        if environment("SEQNUM") != nil && environment("DEVPATH") != nil { options.waitForUdev = false }
-        // Several applies at once (udev's coldplug runs one per device next to the boot unit) can
-        // find a device moved by another while waiting for the lock: nothing was changed, so look
-        // again and apply what is still needed.
-        var report = reconciler.run(state, only: addresses.isEmpty ? nil : Set(addresses), options: options)
-        for _ in 0..<3 where report.error?.retryable == true {
-            report = reconciler.run(state, only: addresses.isEmpty ? nil : Set(addresses), options: options)
-        }
-        report.reportsPendingChanges = true
-        return report
+                                    enumerate: { () throws(VFIOError) in try source.inventory(context) })
+        var options = writing.engineOptions(context)
+        if BindEngine.Options.isRunByUdev(environment: context.environment) { options.waitForUdev = false }
+        return reconciler.apply(state, only: addresses.isEmpty ? nil : Set(addresses), options: options)
     }
 }

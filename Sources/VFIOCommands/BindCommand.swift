@@ -2,7 +2,7 @@ import ArgumentParser
 import VFIOCore
 import VFIOSystem
 
-struct BindCommand: ParsableCommand {
+struct BindCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "bind",
         abstract: "Bind devices to the driver the plan chose (or --driver), safely and verifiably.",
@@ -42,21 +42,16 @@ struct BindCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let engine = try writing.engine(source: source)
+    func run(_ context: CommandContext) throws {
+        let engine = try writing.engine(context, source: source)
         let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
-        var bindMethod = method?.method
-        // new_id binds every unbound device with the same ids: that check needs the whole system.
-        var inventory = try source.inventory(changing: selectors, wholeSystem: bindMethod == .newID, consultsRules: driver == nil)
-        var selected = try DeviceQuery(selectors: selectors).select(from: inventory)
-        guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))") }
-        if bindMethod == nil, !DriverOverrideSupport.available(sysfs: source.source.sysfs, address: selected[0].address) {
-            bindMethod = .newID
-            inventory = try source.inventory()
-            selected = try DeviceQuery(selectors: selectors).select(from: inventory)
+        let targets = try BindTargets.select(selectors, method: method?.method, sysfs: source.kernel(context)) {
+            (wholeSystem: Bool) throws(VFIOError) in
+            try source.inventory(context, changing: selectors, wholeSystem: wholeSystem, consultsRules: driver == nil)
         }
+        guard !targets.devices.isEmpty else { throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))") }
         // With --driver no alias is consulted: only whether the module exists.
-        let planner = try planning.planner(sysfs: source.source.sysfs, aliases: driver == nil)
+        let planner = try planning.planner(context, source: source, aliases: driver == nil)
         // An explicit driver needs no plan (no alias lookups): only what blocks any driver.
         let explicitChain = driver.map { planner.explicitChain($0) }
         let request = { (device: PCIDevice) -> BindEngine.Request in
@@ -66,11 +61,10 @@ struct BindCommand: ParsableCommand {
             let plan = planner.plan(device)
             return BindEngine.Request(device: device, chain: plan.chain, blocked: plan.blocked)
         }
-        var options = writing.engineOptions()
+        var options = writing.engineOptions(context)
         options.group = group
-        options.method = bindMethod
-        let report = engine.bind(selected.map(request), inventory: inventory,
-                                                          companions: request, options: options)
-        try writing.finish(report)
+        options.method = targets.method
+        let report = engine.bind(targets.devices.map(request), inventory: targets.inventory, companions: request, options: options)
+        try writing.finish(report, context)
     }
 }

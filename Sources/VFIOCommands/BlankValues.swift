@@ -58,15 +58,15 @@ package enum EnvironmentVariable: String, CaseIterable {
     case modprobeDirs = "VFIOCTL_MODPROBE_DIRS"
     case crashAfterWrite = "VFIOCTL_TEST_CRASH_AFTER_WRITE"
 
-    /// The value, or nil when unset (`checkAll` has refused a blank one).
-    var value: String? { environment(rawValue) }
+    /// The value in `context`'s environment, or nil when unset (`checkAll` has refused a blank one).
+    func value(in context: CommandContext) -> String? { context.environment(rawValue) }
 
     /// A colon-separated list of paths, each of which must be non-blank too (`a::b` is a mistake).
     var isPathList: Bool { self == .modprobeDirs }
 
-    package static func checkAll() throws(VFIOError) {
+    package static func checkAll(_ environment: [String: String]) throws(VFIOError) {
         for variable in allCases {
-            guard let value = getenv(variable.rawValue).map({ String(cString: $0) }) else { continue }
+            guard let value = environment[variable.rawValue] else { continue }
             if BlankValue.isBlank(value) {
                 throw .usage("\(variable.rawValue) is set but empty", hint: "unset it or give it a value")
             }

@@ -2,7 +2,7 @@ import ArgumentParser
 import VFIOCore
 import VFIOSystem
 
-struct ListCommand: ParsableCommand {
+struct ListCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List PCI devices with driver, IOMMU group, driver_override and SR-IOV state.",
@@ -22,22 +22,23 @@ struct ListCommand: ParsableCommand {
         if tree && output.json { throw ValidationError("--tree and --json cannot be combined") }
     }
 
-    func run() throws {
+    func run(_ context: CommandContext) throws {
+        let terminal = context.terminal
         // Only the JSON carries host use.
-        let inventory = try source.inventory(hostUse: output.json ? .scan : .skip)
+        let inventory = try source.inventory(context, hostUse: output.json ? .scan : .skip)
         let devices = try selection.query().select(from: inventory)
         let namer = DeviceNamer(numeric: output.numeric)
         if output.json {
-            Terminal.streaming { stream in
+            terminal.streaming { stream in
                 JSONValue.streamDocument("devices", devices, item: { DeviceJSON.device($0, namer: namer) }, to: stream.write)
             }
             return
         }
-        let text = DeviceText(namer: namer, vfioDrivers: VFIODriverSet(sysfs: source.source.sysfs))
+        let text = DeviceText(namer: namer, vfioDrivers: VFIODriverSet(sysfs: source.kernel(context)))
         if tree {
-            Terminal.out(text.tree(inventory))
+            terminal.out(text.tree(inventory))
         } else {
-            Terminal.streaming { text.list(devices, to: $0.write) }
+            terminal.streaming { text.list(devices, to: $0.write) }
         }
     }
 }

@@ -13,40 +13,38 @@ struct SourceOptions: ParsableArguments {
         valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
     var sysfsRoot: String?
 
-    var source: DeviceSource {
+    /// The live system, or the tree of --sysfs-root (default: $VFIOCTL_SYSFS_ROOT).
+    func source(_ context: CommandContext) -> DeviceSource {
         // Only no value at all means the live system: a blank one never gets this far (BlankValue).
-        guard let root = sysfsRoot ?? EnvironmentVariable.sysfsRoot.value else { return .live }
+        guard let root = sysfsRoot ?? EnvironmentVariable.sysfsRoot.value(in: context) else { return .live }
         return .sysfsTree(root: root)
     }
 
-    /// The sysfs root writes go to.
-    var sysfsRootPath: String {
-        if case .sysfsTree(let root) = source { return root }
-        return "/sys"
-    }
+    /// The kernel behind the devices: what every read and write goes through.
+    func kernel(_ context: CommandContext) -> any KernelAccess { context.kernel(source(context)) }
 
     /// Enumerates once and reports what could not be read as warnings. Commands that print no host
     /// use and check no safety pass `.skip`.
-    func inventory(hostUse: HostUseScan = .scan) throws(VFIOError) -> DeviceInventory {
-        warned(try source.enumerate(hostUse: hostUse))
+    func inventory(_ context: CommandContext, hostUse: HostUseScan = .scan) throws(VFIOError) -> DeviceInventory {
+        warned(try context.enumerate(source(context), hostUse), context)
     }
 
     /// What a writing command on these devices needs: when every selector is an address, only those
     /// devices and their IOMMU groups' members are read; id pairs (and `wholeSystem`, for checks
     /// about other devices) need every device.
     /// `consultsRules` false when no rule will be consulted (`bind --driver`, `unbind`).
-    func inventory(changing selectors: [DeviceSelector], wholeSystem: Bool = false,
+    func inventory(_ context: CommandContext, changing selectors: [DeviceSelector], wholeSystem: Bool = false,
                    consultsRules: Bool = true) throws(VFIOError) -> DeviceInventory {
         var addresses: [PCIAddress] = []
         for case .address(let address) in selectors { addresses.append(address) }
         guard !wholeSystem, addresses.count == selectors.count,
-              let inventory = GroupClosureReader(sysfs: source.sysfs, consultsRules: consultsRules).inventory(of: addresses)
-        else { return try self.inventory() }
-        return warned(inventory)
+              let inventory = GroupClosureReader(sysfs: kernel(context), consultsRules: consultsRules).inventory(of: addresses)
+        else { return try self.inventory(context) }
+        return warned(inventory, context)
     }
 
-    private func warned(_ inventory: DeviceInventory) -> DeviceInventory {
-        for warning in inventory.warnings { Terminal.warning(warning) }
+    private func warned(_ inventory: DeviceInventory, _ context: CommandContext) -> DeviceInventory {
+        for warning in inventory.warnings { context.terminal.warning(warning) }
         return inventory
     }
 }
@@ -93,7 +91,7 @@ struct OutputOptions: ParsableArguments {
 /// Shell completion of device arguments offers the addresses present right now.
 enum LiveCompletion {
     static func addresses() -> [String] {
-        let sysfs = LiveSysfs(root: EnvironmentVariable.sysfsRoot.value ?? "/sys")
+        let sysfs = LiveSysfs(root: EnvironmentVariable.sysfsRoot.value(in: .live()) ?? "/sys")
         return ((try? sysfs.list("bus/pci/devices")) ?? []).map(\.name).sorted()
     }
 }

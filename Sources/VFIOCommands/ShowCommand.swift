@@ -2,7 +2,7 @@ import ArgumentParser
 import VFIOCore
 import VFIOSystem
 
-struct ShowCommand: ParsableCommand {
+struct ShowCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show everything known about one device, including its IOMMU group's members and their drivers.")
@@ -16,20 +16,21 @@ struct ShowCommand: ParsableCommand {
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
+    func run(_ context: CommandContext) throws {
+        let terminal = context.terminal
         let address = try singleAddress(device)
-        let inventory = try source.inventory()
+        let inventory = try source.inventory(context)
         guard let record = inventory[address] else {
             throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
         }
         let namer = DeviceNamer(numeric: output.numeric)
-        let vfioDrivers = VFIODriverSet(sysfs: source.source.sysfs)
+        let vfioDrivers = VFIODriverSet(sysfs: source.kernel(context))
         // The driver decision, as `plan` makes it; `show` still works when it cannot be made.
         let plan: DevicePlan?
         do {
-            plan = try planning.planner(sysfs: source.source.sysfs).plan(record)
+            plan = try planning.planner(context, source: source).plan(record)
         } catch {
-            Terminal.warning("no driver decision: \(error.message)")
+            terminal.warning("no driver decision: \(error.message)")
             plan = nil
         }
         if output.json {
@@ -40,11 +41,11 @@ struct ShowCommand: ParsableCommand {
             }
             fields.append(("iommu_group_detail", group.map(DeviceJSON.group) ?? .null))
             fields.append(("plan", plan.map(PlanJSON.plan) ?? .null))
-            Terminal.out(JSONValue.document("device", .object(fields)).rendered())
+            terminal.out(JSONValue.document("device", .object(fields)).rendered())
             return
         }
         var text = DeviceText(namer: namer, vfioDrivers: vfioDrivers).show(record, inventory: inventory)
         if let plan { text += "VFIO driver decision:\n" + PlanText(namer: namer).explain(plan) }
-        Terminal.out(text)
+        terminal.out(text)
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import VFIOCore
 import VFIOSystem
 
-struct StatusCommand: ParsableCommand {
+struct StatusCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "List the devices vfioctl manages: original driver, current driver, since when.")
@@ -16,13 +16,13 @@ struct StatusCommand: ParsableCommand {
             completion: .directory, transform: BlankValue.refused)
     var stateDir: String?
 
-    func run() throws {
+    func run(_ context: CommandContext) throws {
         // Read-only: status creates, locks and changes nothing in the state directory.
-        let store = StateStore.readOnly(directory: stateDir ?? EnvironmentVariable.stateDir.value ?? StateStore.defaultDirectory)
+        let store = context.stateStore(stateDir ?? EnvironmentVariable.stateDir.value(in: context) ?? StateStore.defaultDirectory).readOnly
         let transaction = try ManagedStatus.transaction(store: store)
-        let status = ManagedStatus.read(store: store, inventory: try source.inventory(hostUse: .skip))
+        let status = ManagedStatus.read(store: store, inventory: try source.inventory(context, hostUse: .skip))
         let entries = try status.get()
-        Terminal.out(json ? ManagedStatus.json(entries, transaction: transaction).rendered()
+        context.terminal.out(json ? ManagedStatus.json(entries, transaction: transaction).rendered()
                           : ManagedStatus.text(entries, transaction: transaction))
     }
 }
