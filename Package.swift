@@ -79,7 +79,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["VFIOCore", "VFIOSystem", "TestSupport"],
+            dependencies: ["VFIOCore", "VFIOSystem", "VFIOCommands", "TestSupport"],
             swiftSettings: strict
         ),
     ],

@@ -25,6 +25,9 @@ public struct CommandContext: Sendable {
     public var environment: [String: String]
     /// Seconds since the epoch, stamped on the journal and the managed records.
     public var clock: @Sendable () -> Int
+    /// Whether a udev daemon handles this kernel's events, so a bind waits for it to settle (the
+    /// live system); a simulated kernel has none.
+    public var waitsForUdev = true
 
     public init(kernel: @escaping @Sendable (DeviceSource) -> any KernelAccess,
                 enumerate: @escaping @Sendable (DeviceSource, HostUseScan) throws(VFIOError) -> DeviceInventory,

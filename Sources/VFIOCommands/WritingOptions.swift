@@ -43,6 +43,7 @@ struct WritingOptions: ParsableArguments {
         options.forced = Set(forced.map(\.code))
         options.timeout = timeout
         options.lockTimeout = lockTimeout
+        options.waitForUdev = context.waitsForUdev
         if context.standardError.isTerminal && !json {
             let terminal = context.terminal
             options.progress = { done, total in
