@@ -34,18 +34,12 @@ struct ShowCommand: ContextCommand {
             plan = nil
         }
         if output.json {
-            var fields: [(String, JSONValue)] = []
-            if case .object(let deviceFields) = DeviceJSON.device(record, namer: namer) { fields = deviceFields }
             let group = record.iommuGroup.map {
                 GroupViability(group: $0, members: inventory.members(of: $0), vfioDrivers: vfioDrivers)
             }
-            fields.append(("iommu_group_detail", group.map(DeviceJSON.group) ?? .null))
-            fields.append(("plan", plan.map(PlanJSON.plan) ?? .null))
-            terminal.out(JSONValue.document("device", .object(fields)).rendered())
+            terminal.out(DeviceJSON.show(record, namer: namer, group: group, plan: plan).rendered())
             return
         }
-        var text = DeviceText(namer: namer, vfioDrivers: vfioDrivers).show(record, inventory: inventory)
-        if let plan { text += "VFIO driver decision:\n" + PlanText(namer: namer).explain(plan) }
-        terminal.out(text)
+        terminal.out(DeviceText(namer: namer, vfioDrivers: vfioDrivers).show(record, inventory: inventory, plan: plan))
     }
 }

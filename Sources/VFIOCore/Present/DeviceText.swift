@@ -72,6 +72,11 @@ public struct DeviceText {
         return parts.joined(separator: "  ")
     }
 
+    /// `show`: everything about the device and its group, then the driver decision when there is one.
+    public func show(_ device: PCIDevice, inventory: DeviceInventory, plan: DevicePlan?) -> String {
+        show(device, inventory: inventory) + (plan.map { "VFIO driver decision:\n" + PlanText(namer: namer).explain($0) } ?? "")
+    }
+
     /// Everything the model holds about one device, then its IOMMU group.
     public func show(_ device: PCIDevice, inventory: DeviceInventory) -> String {
         var lines: [(String, String)] = []
