@@ -77,6 +77,12 @@ let package = Package(
             exclude: ["Present/Golden"],
             swiftSettings: strict
         ),
+        // Tests of the fakes themselves: the fake sysfs trees and the kernel simulator.
+        .testTarget(
+            name: "TestSupportTests",
+            dependencies: ["VFIOCore", "VFIOSystem", "TestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["VFIOCore", "VFIOSystem", "VFIOCommands", "TestSupport"],
