@@ -35,12 +35,10 @@ struct SourceOptions: ParsableArguments {
     /// `consultsRules` false when no rule will be consulted (`bind --driver`, `unbind`).
     func inventory(_ context: CommandContext, changing selectors: [DeviceSelector], wholeSystem: Bool = false,
                    consultsRules: Bool = true) throws(VFIOError) -> DeviceInventory {
-        var addresses: [PCIAddress] = []
-        for case .address(let address) in selectors { addresses.append(address) }
-        guard !wholeSystem, addresses.count == selectors.count,
-              let inventory = GroupClosureReader(sysfs: kernel(context), consultsRules: consultsRules).inventory(of: addresses)
-        else { return try self.inventory(context) }
-        return warned(inventory, context)
+        let read = try GroupClosureReader(sysfs: kernel(context), consultsRules: consultsRules)
+            .inventory(for: selectors, wholeSystem: wholeSystem) { () throws(VFIOError) in try self.inventory(context) }
+        // A full read has reported its warnings already.
+        return read.closure ? warned(read.inventory, context) : read.inventory
     }
 
     private func warned(_ inventory: DeviceInventory, _ context: CommandContext) -> DeviceInventory {
