@@ -68,11 +68,18 @@ let package = Package(
             dependencies: [
                 "VFIOCore", "VFIOSystem", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
-            ]
+            ],
+            // Expected renderer output, read by path (see Present/Golden.swift), not a resource.
+            exclude: ["Present/Golden"]
+        ),
+        // Tests of the fakes themselves: the fake sysfs trees and the kernel simulator.
+        .testTarget(
+            name: "TestSupportTests",
+            dependencies: ["VFIOCore", "VFIOSystem", "TestSupport"]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["VFIOCore", "VFIOSystem", "TestSupport"]
+            dependencies: ["VFIOCore", "VFIOSystem", "VFIOCommands", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

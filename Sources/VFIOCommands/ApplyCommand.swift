@@ -2,7 +2,7 @@ import ArgumentParser
 import VFIOCore
 import VFIOSystem
 
-struct ApplyCommand: ParsableCommand {
+struct ApplyCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
         abstract: "Bring the host to the driver state a desired-state file describes, as one transaction.",
@@ -26,14 +26,14 @@ struct ApplyCommand: ParsableCommand {
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var writing: WritingOptions
 
-    func run() throws {
-        let report = try Provisioning.run(file: file, only: only, source: source, planning: planning, writing: writing)
-        try writing.finish(report)
+    func run(_ context: CommandContext) throws {
+        let report = try Provisioning.run(context, file: file, only: only, source: source, planning: planning, writing: writing)
+        try writing.finish(report, context)
         if report.exitStatus == .changesPending { throw ExitCode(ExitStatus.changesPending.rawValue) }
     }
 }
 
-struct DiffCommand: ParsableCommand {
+struct DiffCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Show how the host differs from a desired-state file (exit 7 when changes are pending).",
@@ -49,54 +49,43 @@ struct DiffCommand: ParsableCommand {
 
     @OptionGroup var planning: PlanningOptions
 
-    func run() throws {
+    func run(_ context: CommandContext) throws {
         // parse([]) and not WritingOptions(): reading an option of an unparsed group traps.
         var writing = try WritingOptions.parse([])
         writing.dryRun = true
         writing.json = json
-        let report = try Provisioning.run(file: file, only: [], source: source, planning: planning, writing: writing)
-        try writing.finish(report)
+        let report = try Provisioning.run(context, file: file, only: [], source: source, planning: planning, writing: writing)
+        try writing.finish(report, context)
         if report.exitStatus == .changesPending { throw ExitCode(ExitStatus.changesPending.rawValue) }
     }
 }
 
 enum Provisioning {
-    static func run(file: String, only: [String], source: SourceOptions, planning: PlanningOptions,
-                    writing: WritingOptions) throws -> OperationReport {
+    static func run(_ context: CommandContext, file: String, only: [String], source: SourceOptions,
+                    planning: PlanningOptions, writing: WritingOptions) throws -> OperationReport {
         let state = try DesiredState.load(file)
-        let addresses = try deviceFilter(only, source: source)
-        let setup = planning.setup()
-        let sysfs = source.source.sysfs
+        let addresses = try Self.deviceFilter(only, source: source, context)
+        let setup = planning.setup(context)
+        let sysfs = source.kernel(context)
         // With --device (the udev rule runs one apply per added device) only what the entries selecting
         // those devices can refer to is read: the devices, the PFs `vfs_of` entries name, and their
         // IOMMU groups' members, as `bind ADDRESS` reads them; not every device of the machine.
         let scope = addresses.isEmpty ? nil : (addresses + state.namedPhysicalFunctions).map(DeviceSelector.address)
-        let reconciler = Reconciler(engine: try writing.engine(source: source),
+        let reconciler = Reconciler(engine: try writing.engine(context, source: source),
                                     makePlanner: { () throws(VFIOError) in try setup.makePlanner(sysfs: sysfs) },
                                     enumerate: { () throws(VFIOError) in
-                                        guard let scope else { return try source.inventory() }
-                                        return try source.inventory(changing: scope)
+                                        guard let scope else { return try source.inventory(context) }
+                                        return try source.inventory(context, changing: scope)
                                     })
-        var options = writing.engineOptions()
-        // Run by udev (the `persist` rule's RUN+=, which has the event's SEQNUM and DEVPATH): the
-        // event this run belongs to stays queued until the run exits, so waiting for udev to settle
-        // after a bind could only time out (10 s per device, serialized by the lock).
-        if environment("SEQNUM") != nil && environment("DEVPATH") != nil { options.waitForUdev = false }
-        // Several applies at once (udev's coldplug runs one per device next to the boot unit) can
-        // find a device moved by another while waiting for the lock: nothing was changed, so look
-        // again and apply what is still needed.
-        var report = reconciler.run(state, only: addresses.isEmpty ? nil : Set(addresses), options: options)
-        for _ in 0..<3 where report.error?.retryable == true {
-            report = reconciler.run(state, only: addresses.isEmpty ? nil : Set(addresses), options: options)
-        }
-        report.reportsPendingChanges = true
-        return report
+        var options = writing.engineOptions(context)
+        if BindEngine.Options.isRunByUdev(environment: context.environment) { options.waitForUdev = false }
+        return reconciler.apply(state, only: addresses.isEmpty ? nil : Set(addresses), options: options)
     }
 
     /// `--device` values as addresses. An address is kept as it is, present or not (the udev rule
     /// passes the device of its event); the other forms are resolved on the host, a slot or glob to
     /// every device it matches (this is a filter: it never widens what the file selects).
-    static func deviceFilter(_ texts: [String], source: SourceOptions) throws -> [PCIAddress] {
+    static func deviceFilter(_ texts: [String], source: SourceOptions, _ context: CommandContext) throws -> [PCIAddress] {
         var addresses: [PCIAddress] = []
         var others = DeviceQuery()
         for text in texts {
@@ -104,6 +93,6 @@ enum Provisioning {
             if case .address(let address) = selector { addresses.append(address) } else { others.selectors.append(selector) }
         }
         if others.selectors.isEmpty { return addresses }
-        return addresses + (try source.select(others, from: try source.inventory(hostUse: .skip))).map(\.address)
+        return addresses + (try source.select(context, others, from: try source.inventory(context, hostUse: .skip))).map(\.address)
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import VFIOCore
 import VFIOSystem
 
-struct BindCommand: ParsableCommand {
+struct BindCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "bind",
         abstract: "Bind devices to the driver the plan chose (or --driver), safely and verifiably.",
@@ -51,26 +51,17 @@ struct BindCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let engine = try writing.engine(source: source)
+    func run(_ context: CommandContext) throws {
+        let engine = try writing.engine(context, source: source)
         let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
-        var bindMethod = method?.method
-        // new_id binds every unbound device with the same ids: that check needs the whole system.
-        var inventory = try source.inventory(changing: selectors, wholeSystem: bindMethod == .newID, consultsRules: driver == nil)
-        var selected = try source.select(DeviceQuery(selectors: selectors), from: inventory)
-        guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))") }
-        let overrideSupported = DriverOverrideSupport.available(sysfs: source.source.sysfs, address: selected[0].address)
-        if driver == DriverName.driverless.rawValue, !overrideSupported {
-            throw VFIOError.notFound("this kernel has no driver_override: a device cannot be kept without a driver",
-                                     hint: "driver_override appeared in Linux 3.16")
+        let targets = try BindTargets.select(selectors, method: method?.method, driverless: driver == DriverName.driverless.rawValue,
+                                             sysfs: source.kernel(context)) {
+            (wholeSystem: Bool) throws(VFIOError) in
+            try source.inventory(context, changing: selectors, wholeSystem: wholeSystem, consultsRules: driver == nil)
         }
-        if bindMethod == nil, !overrideSupported {
-            bindMethod = .newID
-            inventory = try source.inventory()
-            selected = try source.select(DeviceQuery(selectors: selectors), from: inventory)
-        }
+        guard !targets.devices.isEmpty else { throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))") }
         // With --driver no alias is consulted: only whether the module exists.
-        let planner = try planning.planner(sysfs: source.source.sysfs, aliases: driver == nil)
+        let planner = try planning.planner(context, source: source, aliases: driver == nil)
         // An explicit driver needs no plan (no alias lookups): only what blocks any driver.
         let explicitChain = driver.map { planner.explicitChain($0) }
         let request = { (device: PCIDevice) -> BindEngine.Request in
@@ -80,25 +71,24 @@ struct BindCommand: ParsableCommand {
             let plan = planner.plan(device)
             return BindEngine.Request(device: device, chain: plan.chain, blocked: plan.blocked)
         }
-        var options = writing.engineOptions()
+        var options = writing.engineOptions(context)
         options.group = group
-        options.method = bindMethod
+        options.method = targets.method
         options.noIOMMU = noiommu
-        if noiommu { Terminal.warning(String(NoIOMMUMode.warning.dropFirst("warning: ".count))) }
-        let report = engine.bind(selected.map(request), inventory: inventory,
-                                                          companions: request, options: options)
-        try writing.finish(report)
+        if noiommu { context.terminal.warning(String(NoIOMMUMode.warning.dropFirst("warning: ".count))) }
+        let report = engine.bind(targets.devices.map(request), inventory: targets.inventory, companions: request, options: options)
+        try writing.finish(report, context)
         guard saving.save else { return }
         // Reached only when the bind succeeded (finish throws otherwise): every device it moved or
         // found in place, with the hardware it is, so `apply` refuses a different card there later.
         let wanted: DesiredState.Wanted = driver.map { .driver($0) } ?? .vfio
         let update = saving.update
         for result in report.devices {
-            guard let device = inventory[result.address] else { continue }
+            guard let device = targets.inventory[result.address] else { continue }
             let entry = StateFileEdit.DeviceEntry(address: device.address, vendor: device.identity.vendor,
                                                   device: device.identity.device, wanted: wanted)
-            SavingOptions.report(try update.set(entry, dryRun: writing.dryRun, inventory: inventory), device.address, "add",
-                                 file: update.path, dryRun: writing.dryRun)
+            SavingOptions.report(try update.set(entry, dryRun: writing.dryRun, inventory: targets.inventory), device.address, "add",
+                                 file: update.path, dryRun: writing.dryRun, context)
         }
     }
 }

@@ -50,12 +50,12 @@ package enum BlankValue {
 /// Reading the variables of `EnvironmentVariable` (VFIOCore lists them). Each is checked before any
 /// command runs: set to an empty or blank value is a usage error, not the default.
 extension EnvironmentVariable {
-    /// The value, or nil when unset (`checkAll` has refused a blank one).
-    var value: String? { environment(rawValue) }
+    /// The value in `context`'s environment, or nil when unset (`checkAll` has refused a blank one).
+    func value(in context: CommandContext) -> String? { context.environment(rawValue) }
 
-    package static func checkAll() throws(VFIOError) {
+    package static func checkAll(_ environment: [String: String]) throws(VFIOError) {
         for variable in allCases {
-            guard let value = getenv(variable.rawValue).map({ String(cString: $0) }) else { continue }
+            guard let value = environment[variable.rawValue] else { continue }
             if BlankValue.isBlank(value) {
                 throw .usage("\(variable.rawValue) is set but empty", hint: "unset it or give it a value")
             }

@@ -2,7 +2,7 @@ import ArgumentParser
 import VFIOCore
 import VFIOSystem
 
-struct GroupsCommand: ParsableCommand {
+struct GroupsCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "groups",
         abstract: "List IOMMU groups, their members, and whether VFIO can use each group.",
@@ -14,20 +14,21 @@ struct GroupsCommand: ParsableCommand {
     @OptionGroup var source: SourceOptions
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        let inventory = try source.inventory(hostUse: .skip)
-        let vfioDrivers = VFIODriverSet(sysfs: source.source.sysfs)
+    func run(_ context: CommandContext) throws {
+        let terminal = context.terminal
+        let inventory = try source.inventory(context, hostUse: .skip)
+        let vfioDrivers = VFIODriverSet(sysfs: source.kernel(context))
         let viabilities = inventory.groups.map {
             GroupViability(group: $0.group, members: $0.members, vfioDrivers: vfioDrivers)
         }
         if output.json {
-            Terminal.out(JSONValue.document("groups", .array(viabilities.map(DeviceJSON.group))).rendered())
+            terminal.out(JSONValue.document("groups", .array(viabilities.map(DeviceJSON.group))).rendered())
             return
         }
         if viabilities.isEmpty {
-            Terminal.warning("no IOMMU groups: the IOMMU is off or not exposed (boot with intel_iommu=on or amd_iommu=on)")
+            terminal.warning("no IOMMU groups: the IOMMU is off or not exposed (boot with intel_iommu=on or amd_iommu=on)")
             return
         }
-        Terminal.out(DeviceText(namer: DeviceNamer(numeric: output.numeric), vfioDrivers: vfioDrivers).groups(viabilities))
+        terminal.out(DeviceText(namer: DeviceNamer(numeric: output.numeric), vfioDrivers: vfioDrivers).groups(viabilities))
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import VFIOCore
 import VFIOSystem
 
-struct ListCommand: ParsableCommand {
+struct ListCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List PCI devices with driver, IOMMU group, driver_override and SR-IOV state.",
@@ -37,23 +37,24 @@ struct ListCommand: ParsableCommand {
     }
 
     /// The host modules of each device, or nil when not asked for (the alias tables are not read).
-    private func hostModules() throws(VFIOError) -> ((PCIDevice) -> [ModuleName])? {
+    private func hostModules(_ context: CommandContext) throws(VFIOError) -> ((PCIDevice) -> [ModuleName])? {
         guard modules else { return nil }
         var setup = PlannerSetup()
-        setup.modulesDirectory = modulesDir ?? EnvironmentVariable.modulesDir.value
+        setup.modulesDirectory = modulesDir ?? EnvironmentVariable.modulesDir.value(in: context)
         let index = try setup.kernelIndex()
-        for warning in index.warnings { Terminal.warning(warning) }
+        for warning in index.warnings { context.terminal.warning(warning) }
         return { index.hostDriverCandidates(for: $0.modalias).map(\.module) }
     }
 
-    func run() throws {
+    func run(_ context: CommandContext) throws {
+        let terminal = context.terminal
         // Only the JSON carries host use.
-        let inventory = try source.inventory(hostUse: output.json ? .scan : .skip)
-        let devices = try source.select(selection.query(), from: inventory)
+        let inventory = try source.inventory(context, hostUse: output.json ? .scan : .skip)
+        let devices = try source.select(context, selection.query(), from: inventory)
         let namer = DeviceNamer(numeric: output.numeric)
-        let hostModules = try hostModules()
+        let hostModules = try hostModules(context)
         if output.json {
-            Terminal.streaming { stream in
+            terminal.streaming { stream in
                 JSONValue.streamDocument("devices", devices, item: { device in
                     let record = DeviceJSON.device(device, namer: namer)
                     return hostModules.map { DeviceJSON.adding(kernelModules: $0(device), to: record) } ?? record
@@ -61,11 +62,11 @@ struct ListCommand: ParsableCommand {
             }
             return
         }
-        let text = DeviceText(namer: namer, vfioDrivers: VFIODriverSet(sysfs: source.source.sysfs))
+        let text = DeviceText(namer: namer, vfioDrivers: VFIODriverSet(sysfs: source.kernel(context)))
         if tree {
-            Terminal.out(text.tree(inventory))
+            terminal.out(text.tree(inventory))
         } else {
-            Terminal.streaming { text.list(devices, kernelModules: hostModules, to: $0.write) }
+            terminal.streaming { text.list(devices, kernelModules: hostModules, to: $0.write) }
         }
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import VFIOCore
 import VFIOSystem
 
-struct OverrideCommand: ParsableCommand {
+struct OverrideCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "override",
         abstract: "Set or clear a device's driver_override (no unbind, no probe: the next probe obeys it).")
@@ -26,36 +26,36 @@ struct OverrideCommand: ParsableCommand {
         if clear == (driver != nil) { throw ValidationError("give either a driver name or --clear") }
     }
 
-    func run() throws {
-        let address = try source.singleAddress(device, command: "override")
+    func run(_ context: CommandContext) throws {
+        let address = try source.singleAddress(context, device, command: "override")
         let name = try driver.map { text throws(VFIOError) -> DriverName in
             guard let name = DriverName(text) else { throw .usage("invalid driver name \(UserText.quoted(text))") }
             return name
         }
-        let result = try LowLevel(kernel: LiveKernel(sysfsRoot: source.sysfsRootPath), dryRun: dryRun)
+        let result = try LowLevel(kernel: source.kernel(context), dryRun: dryRun)
             .setOverride(address, name)
-        Terminal.out(result + "\n")
+        context.terminal.out(result + "\n")
     }
 }
 
-struct NewIDCommand: ParsableCommand {
+struct NewIDCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "new-id",
         abstract: "Add a dynamic id to a driver (new_id). The kernel immediately binds EVERY unbound matching device.")
 
     @OptionGroup var change: DynamicIDArguments
 
-    func run() throws { try change.apply(.add) }
+    func run(_ context: CommandContext) throws { try change.apply(.add, context) }
 }
 
-struct RemoveIDCommand: ParsableCommand {
+struct RemoveIDCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "remove-id",
         abstract: "Remove a dynamic id from a driver (remove_id). Bound devices stay bound.")
 
     @OptionGroup var change: DynamicIDArguments
 
-    func run() throws { try change.apply(.remove) }
+    func run(_ context: CommandContext) throws { try change.apply(.remove, context) }
 }
 
 /// What `new-id` and `remove-id` take: the same driver and id, written to new_id or remove_id.
@@ -71,9 +71,9 @@ struct DynamicIDArguments: ParsableArguments {
     @Flag(help: "Print the write instead of making it.")
     var dryRun = false
 
-    func apply(_ change: LowLevel.DynamicIDChange) throws {
-        let kernel = LiveKernel(sysfsRoot: source.sysfsRootPath)
-        Terminal.out(try LowLevel(kernel: kernel, dryRun: dryRun).dynamicID(change, driver: driver, id: id) + "\n")
+    func apply(_ change: LowLevel.DynamicIDChange, _ context: CommandContext) throws {
+        let kernel = source.kernel(context)
+        context.terminal.out(try LowLevel(kernel: kernel, dryRun: dryRun).dynamicID(change, driver: driver, id: id) + "\n")
     }
 }
 

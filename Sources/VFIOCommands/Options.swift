@@ -13,66 +13,55 @@ struct SourceOptions: ParsableArguments {
         valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
     var sysfsRoot: String?
 
-    var source: DeviceSource {
+    /// The live system, or the tree of --sysfs-root (default: $VFIOCTL_SYSFS_ROOT).
+    func source(_ context: CommandContext) -> DeviceSource {
         // Only no value at all means the live system: a blank one never gets this far (BlankValue).
-        guard let root = sysfsRoot ?? EnvironmentVariable.sysfsRoot.value else { return .live }
+        guard let root = sysfsRoot ?? EnvironmentVariable.sysfsRoot.value(in: context) else { return .live }
         return .sysfsTree(root: root)
     }
 
-    /// The sysfs root writes go to.
-    var sysfsRootPath: String {
-        if case .sysfsTree(let root) = source { return root }
-        return "/sys"
-    }
-
-    /// The kernel behind the source: the live one (`/sys`, `/dev`), or a tree with its `dev/` beside
-    /// `bus/` (device nodes are looked up beneath it, never on the host).
-    var kernel: LiveKernel {
-        let root = sysfsRootPath
-        return LiveKernel(sysfsRoot: root, devRoot: root == "/sys" ? "/dev" : root + "/dev")
-    }
+    /// The kernel behind the devices: what every read and write goes through.
+    func kernel(_ context: CommandContext) -> any KernelAccess { context.kernel(source(context)) }
 
     /// Enumerates once and reports what could not be read as warnings. Commands that print no host
     /// use and check no safety pass `.skip`.
-    func inventory(hostUse: HostUseScan = .scan) throws(VFIOError) -> DeviceInventory {
-        warned(try source.enumerate(hostUse: hostUse))
+    func inventory(_ context: CommandContext, hostUse: HostUseScan = .scan) throws(VFIOError) -> DeviceInventory {
+        warned(try context.enumerate(source(context), hostUse), context)
     }
 
     /// What a writing command on these devices needs: when every selector is an address, only those
     /// devices and their IOMMU groups' members are read; id pairs (and `wholeSystem`, for checks
     /// about other devices) need every device.
     /// `consultsRules` false when no rule will be consulted (`bind --driver`, `unbind`).
-    func inventory(changing selectors: [DeviceSelector], wholeSystem: Bool = false,
+    func inventory(_ context: CommandContext, changing selectors: [DeviceSelector], wholeSystem: Bool = false,
                    consultsRules: Bool = true) throws(VFIOError) -> DeviceInventory {
-        var addresses: [PCIAddress] = []
-        for case .address(let address) in selectors { addresses.append(address) }
-        guard !wholeSystem, addresses.count == selectors.count,
-              let inventory = GroupClosureReader(sysfs: source.sysfs, consultsRules: consultsRules).inventory(of: addresses)
-        else { return try self.inventory() }
-        return warned(inventory)
+        let read = try GroupClosureReader(sysfs: kernel(context), consultsRules: consultsRules)
+            .inventory(for: selectors, wholeSystem: wholeSystem) { () throws(VFIOError) in try self.inventory(context) }
+        // A full read has reported its warnings already.
+        return read.closure ? warned(read.inventory, context) : read.inventory
     }
 
     /// The devices `query` selects; the `net/` directories are read only when a selector names an
     /// interface.
-    func select(_ query: DeviceQuery, from inventory: DeviceInventory) throws(VFIOError) -> [PCIDevice] {
-        let interfaces = query.namesInterfaces ? NetworkInterfaceReader(sysfs: source.sysfs).index(of: inventory) : .empty
+    func select(_ context: CommandContext, _ query: DeviceQuery, from inventory: DeviceInventory) throws(VFIOError) -> [PCIDevice] {
+        let interfaces = query.namesInterfaces ? NetworkInterfaceReader(sysfs: kernel(context)).index(of: inventory) : .empty
         return try query.select(from: inventory, interfaces: interfaces)
     }
 
     /// The one device of a command whose meaning is one device (`show`, `override`, `sriov`): an
     /// address is taken as it is (the command reads what it needs); any other form is resolved on the
     /// host and must name exactly one device (status 4 for none, 2 with the candidates for several).
-    func singleAddress(_ text: String, command: String) throws(VFIOError) -> PCIAddress {
+    func singleAddress(_ context: CommandContext, _ text: String, command: String) throws(VFIOError) -> PCIAddress {
         let selector = try DeviceSelector(parsing: text)
         if case .address(let address) = selector { return address }
-        let inventory = try self.inventory(hostUse: .skip)
+        let inventory = try self.inventory(context, hostUse: .skip)
         let interfaces = DeviceQuery(selectors: [selector]).namesInterfaces
-            ? NetworkInterfaceReader(sysfs: source.sysfs).index(of: inventory) : .empty
+            ? NetworkInterfaceReader(sysfs: kernel(context)).index(of: inventory) : .empty
         return try DeviceQuery.single(selector, from: inventory, interfaces: interfaces, command: command).address
     }
 
-    private func warned(_ inventory: DeviceInventory) -> DeviceInventory {
-        for warning in inventory.warnings { Terminal.warning(warning) }
+    private func warned(_ inventory: DeviceInventory, _ context: CommandContext) -> DeviceInventory {
+        for warning in inventory.warnings { context.terminal.warning(warning) }
         return inventory
     }
 }
@@ -119,7 +108,7 @@ struct OutputOptions: ParsableArguments {
 /// Shell completion of device arguments offers the addresses present right now.
 enum LiveCompletion {
     static func addresses() -> [String] {
-        let sysfs = LiveSysfs(root: EnvironmentVariable.sysfsRoot.value ?? "/sys")
+        let sysfs = LiveSysfs(root: EnvironmentVariable.sysfsRoot.value(in: .live()) ?? "/sys")
         return ((try? sysfs.list("bus/pci/devices")) ?? []).map(\.name).sorted()
     }
 }

@@ -17,15 +17,16 @@ struct PersistCommand: ParsableCommand {
     }
 
     /// Prints what the steps did, or with `dryRun` what they would do (and does nothing).
-    static func run(_ steps: [Persistence.Step], with persistence: Persistence, dryRun: Bool) throws(VFIOError) {
+    static func run(_ steps: [Persistence.Step], with persistence: Persistence, dryRun: Bool,
+                    _ context: CommandContext) throws(VFIOError) {
         let lines = dryRun ? persistence.describe(steps) : try persistence.perform(steps)
-        for line in lines { Terminal.out(line + "\n") }
+        for line in lines { context.terminal.out(line + "\n") }
     }
 
     // Every command names itself: swift-argument-parser derives a missing name from the type's
     // name through reflection, and it builds the whole command tree before parsing: naming these
     // three saved 2.3 million instructions of every vfioctl run (callgrind).
-    struct Enable: ParsableCommand {
+    struct Enable: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "enable",
             abstract: "Install FILE as /etc/vfioctl/state.toml, with early binding, the boot unit (enabled) and the hot-plug udev rule.",
@@ -60,20 +61,20 @@ struct PersistCommand: ParsableCommand {
 
         @OptionGroup var early: EarlyBindingOptions
 
-        func run() throws {
+        func run(_ context: CommandContext) throws {
             let persistence = try location.persistence()
             let text = try Persistence.readStateFile(file)
             let binaryPath = binary ?? ExecutablePath.current() ?? "/usr/local/bin/vfioctl"
             // Every argument is checked before the system is read for early binding.
             _ = try UnitExecutable(binaryPath, root: persistence.root)
-            let binding = lateOnly ? nil : try early.prepare(try DesiredState.parse(text, file: file), forced: Set(forced.map(\.code)))
+            let binding = lateOnly ? nil : try early.prepare(try DesiredState.parse(text, file: file), forced: Set(forced.map(\.code)), context)
             let steps = try persistence.enableSteps(stateText: text, binary: binaryPath, early: binding,
                                                     rebuildInitramfs: !noRebuildInitramfs)
-            try PersistCommand.run(steps, with: persistence, dryRun: dryRun)
+            try PersistCommand.run(steps, with: persistence, dryRun: dryRun, context)
         }
     }
 
-    struct Disable: ParsableCommand {
+    struct Disable: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "disable",
             abstract: "Remove the state file, the unit, the udev rules and early binding (then rebuild the initramfs); --restore also returns managed devices to their drivers and PFs to their VF settings.")
@@ -90,27 +91,20 @@ struct PersistCommand: ParsableCommand {
         @OptionGroup var planning: PlanningOptions
         @OptionGroup var writing: WritingOptions
 
-        func run() throws {
+        func run(_ context: CommandContext) throws {
             let persistence = try location.persistence()
-            try PersistCommand.run(try persistence.disableSteps(rebuildInitramfs: !noRebuildInitramfs), with: persistence, dryRun: writing.dryRun)
+            try PersistCommand.run(try persistence.disableSteps(rebuildInitramfs: !noRebuildInitramfs), with: persistence,
+                                   dryRun: writing.dryRun, context)
             guard restore else { return }
-            let engine = try writing.engine(source: source)
-            let inventory = try source.inventory()
-            let managed = try engine.store.readManaged()
-            let requests = managed.compactMap { inventory[$0.address] }.map { BindEngine.ReleaseRequest(device: $0, hostModules: []) }
-            var report = engine.unbind(requests, options: writing.engineOptions())
-            // Then the PFs: VF count and driver autoprobe as vfioctl found them.
-            if report.error == nil {
-                let sriov = engine.restoreRecordedVirtualFunctions(inventory: try source.inventory(), options: writing.engineOptions())
-                report.devices += sriov.devices
-                report.checks += sriov.checks
-                report.error = sriov.error
+            let engine = try writing.engine(context, source: source)
+            let report = try engine.restoreEverything(inventory: try source.inventory(context), options: writing.engineOptions(context)) {
+                () throws(VFIOError) in try source.inventory(context)
             }
-            try writing.finish(report)
+            try writing.finish(report, context)
         }
     }
 
-    struct Status: ParsableCommand {
+    struct Status: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "status",
             abstract: "Show what is installed, whether the state file is valid, and per device whether early binding is in place.",
@@ -123,15 +117,15 @@ struct PersistCommand: ParsableCommand {
         @Flag(help: "Print a JSON document.")
         var json = false
 
-        func run() throws {
+        func run(_ context: CommandContext) throws {
             let persistence = try location.persistence()
             let status = try persistence.status()
             var earlyStatus: EarlyBindingStatus? = nil
             if status.stateFile, status.stateFileError == nil {
-                earlyStatus = try early.status(of: try DesiredState.load(persistence.root.path(of: Persistence.stateFile)), persistence: persistence)
+                earlyStatus = try early.status(of: try DesiredState.load(persistence.root.path(of: Persistence.stateFile)), persistence: persistence, context)
             }
             if json {
-                Terminal.out(JSONValue.object([
+                context.terminal.out(JSONValue.object([
                     ("schema_version", .int(JSONSchema.version)),
                     ("enabled", .bool(status.isEnabled)),
                     ("state_file", .bool(status.stateFile)),
@@ -143,7 +137,7 @@ struct PersistCommand: ParsableCommand {
                 ]).rendered())
             } else {
                 func mark(_ flag: Bool) -> String { flag ? "present" : "absent" }
-                Terminal.out("""
+                context.terminal.out("""
                     persistence: \(status.isEnabled ? "enabled" : "not enabled")
                     \(Persistence.stateFile): \(mark(status.stateFile))\(status.stateFileError.map { " (\($0.status == .usage ? "INVALID: " : "")\($0.message))" } ?? "")
                     \(Persistence.unitFile): \(mark(status.unit)), \(status.enabled ? "enabled" : "not enabled")

@@ -13,9 +13,9 @@ struct EarlyBindingOptions: ParsableArguments {
 
     /// The running kernel's module tables (or `--modules-dir`'s), for host drivers: which match a
     /// device and whether each is built in. Warnings are left out: this is advice, not a plan.
-    func kernelIndex() throws(VFIOError) -> KernelModuleIndex {
+    func kernelIndex(_ context: CommandContext) throws(VFIOError) -> KernelModuleIndex {
         var setup = PlannerSetup()
-        setup.modulesDirectory = modulesDir ?? EnvironmentVariable.modulesDir.value
+        setup.modulesDirectory = modulesDir ?? EnvironmentVariable.modulesDir.value(in: context)
         return try setup.kernelIndex()
     }
 
@@ -33,17 +33,17 @@ struct EarlyBindingOptions: ParsableArguments {
     /// The early binding `state` asks for, checked against the running system: bind's safety checks
     /// refuse (exit 3) what the system uses now, and the loadable host drivers of the devices there
     /// get softdep lines. Notes for entries it does not cover are printed.
-    func prepare(_ state: DesiredState, forced: Set<String>) throws(VFIOError) -> EarlyBinding {
+    func prepare(_ state: DesiredState, forced: Set<String>, _ context: CommandContext) throws(VFIOError) -> EarlyBinding {
         var early = EarlyBinding(state)
-        for note in early.notCovered { Terminal.warning("not bound early: \(note)") }
+        for note in early.notCovered { context.terminal.warning("not bound early: \(note)") }
         guard !early.isEmpty else { return early }
-        let inventory = try source.inventory()
-        let checker = SafetyChecker(host: source.hostState(openNodesChecked: EarlyBindingSafety.codes.contains(.openFD)), vfioDrivers: VFIODriverSet(sysfs: source.source.sysfs))
+        let inventory = try source.inventory(context)
+        let checker = SafetyChecker(host: source.hostState(context, openNodesChecked: EarlyBindingSafety.codes.contains(.openFD)), vfioDrivers: VFIODriverSet(sysfs: source.kernel(context)))
         let findings = EarlyBindingSafety.findings(early, inventory: inventory, checker: checker, forced: forced)
-        for finding in findings.overridden { Terminal.warning("overridden: \(finding.message)") }
+        for finding in findings.overridden { context.terminal.warning("overridden: \(finding.message)") }
         if let refusal = EarlyBindingSafety.refusal(findings.blocking) { throw refusal }
 
-        let kernel = try kernelIndex()
+        let kernel = try kernelIndex(context)
         var hostModules: [PCIAddress: [ModuleName]] = [:]
         for wanted in early.devices {
             // A built-in VFIO module is always there first: nothing to load before the host driver.
@@ -57,7 +57,7 @@ struct EarlyBindingOptions: ParsableArguments {
 
     /// Early binding as installed under `persistence`'s root, nil when the installed state file
     /// selects no device for it.
-    func status(of state: DesiredState, persistence: Persistence) throws(VFIOError) -> EarlyBindingStatus? {
+    func status(of state: DesiredState, persistence: Persistence, _ context: CommandContext) throws(VFIOError) -> EarlyBindingStatus? {
         let early = EarlyBinding(state)
         guard !early.isEmpty || !early.notCovered.isEmpty else { return nil }
         let root = persistence.root
@@ -78,10 +78,10 @@ struct EarlyBindingOptions: ParsableArguments {
         } else {
             image = .noTool
         }
-        let kernel = try kernelIndex()
+        let kernel = try kernelIndex(context)
         let builtin = { (name: String) in kernel.availability(of: ModuleName(name)!) == .builtin }
         return EarlyBindingStatus(early: early, installedRule: installedRule, image: image,
-                                  inventory: try source.inventory(hostUse: .skip),
+                                  inventory: try source.inventory(context, hostUse: .skip),
                                   hostDrivers: { Self.hostDrivers(of: $0, in: kernel) },
                                   builtinVFIO: builtin("vfio_pci"), builtinStub: builtin("pci_stub"))
     }

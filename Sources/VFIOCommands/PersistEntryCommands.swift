@@ -15,7 +15,7 @@ extension PersistCommand {
         var update: StateFileUpdate { StateFileUpdate(path: stateFile ?? Persistence.stateFile) }
     }
 
-    struct Add: ParsableCommand {
+    struct Add: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
             abstract: "Add (or change) one device's entry in the desired-state file; the rest of the file is kept as it is.",
@@ -53,9 +53,9 @@ extension PersistCommand {
             }
         }
 
-        func run() throws {
-            let address = try source.singleAddress(device, command: "persist add")
-            let inventory = try source.inventory(hostUse: .skip)
+        func run(_ context: CommandContext) throws {
+            let address = try source.singleAddress(context, device, command: "persist add")
+            let inventory = try source.inventory(context, hostUse: .skip)
             guard let record = inventory[address] else {
                 throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
             }
@@ -69,11 +69,11 @@ extension PersistCommand {
                                                   device: record.identity.device, wanted: wanted)
             let update = file.update
             SavingOptions.report(try update.set(entry, dryRun: file.dryRun, inventory: inventory), address, "add",
-                                 file: update.path, dryRun: file.dryRun)
+                                 file: update.path, dryRun: file.dryRun, context)
         }
     }
 
-    struct Remove: ParsableCommand {
+    struct Remove: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "remove",
             abstract: "Remove one device's address entry from the desired-state file (and the comment lines right above it).",
@@ -91,14 +91,14 @@ extension PersistCommand {
 
         @OptionGroup var file: EntryFile
 
-        func run() throws {
-            let address = try source.singleAddress(device, command: "persist remove")
+        func run(_ context: CommandContext) throws {
+            let address = try source.singleAddress(context, device, command: "persist remove")
             let update = file.update
             let outcome = try update.remove(address, dryRun: file.dryRun)
             guard outcome != .absent else {
                 throw VFIOError.notFound("\(update.path) has no entry for \(address)", hint: "entries by ids, class or vfs_of are edited by hand")
             }
-            SavingOptions.report(outcome, address, "remove", file: update.path, dryRun: file.dryRun)
+            SavingOptions.report(outcome, address, "remove", file: update.path, dryRun: file.dryRun, context)
         }
     }
 }

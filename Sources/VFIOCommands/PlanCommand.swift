@@ -2,7 +2,7 @@ import ArgumentParser
 import VFIOCore
 import VFIOSystem
 
-struct PlanCommand: ParsableCommand {
+struct PlanCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Show which driver each device would get for VFIO, and why (never writes anything).",
@@ -28,23 +28,24 @@ struct PlanCommand: ParsableCommand {
         if explain && output.json { throw ValidationError("--explain and --json cannot be combined (the JSON has everything)") }
     }
 
-    func run() throws {
-        let inventory = try source.inventory(hostUse: .skip)
-        let devices = try source.select(selection.query(), from: inventory)
-        let planner = try planning.planner(sysfs: source.source.sysfs)
+    func run(_ context: CommandContext) throws {
+        let terminal = context.terminal
+        let inventory = try source.inventory(context, hostUse: .skip)
+        let devices = try source.select(context, selection.query(), from: inventory)
+        let planner = try planning.planner(context, source: source)
         let namer = DeviceNamer(numeric: output.numeric)
         if output.json {
             // Planned and written one device at a time: memory stays flat however many devices.
-            Terminal.streaming { stream in
+            terminal.streaming { stream in
                 JSONValue.streamDocument("devices", devices, item: { PlanJSON.plan(planner.plan($0)) }, to: stream.write)
             }
             return
         }
         let plans = devices.map(planner.plan)
         if explain {
-            Terminal.out(plans.map(PlanText(namer: namer).explain).joined(separator: "\n"))
+            terminal.out(plans.map(PlanText(namer: namer).explain).joined(separator: "\n"))
         } else {
-            Terminal.out(PlanText(namer: namer).table(plans))
+            terminal.out(PlanText(namer: namer).table(plans))
         }
     }
 }

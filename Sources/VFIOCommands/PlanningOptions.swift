@@ -21,28 +21,25 @@ struct PlanningOptions: ParsableArguments {
     @Flag(help: "Ignore the rule files shipped with vfioctl (built into the binary, and their installed copy in PREFIX/lib/vfioctl/rules.d or /usr/lib/vfioctl/rules.d).")
     var noDefaultRules = false
 
-    /// Builds the planner and reports what its inputs could not tell as warnings.
-    func planner(sysfs: any SysfsAccess, aliases: Bool = true) throws(VFIOError) -> DriverPlanner {
-        let planner = try setup().makePlanner(sysfs: sysfs, aliases: aliases)
-        for warning in PlannerSetup.warnings(of: planner) { Terminal.warning(warning) }
+    /// Builds the planner over `context`'s kernel for `source` and reports what its inputs could not
+    /// tell as warnings.
+    func planner(_ context: CommandContext, source: SourceOptions, aliases: Bool = true) throws(VFIOError) -> DriverPlanner {
+        let planner = try setup(context).makePlanner(sysfs: source.kernel(context), aliases: aliases)
+        for warning in PlannerSetup.warnings(of: planner) { context.terminal.warning(warning) }
         return planner
     }
 
-    func setup() -> PlannerSetup {
+    func setup(_ context: CommandContext) -> PlannerSetup {
         var setup = PlannerSetup()
-        setup.modulesDirectory = modulesDir ?? EnvironmentVariable.modulesDir.value
+        setup.modulesDirectory = modulesDir ?? EnvironmentVariable.modulesDir.value(in: context)
         setup.extraRuleDirectories = rulesDirs
         setup.useShippedRules = !noDefaultRules
         // Tests pin the system-wide inputs: VFIOCTL_SYSTEM_RULES=0 skips /etc and /run rule files,
         // VFIOCTL_MODPROBE_DIRS (colon-separated) replaces the modprobe.d directories.
-        setup.useSystemRules = EnvironmentVariable.systemRules.value != "0"
-        if let dirs = EnvironmentVariable.modprobeDirs.value {
+        setup.useSystemRules = EnvironmentVariable.systemRules.value(in: context) != "0"
+        if let dirs = EnvironmentVariable.modprobeDirs.value(in: context) {
             setup.modprobeDirectories = dirs.split(separator: ":").map(String.init)
         }
         return setup
     }
-}
-
-func environment(_ name: String) -> String? {
-    getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
 }

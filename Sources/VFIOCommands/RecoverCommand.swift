@@ -2,7 +2,7 @@ import ArgumentParser
 import VFIOCore
 import VFIOSystem
 
-struct RecoverCommand: ParsableCommand {
+struct RecoverCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "recover",
         abstract: "Finish rolling back a transaction that was interrupted (crash, SIGKILL).",
@@ -17,13 +17,13 @@ struct RecoverCommand: ParsableCommand {
     @OptionGroup var source: SourceOptions
     @OptionGroup var writing: WritingOptions
 
-    func run() throws {
-        let report = try writing.engine(source: source, recoverFirst: false).recover(options: writing.engineOptions())
+    func run(_ context: CommandContext) throws {
+        let report = try writing.engine(context, source: source, recoverFirst: false).recover(options: writing.engineOptions(context))
         // Nothing moved: the one line saying why (nothing to do, or a run in progress), not silence.
         if !writing.json, report.error == nil, report.devices.isEmpty, let summary = report.checks.last {
-            Terminal.out(summary + "\n")
+            context.terminal.out(summary + "\n")
             return
         }
-        try writing.finish(report)
+        try writing.finish(report, context)
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import VFIOCore
 import VFIOSystem
 
-struct ResetCommand: ParsableCommand {
+struct ResetCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "reset",
         abstract: "Reset one device through sysfs (a function reset, by the methods of its reset_method).",
@@ -46,16 +46,16 @@ struct ResetCommand: ParsableCommand {
         guard timeout > 0, lockTimeout >= 0 else { throw ValidationError("timeouts must be positive") }
     }
 
-    func run() throws {
-        let address = try source.singleAddress(device, command: "reset")
-        let inventory = try source.inventory(changing: [.address(address)], consultsRules: false)
+    func run(_ context: CommandContext) throws {
+        let address = try source.singleAddress(context, device, command: "reset")
+        let inventory = try source.inventory(context, changing: [.address(address)], consultsRules: false)
         guard let record = inventory[address] else {
             throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
         }
-        let kernel = source.kernel
-        let store = StateStore(directory: stateDir ?? EnvironmentVariable.stateDir.value ?? StateStore.defaultDirectory)
-        let reset = DeviceReset(kernel: kernel, store: store, host: source.hostState(), vfioDrivers: VFIODriverSet(sysfs: kernel))
-        Terminal.out(try reset.reset(record, forced: Set(forced.map(\.rawValue)), timeout: timeout,
+        let kernel = source.kernel(context)
+        let store = context.stateStore(stateDir ?? EnvironmentVariable.stateDir.value(in: context) ?? StateStore.defaultDirectory)
+        let reset = DeviceReset(kernel: kernel, store: store, host: source.hostState(context), vfioDrivers: VFIODriverSet(sysfs: kernel))
+        context.terminal.out(try reset.reset(record, forced: Set(forced.map(\.rawValue)), timeout: timeout,
                                      lockTimeout: lockTimeout, dryRun: dryRun) + "\n")
     }
 }

@@ -24,13 +24,14 @@ struct SavingOptions: ParsableArguments {
     }
 
     /// Prints what happened to the file.
-    static func report(_ outcome: StateFileUpdate.Outcome, _ address: PCIAddress, _ what: String, file: String, dryRun: Bool) {
+    static func report(_ outcome: StateFileUpdate.Outcome, _ address: PCIAddress, _ what: String, file: String, dryRun: Bool,
+                       _ context: CommandContext) {
         let line: String = switch outcome {
         case .written: "\(file): \(dryRun ? "would \(what)" : what.pastTense) \(address)"
         case .unchanged: "\(file): \(address) already as wanted"
         case .absent: "\(file): no entry for \(address)"
         }
-        Terminal.out(line + "\n")
+        context.terminal.out(line + "\n")
     }
 }
 

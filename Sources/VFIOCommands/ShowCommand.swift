@@ -2,7 +2,7 @@ import ArgumentParser
 import VFIOCore
 import VFIOSystem
 
-struct ShowCommand: ParsableCommand {
+struct ShowCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show everything known about one device, including its IOMMU group's members and their drivers.")
@@ -16,40 +16,35 @@ struct ShowCommand: ParsableCommand {
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        let address = try source.singleAddress(device, command: "show")
-        let inventory = try source.inventory()
+    func run(_ context: CommandContext) throws {
+        let terminal = context.terminal
+        let address = try source.singleAddress(context, device, command: "show")
+        let inventory = try source.inventory(context)
         guard let record = inventory[address] else {
             throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
         }
         let namer = DeviceNamer(numeric: output.numeric)
-        let vfioDrivers = VFIODriverSet(sysfs: source.source.sysfs)
+        let kernel = source.kernel(context)
+        let vfioDrivers = VFIODriverSet(sysfs: kernel)
         let nodes = record.driver.map(vfioDrivers.isVFIO) == true
-            ? VFIONodeReader(kernel: source.kernel).present(address, group: record.iommuGroup) : VFIONodes()
-        let power = DevicePowerReader(sysfs: source.source.sysfs).read(address)
+            ? VFIONodeReader(kernel: kernel).present(address, group: record.iommuGroup) : VFIONodes()
+        let power = DevicePowerReader(sysfs: kernel).read(address)
         // The driver decision, as `plan` makes it; `show` still works when it cannot be made.
         let plan: DevicePlan?
         do {
-            plan = try planning.planner(sysfs: source.source.sysfs).plan(record)
+            plan = try planning.planner(context, source: source).plan(record)
         } catch {
-            Terminal.warning("no driver decision: \(error.message)")
+            terminal.warning("no driver decision: \(error.message)")
             plan = nil
         }
         if output.json {
-            var fields: [(String, JSONValue)] = []
-            if case .object(let deviceFields) = DeviceJSON.device(record, namer: namer) { fields = deviceFields }
             let group = record.iommuGroup.map {
                 GroupViability(group: $0, members: inventory.members(of: $0), vfioDrivers: vfioDrivers)
             }
-            fields.append(("nodes", .array(nodes.all.map(JSONValue.string))))
-            fields += DeviceJSON.power(power)
-            fields.append(("iommu_group_detail", group.map(DeviceJSON.group) ?? .null))
-            fields.append(("plan", plan.map(PlanJSON.plan) ?? .null))
-            Terminal.out(JSONValue.document("device", .object(fields)).rendered())
+            terminal.out(DeviceJSON.show(record, namer: namer, group: group, plan: plan, nodes: nodes, power: power).rendered())
             return
         }
-        var text = DeviceText(namer: namer, vfioDrivers: vfioDrivers).show(record, inventory: inventory, nodes: nodes, power: power)
-        if let plan { text += "VFIO driver decision:\n" + PlanText(namer: namer).explain(plan) }
-        Terminal.out(text)
+        terminal.out(DeviceText(namer: namer, vfioDrivers: vfioDrivers).show(record, inventory: inventory, plan: plan,
+                                                                           nodes: nodes, power: power))
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import VFIOCore
 import VFIOSystem
 
-struct SriovCommand: ParsableCommand {
+struct SriovCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "sriov",
         abstract: "Create (or remove) a PF's virtual functions, and optionally bind each VF through its own plan.",
@@ -29,19 +29,18 @@ struct SriovCommand: ParsableCommand {
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var writing: WritingOptions
 
-    func run() throws {
-        let address = try source.singleAddress(device, command: "sriov")
-        let engine = try writing.engine(source: source)
-        let inventory = try source.inventory()
+    func run(_ context: CommandContext) throws {
+        let address = try source.singleAddress(context, device, command: "sriov")
+        let engine = try writing.engine(context, source: source)
+        let inventory = try source.inventory(context)
         guard let pf = inventory[address] else {
             throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
         }
-        let sysfs = source.source.sysfs
         let reconciler = Reconciler(engine: engine,
-                                    makePlanner: { () throws(VFIOError) in try planning.planner(sysfs: sysfs) },
-                                    enumerate: { () throws(VFIOError) in try source.inventory() })
+                                    makePlanner: { () throws(VFIOError) in try planning.planner(context, source: source) },
+                                    enumerate: { () throws(VFIOError) in try source.inventory(context) })
         let report = reconciler.setVirtualFunctions(of: pf, count: vfs, bind: bind, inventory: inventory,
-                                                    options: writing.engineOptions())
-        try writing.finish(report)
+                                                    options: writing.engineOptions(context))
+        try writing.finish(report, context)
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import VFIOCore
 import VFIOSystem
 
-struct StatusCommand: ParsableCommand {
+struct StatusCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "List the devices vfioctl manages: original driver, current driver, since when.")
@@ -16,18 +16,19 @@ struct StatusCommand: ParsableCommand {
             completion: .directory, transform: BlankValue.refused)
     var stateDir: String?
 
-    func run() throws {
+    func run(_ context: CommandContext) throws {
         // Read-only: status creates, locks and changes nothing in the state directory.
-        let store = StateStore.readOnly(directory: stateDir ?? EnvironmentVariable.stateDir.value ?? StateStore.defaultDirectory)
+        let store = context.stateStore(stateDir ?? EnvironmentVariable.stateDir.value(in: context) ?? StateStore.defaultDirectory).readOnly
         let transaction = try ManagedStatus.transaction(store: store)
-        let inventory = try source.inventory(hostUse: .skip)
-        let vfioDrivers = VFIODriverSet(sysfs: source.source.sysfs)
-        let reader = VFIONodeReader(kernel: source.kernel)
+        let inventory = try source.inventory(context, hostUse: .skip)
+        let kernel = source.kernel(context)
+        let vfioDrivers = VFIODriverSet(sysfs: kernel)
+        let reader = VFIONodeReader(kernel: kernel)
         let status = ManagedStatus.read(store: store, inventory: inventory) { device in
             device.driver.map(vfioDrivers.isVFIO) == true ? reader.present(device.address, group: device.iommuGroup) : VFIONodes()
         }
         let entries = try status.get()
-        Terminal.out(json ? ManagedStatus.json(entries, transaction: transaction).rendered()
+        context.terminal.out(json ? ManagedStatus.json(entries, transaction: transaction).rendered()
                           : ManagedStatus.text(entries, transaction: transaction))
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import VFIOCore
 import VFIOSystem
 
-struct UnbindCommand: ParsableCommand {
+struct UnbindCommand: ContextCommand {
     static let configuration = CommandConfiguration(
         commandName: "unbind",
         abstract: "Return devices to the driver they had before vfioctl moved them (alias: reattach).",
@@ -30,24 +30,25 @@ struct UnbindCommand: ParsableCommand {
         if devices.isEmpty { throw ValidationError("name at least one device") }
     }
 
-    func run() throws {
-        let engine = try writing.engine(source: source)
+    func run(_ context: CommandContext) throws {
+        let engine = try writing.engine(context, source: source)
         let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
         // No rule is consulted (only the kernel's aliases, by modalias): the revision is not read.
-        let selected = try source.select(DeviceQuery(selectors: selectors), from: try source.inventory(changing: selectors, consultsRules: false))
+        let selected = try source.select(context, DeviceQuery(selectors: selectors),
+                                         from: try source.inventory(context, changing: selectors, consultsRules: false))
         guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))") }
-        let setup = planning.setup()
+        let setup = planning.setup(context)
         let hostModules = HostModuleLookup { try? setup.kernelIndex() }
         let requests = selected.map { device in
             BindEngine.ReleaseRequest(device: device) { hostModules.modules(for: device) }
         }
-        try writing.finish(engine.unbind(requests, options: writing.engineOptions()))
+        try writing.finish(engine.unbind(requests, options: writing.engineOptions(context)), context)
         guard saving.save else { return }
         // The devices' entries leave the desired state, so the next boot does not bind them again.
         let update = saving.update
         for device in selected {
             SavingOptions.report(try update.remove(device.address, dryRun: writing.dryRun), device.address, "remove",
-                                 file: update.path, dryRun: writing.dryRun)
+                                 file: update.path, dryRun: writing.dryRun, context)
         }
     }
 }

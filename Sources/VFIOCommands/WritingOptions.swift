@@ -36,16 +36,19 @@ struct WritingOptions: ParsableArguments {
         guard timeout > 0, lockTimeout >= 0 else { throw ValidationError("timeouts must be positive") }
     }
 
-    func engineOptions() -> BindEngine.Options {
+    /// The engine's options; progress lines go to stderr when it is a terminal (and not for --json).
+    func engineOptions(_ context: CommandContext) -> BindEngine.Options {
         var options = BindEngine.Options()
         options.dryRun = dryRun
         options.forced = Set(forced.map(\.code))
         options.timeout = timeout
         options.lockTimeout = lockTimeout
-        if isatty(STDERR_FILENO) == 1 && !json {
+        options.waitForUdev = context.waitsForUdev
+        if context.standardError.isTerminal && !json {
+            let terminal = context.terminal
             options.progress = { done, total in
                 guard total >= 8 else { return }
-                Terminal.progress(done < total ? "vfioctl: \(done)/\(total) devices" : nil)
+                terminal.progress(done < total ? "vfioctl: \(done)/\(total) devices" : nil)
             }
         }
         return options
@@ -54,35 +57,42 @@ struct WritingOptions: ParsableArguments {
     /// The engine for this command, holding the lock (unless a dry run). Unless `recoverFirst` is
     /// false (the recover command itself), an interrupted run is rolled back here: create the engine
     /// before reading the devices.
-    func engine(source: SourceOptions, recoverFirst: Bool = true) throws -> BindEngine {
-        let host = source.hostState()
-        let kernel = source.kernel
-        var engine = BindEngine(kernel: kernel, store: StateStore(directory: stateDir ?? EnvironmentVariable.stateDir.value ?? StateStore.defaultDirectory),
-                          host: host, vfioDrivers: VFIODriverSet(sysfs: kernel))
-        try engine.lockBeforeReading(options: engineOptions())
+    func engine(_ context: CommandContext, source: SourceOptions, recoverFirst: Bool = true) throws -> BindEngine {
+        let host = source.hostState(context)
+        let kernel = source.kernel(context)
+        var engine = BindEngine(kernel: kernel, store: context.stateStore(stateDirectory(context)), host: host,
+                                vfioDrivers: VFIODriverSet(sysfs: kernel))
+        engine.clock = context.clock
+        try engine.lockBeforeReading(options: engineOptions(context))
         // Roll back an interrupted run before the command reads the devices.
-        if recoverFirst, let recovered = engine.recoverPending(options: engineOptions()) {
+        if recoverFirst, let recovered = engine.recoverPending(options: engineOptions(context)) {
             // A failed recovery ends the command here, reported once (its report and one error
             // line): the command's own transaction would only meet the same journal again.
-            if recovered.error != nil { try finish(recovered) }
-            for check in recovered.checks { Terminal.warning(check) }
+            if recovered.error != nil { try finish(recovered, context) }
+            for check in recovered.checks { context.terminal.warning(check) }
             engine.recoveryNotes = recovered.checks
         }
         return engine
     }
 
+    /// --state-dir, else $VFIOCTL_STATE_DIR, else /run/vfioctl.
+    func stateDirectory(_ context: CommandContext) -> String {
+        stateDir ?? EnvironmentVariable.stateDir.value(in: context) ?? StateStore.defaultDirectory
+    }
+
     /// Prints the report and turns a failed operation into the process's exit status.
-    func finish(_ report: OperationReport) throws {
+    func finish(_ report: OperationReport, _ context: CommandContext) throws {
+        let terminal = context.terminal
         if json {
-            Terminal.out(OperationJSON.report(report).rendered())
+            terminal.out(OperationJSON.report(report).rendered())
         } else {
-            Terminal.out(OperationText.report(report, verbose: verbose))
+            terminal.out(OperationText.report(report, verbose: verbose))
         }
         if let error = report.error {
             guard json else { throw error }
             // The JSON on stdout carries the error; stderr gets the same one line as without --json,
             // for whoever reads only that (a script's log, a terminal with stdout redirected).
-            Terminal.error(error)
+            terminal.error(error)
             throw ExitCode(error.status.rawValue)
         }
     }

@@ -1,5 +1,6 @@
 // End-to-end tests of the read-only commands, plan, and the refusal / rollback / crash paths of
-// the writing commands: the built `vfioctl` runs as a subprocess against fake sysfs trees.
+// the writing commands against fake sysfs trees: in this process through the command context, or as
+// the built `vfioctl` where a process of its own matters (another user, a crash mid-transaction).
 import Foundation
 import Testing
 import TestSupport
@@ -68,10 +69,17 @@ final class CLIHost: @unchecked Sendable {
         ]).merging(extra) { $1 }
     }
 
-    func run(_ arguments: [String], environment extra: [String: String] = [:], asUser uid: String? = nil) throws -> CLIRun {
+    /// vfioctl ARGUMENTS on this host: in this process (`InProcessRun`), or as the built binary when
+    /// the run needs a process of its own (another user, a crash hook) or `process` asks for one.
+    func run(_ arguments: [String], environment extra: [String: String] = [:], asUser uid: String? = nil,
+             process: Bool = false) throws -> CLIRun {
+        let variables = environment(extra)
+        if uid == nil && !process && !InProcessRun.needsProcess(environment: variables) {
+            return InProcessRun.run(arguments, environment: variables)
+        }
         var command = [Self.binary] + arguments
         if let uid { command = ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups"] + command }
-        return CLIRun(try Subprocess.run(command, environment: environment(extra)))
+        return CLIRun(try Subprocess.run(command, environment: variables))
     }
 
     func file(_ relative: String) -> String? { try? String(contentsOfFile: sysfs + "/" + relative, encoding: .utf8) }

@@ -122,13 +122,17 @@ final class DocumentedMachine: @unchecked Sendable {
 
     deinit { directory.remove() }
 
-    /// The built vfioctl on the tree, as the sample runs it.
+    /// vfioctl on the tree, as the sample runs it (in this process, or the built binary with
+    /// VFIOCTL_E2E_PROCESS=1).
     func run(_ arguments: [String]) throws -> String {
         let environment = Subprocess.cleanEnvironment([
             "VFIOCTL_SYSFS_ROOT": sysfs, "VFIOCTL_MODULES_DIR": modules, "VFIOCTL_STATE_DIR": state,
             "VFIOCTL_SYSTEM_RULES": "0", "VFIOCTL_MODPROBE_DIRS": directory.path + "/modprobe.d",
         ])
-        return try Subprocess.run([CLIHost.binary] + arguments, environment: environment).stdout
+        if InProcessRun.needsProcess(environment: environment) {
+            return try Subprocess.run([CLIHost.binary] + arguments, environment: environment).stdout
+        }
+        return InProcessRun.run(arguments, environment: environment).stdout
     }
 
     /// What `bind` and `unbind` print, from the same engine and text the CLI uses, on the

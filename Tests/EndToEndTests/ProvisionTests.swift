@@ -1,6 +1,7 @@
-// End-to-end tests of `vfioctl apply`, `diff` and `persist`: the built binary runs as a
-// subprocess against fake sysfs trees (TestSupport's scenarios) with a small kernel module
-// directory of its own, so nothing depends on the host's kernel, rules or /sys.
+// End-to-end tests of `vfioctl apply`, `diff` and `persist`: each command line runs in this process
+// (InProcessRun, the binary's own entry point) against fake sysfs trees (TestSupport's scenarios)
+// with a small kernel module directory of its own, so nothing depends on the host's kernel, rules
+// or /sys. The unit files `persist` writes name the built binary.
 import Foundation
 import Testing
 import TestSupport
@@ -9,7 +10,7 @@ import TestSupport
 import Glibc
 #endif
 
-// MARK: - Running the binary
+// MARK: - Running vfioctl
 
 /// The result of one vfioctl run.
 private struct ProvisionRun: CustomStringConvertible {
@@ -35,7 +36,6 @@ private final class ProvisionHost {
     var sysfs: String { root + "/sysfs" }
     var modules: String { root + "/lib/modules/6.1.0-test" }
     var stateDirectory: String { root + "/state" }
-    private var runs = 0
 
     /// The products directory of this build: the test bundle runs from there, next to `vfioctl`.
     static let productsDirectory: String = {
@@ -92,33 +92,15 @@ private final class ProvisionHost {
     /// (`withHost`); the environment pins the system-wide inputs (no /etc or /run rules, an empty
     /// modprobe.d, this host's state directory).
     func run(_ arguments: [String], withHost: Bool = true) throws -> ProvisionRun {
-        runs += 1
-        let out = root + "/run\(runs).out", err = root + "/run\(runs).err"
-        try write(out, "")
-        try write(err, "")
-        guard let outHandle = FileHandle(forWritingAtPath: out), let errHandle = FileHandle(forWritingAtPath: err) else {
-            throw ProvisionTestError("cannot open \(out)")
-        }
-        defer {
-            try? outHandle.close()
-            try? errHandle.close()
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments + (withHost ? ["--sysfs-root", sysfs, "--modules-dir", modules] : [])
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VFIOCTL_") }
         environment["VFIOCTL_SYSTEM_RULES"] = "0"
         environment["VFIOCTL_MODPROBE_DIRS"] = root + "/modprobe.d"
         environment["VFIOCTL_STATE_DIR"] = stateDirectory
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        try process.run()
-        process.waitUntilExit()
-        return ProvisionRun(status: process.terminationStatus,
-                            stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-                            stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        let command = arguments + (withHost ? ["--sysfs-root", sysfs, "--modules-dir", modules] : [])
+        let run = InProcessRun.needsProcess(environment: environment)
+            ? CLIRun(try Subprocess.run([Self.binary] + command, environment: environment))
+            : InProcessRun.run(command, environment: environment)
+        return ProvisionRun(status: run.status, stdout: run.stdout, stderr: run.stderr)
     }
 
     /// Every entry under the sysfs tree and the state directory: regular files with their

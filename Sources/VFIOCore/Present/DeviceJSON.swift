@@ -80,6 +80,19 @@ public enum DeviceJSON {
         ])
     }
 
+    /// `show --json`: the device, its group's verdict and members, and the driver decision (null
+    /// when it could not be made).
+    public static func show(_ device: PCIDevice, namer: DeviceNamer, group: GroupViability?, plan: DevicePlan?,
+                            nodes: VFIONodes = VFIONodes(), power: DevicePower = DevicePower()) -> JSONValue {
+        var fields: [(String, JSONValue)] = []
+        if case .object(let deviceFields) = self.device(device, namer: namer) { fields = deviceFields }
+        fields.append(("nodes", .array(nodes.all.map(JSONValue.string))))
+        fields += Self.power(power)
+        fields.append(("iommu_group_detail", group.map(Self.group) ?? .null))
+        fields.append(("plan", plan.map(PlanJSON.plan) ?? .null))
+        return JSONValue.document("device", .object(fields))
+    }
+
     public static func group(_ viability: GroupViability) -> JSONValue {
         .object([
             ("group", .int(viability.group.number)),

@@ -82,6 +82,15 @@ public struct DeviceText {
         return parts.joined(separator: "  ")
     }
 
+    /// `show`: everything about the device and its group, then the driver decision when there is one.
+    /// `nodes`: the VFIO nodes that exist for it (empty unless it is on a VFIO driver); `power`: its
+    /// reset and power facts.
+    public func show(_ device: PCIDevice, inventory: DeviceInventory, plan: DevicePlan?, nodes: VFIONodes = VFIONodes(),
+                     power: DevicePower = DevicePower()) -> String {
+        show(device, inventory: inventory, nodes: nodes, power: power)
+            + (plan.map { "VFIO driver decision:\n" + PlanText(namer: namer).explain($0) } ?? "")
+    }
+
     /// Everything the model holds about one device, then its IOMMU group. `nodes`: the VFIO nodes
     /// that exist for it (empty unless it is on a VFIO driver); `power`: its reset and power facts.
     public func show(_ device: PCIDevice, inventory: DeviceInventory, nodes: VFIONodes = VFIONodes(),

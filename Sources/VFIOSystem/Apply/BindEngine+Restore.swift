@@ -43,7 +43,7 @@ extension BindEngine {
                                             message: "\(reason); it did not come back", restoreError: "the device is not there"))
             }
             let journalFile = try store.writeJournal(Journal(
-                operation: "rollback", pid: Int(getpid()), started: WallClock.now(),
+                operation: "rollback", pid: Int(getpid()), started: clock(),
                 entries: present.map { Journal.Entry(address: $0.address, identity: inventory[$0.address]!.identity, original: $0.binding) }))
             defer { journalFile.close() }
             let mover = DeviceMover(writer: KernelWriter(kernel: kernel, dryRun: false))

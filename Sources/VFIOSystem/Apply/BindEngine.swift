@@ -38,6 +38,8 @@ public struct BindEngine {
     public var recoveryNotes: [String] = []
     public let host: HostState
     public let vfioDrivers: VFIODriverSet
+    /// Seconds since the epoch, stamped on journals and managed records (a test's own clock).
+    public var clock: @Sendable () -> Int = { WallClock.now() }
     /// The PCI driver each module registered, once found: binding 32 VFs to one module asked sysfs
     /// 32 times otherwise. Only successful answers are kept (a failed load is retried per device).
     private let resolvedDrivers = ResolvedDrivers()
@@ -459,7 +461,7 @@ public struct BindEngine {
                 throw error
             }
         }
-        let journal = Journal(operation: operation, pid: Int(getpid()), started: WallClock.now(),
+        let journal = Journal(operation: operation, pid: Int(getpid()), started: clock(),
                               entries: devices.map { Journal.Entry(address: $0.address, identity: $0.identity, original: $0.binding) })
         let journalFile = try store.writeJournal(journal)
         defer { journalFile.close() }
@@ -586,7 +588,7 @@ public struct BindEngine {
         var managed = Dictionary(try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
         for address in confirmedStale(stale, records: managed) { managed.removeValue(forKey: address) }
         managed.reserveCapacity(managed.count + results.count)
-        let now = WallClock.now()
+        let now = clock()
         // By position: iterating the results themselves copied each (a dozen references).
         for (offset, index) in results.indices.enumerated() where results[index].status == .changed {
             let address = results[index].address
