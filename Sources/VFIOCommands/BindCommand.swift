@@ -56,7 +56,9 @@ struct BindCommand: ParsableCommand {
             selected = try DeviceQuery(selectors: selectors).select(from: inventory)
         }
         // With --driver no alias is consulted: only whether the module exists.
-        let planner = try planning.planner(sysfs: source.source.sysfs, aliases: driver == nil)
+        // Only the devices read are planned (the selected ones and their group companions).
+        let planner = try planning.planner(sysfs: source.source.sysfs, aliases: driver == nil,
+                                           scope: .devices(inventory.devices.map(\.modalias)))
         // An explicit driver needs no plan (no alias lookups): only what blocks any driver.
         let explicitChain = driver.map { planner.explicitChain($0) }
         let request = { (device: PCIDevice) -> BindEngine.Request in

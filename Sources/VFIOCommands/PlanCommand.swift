@@ -31,7 +31,9 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         let inventory = try source.inventory(hostUse: .skip)
         let devices = try selection.query().select(from: inventory)
-        let planner = try planning.planner(sysfs: source.source.sysfs)
+        // Named devices: only their vendors' `pci:` aliases are read. Every device: all of them.
+        let scope = selection.selectors.isEmpty ? AliasScope.everyDevice : .devices(devices.map(\.modalias))
+        let planner = try planning.planner(sysfs: source.source.sysfs, scope: scope)
         let namer = DeviceNamer(numeric: output.numeric)
         if output.json {
             // Planned and written one device at a time: memory stays flat however many devices.

@@ -22,8 +22,9 @@ struct PlanningOptions: ParsableArguments {
     var noDefaultRules = false
 
     /// Builds the planner and reports what its inputs could not tell as warnings.
-    func planner(sysfs: any SysfsAccess, aliases: Bool = true) throws(VFIOError) -> DriverPlanner {
-        let planner = try setup().makePlanner(sysfs: sysfs, aliases: aliases)
+    /// `scope`: the devices it will plan, when known.
+    func planner(sysfs: any SysfsAccess, aliases: Bool = true, scope: AliasScope = .everyDevice) throws(VFIOError) -> DriverPlanner {
+        let planner = try setup().makePlanner(sysfs: sysfs, aliases: aliases, scope: scope)
         for warning in PlannerSetup.warnings(of: planner) { Terminal.warning(warning) }
         return planner
     }

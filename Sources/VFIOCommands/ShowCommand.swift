@@ -27,7 +27,7 @@ struct ShowCommand: ParsableCommand {
         // The driver decision, as `plan` makes it; `show` still works when it cannot be made.
         let plan: DevicePlan?
         do {
-            plan = try planning.planner(sysfs: source.source.sysfs).plan(record)
+            plan = try planning.planner(sysfs: source.source.sysfs, scope: .devices([record.modalias])).plan(record)
         } catch {
             Terminal.warning("no driver decision: \(error.message)")
             plan = nil

@@ -38,7 +38,7 @@ struct SriovCommand: ParsableCommand {
         }
         let sysfs = source.source.sysfs
         let reconciler = Reconciler(engine: engine,
-                                    makePlanner: { () throws(VFIOError) in try planning.planner(sysfs: sysfs) },
+                                    makePlanner: { _ throws(VFIOError) in try planning.planner(sysfs: sysfs) },
                                     enumerate: { () throws(VFIOError) in try source.inventory() })
         let report = reconciler.setVirtualFunctions(of: pf, count: vfs, bind: bind, inventory: inventory,
                                                     options: writing.engineOptions())
