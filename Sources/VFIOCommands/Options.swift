@@ -34,14 +34,15 @@ struct SourceOptions: ParsableArguments {
     /// What a writing command on these devices needs: when every selector is an address, only those
     /// devices and their IOMMU groups' members are read; id pairs (and `wholeSystem`, for checks
     /// about other devices) need every device.
-    /// `consultsRules` false when no rule will be consulted (`bind --driver`, `unbind`).
+    /// `consultsRules` false when no rule will be consulted (`bind --driver`, `unbind`); `hostUse`:
+    /// whether a whole read scans what the host uses.
     func inventory(changing selectors: [DeviceSelector], wholeSystem: Bool = false,
-                   consultsRules: Bool = true) throws(VFIOError) -> DeviceInventory {
+                   consultsRules: Bool = true, hostUse: HostUseScan = .scan) throws(VFIOError) -> DeviceInventory {
         var addresses: [PCIAddress] = []
         for case .address(let address) in selectors { addresses.append(address) }
         guard !wholeSystem, addresses.count == selectors.count,
               let inventory = GroupClosureReader(sysfs: source.sysfs, consultsRules: consultsRules).inventory(of: addresses)
-        else { return try self.inventory() }
+        else { return try self.inventory(hostUse: hostUse) }
         return warned(inventory)
     }
 

@@ -29,8 +29,12 @@ struct PlanCommand: ParsableCommand {
     }
 
     func run() throws {
-        let inventory = try source.inventory(hostUse: .skip)
-        let devices = try selection.query().select(from: inventory)
+        let query = try selection.query()
+        // Devices named by address: only they and their IOMMU groups' members are read, as `bind`
+        // reads them (a plan looks at nothing else). Otherwise every device.
+        let inventory = query.selectors.isEmpty ? try source.inventory(hostUse: .skip)
+            : try source.inventory(changing: query.selectors, hostUse: .skip)
+        let devices = try query.select(from: inventory)
         // Named devices: only their vendors' `pci:` aliases are read. Every device: all of them.
         let scope = selection.selectors.isEmpty ? AliasScope.everyDevice : .devices(devices.map(\.modalias))
         let planner = try planning.planner(sysfs: source.source.sysfs, scope: scope)
