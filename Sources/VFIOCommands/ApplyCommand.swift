@@ -72,7 +72,10 @@ enum Provisioning {
         // IOMMU groups' members, as `bind ADDRESS` reads them; not every device of the machine.
         let scope = addresses.isEmpty ? nil : (addresses + state.namedPhysicalFunctions).map(DeviceSelector.address)
         let reconciler = Reconciler(engine: try writing.engine(context, source: source),
-                                    makePlanner: { () throws(VFIOError) in try setup.makePlanner(sysfs: sysfs) },
+                                    // With --device, the planner reads the aliases of the devices it plans only.
+                                    makePlanner: { (devices) throws(VFIOError) in
+                                        try setup.makePlanner(sysfs: sysfs, scope: scope == nil ? .everyDevice : .devices(devices.map(\.modalias)))
+                                    },
                                     enumerate: { () throws(VFIOError) in
                                         guard let scope else { return try source.inventory(context) }
                                         return try source.inventory(context, changing: scope)

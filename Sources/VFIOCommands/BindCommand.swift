@@ -61,7 +61,9 @@ struct BindCommand: ContextCommand {
         }
         guard !targets.devices.isEmpty else { throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))") }
         // With --driver no alias is consulted: only whether the module exists.
-        let planner = try planning.planner(context, source: source, aliases: driver == nil)
+        // Only the devices read are planned (the selected ones and their group companions).
+        let planner = try planning.planner(context, source: source, aliases: driver == nil,
+                                           scope: .devices(targets.inventory.devices.map(\.modalias)))
         // An explicit driver needs no plan (no alias lookups): only what blocks any driver.
         let explicitChain = driver.map { planner.explicitChain($0) }
         let request = { (device: PCIDevice) -> BindEngine.Request in

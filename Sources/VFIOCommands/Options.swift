@@ -32,11 +32,12 @@ struct SourceOptions: ParsableArguments {
     /// What a writing command on these devices needs: when every selector is an address, only those
     /// devices and their IOMMU groups' members are read; id pairs (and `wholeSystem`, for checks
     /// about other devices) need every device.
-    /// `consultsRules` false when no rule will be consulted (`bind --driver`, `unbind`).
+    /// `consultsRules` false when no rule will be consulted (`bind --driver`, `unbind`); `hostUse`:
+    /// whether a whole read scans what the host uses.
     func inventory(_ context: CommandContext, changing selectors: [DeviceSelector], wholeSystem: Bool = false,
-                   consultsRules: Bool = true) throws(VFIOError) -> DeviceInventory {
+                   consultsRules: Bool = true, hostUse: HostUseScan = .scan) throws(VFIOError) -> DeviceInventory {
         let read = try GroupClosureReader(sysfs: kernel(context), consultsRules: consultsRules)
-            .inventory(for: selectors, wholeSystem: wholeSystem) { () throws(VFIOError) in try self.inventory(context) }
+            .inventory(for: selectors, wholeSystem: wholeSystem) { () throws(VFIOError) in try self.inventory(context, hostUse: hostUse) }
         // A full read has reported its warnings already.
         return read.closure ? warned(read.inventory, context) : read.inventory
     }

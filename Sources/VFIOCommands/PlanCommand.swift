@@ -30,9 +30,15 @@ struct PlanCommand: ContextCommand {
 
     func run(_ context: CommandContext) throws {
         let terminal = context.terminal
-        let inventory = try source.inventory(context, hostUse: .skip)
-        let devices = try source.select(context, selection.query(), from: inventory)
-        let planner = try planning.planner(context, source: source)
+        let query = try selection.query()
+        // Devices named by address: only they and their IOMMU groups' members are read, as `bind`
+        // reads them (a plan looks at nothing else). Otherwise every device.
+        let inventory = query.selectors.isEmpty ? try source.inventory(context, hostUse: .skip)
+            : try source.inventory(context, changing: query.selectors, hostUse: .skip)
+        let devices = try source.select(context, query, from: inventory)
+        // Named devices: only their vendors' `pci:` aliases are read. Every device: all of them.
+        let scope = selection.selectors.isEmpty ? AliasScope.everyDevice : .devices(devices.map(\.modalias))
+        let planner = try planning.planner(context, source: source, scope: scope)
         let namer = DeviceNamer(numeric: output.numeric)
         if output.json {
             // Planned and written one device at a time: memory stays flat however many devices.

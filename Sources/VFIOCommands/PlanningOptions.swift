@@ -22,9 +22,10 @@ struct PlanningOptions: ParsableArguments {
     var noDefaultRules = false
 
     /// Builds the planner over `context`'s kernel for `source` and reports what its inputs could not
-    /// tell as warnings.
-    func planner(_ context: CommandContext, source: SourceOptions, aliases: Bool = true) throws(VFIOError) -> DriverPlanner {
-        let planner = try setup(context).makePlanner(sysfs: source.kernel(context), aliases: aliases)
+    /// tell as warnings. `scope`: the devices it will plan, when known.
+    func planner(_ context: CommandContext, source: SourceOptions, aliases: Bool = true,
+                 scope: AliasScope = .everyDevice) throws(VFIOError) -> DriverPlanner {
+        let planner = try setup(context).makePlanner(sysfs: source.kernel(context), aliases: aliases, scope: scope)
         for warning in PlannerSetup.warnings(of: planner) { context.terminal.warning(warning) }
         return planner
     }

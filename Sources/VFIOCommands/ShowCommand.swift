@@ -32,7 +32,7 @@ struct ShowCommand: ContextCommand {
         // The driver decision, as `plan` makes it; `show` still works when it cannot be made.
         let plan: DevicePlan?
         do {
-            plan = try planning.planner(context, source: source).plan(record)
+            plan = try planning.planner(context, source: source, scope: .devices([record.modalias])).plan(record)
         } catch {
             terminal.warning("no driver decision: \(error.message)")
             plan = nil

@@ -37,7 +37,7 @@ struct SriovCommand: ContextCommand {
             throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
         }
         let reconciler = Reconciler(engine: engine,
-                                    makePlanner: { () throws(VFIOError) in try planning.planner(context, source: source) },
+                                    makePlanner: { _ throws(VFIOError) in try planning.planner(context, source: source) },
                                     enumerate: { () throws(VFIOError) in try source.inventory(context) })
         let report = reconciler.setVirtualFunctions(of: pf, count: vfs, bind: bind, inventory: inventory,
                                                     options: writing.engineOptions(context))

@@ -266,6 +266,28 @@ final class CLIHost: @unchecked Sendable {
         let without = try host.run(["plan", "--json", "--no-default-rules", "0000:00:02.0"])
         #expect((without.device("0000:00:02.0")?["chain"] as? [[String: Any]])?.map { $0["module"] as? String } == ["vfio_pci"])
     }
+
+    /// `plan ADDRESS` reads the named devices and their groups' members, as `bind` does, and plans
+    /// them as planning every device does.
+    @Test func namedDevicesAreReadAlone() throws {
+        let host = try CLIHost()
+        let whole = try host.run(["plan", "--json", "--no-default-rules"])
+        // An entry that reading every device warns about, away from the devices asked for.
+        try FileManager.default.createDirectory(atPath: host.sysfs + "/bus/pci/devices/not-a-device",
+                                                withIntermediateDirectories: false)
+        let named = try host.run(["plan", "--json", "--no-default-rules", "01:00.0", "0a:00.0"])
+        #expect(named.status == 0, "\(named)")
+        #expect(!named.stderr.contains("not-a-device"), "\(named)")
+        for address in ["0000:01:00.0", "0000:0a:00.0"] {
+            let planned = try #require(named.device(address))
+            let inWhole = try #require(whole.device(address))
+            let text = { (plan: [String: Any]) throws -> String in
+                String(decoding: try JSONSerialization.data(withJSONObject: plan, options: [.sortedKeys]), as: UTF8.self)
+            }
+            #expect(try text(planned) == text(inWhole), "\(address)")
+        }
+        #expect(try host.run(["plan", "--no-default-rules"]).stderr.contains("not-a-device"))
+    }
 }
 
 @Suite struct WritingCommandTests {

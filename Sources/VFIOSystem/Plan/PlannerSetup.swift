@@ -23,9 +23,11 @@ public struct PlannerSetup: Sendable {
     }
 
     /// `aliases: false` when only named drivers are used (`bind --driver`): module existence is
-    /// checked, kernel aliases are not read.
-    public func makePlanner(sysfs: any SysfsAccess, aliases: Bool = true) throws(VFIOError) -> DriverPlanner {
-        let kernel = try kernelIndex(aliases: aliases)
+    /// checked, kernel aliases are not read. `scope`: the devices the planner will be asked about,
+    /// when they are known (the `pci:` aliases of other vendors are not read).
+    public func makePlanner(sysfs: any SysfsAccess, aliases: Bool = true,
+                            scope: AliasScope = .everyDevice) throws(VFIOError) -> DriverPlanner {
+        let kernel = try kernelIndex(aliases: aliases, scope: scope)
         var directories: [(String, RulePrecedence)] = []
         // The built-in files, then an installed copy of them replacing each by name.
         if useShippedRules, let shipped = ShippedRules.directory() { directories.append((shipped, .shippedDefaults)) }
@@ -53,13 +55,13 @@ public struct PlannerSetup: Sendable {
     }
 
     /// The kernel's module tables alone (`aliases: false`: module files, no alias tables).
-    public func kernelIndex(aliases: Bool = true) throws(VFIOError) -> KernelModuleIndex {
+    public func kernelIndex(aliases: Bool = true, scope: AliasScope = .everyDevice) throws(VFIOError) -> KernelModuleIndex {
         // A directory the user named must exist; the running kernel's may be missing (containers).
         let running = KernelModuleIndex.runningKernelDirectory()
         if let modulesDirectory {
-            return try KernelModuleIndex(modulesDirectory: modulesDirectory, aliases: aliases)
+            return try KernelModuleIndex(modulesDirectory: modulesDirectory, aliases: aliases, scope: scope)
         } else if KernelFiles.isDirectory(running) {
-            return try KernelModuleIndex(modulesDirectory: running, aliases: aliases)
+            return try KernelModuleIndex(modulesDirectory: running, aliases: aliases, scope: scope)
         }
         return KernelModuleIndex(missing: running)
     }

@@ -6,12 +6,13 @@ import VFIOCore
 public struct Reconciler {
     public let engine: BindEngine
     /// Built only when some entry selects a device: the udev hot-plug path runs this for every new
-    /// PCI device, and most are not in the file.
-    public let makePlanner: () throws(VFIOError) -> DriverPlanner
+    /// PCI device, and most are not in the file. Given the devices it will plan (it may read only
+    /// what concerns them).
+    public let makePlanner: (_ devices: [PCIDevice]) throws(VFIOError) -> DriverPlanner
     /// Re-reads the devices (after VFs were created).
     public let enumerate: () throws(VFIOError) -> DeviceInventory
 
-    public init(engine: BindEngine, makePlanner: @escaping () throws(VFIOError) -> DriverPlanner,
+    public init(engine: BindEngine, makePlanner: @escaping (_ devices: [PCIDevice]) throws(VFIOError) -> DriverPlanner,
                 enumerate: @escaping () throws(VFIOError) -> DeviceInventory) {
         self.engine = engine
         self.makePlanner = makePlanner
@@ -54,7 +55,7 @@ public struct Reconciler {
 
             // 2. One transaction for every binding.
             if resolution.targets.isEmpty { return report }
-            let planner = try makePlanner()
+            let planner = try makePlanner(resolution.targets.map(\.device))
             var binds: [BindEngine.Request] = []
             var releases: [BindEngine.ReleaseRequest] = []
             for target in resolution.targets {
@@ -104,7 +105,7 @@ public struct Reconciler {
         do throws(VFIOError) {
             // The VFs exist now: read them, plan each, bind them all as one transaction.
             let after = try enumerate()
-            let planner = try makePlanner()
+            let planner = try makePlanner(after.devices)
             let request = { (device: PCIDevice) -> BindEngine.Request in
                 let plan = planner.plan(device)
                 return BindEngine.Request(device: device, chain: plan.chain, blocked: plan.blocked)

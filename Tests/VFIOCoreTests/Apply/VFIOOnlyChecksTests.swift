@@ -62,7 +62,7 @@ import TestSupport
     @Test func applyRefusesANamedVFIODriverWithoutAGroupButNotPCIStub() throws {
         let f = Self.withoutGroup()
         let reconciler = Reconciler(engine: f.engine(),
-                                    makePlanner: { () throws(VFIOError) -> DriverPlanner in
+                                    makePlanner: { (_: [PCIDevice]) throws(VFIOError) -> DriverPlanner in
                                         do { return try f.planner() } catch { throw VFIOError(.failed, "\(error)") }
                                     },
                                     enumerate: { () throws(VFIOError) in try f.sim.inventory() })

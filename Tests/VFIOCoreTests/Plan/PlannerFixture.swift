@@ -64,11 +64,12 @@ struct PlannerFixture {
         tree.file("modprobe.d/test.conf", text)
     }
 
-    func planner(loaded: LoadedModules = LoadedModules(), shipped: Bool = false, arch: String = "x86_64") throws -> DriverPlanner {
+    func planner(loaded: LoadedModules = LoadedModules(), shipped: Bool = false, arch: String = "x86_64",
+                 scope: AliasScope = .everyDevice) throws -> DriverPlanner {
         var directories: [(String, RulePrecedence)] = []
         if shipped { directories.append((Self.shippedRulesDirectory, .shippedDefaults)) }
         directories.append((tree.path + "/rules", .administrator))
-        return DriverPlanner(kernel: try KernelModuleIndex(modulesDirectory: modules),
+        return DriverPlanner(kernel: try KernelModuleIndex(modulesDirectory: modules, scope: scope),
                              modprobe: try ModprobeConfig(directories: [tree.path + "/modprobe.d"]),
                              loaded: loaded, rules: try RuleSet.load(directories: directories),
                              platform: Platform(architecture: arch, kernelVersion: "6.12.0-test"))

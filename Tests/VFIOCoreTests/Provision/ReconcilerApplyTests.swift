@@ -24,7 +24,7 @@ import Testing
     private func reconciler(_ fixture: EngineFixture, losses: Int, reads: Counter) -> Reconciler {
         let sim = fixture.sim
         let override = "bus/pci/devices/0000:01:00.0/driver_override"
-        return Reconciler(engine: fixture.engine(), makePlanner: { () throws(VFIOError) in
+        return Reconciler(engine: fixture.engine(), makePlanner: { _ throws(VFIOError) in
             do { return try fixture.planner() } catch { throw error as? VFIOError ?? VFIOError(.failed, "\(error)") }
         },
                           enumerate: { () throws(VFIOError) in

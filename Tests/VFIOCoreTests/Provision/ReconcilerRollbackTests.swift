@@ -30,7 +30,7 @@ import Testing
             """, file: "state.toml")
         f.sim.failProbe(driver: DriverName("vfio-pci")!, errno: ENODEV)
         let reconciler = Reconciler(engine: f.engine(),
-                                    makePlanner: { () throws(VFIOError) -> DriverPlanner in
+                                    makePlanner: { (_: [PCIDevice]) throws(VFIOError) -> DriverPlanner in
                                         do { return try f.planner() } catch { throw VFIOError(.failed, "\(error)") }
                                     },
                                     enumerate: { () throws(VFIOError) in try f.sim.inventory() })
@@ -45,7 +45,7 @@ import Testing
 
     func reconciler(_ f: EngineFixture) -> Reconciler {
         Reconciler(engine: f.engine(),
-                   makePlanner: { () throws(VFIOError) -> DriverPlanner in
+                   makePlanner: { (_: [PCIDevice]) throws(VFIOError) -> DriverPlanner in
                        do { return try f.planner() } catch { throw VFIOError(.failed, "\(error)") }
                    },
                    enumerate: { () throws(VFIOError) in try f.sim.inventory() })

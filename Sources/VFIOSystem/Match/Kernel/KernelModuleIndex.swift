@@ -15,7 +15,8 @@ public struct ModuleFile: Hashable, Sendable {
 }
 
 /// Everything vfioctl needs from `/lib/modules/VERSION`, read once: the `pci:` and `vfio_pci:` aliases of
-/// modules.alias (with line numbers), the builtin alias index, which modules exist as files
+/// modules.alias (with line numbers; the `pci:` ones only for the vendors of an `AliasScope` when the
+/// devices to plan are known), the builtin alias index, which modules exist as files
 /// (modules.dep) and which are built in (modules.builtin). No child processes.
 ///
 /// Alias lookups give exactly the answer of libkmod's `kmod_module_new_from_lookup` (what `modprobe -R KEY`
@@ -31,10 +32,12 @@ public struct ModuleFile: Hashable, Sendable {
 /// Why not libkmod itself (weighed in issue 17): `kmod_new(dir)`, `kmod_module_new_from_lookup` for a
 /// modalias's host drivers and `kmod_module_get_path`/`get_initstate` for availability answer from
 /// depmod's binary indexes in microseconds, where reading and indexing this whole text (and modules.dep)
-/// costs one `plan DEVICE` ~25-30 ms of CPU on the project's host and is most of what separates one
+/// cost one `plan DEVICE` ~25-30 ms of CPU on the project's host and was most of what separated one
 /// `apply --device` from one `bind --driver` (which reads no aliases) in the TCG test guest
 /// (`scripts/bench/guardrails`); and it is the library modprobe and `lspci -k` use (already the oracle
-/// of `scripts/kmod-diff`). It is kept out for
+/// of `scripts/kmod-diff`). The per-call cost is met instead by the `AliasScope`: with the devices
+/// known, only the `pci:` entries of their vendors (and those whose vendor field is a wildcard) are
+/// made into entries; the other lines are split into words and skipped. libkmod is kept out for
 /// now because every module tree the tests build (and any `--modules-dir` tree not made by depmod) is
 /// text only — modules.alias, modules.dep, modules.builtin, no `.bin` index — which libkmod cannot
 /// read: moving to it needs the fixtures to write depmod's index format first. The `vfio_pci:` lines
@@ -51,8 +54,11 @@ public struct KernelModuleIndex: Sendable {
     public let warnings: [String]
     /// Alias lines in modules.alias (all buses).
     public let aliasLineCount: Int
-    /// The `pci:` and `vfio_pci:` entries (and any other pattern that could match such keys), in file order.
+    /// The `pci:` and `vfio_pci:` entries (and any other pattern that could match such keys), in file order;
+    /// the `pci:` ones only as far as `scope` reaches.
     public let entries: [AliasEntry]
+    /// Whose `pci:` aliases were read; `pci:` lookups outside it are a programming error.
+    public let scope: AliasScope
     /// The builtin alias index entries that could match `pci:` or `vfio_pci:` keys.
     public let builtinEntries: [AliasEntry]
 
@@ -89,6 +95,7 @@ public struct KernelModuleIndex: Sendable {
         self.isMissing = isMissing
         self.warnings = warnings
         aliasLineCount = 0
+        scope = .everyDevice
         entries = []
         builtinEntries = []
         entryOrder = []
@@ -102,8 +109,9 @@ public struct KernelModuleIndex: Sendable {
     }
 
     /// `aliases: false` reads only which modules exist (modules.dep, modules.builtin): what binding to
-    /// a named driver needs, without parsing 26k alias lines (400 ms in the TCG test guest).
-    public init(modulesDirectory: String, aliases: Bool = true) throws(VFIOError) {
+    /// a named driver needs, without parsing 26k alias lines (400 ms in the TCG test guest). `scope`
+    /// limits the `pci:` entries read to the devices that will be planned.
+    public init(modulesDirectory: String, aliases: Bool = true, scope: AliasScope = .everyDevice) throws(VFIOError) {
         var directory = modulesDirectory
         while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
         let kernelVersion = String(SysfsPath.lastComponent(directory))
@@ -132,6 +140,7 @@ public struct KernelModuleIndex: Sendable {
         isMissing = false
         self.directory = directory
         self.kernelVersion = kernelVersion
+        self.scope = scope
 
         // modules.dep: loadable modules, in libkmod's priority order.
         var modules: [ModuleName: ModuleFile] = [:]
@@ -187,9 +196,12 @@ public struct KernelModuleIndex: Sendable {
             aliasLines += 1
             let patternBytes = fields[1]
             let relevantToPCI = pciTable.couldMatch(rawPattern: patternBytes)
+                && scope.includes(patternVendor: AliasBuckets.hostDriverVendor(ofPattern: patternBytes))
             let relevantToVariants = variantTable.couldMatch(rawPattern: patternBytes)
             guard relevantToPCI || relevantToVariants else {
-                if normalizeAlias(Array(patternBytes)) == nil {
+                // Only a bracket makes normalisation fail: the check costs no copy for other lines.
+                if patternBytes.contains(where: { $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") }),
+                   normalizeAlias(Array(patternBytes)) == nil {
                     warnings.add("\(aliasPath):\(number): unmatched bracket: depmod leaves this alias out of modules.alias.bin, so modprobe never uses it")
                 }
                 continue
@@ -226,6 +238,7 @@ public struct KernelModuleIndex: Sendable {
                     for value in try KmodIndexFile.entries(bytes) {
                         let keyBytes = Array(value.key.utf8)
                         let relevantToPCI = builtinPCITable.couldMatch(rawPattern: keyBytes[...])
+                            && scope.includes(patternVendor: AliasBuckets.hostDriverVendor(ofPattern: keyBytes[...]))
                         let relevantToVariants = builtinVariantTable.couldMatch(rawPattern: keyBytes[...])
                         guard relevantToPCI || relevantToVariants,
                               let pattern = AliasPattern(value.key), let module = ModuleName(value.value) else { continue }
@@ -264,7 +277,7 @@ public struct KernelModuleIndex: Sendable {
     /// Host drivers udev would load for the device: every `pci:` alias entry matching its modalias, one
     /// match per module, in libkmod's order (the builtin alias index only when modules.alias has none).
     public func hostDriverCandidates(for modalias: Modalias) -> [AliasMatch] {
-        Self.grouped(lookup(AliasKey(hostDriverKeyFor: modalias), pciTable, builtinPCITable))
+        Self.grouped(pciLookup(AliasKey(hostDriverKeyFor: modalias)))
     }
 
     /// VFIO variant drivers declared for the device: every `vfio_pci:` alias entry matching
@@ -277,7 +290,7 @@ public struct KernelModuleIndex: Sendable {
     /// Every entry libkmod's alias lookup returns for `key`, duplicates included, in its order; nil for a
     /// key that is neither `pci:` nor `vfio_pci:` (only those are indexed).
     public func aliasLookup(_ key: AliasKey) -> [AliasEntry]? {
-        if key.bytes.starts(with: pciTable.prefix) { return lookup(key, pciTable, builtinPCITable) }
+        if key.bytes.starts(with: pciTable.prefix) { return pciLookup(key) }
         if key.bytes.starts(with: variantTable.prefix) { return lookup(key, variantTable, builtinVariantTable) }
         return nil
     }
@@ -305,6 +318,13 @@ public struct KernelModuleIndex: Sendable {
     public var moduleCount: (loadable: Int, builtin: Int) { moduleFiles.counts }
 
     // MARK: Internals
+
+    /// A `pci:` lookup. A key outside the scope would silently miss the entries not read: the caller
+    /// must name every device it plans when it builds the index.
+    private func pciLookup(_ key: AliasKey) -> [AliasEntry] {
+        precondition(scope.covers(key: key.bytes), "\(key) is outside the devices the module index was read for")
+        return lookup(key, pciTable, builtinPCITable)
+    }
 
     private func lookup(_ key: AliasKey, _ table: AliasBuckets, _ builtinTable: AliasBuckets) -> [AliasEntry] {
         var found = patterns.matching(key, candidates: table)
@@ -533,6 +553,25 @@ struct AliasBuckets: Sendable {
     }
 
     private enum IDs { case vendorDevice(UInt32, UInt32), vendor(UInt32), neither }
+
+    /// The vendor a `pci:` key (a device's modalias) names.
+    static func hostDriverVendor(ofKey key: [UInt8]) -> UInt32? {
+        AliasBuckets(prefix: "pci:").vendor(key[...], literalCount: key.count)
+    }
+
+    /// The vendor a `pci:` pattern (as written) spells out before its first wildcard; nil when its
+    /// vendor field is not all literal.
+    static func hostDriverVendor(ofPattern pattern: ArraySlice<UInt8>) -> UInt32? {
+        let literalCount = (pattern.firstIndex(where: isWildcardStart) ?? pattern.endIndex) - pattern.startIndex
+        return AliasBuckets(prefix: "pci:").vendor(pattern, literalCount: literalCount)
+    }
+
+    private func vendor(_ bytes: some RandomAccessCollection<UInt8>, literalCount: Int) -> UInt32? {
+        switch ids(bytes, literalCount: literalCount) {
+        case .vendorDevice(let v, _), .vendor(let v): return v
+        case .neither: return nil
+        }
+    }
 
     /// Reads `PREFIX v XXXXXXXX d XXXXXXXX` (upper-case hex, as file2alias and the kernel write them) from
     /// the first `literalCount` bytes.
