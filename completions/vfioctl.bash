@@ -1,4 +1,3 @@
-#!/bin/bash
 
 __vfioctl_cursor_index_in_current_word() {
     local remaining="${COMP_LINE}"
@@ -186,9 +185,9 @@ _vfioctl() {
 
 _vfioctl_list() {
     repeating_flags=()
-    non_repeating_flags=(--json --numeric --tree --version -h --help)
+    non_repeating_flags=(--json --numeric --tree -k --modules --version -h --help)
     repeating_options=()
-    non_repeating_options=(--sysfs-root --class --driver --group)
+    non_repeating_options=(--sysfs-root --class --driver --group --modules-dir)
     __vfioctl_offer_flags_options -1
 
     # Offer option value completions
@@ -205,6 +204,10 @@ _vfioctl_list() {
         return
         ;;
     '--group')
+        return
+        ;;
+    '--modules-dir')
+        __vfioctl_add_completions -d
         return
         ;;
     esac
@@ -310,9 +313,9 @@ _vfioctl_plan() {
 
 _vfioctl_bind() {
     repeating_flags=()
-    non_repeating_flags=(--group --noiommu --no-default-rules --dry-run --json --verbose -v --version -h --help)
+    non_repeating_flags=(--group --noiommu --no-default-rules --dry-run --json --verbose -v --save --version -h --help)
     repeating_options=(--rules-dir --force)
-    non_repeating_options=(--sysfs-root --driver --method --modules-dir --timeout --lock-timeout --state-dir)
+    non_repeating_options=(--sysfs-root --driver --method --modules-dir --timeout --lock-timeout --state-dir --state-file)
     __vfioctl_offer_flags_options -1
 
     # Offer option value completions
@@ -350,6 +353,10 @@ _vfioctl_bind() {
         __vfioctl_add_completions -d
         return
         ;;
+    '--state-file')
+        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
     esac
 
     # Offer positional completions
@@ -363,9 +370,9 @@ _vfioctl_bind() {
 
 _vfioctl_unbind() {
     repeating_flags=()
-    non_repeating_flags=(--no-default-rules --dry-run --json --verbose -v --version -h --help)
+    non_repeating_flags=(--no-default-rules --dry-run --json --verbose -v --save --version -h --help)
     repeating_options=(--rules-dir --force)
-    non_repeating_options=(--sysfs-root --modules-dir --timeout --lock-timeout --state-dir)
+    non_repeating_options=(--sysfs-root --modules-dir --timeout --lock-timeout --state-dir --state-file)
     __vfioctl_offer_flags_options -1
 
     # Offer option value completions
@@ -394,6 +401,10 @@ _vfioctl_unbind() {
         ;;
     '--state-dir')
         __vfioctl_add_completions -d
+        return
+        ;;
+    '--state-file')
+        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
         return
         ;;
     esac
@@ -693,22 +704,22 @@ _vfioctl_persist() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    enable|disable|status)
+    enable|disable|status|add|remove)
         # Offer subcommand argument completions
         "_vfioctl_persist_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'enable disable status' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'enable disable status add remove' -- "${cur}"))
         ;;
     esac
 }
 
 _vfioctl_persist_enable() {
     repeating_flags=()
-    non_repeating_flags=(--dry-run --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--root --binary)
+    non_repeating_flags=(--dry-run --late-only --no-rebuild-initramfs --version -h --help)
+    repeating_options=(--force)
+    non_repeating_options=(--root --binary --modules-dir --sysfs-root)
     __vfioctl_offer_flags_options 1
 
     # Offer option value completions
@@ -718,6 +729,18 @@ _vfioctl_persist_enable() {
         return
         ;;
     '--binary')
+        return
+        ;;
+    '--force')
+        __vfioctl_add_completions -W 'netdev-active'$'\n''mounted'$'\n''swap'$'\n''stacked'$'\n''boot-vga'$'\n''fbcon'$'\n''open-fd'$'\n''bridge'$'\n''sriov-pf'$'\n''group-not-viable'$'\n''new-id-collateral'$'\n''no-iommu-group'
+        return
+        ;;
+    '--modules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--sysfs-root')
+        __vfioctl_add_completions -d
         return
         ;;
     esac
@@ -733,7 +756,7 @@ _vfioctl_persist_enable() {
 
 _vfioctl_persist_disable() {
     repeating_flags=()
-    non_repeating_flags=(--restore --no-default-rules --dry-run --json --verbose -v --version -h --help)
+    non_repeating_flags=(--no-rebuild-initramfs --restore --no-default-rules --dry-run --json --verbose -v --version -h --help)
     repeating_options=(--rules-dir --force)
     non_repeating_options=(--root --sysfs-root --modules-dir --timeout --lock-timeout --state-dir)
     __vfioctl_offer_flags_options 0
@@ -777,13 +800,83 @@ _vfioctl_persist_status() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--root)
+    non_repeating_options=(--root --modules-dir --sysfs-root)
     __vfioctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--root')
         __vfioctl_add_completions -d
+        return
+        ;;
+    '--modules-dir')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_vfioctl_persist_add() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--sysfs-root --state --driver --state-file)
+    __vfioctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--state')
+        return
+        ;;
+    '--driver')
+        return
+        ;;
+    '--state-file')
+        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __vfioctl_add_completions -W "$(__vfioctl_custom_complete ---completion persist add -- positional@0 "${COMP_CWORD}" "$(__vfioctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_vfioctl_persist_remove() {
+    repeating_flags=()
+    non_repeating_flags=(--dry-run --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--sysfs-root --state-file)
+    __vfioctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sysfs-root')
+        __vfioctl_add_completions -d
+        return
+        ;;
+    '--state-file')
+        __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __vfioctl_add_completions -W "$(__vfioctl_custom_complete ---completion persist remove -- positional@0 "${COMP_CWORD}" "$(__vfioctl_cursor_index_in_current_word)")"
         return
         ;;
     esac

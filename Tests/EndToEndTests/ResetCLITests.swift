@@ -34,7 +34,10 @@ import Glibc
         #expect(bridge.status == 4, "\(bridge)")
         #expect(bridge.stderr.contains("no reset attribute"), "\(bridge)")
         #expect(try host.run(["reset", "0f:00.0"]).status == 4)
-        #expect(try host.run(["reset", "8086:1533"]).status == 2)
+        // One device per reset: a selector naming several is a usage error listing them.
+        let several = try host.run(["reset", "8086:154c"])
+        #expect(several.status == 2, "\(several)")
+        #expect(several.stderr.contains("takes one device"), "\(several)")
         #expect(try host.run(["reset", "07:00.0", "--force", "bridge"]).status == 2)
     }
 

@@ -86,7 +86,7 @@ import VFIOSystem
         let machine = try Machine()
         let bind = machine.run(["bind", "01:00.0"])
         #expect(bind.status == 0, "\(bind)")
-        #expect(bind.stdout == "0000:01:00.0 e1000e -> vfio-pci (group 10, /dev/vfio/10)\n", "\(bind)")
+        #expect(bind.stdout == "0000:01:00.0 e1000e -> vfio-pci (group 10, /dev/vfio/10, /dev/vfio/vfio)\n", "\(bind)")
         #expect(machine.sim.driver(of: S.e1000e) == .vfioPCI)
         #expect(machine.sim.moduleLoads.map(\.rawValue) == ["vfio_pci"])
 

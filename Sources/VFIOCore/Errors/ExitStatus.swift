@@ -27,7 +27,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .refused: "refused by a safety check or IOMMU group viability (nothing changed)"
         case .notFound: "not found (device, driver, module)"
         case .permissionDenied: "permission denied"
-        case .timedOut: "timed out (lock, device node, udev)"
+        case .timedOut: "timed out (lock, device node, udev, or a sysfs write the kernel blocks)"
         case .changesPending: "changes pending (`diff`, `apply --dry-run`)"
         }
     }
