@@ -222,8 +222,6 @@ struct AttributeReader {
     /// cannot be resolved: only a target's last component is taken then.
     let path: String?
     var unreadable: [String] = []
-    /// Components of `path`, counted at the first link read (each device has three or four).
-    private var pathDepth: Int?
 
     init(directory: any SysfsDirectory, resolvingLinksFrom path: String?) {
         self.directory = directory
@@ -260,19 +258,13 @@ struct AttributeReader {
     /// inside the root (recorded in `unreadable`); otherwise the target's last component.
     mutating func link(_ name: String) -> String?? {
         do {
-            let last: String?
-            if let path {
-                let depth = pathDepth ?? SysfsPath.depth(of: path)
-                pathDepth = depth
-                last = try directory.withLinkTarget(name) { SysfsPath.resolvedLastComponent($0, from: path, depth: depth) }
-            } else {
-                last = try directory.withLinkTarget(name, SysfsPath.namedLastComponent)
-            }
+            let target = try directory.readLink(name)
+            let last = if let path { SysfsPath.resolvedLastComponent(target: target, from: path) } else { SysfsPath.namedLastComponent(target) }
             guard let last else {
                 unreadable.append(name)
                 return .some(nil)
             }
-            return .some(last)
+            return .some(String(last))
         } catch {
             if error.isMissing { return nil }
             unreadable.append(name)
