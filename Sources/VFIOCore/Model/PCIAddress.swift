@@ -113,43 +113,7 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
 
     /// The canonical sysfs spelling: lowercase, domain padded to 4 digits.
     public var description: String {
-        withSpelling { spelling in
-            String(unsafeUninitializedCapacity: spelling.count) { buffer in
-                buffer.baseAddress!.initialize(from: spelling.baseAddress!, count: spelling.count)
-                return spelling.count
-            }
-        }
-    }
-
-    /// `body` with `description`'s bytes, made on the stack: an address is spelled several times
-    /// for every device a command moves, and writers that assemble bytes need no String.
-    package func withSpelling<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        // The usual shape (4-digit domain, 1-digit function) at fixed positions.
-        guard domain <= 0xFFFF && function <= 0xF else { return generalSpelling.withBytes(body) }
-        var storage: (UInt64, UInt64) = (0, 0)
-        return withUnsafeMutableBytes(of: &storage) { raw in
-            let text = raw.bindMemory(to: UInt8.self)
-            func digit(_ value: UInt32) -> UInt8 { StackText.hexDigit(value) }
-            let (bus, device) = (UInt32(bus), UInt32(device))
-            (text[0], text[1], text[2], text[3]) = (digit(domain >> 12), digit(domain >> 8), digit(domain >> 4), digit(domain))
-            (text[4], text[5], text[6]) = (UInt8(ascii: ":"), digit(bus >> 4), digit(bus))
-            (text[7], text[8], text[9]) = (UInt8(ascii: ":"), digit(device >> 4), digit(device))
-            (text[10], text[11]) = (UInt8(ascii: "."), digit(UInt32(function)))
-            return body(UnsafeBufferPointer(rebasing: text[0..<12]))
-        }
-    }
-
-    /// Any address, a wider domain or function included.
-    private var generalSpelling: HexText {
-        var text = HexText()
-        text.append(domain, width: 4)
-        text.append(":")
-        text.append(bus, width: 2)
-        text.append(":")
-        text.append(device, width: 2)
-        text.append(".")
-        text.append(function, width: 1)
-        return text
+        "\(hex(domain, width: 4)):\(hex(bus, width: 2)):\(hex(device, width: 2)).\(hex(function, width: 1))"
     }
 
     /// The slot this function sits in (all functions of a multifunction device share it).
@@ -190,8 +154,8 @@ extension UnsafeBufferPointer<UInt8> {
 }
 
 extension String {
-    /// `hasPrefix` and `hasSuffix` on UTF-8 bytes: String's own compare Unicode-canonically, which
-    /// costs hundreds of instructions per call on the sysfs paths of every write.
+    /// `hasPrefix` and `hasSuffix` on UTF-8 bytes, as the kernel compares names (String's own
+    /// compare characters, so a combining mark after the prefix would hide it).
     package func utf8HasPrefix(_ prefix: StaticString) -> Bool {
         var text = self
         return text.withUTF8 { $0.hasPrefix(prefix) }
@@ -236,58 +200,14 @@ extension UnsafeBufferPointer<UInt8> {
 
 /// Lowercase hex, zero-padded to `width` digits.
 package func hex(_ value: some UnsignedInteger, width: Int) -> String {
-    var text = HexText()
-    text.append(value, width: width)
-    return text.string
+    padded(String(value, radix: 16), width: width)
 }
 
 /// Uppercase hex, zero-padded, as the kernel's modalias uses.
 package func upperHex(_ value: some UnsignedInteger, width: Int) -> String {
-    var text = HexText(uppercase: true)
-    text.append(value, width: width)
-    return text.string
+    padded(String(value, radix: 16, uppercase: true), width: width)
 }
 
-/// Builds short ASCII texts of hex numbers and separators into a fixed buffer. Addresses, ids and
-/// modaliases are formatted several times per device on every command, and `String(_:radix:)` plus
-/// padding cost thousands of instructions each (most of binding 32 VFs was string formatting).
-/// The buffer is inline (no allocation); its 64 bytes hold the longest text built, a modalias (~53).
-struct HexText {
-    private var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-    private var count = 0
-    private let letterBase: UInt8
-
-    package init(uppercase: Bool = false) {
-        letterBase = uppercase ? UInt8(ascii: "A") - 10 : UInt8(ascii: "a") - 10
-    }
-
-    private mutating func append(byte: UInt8) {
-        precondition(count < 64, "HexText holds at most 64 bytes")
-        let index = count
-        withUnsafeMutableBytes(of: &storage) { $0[index] = byte }
-        count += 1
-    }
-
-    /// `value` in hex, at least `width` digits.
-    package mutating func append(_ value: some UnsignedInteger, width: Int) {
-        let number = UInt64(value)
-        var digits = 1
-        while digits < 16 && number >> (4 * UInt64(digits)) != 0 { digits += 1 }
-        for position in stride(from: max(digits, width) - 1, through: 0, by: -1) {
-            let nibble = position < 16 ? UInt8(truncatingIfNeeded: number >> (4 * UInt64(position))) & 0xF : 0
-            append(byte: nibble < 10 ? UInt8(ascii: "0") + nibble : letterBase + nibble)
-        }
-    }
-
-    package mutating func append(_ literal: StaticString) {
-        literal.withUTF8Buffer { for byte in $0 { append(byte: byte) } }
-    }
-
-    /// Texts of up to 15 bytes (addresses, ids) become small strings, which need no allocation either.
-    package var string: String { withUnsafeBytes(of: storage) { String(decoding: $0.prefix(count), as: UTF8.self) } }
-
-    /// The bytes, for text assembled as bytes (TextBytes) with no String in between.
-    package func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        withUnsafeBytes(of: storage) { body(UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self).prefix(count))) }
-    }
+private func padded(_ digits: String, width: Int) -> String {
+    String(repeating: "0", count: max(0, width - digits.count)) + digits
 }

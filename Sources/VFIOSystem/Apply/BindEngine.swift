@@ -169,10 +169,8 @@ public struct BindEngine {
         }
 
         // IOMMU groups after the operation.
-        // Loops over `moves` go by index: `for move in moves` copies every device record.
         var targets: [PCIAddress: DriverName?] = [:]
-        targets.reserveCapacity(moves.count)
-        for index in moves.indices { targets[moves[index].request.device.address] = moves[index].candidates.first?.driver }
+        for move in moves { targets[move.request.device.address] = move.candidates.first?.driver }
         for (group, blockers) in Preflight.groupsLeftUnusable(targets: targets, inventory: inventory, vfioDrivers: vfioDrivers) {
             let names = blockers.map { "\($0.address) (\($0.driver?.rawValue ?? "-"))" }.joined(separator: ", ")
             let line = "IOMMU group \(group) would not be usable by VFIO: \(names) would stay on host drivers"
@@ -185,8 +183,8 @@ public struct BindEngine {
 
         // Safety checks on every device that moves.
         let checker = SafetyChecker(host: host, vfioDrivers: vfioDrivers)
-        for index in moves.indices {
-            screen(checker.findings(for: moves[index].request.device), options: options, report: &report, refusals: &refusals)
+        for move in moves {
+            screen(checker.findings(for: move.request.device), options: options, report: &report, refusals: &refusals)
         }
 
         // new_id side effects.
@@ -441,7 +439,6 @@ public struct BindEngine {
                 failure = result.failure ?? VFIOError(.failed, "\(result.address): \(result.message ?? "failed")",
                                                       hint: "the device is back on \(result.from); see dmesg")
             }
-            // Last use: moved into the array, not copied (a result holds a dozen references).
             done.append(result)
             if failure != nil { break }
         }
@@ -458,8 +455,7 @@ public struct BindEngine {
             throw failure
         }
         let first = report.devices.count
-        // Handed over whole when nothing came before (the usual case): no result is copied.
-        if report.devices.isEmpty { report.devices = done } else { report.devices += done }
+        report.devices += done
         try recordManaged(report.devices[first...], devices: devices, forgetting: stale)
         try store.removeJournal()
         lock.release()
@@ -529,15 +525,14 @@ public struct BindEngine {
         for address in confirmedStale(stale, records: managed) { managed.removeValue(forKey: address) }
         managed.reserveCapacity(managed.count + results.count)
         let now = WallClock.now()
-        // By position: iterating the results themselves copied each (a dozen references).
-        for (offset, index) in results.indices.enumerated() where results[index].status == .changed {
-            let address = results[index].address
+        for (offset, result) in results.enumerated() where result.status == .changed {
+            let address = result.address
             let existing = managed.removeValue(forKey: address)
             // The identity read before the move: binding does not change it.
-            guard !results[index].released, let driver = results[index].to, offset < devices.count,
+            guard !result.released, let driver = result.to, offset < devices.count,
                   devices[offset].address == address else { continue }
             let ids = devices[offset].identity
-            let original = existing?.original ?? results[index].from
+            let original = existing?.original ?? result.from
             if driver == original.driver { continue }
             managed[address] = ManagedDevice(address: address, vendor: ids.vendor, device: ids.device,
                                             original: original, driver: driver, since: existing?.since ?? now)

@@ -23,7 +23,7 @@ public struct DeviceMover {
     /// The driver link alone: what verifying a bind needs (the override was just written).
     func currentDriver(_ address: PCIAddress) throws(VFIOError) -> DriverName? {
         do {
-            return DriverName(SysfsPath.lastComponent(try kernel.readLink(PCIPaths.device(address) + "/driver")))
+            return DriverName(SysfsPath.lastComponent(try kernel.readLink(PCIPaths.driverLink(address))))
         } catch {
             guard error.isMissing else { throw VFIOError(.failed, "cannot read the driver of \(address): \(error)") }
             return nil

@@ -6,8 +6,15 @@ import Synchronization
 import VFIOCore
 
 /// SysfsAccess on a real directory tree: `/sys`, or a fake tree given with `--sysfs-root`.
-/// Plain syscalls, no Foundation: enumeration does tens of thousands of these per run. Names are
-/// passed with `withCString`: handing a short String straight to a C parameter copies it to the heap.
+///
+/// The one place in vfioctl that trades plainness for speed, because a command's cost is mostly
+/// these calls (thousands for `list` on a large host, a dozen per device bound, more than that in a
+/// TCG guest where each path walk is slow): the root's descriptor is opened once and every path is
+/// resolved beneath it; device directories, `bus/pci/devices` and drivers' `bind`/`unbind` files
+/// are held open (HeldDescriptors), so a device's attributes are one short lookup away; a device
+/// next to the last one opened is opened from their shared parent; directories are listed with
+/// getdents64 directly; an attribute is read with one read(2) into a stack buffer. Plain syscalls,
+/// no Foundation.
 ///
 /// Nothing here leaves the root: every open, listing and link read resolves its path beneath the
 /// root's descriptor (openat2 RESOLVE_BENEATH), so a crafted tree's link to `/` or to the host's
