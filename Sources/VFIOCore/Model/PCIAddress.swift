@@ -20,24 +20,35 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
     /// of 1-8 digits, bus and device of 1-2, function of 1. Rejects device numbers above 1f, functions
     /// above 7, and anything that is not plain hex digits and separators (so `/` and `..` never get
     /// through).
-    public init?(_ text: some StringProtocol) {
-        guard text.utf8.allSatisfy({ $0.isHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }) else { return nil }
-        let slotAndFunction = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard slotAndFunction.count == 2 else { return nil }
-        let fields = slotAndFunction[0].split(separator: ":", omittingEmptySubsequences: false)
-        let domainText: Substring
-        switch fields.count {
-        case 3: domainText = Substring(fields[0])
-        case 2: domainText = "0"
-        default: return nil
-        }
-        let busText = fields[fields.count - 2], deviceText = fields[fields.count - 1], functionText = slotAndFunction[1]
-        guard (1...8).contains(domainText.count), (1...2).contains(busText.count), (1...2).contains(deviceText.count),
-              functionText.count == 1,
-              let domain = UInt32(domainText, radix: 16), let bus = UInt8(busText, radix: 16),
-              let device = UInt8(deviceText, radix: 16), let function = UInt8(functionText, radix: 16)
+    public init?(_ text: String) {
+        self.init(parsing: Substring(text))
+    }
+
+    public init?(_ text: Substring) {
+        self.init(parsing: text)
+    }
+
+    /// Splits at the last `.` and the last one or two `:` before it; every field must be plain hex
+    /// digits of its width (so a third `:`, a second `.` or anything else is refused).
+    private init?(parsing text: Substring) {
+        let utf8 = text.utf8
+        guard let dot = utf8.lastIndex(of: UInt8(ascii: ".")),
+              let busEnd = utf8[..<dot].lastIndex(of: UInt8(ascii: ":")) else { return nil }
+        let domainEnd = utf8[..<busEnd].lastIndex(of: UInt8(ascii: ":"))
+        let domainText = domainEnd.map { Substring(utf8[..<$0]) } ?? "0"
+        let busText = Substring(utf8[(domainEnd.map { utf8.index(after: $0) } ?? utf8.startIndex)..<busEnd])
+        let deviceText = Substring(utf8[utf8.index(after: busEnd)..<dot])
+        let functionText = Substring(utf8[utf8.index(after: dot)...])
+        guard let domain = Self.hexField(domainText, digits: 1...8), let bus = Self.hexField(busText, digits: 1...2),
+              let device = Self.hexField(deviceText, digits: 1...2), let function = Self.hexField(functionText, digits: 1...1)
         else { return nil }
-        self.init(domain: domain, bus: bus, device: device, function: function)
+        self.init(domain: domain, bus: UInt8(bus), device: UInt8(device), function: UInt8(function))
+    }
+
+    /// `text` as a number when it is `digits` plain hex digits, nothing else.
+    private static func hexField(_ text: Substring, digits: ClosedRange<Int>) -> UInt32? {
+        guard digits.contains(text.utf8.count), text.utf8.allSatisfy(\.isHexDigit) else { return nil }
+        return UInt32(text, radix: 16)
     }
 
     /// The canonical sysfs spelling: lowercase, domain padded to 4 digits.

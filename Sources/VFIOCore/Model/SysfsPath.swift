@@ -33,7 +33,10 @@ public enum SysfsPath {
 
     /// The last non-empty component (`a/b/` -> `b`); the path itself when it has none.
     public static func lastComponent(_ path: String) -> Substring {
-        components(of: path).last ?? Substring(path)
+        let utf8 = path.utf8, slash = UInt8(ascii: "/")
+        guard let last = utf8.lastIndex(where: { $0 != slash }) else { return Substring(path) }
+        let start = utf8[..<last].lastIndex(of: slash).map { utf8.index(after: $0) } ?? utf8.startIndex
+        return Substring(utf8[start...last])
     }
 
     /// The last component of `resolve(target:from:)`; nil when the target escapes the root.

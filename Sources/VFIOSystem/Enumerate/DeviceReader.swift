@@ -312,7 +312,8 @@ struct UEvent {
 
     /// Plain hex digits (no `0x`), 1 to `maxDigits` of them, as the kernel writes ids in `uevent`.
     private static func hexNumber(_ text: Substring, maxDigits: Int) -> UInt32? {
-        text.utf8.count <= maxDigits ? UInt32(hexDigits: text) : nil
+        guard (1...maxDigits).contains(text.utf8.count), text.utf8.allSatisfy(\.isHexDigit) else { return nil }
+        return UInt32(text, radix: 16)
     }
 }
 

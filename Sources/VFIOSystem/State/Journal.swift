@@ -152,6 +152,9 @@ public struct ManagedDevice: Sendable, Equatable {
 enum TOMLText {
     /// `text` as a TOML basic string: `"`, `\` and newline escaped.
     static func quote(_ text: String) -> String {
+        let special: Set<UInt8> = [UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "\n")]
+        // Addresses, ids and driver names never need escaping.
+        guard text.utf8.contains(where: special.contains) else { return "\"" + text + "\"" }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
