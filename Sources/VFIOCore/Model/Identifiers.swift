@@ -86,10 +86,17 @@ public struct PCIIdentity: Hashable, Sendable {
 
     /// The kernel's modalias for this identity (`pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X`).
     public var modalias: Modalias {
-        let text = "pci:v\(upperHex(vendor.rawValue, width: 8))d\(upperHex(device.rawValue, width: 8))"
-            + "sv\(upperHex(subsystemVendor.rawValue, width: 8))sd\(upperHex(subsystemDevice.rawValue, width: 8))"
-            + "bc\(upperHex(classCode.baseClass, width: 2))sc\(upperHex(classCode.subclass, width: 2))i\(upperHex(classCode.interface, width: 2))"
-        return Modalias(unchecked: text)
+        var text = HexWriter(uppercase: true)
+        let fields: [(label: String, value: UInt32, width: Int)] = [
+            ("pci:v", UInt32(vendor.rawValue), 8), ("d", UInt32(device.rawValue), 8),
+            ("sv", UInt32(subsystemVendor.rawValue), 8), ("sd", UInt32(subsystemDevice.rawValue), 8),
+            ("bc", UInt32(classCode.baseClass), 2), ("sc", UInt32(classCode.subclass), 2), ("i", UInt32(classCode.interface), 2),
+        ]
+        for field in fields {
+            text.append(field.label)
+            text.append(field.value, width: field.width)
+        }
+        return Modalias(unchecked: text.string)
     }
 }
 

@@ -53,7 +53,15 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
 
     /// The canonical sysfs spelling: lowercase, domain padded to 4 digits.
     public var description: String {
-        "\(hex(domain, width: 4)):\(hex(bus, width: 2)):\(hex(device, width: 2)).\(hex(function, width: 1))"
+        var text = HexWriter()
+        text.append(domain, width: 4)
+        text.append(":")
+        text.append(bus, width: 2)
+        text.append(":")
+        text.append(device, width: 2)
+        text.append(".")
+        text.append(function, width: 1)
+        return text.string
     }
 
     /// The slot this function sits in (all functions of a multifunction device share it).
@@ -95,14 +103,46 @@ extension UInt8 {
 
 /// Lowercase hex, zero-padded to `width` digits.
 package func hex(_ value: some UnsignedInteger, width: Int) -> String {
-    padded(String(value, radix: 16), width: width)
+    var text = HexWriter()
+    text.append(value, width: width)
+    return text.string
 }
 
 /// Uppercase hex, zero-padded, as the kernel's modalias uses.
 package func upperHex(_ value: some UnsignedInteger, width: Int) -> String {
-    padded(String(value, radix: 16, uppercase: true), width: width)
+    var text = HexWriter(uppercase: true)
+    text.append(value, width: width)
+    return text.string
 }
 
-private func padded(_ digits: String, width: Int) -> String {
-    String(repeating: "0", count: max(0, width - digits.count)) + digits
+/// Hex numbers and separators collected as UTF-8 and made into one String: addresses, ids and
+/// modaliases are spelled for every path and record of every device moved, and String(_:radix:)
+/// with padding and interpolation made that a large share of a bind.
+struct HexWriter {
+    private static let lowercase = Array("0123456789abcdef".utf8)
+    private static let uppercase = Array("0123456789ABCDEF".utf8)
+    private var bytes: [UInt8] = []
+    private let digits: [UInt8]
+
+    init(uppercase: Bool = false) {
+        digits = uppercase ? Self.uppercase : Self.lowercase
+        bytes.reserveCapacity(64)
+    }
+
+    /// `value` in hex, at least `width` digits.
+    mutating func append(_ value: some UnsignedInteger, width: Int) {
+        let number = UInt64(value)
+        var count = 1
+        while count < 16 && number >> (4 * UInt64(count)) != 0 { count += 1 }
+        for position in (0..<max(count, width)).reversed() {
+            bytes.append(position < 16 ? digits[Int(number >> (4 * UInt64(position)) & 0xF)] : UInt8(ascii: "0"))
+        }
+    }
+
+    /// Separators and labels, as they are.
+    mutating func append(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    var string: String { String(decoding: bytes, as: UTF8.self) }
 }
