@@ -200,20 +200,27 @@ public struct LiveSysfs: SysfsAccess {
         return n
     }
 
-    /// Runs `readLink` (a readlinkat(2) into the buffer and size given) and returns the target.
-    /// A sysfs target is ~60 bytes; one that fills the first buffer is read again into PATH_MAX bytes.
+    /// Runs `readLink` (a readlinkat(2) into the buffer and size given) and returns the target. The
+    /// buffer is on the stack (1 KiB is; a sysfs target is ~60 bytes); a target that fills it is
+    /// read again into PATH_MAX bytes.
     static func readingLink(_ readLink: (UnsafeMutablePointer<CChar>, Int) -> Int,
                             failure: (Int32) -> SysfsError) throws(SysfsError) -> String {
         var capacity = 1024
         while true {
-            var buffer = [CChar](repeating: 0, count: capacity)
-            let n = buffer.withUnsafeMutableBufferPointer { readLink($0.baseAddress!, capacity) }
-            if n < 0 { throw failure(errno) }
-            if n == capacity && capacity < 4096 {
+            // The target, or nil when the buffer was too small; the errno when it failed.
+            let (target, error): (String?, Int32) = withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) { buffer in
+                let n = readLink(buffer.baseAddress!, capacity)
+                if n < 0 { return (nil, errno) }
+                if n == capacity && capacity < 4096 { return (nil, 0) }
+                let bytes = UnsafeRawBufferPointer(start: buffer.baseAddress!, count: n)
+                return (String(decoding: bytes, as: UTF8.self), 0)
+            }
+            if error != 0 { throw failure(error) }
+            guard let target else {
                 capacity = 4096
                 continue
             }
-            return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return target
         }
     }
 
