@@ -39,9 +39,37 @@ public enum SysfsPath {
         return Substring(utf8[start...last])
     }
 
-    /// The last component of `resolve(target:from:)`; nil when the target escapes the root.
+    /// The last component of `resolve(target:from:)`; nil when the target escapes the root. Walks
+    /// the target once, counting how deep it goes, without building the resolved path (links are
+    /// read several times per device).
     public static func resolvedLastComponent(target: String, from linkDirectory: String) -> Substring? {
-        resolve(target: target, from: linkDirectory).map { lastComponent($0) }
+        let utf8 = target.utf8, slash = UInt8(ascii: "/")
+        guard utf8.first != slash else { return nil }
+        var depth = 0
+        var previous = slash
+        for byte in linkDirectory.utf8 {
+            if byte != slash && previous == slash { depth += 1 }
+            previous = byte
+        }
+        var last: Substring?
+        var start = utf8.startIndex
+        while start < utf8.endIndex {
+            let end = utf8[start...].firstIndex(of: slash) ?? utf8.endIndex
+            let component = Substring(utf8[start..<end])
+            start = end < utf8.endIndex ? utf8.index(after: end) : end
+            switch component {
+            case "", ".": continue
+            case "..":
+                guard depth > 0 else { return nil }
+                depth -= 1
+                last = nil
+            default:
+                depth += 1
+                last = component
+            }
+        }
+        // A target ending in `..` names a directory of the link's own path.
+        return last ?? resolve(target: target, from: linkDirectory).map { lastComponent($0) }
     }
 
     /// A relative target's last component when it is a plain name (not `.` or `..`), for a link
