@@ -10,9 +10,7 @@ public struct DeviceInventory: Sendable {
     private let onRootBus: [Int]
 
     public init(devices: [PCIDevice], warnings: [String] = []) {
-        // Readers mostly hand devices over in address order already; sorting moves whole records.
-        let inOrder = devices.indices.dropFirst().allSatisfy { devices[$0 - 1].address < devices[$0].address }
-        self.devices = inOrder ? devices : devices.sorted { $0.address < $1.address }
+        self.devices = devices.sorted { $0.address < $1.address }
         self.warnings = warnings
         var index: [PCIAddress: Int] = [:]
         index.reserveCapacity(devices.count)
@@ -20,14 +18,12 @@ public struct DeviceInventory: Sendable {
         byGroup.reserveCapacity(devices.count)
         var byParent: [PCIAddress: [Int]] = [:]
         var onRootBus: [Int] = []
-        // By position, not `for device in`: that copies every record.
-        for position in self.devices.indices {
-            let address = self.devices[position].address
-            // One lookup; the first record of an address wins, in the rare case of two.
-            if let earlier = index.updateValue(position, forKey: address) { index[address] = earlier }
-            if let group = self.devices[position].iommuGroup { byGroup[group, default: []].append(position) }
-            guard self.devices[position].sriov.physfn == nil else { continue }
-            if let parent = self.devices[position].parent { byParent[parent, default: []].append(position) } else { onRootBus.append(position) }
+        for (position, device) in self.devices.enumerated() {
+            // The first record of an address wins, in the rare case of two.
+            if index[device.address] == nil { index[device.address] = position }
+            if let group = device.iommuGroup { byGroup[group, default: []].append(position) }
+            guard device.sriov.physfn == nil else { continue }
+            if let parent = device.parent { byParent[parent, default: []].append(position) } else { onRootBus.append(position) }
         }
         self.index = index
         self.byGroup = byGroup

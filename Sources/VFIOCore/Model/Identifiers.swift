@@ -86,15 +86,15 @@ public struct PCIIdentity: Hashable, Sendable {
 
     /// The kernel's modalias for this identity (`pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X`).
     public var modalias: Modalias {
-        var text = HexText(uppercase: true)
-        let fields: [(StaticString, UInt32, Int)] = [
+        var text = HexWriter(uppercase: true)
+        let fields: [(label: String, value: UInt32, width: Int)] = [
             ("pci:v", UInt32(vendor.rawValue), 8), ("d", UInt32(device.rawValue), 8),
             ("sv", UInt32(subsystemVendor.rawValue), 8), ("sd", UInt32(subsystemDevice.rawValue), 8),
             ("bc", UInt32(classCode.baseClass), 2), ("sc", UInt32(classCode.subclass), 2), ("i", UInt32(classCode.interface), 2),
         ]
-        for (label, value, width) in fields {
-            text.append(label)
-            text.append(value, width: width)
+        for field in fields {
+            text.append(field.label)
+            text.append(field.value, width: field.width)
         }
         return Modalias(unchecked: text.string)
     }

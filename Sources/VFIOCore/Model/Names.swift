@@ -4,20 +4,9 @@ public struct Modalias: Hashable, Sendable, CustomStringConvertible {
     package init(unchecked rawValue: String) { self.rawValue = rawValue }
     /// Accepts only the `pci:` form the kernel writes; anything else is not a PCI modalias.
     public init?(_ text: String) {
-        var text = text
-        guard text.withUTF8(Self.isValid) else { return nil }
+        let bytes = text.utf8
+        guard bytes.starts(with: "pci:v".utf8), bytes.count < 128, !bytes.contains(UInt8(ascii: "/")) else { return nil }
         rawValue = text
-    }
-
-    /// The same from bytes (a `uevent` line's value), checked before any String is made.
-    package init?(bytes: UnsafeBufferPointer<UInt8>) {
-        guard Self.isValid(bytes) else { return nil }
-        rawValue = String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// On contiguous bytes: every device read parses one.
-    private static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        bytes.hasPrefix("pci:v") && bytes.count < 128 && !bytes.contains(UInt8(ascii: "/"))
     }
     public var description: String { rawValue }
 
@@ -25,27 +14,23 @@ public struct Modalias: Hashable, Sendable, CustomStringConvertible {
     /// (`pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X`); nil for any other shape, or ids wider
     /// than 16 bits.
     public var pciIdentity: PCIIdsAndClass? {
-        var text = rawValue
-        return text.withUTF8 { bytes in
-            // Labels at their fixed offsets, then the hex digits between them.
-            guard bytes.count == 53, bytes.hasPrefix("pci:v"), bytes[13] == UInt8(ascii: "d"),
-                  bytes[22] == UInt8(ascii: "s"), bytes[23] == UInt8(ascii: "v"),
-                  bytes[32] == UInt8(ascii: "s"), bytes[33] == UInt8(ascii: "d"),
-                  bytes[42] == UInt8(ascii: "b"), bytes[43] == UInt8(ascii: "c"),
-                  bytes[46] == UInt8(ascii: "s"), bytes[47] == UInt8(ascii: "c"), bytes[50] == UInt8(ascii: "i")
-            else { return nil }
-            func hex(_ range: Range<Int>) -> UInt32? {
-                UnsafeBufferPointer(rebasing: bytes[range]).hexNumber(maxDigits: range.count)
-            }
-            guard let vendor = hex(5..<13), vendor <= 0xFFFF, let device = hex(14..<22), device <= 0xFFFF,
-                  let subsystemVendor = hex(24..<32), subsystemVendor <= 0xFFFF,
-                  let subsystemDevice = hex(34..<42), subsystemDevice <= 0xFFFF,
-                  let baseClass = hex(44..<46), let subclass = hex(48..<50), let interface = hex(51..<53),
-                  let classCode = ClassCode(baseClass << 16 | subclass << 8 | interface)
-            else { return nil }
-            return (VendorID(UInt16(vendor)), DeviceID(UInt16(device)), VendorID(UInt16(subsystemVendor)),
-                    DeviceID(UInt16(subsystemDevice)), classCode)
-        }
+        let bytes = Array(rawValue.utf8)
+        // Labels at their fixed offsets, then the hex digits between them.
+        guard bytes.count == 53, bytes.starts(with: "pci:v".utf8), bytes[13] == UInt8(ascii: "d"),
+              bytes[22] == UInt8(ascii: "s"), bytes[23] == UInt8(ascii: "v"),
+              bytes[32] == UInt8(ascii: "s"), bytes[33] == UInt8(ascii: "d"),
+              bytes[42] == UInt8(ascii: "b"), bytes[43] == UInt8(ascii: "c"),
+              bytes[46] == UInt8(ascii: "s"), bytes[47] == UInt8(ascii: "c"), bytes[50] == UInt8(ascii: "i")
+        else { return nil }
+        func hex(_ range: Range<Int>) -> UInt32? { UInt32(hexDigits: String(decoding: bytes[range], as: UTF8.self)) }
+        guard let vendor = hex(5..<13), vendor <= 0xFFFF, let device = hex(14..<22), device <= 0xFFFF,
+              let subsystemVendor = hex(24..<32), subsystemVendor <= 0xFFFF,
+              let subsystemDevice = hex(34..<42), subsystemDevice <= 0xFFFF,
+              let baseClass = hex(44..<46), let subclass = hex(48..<50), let interface = hex(51..<53),
+              let classCode = ClassCode(baseClass << 16 | subclass << 8 | interface)
+        else { return nil }
+        return (VendorID(UInt16(vendor)), DeviceID(UInt16(device)), VendorID(UInt16(subsystemVendor)),
+                DeviceID(UInt16(subsystemDevice)), classCode)
     }
 }
 
@@ -93,10 +78,7 @@ public struct IOMMUGroup: Hashable, Comparable, Sendable, CustomStringConvertibl
 }
 
 func isSafePathComponent(_ text: String) -> Bool {
-    // On contiguous bytes: it checks every driver name read or written.
-    var text = text
-    return text.withUTF8 { bytes in
-        !bytes.isEmpty && bytes.count <= 255 && !bytes.equals(".") && !bytes.equals("..")
-            && !bytes.contains(where: { $0 == UInt8(ascii: "/") || $0 <= 0x20 || $0 == 0x7F })
-    }
+    let bytes = text.utf8
+    return !bytes.isEmpty && bytes.count <= 255 && text != "." && text != ".."
+        && !bytes.contains(where: { $0 == UInt8(ascii: "/") || $0 <= 0x20 || $0 == 0x7F })
 }

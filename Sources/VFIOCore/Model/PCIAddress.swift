@@ -1,4 +1,3 @@
-
 /// A PCI function address, `DDDD:BB:DD.F`, the name sysfs gives each device directory.
 ///
 /// Parsing happens here, at the edge: everything past this type works with checked numbers, so a
@@ -17,131 +16,44 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
         self.function = function
     }
 
-    /// Accepts `DDDD:BB:DD.F` and the short `BB:DD.F` form (domain 0000), hex in either case.
-    /// Rejects device numbers above 1f, functions above 7, and anything that is not plain hex digits
-    /// and separators (so `/` and `..` never get through). Parsed byte by byte into fixed fields:
-    /// enumeration and binding parse several addresses per device.
-    public init?(_ text: some StringProtocol) {
-        // The canonical spelling, which sysfs names and links always use, read at fixed positions.
-        if let canonical = text.utf8.withContiguousStorageIfAvailable(Self.canonical), let canonical {
-            self = canonical
-            return
-        }
-        // Up to four fields (domain, bus, device, function) and the separator before each of the last three.
-        var fields: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
-        var digits: (Int, Int, Int, Int) = (0, 0, 0, 0)
-        var separators: (UInt8, UInt8, UInt8) = (0, 0, 0)
-        var index = 0
-        var value: UInt32 = 0
-        var count = 0
-        func store(_ value: UInt32, _ count: Int, at index: Int) {
-            switch index {
-            case 0: fields.0 = value; digits.0 = count
-            case 1: fields.1 = value; digits.1 = count
-            case 2: fields.2 = value; digits.2 = count
-            default: fields.3 = value; digits.3 = count
-            }
-        }
-        for byte in text.utf8 {
-            if let digit = byte.hexDigitValue {
-                guard count < 8 else { return nil }
-                value = value << 4 | UInt32(digit)
-                count += 1
-            } else if byte == UInt8(ascii: ":") || byte == UInt8(ascii: ".") {
-                guard count > 0, index < 3 else { return nil }
-                store(value, count, at: index)
-                switch index {
-                case 0: separators.0 = byte
-                case 1: separators.1 = byte
-                default: separators.2 = byte
-                }
-                index += 1
-                value = 0
-                count = 0
-            } else {
-                return nil
-            }
-        }
-        guard count > 0 else { return nil }
-        store(value, count, at: index)
-        let colon = UInt8(ascii: ":"), dot = UInt8(ascii: ".")
-        let domain: UInt32, bus: UInt32, device: UInt32, function: UInt32
-        let busDigits: Int, deviceDigits: Int, functionDigits: Int
-        switch (index, separators.0, separators.1, separators.2) {
-        case (3, colon, colon, dot):
-            (domain, bus, device, function) = fields
-            (busDigits, deviceDigits, functionDigits) = (digits.1, digits.2, digits.3)
-        case (2, colon, dot, _):
-            (domain, bus, device, function) = (0, fields.0, fields.1, fields.2)
-            (busDigits, deviceDigits, functionDigits) = (digits.0, digits.1, digits.2)
-        default:
-            return nil
-        }
-        guard busDigits <= 2, deviceDigits <= 2, functionDigits == 1, bus <= 0xFF else { return nil }
-        self.init(domain: domain, bus: UInt8(bus), device: UInt8(truncatingIfNeeded: device > 0xFF ? 0xFF : device),
-                  function: UInt8(truncatingIfNeeded: function > 0xFF ? 0xFF : function))
+    /// Accepts `DDDD:BB:DD.F` and the short `BB:DD.F` form (domain 0000), hex in either case: a domain
+    /// of 1-8 digits, bus and device of 1-2, function of 1. Rejects device numbers above 1f, functions
+    /// above 7, and anything that is not plain hex digits and separators (so `/` and `..` never get
+    /// through).
+    public init?(_ text: String) {
+        self.init(parsing: Substring(text))
     }
 
-    /// The same parse on bytes (a directory entry's name), without making a String for the usual
-    /// canonical spelling.
-    package init?(bytes: UnsafeBufferPointer<UInt8>) {
-        if let canonical = Self.canonical(bytes) {
-            self = canonical
-            return
-        }
-        self.init(String(decoding: bytes, as: UTF8.self))
+    public init?(_ text: Substring) {
+        self.init(parsing: text)
     }
 
-    /// `dddd:bb:dd.f` (12 bytes, hex in either case), or nil for anything else, which the general
-    /// parser then reads (and rejects or accepts exactly as before).
-    private static func canonical(_ bytes: UnsafeBufferPointer<UInt8>) -> PCIAddress? {
-        guard bytes.count == 12, bytes[4] == UInt8(ascii: ":"), bytes[7] == UInt8(ascii: ":"),
-              bytes[10] == UInt8(ascii: ".") else { return nil }
-        var value: UInt64 = 0
-        for position in 0..<12 where position != 4 && position != 7 && position != 10 {
-            guard let digit = bytes[position].hexDigitValue else { return nil }
-            value = value << 4 | UInt64(digit)
-        }
-        return PCIAddress(domain: UInt32(value >> 20), bus: UInt8(truncatingIfNeeded: value >> 12),
-                          device: UInt8(truncatingIfNeeded: value >> 4), function: UInt8(truncatingIfNeeded: value & 0xF))
+    /// Splits at the last `.` and the last one or two `:` before it; every field must be plain hex
+    /// digits of its width (so a third `:`, a second `.` or anything else is refused).
+    private init?(parsing text: Substring) {
+        let utf8 = text.utf8
+        guard let dot = utf8.lastIndex(of: UInt8(ascii: ".")),
+              let busEnd = utf8[..<dot].lastIndex(of: UInt8(ascii: ":")) else { return nil }
+        let domainEnd = utf8[..<busEnd].lastIndex(of: UInt8(ascii: ":"))
+        let domainText = domainEnd.map { Substring(utf8[..<$0]) } ?? "0"
+        let busText = Substring(utf8[(domainEnd.map { utf8.index(after: $0) } ?? utf8.startIndex)..<busEnd])
+        let deviceText = Substring(utf8[utf8.index(after: busEnd)..<dot])
+        let functionText = Substring(utf8[utf8.index(after: dot)...])
+        guard let domain = Self.hexField(domainText, digits: 1...8), let bus = Self.hexField(busText, digits: 1...2),
+              let device = Self.hexField(deviceText, digits: 1...2), let function = Self.hexField(functionText, digits: 1...1)
+        else { return nil }
+        self.init(domain: domain, bus: UInt8(bus), device: UInt8(device), function: UInt8(function))
     }
 
-    /// One word instead of four fields: addresses are hashed for every set and index lookup.
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(UInt64(domain) << 24 | UInt64(bus) << 16 | UInt64(device) << 8 | UInt64(function))
+    /// `text` as a number when it is `digits` plain hex digits, nothing else.
+    private static func hexField(_ text: Substring, digits: ClosedRange<Int>) -> UInt32? {
+        guard digits.contains(text.utf8.count), text.utf8.allSatisfy(\.isHexDigit) else { return nil }
+        return UInt32(text, radix: 16)
     }
 
     /// The canonical sysfs spelling: lowercase, domain padded to 4 digits.
     public var description: String {
-        withSpelling { spelling in
-            String(unsafeUninitializedCapacity: spelling.count) { buffer in
-                buffer.baseAddress!.initialize(from: spelling.baseAddress!, count: spelling.count)
-                return spelling.count
-            }
-        }
-    }
-
-    /// `body` with `description`'s bytes, made on the stack: an address is spelled several times
-    /// for every device a command moves, and writers that assemble bytes need no String.
-    package func withSpelling<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        // The usual shape (4-digit domain, 1-digit function) at fixed positions.
-        guard domain <= 0xFFFF && function <= 0xF else { return generalSpelling.withBytes(body) }
-        var storage: (UInt64, UInt64) = (0, 0)
-        return withUnsafeMutableBytes(of: &storage) { raw in
-            let text = raw.bindMemory(to: UInt8.self)
-            func digit(_ value: UInt32) -> UInt8 { StackText.hexDigit(value) }
-            let (bus, device) = (UInt32(bus), UInt32(device))
-            (text[0], text[1], text[2], text[3]) = (digit(domain >> 12), digit(domain >> 8), digit(domain >> 4), digit(domain))
-            (text[4], text[5], text[6]) = (UInt8(ascii: ":"), digit(bus >> 4), digit(bus))
-            (text[7], text[8], text[9]) = (UInt8(ascii: ":"), digit(device >> 4), digit(device))
-            (text[10], text[11]) = (UInt8(ascii: "."), digit(UInt32(function)))
-            return body(UnsafeBufferPointer(rebasing: text[0..<12]))
-        }
-    }
-
-    /// Any address, a wider domain or function included.
-    private var generalSpelling: HexText {
-        var text = HexText()
+        var text = HexWriter()
         text.append(domain, width: 4)
         text.append(":")
         text.append(bus, width: 2)
@@ -149,7 +61,7 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
         text.append(device, width: 2)
         text.append(".")
         text.append(function, width: 1)
-        return text
+        return text.string
     }
 
     /// The slot this function sits in (all functions of a multifunction device share it).
@@ -175,37 +87,6 @@ extension FixedWidthInteger where Self: UnsignedInteger {
     }
 }
 
-extension UnsafeBufferPointer<UInt8> {
-    /// Whether the buffer begins with `prefix`'s UTF-8 bytes.
-    package func hasPrefix(_ prefix: StaticString) -> Bool {
-        guard count >= prefix.utf8CodeUnitCount else { return false }
-        let literal = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
-        return self.prefix(literal.count).elementsEqual(literal)
-    }
-
-    /// Whether the buffer holds exactly `literal`'s UTF-8 bytes.
-    package func equals(_ literal: StaticString) -> Bool {
-        count == literal.utf8CodeUnitCount && hasPrefix(literal)
-    }
-}
-
-extension String {
-    /// `hasPrefix` and `hasSuffix` on UTF-8 bytes: String's own compare Unicode-canonically, which
-    /// costs hundreds of instructions per call on the sysfs paths of every write.
-    package func utf8HasPrefix(_ prefix: StaticString) -> Bool {
-        var text = self
-        return text.withUTF8 { $0.hasPrefix(prefix) }
-    }
-
-    func utf8HasSuffix(_ suffix: StaticString) -> Bool {
-        var text = self
-        return text.withUTF8 { bytes in
-            bytes.count >= suffix.utf8CodeUnitCount
-                && UnsafeBufferPointer(rebasing: bytes[(bytes.count - suffix.utf8CodeUnitCount)...]).hasPrefix(suffix)
-        }
-    }
-}
-
 extension UInt8 {
     package var isHexDigit: Bool { hexDigitValue != nil }
 
@@ -220,74 +101,48 @@ extension UInt8 {
     }
 }
 
-extension UnsafeBufferPointer<UInt8> {
-    /// Plain hex digits (no `0x`), 1 to `maxDigits` of them, as the kernel writes ids in `uevent`
-    /// and `modalias`; nil for anything else.
-    package func hexNumber(maxDigits: Int) -> UInt32? {
-        guard !isEmpty, count <= maxDigits else { return nil }
-        var value: UInt32 = 0
-        for byte in self {
-            guard let digit = byte.hexDigitValue else { return nil }
-            value = value << 4 | UInt32(digit)
-        }
-        return value
-    }
-}
-
 /// Lowercase hex, zero-padded to `width` digits.
 package func hex(_ value: some UnsignedInteger, width: Int) -> String {
-    var text = HexText()
+    var text = HexWriter()
     text.append(value, width: width)
     return text.string
 }
 
 /// Uppercase hex, zero-padded, as the kernel's modalias uses.
 package func upperHex(_ value: some UnsignedInteger, width: Int) -> String {
-    var text = HexText(uppercase: true)
+    var text = HexWriter(uppercase: true)
     text.append(value, width: width)
     return text.string
 }
 
-/// Builds short ASCII texts of hex numbers and separators into a fixed buffer. Addresses, ids and
-/// modaliases are formatted several times per device on every command, and `String(_:radix:)` plus
-/// padding cost thousands of instructions each (most of binding 32 VFs was string formatting).
-/// The buffer is inline (no allocation); its 64 bytes hold the longest text built, a modalias (~53).
-struct HexText {
-    private var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-    private var count = 0
-    private let letterBase: UInt8
+/// Hex numbers and separators collected as UTF-8 and made into one String: addresses, ids and
+/// modaliases are spelled for every path and record of every device moved, and String(_:radix:)
+/// with padding and interpolation made that a large share of a bind.
+struct HexWriter {
+    private static let lowercase = Array("0123456789abcdef".utf8)
+    private static let uppercase = Array("0123456789ABCDEF".utf8)
+    private var bytes: [UInt8] = []
+    private let digits: [UInt8]
 
-    package init(uppercase: Bool = false) {
-        letterBase = uppercase ? UInt8(ascii: "A") - 10 : UInt8(ascii: "a") - 10
-    }
-
-    private mutating func append(byte: UInt8) {
-        precondition(count < 64, "HexText holds at most 64 bytes")
-        let index = count
-        withUnsafeMutableBytes(of: &storage) { $0[index] = byte }
-        count += 1
+    init(uppercase: Bool = false) {
+        digits = uppercase ? Self.uppercase : Self.lowercase
+        bytes.reserveCapacity(64)
     }
 
     /// `value` in hex, at least `width` digits.
-    package mutating func append(_ value: some UnsignedInteger, width: Int) {
+    mutating func append(_ value: some UnsignedInteger, width: Int) {
         let number = UInt64(value)
-        var digits = 1
-        while digits < 16 && number >> (4 * UInt64(digits)) != 0 { digits += 1 }
-        for position in stride(from: max(digits, width) - 1, through: 0, by: -1) {
-            let nibble = position < 16 ? UInt8(truncatingIfNeeded: number >> (4 * UInt64(position))) & 0xF : 0
-            append(byte: nibble < 10 ? UInt8(ascii: "0") + nibble : letterBase + nibble)
+        var count = 1
+        while count < 16 && number >> (4 * UInt64(count)) != 0 { count += 1 }
+        for position in (0..<max(count, width)).reversed() {
+            bytes.append(position < 16 ? digits[Int(number >> (4 * UInt64(position)) & 0xF)] : UInt8(ascii: "0"))
         }
     }
 
-    package mutating func append(_ literal: StaticString) {
-        literal.withUTF8Buffer { for byte in $0 { append(byte: byte) } }
+    /// Separators and labels, as they are.
+    mutating func append(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
     }
 
-    /// Texts of up to 15 bytes (addresses, ids) become small strings, which need no allocation either.
-    package var string: String { withUnsafeBytes(of: storage) { String(decoding: $0.prefix(count), as: UTF8.self) } }
-
-    /// The bytes, for text assembled as bytes (TextBytes) with no String in between.
-    package func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        withUnsafeBytes(of: storage) { body(UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self).prefix(count))) }
-    }
+    var string: String { String(decoding: bytes, as: UTF8.self) }
 }

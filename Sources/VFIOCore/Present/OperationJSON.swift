@@ -36,52 +36,50 @@ public enum OperationJSON {
 }
 
 /// One line per device: `0000:01:00.0 e1000e -> vfio-pci (group 10, /dev/vfio/10, /dev/vfio/vfio)`.
-/// Built as bytes (TextBytes): a bulk bind prints one line per VF.
 public enum OperationText {
     public static func report(_ report: OperationReport, verbose: Bool) -> String {
-        var out = TextBytes(capacity: 128 + report.devices.count * 80)
+        var out = ""
         for check in report.checks where !check.hasPrefix("refused: ") && (verbose || report.dryRun || check.hasPrefix("overridden") || check.hasPrefix("warning")) {
             out.append("check: ")
-            out.append(text: check)
+            out.append(check)
             out.append("\n")
         }
-        // By position, each line from the element itself: `for result in` copied every result.
-        for index in report.devices.indices {
-            appendLine(report.devices[index], of: report, verbose: verbose, to: &out)
+        for result in report.devices {
+            appendLine(result, of: report, verbose: verbose, to: &out)
         }
-        return out.text
+        return out
     }
 
     private static func appendLine(_ result: OperationReport.DeviceResult, of report: OperationReport, verbose: Bool,
-                                   to out: inout TextBytes) {
+                                   to out: inout String) {
         let from = result.from.driver?.rawValue ?? "(no driver)"
         let to = result.to?.rawValue ?? "(no driver)"
-        out.append(result.address)
+        out.append(result.address.description)
         out.append(" ")
         switch result.status {
         case .changed:
-            out.append(text: from)
+            out.append(from)
             out.append(" -> ")
-            out.append(text: to)
+            out.append(to)
         case .planned:
             out.append("would move ")
-            out.append(text: from)
+            out.append(from)
             out.append(" -> ")
-            out.append(text: to)
+            out.append(to)
         case .unchanged:
             out.append("unchanged: ")
-            out.append(text: result.message ?? "already on \(to)")
+            out.append(result.message ?? "already on \(to)")
         case .failed:
             out.append(result.restoreError == nil ? "failed, left on " : "failed, NOT put back on ")
-            out.append(text: from)
+            out.append(from)
             out.append(": ")
-            out.append(text: result.message ?? "")
+            out.append(result.message ?? "")
         case .rolledBack:
             out.append("rolled back to ")
-            out.append(text: from)
+            out.append(from)
             if let message = result.message {
                 out.append(": ")
-                out.append(text: message)
+                out.append(message)
             }
         }
         let showsGroup = result.group != nil && (result.status == .changed || result.status == .planned)
@@ -90,36 +88,36 @@ public enum OperationText {
             out.append(" (")
             if showsGroup, let group = result.group {
                 out.append("group ")
-                out.append(group.number)
+                out.append(String(group.number))
                 if !nodes.isEmpty { out.append(", ") }
             }
-            out.append(text: nodes.joined(separator: ", "))
+            out.append(nodes.joined(separator: ", "))
             out.append(")")
         }
         if result.status == .changed || result.status == .planned, let message = result.message, !message.isEmpty,
            report.operation != "bind" || result.status == .planned {
             out.append(": ")
-            out.append(text: message)
+            out.append(message)
         }
         out.append("\n")
         if report.dryRun || verbose {
             for step in result.steps {
                 out.append("    write ")
-                out.append(text: step.value == "\n" ? "\"\\n\"" : "\"\(step.value)\"")
+                out.append(step.value == "\n" ? "\"\\n\"" : "\"\(step.value)\"")
                 out.append(" > ")
-                out.append(text: step.path)
+                out.append(step.path)
                 if let error = step.error {
                     out.append("  -> ")
-                    out.append(text: error)
+                    out.append(error)
                 }
                 out.append("\n")
             }
         }
         for attempt in result.attempts where attempt.error != nil && result.status != .failed {
             out.append("    tried ")
-            out.append(text: attempt.driver.rawValue)
+            out.append(attempt.driver.rawValue)
             out.append(" first: ")
-            out.append(text: attempt.error!)
+            out.append(attempt.error!)
             out.append("\n")
         }
     }

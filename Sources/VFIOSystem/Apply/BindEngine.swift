@@ -184,13 +184,11 @@ public struct BindEngine {
         }
 
         // IOMMU groups after the operation.
-        // Loops over `moves` go by index: `for move in moves` copies every device record.
         var targets: [PCIAddress: DriverName?] = [:]
-        targets.reserveCapacity(moves.count)
-        for index in moves.indices {
+        for move in moves {
             // Driverless leaves the member unbound, which never blocks a group.
-            let driver = moves[index].candidates.first?.driver
-            targets.updateValue(driver == .driverless ? nil : driver, forKey: moves[index].request.device.address)
+            let driver = move.candidates.first?.driver
+            targets.updateValue(driver == .driverless ? nil : driver, forKey: move.request.device.address)
         }
         for (group, blockers) in Preflight.groupsLeftUnusable(targets: targets, inventory: inventory, vfioDrivers: vfioDrivers) {
             let names = blockers.map { "\($0.address) (\($0.driver?.rawValue ?? "-"))" }.joined(separator: ", ")
@@ -204,8 +202,8 @@ public struct BindEngine {
 
         // Safety checks on every device that moves.
         let checker = SafetyChecker(host: host, vfioDrivers: vfioDrivers)
-        for index in moves.indices {
-            screen(checker.findings(for: moves[index].request.device), options: options, report: &report, refusals: &refusals)
+        for move in moves {
+            screen(checker.findings(for: move.request.device), options: options, report: &report, refusals: &refusals)
         }
 
         // new_id side effects.
@@ -402,9 +400,8 @@ public struct BindEngine {
 
     /// The device's IOMMU group as the kernel says now (`iommu_group` link).
     private func currentGroup(_ address: PCIAddress) -> IOMMUGroup? {
-        (try? kernel.withLinkTarget(device: address, "iommu_group") { target in
-            SysfsPath.namedLastComponent(target)
-        }).flatMap { $0 }.flatMap { IOMMUGroup($0) }
+        (try? kernel.readLink(PCIPaths.device(address) + "/iommu_group"))
+            .flatMap(SysfsPath.namedLastComponent).flatMap { IOMMUGroup($0) }
     }
 
     // MARK: transaction
@@ -487,7 +484,6 @@ public struct BindEngine {
                 failure = result.failure ?? VFIOError(.failed, "\(result.address): \(result.message ?? "failed")",
                                                       hint: "the device is back on \(result.from); see dmesg")
             }
-            // Last use: moved into the array, not copied (a result holds a dozen references).
             done.append(result)
             if failure != nil { break }
         }
@@ -518,8 +514,7 @@ public struct BindEngine {
             throw failure
         }
         let first = report.devices.count
-        // Handed over whole when nothing came before (the usual case): no result is copied.
-        if report.devices.isEmpty { report.devices = done } else { report.devices += done }
+        report.devices += done
         try recordManaged(report.devices[first...], devices: devices, forgetting: stale)
         try store.removeJournal()
         lock.release()
@@ -589,15 +584,14 @@ public struct BindEngine {
         for address in confirmedStale(stale, records: managed) { managed.removeValue(forKey: address) }
         managed.reserveCapacity(managed.count + results.count)
         let now = clock()
-        // By position: iterating the results themselves copied each (a dozen references).
-        for (offset, index) in results.indices.enumerated() where results[index].status == .changed {
-            let address = results[index].address
+        for (offset, result) in results.enumerated() where result.status == .changed {
+            let address = result.address
             let existing = managed.removeValue(forKey: address)
             // The identity read before the move: binding does not change it.
-            guard !results[index].released, let driver = results[index].to, offset < devices.count,
+            guard !result.released, let driver = result.to, offset < devices.count,
                   devices[offset].address == address else { continue }
             let ids = devices[offset].identity
-            let original = existing?.original ?? results[index].from
+            let original = existing?.original ?? result.from
             if driver == original.driver { continue }
             managed[address] = ManagedDevice(address: address, vendor: ids.vendor, device: ids.device,
                                             original: original, driver: driver, since: existing?.since ?? now)

@@ -23,9 +23,7 @@ public struct DeviceMover {
     /// The driver link alone: what verifying a bind needs (the override was just written).
     func currentDriver(_ address: PCIAddress) throws(VFIOError) -> DriverName? {
         do {
-            return try kernel.withLinkTarget(device: address, "driver") { target in
-                String(decoding: SysfsPath.lastComponent(target), as: UTF8.self)
-            }.flatMap { DriverName($0) }
+            return DriverName(SysfsPath.lastComponent(try kernel.readLink(PCIPaths.driverLink(address))))
         } catch {
             guard error.isMissing else { throw VFIOError(.failed, "cannot read the driver of \(address): \(error)") }
             return nil

@@ -186,12 +186,9 @@ struct DeviceReader: Sendable {
 
     /// `devices/pci0000:00/0000:00:1c.0/0000:01:00.0` -> 0000:00:1c.0; a device on a root bus has none.
     static func parentAddress(of canonicalPath: String) -> PCIAddress? {
-        var path = canonicalPath
-        return path.withUTF8 { bytes in
-            guard let last = bytes.lastIndex(of: UInt8(ascii: "/")) else { return nil }
-            let start = bytes[..<last].lastIndex(of: UInt8(ascii: "/")).map { $0 + 1 } ?? 0
-            return PCIAddress(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<last]), as: UTF8.self))
-        }
+        let components = canonicalPath.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard components.count >= 2 else { return nil }
+        return PCIAddress(Substring(components[components.count - 2]))
     }
 
     /// `virtfn0`, `virtfn1`, ... up to the first index that does not exist (the kernel numbers them
@@ -222,8 +219,6 @@ struct AttributeReader {
     /// cannot be resolved: only a target's last component is taken then.
     let path: String?
     var unreadable: [String] = []
-    /// Components of `path`, counted at the first link read (each device has three or four).
-    private var pathDepth: Int?
 
     init(directory: any SysfsDirectory, resolvingLinksFrom path: String?) {
         self.directory = directory
@@ -260,19 +255,13 @@ struct AttributeReader {
     /// inside the root (recorded in `unreadable`); otherwise the target's last component.
     mutating func link(_ name: String) -> String?? {
         do {
-            let last: String?
-            if let path {
-                let depth = pathDepth ?? SysfsPath.depth(of: path)
-                pathDepth = depth
-                last = try directory.withLinkTarget(name) { SysfsPath.resolvedLastComponent($0, from: path, depth: depth) }
-            } else {
-                last = try directory.withLinkTarget(name, SysfsPath.namedLastComponent)
-            }
+            let target = try directory.readLink(name)
+            let last = if let path { SysfsPath.resolvedLastComponent(target: target, from: path) } else { SysfsPath.namedLastComponent(target) }
             guard let last else {
                 unreadable.append(name)
                 return .some(nil)
             }
-            return .some(last)
+            return .some(String(last))
         } catch {
             if error.isMissing { return nil }
             unreadable.append(name)
@@ -282,42 +271,28 @@ struct AttributeReader {
 }
 
 /// The PCI lines of a device's `uevent` (`DRIVER=e1000e`, `PCI_CLASS=20000`, `PCI_ID=8086:10D3`,
-/// `PCI_SUBSYS_ID=8086:0000`, `MODALIAS=pci:...`). One pass over contiguous bytes, no dictionary:
-/// it is parsed for every device a command reads.
+/// `PCI_SUBSYS_ID=8086:0000`, `MODALIAS=pci:...`), split at `\n` and the first `=` of each line.
 struct UEvent {
     var identity: PCIIdsAndClass?
     var modalias: Modalias?
     var driver: DriverName?
 
     init?(_ text: String) {
-        var text = text
         var ids: (UInt16, UInt16)?
         var subsystem: (UInt16, UInt16)?
         var classCode: ClassCode?
         var modalias: Modalias?
         var driver: DriverName?
-        text.withUTF8 { bytes in
-            var start = 0
-            while start < bytes.count {
-                var end = start
-                while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
-                defer { start = end + 1 }
-                var equals = start
-                while equals < end && bytes[equals] != UInt8(ascii: "=") { equals += 1 }
-                guard equals < end else { continue }
-                let key = UnsafeBufferPointer(rebasing: bytes[start..<equals])
-                let value = UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<end])
-                if key.equals("PCI_ID") {
-                    ids = Self.idPair(value)
-                } else if key.equals("PCI_SUBSYS_ID") {
-                    subsystem = Self.idPair(value)
-                } else if key.equals("PCI_CLASS") {
-                    classCode = value.hexNumber(maxDigits: 6).flatMap { ClassCode($0) }
-                } else if key.equals("MODALIAS") {
-                    modalias = Modalias(bytes: value)
-                } else if key.equals("DRIVER") {
-                    driver = DriverName(String(decoding: value, as: UTF8.self))
-                }
+        for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
+            guard let equals = line.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let value = Substring(line[line.index(after: equals)...])
+            switch Substring(line[..<equals]) {
+            case "PCI_ID": ids = Self.idPair(value)
+            case "PCI_SUBSYS_ID": subsystem = Self.idPair(value)
+            case "PCI_CLASS": classCode = Self.hexNumber(value, maxDigits: 6).flatMap { ClassCode($0) }
+            case "MODALIAS": modalias = Modalias(String(value))
+            case "DRIVER": driver = DriverName(String(value))
+            default: continue
             }
         }
         if let ids, let subsystem, let classCode {
@@ -328,12 +303,17 @@ struct UEvent {
     }
 
     /// `8086:10D3` -> (0x8086, 0x10d3); nil unless exactly two hex numbers of 1-4 digits.
-    private static func idPair(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt16, UInt16)? {
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
-              let first = UnsafeBufferPointer(rebasing: bytes[..<colon]).hexNumber(maxDigits: 4),
-              let second = UnsafeBufferPointer(rebasing: bytes[(colon + 1)...]).hexNumber(maxDigits: 4)
-        else { return nil }
+    private static func idPair(_ text: Substring) -> (UInt16, UInt16)? {
+        let parts = text.utf8.split(separator: UInt8(ascii: ":"), maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, let first = hexNumber(Substring(parts[0]), maxDigits: 4),
+              let second = hexNumber(Substring(parts[1]), maxDigits: 4) else { return nil }
         return (UInt16(first), UInt16(second))
+    }
+
+    /// Plain hex digits (no `0x`), 1 to `maxDigits` of them, as the kernel writes ids in `uevent`.
+    private static func hexNumber(_ text: Substring, maxDigits: Int) -> UInt32? {
+        guard (1...maxDigits).contains(text.utf8.count), text.utf8.allSatisfy(\.isHexDigit) else { return nil }
+        return UInt32(text, radix: 16)
     }
 }
 

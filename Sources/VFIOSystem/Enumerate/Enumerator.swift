@@ -89,13 +89,8 @@ public struct SysfsWalkEnumerator: Sendable {
     /// points outside the root. Errors reading the link are the caller's to judge.
     static func resolvedDeviceLink(_ name: String, sysfs: any SysfsAccess, warnings: inout [String]) throws(SysfsError) -> String? {
         let linkPath = devicesDirectory + "/" + name
-        // Resolved on the target's bytes; the target becomes a String only for the warning.
-        let resolved = try sysfs.withLinkTarget(linkPath) { target in
-            var directory = devicesDirectory
-            return directory.withUTF8 { SysfsPath.resolve(target, from: $0) }
-        }
-        guard let resolved else {
-            let target = (try? sysfs.readLink(linkPath)) ?? "?"
+        let target = try sysfs.readLink(linkPath)
+        guard let resolved = SysfsPath.resolve(target: target, from: devicesDirectory) else {
             warnings.append("skipping \(name): \(sysfs.displayPath(linkPath)) points outside the sysfs root (\(target))")
             return nil
         }

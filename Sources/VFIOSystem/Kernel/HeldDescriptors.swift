@@ -41,8 +41,6 @@ final class HeldDescriptors: Sendable {
         var siblingsSource: Int32 = -1
         /// That parent, once looked up (-1: not yet, or it could not be).
         var siblingsParent: Int32 = -1
-        /// `kernel/iommu_groups` (-1: not opened yet).
-        var groups: Int32 = -1
         /// `bus/pci/devices` (-1: not opened yet).
         var devices: Int32 = -1
 
@@ -107,14 +105,6 @@ final class HeldDescriptors: Sendable {
         }
     }
 
-    /// `kernel/iommu_groups`, opened by `open` the first time it succeeds; nil while it cannot be.
-    func groupsDirectory(open: () -> Int32) -> Int32? {
-        state.withLock { state in
-            if state.groups < 0 { state.groups = open() }
-            return state.groups >= 0 ? state.groups : nil
-        }
-    }
-
     /// `bus/pci/devices`, opened by `open` the first time it succeeds; nil while it cannot be. Its
     /// links are read once per device listed: relative to it, each is one readlinkat.
     func devicesDirectory(open: () -> Int32) -> Int32? {
@@ -154,7 +144,6 @@ final class HeldDescriptors: Sendable {
             for fd in state.commandFiles.values { close(fd) }
             for fd in state.retired { close(fd) }
             if state.siblingsParent >= 0 { close(state.siblingsParent) }
-            if state.groups >= 0 { close(state.groups) }
             if state.devices >= 0 { close(state.devices) }
         }
     }
@@ -198,10 +187,9 @@ final class HeldDescriptors: Sendable {
         var string: String { withBytes { String(decoding: $0, as: UTF8.self) } }
 
         /// `body` with the path of this device's directory (the one `devicePath` recognises) as a
-        /// C string on the stack: the directory is opened once per device moved, and building the
-        /// String cost more than the lookup it names.
+        /// C string.
         func withDirectoryPath<Result>(_ body: (UnsafePointer<CChar>) -> Result) -> Result {
-            withBytes { StackText.withCString(joining: UnsafeBufferPointer(start: devicesPrefix.utf8Start, count: devicesPrefix.utf8CodeUnitCount), and: $0, body) }
+            (devicesPrefix.description + string).withCString(body)
         }
 
         /// `body` with the name alone as a C string, when it is one plain component that can only
@@ -212,7 +200,7 @@ final class HeldDescriptors: Sendable {
                 let plain = name[0].isHexDigit && name.allSatisfy {
                     $0.isHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".")
                 }
-                return plain ? StackText.withCString(joining: name, body) : nil
+                return plain ? String(decoding: name, as: UTF8.self).withCString(body) : nil
             }
         }
 

@@ -57,24 +57,16 @@ public struct LiveKernel: KernelAccess {
 
     public var canLoadModules: Bool { modprobe != nil }
 
+    // The sysfs boundary's primitives, answered by the live tree.
     public func read(_ path: String) throws(SysfsError) -> String { try sysfs.read(path) }
     public func readLink(_ path: String) throws(SysfsError) -> String { try sysfs.readLink(path) }
-    public func withLinkTarget(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
-        try sysfs.withLinkTarget(path, body)
-    }
     public func list(_ path: String) throws(SysfsError) -> [SysfsEntry] { try sysfs.list(path) }
     public func write(_ path: String, _ value: String) throws(SysfsError) { try sysfs.write(path, value) }
     public func boundedWrite(_ path: String, _ value: String, timeout: Double) throws(SysfsError) -> BoundedWrite {
         try sysfs.writeInChild(path, value, timeout: timeout)
     }
-    public func displayPath(_ path: String) -> String { sysfs.displayPath(path) }
     public func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory { try sysfs.openDirectory(path) }
-    public func iommuGroupMembers(_ group: IOMMUGroup) throws(SysfsError) -> [PCIAddress] { try sysfs.iommuGroupMembers(group) }
-    public func openDevice(_ address: PCIAddress) throws(SysfsError) -> any SysfsDirectory { try sysfs.openDevice(address) }
-    public func withLinkTarget(device address: PCIAddress, _ name: StaticString,
-                               _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
-        try sysfs.withLinkTarget(device: address, name, body)
-    }
+    public func displayPath(_ path: String) -> String { sysfs.displayPath(path) }
 
     public func deviceNodeExists(_ path: String) -> Bool {
         if let exists = vfioDirectory.nodeExists(path, devRoot: devRoot) { return exists }

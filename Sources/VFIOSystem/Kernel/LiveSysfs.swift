@@ -6,8 +6,15 @@ import Synchronization
 import VFIOCore
 
 /// SysfsAccess on a real directory tree: `/sys`, or a fake tree given with `--sysfs-root`.
-/// Plain syscalls, no Foundation: enumeration does tens of thousands of these per run. Names are
-/// passed with `withCString`: handing a short String straight to a C parameter copies it to the heap.
+///
+/// The one place in vfioctl that trades plainness for speed, because a command's cost is mostly
+/// these calls (thousands for `list` on a large host, a dozen per device bound, more than that in a
+/// TCG guest where each path walk is slow): the root's descriptor is opened once and every path is
+/// resolved beneath it; device directories, `bus/pci/devices` and drivers' `bind`/`unbind` files
+/// are held open (HeldDescriptors), so a device's attributes are one short lookup away; a device
+/// next to the last one opened is opened from their shared parent; directories are listed with
+/// getdents64 directly; an attribute is read with one read(2) into a stack buffer. Plain syscalls,
+/// no Foundation.
 ///
 /// Nothing here leaves the root: every open, listing and link read resolves its path beneath the
 /// root's descriptor (openat2 RESOLVE_BENEATH), so a crafted tree's link to `/` or to the host's
@@ -149,45 +156,15 @@ public struct LiveSysfs: SysfsAccess {
     }
 
     public func readLink(_ path: String) throws(SysfsError) -> String {
-        try withLinkTarget(path) { String(decoding: $0, as: UTF8.self) } ?? ""
-    }
-
-    /// Device `address`'s held directory, found by the address itself: no path is made or parsed
-    /// (every device a command moves is opened so). The path's own error when it cannot be held.
-    public func openDevice(_ address: PCIAddress) throws(SysfsError) -> any SysfsDirectory {
-        guard let fd = heldDevice(address) else { return try openDirectory(PCIPaths.device(address)) }
-        return LiveDirectory(heldFD: fd, root: root, device: address, checksKind: !rootDescriptor.isSysfs(root))
-    }
-
-    public func withLinkTarget(device address: PCIAddress, _ name: StaticString,
-                               _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
-        guard let fd = heldDevice(address) else {
-            return try withLinkTarget(PCIPaths.device(address) + "/" + name.description, body)
-        }
-        return try Self.readingLink({ buffer, size in
-                                        name.withUTF8Buffer { StackText.withCString(joining: $0) { readlinkat(fd, $0, buffer, size) } }
-                                    },
-                                    body, failure: { SysfsError(.readLink, root: root, device: address, name: name.description, errno: $0) })
-    }
-
-    /// The held directory of device `address`, held now if need be; nil when it cannot be.
-    private func heldDevice(_ address: PCIAddress) -> Int32? {
-        address.withSpelling { spelling in
-            guard let name = HeldDescriptors.DeviceName(spelling) else { return nil }
-            return held.directory(name) ?? holdDeviceDirectory(name)
-        }
-    }
-
-    public func withLinkTarget(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
         let failure = { (code: Int32) in SysfsError(.readLink, absolute(path), errno: code) }
         if let result = withDeviceLink(path, { devices, name in
             Result { () throws(SysfsError) in
-                try Self.readingLink({ buffer, size in readlinkat(devices, name, buffer, size) }, body, failure: failure)
+                try Self.readingLink({ buffer, size in readlinkat(devices, name, buffer, size) }, failure: failure)
             }
         }) { return try result.get() }
         return try anchored(path, for: .readLink) { directory, name in
             Result { () throws(SysfsError) in
-                try Self.readingLink({ buffer, size in Self.readLinkBeneath(directory, name, buffer, size) }, body, failure: failure)
+                try Self.readingLink({ buffer, size in Self.readLinkBeneath(directory, name, buffer, size) }, failure: failure)
             }
         }.get()
     }
@@ -223,27 +200,27 @@ public struct LiveSysfs: SysfsAccess {
         return n
     }
 
-    /// Runs `readLink` (a readlinkat(2) into the buffer and size given) and `body` on the target.
-    /// The buffer is on the stack (1 KiB is; larger temporary allocations go to the heap, and a
-    /// sysfs target is ~60 bytes); a target that fills it is read again into PATH_MAX bytes.
+    /// Runs `readLink` (a readlinkat(2) into the buffer and size given) and returns the target. The
+    /// buffer is on the stack (1 KiB is; a sysfs target is ~60 bytes); a target that fills it is
+    /// read again into PATH_MAX bytes.
     static func readingLink(_ readLink: (UnsafeMutablePointer<CChar>, Int) -> Int,
-                            _ body: (UnsafeBufferPointer<UInt8>) -> String?,
-                            failure: (Int32) -> SysfsError) throws(SysfsError) -> String? {
+                            failure: (Int32) -> SysfsError) throws(SysfsError) -> String {
         var capacity = 1024
         while true {
-            // (target's answer, errno); nil: the buffer was too small.
-            let outcome: (String?, Int32)? = withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) { buffer in
+            // The target, or nil when the buffer was too small; the errno when it failed.
+            let (target, error): (String?, Int32) = withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) { buffer in
                 let n = readLink(buffer.baseAddress!, capacity)
                 if n < 0 { return (nil, errno) }
-                if n == capacity && capacity < 4096 { return nil }
-                return (body(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self), count: n)), 0)
+                if n == capacity && capacity < 4096 { return (nil, 0) }
+                let bytes = UnsafeRawBufferPointer(start: buffer.baseAddress!, count: n)
+                return (String(decoding: bytes, as: UTF8.self), 0)
             }
-            guard let outcome else {
+            if error != 0 { throw failure(error) }
+            guard let target else {
                 capacity = 4096
                 continue
             }
-            if outcome.1 != 0 { throw failure(outcome.1) }
-            return outcome.0
+            return target
         }
     }
 
@@ -291,31 +268,6 @@ public struct LiveSysfs: SysfsAccess {
         }
     }
 
-    /// Listed beneath `kernel/iommu_groups`, held open: the walk from the root to it was a
-    /// quarter of listing a new VF's group. Names are parsed from the entries' bytes.
-    public func iommuGroupMembers(_ group: IOMMUGroup) throws(SysfsError) -> [PCIAddress] {
-        let path = { PCIPaths.groupDevices(group) }
-        guard let groups = held.groupsDirectory(open: { () -> Int32 in
-            guard let rootFD = try? rootDescriptor.get(root) else { return -1 }
-            return PCIPaths.groupsDirectory.withCString { Self.openBeneath(rootFD, $0, openPathOnly | O_DIRECTORY | O_CLOEXEC) }
-        }) else { return try list(path()).compactMap { PCIAddress($0.name) } }
-        // `N/devices`, with no String per group listed.
-        let suffix: StaticString = "/devices"
-        let fd = StackText.withDecimalDigits(group.number.magnitude) { digits in
-            StackText.withCString(joining: digits, and: UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount)) {
-                Self.openBeneath(groups, $0, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            }
-        }
-        guard fd >= 0 else { throw SysfsError(.list, absolute(path()), errno: errno) }
-        defer { close(fd) }
-        var members: [PCIAddress] = []
-        let failure = Self.forEachEntry(ofDirectory: fd, bufferSize: 1024) { name, _ in
-            if let address = PCIAddress(bytes: name) { members.append(address) }
-        }
-        if let failure { throw SysfsError(.list, absolute(path()), errno: failure) }
-        return members
-    }
-
     /// An entry's kind from its d_type; asked of the file itself (not followed) when the
     /// filesystem does not say.
     private static func kind(_ type: UInt8, in directory: Int32, _ name: UnsafeBufferPointer<UInt8>) -> SysfsEntry.Kind {
@@ -323,7 +275,7 @@ public struct LiveSysfs: SysfsAccess {
         case Int32(DT_REG): .file
         case Int32(DT_DIR): .directory
         case Int32(DT_LNK): .symlink
-        case Int32(DT_UNKNOWN): StackText.withCString(joining: name) { statKind(directory, $0) }
+        case Int32(DT_UNKNOWN): String(decoding: name, as: UTF8.self).withCString { statKind(directory, $0) }
         default: .other
         }
     }
@@ -580,11 +532,7 @@ final class LiveDirectory: SysfsDirectory {
     }
 
     func readLink(_ name: String) throws(SysfsError) -> String {
-        try withLinkTarget(name) { String(decoding: $0, as: UTF8.self) } ?? ""
-    }
-
-    func withLinkTarget(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
-        try LiveSysfs.readingLink({ buffer, size in name.withCString { LiveSysfs.readLinkBeneath(fd, $0, buffer, size) } }, body,
+        try LiveSysfs.readingLink({ buffer, size in name.withCString { LiveSysfs.readLinkBeneath(fd, $0, buffer, size) } },
                                   failure: { failure(.readLink, name, $0) })
     }
 }

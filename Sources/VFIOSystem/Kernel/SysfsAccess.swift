@@ -1,52 +1,36 @@
 import VFIOCore
 
 /// The one boundary between vfioctl and the kernel: read an attribute, read a link, list a directory,
-/// write an attribute. The live implementation talks to a real sysfs root; tests use a simulator that
-/// reproduces the kernel's semantics. Paths are relative to the sysfs root (`bus/pci/devices/...`).
+/// write an attribute, open a directory to read several entries of. The live implementation
+/// (`LiveSysfs`) talks to a real sysfs root; tests use a simulator that reproduces the kernel's
+/// semantics. Paths are relative to the sysfs root (`bus/pci/devices/...`).
 public protocol SysfsAccess: Sendable {
-    /// The attribute's contents with the trailing newline removed.
+    /// `cat PATH`: the attribute's contents with the trailing newline removed.
     func read(_ path: String) throws(SysfsError) -> String
-    /// The raw target of a symbolic link, as `readlink(2)` returns it.
+    /// `readlink PATH`: the raw target of a symbolic link.
     func readLink(_ path: String) throws(SysfsError) -> String
-    /// `body` run on the raw target's bytes, with no String made for the whole target (a device's
-    /// `driver` link is read back after every bind; only its last component matters). Not
-    /// generic, for the same reason as `SysfsDirectory.withLinkTarget`.
-    func withLinkTarget(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String?
+    /// `ls PATH`: the directory's entries (without `.` and `..`).
     func list(_ path: String) throws(SysfsError) -> [SysfsEntry]
-    /// One `write(2)` of `value`, as the kernel's attribute handlers expect.
+    /// `echo -n VALUE > PATH`: one `write(2)` of `value`, as the kernel's attribute handlers expect.
     func write(_ path: String, _ value: String) throws(SysfsError)
+    /// A directory to read several attributes from (see SysfsDirectory). Implementations without
+    /// directory descriptors take the path-based one of the extension below.
+    func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory
     /// A human-readable location for messages (`/sys/bus/pci/...`): a fixed prefix (the root and
     /// a slash) followed by `path`, so `displayPath("")` is that prefix.
     func displayPath(_ path: String) -> String
-    /// A directory to read several attributes from (see SysfsDirectory).
-    func openDirectory(_ path: String) throws(SysfsError) -> any SysfsDirectory
-    /// Device `address`'s directory (`bus/pci/devices/ADDRESS`), to read several attributes from.
-    func openDevice(_ address: PCIAddress) throws(SysfsError) -> any SysfsDirectory
-    /// `withLinkTarget` on link `name` (a literal, such as `driver`) of device `address`.
-    func withLinkTarget(device address: PCIAddress, _ name: StaticString,
-                        _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String?
-    /// The members of IOMMU group `group` (`kernel/iommu_groups/N/devices`) by address; entries
-    /// whose names are not PCI addresses are left out.
-    func iommuGroupMembers(_ group: IOMMUGroup) throws(SysfsError) -> [PCIAddress]
 }
 
 extension SysfsAccess {
+    /// Device `address`'s directory (`bus/pci/devices/ADDRESS`), to read several attributes from.
     public func openDevice(_ address: PCIAddress) throws(SysfsError) -> any SysfsDirectory {
         try openDirectory(PCIPaths.device(address))
     }
 
-    public func withLinkTarget(device address: PCIAddress, _ name: StaticString,
-                               _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
-        try withLinkTarget(PCIPaths.device(address) + "/" + name.description, body)
-    }
-
+    /// The members of IOMMU group `group` (`kernel/iommu_groups/N/devices`) by address; entries
+    /// whose names are not PCI addresses are left out.
     public func iommuGroupMembers(_ group: IOMMUGroup) throws(SysfsError) -> [PCIAddress] {
         try list(PCIPaths.groupDevices(group)).compactMap { PCIAddress($0.name) }
-    }
-
-    public func withLinkTarget(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> String?) throws(SysfsError) -> String? {
-        var target = try readLink(path)
-        return target.withUTF8(body)
     }
 }
 

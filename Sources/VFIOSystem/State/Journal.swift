@@ -40,30 +40,16 @@ public struct Journal: Sendable, Equatable {
     }
 
     func encoded() -> String {
-        var out = TextBytes(capacity: 256 + entries.count * 224)
-        out.append("# vfioctl transaction journal: an operation in flight or interrupted; `vfioctl recover` rolls it back\n")
-        out.append("operation = ")
-        out.appendQuoted(operation)
-        out.append("\npid = ")
-        out.append(pid)
-        out.append("\nstarted = ")
-        out.append(started)
-        out.append("\n")
+        var out = "# vfioctl transaction journal: an operation in flight or interrupted; `vfioctl recover` rolls it back\n"
+        out += "operation = \(TOMLText.quote(operation))\npid = \(pid)\nstarted = \(started)\n"
         for entry in entries {
-            out.append("\n[[device]]\naddress = ")
-            out.appendQuoted(entry.address)
-            out.append("\n")
-            out.appendIdentity(entry.identity)
-            out.appendBinding(entry.original, prefix: "original")
-            if let target = entry.target {
-                out.append("target = ")
-                out.appendQuoted(target.rawValue)
-                out.append("\n")
-            }
+            out += "\n[[device]]\naddress = \(TOMLText.quote(entry.address.description))\n"
+            out += TOMLText.identity(entry.identity)
+            out += TOMLText.binding(entry.original, prefix: "original")
+            if let target = entry.target { out += "target = \(TOMLText.quote(target.rawValue))\n" }
         }
-        var text = out.text
-        for entry in entries where entry.moving { text += Self.movingMark(entry.address) }
-        return text
+        for entry in entries where entry.moving { out += Self.movingMark(entry.address) }
+        return out
     }
 
     /// What `JournalFile.markMoving` appends.
@@ -123,32 +109,16 @@ public struct ManagedDevice: Sendable, Equatable {
     /// Unix time of the bind.
     public var since: Int
 
-    /// The records sorted by address. Positions are sorted and records read in place: moving or
-    /// copying a record retains each of its strings.
+    /// The records sorted by address.
     static func encodeAll(_ devices: [ManagedDevice]) -> String {
-        // Built as bytes: the file is rewritten after every bind, one record per device.
-        var out = TextBytes(capacity: 128 + devices.count * 192)
-        out.append("# devices bound by vfioctl and the drivers they came from (read by `vfioctl unbind` and `status`)\n")
-        for index in devices.indices.sorted(by: { devices[$0].address < devices[$1].address }) {
-            appendRecord(devices[index], to: &out)
+        var out = "# devices bound by vfioctl and the drivers they came from (read by `vfioctl unbind` and `status`)\n"
+        for device in devices.sorted(by: { $0.address < $1.address }) {
+            out += "\n[[device]]\naddress = \(TOMLText.quote(device.address.description))\n"
+            out += "vendor = \(TOMLText.quote(device.vendor.description))\ndevice = \(TOMLText.quote(device.device.description))\n"
+            out += TOMLText.binding(device.original, prefix: "original")
+            out += "driver = \(TOMLText.quote(device.driver.rawValue))\nsince = \(device.since)\n"
         }
-        return out.text
-    }
-
-    private static func appendRecord(_ device: ManagedDevice, to out: inout TextBytes) {
-        out.append("\n[[device]]\naddress = ")
-        out.appendQuoted(device.address)
-        out.append("\nvendor = ")
-        out.appendQuoted(hex: device.vendor.rawValue, width: 4)
-        out.append("\ndevice = ")
-        out.appendQuoted(hex: device.device.rawValue, width: 4)
-        out.append("\n")
-        out.appendBinding(device.original, prefix: "original")
-        out.append("driver = ")
-        out.appendQuoted(device.driver.rawValue)
-        out.append("\nsince = ")
-        out.append(device.since)
-        out.append("\n")
+        return out
     }
 
     static func decodeAll(_ text: String, file: String) throws(VFIOError) -> [ManagedDevice] {
@@ -180,11 +150,37 @@ public struct ManagedDevice: Sendable, Equatable {
 
 /// Writing the small TOML files vfioctl keeps (the reader is TOMLParser).
 enum TOMLText {
-    /// `text` as a TOML basic string.
+    /// `text` as a TOML basic string: `"`, `\` and newline escaped.
     static func quote(_ text: String) -> String {
-        var out = TextBytes(capacity: text.utf8.count + 2)
-        out.appendQuoted(text)
-        return out.text
+        let special: Set<UInt8> = [UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "\n")]
+        // Addresses, ids and driver names never need escaping.
+        guard text.utf8.contains(where: special.contains) else { return "\"" + text + "\"" }
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// The identity's `vendor`, `device`, `subsystem_vendor`, `subsystem_device` and `class` lines.
+    static func identity(_ identity: PCIIdentity) -> String {
+        "vendor = \(quote(identity.vendor.description))\ndevice = \(quote(identity.device.description))\n"
+            + "subsystem_vendor = \(quote(identity.subsystemVendor.description))\n"
+            + "subsystem_device = \(quote(identity.subsystemDevice.description))\n"
+            + "class = \(quote(identity.classCode.description))\n"
+    }
+
+    /// `PREFIX_driver` and `PREFIX_override` lines, each only when set.
+    static func binding(_ binding: DeviceBinding, prefix: String) -> String {
+        var out = ""
+        if let driver = binding.driver { out += "\(prefix)_driver = \(quote(driver.rawValue))\n" }
+        if let override = binding.override { out += "\(prefix)_override = \(quote(override.rawValue))\n" }
+        return out
     }
 
     /// `vendor`, `device`, `subsystem_vendor`, `subsystem_device` and `class`, all required.
@@ -202,73 +198,5 @@ enum TOMLText {
     static func decodeBinding(_ f: inout TOMLFields, prefix: String) throws(TOMLError) -> DeviceBinding {
         DeviceBinding(driver: try f.parsed("\(prefix)_driver", as: "a driver name", DriverName.init),
                       override: try f.parsed("\(prefix)_override", as: "a driver name", DriverName.init))
-    }
-}
-
-/// TOML pieces for TextBytes.
-extension TextBytes {
-    /// `text` as a TOML basic string. Escaping works on bytes: in UTF-8 no byte of a multi-byte
-    /// character is ASCII, so `"`, `\` and newline bytes are always those characters.
-    mutating func appendQuoted(_ text: String) {
-        append(byte: UInt8(ascii: "\""))
-        var text = text
-        text.withUTF8 { utf8 in
-            // Addresses, ids and driver names need no escaping: copy them whole.
-            guard utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") }) else {
-                append(bytes: utf8)
-                return
-            }
-            for byte in utf8 {
-                switch byte {
-                case UInt8(ascii: "\""): append("\\\"")
-                case UInt8(ascii: "\\"): append("\\\\")
-                case UInt8(ascii: "\n"): append("\\n")
-                default: append(byte: byte)
-                }
-            }
-        }
-        append(byte: UInt8(ascii: "\""))
-    }
-
-    mutating func appendQuoted(_ address: PCIAddress) {
-        append(byte: UInt8(ascii: "\""))
-        append(address)
-        append(byte: UInt8(ascii: "\""))
-    }
-
-    /// What `appendQuoted(VendorID.description)` (or DeviceID's) writes.
-    mutating func appendQuoted(hex value: UInt16, width: Int) {
-        append(byte: UInt8(ascii: "\""))
-        append(hex: value, width: width)
-        append(byte: UInt8(ascii: "\""))
-    }
-
-    mutating func appendIdentity(_ identity: PCIIdentity) {
-        append("vendor = ")
-        appendQuoted(hex: identity.vendor.rawValue, width: 4)
-        append("\ndevice = ")
-        appendQuoted(hex: identity.device.rawValue, width: 4)
-        append("\nsubsystem_vendor = ")
-        appendQuoted(hex: identity.subsystemVendor.rawValue, width: 4)
-        append("\nsubsystem_device = ")
-        appendQuoted(hex: identity.subsystemDevice.rawValue, width: 4)
-        append("\nclass = ")
-        appendQuoted(identity.classCode.description)
-        append("\n")
-    }
-
-    mutating func appendBinding(_ binding: DeviceBinding, prefix: StaticString) {
-        if let driver = binding.driver {
-            append(prefix)
-            append("_driver = ")
-            appendQuoted(driver.rawValue)
-            append("\n")
-        }
-        if let override = binding.override {
-            append(prefix)
-            append("_override = ")
-            appendQuoted(override.rawValue)
-            append("\n")
-        }
     }
 }

@@ -20,18 +20,12 @@ public struct SRIOVRecord: Sendable, Equatable {
     }
 
     static func encodeAll(_ records: [SRIOVRecord]) -> String {
-        var out = TextBytes(capacity: 128 + records.count * 96)
-        out.append("# PFs whose SR-IOV settings vfioctl changed, as it found them (read by `vfioctl sriov` and `persist disable --restore`)\n")
+        var out = "# PFs whose SR-IOV settings vfioctl changed, as it found them (read by `vfioctl sriov` and `persist disable --restore`)\n"
         for record in records.sorted(by: { $0.pf < $1.pf }) {
-            out.append("\n[[pf]]\naddress = ")
-            out.appendQuoted(record.pf)
-            out.append("\noriginal_autoprobe = ")
-            out.append(record.originalAutoprobe ? "true" : "false")
-            out.append("\noriginal_vfs = ")
-            out.append(record.originalVFs)
-            out.append("\n")
+            out += "\n[[pf]]\naddress = \(TOMLText.quote(record.pf.description))\n"
+            out += "original_autoprobe = \(record.originalAutoprobe)\noriginal_vfs = \(record.originalVFs)\n"
         }
-        return out.text
+        return out
     }
 
     static func decodeAll(_ text: String, file: String) throws(VFIOError) -> [SRIOVRecord] {

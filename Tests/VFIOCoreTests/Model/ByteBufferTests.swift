@@ -1,7 +1,7 @@
-@testable import VFIOCore
 import Testing
+@testable import VFIOSystem
 
-/// The memcmp comparisons the uevent parser and the held-descriptor paths use.
+/// The byte comparisons LiveSysfs and its held-descriptor paths use.
 @Suite struct ByteBufferTests {
     private func check(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
         var text = text
