@@ -26,7 +26,7 @@ swift_build --build-tests
 
 step "Ansible module (ansible-core from PyPI, fake sysfs)"
 # Also creates the venv the VM suite 50-provision uses inside the guest.
-tests/ansible/run.sh --binary "$(swift_build --show-bin-path)/vfioctl"
+integration/ansible/run.sh --binary "$(swift_build --show-bin-path)/vfioctl"
 
 step "generated man pages and completions"
 scripts/generate-docs.sh --check
@@ -58,7 +58,7 @@ if [[ "${VFIOCTL_SKIP_VM:-0}" != 1 ]]; then
         t0=$SECONDS
         vm_log=$(mktemp)
         set +e
-        tests/vm/run-all.sh --kernel "$kernel" --timeout 1800 --binary "$binary" | tee "$vm_log"
+        integration/vm/run-all.sh --kernel "$kernel" --timeout 1800 --binary "$binary" | tee "$vm_log"
         vm_rc=${PIPESTATUS[0]}
         set -e
         verdict=$(grep -E '^kernel .*: [0-9]+ passed, [0-9]+ failed' "$vm_log" | tail -n 1)

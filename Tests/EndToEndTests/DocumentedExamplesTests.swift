@@ -3,7 +3,7 @@
 // QEMU test machine (KernelSimulator.standard(), the VM of scripts/vm/run.sh) and what the document
 // shows must be what vfioctl prints. A sample no case here knows how to run fails the test, so a new
 // sample cannot go stale unchecked either. The commands of README.md's provisioning block write to the
-// kernel: tests/vm/guest/60-documented-examples.sh runs those on a real one.
+// kernel: integration/vm/guest/60-documented-examples.sh runs those on a real one.
 import Foundation
 import Testing
 import TestSupport

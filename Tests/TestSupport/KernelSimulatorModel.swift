@@ -163,7 +163,7 @@ extension KernelSimulator {
                        dependencies: ["vfio_pci_core"])
         }
 
-        /// The test variant from tests/vm/variant: module `test_vfio_pci`, driver `test-vfio-pci`, 8086:10d3.
+        /// The test variant from integration/vm/variant: module `test_vfio_pci`, driver `test-vfio-pci`, 8086:10d3.
         /// Its `fail_probe` parameter is `KernelSimulator.failProbe(driver:errno:)` with ENODEV.
         public static let testVariant = vfioVariant("test_vfio_pci", driver: "test-vfio-pci", ids: [(0x8086, 0x10D3)])
     }

@@ -4,7 +4,7 @@
 #
 #   scripts/kmod-diff/run.sh [KERNEL]
 #
-# KERNEL: 6.1, 6.12, newest or a full release, as for tests/vm/run-all.sh --kernel (scripts/vm/kernel.sh
+# KERNEL: 6.1, 6.12, newest or a full release, as for integration/vm/run-all.sh --kernel (scripts/vm/kernel.sh
 # fetches a kernel that is not installed into .build-vm/kernels/, without installing it); default: the
 # newest release installed on this machine.
 # 1. Installs what it needs when missing (linux-image-amd64, kmod, pci.ids, libkmod-dev, a C compiler).

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Build the test VFIO variant driver (tests/vm/variant/test_vfio_pci.c) on the HOST against
+# Build the test VFIO variant driver (integration/vm/variant/test_vfio_pci.c) on the HOST against
 # the guest kernel's headers, and stage the module index files the guest needs.
 #
 # Usage: scripts/vm/build-variant.sh [--kernel K] [--print-env]
@@ -17,7 +17,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-SRC="$REPO/tests/vm/variant"
+SRC="$REPO/integration/vm/variant"
 PRINT_ENV=0 KERNEL=6.1
 while (($#)); do
     case $1 in

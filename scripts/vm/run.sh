@@ -10,7 +10,7 @@
 #                  only runs specially built guests and hangs a stock kernel.
 #   --bench        add a second NVMe controller with 32 SR-IOV VFs (for scaling benchmarks)
 #   --second-nvme  add an NVMe controller identical to the first (same ids, no VFs) on its own
-#                  root port (rp6, bus 7): for the early-binding test (tests/vm/early-boot.sh)
+#                  root port (rp6, bus 7): for the early-binding test (integration/vm/early-boot.sh)
 #   --rp1-device MODEL  the QEMU device model on rp1 instead of e1000e (another card in that slot)
 #   --initrd IMAGE boot IMAGE (e.g. a Debian initramfs made by mkinitramfs) instead of the harness's
 #                  initramfs, with no root filesystem (root=/dev/nonexistent) and no COMMAND: the

@@ -5,7 +5,7 @@ import TestSupport
 
 /// `--noiommu`: binding a device without an IOMMU group through VFIO's no-IOMMU mode. The positive
 /// path runs here (Debian's kernels lack CONFIG_VFIO_NOIOMMU); the refusal also on the real kernel
-/// (tests/vm/guest/60-nodes-reset.sh).
+/// (integration/vm/guest/60-nodes-reset.sh).
 @Suite struct NoIOMMUTests {
     typealias S = KernelSimulator.Standard
 

@@ -1,0 +1,74 @@
+#!/bin/bash
+# Writes that cannot hang vfioctl. The e1000e on vfio-pci is opened through the VFIO ioctls by a
+# helper (group -> container -> device fd, helpers/vfio-hold.c), so unbinding it blocks in the
+# kernel until the helper lets go. `vfioctl unbind --force open-fd --timeout 3` must return within
+# seconds with exit 6, naming the pending write and the helper's PID; the lock must be free; a
+# concurrent `vfioctl status` waits only for the kernel's device lock (until the helper exits);
+# after the helper exits, the pending unbind completes and `recover` ends in a consistent state
+# (the device back as the journal recorded it).
+# Checks are eval'd strings and helpers run through check: SC2016/SC2317 don't apply.
+# shellcheck disable=SC2016,SC2317
+# shellcheck source=integration/vm/guest/lib.sh
+. "${BASH_SOURCE[0]%/*}/lib.sh"
+# shellcheck source=integration/vm/guest/helpers/common.sh
+. "${BASH_SOURCE[0]%/*}/helpers/common.sh"
+
+require "vfioctl binary exists" test -x "$VFIOCTL"
+find_one e1000e 8086 10d3; E=$REPLY
+snapshot "$E"
+group_of "$E"; GE=$REPLY
+require "starting point: e1000e on e1000e, no override" expect_host "$E" e1000e
+# Built here from its source (the guest runs the host's gcc).
+HOLD=$WORK/vfio-hold
+require "build the VFIO holder" gcc -O2 -Wall -Wextra -Werror -o "$HOLD" "${BASH_SOURCE[0]%/*}/helpers/vfio-hold.c"
+
+vfio "bind e1000e to vfio-pci" 0 bind "$E" --driver vfio-pci
+require "e1000e on vfio-pci" expect_vfio "$E" vfio-pci
+
+"$HOLD" "$GE" "$E" >"$WORK/hold.out" 2>&1 &
+HOLDER=$!
+HOLDERS+=" $HOLDER"
+holding() { [[ $(<"$WORK/hold.out") == holding* ]]; }
+require "the helper holds the device fd (pid $HOLDER)" wait_for 20 holding
+
+vfio "unbind --force open-fd --timeout 3 while the device is held" 6 unbind "$E" --force open-fd --timeout 3
+echo "# $(<"$VERR")"
+check "it returned within seconds (${VMS} ms, timeout 3 s)" eval '((VMS < 30000))'
+check "the error names the pending unbind write" text_has "$VERR" "/sys/bus/pci/drivers/vfio-pci/unbind"
+check "the error names the helper's PID" text_has "$VERR" "pid $HOLDER (vfio-hold)"
+# The kernel removes the driver link before vfio-pci's remove, which is what waits for the user:
+# the group node stays until it returns.
+check "the unbind is under way in the kernel: /dev/vfio/$GE is still there" test -c "/dev/vfio/$GE"
+check "the journal is kept for recover" test -e "$VFIOCTL_STATE_DIR/journal.toml"
+pending_pid() {
+    local p comm
+    for p in /proc/[0-9]*; do
+        read -r comm <"$p/comm" 2>/dev/null || continue
+        [[ $comm == vfioctl && ${p#/proc/} != "$$" ]] && { REPLY=${p#/proc/}; return 0; }
+    done
+    return 1
+}
+check "the pending write lives on in a process of its own" pending_pid
+
+# The lock went with the command: another vfioctl can take it at once.
+check "the state directory's lock is free" flock -n "$VFIOCTL_STATE_DIR/lock" true
+# A concurrent vfioctl that reads the held device waits in the kernel for that device's lock
+# (reading driver_override takes it, as `cat` does) until the user lets go: not for vfioctl, and
+# not forever.
+"$VFIOCTL" status --json >"$WORK/status.out" 2>"$WORK/status.err" &
+STATUS_PID=$!
+release_holder
+check "the pending unbind completes once the helper exits" wait_for 30 expect_driver "$E" ""
+status_done() { ! kill -0 "$STATUS_PID" 2>/dev/null; }
+check "the concurrent status returns once the device is free" wait_for 60 status_done
+wait "$STATUS_PID"
+check "the concurrent status exited 0" test $? = 0
+vfio "recover after the write returned" 0 recover
+check "recover put the device back as the journal recorded it (vfio-pci)" expect_vfio "$E" vfio-pci
+check "no journal left" test ! -e "$VFIOCTL_STATE_DIR/journal.toml"
+vfio "status after recover" 0 status --json
+check "status: one device, bound" eval '[[ ${J[devices.#]} == 1 && ${J[devices.0.state]} == bound && ${J[transaction]} == null ]]'
+vfio "unbind, nothing holding it" 0 unbind "$E"
+check "e1000e back on e1000e" expect_host "$E" e1000e
+
+finish
