@@ -16,18 +16,24 @@ struct ApplyCommand: ContextCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("The desired-state file (TOML).", valueName: "file"), completion: .file(extensions: ["toml"]), transform: BlankValue.refused)
+    @Argument(
+        help: ArgumentHelp("The desired-state file (TOML).", valueName: "file"),
+        completion: .file(extensions: ["toml"]), transform: BlankValue.refused)
     var file: String
 
-    @Option(name: .customLong("device"), help: ArgumentHelp(
-        "Only the entries selecting this device (repeatable; used by the udev rule on hot-plug): any device form; a slot or glob means each device it matches.", valueName: "device"), transform: BlankValue.refused)
+    @Option(
+        name: .customLong("device"),
+        help: ArgumentHelp(
+            "Only the entries selecting this device (repeatable; used by the udev rule on hot-plug): any device form; a slot or glob means each device it matches.",
+            valueName: "device"), transform: BlankValue.refused)
     var only: [String] = []
 
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var writing: WritingOptions
 
     func run(_ context: CommandContext) throws {
-        let report = try Provisioning.run(context, file: file, only: only, source: source, planning: planning, writing: writing)
+        let report = try Provisioning.run(
+            context, file: file, only: only, source: source, planning: planning, writing: writing)
         try writing.finish(report, context)
         if report.exitStatus == .changesPending { throw ExitCode(ExitStatus.changesPending.rawValue) }
     }
@@ -41,7 +47,9 @@ struct DiffCommand: ContextCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("The desired-state file (TOML).", valueName: "file"), completion: .file(extensions: ["toml"]), transform: BlankValue.refused)
+    @Argument(
+        help: ArgumentHelp("The desired-state file (TOML).", valueName: "file"),
+        completion: .file(extensions: ["toml"]), transform: BlankValue.refused)
     var file: String
 
     @Flag(help: "Print a JSON report (schema: docs/json-schema.md).")
@@ -54,15 +62,18 @@ struct DiffCommand: ContextCommand {
         var writing = try WritingOptions.parse([])
         writing.dryRun = true
         writing.json = json
-        let report = try Provisioning.run(context, file: file, only: [], source: source, planning: planning, writing: writing)
+        let report = try Provisioning.run(
+            context, file: file, only: [], source: source, planning: planning, writing: writing)
         try writing.finish(report, context)
         if report.exitStatus == .changesPending { throw ExitCode(ExitStatus.changesPending.rawValue) }
     }
 }
 
 enum Provisioning {
-    static func run(_ context: CommandContext, file: String, only: [String], source: SourceOptions,
-                    planning: PlanningOptions, writing: WritingOptions) throws -> OperationReport {
+    static func run(
+        _ context: CommandContext, file: String, only: [String], source: SourceOptions,
+        planning: PlanningOptions, writing: WritingOptions
+    ) throws -> OperationReport {
         let state = try DesiredState.load(file)
         let addresses = try Self.deviceFilter(only, source: source, context)
         let setup = planning.setup(context)
@@ -71,15 +82,17 @@ enum Provisioning {
         // those devices can refer to is read: the devices, the PFs `vfs_of` entries name, and their
         // IOMMU groups' members, as `bind ADDRESS` reads them; not every device of the machine.
         let scope = addresses.isEmpty ? nil : (addresses + state.namedPhysicalFunctions).map(DeviceSelector.address)
-        let reconciler = Reconciler(engine: try writing.engine(context, source: source),
-                                    // With --device, the planner reads the aliases of the devices it plans only.
-                                    makePlanner: { (devices) throws(VFIOError) in
-                                        try setup.makePlanner(sysfs: sysfs, scope: scope == nil ? .everyDevice : .devices(devices.map(\.modalias)))
-                                    },
-                                    enumerate: { () throws(VFIOError) in
-                                        guard let scope else { return try source.inventory(context) }
-                                        return try source.inventory(context, changing: scope)
-                                    })
+        let reconciler = Reconciler(
+            engine: try writing.engine(context, source: source),
+            // With --device, the planner reads the aliases of the devices it plans only.
+            makePlanner: { (devices) throws(VFIOError) in
+                try setup.makePlanner(
+                    sysfs: sysfs, scope: scope == nil ? .everyDevice : .devices(devices.map(\.modalias)))
+            },
+            enumerate: { () throws(VFIOError) in
+                guard let scope else { return try source.inventory(context) }
+                return try source.inventory(context, changing: scope)
+            })
         var options = writing.engineOptions(context)
         if BindEngine.Options.isRunByUdev(environment: context.environment) { options.waitForUdev = false }
         return reconciler.apply(state, only: addresses.isEmpty ? nil : Set(addresses), options: options)
@@ -88,14 +101,20 @@ enum Provisioning {
     /// `--device` values as addresses. An address is kept as it is, present or not (the udev rule
     /// passes the device of its event); the other forms are resolved on the host, a slot or glob to
     /// every device it matches (this is a filter: it never widens what the file selects).
-    static func deviceFilter(_ texts: [String], source: SourceOptions, _ context: CommandContext) throws -> [PCIAddress] {
+    static func deviceFilter(_ texts: [String], source: SourceOptions, _ context: CommandContext) throws -> [PCIAddress]
+    {
         var addresses: [PCIAddress] = []
         var others = DeviceQuery()
         for text in texts {
             let selector = try DeviceSelector(parsing: text)
-            if case .address(let address) = selector { addresses.append(address) } else { others.selectors.append(selector) }
+            if case .address(let address) = selector {
+                addresses.append(address)
+            } else {
+                others.selectors.append(selector)
+            }
         }
         if others.selectors.isEmpty { return addresses }
-        return addresses + (try source.select(context, others, from: try source.inventory(context, hostUse: .skip))).map(\.address)
+        return addresses
+            + (try source.select(context, others, from: try source.inventory(context, hostUse: .skip))).map(\.address)
     }
 }

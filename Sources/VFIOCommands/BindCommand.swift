@@ -19,21 +19,31 @@ struct BindCommand: ContextCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("Devices: \(DeviceArgumentHelp.forms). All devices named form one transaction.", valueName: "device"),
-              completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
+    @Argument(
+        help: ArgumentHelp(
+            "Devices: \(DeviceArgumentHelp.forms). All devices named form one transaction.", valueName: "device"),
+        completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var devices: [String]
 
-    @Option(help: ArgumentHelp("Bind to this driver instead of the plan's chain (a driver or module name); 'none' leaves the device without a driver and keeps it so (driver_override pinned to none, as driverctl's set-override DEVICE none); 'vfioctl unbind' undoes it.", valueName: "driver"), transform: BlankValue.refused)
+    @Option(
+        help: ArgumentHelp(
+            "Bind to this driver instead of the plan's chain (a driver or module name); 'none' leaves the device without a driver and keeps it so (driver_override pinned to none, as driverctl's set-override DEVICE none); 'vfioctl unbind' undoes it.",
+            valueName: "driver"), transform: BlankValue.refused)
     var driver: String?
 
     @Flag(help: "Also bind every other endpoint of the devices' IOMMU groups, as one transaction.")
     var group = false
 
-    @Option(help: ArgumentHelp("How to bind: \(BindMethodChoice.valueList) (default: driver_override; new_id for kernels without driver_override).",
-                               valueName: "method"), completion: BindMethodChoice.completion, transform: BindMethodChoice.parsed)
+    @Option(
+        help: ArgumentHelp(
+            "How to bind: \(BindMethodChoice.valueList) (default: driver_override; new_id for kernels without driver_override).",
+            valueName: "method"), completion: BindMethodChoice.completion, transform: BindMethodChoice.parsed)
     var method: BindMethodChoice?
 
-    @Flag(help: "Bind devices that have no IOMMU group through VFIO's no-IOMMU mode, turning it on first: NO DMA isolation (the device can reach all host memory) and a tainted kernel; exit 4 where the kernel lacks the mode (Debian's kernels).")
+    @Flag(
+        help:
+            "Bind devices that have no IOMMU group through VFIO's no-IOMMU mode, turning it on first: NO DMA isolation (the device can reach all host memory) and a tainted kernel; exit 4 where the kernel lacks the mode (Debian's kernels)."
+    )
     var noiommu = false
 
     @OptionGroup var planning: PlanningOptions
@@ -44,31 +54,40 @@ struct BindCommand: ContextCommand {
         if devices.isEmpty { throw ValidationError("name at least one device") }
         // Not a name at all: say so, instead of an empty chain's "no usable driver" (exit 4).
         if driver == DriverName.driverless.rawValue, method?.method == .newID {
-            throw ValidationError("--driver none works through driver_override; it cannot be combined with --method new_id")
+            throw ValidationError(
+                "--driver none works through driver_override; it cannot be combined with --method new_id")
         }
         if let driver, DriverName(driver) == nil, ModuleName(driver) == nil {
-            throw VFIOError.usage("invalid --driver \(UserText.quoted(driver)): expected a driver (vfio-pci) or module name (vfio_pci)")
+            throw VFIOError.usage(
+                "invalid --driver \(UserText.quoted(driver)): expected a driver (vfio-pci) or module name (vfio_pci)")
         }
     }
 
     func run(_ context: CommandContext) throws {
         let engine = try writing.engine(context, source: source)
         let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
-        let targets = try BindTargets.select(selectors, method: method?.method, driverless: driver == DriverName.driverless.rawValue,
-                                             sysfs: source.kernel(context)) {
+        let targets = try BindTargets.select(
+            selectors, method: method?.method, driverless: driver == DriverName.driverless.rawValue,
+            sysfs: source.kernel(context)
+        ) {
             (wholeSystem: Bool) throws(VFIOError) in
             try source.inventory(context, changing: selectors, wholeSystem: wholeSystem, consultsRules: driver == nil)
         }
-        guard !targets.devices.isEmpty else { throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))") }
+        guard !targets.devices.isEmpty else {
+            throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))")
+        }
         // With --driver no alias is consulted: only whether the module exists.
         // Only the devices read are planned (the selected ones and their group companions).
-        let planner = try planning.planner(context, source: source, aliases: driver == nil,
-                                           scope: .devices(targets.inventory.devices.map(\.modalias)))
+        let planner = try planning.planner(
+            context, source: source, aliases: driver == nil,
+            scope: .devices(targets.inventory.devices.map(\.modalias)))
         // An explicit driver needs no plan (no alias lookups): only what blocks any driver.
         let explicitChain = driver.map { planner.explicitChain($0) }
         let request = { (device: PCIDevice) -> BindEngine.Request in
             if let explicitChain {
-                return BindEngine.Request(device: device, chain: explicitChain, blocked: DriverPlanner.blocker(for: device, platform: planner.platform))
+                return BindEngine.Request(
+                    device: device, chain: explicitChain,
+                    blocked: DriverPlanner.blocker(for: device, platform: planner.platform))
             }
             let plan = planner.plan(device)
             return BindEngine.Request(device: device, chain: plan.chain, blocked: plan.blocked)
@@ -78,7 +97,8 @@ struct BindCommand: ContextCommand {
         options.method = targets.method
         options.noIOMMU = noiommu
         if noiommu { context.terminal.warning(String(NoIOMMUMode.warning.dropFirst("warning: ".count))) }
-        let report = engine.bind(targets.devices.map(request), inventory: targets.inventory, companions: request, options: options)
+        let report = engine.bind(
+            targets.devices.map(request), inventory: targets.inventory, companions: request, options: options)
         try writing.finish(report, context)
         guard saving.save else { return }
         // Reached only when the bind succeeded (finish throws otherwise): every device it moved or
@@ -87,10 +107,12 @@ struct BindCommand: ContextCommand {
         let update = saving.update
         for result in report.devices {
             guard let device = targets.inventory[result.address] else { continue }
-            let entry = StateFileEdit.DeviceEntry(address: device.address, vendor: device.identity.vendor,
-                                                  device: device.identity.device, wanted: wanted)
-            SavingOptions.report(try update.set(entry, dryRun: writing.dryRun, inventory: targets.inventory), device.address, "add",
-                                 file: update.path, dryRun: writing.dryRun, context)
+            let entry = StateFileEdit.DeviceEntry(
+                address: device.address, vendor: device.identity.vendor,
+                device: device.identity.device, wanted: wanted)
+            SavingOptions.report(
+                try update.set(entry, dryRun: writing.dryRun, inventory: targets.inventory), device.address, "add",
+                file: update.path, dryRun: writing.dryRun, context)
         }
     }
 }

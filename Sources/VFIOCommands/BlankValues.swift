@@ -36,7 +36,8 @@ package enum BlankValue {
     package static func check(_ arguments: [String]) throws(VFIOError) {
         for (index, argument) in arguments.enumerated() {
             if argument.hasPrefix("-"), let equals = argument.firstIndex(of: "="),
-               isBlank(String(argument[argument.index(after: equals)...])) {
+                isBlank(String(argument[argument.index(after: equals)...]))
+            {
                 throw .usage("empty value for \(UserText.quoted(String(argument[..<equals])))")
             }
             if isBlank(argument) {
@@ -59,8 +60,14 @@ extension EnvironmentVariable {
             if BlankValue.isBlank(value) {
                 throw .usage("\(variable.rawValue) is set but empty", hint: "unset it or give it a value")
             }
-            if variable.isPathList, value.split(separator: ":", omittingEmptySubsequences: false).contains(where: { BlankValue.isBlank(String($0)) }) {
-                throw .usage("\(variable.rawValue) has an empty path in \(UserText.quoted(value))", hint: "separate paths with one ':'")
+            if variable.isPathList,
+                value.split(separator: ":", omittingEmptySubsequences: false).contains(where: {
+                    BlankValue.isBlank(String($0))
+                })
+            {
+                throw .usage(
+                    "\(variable.rawValue) has an empty path in \(UserText.quoted(value))",
+                    hint: "separate paths with one ':'")
             }
         }
     }

@@ -29,12 +29,14 @@ public struct CommandContext: Sendable {
     /// live system); a simulated kernel has none.
     public var waitsForUdev = true
 
-    public init(kernel: @escaping @Sendable (DeviceSource) -> any KernelAccess,
-                enumerate: @escaping @Sendable (DeviceSource, HostUseScan) throws(VFIOError) -> DeviceInventory,
-                hostState: @escaping @Sendable (DeviceSource, String?) -> HostState,
-                stateStore: @escaping @Sendable (String) -> StateStore,
-                standardOutput: OutputStream, standardError: OutputStream, environment: [String: String],
-                clock: @escaping @Sendable () -> Int) {
+    public init(
+        kernel: @escaping @Sendable (DeviceSource) -> any KernelAccess,
+        enumerate: @escaping @Sendable (DeviceSource, HostUseScan) throws(VFIOError) -> DeviceInventory,
+        hostState: @escaping @Sendable (DeviceSource, String?) -> HostState,
+        stateStore: @escaping @Sendable (String) -> StateStore,
+        standardOutput: OutputStream, standardError: OutputStream, environment: [String: String],
+        clock: @escaping @Sendable () -> Int
+    ) {
         self.kernel = kernel
         self.enumerate = enumerate
         self.hostState = hostState
@@ -61,7 +63,8 @@ public struct CommandContext: Sendable {
                 switch source {
                 case .live: HostState.capture()
                 case .sysfsTree(let root):
-                    procRoot.map { HostState.capture(sysfsRoot: root, procRoot: $0, devRoot: root + "/dev") } ?? HostState()
+                    procRoot.map { HostState.capture(sysfsRoot: root, procRoot: $0, devRoot: root + "/dev") }
+                        ?? HostState()
                 }
             },
             stateStore: { StateStore(directory: $0) },

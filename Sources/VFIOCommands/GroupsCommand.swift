@@ -26,9 +26,11 @@ struct GroupsCommand: ContextCommand {
             return
         }
         if viabilities.isEmpty {
-            terminal.warning("no IOMMU groups: the IOMMU is off or not exposed (boot with intel_iommu=on or amd_iommu=on)")
+            terminal.warning(
+                "no IOMMU groups: the IOMMU is off or not exposed (boot with intel_iommu=on or amd_iommu=on)")
             return
         }
-        terminal.out(DeviceText(namer: DeviceNamer(numeric: output.numeric), vfioDrivers: vfioDrivers).groups(viabilities))
+        terminal.out(
+            DeviceText(namer: DeviceNamer(numeric: output.numeric), vfioDrivers: vfioDrivers).groups(viabilities))
     }
 }

@@ -10,7 +10,8 @@ extension SourceOptions {
         let host = context.hostState(source(context), EnvironmentVariable.procRoot.value(in: context))
         for source in host.unreadable { context.terminal.warning("safety checks could not read \(source)") }
         if openNodesChecked && host.uncheckedProcesses > 0 {
-            context.terminal.warning("the open-fd check could not inspect \(host.uncheckedProcesses) process(es) (permission)")
+            context.terminal.warning(
+                "the open-fd check could not inspect \(host.uncheckedProcesses) process(es) (permission)")
         }
         return host
     }

@@ -19,15 +19,18 @@ struct ListCommand: ContextCommand {
     @Flag(help: "Show the PCI topology: root buses, bridges, endpoints, and VFs under their PF.")
     var tree = false
 
-    @Flag(name: [.customShort("k"), .long], help: """
-        Also show the host drivers' modules that match each device, as lspci -k's "Kernel modules:" \
-        (the kernel's pci: aliases in modules.alias; a MODULES column, or kernel_modules in --json).
-        """)
+    @Flag(
+        name: [.customShort("k"), .long],
+        help: """
+            Also show the host drivers' modules that match each device, as lspci -k's "Kernel modules:" \
+            (the kernel's pci: aliases in modules.alias; a MODULES column, or kernel_modules in --json).
+            """)
     var modules = false
 
-    @Option(help: ArgumentHelp(
-        "With --modules: the kernel module directory to read modules.alias from (default: $VFIOCTL_MODULES_DIR, else /lib/modules/$(uname -r)).",
-        valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
+    @Option(
+        help: ArgumentHelp(
+            "With --modules: the kernel module directory to read modules.alias from (default: $VFIOCTL_MODULES_DIR, else /lib/modules/$(uname -r)).",
+            valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
     var modulesDir: String?
 
     func validate() throws {
@@ -55,10 +58,12 @@ struct ListCommand: ContextCommand {
         let hostModules = try hostModules(context)
         if output.json {
             terminal.streaming { stream in
-                JSONValue.streamDocument("devices", devices, item: { device in
-                    let record = DeviceJSON.device(device, namer: namer)
-                    return hostModules.map { DeviceJSON.adding(kernelModules: $0(device), to: record) } ?? record
-                }, to: stream.write)
+                JSONValue.streamDocument(
+                    "devices", devices,
+                    item: { device in
+                        let record = DeviceJSON.device(device, namer: namer)
+                        return hostModules.map { DeviceJSON.adding(kernelModules: $0(device), to: record) } ?? record
+                    }, to: stream.write)
             }
             return
         }

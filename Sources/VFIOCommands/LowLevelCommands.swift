@@ -9,8 +9,10 @@ struct OverrideCommand: ContextCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("The device: \(DeviceArgumentHelp.forms); it must name exactly one device.", valueName: "device"),
-              completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
+    @Argument(
+        help: ArgumentHelp(
+            "The device: \(DeviceArgumentHelp.forms); it must name exactly one device.", valueName: "device"),
+        completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var device: String
 
     @Argument(help: ArgumentHelp("The driver name to allow.", valueName: "driver"), transform: BlankValue.refused)
@@ -65,7 +67,9 @@ struct DynamicIDArguments: ParsableArguments {
     @Argument(help: ArgumentHelp("The driver.", valueName: "driver"), transform: BlankValue.refused)
     var driver: String
 
-    @Argument(help: ArgumentHelp("VVVV:DDDD[:SVVV:SDDD[:CLASS[:MASK]]] (hex).", valueName: "id"), transform: BlankValue.refused)
+    @Argument(
+        help: ArgumentHelp("VVVV:DDDD[:SVVV:SDDD[:CLASS[:MASK]]] (hex).", valueName: "id"),
+        transform: BlankValue.refused)
     var id: String
 
     @Flag(help: "Print the write instead of making it.")
@@ -73,11 +77,13 @@ struct DynamicIDArguments: ParsableArguments {
 
     func apply(_ change: LowLevel.DynamicIDChange, _ context: CommandContext) throws {
         let kernel = source.kernel(context)
-        context.terminal.out(try LowLevel(kernel: kernel, dryRun: dryRun).dynamicID(change, driver: driver, id: id) + "\n")
+        context.terminal.out(
+            try LowLevel(kernel: kernel, dryRun: dryRun).dynamicID(change, driver: driver, id: id) + "\n")
     }
 }
 
 /// The device forms every device argument takes (DeviceSelector), for help texts.
 enum DeviceArgumentHelp {
-    static let forms = "a PCI address (0000:01:00.0 or 01:00.0), a libvirt name (pci_0000_01_00_0), an id pair VVVV:DDDD, a slot (01:00: all its functions), an address glob (0000:3b:*), or a network interface (eth0)"
+    static let forms =
+        "a PCI address (0000:01:00.0 or 01:00.0), a libvirt name (pci_0000_01_00_0), an id pair VVVV:DDDD, a slot (01:00: all its functions), an address glob (0000:3b:*), or a network interface (eth0)"
 }

@@ -8,9 +8,11 @@ import VFIOSystem
 
 /// Where devices are read from; shared by every command.
 struct SourceOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "Read a sysfs tree at DIR instead of the live system (default: $VFIOCTL_SYSFS_ROOT, else /sys via libudev).",
-        valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Read a sysfs tree at DIR instead of the live system (default: $VFIOCTL_SYSFS_ROOT, else /sys via libudev).",
+            valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
     var sysfsRoot: String?
 
     /// The live system, or the tree of --sysfs-root (default: $VFIOCTL_SYSFS_ROOT).
@@ -34,18 +36,25 @@ struct SourceOptions: ParsableArguments {
     /// about other devices) need every device.
     /// `consultsRules` false when no rule will be consulted (`bind --driver`, `unbind`); `hostUse`:
     /// whether a whole read scans what the host uses.
-    func inventory(_ context: CommandContext, changing selectors: [DeviceSelector], wholeSystem: Bool = false,
-                   consultsRules: Bool = true, hostUse: HostUseScan = .scan) throws(VFIOError) -> DeviceInventory {
+    func inventory(
+        _ context: CommandContext, changing selectors: [DeviceSelector], wholeSystem: Bool = false,
+        consultsRules: Bool = true, hostUse: HostUseScan = .scan
+    ) throws(VFIOError) -> DeviceInventory {
         let read = try GroupClosureReader(sysfs: kernel(context), consultsRules: consultsRules)
-            .inventory(for: selectors, wholeSystem: wholeSystem) { () throws(VFIOError) in try self.inventory(context, hostUse: hostUse) }
+            .inventory(for: selectors, wholeSystem: wholeSystem) { () throws(VFIOError) in
+                try self.inventory(context, hostUse: hostUse)
+            }
         // A full read has reported its warnings already.
         return read.closure ? warned(read.inventory, context) : read.inventory
     }
 
     /// The devices `query` selects; the `net/` directories are read only when a selector names an
     /// interface.
-    func select(_ context: CommandContext, _ query: DeviceQuery, from inventory: DeviceInventory) throws(VFIOError) -> [PCIDevice] {
-        let interfaces = query.namesInterfaces ? NetworkInterfaceReader(sysfs: kernel(context)).index(of: inventory) : .empty
+    func select(
+        _ context: CommandContext, _ query: DeviceQuery, from inventory: DeviceInventory
+    ) throws(VFIOError) -> [PCIDevice] {
+        let interfaces =
+            query.namesInterfaces ? NetworkInterfaceReader(sysfs: kernel(context)).index(of: inventory) : .empty
         return try query.select(from: inventory, interfaces: interfaces)
     }
 
@@ -56,7 +65,8 @@ struct SourceOptions: ParsableArguments {
         let selector = try DeviceSelector(parsing: text)
         if case .address(let address) = selector { return address }
         let inventory = try self.inventory(context, hostUse: .skip)
-        let interfaces = DeviceQuery(selectors: [selector]).namesInterfaces
+        let interfaces =
+            DeviceQuery(selectors: [selector]).namesInterfaces
             ? NetworkInterfaceReader(sysfs: kernel(context)).index(of: inventory) : .empty
         return try DeviceQuery.single(selector, from: inventory, interfaces: interfaces, command: command).address
     }
@@ -69,17 +79,23 @@ struct SourceOptions: ParsableArguments {
 
 /// The device arguments and filters of `list` (and later `plan`, `bind`).
 struct SelectionOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("Devices: \(DeviceArgumentHelp.forms).",
-                                 valueName: "device"),
-              completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
+    @Argument(
+        help: ArgumentHelp(
+            "Devices: \(DeviceArgumentHelp.forms).",
+            valueName: "device"),
+        completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var selectors: [String] = []
 
-    @Option(name: .customLong("class"), help: ArgumentHelp(
-        "Only devices of this class: a name (\(ClassArgument.names.joined(separator: ", "))) or 2/4/6 hex digits (0200).",
-        valueName: "class"), completion: ClassArgument.defaultCompletionKind, transform: ClassArgument.parsed)
+    @Option(
+        name: .customLong("class"),
+        help: ArgumentHelp(
+            "Only devices of this class: a name (\(ClassArgument.names.joined(separator: ", "))) or 2/4/6 hex digits (0200).",
+            valueName: "class"), completion: ClassArgument.defaultCompletionKind, transform: ClassArgument.parsed)
     var classFilter: ClassArgument?
 
-    @Option(help: ArgumentHelp("Only devices bound to this driver ('none' for unbound devices).", valueName: "driver"), transform: BlankValue.refused)
+    @Option(
+        help: ArgumentHelp("Only devices bound to this driver ('none' for unbound devices).", valueName: "driver"),
+        transform: BlankValue.refused)
     var driver: String?
 
     @Option(help: ArgumentHelp("Only devices in this IOMMU group.", valueName: "group"))

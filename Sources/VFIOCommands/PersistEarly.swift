@@ -4,9 +4,10 @@ import VFIOSystem
 
 /// The options and system reads of early binding (`persist enable`, `disable`, `status`).
 struct EarlyBindingOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "The kernel module directory whose modules.alias and modules.builtin say which host drivers match (default: $VFIOCTL_MODULES_DIR, else /lib/modules/$(uname -r)).",
-        valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
+    @Option(
+        help: ArgumentHelp(
+            "The kernel module directory whose modules.alias and modules.builtin say which host drivers match (default: $VFIOCTL_MODULES_DIR, else /lib/modules/$(uname -r)).",
+            valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
     var modulesDir: String?
 
     @OptionGroup var source: SourceOptions
@@ -33,12 +34,16 @@ struct EarlyBindingOptions: ParsableArguments {
     /// The early binding `state` asks for, checked against the running system: bind's safety checks
     /// refuse (exit 3) what the system uses now, and the loadable host drivers of the devices there
     /// get softdep lines. Notes for entries it does not cover are printed.
-    func prepare(_ state: DesiredState, forced: Set<String>, _ context: CommandContext) throws(VFIOError) -> EarlyBinding {
+    func prepare(
+        _ state: DesiredState, forced: Set<String>, _ context: CommandContext
+    ) throws(VFIOError) -> EarlyBinding {
         var early = EarlyBinding(state)
         for note in early.notCovered { context.terminal.warning("not bound early: \(note)") }
         guard !early.isEmpty else { return early }
         let inventory = try source.inventory(context)
-        let checker = SafetyChecker(host: source.hostState(context, openNodesChecked: EarlyBindingSafety.codes.contains(.openFD)), vfioDrivers: VFIODriverSet(sysfs: source.kernel(context)))
+        let checker = SafetyChecker(
+            host: source.hostState(context, openNodesChecked: EarlyBindingSafety.codes.contains(.openFD)),
+            vfioDrivers: VFIODriverSet(sysfs: source.kernel(context)))
         let findings = EarlyBindingSafety.findings(early, inventory: inventory, checker: checker, forced: forced)
         for finding in findings.overridden { context.terminal.warning("overridden: \(finding.message)") }
         if let refusal = EarlyBindingSafety.refusal(findings.blocking) { throw refusal }
@@ -57,7 +62,9 @@ struct EarlyBindingOptions: ParsableArguments {
 
     /// Early binding as installed under `persistence`'s root, nil when the installed state file
     /// selects no device for it.
-    func status(of state: DesiredState, persistence: Persistence, _ context: CommandContext) throws(VFIOError) -> EarlyBindingStatus? {
+    func status(
+        of state: DesiredState, persistence: Persistence, _ context: CommandContext
+    ) throws(VFIOError) -> EarlyBindingStatus? {
         let early = EarlyBinding(state)
         guard !early.isEmpty || !early.notCovered.isEmpty else { return nil }
         let root = persistence.root
@@ -70,7 +77,9 @@ struct EarlyBindingOptions: ParsableArguments {
         if let tool = InitramfsTool.installed(under: root) {
             let path = InitramfsTool.image(under: root)
             do throws(VFIOError) {
-                image = try tool.imageHolds(rule: installedRule ?? "", image: path) ? .holdsRule(tool: tool, path: path)
+                image =
+                    try tool.imageHolds(rule: installedRule ?? "", image: path)
+                    ? .holdsRule(tool: tool, path: path)
                     : .staleRule(tool: tool, path: path)
             } catch {
                 image = .unreadable(tool: tool, path: path, reason: error.message)
@@ -80,10 +89,11 @@ struct EarlyBindingOptions: ParsableArguments {
         }
         let kernel = try kernelIndex(context)
         let builtin = { (name: String) in kernel.availability(of: ModuleName(name)!) == .builtin }
-        return EarlyBindingStatus(early: early, installedRule: installedRule, image: image,
-                                  inventory: try source.inventory(context, hostUse: .skip),
-                                  hostDrivers: { Self.hostDrivers(of: $0, in: kernel) },
-                                  builtinVFIO: builtin("vfio_pci"), builtinStub: builtin("pci_stub"))
+        return EarlyBindingStatus(
+            early: early, installedRule: installedRule, image: image,
+            inventory: try source.inventory(context, hostUse: .skip),
+            hostDrivers: { Self.hostDrivers(of: $0, in: kernel) },
+            builtinVFIO: builtin("vfio_pci"), builtinStub: builtin("pci_stub"))
     }
 }
 
@@ -92,11 +102,13 @@ enum EarlyBindingPresentation {
     static func text(_ status: EarlyBindingStatus?) -> String {
         guard let status else { return "early binding: no device (no address entry wants a VFIO driver or pci-stub)\n" }
         let inPlace = status.devices.filter(\.inPlace).count
-        var text = "early binding: in place for \(inPlace) of \(status.devices.count) device\(status.devices.count == 1 ? "" : "s"); \(imageText(status.image))\n"
+        var text =
+            "early binding: in place for \(inPlace) of \(status.devices.count) device\(status.devices.count == 1 ? "" : "s"); \(imageText(status.image))\n"
         for device in status.devices {
             let now = device.currentDriver.map { "now on \($0)" } ?? (device.found == nil ? "absent" : "now unbound")
             let pending = device.inPlace && device.currentDriver != device.early.driver ? ", until the next boot" : ""
-            text += "  \(device.early.address)  \(device.early.expected.vendor):\(device.early.expected.device)  -> \(device.early.driver)  "
+            text +=
+                "  \(device.early.address)  \(device.early.expected.vendor):\(device.early.expected.device)  -> \(device.early.driver)  "
                 + (device.inPlace ? "in place (\(now)\(pending))" : "NOT in place (\(now))") + "\n"
             for problem in device.problems { text += "    \(problem)\n" }
         }
@@ -124,32 +136,44 @@ enum EarlyBindingPresentation {
             if case .staleRule = status.image { holds = false }
             var error: String? = nil
             if case .unreadable(_, _, let reason) = status.image { error = reason }
-            image = .object([("tool", .string(tool.rawValue)), ("path", .string(path)),
-                             ("holds_rule", .optional(holds)), ("error", .optional(error))])
+            image = .object([
+                ("tool", .string(tool.rawValue)), ("path", .string(path)),
+                ("holds_rule", .optional(holds)), ("error", .optional(error))
+            ])
         }
         return .object([
             ("rule_current", .bool(status.ruleCurrent)),
             ("initramfs", image),
-            ("devices", .array(status.devices.map { device in
-                .object([
-                    ("address", .string(device.early.address.description)),
-                    ("expected", .string(device.early.expected.description)),
-                    ("driver", .string(device.early.driver.rawValue)),
-                    ("module", .string(device.early.module.rawValue)),
-                    ("in_place", .bool(device.inPlace)),
-                    ("rule_installed", .bool(device.ruleInstalled)),
-                    ("found", .optional(device.found.map { "\($0.vendor):\($0.device)" })),
-                    ("matches", .bool(device.matches)),
-                    ("current_driver", .optional(device.currentDriver?.rawValue)),
-                    ("host_drivers", .array(device.hostDrivers.map {
-                        .object([("module", .string($0.module.rawValue)), ("builtin", .bool($0.builtin))])
-                    })),
-                    ("kernel_command_line", .optional(device.commandLine)),
-                    ("same_ids", .array(device.sameIDs.map { .string($0.description) })),
-                    ("problems", .array(device.problems.map(JSONValue.string))),
-                ])
-            })),
-            ("not_covered", .array(status.notCovered.map(JSONValue.string))),
+            (
+                "devices",
+                .array(
+                    status.devices.map { device in
+                        .object([
+                            ("address", .string(device.early.address.description)),
+                            ("expected", .string(device.early.expected.description)),
+                            ("driver", .string(device.early.driver.rawValue)),
+                            ("module", .string(device.early.module.rawValue)),
+                            ("in_place", .bool(device.inPlace)),
+                            ("rule_installed", .bool(device.ruleInstalled)),
+                            ("found", .optional(device.found.map { "\($0.vendor):\($0.device)" })),
+                            ("matches", .bool(device.matches)),
+                            ("current_driver", .optional(device.currentDriver?.rawValue)),
+                            (
+                                "host_drivers",
+                                .array(
+                                    device.hostDrivers.map {
+                                        .object([
+                                            ("module", .string($0.module.rawValue)), ("builtin", .bool($0.builtin))
+                                        ])
+                                    })
+                            ),
+                            ("kernel_command_line", .optional(device.commandLine)),
+                            ("same_ids", .array(device.sameIDs.map { .string($0.description) })),
+                            ("problems", .array(device.problems.map(JSONValue.string)))
+                        ])
+                    })
+            ),
+            ("not_covered", .array(status.notCovered.map(JSONValue.string)))
         ])
     }
 }

@@ -5,8 +5,9 @@ import VFIOSystem
 /// `persist add` / `persist remove`: one device's entry of the desired-state file, edited in place.
 extension PersistCommand {
     struct EntryFile: ParsableArguments {
-        @Option(help: ArgumentHelp("The desired-state file to edit (default: /etc/vfioctl/state.toml).", valueName: "file"),
-                completion: .file(extensions: ["toml"]), transform: BlankValue.refused)
+        @Option(
+            help: ArgumentHelp("The desired-state file to edit (default: /etc/vfioctl/state.toml).", valueName: "file"),
+            completion: .file(extensions: ["toml"]), transform: BlankValue.refused)
         var stateFile: String?
 
         @Flag(help: "Print what would change in the file; write nothing.")
@@ -18,7 +19,8 @@ extension PersistCommand {
     struct Add: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
-            abstract: "Add (or change) one device's entry in the desired-state file; the rest of the file is kept as it is.",
+            abstract:
+                "Add (or change) one device's entry in the desired-state file; the rest of the file is kept as it is.",
             discussion: """
                 The entry names the device by address with the vendor and device ids it has now (apply \\
                 refuses different hardware there later) and what it should be on. An entry of the same \\
@@ -29,16 +31,22 @@ extension PersistCommand {
 
         @OptionGroup var source: SourceOptions
 
-        @Argument(help: ArgumentHelp("The device: \(DeviceArgumentHelp.forms); it must name exactly one device.", valueName: "device"),
-                  completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
+        @Argument(
+            help: ArgumentHelp(
+                "The device: \(DeviceArgumentHelp.forms); it must name exactly one device.", valueName: "device"),
+            completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
         var device: String
 
-        @Option(help: ArgumentHelp("What the device should be on: vfio (the plan's choice), stub or host (default: vfio).", valueName: "state"),
-                transform: BlankValue.refused)
+        @Option(
+            help: ArgumentHelp(
+                "What the device should be on: vfio (the plan's choice), stub or host (default: vfio).",
+                valueName: "state"),
+            transform: BlankValue.refused)
         var state: String?
 
-        @Option(help: ArgumentHelp("A named driver or module instead of --state ('none': no driver).", valueName: "driver"),
-                transform: BlankValue.refused)
+        @Option(
+            help: ArgumentHelp("A named driver or module instead of --state ('none': no driver).", valueName: "driver"),
+            transform: BlankValue.refused)
         var driver: String?
 
         @OptionGroup var file: EntryFile
@@ -59,24 +67,28 @@ extension PersistCommand {
             guard let record = inventory[address] else {
                 throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
             }
-            let wanted: DesiredState.Wanted = switch (state, driver) {
-            case (_, let driver?): .driver(driver)
-            case ("stub", _): .stub
-            case ("host", _): .host
-            default: .vfio
-            }
-            let entry = StateFileEdit.DeviceEntry(address: address, vendor: record.identity.vendor,
-                                                  device: record.identity.device, wanted: wanted)
+            let wanted: DesiredState.Wanted =
+                switch (state, driver) {
+                case (_, let driver?): .driver(driver)
+                case ("stub", _): .stub
+                case ("host", _): .host
+                default: .vfio
+                }
+            let entry = StateFileEdit.DeviceEntry(
+                address: address, vendor: record.identity.vendor,
+                device: record.identity.device, wanted: wanted)
             let update = file.update
-            SavingOptions.report(try update.set(entry, dryRun: file.dryRun, inventory: inventory), address, "add",
-                                 file: update.path, dryRun: file.dryRun, context)
+            SavingOptions.report(
+                try update.set(entry, dryRun: file.dryRun, inventory: inventory), address, "add",
+                file: update.path, dryRun: file.dryRun, context)
         }
     }
 
     struct Remove: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "remove",
-            abstract: "Remove one device's address entry from the desired-state file (and the comment lines right above it).",
+            abstract:
+                "Remove one device's address entry from the desired-state file (and the comment lines right above it).",
             discussion: """
                 Entries that select the device by ids, class or as a VF stay: they select more than \\
                 this device. Status 4 when the file has no entry for the address. Nothing is unbound \\
@@ -85,8 +97,11 @@ extension PersistCommand {
 
         @OptionGroup var source: SourceOptions
 
-        @Argument(help: ArgumentHelp("The device: an address (it need not be present) or any other form naming exactly one present device.", valueName: "device"),
-                  completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
+        @Argument(
+            help: ArgumentHelp(
+                "The device: an address (it need not be present) or any other form naming exactly one present device.",
+                valueName: "device"),
+            completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
         var device: String
 
         @OptionGroup var file: EntryFile
@@ -96,7 +111,9 @@ extension PersistCommand {
             let update = file.update
             let outcome = try update.remove(address, dryRun: file.dryRun)
             guard outcome != .absent else {
-                throw VFIOError.notFound("\(update.path) has no entry for \(address)", hint: "entries by ids, class or vfs_of are edited by hand")
+                throw VFIOError.notFound(
+                    "\(update.path) has no entry for \(address)",
+                    hint: "entries by ids, class or vfs_of are edited by hand")
             }
             SavingOptions.report(outcome, address, "remove", file: update.path, dryRun: file.dryRun, context)
         }

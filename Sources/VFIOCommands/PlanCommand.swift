@@ -24,8 +24,12 @@ struct PlanCommand: ContextCommand {
     var explain = false
 
     func validate() throws {
-        if all && !selection.selectors.isEmpty { throw ValidationError("--all cannot be combined with device arguments") }
-        if explain && output.json { throw ValidationError("--explain and --json cannot be combined (the JSON has everything)") }
+        if all && !selection.selectors.isEmpty {
+            throw ValidationError("--all cannot be combined with device arguments")
+        }
+        if explain && output.json {
+            throw ValidationError("--explain and --json cannot be combined (the JSON has everything)")
+        }
     }
 
     func run(_ context: CommandContext) throws {
@@ -33,7 +37,9 @@ struct PlanCommand: ContextCommand {
         let query = try selection.query()
         // Devices named by address: only they and their IOMMU groups' members are read, as `bind`
         // reads them (a plan looks at nothing else). Otherwise every device.
-        let inventory = query.selectors.isEmpty ? try source.inventory(context, hostUse: .skip)
+        let inventory =
+            query.selectors.isEmpty
+            ? try source.inventory(context, hostUse: .skip)
             : try source.inventory(context, changing: query.selectors, hostUse: .skip)
         let devices = try source.select(context, query, from: inventory)
         // Named devices: only their vendors' `pci:` aliases are read. Every device: all of them.
@@ -43,7 +49,8 @@ struct PlanCommand: ContextCommand {
         if output.json {
             // Planned and written one device at a time: memory stays flat however many devices.
             terminal.streaming { stream in
-                JSONValue.streamDocument("devices", devices, item: { PlanJSON.plan(planner.plan($0)) }, to: stream.write)
+                JSONValue.streamDocument(
+                    "devices", devices, item: { PlanJSON.plan(planner.plan($0)) }, to: stream.write)
             }
             return
         }

@@ -18,7 +18,8 @@ struct RecoverCommand: ContextCommand {
     @OptionGroup var writing: WritingOptions
 
     func run(_ context: CommandContext) throws {
-        let report = try writing.engine(context, source: source, recoverFirst: false).recover(options: writing.engineOptions(context))
+        let report = try writing.engine(context, source: source, recoverFirst: false).recover(
+            options: writing.engineOptions(context))
         // Nothing moved: the one line saying why (nothing to do, or a run in progress), not silence.
         if !writing.json, report.error == nil, report.devices.isEmpty, let summary = report.checks.last {
             context.terminal.out(summary + "\n")

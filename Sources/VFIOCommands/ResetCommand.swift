@@ -20,13 +20,16 @@ struct ResetCommand: ContextCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("The device: a PCI address (0000:01:00.0 or 01:00.0).", valueName: "device"),
-              completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
+    @Argument(
+        help: ArgumentHelp("The device: a PCI address (0000:01:00.0 or 01:00.0).", valueName: "device"),
+        completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var device: String
 
-    @Option(name: .customLong("force"), help: ArgumentHelp(
-        "Override one refusal by its code (repeatable): open-fd (a process holds a node of the device open), host-driver (a host driver uses it).",
-        valueName: "code"))
+    @Option(
+        name: .customLong("force"),
+        help: ArgumentHelp(
+            "Override one refusal by its code (repeatable): open-fd (a process holds a node of the device open), host-driver (a host driver uses it).",
+            valueName: "code"))
     var forced: [ForceCode] = []
 
     @Option(help: ArgumentHelp("Seconds to wait for the reset write to return (default: 10).", valueName: "seconds"))
@@ -35,8 +38,10 @@ struct ResetCommand: ContextCommand {
     @Option(help: ArgumentHelp("Seconds to wait for another vfioctl to finish (default: 60).", valueName: "seconds"))
     var lockTimeout: Double = 60
 
-    @Option(help: ArgumentHelp("State directory for the lock (default: $VFIOCTL_STATE_DIR, else /run/vfioctl).",
-                               valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
+    @Option(
+        help: ArgumentHelp(
+            "State directory for the lock (default: $VFIOCTL_STATE_DIR, else /run/vfioctl).",
+            valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
     var stateDir: String?
 
     @Flag(help: "Print the write instead of making it (and take no lock).")
@@ -53,9 +58,13 @@ struct ResetCommand: ContextCommand {
             throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
         }
         let kernel = source.kernel(context)
-        let store = context.stateStore(stateDir ?? EnvironmentVariable.stateDir.value(in: context) ?? StateStore.defaultDirectory)
-        let reset = DeviceReset(kernel: kernel, store: store, host: source.hostState(context), vfioDrivers: VFIODriverSet(sysfs: kernel))
-        context.terminal.out(try reset.reset(record, forced: Set(forced.map(\.rawValue)), timeout: timeout,
-                                     lockTimeout: lockTimeout, dryRun: dryRun) + "\n")
+        let store = context.stateStore(
+            stateDir ?? EnvironmentVariable.stateDir.value(in: context) ?? StateStore.defaultDirectory)
+        let reset = DeviceReset(
+            kernel: kernel, store: store, host: source.hostState(context), vfioDrivers: VFIODriverSet(sysfs: kernel))
+        context.terminal.out(
+            try reset.reset(
+                record, forced: Set(forced.map(\.rawValue)), timeout: timeout,
+                lockTimeout: lockTimeout, dryRun: dryRun) + "\n")
     }
 }

@@ -10,11 +10,16 @@ import VFIOSystem
 /// keeping it apart: `bind` changes the running system, `bind --save` (or `persist add`) also the
 /// file that `persist enable` applies at boot and hot-plug.
 struct SavingOptions: ParsableArguments {
-    @Flag(help: "Also record the result in the desired-state file (see --state-file), keeping the rest of the file as it is.")
+    @Flag(
+        help:
+            "Also record the result in the desired-state file (see --state-file), keeping the rest of the file as it is."
+    )
     var save = false
 
-    @Option(help: ArgumentHelp("The desired-state file that --save and 'persist add/remove' edit (default: /etc/vfioctl/state.toml).",
-                               valueName: "file"), completion: .file(extensions: ["toml"]), transform: BlankValue.refused)
+    @Option(
+        help: ArgumentHelp(
+            "The desired-state file that --save and 'persist add/remove' edit (default: /etc/vfioctl/state.toml).",
+            valueName: "file"), completion: .file(extensions: ["toml"]), transform: BlankValue.refused)
     var stateFile: String?
 
     var update: StateFileUpdate { StateFileUpdate(path: stateFile ?? Persistence.stateFile) }
@@ -24,13 +29,16 @@ struct SavingOptions: ParsableArguments {
     }
 
     /// Prints what happened to the file.
-    static func report(_ outcome: StateFileUpdate.Outcome, _ address: PCIAddress, _ what: String, file: String, dryRun: Bool,
-                       _ context: CommandContext) {
-        let line: String = switch outcome {
-        case .written: "\(file): \(dryRun ? "would \(what)" : what.pastTense) \(address)"
-        case .unchanged: "\(file): \(address) already as wanted"
-        case .absent: "\(file): no entry for \(address)"
-        }
+    static func report(
+        _ outcome: StateFileUpdate.Outcome, _ address: PCIAddress, _ what: String, file: String, dryRun: Bool,
+        _ context: CommandContext
+    ) {
+        let line: String =
+            switch outcome {
+            case .written: "\(file): \(dryRun ? "would \(what)" : what.pastTense) \(address)"
+            case .unchanged: "\(file): \(address) already as wanted"
+            case .absent: "\(file): no entry for \(address)"
+            }
         context.terminal.out(line + "\n")
     }
 }

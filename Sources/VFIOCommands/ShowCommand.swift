@@ -9,8 +9,10 @@ struct ShowCommand: ContextCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("The device: \(DeviceArgumentHelp.forms); it must name exactly one device.", valueName: "device"),
-              completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
+    @Argument(
+        help: ArgumentHelp(
+            "The device: \(DeviceArgumentHelp.forms); it must name exactly one device.", valueName: "device"),
+        completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var device: String
 
     @OptionGroup var planning: PlanningOptions
@@ -26,7 +28,8 @@ struct ShowCommand: ContextCommand {
         let namer = DeviceNamer(numeric: output.numeric)
         let kernel = source.kernel(context)
         let vfioDrivers = VFIODriverSet(sysfs: kernel)
-        let nodes = record.driver.map(vfioDrivers.isVFIO) == true
+        let nodes =
+            record.driver.map(vfioDrivers.isVFIO) == true
             ? VFIONodeReader(kernel: kernel).present(address, group: record.iommuGroup) : VFIONodes()
         let power = DevicePowerReader(sysfs: kernel).read(address)
         // The driver decision, as `plan` makes it; `show` still works when it cannot be made.
@@ -41,10 +44,13 @@ struct ShowCommand: ContextCommand {
             let group = record.iommuGroup.map {
                 GroupViability(group: $0, members: inventory.members(of: $0), vfioDrivers: vfioDrivers)
             }
-            terminal.out(DeviceJSON.show(record, namer: namer, group: group, plan: plan, nodes: nodes, power: power).rendered())
+            terminal.out(
+                DeviceJSON.show(record, namer: namer, group: group, plan: plan, nodes: nodes, power: power).rendered())
             return
         }
-        terminal.out(DeviceText(namer: namer, vfioDrivers: vfioDrivers).show(record, inventory: inventory, plan: plan,
-                                                                           nodes: nodes, power: power))
+        terminal.out(
+            DeviceText(namer: namer, vfioDrivers: vfioDrivers).show(
+                record, inventory: inventory, plan: plan,
+                nodes: nodes, power: power))
     }
 }

@@ -16,8 +16,10 @@ struct SriovCommand: ContextCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("The physical function: \(DeviceArgumentHelp.forms); it must name exactly one device.", valueName: "device"),
-              completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
+    @Argument(
+        help: ArgumentHelp(
+            "The physical function: \(DeviceArgumentHelp.forms); it must name exactly one device.", valueName: "device"),
+        completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var device: String
 
     @Option(help: ArgumentHelp("Number of VFs wanted (0 removes them).", valueName: "N"))
@@ -36,11 +38,13 @@ struct SriovCommand: ContextCommand {
         guard let pf = inventory[address] else {
             throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
         }
-        let reconciler = Reconciler(engine: engine,
-                                    makePlanner: { _ throws(VFIOError) in try planning.planner(context, source: source) },
-                                    enumerate: { () throws(VFIOError) in try source.inventory(context) })
-        let report = reconciler.setVirtualFunctions(of: pf, count: vfs, bind: bind, inventory: inventory,
-                                                    options: writing.engineOptions(context))
+        let reconciler = Reconciler(
+            engine: engine,
+            makePlanner: { _ throws(VFIOError) in try planning.planner(context, source: source) },
+            enumerate: { () throws(VFIOError) in try source.inventory(context) })
+        let report = reconciler.setVirtualFunctions(
+            of: pf, count: vfs, bind: bind, inventory: inventory,
+            options: writing.engineOptions(context))
         try writing.finish(report, context)
     }
 }

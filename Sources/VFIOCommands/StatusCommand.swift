@@ -12,23 +12,29 @@ struct StatusCommand: ContextCommand {
     @Flag(help: "Print a JSON document (schema: docs/json-schema.md).")
     var json = false
 
-    @Option(help: ArgumentHelp("State directory (default: $VFIOCTL_STATE_DIR, else /run/vfioctl).", valueName: "DIR"),
-            completion: .directory, transform: BlankValue.refused)
+    @Option(
+        help: ArgumentHelp("State directory (default: $VFIOCTL_STATE_DIR, else /run/vfioctl).", valueName: "DIR"),
+        completion: .directory, transform: BlankValue.refused)
     var stateDir: String?
 
     func run(_ context: CommandContext) throws {
         // Read-only: status creates, locks and changes nothing in the state directory.
-        let store = context.stateStore(stateDir ?? EnvironmentVariable.stateDir.value(in: context) ?? StateStore.defaultDirectory).readOnly
+        let store = context.stateStore(
+            stateDir ?? EnvironmentVariable.stateDir.value(in: context) ?? StateStore.defaultDirectory
+        ).readOnly
         let transaction = try ManagedStatus.transaction(store: store)
         let inventory = try source.inventory(context, hostUse: .skip)
         let kernel = source.kernel(context)
         let vfioDrivers = VFIODriverSet(sysfs: kernel)
         let reader = VFIONodeReader(kernel: kernel)
         let status = ManagedStatus.read(store: store, inventory: inventory) { device in
-            device.driver.map(vfioDrivers.isVFIO) == true ? reader.present(device.address, group: device.iommuGroup) : VFIONodes()
+            device.driver.map(vfioDrivers.isVFIO) == true
+                ? reader.present(device.address, group: device.iommuGroup) : VFIONodes()
         }
         let entries = try status.get()
-        context.terminal.out(json ? ManagedStatus.json(entries, transaction: transaction).rendered()
-                          : ManagedStatus.text(entries, transaction: transaction))
+        context.terminal.out(
+            json
+                ? ManagedStatus.json(entries, transaction: transaction).rendered()
+                : ManagedStatus.text(entries, transaction: transaction))
     }
 }

@@ -18,8 +18,10 @@ struct UnbindCommand: ContextCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: ArgumentHelp("Devices: \(DeviceArgumentHelp.forms). All devices named form one transaction.", valueName: "device"),
-              completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
+    @Argument(
+        help: ArgumentHelp(
+            "Devices: \(DeviceArgumentHelp.forms). All devices named form one transaction.", valueName: "device"),
+        completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
     var devices: [String]
 
     @OptionGroup var planning: PlanningOptions
@@ -34,9 +36,12 @@ struct UnbindCommand: ContextCommand {
         let engine = try writing.engine(context, source: source)
         let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
         // No rule is consulted (only the kernel's aliases, by modalias): the revision is not read.
-        let selected = try source.select(context, DeviceQuery(selectors: selectors),
-                                         from: try source.inventory(context, changing: selectors, consultsRules: false))
-        guard !selected.isEmpty else { throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))") }
+        let selected = try source.select(
+            context, DeviceQuery(selectors: selectors),
+            from: try source.inventory(context, changing: selectors, consultsRules: false))
+        guard !selected.isEmpty else {
+            throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))")
+        }
         let setup = planning.setup(context)
         let hostModules = HostModuleLookup { try? setup.kernelIndex() }
         let requests = selected.map { device in
@@ -47,8 +52,9 @@ struct UnbindCommand: ContextCommand {
         // The devices' entries leave the desired state, so the next boot does not bind them again.
         let update = saving.update
         for device in selected {
-            SavingOptions.report(try update.remove(device.address, dryRun: writing.dryRun), device.address, "remove",
-                                 file: update.path, dryRun: writing.dryRun, context)
+            SavingOptions.report(
+                try update.remove(device.address, dryRun: writing.dryRun), device.address, "remove",
+                file: update.path, dryRun: writing.dryRun, context)
         }
     }
 }

@@ -33,7 +33,8 @@ extension VFIOCtl {
             // The parser quotes arguments whole and as they are: quote them as every other message
             // does (escaped, long ones cut) before keeping the message's first line.
             var message = self.message(for: error)
-            for argument in Set(arguments) where argument.count > UserText.quotedLimit || UserText.escaped(argument) != argument {
+            for argument in Set(arguments)
+            where argument.count > UserText.quotedLimit || UserText.escaped(argument) != argument {
                 message = message.replacing("'\(argument)'", with: UserText.quoted(argument))
             }
             message = message.split(separator: "\n").first.map(String.init) ?? "invalid usage"

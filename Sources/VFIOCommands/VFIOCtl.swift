@@ -24,7 +24,7 @@ package struct VFIOCtl: ParsableCommand {
             ListCommand.self, ShowCommand.self, GroupsCommand.self, PlanCommand.self,
             BindCommand.self, UnbindCommand.self, StatusCommand.self, RecoverCommand.self,
             SriovCommand.self, ResetCommand.self, OverrideCommand.self, NewIDCommand.self, RemoveIDCommand.self,
-            ApplyCommand.self, DiffCommand.self, PersistCommand.self,
+            ApplyCommand.self, DiffCommand.self, PersistCommand.self
         ]
     )
 

@@ -17,19 +17,26 @@ struct WritingOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Also print every check and every sysfs write.")
     var verbose = false
 
-    @Option(name: .customLong("force"), help: ArgumentHelp(
-        "Override one refusal by its code (repeatable): \(ForceCode.valueList).",
-        valueName: "code"), completion: ForceCode.completion, transform: ForceCode.parsed)
+    @Option(
+        name: .customLong("force"),
+        help: ArgumentHelp(
+            "Override one refusal by its code (repeatable): \(ForceCode.valueList).",
+            valueName: "code"), completion: ForceCode.completion, transform: ForceCode.parsed)
     var forced: [ForceCode] = []
 
-    @Option(help: ArgumentHelp("Seconds to wait for each unbind, bind and drivers_probe write, for /dev/vfio nodes and for udev (default: 10); a write still blocked then is left pending, exit 6.", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "Seconds to wait for each unbind, bind and drivers_probe write, for /dev/vfio nodes and for udev (default: 10); a write still blocked then is left pending, exit 6.",
+            valueName: "seconds"))
     var timeout: Double = 10
 
     @Option(help: ArgumentHelp("Seconds to wait for another vfioctl to finish (default: 60).", valueName: "seconds"))
     var lockTimeout: Double = 60
 
-    @Option(help: ArgumentHelp("State directory for the lock, journal and records (default: $VFIOCTL_STATE_DIR, else /run/vfioctl).",
-                               valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
+    @Option(
+        help: ArgumentHelp(
+            "State directory for the lock, journal and records (default: $VFIOCTL_STATE_DIR, else /run/vfioctl).",
+            valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
     var stateDir: String?
 
     func validate() throws {
@@ -60,8 +67,9 @@ struct WritingOptions: ParsableArguments {
     func engine(_ context: CommandContext, source: SourceOptions, recoverFirst: Bool = true) throws -> BindEngine {
         let host = source.hostState(context)
         let kernel = source.kernel(context)
-        var engine = BindEngine(kernel: kernel, store: context.stateStore(stateDirectory(context)), host: host,
-                                vfioDrivers: VFIODriverSet(sysfs: kernel))
+        var engine = BindEngine(
+            kernel: kernel, store: context.stateStore(stateDirectory(context)), host: host,
+            vfioDrivers: VFIODriverSet(sysfs: kernel))
         engine.clock = context.clock
         try engine.lockBeforeReading(options: engineOptions(context))
         // Roll back an interrupted run before the command reads the devices.

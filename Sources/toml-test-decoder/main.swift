@@ -19,7 +19,9 @@ func readStandardInput() -> [UInt8] {
     var input: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
-        let count = chunk.withUnsafeMutableBytes { buffer in retryingOnInterrupt { read(STDIN_FILENO, buffer.baseAddress, buffer.count) } }
+        let count = chunk.withUnsafeMutableBytes { buffer in
+            retryingOnInterrupt { read(STDIN_FILENO, buffer.baseAddress, buffer.count) }
+        }
         guard count > 0 else { break }
         input += chunk[0..<count]
     }

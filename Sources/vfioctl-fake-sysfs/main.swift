@@ -12,7 +12,8 @@ func fail(_ message: String, status: Int32) -> Never {
 }
 
 func usage() -> Never {
-    fail("""
+    fail(
+        """
         usage: vfioctl-fake-sysfs --devices N OUTDIR
                vfioctl-fake-sysfs --scenario NAME OUTDIR
                vfioctl-fake-sysfs --list

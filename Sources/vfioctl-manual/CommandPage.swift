@@ -43,7 +43,9 @@ struct CommandPage {
     private var synopsis: String {
         var words = [Roff.bold(command.path.joined(separator: " "))]
         if !command.displayedSubcommands.isEmpty { words.append(Roff.italic("command")) }
-        if command.displayedArguments.contains(where: { $0.kind != .positional }) { words.append("[" + Roff.italic("options") + "]") }
+        if command.displayedArguments.contains(where: { $0.kind != .positional }) {
+            words.append("[" + Roff.italic("options") + "]")
+        }
         for argument in command.displayedArguments where argument.kind == .positional {
             let word = Roff.italic(argument.valueName ?? "argument") + (argument.isRepeating ? "..." : "")
             words.append(argument.isOptional ? "[" + word + "]" : word)
@@ -71,7 +73,10 @@ struct CommandPage {
         if !command.displayedSubcommands.isEmpty {
             out += [".SS Commands"]
             for sub in command.displayedSubcommands {
-                out += [".TP", Roff.bold(sub.path.joined(separator: " ")), Roff.escaped(sub.abstract ?? "") + " See " + Self.references([sub.pageName + "(8)"]) + "."]
+                out += [
+                    ".TP", Roff.bold(sub.path.joined(separator: " ")),
+                    Roff.escaped(sub.abstract ?? "") + " See " + Self.references([sub.pageName + "(8)"]) + "."
+                ]
             }
         }
         return out
@@ -85,7 +90,8 @@ struct CommandPage {
             tag = (value ?? Roff.italic("argument")) + (argument.isRepeating ? "..." : "")
         case .option, .flag:
             let names = (argument.names ?? []).sorted { $0.kind == .short && $1.kind != .short }
-            tag = names.map { Roff.bold($0.spelled) + (argument.kind == .option ? " " + (value ?? "") : "") }.joined(separator: ", ")
+            tag = names.map { Roff.bold($0.spelled) + (argument.kind == .option ? " " + (value ?? "") : "") }.joined(
+                separator: ", ")
         }
         var text = [Roff.escaped(argument.abstract ?? "")]
         if let discussion = argument.discussion, !discussion.isEmpty { text.append(Roff.escaped(discussion)) }
@@ -106,7 +112,9 @@ struct CommandPage {
         for status in ExitStatus.allCases {
             out += [".TP", Roff.bold(String(status.rawValue)), Roff.line(Roff.inline(status.meaning))]
         }
-        out += [".PP", "An error is one line on standard error: " + Roff.bold("vfioctl: error: MESSAGE (hint: ...)") + "."]
+        out += [
+            ".PP", "An error is one line on standard error: " + Roff.bold("vfioctl: error: MESSAGE (hint: ...)") + "."
+        ]
         return out
     }
 

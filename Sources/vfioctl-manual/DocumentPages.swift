@@ -20,8 +20,10 @@ struct DocumentPages {
             name: "vfioctl-state", summary: "desired-state files of vfioctl apply, diff and persist",
             source: "docs/state-file.md",
             synopsis: ["/etc/vfioctl/state.toml"],
-            seeAlso: ["vfioctl(8)", "vfioctl-apply(8)", "vfioctl-diff(8)", "vfioctl-persist(8)", "vfioctl-rules(5)",
-                      "systemd.service(5)", "udev(7)"]),
+            seeAlso: [
+                "vfioctl(8)", "vfioctl-apply(8)", "vfioctl-diff(8)", "vfioctl-persist(8)", "vfioctl-rules(5)",
+                "systemd.service(5)", "udev(7)"
+            ])
     ]
 
     /// The page a Markdown link to `docs/rules.md` (or `rules.md`, with an anchor or not) stands for.
@@ -59,7 +61,7 @@ struct PageHeader {
             ".TH \(Roff.escaped(title).uppercased()) \(section) \(date) \"vfioctl \(version)\" \"\(manual)\"",
             // Paths and options must not be hyphenated or stretched: they are copied into shells.
             ".nh",
-            ".ad l",
+            ".ad l"
         ]
     }
 }

@@ -104,13 +104,17 @@ enum Roff {
             } else if trimmed.hasPrefix("|") {
                 flush()
                 var rows = [trimmed]
-                while let next = lines.first, next.strippingBlanks.hasPrefix("|") { rows.append(lines.removeFirst().strippingBlanks) }
+                while let next = lines.first, next.strippingBlanks.hasPrefix("|") {
+                    rows.append(lines.removeFirst().strippingBlanks)
+                }
                 out += table(rows)
             } else if let item = listItem(trimmed) {
                 flush()
                 var text = [item.text]
                 // Continuation lines are indented under the item.
-                while let next = lines.first, next.hasPrefix(" "), !next.strippingBlanks.isEmpty, listItem(next.strippingBlanks) == nil {
+                while let next = lines.first, next.hasPrefix(" "), !next.strippingBlanks.isEmpty,
+                    listItem(next.strippingBlanks) == nil
+                {
                     text.append(lines.removeFirst().strippingBlanks)
                 }
                 out.append(".IP " + item.marker + " 4")

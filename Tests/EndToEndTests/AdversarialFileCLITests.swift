@@ -12,8 +12,10 @@ import Testing
 
     /// `host.run`, under `timeout -s KILL` and `prlimit --as` (1 GiB). `VFIOCTL_E2E_BINARY` runs
     /// another build (to see these tests fail on an older one).
-    private func run(_ host: CLIHost, _ arguments: [String], environment extra: [String: String] = [:],
-                     asUser uid: String? = nil) throws -> CLIRun {
+    private func run(
+        _ host: CLIHost, _ arguments: [String], environment extra: [String: String] = [:],
+        asUser uid: String? = nil
+    ) throws -> CLIRun {
         let binary = ProcessInfo.processInfo.environment["VFIOCTL_E2E_BINARY"] ?? CLIHost.binary
         var command = ["/usr/bin/timeout", "-s", "KILL", "\(Self.deadline)", "/usr/bin/prlimit", "--as=\(1 << 30)"]
         if let uid { command += ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups"] }
@@ -117,19 +119,25 @@ import Testing
         try "".write(toFile: host.root + "/rules.toml", atomically: true, encoding: .utf8)
         let file = try run(host, ["plan", "--rules-dir", host.root + "/rules.toml", "01:00.0"])
         #expect(file.status == 2, "\(file)")
-        #expect(file.stderr.contains("rule directory \(host.root)/rules.toml is not a directory (it is a regular file)"), "\(file)")
+        #expect(
+            file.stderr.contains("rule directory \(host.root)/rules.toml is not a directory (it is a regular file)"),
+            "\(file)")
         let missing = try run(host, ["plan", "--rules-dir", host.root + "/absent", "01:00.0"])
         #expect(missing.status == 4, "\(missing)")
         #expect(missing.stderr.contains("rule directory \(host.root)/absent does not exist"), "\(missing)")
     }
 
     /// Leaving an unreadable directory's rules out made `plan` choose the generic driver with exit 0.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs /usr/bin/setpriv to drop privileges"))
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+            "needs /usr/bin/setpriv to drop privileges"))
     func anUnreadableRulesDirectoryIsExit5() throws {
         let host = try CLIHost()
         chmod(host.root, 0o755)
         try TemporaryDirectory.makeDirectory(host.root + "/rules")
-        try "[[rule]]\nvendor = \"10de\"\ndeny = [\"test_gpu_vfio_pci\"]\n".write(toFile: host.root + "/rules/50-deny.toml", atomically: true, encoding: .utf8)
+        try "[[rule]]\nvendor = \"10de\"\ndeny = [\"test_gpu_vfio_pci\"]\n".write(
+            toFile: host.root + "/rules/50-deny.toml", atomically: true, encoding: .utf8)
         chmod(host.root + "/rules", 0o700)
         let run = try run(host, ["plan", "--rules-dir", host.root + "/rules", "01:00.0"], asUser: "65534")
         #expect(run.status == 5, "\(run)")
@@ -174,7 +182,10 @@ import Testing
         let before = try String(contentsOfFile: override, encoding: .utf8)
         let run = try run(host, ["bind", "0a:00.0", "--driver", "vfio-pci"])
         #expect(run.status == 4, "\(run)")
-        #expect(run.stderr.contains("the sysfs tree at \(host.sysfs) does not have module vfio_pci loaded, and vfioctl does not load modules for a sysfs tree"), "\(run)")
+        #expect(
+            run.stderr.contains(
+                "the sysfs tree at \(host.sysfs) does not have module vfio_pci loaded, and vfioctl does not load modules for a sysfs tree"
+            ), "\(run)")
         #expect(try String(contentsOfFile: override, encoding: .utf8) == before, "nothing is written")
     }
 }

@@ -36,7 +36,8 @@ final class CLIHost: @unchecked Sendable {
     var state: String { root + "/state" }
 
     static let binary: String = {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: exe).deletingLastPathComponent().path + "/vfioctl"
     }()
 
@@ -47,12 +48,12 @@ final class CLIHost: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: modules, withIntermediateDirectories: true)
         try scenario.write(to: sysfs)
         try """
-            alias vfio_pci:v000010DEd00001B80sv*sd*bc*sc*i* test_gpu_vfio_pci
-            alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci
-            alias pci:v00008086d000010D3sv*sd*bc*sc*i* e1000e
-            alias pci:v000010DEd*sv*sd*bc03sc*i* nouveau
+        alias vfio_pci:v000010DEd00001B80sv*sd*bc*sc*i* test_gpu_vfio_pci
+        alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci
+        alias pci:v00008086d000010D3sv*sd*bc*sc*i* e1000e
+        alias pci:v000010DEd*sv*sd*bc03sc*i* nouveau
 
-            """.write(toFile: modules + "/modules.alias", atomically: true, encoding: .utf8)
+        """.write(toFile: modules + "/modules.alias", atomically: true, encoding: .utf8)
         try "kernel/vfio_pci.ko:\nkernel/test_gpu_vfio_pci.ko:\nkernel/e1000e.ko:\nkernel/nouveau.ko:\n"
             .write(toFile: modules + "/modules.dep", atomically: true, encoding: .utf8)
         try "".write(toFile: modules + "/modules.builtin", atomically: true, encoding: .utf8)
@@ -65,14 +66,16 @@ final class CLIHost: @unchecked Sendable {
     func environment(_ extra: [String: String] = [:]) -> [String: String] {
         Subprocess.cleanEnvironment([
             "VFIOCTL_SYSFS_ROOT": sysfs, "VFIOCTL_MODULES_DIR": modules, "VFIOCTL_STATE_DIR": state,
-            "VFIOCTL_SYSTEM_RULES": "0", "VFIOCTL_MODPROBE_DIRS": root + "/modprobe.d",
+            "VFIOCTL_SYSTEM_RULES": "0", "VFIOCTL_MODPROBE_DIRS": root + "/modprobe.d"
         ]).merging(extra) { $1 }
     }
 
     /// vfioctl ARGUMENTS on this host: in this process (`InProcessRun`), or as the built binary when
     /// the run needs a process of its own (another user, a crash hook) or `process` asks for one.
-    func run(_ arguments: [String], environment extra: [String: String] = [:], asUser uid: String? = nil,
-             process: Bool = false) throws -> CLIRun {
+    func run(
+        _ arguments: [String], environment extra: [String: String] = [:], asUser uid: String? = nil,
+        process: Bool = false
+    ) throws -> CLIRun {
         let variables = environment(extra)
         if uid == nil && !process && !InProcessRun.needsProcess(environment: variables) {
             return InProcessRun.run(arguments, environment: variables)
@@ -93,9 +96,11 @@ final class CLIHost: @unchecked Sendable {
         #expect(run.json?["schema_version"] as? Int == 1)
         #expect(run.devices.count == 39)
         let gpu = try #require(run.device("0000:01:00.0"))
-        for key in ["address", "vendor_id", "device_id", "subsystem_vendor_id", "subsystem_device_id", "class", "revision",
-                    "modalias", "driver", "driver_override", "iommu_group", "numa_node", "is_bridge", "boot_vga", "physfn",
-                    "virtfns", "vendor_name", "device_name"] {
+        for key in [
+            "address", "vendor_id", "device_id", "subsystem_vendor_id", "subsystem_device_id", "class", "revision",
+            "modalias", "driver", "driver_override", "iommu_group", "numa_node", "is_bridge", "boot_vga", "physfn",
+            "virtfns", "vendor_name", "device_name"
+        ] {
             #expect(gpu.keys.contains(key), "missing \(key)")
         }
         #expect(gpu["vendor_id"] as? String == "10de")
@@ -119,12 +124,16 @@ final class CLIHost: @unchecked Sendable {
         #expect(numeric.devices.first?["vendor_name"] is NSNull)
         #expect(try host.run(["list", "--json", "8086:154c"]).devices.count == 12)
         #expect(try host.run(["list", "--json", "--class", "net", "--driver", "vfio-pci"]).devices.count == 8)
-        #expect(try host.run(["list", "--json", "--group", "7"]).devices.map { $0["address"] as? String } ==
-                ["0000:03:00.0", "0000:04:01.0", "0000:04:02.0"])
+        #expect(
+            try host.run(["list", "--json", "--group", "7"]).devices.map { $0["address"] as? String } == [
+                "0000:03:00.0", "0000:04:01.0", "0000:04:02.0"
+            ])
         #expect(try host.run(["list", "--json", "--driver", "none", "--class", "ff"]).devices.count == 1)
         let table = try host.run(["list", "--class", "display"])
         let gpuLine = table.stdout.split(separator: "\n").first { $0.hasPrefix("0000:01:00.0") }.map(String.init) ?? ""
-        #expect(gpuLine.split(separator: " ").prefix(5) == ["0000:01:00.0", "0300", "10de:1b80", "nouveau", "2"], "\(table)")
+        #expect(
+            gpuLine.split(separator: " ").prefix(5) == ["0000:01:00.0", "0300", "10de:1b80", "nouveau", "2"], "\(table)"
+        )
         #expect(table.stdout.split(separator: "\n").count == 2)
     }
 
@@ -134,7 +143,12 @@ final class CLIHost: @unchecked Sendable {
         let lines = run.stdout.split(separator: "\n").map(String.init)
         let pf = try #require(lines.firstIndex { $0.contains("0000:02:00.0") })
         #expect(lines[pf + 1].contains("VF 0000:02:02.0"), "\(run.stdout)")
-        #expect(lines.contains { $0.contains("0000:04:01.0") && $0.hasPrefix("│  │  ") || $0.contains("0000:04:01.0") && $0.contains("   └─") || $0.contains("0000:04:01.0") && $0.contains("├─") })
+        #expect(
+            lines.contains {
+                $0.contains("0000:04:01.0") && $0.hasPrefix("│  │  ")
+                    || $0.contains("0000:04:01.0") && $0.contains("   └─")
+                    || $0.contains("0000:04:01.0") && $0.contains("├─")
+            })
     }
 
     @Test(arguments: [
@@ -151,7 +165,7 @@ final class CLIHost: @unchecked Sendable {
         (["new-id", "vfio-pci", "8086:xyz"], 2, "invalid id"),
         (["new-id", "nosuchdriver", "8086:10d3"], 4, "no PCI driver named nosuchdriver"),
         (["override", "0000:0b:00.0", "vfio-pci"], 4, "no PCI device"),
-        (["bind", "01:00.0", "--force", "everything"], 2, "unknown --force code 'everything'"),
+        (["bind", "01:00.0", "--force", "everything"], 2, "unknown --force code 'everything'")
     ])
     func badInputIsOneLineWithADocumentedStatus(arguments: [String], status: Int32, message: String) throws {
         let run = try CLIHost().run(arguments)
@@ -177,7 +191,10 @@ final class CLIHost: @unchecked Sendable {
     }
 
     /// Skipped, visibly, where util-linux's setpriv is missing (it is on Debian and in CI).
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs /usr/bin/setpriv to drop privileges"))
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+            "needs /usr/bin/setpriv to drop privileges"))
     func readOnlyCommandsWorkAsAnUnprivilegedUser() throws {
         let host = try CLIHost()
         // The tree must be readable by "nobody" (mkdtemp makes the directory 0700).
@@ -196,7 +213,10 @@ final class CLIHost: @unchecked Sendable {
     @Test func showListsTheGroupMembersAndTheirDrivers() throws {
         let run = try CLIHost().run(["show", "01:00.0"])
         #expect(run.status == 0, "\(run)")
-        #expect(run.stdout.contains("IOMMU group 2 (not viable: blocked by 0000:01:00.0 (nouveau), 0000:01:00.1 (snd_hda_intel))"), "\(run.stdout)")
+        #expect(
+            run.stdout.contains(
+                "IOMMU group 2 (not viable: blocked by 0000:01:00.0 (nouveau), 0000:01:00.1 (snd_hda_intel))"),
+            "\(run.stdout)")
         #expect(run.stdout.contains("Boot VGA:        yes"))
         let json = try CLIHost().run(["show", "01:00.0", "--json"])
         let device = try #require(json.json?["device"] as? [String: Any])
@@ -218,7 +238,10 @@ final class CLIHost: @unchecked Sendable {
         let i210 = try #require(groups.first { $0["group"] as? Int == 19 })
         #expect(i210["viable"] as? Bool == true)
         let bridgeGroup = try #require(groups.first { $0["group"] as? Int == 7 })
-        #expect((bridgeGroup["blockers"] as? [[String: Any]])?.map { $0["address"] as? String } == ["0000:04:01.0", "0000:04:02.0"])
+        #expect(
+            (bridgeGroup["blockers"] as? [[String: Any]])?.map { $0["address"] as? String } == [
+                "0000:04:01.0", "0000:04:02.0"
+            ])
     }
 }
 
@@ -241,13 +264,15 @@ final class CLIHost: @unchecked Sendable {
     @Test func explainAndRules() throws {
         let host = try CLIHost()
         try FileManager.default.createDirectory(atPath: host.root + "/rules", withIntermediateDirectories: true)
-        try "[[rule]]\nvendor = \"10de\"\ndeny = [\"test_gpu_vfio_pci\"]\n".write(toFile: host.root + "/rules/50-deny.toml", atomically: true, encoding: .utf8)
+        try "[[rule]]\nvendor = \"10de\"\ndeny = [\"test_gpu_vfio_pci\"]\n".write(
+            toFile: host.root + "/rules/50-deny.toml", atomically: true, encoding: .utf8)
         let run = try host.run(["plan", "--explain", "--rules-dir", host.root + "/rules", "01:00.0"])
         #expect(run.status == 0, "\(run)")
         #expect(run.stdout.contains("skipped: denied by \(host.root)/rules/50-deny.toml:1"), "\(run.stdout)")
         #expect(run.stdout.contains("chosen: vfio-pci (module vfio_pci)"), "\(run.stdout)")
 
-        try "[[rule]]\nvendor = \"10de\"\ndneyy = [\"x\"]\n".write(toFile: host.root + "/rules/60-typo.toml", atomically: true, encoding: .utf8)
+        try "[[rule]]\nvendor = \"10de\"\ndneyy = [\"x\"]\n".write(
+            toFile: host.root + "/rules/60-typo.toml", atomically: true, encoding: .utf8)
         let bad = try host.run(["plan", "--rules-dir", host.root + "/rules"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("\(host.root)/rules/60-typo.toml:3: unknown key 'dneyy'"), "\(bad)")
@@ -261,10 +286,15 @@ final class CLIHost: @unchecked Sendable {
         #expect(run.status == 0, "\(run)")
         let chain = try #require(run.device("0000:00:02.0")?["chain"] as? [[String: Any]])
         #expect(chain.map { $0["module"] as? String } == ["vfio_pci_igd", "vfio_pci"])
-        #expect((chain[0]["location"] as? String)?.hasPrefix("<built-in>/50-platform-variants.toml:") == true, "\(chain[0])")
+        #expect(
+            (chain[0]["location"] as? String)?.hasPrefix("<built-in>/50-platform-variants.toml:") == true, "\(chain[0])"
+        )
         #expect(chain[0]["available"] as? Bool == false)
         let without = try host.run(["plan", "--json", "--no-default-rules", "0000:00:02.0"])
-        #expect((without.device("0000:00:02.0")?["chain"] as? [[String: Any]])?.map { $0["module"] as? String } == ["vfio_pci"])
+        #expect(
+            (without.device("0000:00:02.0")?["chain"] as? [[String: Any]])?.map { $0["module"] as? String } == [
+                "vfio_pci"
+            ])
     }
 
     /// `plan ADDRESS` reads the named devices and their groups' members, as `bind` does, and plans
@@ -273,8 +303,9 @@ final class CLIHost: @unchecked Sendable {
         let host = try CLIHost()
         let whole = try host.run(["plan", "--json", "--no-default-rules"])
         // An entry that reading every device warns about, away from the devices asked for.
-        try FileManager.default.createDirectory(atPath: host.sysfs + "/bus/pci/devices/not-a-device",
-                                                withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(
+            atPath: host.sysfs + "/bus/pci/devices/not-a-device",
+            withIntermediateDirectories: false)
         let named = try host.run(["plan", "--json", "--no-default-rules", "01:00.0", "0a:00.0"])
         #expect(named.status == 0, "\(named)")
         #expect(!named.stderr.contains("not-a-device"), "\(named)")
@@ -282,7 +313,8 @@ final class CLIHost: @unchecked Sendable {
             let planned = try #require(named.device(address))
             let inWhole = try #require(whole.device(address))
             let text = { (plan: [String: Any]) throws -> String in
-                String(decoding: try JSONSerialization.data(withJSONObject: plan, options: [.sortedKeys]), as: UTF8.self)
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: plan, options: [.sortedKeys]), as: UTF8.self)
             }
             #expect(try text(planned) == text(inWhole), "\(address)")
         }
@@ -294,7 +326,9 @@ final class CLIHost: @unchecked Sendable {
     @Test func refusalsChangeNothingAndNameTheirCode() throws {
         let host = try CLIHost()
         let before = host.file("bus/pci/devices/0000:01:00.0/driver_override")
-        for (device, code) in [("03:00.0", "bridge"), ("01:00.0", "boot-vga"), ("02:00.0", "sriov-pf"), ("04:01.0", "group-not-viable")] {
+        for (device, code) in [
+            ("03:00.0", "bridge"), ("01:00.0", "boot-vga"), ("02:00.0", "sriov-pf"), ("04:01.0", "group-not-viable")
+        ] {
             let run = try host.run(["bind", device, "--driver", "vfio-pci", "--json"])
             #expect(run.status == 3, "\(device): \(run)")
             #expect((run.json?["error"] as? [String: Any])?["message"] as? String ?? "" != "")
@@ -307,14 +341,19 @@ final class CLIHost: @unchecked Sendable {
     @Test func anAddressedInterfaceIsRefusedUntilForced() throws {
         let host = try CLIHost()
         try FileManager.default.createDirectory(atPath: host.root + "/proc/net", withIntermediateDirectories: true)
-        try "enp9s0 127.0.0.2/8\n".write(toFile: host.root + "/proc/net/vfioctl-addresses", atomically: true, encoding: .utf8)
+        try "enp9s0 127.0.0.2/8\n".write(
+            toFile: host.root + "/proc/net/vfioctl-addresses", atomically: true, encoding: .utf8)
         let env = ["VFIOCTL_PROC_ROOT": host.root + "/proc"]
         let refused = try host.run(["bind", "09:00.0", "--dry-run"], environment: env)
         #expect(refused.status == 3, "\(refused)")
-        #expect(refused.stderr.contains("enp9s0 is up with 127.0.0.2/8 (override with --force netdev-active)"), "\(refused)")
+        #expect(
+            refused.stderr.contains("enp9s0 is up with 127.0.0.2/8 (override with --force netdev-active)"), "\(refused)"
+        )
         let forced = try host.run(["bind", "09:00.0", "--dry-run", "--force", "netdev-active"], environment: env)
         #expect(forced.status == 0, "\(forced)")
-        #expect(forced.stdout.contains("write \"vfio-pci\" > \(host.sysfs)/bus/pci/devices/0000:09:00.0/driver_override"), "\(forced)")
+        #expect(
+            forced.stdout.contains("write \"vfio-pci\" > \(host.sysfs)/bus/pci/devices/0000:09:00.0/driver_override"),
+            "\(forced)")
         #expect(forced.stdout.contains("write \"0000:09:00.0\" > \(host.sysfs)/bus/pci/drivers/e1000e/unbind"))
     }
 
@@ -322,17 +361,23 @@ final class CLIHost: @unchecked Sendable {
     /// command line must name exactly the devices given, and a bad one still fails by its own text.
     @Test func everyDeviceArgumentArrivesWhereverItStands() throws {
         let host = try CLIHost()
-        for arguments in [["bind", "0a:00.0", "0000:09:00.0", "--driver", "vfio-pci"],
-                          ["bind", "0a:00.0", "--dry-run", "0000:09:00.0", "--driver", "vfio-pci"],
-                          ["bind", "--driver", "vfio-pci", "0a:00.0", "09:00.0"],
-                          ["bind", "--driver", "vfio-pci", "--", "0a:00.0", "09:00.0"]] {
+        for arguments in [
+            ["bind", "0a:00.0", "0000:09:00.0", "--driver", "vfio-pci"],
+            ["bind", "0a:00.0", "--dry-run", "0000:09:00.0", "--driver", "vfio-pci"],
+            ["bind", "--driver", "vfio-pci", "0a:00.0", "09:00.0"],
+            ["bind", "--driver", "vfio-pci", "--", "0a:00.0", "09:00.0"]
+        ] {
             let run = try host.run(["bind", "--dry-run", "--json"] + arguments.dropFirst())
             #expect(run.status == 0, "\(arguments): \(run)")
-            #expect(Set(run.devices.compactMap { $0["address"] as? String }) == ["0000:0a:00.0", "0000:09:00.0"], "\(arguments)")
+            #expect(
+                Set(run.devices.compactMap { $0["address"] as? String }) == ["0000:0a:00.0", "0000:09:00.0"],
+                "\(arguments)")
         }
         for command in ["unbind", "reattach"] {
             let run = try host.run([command, "0a:00.0", "09:00.0", "--dry-run", "--json"])
-            #expect(Set(run.devices.compactMap { $0["address"] as? String }) == ["0000:0a:00.0", "0000:09:00.0"], "\(command): \(run)")
+            #expect(
+                Set(run.devices.compactMap { $0["address"] as? String }) == ["0000:0a:00.0", "0000:09:00.0"],
+                "\(command): \(run)")
         }
         let bad = try host.run(["bind", "0a:00.0", "09:00.0", "0a:00.0x", "--driver", "vfio-pci", "--dry-run"])
         #expect(bad.status == 2, "\(bad)")
@@ -358,7 +403,9 @@ final class CLIHost: @unchecked Sendable {
         #expect(run.status == 1, "\(run)")
         #expect(run.devices.first?["status"] as? String == "failed")
         #expect(run.stdout.contains("did not bind"))
-        #expect(host.file("bus/pci/devices/0000:0a:00.0/driver_override")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "x" == "")
+        #expect(
+            host.file("bus/pci/devices/0000:0a:00.0/driver_override")?.trimmingCharacters(in: .whitespacesAndNewlines)
+                ?? "x" == "")
         #expect(!FileManager.default.fileExists(atPath: host.state + "/journal.toml"))
     }
 
@@ -367,8 +414,9 @@ final class CLIHost: @unchecked Sendable {
     @Test(arguments: [1, 2])
     func aCrashIsRecovered(after writes: Int) throws {
         let host = try CLIHost()
-        let crashed = try host.run(["bind", "0a:00.0", "--driver", "vfio-pci"],
-                                   environment: ["VFIOCTL_TEST_CRASH_AFTER_WRITE": String(writes)])
+        let crashed = try host.run(
+            ["bind", "0a:00.0", "--driver", "vfio-pci"],
+            environment: ["VFIOCTL_TEST_CRASH_AFTER_WRITE": String(writes)])
         #expect(crashed.status == 99, "\(crashed)")
         #expect(FileManager.default.fileExists(atPath: host.state + "/journal.toml"))
         #expect(host.file("bus/pci/devices/0000:0a:00.0/driver_override")?.hasPrefix("vfio-pci") == true)
@@ -376,7 +424,9 @@ final class CLIHost: @unchecked Sendable {
         #expect(recovered.status == 0, "\(recovered)")
         #expect(recovered.devices.first?["address"] as? String == "0000:0a:00.0")
         #expect(!FileManager.default.fileExists(atPath: host.state + "/journal.toml"))
-        #expect(host.file("bus/pci/devices/0000:0a:00.0/driver_override")?.trimmingCharacters(in: .whitespacesAndNewlines) == "")
+        #expect(
+            host.file("bus/pci/devices/0000:0a:00.0/driver_override")?.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "")
         let again = try host.run(["recover"])
         #expect(again.status == 0)
     }
@@ -385,13 +435,16 @@ final class CLIHost: @unchecked Sendable {
     /// recovered state (it must not mistake its own recovery for a concurrent change).
     @Test func theNextCommandRecoversFirst() throws {
         let host = try CLIHost()
-        let crashed = try host.run(["bind", "0a:00.0", "--driver", "vfio-pci"], environment: ["VFIOCTL_TEST_CRASH_AFTER_WRITE": "1"])
+        let crashed = try host.run(
+            ["bind", "0a:00.0", "--driver", "vfio-pci"], environment: ["VFIOCTL_TEST_CRASH_AFTER_WRITE": "1"])
         #expect(crashed.status == 99, "\(crashed)")
         let next = try host.run(["unbind", "0a:00.0", "--json"])
         #expect(next.status == 0, "\(next)")
         #expect(next.stderr.contains("rolled back an interrupted 'bind'"), "\(next)")
         #expect(!FileManager.default.fileExists(atPath: host.state + "/journal.toml"))
-        #expect(host.file("bus/pci/devices/0000:0a:00.0/driver_override")?.trimmingCharacters(in: .whitespacesAndNewlines) == "")
+        #expect(
+            host.file("bus/pci/devices/0000:0a:00.0/driver_override")?.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "")
     }
 
     @Test func statusIsEmptyAtFirst() throws {

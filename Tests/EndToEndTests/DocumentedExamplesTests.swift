@@ -31,7 +31,8 @@ struct DocumentedSample: CustomStringConvertible {
     static func all() throws -> [DocumentedSample] {
         var samples: [DocumentedSample] = []
         for file in try ["README.md"] + files(in: "docs", suffixes: [".md"]) {
-            samples += Self.samples(in: try String(contentsOfFile: repository.path + "/" + file, encoding: .utf8), file: file)
+            samples += Self.samples(
+                in: try String(contentsOfFile: repository.path + "/" + file, encoding: .utf8), file: file)
         }
         for file in try files(in: "man", suffixes: [".5", ".8"]) {
             let page = try String(contentsOfFile: repository.path + "/" + file, encoding: .utf8)
@@ -80,7 +81,8 @@ struct DocumentedSample: CustomStringConvertible {
                 current = nil
                 continue
             }
-            samples.append(DocumentedSample(file: file, line: index + 1, arguments: Array(words.dropFirst()), shown: []))
+            samples.append(
+                DocumentedSample(file: file, line: index + 1, arguments: Array(words.dropFirst()), shown: []))
             current = samples.count - 1
         }
         return samples
@@ -106,18 +108,24 @@ final class DocumentedMachine: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: sysfs, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: modules, withIntermediateDirectories: true)
         try kernel.materialize(to: sysfs)
-        let aliases = (variant ? ["alias vfio_pci:v00008086d000010D3sv*sd*bc*sc*i* test_vfio_pci"] : []) + [
-            "alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci",
-            "alias pci:v00008086d000010D3sv*sd*bc*sc*i* e1000e",
-            "alias pci:v00008086d0000100Esv*sd*bc*sc*i* e1000",
-            "alias pci:v000010ECd00008139sv*sd*bc*sc*i* 8139cp",
-            "alias pci:v00001AF4d*sv*sd*bc*sc*i* virtio_pci",
-            "alias pci:v*d*sv*sd*bc01sc08i02* nvme",
-        ]
-        try (aliases.joined(separator: "\n") + "\n").write(toFile: modules + "/modules.alias", atomically: true, encoding: .utf8)
-        let present = ["vfio_pci", "pci_stub", "e1000e", "e1000", "8139cp", "nvme", "virtio_pci"] + (variant ? ["test_vfio_pci"] : [])
-        try present.map { "kernel/\($0).ko:\n" }.joined().write(toFile: modules + "/modules.dep", atomically: true, encoding: .utf8)
-        try "kernel/drivers/pci/pcie/portdrv.ko\n".write(toFile: modules + "/modules.builtin", atomically: true, encoding: .utf8)
+        let aliases =
+            (variant ? ["alias vfio_pci:v00008086d000010D3sv*sd*bc*sc*i* test_vfio_pci"] : []) + [
+                "alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci",
+                "alias pci:v00008086d000010D3sv*sd*bc*sc*i* e1000e",
+                "alias pci:v00008086d0000100Esv*sd*bc*sc*i* e1000",
+                "alias pci:v000010ECd00008139sv*sd*bc*sc*i* 8139cp",
+                "alias pci:v00001AF4d*sv*sd*bc*sc*i* virtio_pci",
+                "alias pci:v*d*sv*sd*bc01sc08i02* nvme"
+            ]
+        try (aliases.joined(separator: "\n") + "\n").write(
+            toFile: modules + "/modules.alias", atomically: true, encoding: .utf8)
+        let present =
+            ["vfio_pci", "pci_stub", "e1000e", "e1000", "8139cp", "nvme", "virtio_pci"]
+            + (variant ? ["test_vfio_pci"] : [])
+        try present.map { "kernel/\($0).ko:\n" }.joined().write(
+            toFile: modules + "/modules.dep", atomically: true, encoding: .utf8)
+        try "kernel/drivers/pci/pcie/portdrv.ko\n".write(
+            toFile: modules + "/modules.builtin", atomically: true, encoding: .utf8)
     }
 
     deinit { directory.remove() }
@@ -127,7 +135,7 @@ final class DocumentedMachine: @unchecked Sendable {
     func run(_ arguments: [String]) throws -> String {
         let environment = Subprocess.cleanEnvironment([
             "VFIOCTL_SYSFS_ROOT": sysfs, "VFIOCTL_MODULES_DIR": modules, "VFIOCTL_STATE_DIR": state,
-            "VFIOCTL_SYSTEM_RULES": "0", "VFIOCTL_MODPROBE_DIRS": directory.path + "/modprobe.d",
+            "VFIOCTL_SYSTEM_RULES": "0", "VFIOCTL_MODPROBE_DIRS": directory.path + "/modprobe.d"
         ])
         if InProcessRun.needsProcess(environment: environment) {
             return try Subprocess.run([CLIHost.binary] + arguments, environment: environment).stdout
@@ -154,8 +162,9 @@ final class DocumentedMachine: @unchecked Sendable {
         var options = BindEngine.Options()
         options.waitForUdev = false
         options.timeout = 2
-        let engine = BindEngine(kernel: kernel, store: StateStore(directory: state), host: HostState(),
-                                vfioDrivers: VFIODriverSet(sysfs: kernel))
+        let engine = BindEngine(
+            kernel: kernel, store: StateStore(directory: state), host: HostState(),
+            vfioDrivers: VFIODriverSet(sysfs: kernel))
         let report: OperationReport
         switch arguments.first {
         case "bind":
@@ -167,9 +176,10 @@ final class DocumentedMachine: @unchecked Sendable {
         default:
             let indexSetup = setup
             let hostModules = HostModuleLookup { try? indexSetup.kernelIndex() }
-            report = engine.unbind(devices.map { device in
-                BindEngine.ReleaseRequest(device: device) { hostModules.modules(for: device) }
-            }, options: options)
+            report = engine.unbind(
+                devices.map { device in
+                    BindEngine.ReleaseRequest(device: device) { hostModules.modules(for: device) }
+                }, options: options)
         }
         return OperationText.report(report, verbose: false)
     }
@@ -235,23 +245,29 @@ final class DocumentedMachine: @unchecked Sendable {
                 try Self.readmeDesiredState().write(toFile: hostFile, atomically: true, encoding: .utf8)
                 let arguments = sample.arguments.map { $0 == "/srv/image" ? image : $0 == "host.toml" ? hostFile : $0 }
                 // In-process runs name the test bundle as the binary persist installs (/proc/self/exe).
-                let testBundle = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CLIHost.binary
+                let testBundle =
+                    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CLIHost.binary
                 let printed = try machine.run(arguments).replacing(testBundle, with: "/usr/bin/vfioctl")
                     .replacing(CLIHost.binary, with: "/usr/bin/vfioctl")
-                real = Self.normalized(printed.replacing(image, with: "/srv/image").replacing(hostFile, with: "host.toml"), machine)
+                real = Self.normalized(
+                    printed.replacing(image, with: "/srv/image").replacing(hostFile, with: "host.toml"), machine)
             case nil:
                 Issue.record("\(sample): no case runs this sample; add one")
                 continue
             }
             shown = Self.normalized(sample.shown.joined(separator: "\n"), machine)
-            #expect(shown == real, "\(sample) shows\n\(shown.joined(separator: "\n"))\nbut vfioctl prints\n\(real.joined(separator: "\n"))")
+            #expect(
+                shown == real,
+                "\(sample) shows\n\(shown.joined(separator: "\n"))\nbut vfioctl prints\n\(real.joined(separator: "\n"))"
+            )
         }
     }
 
     /// README.md's desired-state file (the `host.toml` of its provisioning commands).
     static func readmeDesiredState() throws -> String {
         let readme = try String(contentsOfFile: DocumentedSample.repository.path + "/README.md", encoding: .utf8)
-        let block = try #require(readme.components(separatedBy: "```toml\n").dropFirst().first { $0.contains("[[device]]") })
+        let block = try #require(
+            readme.components(separatedBy: "```toml\n").dropFirst().first { $0.contains("[[device]]") })
         return String(try #require(block.components(separatedBy: "```").first))
     }
 
@@ -264,7 +280,9 @@ final class DocumentedMachine: @unchecked Sendable {
             for block in text.components(separatedBy: "```toml\n").dropFirst() {
                 let example = String(try #require(block.components(separatedBy: "```").first))
                 if example.contains("[[rule]]") {
-                    #expect(throws: Never.self, "\(file): \(example)") { try RuleFile.parse(example, file: file, precedence: .administrator) }
+                    #expect(throws: Never.self, "\(file): \(example)") {
+                        try RuleFile.parse(example, file: file, precedence: .administrator)
+                    }
                 } else if example.contains("[[device]]") {
                     #expect(throws: Never.self, "\(file): \(example)") { try DesiredState.parse(example, file: file) }
                 } else {
@@ -281,19 +299,23 @@ final class DocumentedMachine: @unchecked Sendable {
         let machine = try DocumentedMachine(variant: false)
         let image = machine.directory.path + "/image"
         try FileManager.default.createDirectory(atPath: image, withIntermediateDirectories: true)
-        try Self.readmeDesiredState().write(toFile: machine.directory.path + "/host.toml", atomically: true, encoding: .utf8)
+        try Self.readmeDesiredState().write(
+            toFile: machine.directory.path + "/host.toml", atomically: true, encoding: .utf8)
         _ = try machine.run(["persist", "enable", "--root", image, machine.directory.path + "/host.toml"])
         let unit = try String(contentsOfFile: image + "/etc/systemd/system/vfioctl.service", encoding: .utf8)
         let pages = unit.matches(of: /man:([a-z0-9.-]+)\(([1-8])\)/).map { "man/\($0.output.1).\($0.output.2)" }
         #expect(!pages.isEmpty, "\(unit)")
         for page in pages {
-            #expect(FileManager.default.fileExists(atPath: DocumentedSample.repository.path + "/" + page), "\(page) is named by the unit")
+            #expect(
+                FileManager.default.fileExists(atPath: DocumentedSample.repository.path + "/" + page),
+                "\(page) is named by the unit")
         }
     }
 
     /// The keys of the first table after `marker` in docs/json-schema.md (`| \`a\`, \`b\` | type | meaning |`).
     static func documentedKeys(after marker: String) throws -> Set<String> {
-        let schema = try String(contentsOfFile: DocumentedSample.repository.path + "/docs/json-schema.md", encoding: .utf8)
+        let schema = try String(
+            contentsOfFile: DocumentedSample.repository.path + "/docs/json-schema.md", encoding: .utf8)
         let rest = try #require(schema.components(separatedBy: marker).dropFirst().first, "no \(marker)")
         var keys: Set<String> = []
         var inTable = false
@@ -315,9 +337,11 @@ final class DocumentedMachine: @unchecked Sendable {
     @Test func jsonSchemaTablesAreWhatIsPrinted() throws {
         let machine = try DocumentedMachine(variant: false)
         // `kernel_modules` is printed with `list --modules` only (documented as such): each form is checked.
-        for (arguments, marker, optional) in [(["list", "--json", "--modules"], "DEVICE:", Set<String>()),
-                                              (["list", "--json"], "DEVICE:", ["kernel_modules"]),
-                                              (["plan", "--json"], "## `vfioctl plan --json`", [])] {
+        for (arguments, marker, optional) in [
+            (["list", "--json", "--modules"], "DEVICE:", Set<String>()),
+            (["list", "--json"], "DEVICE:", ["kernel_modules"]),
+            (["plan", "--json"], "## `vfioctl plan --json`", [])
+        ] {
             let command = arguments.joined(separator: " ")
             let list = "devices"
             let documented = try Self.documentedKeys(after: marker).subtracting(optional)
@@ -326,18 +350,23 @@ final class DocumentedMachine: @unchecked Sendable {
             let devices = try #require(document[list] as? [[String: Any]])
             #expect(!devices.isEmpty)
             for device in devices {
-                #expect(Set(device.keys) == documented,
-                        "\(command) --json \(device["address"] ?? ""): printed \(Set(device.keys).subtracting(documented).sorted()) undocumented, documented \(documented.subtracting(device.keys).sorted()) not printed")
+                #expect(
+                    Set(device.keys) == documented,
+                    "\(command) --json \(device["address"] ?? ""): printed \(Set(device.keys).subtracting(documented).sorted()) undocumented, documented \(documented.subtracting(device.keys).sorted()) not printed"
+                )
             }
         }
     }
 
     /// docs/json-schema.md's `persist status --json` document is what an empty root prints.
     @Test func persistStatusJSONIsAsDocumented() throws {
-        let schema = try String(contentsOfFile: DocumentedSample.repository.path + "/docs/json-schema.md", encoding: .utf8)
-        let section = try #require(schema.components(separatedBy: "## `vfioctl persist status --json`").dropFirst().first)
+        let schema = try String(
+            contentsOfFile: DocumentedSample.repository.path + "/docs/json-schema.md", encoding: .utf8)
+        let section = try #require(
+            schema.components(separatedBy: "## `vfioctl persist status --json`").dropFirst().first)
         let block = try #require(section.components(separatedBy: "```").dropFirst().first)
-        let documented = try #require(try JSONSerialization.jsonObject(with: Data(block.dropFirst("json\n".count).utf8)) as? NSDictionary)
+        let documented = try #require(
+            try JSONSerialization.jsonObject(with: Data(block.dropFirst("json\n".count).utf8)) as? NSDictionary)
         let machine = try DocumentedMachine(variant: false)
         let printed = try machine.run(["persist", "status", "--json", "--root", machine.directory.path + "/root"])
         let real = try #require(try JSONSerialization.jsonObject(with: Data(printed.utf8)) as? NSDictionary)

@@ -85,27 +85,29 @@ final class DryRunHost: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: host.root + "/modprobe.d", withIntermediateDirectories: true)
         try Self.pendingState.write(toFile: stateFile, atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: toolsRoot + "/usr/sbin", withIntermediateDirectories: true)
-        try "#!/bin/sh\ntouch \(toolsRoot)/ran\n".write(toFile: toolsRoot + "/usr/sbin/update-initramfs", atomically: true, encoding: .utf8)
+        try "#!/bin/sh\ntouch \(toolsRoot)/ran\n".write(
+            toFile: toolsRoot + "/usr/sbin/update-initramfs", atomically: true, encoding: .utf8)
         chmod(toolsRoot + "/usr/sbin/update-initramfs", 0o755)
         guard setup != .fresh else { return }
 
         try FileManager.default.createDirectory(atPath: host.state, withIntermediateDirectories: true)
         chmod(host.state, 0o755)
         try """
-            [[device]]
-            address = "0000:07:00.0"
-            vendor = "8086"
-            device = "1533"
-            original_driver = "igb"
-            driver = "vfio-pci"
-            since = 1700000000
+        [[device]]
+        address = "0000:07:00.0"
+        vendor = "8086"
+        device = "1533"
+        original_driver = "igb"
+        driver = "vfio-pci"
+        since = 1700000000
 
-            """.write(toFile: host.state + "/managed.toml", atomically: true, encoding: .utf8)
+        """.write(toFile: host.state + "/managed.toml", atomically: true, encoding: .utf8)
         let enable = try host.run(["persist", "enable", stateFile, "--root", persistRoot, "--binary", CLIHost.binary])
         guard enable.status == 0 else { throw FakeSysfsError("persist enable: \(enable)") }
         guard setup == .interrupted else { return }
 
-        let crashed = try host.run(["bind", "0a:00.0", "--driver", "vfio-pci"], environment: ["VFIOCTL_TEST_CRASH_AFTER_WRITE": "1"])
+        let crashed = try host.run(
+            ["bind", "0a:00.0", "--driver", "vfio-pci"], environment: ["VFIOCTL_TEST_CRASH_AFTER_WRITE": "1"])
         guard crashed.status == 99, access(host.state + "/journal.toml", F_OK) == 0 else {
             throw FakeSysfsError("no interrupted transaction: \(crashed)")
         }
@@ -122,7 +124,8 @@ final class DryRunHost: @unchecked Sendable {
         guard let strace = Self.strace else { return (try host.run(arguments), nil) }
         runs += 1
         let trace = traces.path + "/\(runs).trace"
-        let command = [strace, "-f", "-qq", "-e", "trace=execve,execveat", "-o", trace, "--", CLIHost.binary] + arguments
+        let command =
+            [strace, "-f", "-qq", "-e", "trace=execve,execveat", "-o", trace, "--", CLIHost.binary] + arguments
         let run = try Subprocess.run(command, environment: host.environment())
         let text = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
         let programs = text.split(separator: "\n").filter { $0.contains("execve") }.map(String.init)
@@ -137,34 +140,54 @@ struct DryRunWritesNothingTests {
         let root = host.persistRoot, file = host.stateFile
         let installed = setup != .fresh
         return [
-            DryRunCase(["bind", "0a:00.0", "--driver", "vfio-pci", "--dry-run"], says: ["would move", "driver_override"]),
+            DryRunCase(
+                ["bind", "0a:00.0", "--driver", "vfio-pci", "--dry-run"], says: ["would move", "driver_override"]),
             DryRunCase(["bind", "0a:00.0", "--dry-run", "--json"], says: ["\"dry_run\": true", "driver_override"]),
-            DryRunCase(["bind", "0a:00.0", "--driver", "vfio-pci", "--method", "new_id", "--dry-run"], says: ["new_id"]),
-            DryRunCase(["bind", "09:00.0", "--group", "--driver", "vfio-pci", "--force", "netdev-active", "--dry-run"], says: ["unbind"]),
+            DryRunCase(
+                ["bind", "0a:00.0", "--driver", "vfio-pci", "--method", "new_id", "--dry-run"], says: ["new_id"]),
+            DryRunCase(
+                ["bind", "09:00.0", "--group", "--driver", "vfio-pci", "--force", "netdev-active", "--dry-run"],
+                says: ["unbind"]),
             // Driverless (issue 21): the override pinned to none, no bind; selectors of every form.
             DryRunCase(["bind", "0a:00.0", "--driver", "none", "--dry-run"], says: ["none"]),
             DryRunCase(["bind", "pci_0000_0a_00_0", "--driver", "none", "--dry-run"], says: ["none"]),
             DryRunCase(["bind", "0a:00", "--dry-run"], says: ["driver_override"]),
-            DryRunCase(["bind", "enp9s0", "--driver", "vfio-pci", "--force", "netdev-active", "--dry-run"], says: ["driver_override"]),
+            DryRunCase(
+                ["bind", "enp9s0", "--driver", "vfio-pci", "--force", "netdev-active", "--dry-run"],
+                says: ["driver_override"]),
             DryRunCase(["unbind", "0000:0a:*", "--dry-run"]),
             DryRunCase(["override", "enp9s0", "vfio-pci", "--dry-run"], says: ["would write"]),
             DryRunCase(["list", "-k", "0000:0?:00.0"]),
             // Saving (issue 21): --save and persist add/remove with --dry-run write no file.
-            DryRunCase(["bind", "0a:00.0", "--driver", "vfio-pci", "--save", "--state-file", host.host.root + "/etc/saved.toml", "--dry-run"],
-                       says: ["would add 0000:0a:00.0"]),
-            DryRunCase(["unbind", "07:00.0", "--save", "--state-file", host.host.root + "/etc/saved.toml", "--dry-run"]),
-            DryRunCase(["persist", "add", "enp9s0", "--state-file", host.host.root + "/etc/saved.toml", "--dry-run"], says: ["would add 0000:09:00.0"]),
-            DryRunCase(["persist", "remove", "0a:00.0", "--state-file", file, "--dry-run"], says: ["would remove 0000:0a:00.0"]),
+            DryRunCase(
+                [
+                    "bind", "0a:00.0", "--driver", "vfio-pci", "--save", "--state-file",
+                    host.host.root + "/etc/saved.toml", "--dry-run"
+                ],
+                says: ["would add 0000:0a:00.0"]),
+            DryRunCase(["unbind", "07:00.0", "--save", "--state-file", host.host.root + "/etc/saved.toml", "--dry-run"]
+            ),
+            DryRunCase(
+                ["persist", "add", "enp9s0", "--state-file", host.host.root + "/etc/saved.toml", "--dry-run"],
+                says: ["would add 0000:09:00.0"]),
+            DryRunCase(
+                ["persist", "remove", "0a:00.0", "--state-file", file, "--dry-run"], says: ["would remove 0000:0a:00.0"]
+            ),
             // With its record the I210 goes back to igb; without one the kernel would choose.
             // igb is not loaded in the tree: the dry run says it would load it (and runs no modprobe).
-            DryRunCase(["unbind", "07:00.0", "--dry-run"],
-                       says: ["would move"] + (installed ? ["vfio-pci -> igb", "would load module igb first"] : ["drivers_probe"])),
+            DryRunCase(
+                ["unbind", "07:00.0", "--dry-run"],
+                says: ["would move"]
+                    + (installed ? ["vfio-pci -> igb", "would load module igb first"] : ["drivers_probe"])),
             // vfioctl loads no module for a sysfs tree: the dry run refuses as the real run would.
             DryRunCase(["bind", "0a:00.0", "--driver", "test_gpu_vfio_pci", "--dry-run"], status: 4),
             DryRunCase(["unbind", "0a:00.0", "09:00.0", "--dry-run", "--force", "netdev-active"]),
             DryRunCase(["sriov", "02:00.1", "--vfs", "4", "--dry-run"], says: ["sriov_numvfs"]),
-            DryRunCase(["sriov", "02:00.1", "--vfs", "4", "--bind", "--dry-run"], says: ["sriov_numvfs", "would then be bound"]),
-            DryRunCase(["sriov", "02:00.0", "--vfs", "2", "--force", "netdev-active", "--dry-run"], says: ["sriov_numvfs"]),
+            DryRunCase(
+                ["sriov", "02:00.1", "--vfs", "4", "--bind", "--dry-run"], says: ["sriov_numvfs", "would then be bound"]
+            ),
+            DryRunCase(
+                ["sriov", "02:00.0", "--vfs", "2", "--force", "netdev-active", "--dry-run"], says: ["sriov_numvfs"]),
             DryRunCase(["recover", "--dry-run"], says: setup == .interrupted ? ["0000:0a:00.0"] : []),
             DryRunCase(["apply", file, "--dry-run"], status: 7, says: ["0000:0a:00.0", "0000:07:00.0", "sriov_numvfs"]),
             DryRunCase(["apply", file, "--dry-run", "--device", "0000:0a:00.0"], status: 7, says: ["0000:0a:00.0"]),
@@ -176,27 +199,50 @@ struct DryRunWritesNothingTests {
             DryRunCase(["remove-id", "vfio-pci", "10ec:525a", "--dry-run"], says: ["would write"]),
             DryRunCase(["reset", "07:00.0", "--dry-run"], says: ["would write \"1\"", "07:00.0/reset"]),
             DryRunCase(["reset", "0a:00.0", "--dry-run"], says: ["would write \"1\""]),
-            DryRunCase(["persist", "enable", file, "--root", root, "--binary", CLIHost.binary, "--dry-run"],
-                       says: ["would install /etc/systemd/system/vfioctl.service: ExecStart=\(CLIHost.binary) apply"]),
-            DryRunCase(["persist", "disable", "--root", root, "--dry-run"],
-                       says: installed ? ["would remove /etc/vfioctl/state.toml", "would remove /etc/udev/rules.d/70-vfioctl.rules"] : []),
+            DryRunCase(
+                ["persist", "enable", file, "--root", root, "--binary", CLIHost.binary, "--dry-run"],
+                says: ["would install /etc/systemd/system/vfioctl.service: ExecStart=\(CLIHost.binary) apply"]),
+            DryRunCase(
+                ["persist", "disable", "--root", root, "--dry-run"],
+                says: installed
+                    ? ["would remove /etc/vfioctl/state.toml", "would remove /etc/udev/rules.d/70-vfioctl.rules"] : []),
             // Early binding: every rule line, and the initramfs rebuild said, not run.
-            DryRunCase(["persist", "enable", file, "--root", host.toolsRoot, "--binary", CLIHost.binary, "--dry-run"],
-                       says: ["would install /etc/udev/rules.d/40-vfioctl-early.rules:", #"KERNEL=="0000:0a:00.0""#,
-                              "would install /etc/initramfs-tools/hooks/vfioctl", "was not rebuilt: run /usr/sbin/update-initramfs -u -k all"]),
-            DryRunCase(["persist", "enable", file, "--root", root, "--binary", CLIHost.binary, "--late-only", "--no-rebuild-initramfs", "--dry-run"],
-                       says: installed ? ["would remove /etc/udev/rules.d/40-vfioctl-early.rules"] : ["would install /etc/vfioctl/state.toml"]),
-            DryRunCase(["persist", "disable", "--root", root, "--no-rebuild-initramfs", "--dry-run"],
-                       says: installed ? ["would remove /etc/udev/rules.d/40-vfioctl-early.rules", "would remove /etc/initramfs-tools/hooks/vfioctl"] : []),
-            DryRunCase(["persist", "disable", "--root", root, "--restore", "--dry-run"],
-                       says: installed ? ["would remove /etc/systemd/system/vfioctl.service", "0000:07:00.0"] : []),
+            DryRunCase(
+                ["persist", "enable", file, "--root", host.toolsRoot, "--binary", CLIHost.binary, "--dry-run"],
+                says: [
+                    "would install /etc/udev/rules.d/40-vfioctl-early.rules:", #"KERNEL=="0000:0a:00.0""#,
+                    "would install /etc/initramfs-tools/hooks/vfioctl",
+                    "was not rebuilt: run /usr/sbin/update-initramfs -u -k all"
+                ]),
+            DryRunCase(
+                [
+                    "persist", "enable", file, "--root", root, "--binary", CLIHost.binary, "--late-only",
+                    "--no-rebuild-initramfs", "--dry-run"
+                ],
+                says: installed
+                    ? ["would remove /etc/udev/rules.d/40-vfioctl-early.rules"]
+                    : ["would install /etc/vfioctl/state.toml"]),
+            DryRunCase(
+                ["persist", "disable", "--root", root, "--no-rebuild-initramfs", "--dry-run"],
+                says: installed
+                    ? [
+                        "would remove /etc/udev/rules.d/40-vfioctl-early.rules",
+                        "would remove /etc/initramfs-tools/hooks/vfioctl"
+                    ] : []),
+            DryRunCase(
+                ["persist", "disable", "--root", root, "--restore", "--dry-run"],
+                says: installed ? ["would remove /etc/systemd/system/vfioctl.service", "0000:07:00.0"] : []),
             DryRunCase(["list"], says: ["0000:0a:00.0"]),
             DryRunCase(["show", "07:00.0"], says: ["vfio-pci"]),
             DryRunCase(["groups"]),
             DryRunCase(["plan", "--all"]),
             DryRunCase(["status"], says: installed ? ["0000:07:00.0"] : []),
-            DryRunCase(["persist", "status", "--root", root], says: [installed ? "persistence: enabled" : "persistence: not enabled"]),
-            DryRunCase(["persist", "status", "--root", root, "--json"], says: installed ? [#""early_binding": {"#] : [#""early_binding": null"#]),
+            DryRunCase(
+                ["persist", "status", "--root", root],
+                says: [installed ? "persistence: enabled" : "persistence: not enabled"]),
+            DryRunCase(
+                ["persist", "status", "--root", root, "--json"],
+                says: installed ? [#""early_binding": {"#] : [#""early_binding": null"#])
         ]
     }
 
@@ -213,7 +259,8 @@ struct DryRunWritesNothingTests {
             let changes = host.snapshot().differences(from: before)
             #expect(changes.isEmpty, "\(dryRun.testDescription) wrote:\n\(changes.joined(separator: "\n"))")
             if let programs {
-                #expect(programs.count == 1, "\(dryRun.testDescription) ran programs:\n\(programs.joined(separator: "\n"))")
+                #expect(
+                    programs.count == 1, "\(dryRun.testDescription) ran programs:\n\(programs.joined(separator: "\n"))")
             }
             // One failure must not hide the others: the next command is compared with what this one left.
             if !changes.isEmpty { before = host.snapshot() }
@@ -230,9 +277,19 @@ struct DryRunWritesNothingTests {
             let changes: [(String, () -> Void)] = [
                 ("chmod", { chmod(directory + "/file", 0o600) }),
                 ("rewrite", { try? "b".write(toFile: directory + "/file", atomically: false, encoding: .utf8) }),
-                ("relink", { unlink(directory + "/link"); symlink("other", directory + "/link") }),
-                ("create and remove", { close(open(directory + "/lock", O_CREAT | O_WRONLY, 0o600)); unlink(directory + "/lock") }),
-                ("create a directory", { mkdir(directory + "/state", 0o755) }),
+                (
+                    "relink",
+                    {
+                        unlink(directory + "/link"); symlink("other", directory + "/link")
+                    }
+                ),
+                (
+                    "create and remove",
+                    {
+                        close(open(directory + "/lock", O_CREAT | O_WRONLY, 0o600)); unlink(directory + "/lock")
+                    }
+                ),
+                ("create a directory", { mkdir(directory + "/state", 0o755) })
             ]
             var last = before
             for (name, change) in changes {

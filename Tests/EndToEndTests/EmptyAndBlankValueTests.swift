@@ -40,8 +40,11 @@ struct CommandTree {
                 guard let kind = item["kind"] as? String else { return nil }
                 let preferred = item["preferredName"] as? [String: Any]
                 let valueName = item["valueName"] as? String ?? ""
-                let name = preferred.map { ($0["kind"] as? String == "short" ? "-" : "--") + ($0["name"] as? String ?? "") } ?? valueName
-                return Argument(kind: kind, name: name, valueName: valueName, isOptional: item["isOptional"] as? Bool ?? true)
+                let name =
+                    preferred.map { ($0["kind"] as? String == "short" ? "-" : "--") + ($0["name"] as? String ?? "") }
+                    ?? valueName
+                return Argument(
+                    kind: kind, name: name, valueName: valueName, isOptional: item["isOptional"] as? Bool ?? true)
             }
             commands.append(Command(path: path, arguments: arguments))
         }
@@ -57,15 +60,18 @@ struct CommandTree {
     /// other required one. Placeholders name nothing that exists ("1" is no device, the file is
     /// missing), writing commands run as dry runs and `persist` under a temporary root: even a
     /// build that let the blank value through could not change the host.
-    static func commandLine(_ command: CommandTree.Command, _ argument: CommandTree.Argument?, value: String,
-                            host: CLIHost) -> [String] {
+    static func commandLine(
+        _ command: CommandTree.Command, _ argument: CommandTree.Argument?, value: String,
+        host: CLIHost
+    ) -> [String] {
         var line = command.path
         for other in command.arguments where other.kind == "positional" {
             if let argument, other.name == argument.name { line.append(value); continue }
             guard !other.isOptional else { continue }
             line.append(other.valueName == "file" ? host.root + "/missing.toml" : "1")
         }
-        for other in command.arguments where other.kind == "option" && !other.isOptional && other.name != argument?.name {
+        for other in command.arguments where other.kind == "option" && !other.isOptional && other.name != argument?.name
+        {
             line += [other.name, "1"]
         }
         if command.has(flag: "--dry-run") { line.append("--dry-run") }
@@ -97,11 +103,15 @@ struct CommandTree {
                     #expect(run.stdout.isEmpty, "\(line): \(run)")
                     #expect(run.stderr.hasPrefix("vfioctl: error: "), "\(line): \(run)")
                     #expect(run.stderr.split(separator: "\n").count == 1, "\(line): \(run)")
-                    #expect(run.stderr.contains("'\(argument.synopsis)'"), "\(line) must name \(argument.synopsis): \(run)")
+                    #expect(
+                        run.stderr.contains("'\(argument.synopsis)'"), "\(line) must name \(argument.synopsis): \(run)")
                 }
                 // `--option=` with nothing after the `=`.
                 if argument.kind == "option" {
-                    let line = Array(Self.commandLine(command, argument, value: "", host: host).dropLast(2)) + [argument.name + "="]
+                    let line =
+                        Array(Self.commandLine(command, argument, value: "", host: host).dropLast(2)) + [
+                            argument.name + "="
+                        ]
                     let run = try host.run(line)
                     #expect(run.status == 2, "\(line): \(run)")
                     #expect(run.stderr.contains("'\(argument.synopsis)'"), "\(line): \(run)")
@@ -116,9 +126,11 @@ struct CommandTree {
     @Test func blankWordsTheParserAcceptsAreRefusedAfterParsing() throws {
         let host = try CLIHost()
         for command in try CommandTree.leafCommands() {
-            for flag in command.arguments where flag.kind == "flag" && flag.name.hasPrefix("--") && !["--help", "--version"].contains(flag.name) {
+            for flag in command.arguments
+            where flag.kind == "flag" && flag.name.hasPrefix("--") && !["--help", "--version"].contains(flag.name) {
                 // `override` needs a driver or --clear before anything else is looked at.
-                let line = Self.commandLine(command, nil, value: "", host: host)
+                let line =
+                    Self.commandLine(command, nil, value: "", host: host)
                     + (command.description == "override" ? ["--clear"] : []) + [flag.name + "="]
                 let run = try host.run(line)
                 #expect(run.status == 2, "\(line): \(run)")
@@ -134,9 +146,11 @@ struct CommandTree {
     }
 
     /// A blank device among good ones is refused too, wherever it stands.
-    @Test(arguments: [["bind", "01:00.0", ""], ["bind", "", "01:00.0"], ["unbind", "09:00.0", " ", "0a:00.0"],
-                      ["bind", "--dry-run", "--method", "new_id", ""], ["bind", "--", ""], ["list", "01:00.0", ""],
-                      ["plan", "", "--all"]])
+    @Test(arguments: [
+        ["bind", "01:00.0", ""], ["bind", "", "01:00.0"], ["unbind", "09:00.0", " ", "0a:00.0"],
+        ["bind", "--dry-run", "--method", "new_id", ""], ["bind", "--", ""], ["list", "01:00.0", ""],
+        ["plan", "", "--all"]
+    ])
     func aBlankDeviceAmongOthersIsRefused(arguments: [String]) throws {
         let host = try CLIHost()
         let run = try host.run(arguments + (arguments[0] == "bind" || arguments[0] == "unbind" ? ["--dry-run"] : []))

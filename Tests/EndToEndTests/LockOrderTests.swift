@@ -26,7 +26,8 @@ import Glibc
         let outcome = Outcome()
         let finished = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
-            do { outcome.run = try host.run(["bind", "0a:00.0", "--driver", "vfio-pci", "--lock-timeout", "30"]) } catch { outcome.error = error }
+            do { outcome.run = try host.run(["bind", "0a:00.0", "--driver", "vfio-pci", "--lock-timeout", "30"]) } catch
+            { outcome.error = error }
             finished.signal()
         }
         // While it waits, the lock holder binds the card reader to vfio-pci (its driver link and

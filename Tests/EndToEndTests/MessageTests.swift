@@ -9,8 +9,11 @@ import TestSupport
     /// Runs vfioctl (`Subprocess` sends its output to files: a build that echoes a huge argument
     /// whole must fail this test, not hang on a full pipe). Through the shell when `shell` is set,
     /// so arguments can hold bytes a Swift String cannot (invalid UTF-8).
-    static func run(_ host: CLIHost, _ arguments: [String] = [], shell: String? = nil) throws -> (status: Int32, stderr: [UInt8]) {
-        let command = shell.map { ["/bin/sh", "-c", "exec \"$0\" " + $0, CLIHost.binary] } ?? [CLIHost.binary] + arguments
+    static func run(
+        _ host: CLIHost, _ arguments: [String] = [], shell: String? = nil
+    ) throws -> (status: Int32, stderr: [UInt8]) {
+        let command =
+            shell.map { ["/bin/sh", "-c", "exec \"$0\" " + $0, CLIHost.binary] } ?? [CLIHost.binary] + arguments
         let run = try Subprocess.run(command, environment: host.environment())
         return (run.status, run.stderrBytes)
     }
@@ -34,7 +37,7 @@ import TestSupport
         ("bind 09:00.0 --dry-run --driver \"$(printf '\\033c')\"", "invalid --driver '\\x1bc'"),
         ("show \"$(printf '\\033c')\"", "\\x1bc"),
         ("new-id \"$(printf '\\033c')\" 8086:10d3 --dry-run", "\\x1bc"),
-        ("list \"--$(printf '\\033c')\"", "\\x1bc"),
+        ("list \"--$(printf '\\033c')\"", "\\x1bc")
     ])
     func controlBytesInArgumentsAreShownEscaped(_ arguments: String, _ shown: String) throws {
         let host = try CLIHost()
@@ -58,10 +61,13 @@ import TestSupport
         #expect(!Self.hasTerminalControls(run.stderr), "\(run.stderr)")
     }
 
-    @Test(arguments: [["list"], ["show"], ["bind", "--dry-run"], ["unbind", "--dry-run"], ["list", "--class"], ["sriov", "--vfs", "1"]])
+    @Test(arguments: [
+        ["list"], ["show"], ["bind", "--dry-run"], ["unbind", "--dry-run"], ["list", "--class"], ["sriov", "--vfs", "1"]
+    ])
     func aHugeArgumentIsCutInTheMessage(_ command: [String]) throws {
         let huge = String(repeating: "a", count: 100_000)
-        let arguments = command.first == "sriov" || command.count == 1 || command[1].hasPrefix("--dry")
+        let arguments =
+            command.first == "sriov" || command.count == 1 || command[1].hasPrefix("--dry")
             ? [command[0], huge] + command.dropFirst() : command + [huge]
         let run = try Self.run(try CLIHost(), arguments)
         let stderr = String(decoding: run.stderr, as: UTF8.self)

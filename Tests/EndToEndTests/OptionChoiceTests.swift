@@ -7,7 +7,8 @@ import VFIOCore
 import VFIOSystem
 
 @Suite struct OptionChoiceTests {
-    static let forceCodes = SafetyCode.allCases.map(\.rawValue) + [BindEngine.groupCode, BindEngine.newIDCode, BindEngine.noGroupCode]
+    static let forceCodes =
+        SafetyCode.allCases.map(\.rawValue) + [BindEngine.groupCode, BindEngine.newIDCode, BindEngine.noGroupCode]
     static let methods = ["driver_override", "new_id"]
     static let classNames = ClassFilter.names.map(\.name)
 
@@ -26,16 +27,27 @@ import VFIOSystem
         let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         #expect(text.contains(Self.forceCodes.joined(separator: ", ")), "\(text)")
         #expect(text.contains(Self.methods.joined(separator: ", ")), "\(text)")
-        let list = try CLIHost().run(["help", "list"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let list = try CLIHost().run(["help", "list"]).stdout.split(whereSeparator: \.isWhitespace).joined(
+            separator: " ")
         #expect(list.contains(Self.classNames.joined(separator: ", ")), "\(list)")
     }
 
     @Test(arguments: [
-        (["bind", "0a:00.0", "--dry-run", "--method", "sideways"], "--method <method>", ["unknown --method 'sideways'"] + methods),
-        (["bind", "0a:00.0", "--dry-run", "--force", "everything"], "--force <code>", ["unknown --force code 'everything'"] + forceCodes),
-        (["unbind", "0a:00.0", "--dry-run", "--force", "mounted,swap"], "--force <code>", ["'mounted,swap'"] + forceCodes),
+        (
+            ["bind", "0a:00.0", "--dry-run", "--method", "sideways"], "--method <method>",
+            ["unknown --method 'sideways'"] + methods
+        ),
+        (
+            ["bind", "0a:00.0", "--dry-run", "--force", "everything"], "--force <code>",
+            ["unknown --force code 'everything'"] + forceCodes
+        ),
+        (
+            ["unbind", "0a:00.0", "--dry-run", "--force", "mounted,swap"], "--force <code>",
+            ["'mounted,swap'"] + forceCodes
+        )
     ])
-    func anUnknownValueIsOneLineNamingTheOptionAndTheValues(arguments: [String], option: String, says: [String]) throws {
+    func anUnknownValueIsOneLineNamingTheOptionAndTheValues(arguments: [String], option: String, says: [String]) throws
+    {
         let run = try CLIHost().run(arguments)
         #expect(run.status == 2, "\(run)")
         #expect(run.stdout.isEmpty, "\(run)")

@@ -16,14 +16,17 @@ private final class EarlyHost {
     var stateFile: String { host.root + "/state.toml" }
     var ranMarker: String { host.root + "/update-initramfs-ran" }
 
-    static let earlyFiles = ["/etc/udev/rules.d/40-vfioctl-early.rules", "/etc/modprobe.d/vfioctl.conf",
-                             "/etc/initramfs-tools/hooks/vfioctl", "/etc/dracut.conf.d/vfioctl.conf"]
+    static let earlyFiles = [
+        "/etc/udev/rules.d/40-vfioctl-early.rules", "/etc/modprobe.d/vfioctl.conf",
+        "/etc/initramfs-tools/hooks/vfioctl", "/etc/dracut.conf.d/vfioctl.conf"
+    ]
 
     init(state: String = EarlyHost.gpuAndNIC) throws {
         host = try CLIHost()
         try state.write(toFile: stateFile, atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: root + "/usr/sbin", withIntermediateDirectories: true)
-        try "#!/bin/sh\ntouch \(ranMarker)\n".write(toFile: root + "/usr/sbin/update-initramfs", atomically: true, encoding: .utf8)
+        try "#!/bin/sh\ntouch \(ranMarker)\n".write(
+            toFile: root + "/usr/sbin/update-initramfs", atomically: true, encoding: .utf8)
         chmod(root + "/usr/sbin/update-initramfs", 0o755)
     }
 
@@ -57,7 +60,9 @@ struct PersistEarlyBindingTests {
         let early = try EarlyHost()
         let refused = try early.enable()
         #expect(refused.status == 3, "\(refused)")
-        #expect(refused.stderr.contains("0000:01:00.0: is the boot VGA device (boot_vga=1) (override with --force boot-vga)"), "\(refused)")
+        #expect(
+            refused.stderr.contains(
+                "0000:01:00.0: is the boot VGA device (boot_vga=1) (override with --force boot-vga)"), "\(refused)")
         #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused)")
         #expect(!FileManager.default.fileExists(atPath: early.root + "/etc"), "something was installed")
     }
@@ -71,15 +76,25 @@ struct PersistEarlyBindingTests {
             #expect(early.installed(path) != nil, "\(path) was not installed")
         }
         let rule = try #require(early.installed(EarlyHost.earlyFiles[0]))
-        #expect(rule.contains(#"KERNEL=="0000:01:00.0", ATTR{vendor}=="0x10de", ATTR{device}=="0x1b80", ATTR{driver_override}="vfio-pci", RUN{builtin}+="kmod load vfio_pci""#), "\(rule)")
+        #expect(
+            rule.contains(
+                #"KERNEL=="0000:01:00.0", ATTR{vendor}=="0x10de", ATTR{device}=="0x1b80", ATTR{driver_override}="vfio-pci", RUN{builtin}+="kmod load vfio_pci""#
+            ), "\(rule)")
         #expect(rule.contains(#"KERNEL=="0000:09:00.0", ATTR{vendor}=="0x8086", ATTR{device}=="0x10d3""#), "\(rule)")
         // The host drivers the fake modules.alias gives these devices, both loadable.
-        let softdeps = early.installed(EarlyHost.earlyFiles[1])?.split(separator: "\n").filter { $0.hasPrefix("softdep") }
+        let softdeps = early.installed(EarlyHost.earlyFiles[1])?.split(separator: "\n").filter {
+            $0.hasPrefix("softdep")
+        }
         #expect(softdeps == ["softdep e1000e pre: vfio_pci", "softdep nouveau pre: vfio_pci"])
         var info = stat()
-        #expect(stat(early.root + EarlyHost.earlyFiles[2], &info) == 0 && info.st_mode & 0o777 == 0o755, "the hook must be executable")
+        #expect(
+            stat(early.root + EarlyHost.earlyFiles[2], &info) == 0 && info.st_mode & 0o777 == 0o755,
+            "the hook must be executable")
         // Another root than /: the rebuild is said, never run.
-        #expect(run.stdout.contains("the initramfs of \(early.root) was not rebuilt: run /usr/sbin/update-initramfs -u -k all in it"), "\(run)")
+        #expect(
+            run.stdout.contains(
+                "the initramfs of \(early.root) was not rebuilt: run /usr/sbin/update-initramfs -u -k all in it"),
+            "\(run)")
         #expect(!FileManager.default.fileExists(atPath: early.ranMarker), "update-initramfs was run under --root")
 
         // Running it again gives the same bytes (the files are deterministic).
@@ -111,15 +126,18 @@ struct PersistEarlyBindingTests {
     }
 
     @Test func entriesEarlyBindingDoesNotCoverAreNamed() throws {
-        let early = try EarlyHost(state: """
-            [[device]]
-            ids = "8086:10d3"
-            state = "vfio"
+        let early = try EarlyHost(
+            state: """
+                [[device]]
+                ids = "8086:10d3"
+                state = "vfio"
 
-            """)
+                """)
         let run = try early.enable()
         #expect(run.status == 0, "\(run)")
-        #expect(run.stderr.contains("not bound early: \(early.stateFile):1: ids 8086:10d3 selects by ids or class"), "\(run)")
+        #expect(
+            run.stderr.contains("not bound early: \(early.stateFile):1: ids 8086:10d3 selects by ids or class"),
+            "\(run)")
         #expect(early.installed(EarlyHost.earlyFiles[0]) == nil, "no address entry, no rule")
         #expect(!run.stdout.contains("initramfs"), "nothing for the initramfs to change: \(run)")
     }
@@ -133,18 +151,25 @@ struct PersistEarlyBindingTests {
         #expect(binding["rule_current"] as? Bool == true)
         let image = try #require(binding["initramfs"] as? [String: Any])
         #expect(image["tool"] as? String == "initramfs-tools")
-        #expect((image["error"] as? String)?.contains("cannot read the initramfs \(early.root)/boot/initrd.img-") == true, "\(image)")
+        #expect(
+            (image["error"] as? String)?.contains("cannot read the initramfs \(early.root)/boot/initrd.img-") == true,
+            "\(image)")
         let devices = try #require(binding["devices"] as? [[String: Any]])
         #expect(devices.map { $0["address"] as? String } == ["0000:01:00.0", "0000:09:00.0"])
         #expect(devices.map { $0["rule_installed"] as? Bool } == [true, true])
         #expect(devices[1]["current_driver"] as? String == "e1000e")
 
         // e1000e built into the kernel: it probes before any rule; pci-stub is built in too.
-        try "kernel/vfio_pci.ko:\nkernel/nouveau.ko:\n".write(toFile: early.host.modules + "/modules.dep", atomically: true, encoding: .utf8)
+        try "kernel/vfio_pci.ko:\nkernel/nouveau.ko:\n".write(
+            toFile: early.host.modules + "/modules.dep", atomically: true, encoding: .utf8)
         try "kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko\nkernel/drivers/pci/pci-stub.ko\n"
             .write(toFile: early.host.modules + "/modules.builtin", atomically: true, encoding: .utf8)
         let builtin = try early.run(["persist", "status", "--root", early.root])
-        #expect(builtin.stdout.contains("the host driver e1000e is built into the kernel: it probes the device when the kernel finds it, before any udev rule runs; what is left: pci-stub.ids=8086:10d3 on the kernel command line"), "\(builtin)")
-        #expect(builtin.stdout.contains("0000:09:00.0  8086:10d3  -> vfio-pci  NOT in place (now on e1000e)"), "\(builtin)")
+        #expect(
+            builtin.stdout.contains(
+                "the host driver e1000e is built into the kernel: it probes the device when the kernel finds it, before any udev rule runs; what is left: pci-stub.ids=8086:10d3 on the kernel command line"
+            ), "\(builtin)")
+        #expect(
+            builtin.stdout.contains("0000:09:00.0  8086:10d3  -> vfio-pci  NOT in place (now on e1000e)"), "\(builtin)")
     }
 }

@@ -16,7 +16,9 @@ import TestSupport
         #expect(add.status == 0, "\(add)")
         #expect(add.stdout == "\(file): added 0000:09:00.0\n")
         let added = try String(contentsOfFile: file, encoding: .utf8)
-        #expect(added == original + "\n[[device]]\naddress = \"0000:09:00.0\"\nvendor = \"8086\"\ndevice = \"10d3\"\nstate = \"vfio\"\n")
+        #expect(
+            added == original
+                + "\n[[device]]\naddress = \"0000:09:00.0\"\nvendor = \"8086\"\ndevice = \"10d3\"\nstate = \"vfio\"\n")
         #expect(try host.run(["diff", file]).status != 2)
 
         let again = try host.run(["persist", "add", "09:00.0", "--state-file", file])
@@ -36,7 +38,8 @@ import TestSupport
         // An entry by ids already wants the NIC on vfio: adding it as host would be a conflict apply
         // refuses, so the file is not written.
         let before = try String(contentsOfFile: file, encoding: .utf8)
-        try (before + "\n[[device]]\nids = \"8086:10d3\"\nstate = \"vfio\"\n").write(toFile: file, atomically: true, encoding: .utf8)
+        try (before + "\n[[device]]\nids = \"8086:10d3\"\nstate = \"vfio\"\n").write(
+            toFile: file, atomically: true, encoding: .utf8)
         let withIDs = try String(contentsOfFile: file, encoding: .utf8)
         let conflict = try host.run(["persist", "add", "09:00.0", "--state", "host", "--state-file", file])
         #expect(conflict.status == 2, "\(conflict)")

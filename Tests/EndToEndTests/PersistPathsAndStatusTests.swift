@@ -11,8 +11,10 @@ import Glibc
 #endif
 
 /// Runs vfioctl in `directory` as root or as "nobody"; `CLIHost`'s environment otherwise.
-private func run(_ host: CLIHost, _ arguments: [String], in directory: String? = nil, asNobody: Bool = false,
-                 traced trace: String? = nil) throws -> CLIRun {
+private func run(
+    _ host: CLIHost, _ arguments: [String], in directory: String? = nil, asNobody: Bool = false,
+    traced trace: String? = nil
+) throws -> CLIRun {
     var argv = [CLIHost.binary] + arguments
     if let trace { argv = ["/usr/bin/strace", "-f", "-qq", "-e", "trace=execve,execveat", "-o", trace, "--"] + argv }
     if asNobody { argv = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + argv }
@@ -40,7 +42,9 @@ private func readableHost() throws -> (host: CLIHost, stateFile: String) {
 
 @Suite("exit status and paths of diff, apply and persist", .serialized)
 struct PersistPathsAndStatusTests {
-    @Test(arguments: [["diff", "FILE"], ["apply", "FILE", "--dry-run"], ["persist", "enable", "FILE", "--root", "ROOT", "--dry-run"]])
+    @Test(arguments: [
+        ["diff", "FILE"], ["apply", "FILE", "--dry-run"], ["persist", "enable", "FILE", "--root", "ROOT", "--dry-run"]
+    ])
     func aStateFileThatCannotBeReadHasTheDocumentedStatus(_ command: [String]) throws {
         let (host, file) = try readableHost()
         let arguments = { (file: String) in
@@ -89,10 +93,13 @@ struct PersistPathsAndStatusTests {
         let name = "vfioctl-relative-root-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { TemporaryDirectory.removeTree("/tmp/" + name) }
         let relative = "tmp/" + name
-        let enable = try run(host, ["persist", "enable", file, "--root", relative, "--binary", CLIHost.binary], in: host.root)
+        let enable = try run(
+            host, ["persist", "enable", file, "--root", relative, "--binary", CLIHost.binary], in: host.root)
         #expect(enable.status == 0, "\(enable)")
-        #expect(FileManager.default.fileExists(atPath: host.root + "/" + relative + "/etc/vfioctl/state.toml"), "\(enable)")
-        #expect(!FileManager.default.fileExists(atPath: "/tmp/" + name), "made under / instead of the current directory")
+        #expect(
+            FileManager.default.fileExists(atPath: host.root + "/" + relative + "/etc/vfioctl/state.toml"), "\(enable)")
+        #expect(
+            !FileManager.default.fileExists(atPath: "/tmp/" + name), "made under / instead of the current directory")
 
         let status = try run(host, ["persist", "status", "--root", "./" + relative, "--json"], in: host.root)
         #expect(status.json?["enabled"] as? Bool == true, "\(status)")
@@ -118,12 +125,16 @@ struct PersistPathsAndStatusTests {
         let relativeSources = ["--sysfs-root", "sysfs", "--modules-dir", "modules/6.1.0-e2e", "--rules-dir", "rules"]
         let diff = try run(host, ["diff", "state.toml"] + relativeSources, in: host.root)
         #expect(diff.status == 7, "\(diff)")
-        let apply = try run(host, ["apply", "state.toml", "--dry-run", "--state-dir", "state"] + relativeSources, in: host.root)
+        let apply = try run(
+            host, ["apply", "state.toml", "--dry-run", "--state-dir", "state"] + relativeSources, in: host.root)
         #expect(apply.status == 7, "\(apply)")
-        let enable = try run(host, ["persist", "enable", "state.toml", "--root", "image", "--binary", CLIHost.binary], in: host.root)
+        let enable = try run(
+            host, ["persist", "enable", "state.toml", "--root", "image", "--binary", CLIHost.binary], in: host.root)
         #expect(enable.status == 0, "\(enable)")
-        let restore = try run(host, ["persist", "disable", "--root", "image", "--restore", "--dry-run", "--state-dir", "state"]
-                              + relativeSources.prefix(2), in: host.root)
+        let restore = try run(
+            host,
+            ["persist", "disable", "--root", "image", "--restore", "--dry-run", "--state-dir", "state"]
+                + relativeSources.prefix(2), in: host.root)
         #expect(restore.status == 0 && restore.stdout.contains("would remove /etc/vfioctl/state.toml"), "\(restore)")
     }
 
@@ -134,14 +145,19 @@ struct PersistPathsAndStatusTests {
         let traces = try TemporaryDirectory(prefix: "vfioctl-persist-traces")
         defer { traces.remove() }
         let root = host.root + "/image"
-        for (index, arguments) in [["persist", "enable", file, "--root", root, "--binary", CLIHost.binary],
-                                   ["persist", "disable", "--root", root]].enumerated() {
+        for (index, arguments) in [
+            ["persist", "enable", file, "--root", root, "--binary", CLIHost.binary],
+            ["persist", "disable", "--root", root]
+        ].enumerated() {
             let trace = traces.path + "/\(index)"
             let result = try run(host, arguments, traced: trace)
             #expect(result.status == 0, "\(result)")
             #expect(!result.stdout.contains("reloaded"), "\(result)")
-            let programs = ((try? String(contentsOfFile: trace, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains("execve") }
-            #expect(programs.count == 1, "\(arguments.joined(separator: " ")) ran:\n\(programs.joined(separator: "\n"))")
+            let programs = ((try? String(contentsOfFile: trace, encoding: .utf8)) ?? "").split(separator: "\n").filter {
+                $0.contains("execve")
+            }
+            #expect(
+                programs.count == 1, "\(arguments.joined(separator: " ")) ran:\n\(programs.joined(separator: "\n"))")
         }
     }
 }

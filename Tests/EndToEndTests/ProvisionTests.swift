@@ -39,7 +39,8 @@ private final class ProvisionHost {
 
     /// The products directory of this build: the test bundle runs from there, next to `vfioctl`.
     static let productsDirectory: String = {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var directory = URL(fileURLWithPath: exe).deletingLastPathComponent()
         // A macOS test bundle sits inside the products directory.
         while directory.path.contains(".xctest") { directory = directory.deletingLastPathComponent() }
@@ -53,7 +54,9 @@ private final class ProvisionHost {
         try TemporaryDirectory.makeDirectory(modules)
         try TemporaryDirectory.makeDirectory(root + "/modprobe.d")
         try TemporaryDirectory.makeDirectory(root + "/files")
-        try write(modules + "/modules.alias", """
+        try write(
+            modules + "/modules.alias",
+            """
             alias pci:v00008086d000010D3sv*sd*bc*sc*i* e1000e
             alias pci:v00008086d00001533sv*sd*bc*sc*i* igb
             alias pci:v00008086d00001572sv*sd*bc*sc*i* i40e
@@ -61,7 +64,9 @@ private final class ProvisionHost {
             alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci
 
             """)
-        try write(modules + "/modules.dep", """
+        try write(
+            modules + "/modules.dep",
+            """
             kernel/drivers/vfio/pci/vfio-pci.ko: kernel/drivers/vfio/pci/vfio-pci-core.ko
             kernel/drivers/vfio/pci/vfio-pci-core.ko:
             kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko:
@@ -97,7 +102,8 @@ private final class ProvisionHost {
         environment["VFIOCTL_MODPROBE_DIRS"] = root + "/modprobe.d"
         environment["VFIOCTL_STATE_DIR"] = stateDirectory
         let command = arguments + (withHost ? ["--sysfs-root", sysfs, "--modules-dir", modules] : [])
-        let run = InProcessRun.needsProcess(environment: environment)
+        let run =
+            InProcessRun.needsProcess(environment: environment)
             ? CLIRun(try Subprocess.run([Self.binary] + command, environment: environment))
             : InProcessRun.run(command, environment: environment)
         return ProvisionRun(status: run.status, stdout: run.stdout, stderr: run.stderr)
@@ -129,7 +135,8 @@ private final class ProvisionHost {
         case S_IFLNK:
             entries[path] = "-> " + ((try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?")
         case S_IFREG:
-            entries[path] = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? "<unreadable>"
+            entries[path] =
+                FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? "<unreadable>"
         default:
             entries[path] = "other"
         }
@@ -204,43 +211,62 @@ struct ProvisionBadStateFile: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     static let all: [ProvisionBadStateFile] = [
-        ProvisionBadStateFile(name: "unknown key", text: StateFiles.head + "state = \"vfio\"\ncolour = \"red\"\n",
-                     line: 6, message: "unknown key 'colour' in [[device]] (line 1)"),
-        ProvisionBadStateFile(name: "unknown top-level key", text: "devices = 1\n",
-                     line: 1, message: "unknown key 'devices' in the state file"),
-        ProvisionBadStateFile(name: "wrong type: vendor as an integer",
-                     text: "[[device]]\naddress = \"0000:09:00.0\"\nvendor = 8086\ndevice = \"10d3\"\nstate = \"vfio\"\n",
-                     line: 3, message: "'vendor' in [[device]] (line 1) must be a string, found an integer"),
-        ProvisionBadStateFile(name: "wrong type: vfs as a string", text: StateFiles.head + "state = \"host\"\nvfs = \"2\"\n",
-                     line: 6, message: "'vfs' in [[device]] (line 1) must be an integer, found a string"),
-        ProvisionBadStateFile(name: "duplicate device", text: StateFiles.head + "state = \"vfio\"\n\n" + StateFiles.head + "state = \"vfio\"\n",
-                     line: 7, message: "0000:09:00.0 is already listed at line 1"),
-        ProvisionBadStateFile(name: "conflicting entries for one device (ids and address)",
-                     text: "[[device]]\nids = \"8086:10d3\"\nstate = \"vfio\"\n\n" + StateFiles.head + "state = \"host\"\n",
-                     line: 5, message: "0000:09:00.0 wants host here but vfio at line 1"),
-        ProvisionBadStateFile(name: "conflicting entries for one device (vfs_of and ids)",
-                     text: "[[device]]\nvfs_of = \"0000:02:00.0\"\nstate = \"vfio\"\n\n[[device]]\nids = \"8086:154c\"\nstate = \"stub\"\n",
-                     line: 5, message: "0000:02:02.0 wants stub here but vfio at line 1"),
-        ProvisionBadStateFile(name: "missing state", text: StateFiles.head,
-                     line: 1, message: "[[device]] says nothing about the wanted state"),
-        ProvisionBadStateFile(name: "invalid state", text: StateFiles.head + "state = \"vifo\"\n",
-                     line: 5, message: "invalid state 'vifo'"),
-        ProvisionBadStateFile(name: "state and driver", text: StateFiles.head + "state = \"vfio\"\ndriver = \"vfio-pci\"\n",
-                     line: 6, message: "give either state or driver, not both"),
-        ProvisionBadStateFile(name: "address without vendor and device",
-                     text: "[[device]]\naddress = \"0000:09:00.0\"\nstate = \"vfio\"\n",
-                     line: 1, message: "[[device]] with an address must say which hardware is expected there (vendor and device)"),
-        ProvisionBadStateFile(name: "address without device",
-                     text: "[[device]]\naddress = \"0000:09:00.0\"\nvendor = \"8086\"\nstate = \"vfio\"\n",
-                     line: 1, message: "must say which hardware is expected there"),
-        ProvisionBadStateFile(name: "two selectors", text: StateFiles.head + "ids = \"8086:10d3\"\nstate = \"vfio\"\n",
-                     line: 1, message: "has more than one of address, ids, vfs_of, class"),
-        ProvisionBadStateFile(name: "no selector", text: "[[device]]\nstate = \"vfio\"\n",
-                     line: 1, message: "[[device]] selects nothing"),
-        ProvisionBadStateFile(name: "vfs on an ids entry", text: "[[device]]\nids = \"8086:10d3\"\nstate = \"vfio\"\nvfs = 2\n",
-                     line: 4, message: "vfs only goes with an address entry"),
-        ProvisionBadStateFile(name: "TOML syntax error", text: "[[device]\naddress = \"0000:09:00.0\"\n",
-                     line: 1, message: "expected ']'"),
+        ProvisionBadStateFile(
+            name: "unknown key", text: StateFiles.head + "state = \"vfio\"\ncolour = \"red\"\n",
+            line: 6, message: "unknown key 'colour' in [[device]] (line 1)"),
+        ProvisionBadStateFile(
+            name: "unknown top-level key", text: "devices = 1\n",
+            line: 1, message: "unknown key 'devices' in the state file"),
+        ProvisionBadStateFile(
+            name: "wrong type: vendor as an integer",
+            text: "[[device]]\naddress = \"0000:09:00.0\"\nvendor = 8086\ndevice = \"10d3\"\nstate = \"vfio\"\n",
+            line: 3, message: "'vendor' in [[device]] (line 1) must be a string, found an integer"),
+        ProvisionBadStateFile(
+            name: "wrong type: vfs as a string", text: StateFiles.head + "state = \"host\"\nvfs = \"2\"\n",
+            line: 6, message: "'vfs' in [[device]] (line 1) must be an integer, found a string"),
+        ProvisionBadStateFile(
+            name: "duplicate device",
+            text: StateFiles.head + "state = \"vfio\"\n\n" + StateFiles.head + "state = \"vfio\"\n",
+            line: 7, message: "0000:09:00.0 is already listed at line 1"),
+        ProvisionBadStateFile(
+            name: "conflicting entries for one device (ids and address)",
+            text: "[[device]]\nids = \"8086:10d3\"\nstate = \"vfio\"\n\n" + StateFiles.head + "state = \"host\"\n",
+            line: 5, message: "0000:09:00.0 wants host here but vfio at line 1"),
+        ProvisionBadStateFile(
+            name: "conflicting entries for one device (vfs_of and ids)",
+            text:
+                "[[device]]\nvfs_of = \"0000:02:00.0\"\nstate = \"vfio\"\n\n[[device]]\nids = \"8086:154c\"\nstate = \"stub\"\n",
+            line: 5, message: "0000:02:02.0 wants stub here but vfio at line 1"),
+        ProvisionBadStateFile(
+            name: "missing state", text: StateFiles.head,
+            line: 1, message: "[[device]] says nothing about the wanted state"),
+        ProvisionBadStateFile(
+            name: "invalid state", text: StateFiles.head + "state = \"vifo\"\n",
+            line: 5, message: "invalid state 'vifo'"),
+        ProvisionBadStateFile(
+            name: "state and driver", text: StateFiles.head + "state = \"vfio\"\ndriver = \"vfio-pci\"\n",
+            line: 6, message: "give either state or driver, not both"),
+        ProvisionBadStateFile(
+            name: "address without vendor and device",
+            text: "[[device]]\naddress = \"0000:09:00.0\"\nstate = \"vfio\"\n",
+            line: 1, message: "[[device]] with an address must say which hardware is expected there (vendor and device)"
+        ),
+        ProvisionBadStateFile(
+            name: "address without device",
+            text: "[[device]]\naddress = \"0000:09:00.0\"\nvendor = \"8086\"\nstate = \"vfio\"\n",
+            line: 1, message: "must say which hardware is expected there"),
+        ProvisionBadStateFile(
+            name: "two selectors", text: StateFiles.head + "ids = \"8086:10d3\"\nstate = \"vfio\"\n",
+            line: 1, message: "has more than one of address, ids, vfs_of, class"),
+        ProvisionBadStateFile(
+            name: "no selector", text: "[[device]]\nstate = \"vfio\"\n",
+            line: 1, message: "[[device]] selects nothing"),
+        ProvisionBadStateFile(
+            name: "vfs on an ids entry", text: "[[device]]\nids = \"8086:10d3\"\nstate = \"vfio\"\nvfs = 2\n",
+            line: 4, message: "vfs only goes with an address entry"),
+        ProvisionBadStateFile(
+            name: "TOML syntax error", text: "[[device]\naddress = \"0000:09:00.0\"\n",
+            line: 1, message: "expected ']'")
     ]
 }
 
@@ -250,7 +276,8 @@ struct ProvisionBadStateFile: Sendable, CustomTestStringConvertible {
 struct ProvisionTests {
     init() throws {
         guard access(ProvisionHost.binary, X_OK) == 0 else {
-            throw ProvisionTestError("\(ProvisionHost.binary) is missing: build the package (swift build --build-tests) first")
+            throw ProvisionTestError(
+                "\(ProvisionHost.binary) is missing: build the package (swift build --build-tests) first")
         }
     }
 
@@ -263,8 +290,9 @@ struct ProvisionTests {
         for arguments in [["diff", file], ["apply", file], ["apply", file, "--dry-run"]] {
             let run = try host.run(arguments)
             #expect(run.status == 2, "\(arguments.joined(separator: " ")): \(run)")
-            #expect(run.stderr.hasPrefix(prefix) && run.stderr.contains(bad.message),
-                    "\(arguments.joined(separator: " ")): expected '\(prefix)...\(bad.message)...' on stderr: \(run)")
+            #expect(
+                run.stderr.hasPrefix(prefix) && run.stderr.contains(bad.message),
+                "\(arguments.joined(separator: " ")): expected '\(prefix)...\(bad.message)...' on stderr: \(run)")
         }
         // With --json: exit 2 too, and the same FILE:LINE message (on stderr, or as the report's error).
         let json = try host.run(["apply", file, "--json"])
@@ -287,7 +315,9 @@ struct ProvisionTests {
     @Test("other hardware at an address: exit 3, nothing changed")
     func identityMismatch() throws {
         let host = try ProvisionHost()
-        let file = try host.stateFile("gpu.toml", """
+        let file = try host.stateFile(
+            "gpu.toml",
+            """
             # 0000:09:00.0 holds an 82574L, not a GTX 1080
             [[device]]
             address = "0000:09:00.0"
@@ -300,23 +330,30 @@ struct ProvisionTests {
         for arguments in [["diff", file], ["apply", file]] {
             let run = try host.run(arguments)
             #expect(run.status == 3, "\(run)")
-            #expect(run.stderr.hasPrefix("vfioctl: error: \(file):2: expected 10de:1b80 at 0000:09:00.0, found 8086:10d3"), "\(run)")
+            #expect(
+                run.stderr.hasPrefix("vfioctl: error: \(file):2: expected 10de:1b80 at 0000:09:00.0, found 8086:10d3"),
+                "\(run)")
         }
         let json = try host.run(["apply", file, "--json"])
         #expect(json.status == 3, "\(json)")
         #expect(json.json?["exit_status"] as? Int == 3)
         #expect(json.json?["changed"] as? Bool == false)
         #expect(json.jsonDevices.isEmpty)
-        #expect(((json.json?["error"] as? [String: Any])?["message"] as? String)?.hasPrefix("\(file):2: expected 10de:1b80") == true, "\(json)")
+        #expect(
+            ((json.json?["error"] as? [String: Any])?["message"] as? String)?.hasPrefix("\(file):2: expected 10de:1b80")
+                == true, "\(json)")
 
         // A subsystem that does not match is other hardware too.
-        let subsystem = try host.stateFile("subsystem.toml", StateFiles.head + "subsystem_vendor = \"1028\"\nstate = \"vfio\"\n")
+        let subsystem = try host.stateFile(
+            "subsystem.toml", StateFiles.head + "subsystem_vendor = \"1028\"\nstate = \"vfio\"\n")
         let run = try host.run(["apply", subsystem])
         #expect(run.status == 3, "\(run)")
         #expect(run.stderr.contains("found 8086:10d3 subsystem 8086:a01f"), "\(run)")
 
         // No device at all at the address.
-        let absent = try host.stateFile("absent.toml", "[[device]]\naddress = \"0000:42:00.0\"\nvendor = \"8086\"\ndevice = \"10d3\"\nstate = \"vfio\"\n")
+        let absent = try host.stateFile(
+            "absent.toml",
+            "[[device]]\naddress = \"0000:42:00.0\"\nvendor = \"8086\"\ndevice = \"10d3\"\nstate = \"vfio\"\n")
         let none = try host.run(["apply", absent])
         #expect(none.status == 3, "\(none)")
         #expect(none.stderr.contains("expected 8086:10d3 at 0000:42:00.0, found no device there"), "\(none)")
@@ -359,7 +396,9 @@ struct ProvisionTests {
         #expect(diff.status == 7, "\(diff)")
         #expect(diff.stdout.contains("0000:09:00.0 would move e1000e -> vfio-pci"), "\(diff)")
         #expect(diff.stdout.contains("0000:07:00.0 unchanged"), "\(diff)")
-        #expect(diff.stdout.contains("write \"vfio-pci\" > \(host.sysfs)/bus/pci/devices/0000:09:00.0/driver_override"), "\(diff)")
+        #expect(
+            diff.stdout.contains("write \"vfio-pci\" > \(host.sysfs)/bus/pci/devices/0000:09:00.0/driver_override"),
+            "\(diff)")
 
         let json = try host.run(["diff", file, "--json"])
         #expect(json.status == 7, "\(json)")
@@ -384,7 +423,9 @@ struct ProvisionTests {
     @Test("--device (the udev hot-plug path) leaves out entries for other addresses, missing or other hardware")
     func deviceScope() throws {
         let host = try ProvisionHost()
-        let file = try host.stateFile("mixed.toml", """
+        let file = try host.stateFile(
+            "mixed.toml",
+            """
             [[device]]
             address = "0000:09:00.0"
             vendor = "10de"
@@ -424,9 +465,12 @@ struct ProvisionTests {
     func deviceScopeReadsWhatItNeeds() throws {
         let host = try ProvisionHost(.sriovNIC)
         // An entry that reading every device warns about, away from the device asked for.
-        try FileManager.default.createDirectory(atPath: host.sysfs + "/bus/pci/devices/not-a-device",
-                                                withIntermediateDirectories: false)
-        let file = try host.stateFile("vfs.toml", """
+        try FileManager.default.createDirectory(
+            atPath: host.sysfs + "/bus/pci/devices/not-a-device",
+            withIntermediateDirectories: false)
+        let file = try host.stateFile(
+            "vfs.toml",
+            """
             [[device]]
             vfs_of = "0000:02:00.0"
             index = "4-7"
@@ -450,7 +494,9 @@ struct ProvisionTests {
     func virtualFunctions() throws {
         let host = try ProvisionHost(.sriovNIC)
         // The PF has 12 VFs with driver autoprobe on: vfs = 12 still turns autoprobe off.
-        let file = try host.stateFile("vfs.toml", """
+        let file = try host.stateFile(
+            "vfs.toml",
+            """
             [[device]]
             address = "0000:02:00.0"
             vendor = "8086"
@@ -473,7 +519,10 @@ struct ProvisionTests {
         let steps = (pf?["steps"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }
         #expect(steps == [host.sysfs + "/bus/pci/devices/0000:02:00.0/sriov_drivers_autoprobe"], "\(diff)")
         let vfs = devices.filter { ($0["address"] as? String)?.hasPrefix("0000:02:02.") == true }
-        #expect(vfs.compactMap { $0["address"] as? String } == ["0000:02:02.4", "0000:02:02.5", "0000:02:02.6", "0000:02:02.7"], "\(diff)")
+        #expect(
+            vfs.compactMap { $0["address"] as? String } == [
+                "0000:02:02.4", "0000:02:02.5", "0000:02:02.6", "0000:02:02.7"
+            ], "\(diff)")
         #expect(vfs.allSatisfy { $0["status"] as? String == "unchanged" }, "\(diff)")
         #expect(host.snapshot() == before)
     }
@@ -483,25 +532,35 @@ struct ProvisionTests {
         let host = try ProvisionHost()
         let file = try host.stateFile("state.toml", StateFiles.satisfied)
         let root = host.root + "/image"
-        let installed = ["/etc/vfioctl/state.toml", "/etc/systemd/system/vfioctl.service",
-                         "/etc/systemd/system/sysinit.target.wants/vfioctl.service", "/etc/udev/rules.d/70-vfioctl.rules"]
+        let installed = [
+            "/etc/vfioctl/state.toml", "/etc/systemd/system/vfioctl.service",
+            "/etc/systemd/system/sysinit.target.wants/vfioctl.service", "/etc/udev/rules.d/70-vfioctl.rules"
+        ]
 
-        let enable = try host.run(["persist", "enable", file, "--root", root, "--binary", ProvisionHost.binary], withHost: false)
+        let enable = try host.run(
+            ["persist", "enable", file, "--root", root, "--binary", ProvisionHost.binary], withHost: false)
         #expect(enable.status == 0, "\(enable)")
         for path in installed {
             #expect(fileExists(root + path), "\(path) was not installed")
         }
         #expect(try String(contentsOfFile: root + "/etc/vfioctl/state.toml", encoding: .utf8) == StateFiles.satisfied)
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/etc/systemd/system/sysinit.target.wants/vfioctl.service")
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(
+                atPath: root + "/etc/systemd/system/sysinit.target.wants/vfioctl.service")
                 == "../vfioctl.service")
         let unit = try String(contentsOfFile: root + "/etc/systemd/system/vfioctl.service", encoding: .utf8)
-        #expect(lines(unit, containing: "ExecStart=") == ["ExecStart=\(ProvisionHost.binary) apply /etc/vfioctl/state.toml"], "\(unit)")
+        #expect(
+            lines(unit, containing: "ExecStart=") == [
+                "ExecStart=\(ProvisionHost.binary) apply /etc/vfioctl/state.toml"
+            ], "\(unit)")
         #expect(unit.contains("\nWantedBy=sysinit.target\n"), "\(unit)")
         let rule = try String(contentsOfFile: root + "/etc/udev/rules.d/70-vfioctl.rules", encoding: .utf8)
         let ruleLines = lines(rule, containing: "RUN+=")
         #expect(ruleLines.count == 1, "\(rule)")
         #expect(ruleLines.first?.contains("ACTION==\"add\", SUBSYSTEM==\"pci\"") == true, "\(rule)")
-        #expect(ruleLines.first?.contains("RUN+=\"\(ProvisionHost.binary) apply /etc/vfioctl/state.toml --device $kernel") == true, "\(rule)")
+        #expect(
+            ruleLines.first?.contains("RUN+=\"\(ProvisionHost.binary) apply /etc/vfioctl/state.toml --device $kernel")
+                == true, "\(rule)")
 
         let status = try host.run(["persist", "status", "--root", root, "--json"], withHost: false)
         #expect(status.status == 0, "\(status)")
@@ -537,7 +596,8 @@ struct ProvisionTests {
         let host = try ProvisionHost()
         let root = host.root + "/image"
         let bad = try host.stateFile("bad.toml", StateFiles.head)
-        let run = try host.run(["persist", "enable", bad, "--root", root, "--binary", ProvisionHost.binary], withHost: false)
+        let run = try host.run(
+            ["persist", "enable", bad, "--root", root, "--binary", ProvisionHost.binary], withHost: false)
         #expect(run.status == 2, "\(run)")
         #expect(run.stderr.hasPrefix("vfioctl: error: \(bad):1: "), "\(run)")
         let good = try host.stateFile("good.toml", StateFiles.satisfied)
@@ -547,14 +607,17 @@ struct ProvisionTests {
         #expect(!fileExists(root + "/etc"), "something was installed under \(root)")
     }
 
-    @Test("the installed unit passes systemd-analyze verify",
-          .enabled(if: ProvisionTests.systemdAnalyze != nil,
-                   "skipped: systemd-analyze is not installed (Debian package systemd)"))
+    @Test(
+        "the installed unit passes systemd-analyze verify",
+        .enabled(
+            if: ProvisionTests.systemdAnalyze != nil,
+            "skipped: systemd-analyze is not installed (Debian package systemd)"))
     func unitVerifies() throws {
         let host = try ProvisionHost()
         let file = try host.stateFile("state.toml", StateFiles.satisfied)
         let root = host.root + "/image"
-        let enable = try host.run(["persist", "enable", file, "--root", root, "--binary", ProvisionHost.binary], withHost: false)
+        let enable = try host.run(
+            ["persist", "enable", file, "--root", root, "--binary", ProvisionHost.binary], withHost: false)
         #expect(enable.status == 0, "\(enable)")
         // Not --root: verify checks that ExecStart's binary exists, and it is the real one, outside
         // the image. --man=no: the Documentation= man pages need not be installed on this machine.
@@ -577,5 +640,7 @@ struct ProvisionTests {
         #expect(lines(output, containing: "vfioctl.service").isEmpty, "systemd-analyze verify:\n\(output)")
     }
 
-    static let systemdAnalyze: String? = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first { access($0, X_OK) == 0 }
+    static let systemdAnalyze: String? = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first {
+        access($0, X_OK) == 0
+    }
 }

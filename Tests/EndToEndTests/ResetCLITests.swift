@@ -25,7 +25,8 @@ import Glibc
         // The NVMe on nvme: refused (3), nothing written, unless forced.
         let refused = try host.run(["reset", "05:00.0"])
         #expect(refused.status == 3, "\(refused)")
-        #expect(refused.stderr.contains("host driver nvme") && refused.stderr.contains("--force host-driver"), "\(refused)")
+        #expect(
+            refused.stderr.contains("host driver nvme") && refused.stderr.contains("--force host-driver"), "\(refused)")
         #expect(host.file("bus/pci/devices/0000:05:00.0/reset") == "")
         let forced = try host.run(["reset", "05:00.0", "--force", "host-driver"])
         #expect(forced.status == 0, "\(forced)")

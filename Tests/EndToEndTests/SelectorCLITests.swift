@@ -14,21 +14,32 @@ import TestSupport
         #expect(addresses(try host.run(["list", "--json", "enp9s0"])) == ["0000:09:00.0"])
         #expect(addresses(try host.run(["list", "--json", "0000:02:0[23].*"])).count == 12)
         #expect(addresses(try host.run(["list", "--json", "0000:00:1f"])).count == 4)
-        #expect(addresses(try host.run(["plan", "--json", "enp9s0", "01:00"])) == ["0000:01:00.0", "0000:01:00.1", "0000:09:00.0"])
+        #expect(
+            addresses(try host.run(["plan", "--json", "enp9s0", "01:00"])) == [
+                "0000:01:00.0", "0000:01:00.1", "0000:09:00.0"
+            ])
     }
 
-    @Test(arguments: [("eth0", "no PCI device has the network interface 'eth0'"), ("7f:00", "no PCI device in slot 0000:7f:00"),
-                      ("0000:7f:*", "no PCI device address matches '0000:7f:*'"), ("pci_0000_7f_00_0", "no PCI device at 0000:7f:00.0")])
+    @Test(arguments: [
+        ("eth0", "no PCI device has the network interface 'eth0'"), ("7f:00", "no PCI device in slot 0000:7f:00"),
+        ("0000:7f:*", "no PCI device address matches '0000:7f:*'"),
+        ("pci_0000_7f_00_0", "no PCI device at 0000:7f:00.0")
+    ])
     func nothingMatchingIsNotFoundNamingTheSelector(_ selector: String, _ message: String) throws {
         let host = try CLIHost()
-        for command in [["list"], ["show"], ["plan"], ["bind", "--dry-run"], ["unbind", "--dry-run"], ["override", "--clear", "--dry-run"]] {
+        for command in [
+            ["list"], ["show"], ["plan"], ["bind", "--dry-run"], ["unbind", "--dry-run"],
+            ["override", "--clear", "--dry-run"]
+        ] {
             let run = try host.run(command + [selector])
             #expect(run.status == 4, "\(command) \(run)")
             #expect(run.stderr.contains(message), "\(command) \(run)")
         }
     }
 
-    @Test(arguments: ["*", "*:*", "?*", "eth0/..", "..", "pci_0000_01_00", "a\u{1B}[2Jb", String(repeating: "e", count: 5000)])
+    @Test(arguments: [
+        "*", "*:*", "?*", "eth0/..", "..", "pci_0000_01_00", "a\u{1B}[2Jb", String(repeating: "e", count: 5000)
+    ])
     func hostileSelectorsAreUsageErrors(_ selector: String) throws {
         let host = try CLIHost()
         for command in [["list"], ["bind", "--dry-run"], ["override", "--clear", "--dry-run"]] {
@@ -42,8 +53,11 @@ import TestSupport
     /// show, override and sriov mean one device: a slot of two functions is refused, listing them.
     @Test func commandsOfOneDeviceRefuseSeveral() throws {
         let host = try CLIHost()
-        for command in [["show", "01:00"], ["override", "--clear", "--dry-run", "01:00"], ["sriov", "--vfs", "0", "--dry-run", "02:00"],
-                        ["show", "0000:02:*"]] {
+        for command in [
+            ["show", "01:00"], ["override", "--clear", "--dry-run", "01:00"],
+            ["sriov", "--vfs", "0", "--dry-run", "02:00"],
+            ["show", "0000:02:*"]
+        ] {
             let run = try host.run(command)
             #expect(run.status == 2, "\(command) \(run)")
             #expect(run.stderr.contains("matches"), "\(run)")
@@ -80,7 +94,9 @@ import TestSupport
         #expect(json.device("0000:09:00.0")?["kernel_modules"] as? [String] == ["e1000e"])
         #expect(json.device("0000:0a:00.0")?["kernel_modules"] as? [String] == [])
         // Without the flag the document is what it was.
-        #expect(try host.run(["list", "--json", "09:00.0"]).device("0000:09:00.0")?.keys.contains("kernel_modules") == false)
+        #expect(
+            try host.run(["list", "--json", "09:00.0"]).device("0000:09:00.0")?.keys.contains("kernel_modules") == false
+        )
         let text = try host.run(["list", "-k", "09:00.0", "0a:00.0"])
         let lines = text.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
         #expect(lines.first?.contains("MODULES") == true, "\(text)")
@@ -100,14 +116,18 @@ import TestSupport
         let bin = host.root + "/elsewhere/bin"
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: CLIHost.binary, toPath: bin + "/vfioctl")
-        let copied = CLIRun(try Subprocess.run([bin + "/vfioctl", "plan", "--explain", "0000:00:02.0"], environment: host.environment()))
+        let copied = CLIRun(
+            try Subprocess.run([bin + "/vfioctl", "plan", "--explain", "0000:00:02.0"], environment: host.environment())
+        )
         #expect(copied.status == 0, "\(copied)")
         #expect(copied.stdout.contains("rule 'intel-igd' at <built-in>/50-platform-variants.toml:"), "\(copied)")
 
         let installed = host.root + "/elsewhere/lib/vfioctl/rules.d"
         try FileManager.default.createDirectory(atPath: installed, withIntermediateDirectories: true)
-        try "# emptied by the administrator\n".write(toFile: installed + "/50-platform-variants.toml", atomically: true, encoding: .utf8)
-        let overridden = CLIRun(try Subprocess.run([bin + "/vfioctl", "plan", "--json", "0000:00:02.0"], environment: host.environment()))
+        try "# emptied by the administrator\n".write(
+            toFile: installed + "/50-platform-variants.toml", atomically: true, encoding: .utf8)
+        let overridden = CLIRun(
+            try Subprocess.run([bin + "/vfioctl", "plan", "--json", "0000:00:02.0"], environment: host.environment()))
         let chain = try #require(overridden.device("0000:00:02.0")?["chain"] as? [[String: Any]], "\(overridden)")
         #expect(chain.map { $0["module"] as? String } == ["vfio_pci"])
     }

@@ -24,10 +24,14 @@ import VFIOSystem
             directory = try TemporaryDirectory(prefix: "vfioctl-sim")
             let modules = directory.path + "/modules"
             try TemporaryDirectory.makeDirectory(modules)
-            try Self.write(modules + "/modules.dep", ["vfio_pci", "pci_stub", "e1000e", "e1000", "8139cp", "nvme"]
-                .map { "kernel/\($0).ko:\n" }.joined())
+            try Self.write(
+                modules + "/modules.dep",
+                ["vfio_pci", "pci_stub", "e1000e", "e1000", "8139cp", "nvme"]
+                    .map { "kernel/\($0).ko:\n" }.joined())
             try Self.write(modules + "/modules.builtin", "kernel/drivers/pci/pcie/portdrv.ko\n")
-            try Self.write(modules + "/modules.alias", """
+            try Self.write(
+                modules + "/modules.alias",
+                """
                 alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci
                 alias pci:v00008086d000010D3sv*sd*bc*sc*i* e1000e
 
@@ -57,7 +61,7 @@ import VFIOSystem
                 standardOutput: stdout.stream, standardError: stderr.stream,
                 environment: [
                     "VFIOCTL_MODULES_DIR": directory.path + "/modules", "VFIOCTL_STATE_DIR": directory.path + "/state",
-                    "VFIOCTL_SYSTEM_RULES": "0", "VFIOCTL_MODPROBE_DIRS": directory.path + "/modprobe.d",
+                    "VFIOCTL_SYSTEM_RULES": "0", "VFIOCTL_MODPROBE_DIRS": directory.path + "/modprobe.d"
                 ],
                 clock: { Self.now })
             context.waitsForUdev = false
@@ -70,15 +74,16 @@ import VFIOSystem
         let machine = try Machine()
         let run = machine.run(["list", "--numeric", "--class", "net"])
         #expect(run.status == 0, "\(run)")
-        #expect(run.stdout == """
-            ADDRESS       CLASS  IDS        DRIVER      GROUP  OVERRIDE  SR-IOV  DESCRIPTION
-            0000:01:00.0  0200   8086:10d3  e1000e      10     -         -
-            0000:02:00.0  0200   1af4:1041  virtio-pci  11     -         -
-            0000:05:01.0  0200   8086:100e  e1000       13     -         -
-            0000:05:02.0  0200   10ec:8139  8139cp      13     -         -
-            0000:06:00.0  0200   1af4:1041  virtio-pci  14     -         -
+        #expect(
+            run.stdout == """
+                ADDRESS       CLASS  IDS        DRIVER      GROUP  OVERRIDE  SR-IOV  DESCRIPTION
+                0000:01:00.0  0200   8086:10d3  e1000e      10     -         -
+                0000:02:00.0  0200   1af4:1041  virtio-pci  11     -         -
+                0000:05:01.0  0200   8086:100e  e1000       13     -         -
+                0000:05:02.0  0200   10ec:8139  8139cp      13     -         -
+                0000:06:00.0  0200   1af4:1041  virtio-pci  14     -         -
 
-            """, "\(run)")
+                """, "\(run)")
         #expect(run.stderr.isEmpty)
     }
 
@@ -96,7 +101,8 @@ import VFIOSystem
 
         let unbind = machine.run(["unbind", "01:00.0"])
         #expect(unbind.status == 0, "\(unbind)")
-        #expect(unbind.stdout == "0000:01:00.0 vfio-pci -> e1000e (group 10): back to its recorded driver\n", "\(unbind)")
+        #expect(
+            unbind.stdout == "0000:01:00.0 vfio-pci -> e1000e (group 10): back to its recorded driver\n", "\(unbind)")
         #expect(machine.sim.driver(of: S.e1000e) == DriverName("e1000e"))
         #expect(machine.sim.override(of: S.e1000e) == nil)
     }

@@ -24,8 +24,10 @@ import Glibc
         try FileManager.default.createDirectory(atPath: host.state, withIntermediateDirectories: true)
         chown(host.state, 65534, 65534)
         let before = override(host)
-        for arguments in [["bind", "0a:00.0", "--driver", "vfio-pci"], ["unbind", "0a:00.0"], ["recover"],
-                          ["recover", "--dry-run"], ["status"], ["status", "--json"]] {
+        for arguments in [
+            ["bind", "0a:00.0", "--driver", "vfio-pci"], ["unbind", "0a:00.0"], ["recover"],
+            ["recover", "--dry-run"], ["status"], ["status", "--json"]
+        ] {
             let run = try host.run(arguments)
             #expect(run.status == 5, "\(arguments): \(run)")
             #expect(errorLines(run).count == 1, "\(arguments): \(run)")
@@ -38,7 +40,10 @@ import Glibc
 
     /// Unprivileged, a state directory of a third user is refused for what it is (with its fix),
     /// not as "needs root": running as root would be refused too.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs /usr/bin/setpriv to drop privileges"))
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+            "needs /usr/bin/setpriv to drop privileges"))
     func anUnprivilegedUserIsToldTheFixNotToUseSudo() throws {
         let host = try CLIHost()
         chmod(host.root, 0o755)
@@ -72,7 +77,8 @@ import Glibc
     @Test func aFailedRecoveryIsReportedOnce() throws {
         let host = try CLIHost()
         try FileManager.default.createDirectory(atPath: host.state, withIntermediateDirectories: true)
-        try "operation = \"bind\"\npid = 999999\nstarted = 0\n\n[[device]]\naddress = \"0000:0a:00.0\"\noriginal_driver = \"no-such-driver\"\n"
+        try
+            "operation = \"bind\"\npid = 999999\nstarted = 0\n\n[[device]]\naddress = \"0000:0a:00.0\"\noriginal_driver = \"no-such-driver\"\n"
             .write(toFile: host.state + "/journal.toml", atomically: false, encoding: .utf8)
         let run = try host.run(["bind", "0a:00.0", "--driver", "vfio-pci"])
         #expect(run.status != 0, "\(run)")
@@ -101,7 +107,8 @@ import Glibc
     /// `recover --dry-run` name it and describe no moves. Once the lock is free it is a crash.
     @Test func aRunInProgressIsNamedNotDescribed() throws {
         let host = try CLIHost()
-        let crashed = try host.run(["bind", "0a:00.0", "--driver", "vfio-pci"], environment: ["VFIOCTL_TEST_CRASH_AFTER_WRITE": "1"])
+        let crashed = try host.run(
+            ["bind", "0a:00.0", "--driver", "vfio-pci"], environment: ["VFIOCTL_TEST_CRASH_AFTER_WRITE": "1"])
         #expect(crashed.status == 99, "\(crashed)")
         // This test process plays the run: it holds the lock and the journal names its pid.
         let journalPath = host.state + "/journal.toml"
@@ -128,7 +135,9 @@ import Glibc
         close(lock)
 
         let interrupted = try host.run(["status"])
-        #expect(interrupted.stdout.contains("an interrupted 'bind' (pid \(getpid())) left a journal: run 'vfioctl recover'"), "\(interrupted)")
+        #expect(
+            interrupted.stdout.contains(
+                "an interrupted 'bind' (pid \(getpid())) left a journal: run 'vfioctl recover'"), "\(interrupted)")
         let describe = try host.run(["recover", "--dry-run"])
         #expect(describe.stdout.contains("0000:0a:00.0 would move"), "\(describe)")
         let recovered = try host.run(["recover"])

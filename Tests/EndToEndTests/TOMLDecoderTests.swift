@@ -19,7 +19,9 @@ import Testing
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
+        )
     }
 
     @Test func validDocumentsAsTaggedJSON() throws {
@@ -39,7 +41,8 @@ import Testing
             """
         let run = try decode(Array(toml.utf8))
         #expect(run.status == 0, "\(run)")
-        let expected = #"{"s":{"type":"string","value":"tab\there \"q\" é\u0001"},"i":{"type":"integer","value":"255"},"#
+        let expected =
+            #"{"s":{"type":"string","value":"tab\there \"q\" é\u0001"},"i":{"type":"integer","value":"255"},"#
             + #""f":[{"type":"float","value":"1.5"},{"type":"float","value":"-inf"},{"type":"float","value":"nan"},"#
             + #"{"type":"float","value":"1e+100"}],"b":{"type":"bool","value":"true"},"#
             + #""odt":{"type":"datetime","value":"1979-05-27T07:32:00.5Z"},"#
@@ -49,7 +52,9 @@ import Testing
     }
 
     @Test func invalidDocumentsExitOne() throws {
-        for input in [Array("a = 1\na = 2\n".utf8), Array("a = '".utf8) + [0xFF] + Array("'\n".utf8), Array("a = [".utf8)] {
+        for input in [
+            Array("a = 1\na = 2\n".utf8), Array("a = '".utf8) + [0xFF] + Array("'\n".utf8), Array("a = [".utf8)
+        ] {
             let run = try decode(input)
             #expect(run.status == 1 && run.stdout.isEmpty, "\(run)")
             #expect(run.stderr.hasPrefix("toml-test-decoder: line "), "\(run)")

@@ -122,8 +122,10 @@ public struct FakeSRIOV: Sendable, Equatable {
     public var driversAutoprobe: Bool
     public var numVFsOverride: Int?
 
-    public init(totalVFs: Int, offset: Int = 0x80, stride: Int = 2, vfDevice: DeviceID, driversAutoprobe: Bool = true,
-                numVFsOverride: Int? = nil) {
+    public init(
+        totalVFs: Int, offset: Int = 0x80, stride: Int = 2, vfDevice: DeviceID, driversAutoprobe: Bool = true,
+        numVFsOverride: Int? = nil
+    ) {
         self.totalVFs = totalVFs
         self.offset = offset
         self.stride = stride
@@ -166,8 +168,10 @@ public struct FakePCIDevice: Sendable, Equatable {
     /// A bridge's secondary bus when nothing sits behind it (otherwise the lowest child bus).
     public var secondaryBus: UInt8?
 
-    public init(_ address: PCIAddress, vendor: VendorID, device: DeviceID, class classCode: ClassCode,
-                subsystem: (vendor: VendorID, device: DeviceID)? = nil, revision: Revision = Revision(0)) {
+    public init(
+        _ address: PCIAddress, vendor: VendorID, device: DeviceID, class classCode: ClassCode,
+        subsystem: (vendor: VendorID, device: DeviceID)? = nil, revision: Revision = Revision(0)
+    ) {
         self.address = address
         self.vendor = vendor
         self.device = device
@@ -191,10 +195,13 @@ public struct FakePCIDevice: Sendable, Equatable {
     }
 
     /// Convenience with plain numbers for ids: `FakePCIDevice("0000:01:00.0", 0x8086, 0x10d3, FakeClass.ethernet)`.
-    public init(_ address: String, _ vendor: UInt16, _ device: UInt16, _ classCode: ClassCode,
-                subsystem: (UInt16, UInt16)? = nil, revision: UInt8 = 0) {
-        self.init(Fake.address(address), vendor: VendorID(vendor), device: DeviceID(device), class: classCode,
-                  subsystem: subsystem.map { (VendorID($0.0), DeviceID($0.1)) }, revision: Revision(revision))
+    public init(
+        _ address: String, _ vendor: UInt16, _ device: UInt16, _ classCode: ClassCode,
+        subsystem: (UInt16, UInt16)? = nil, revision: UInt8 = 0
+    ) {
+        self.init(
+            Fake.address(address), vendor: VendorID(vendor), device: DeviceID(device), class: classCode,
+            subsystem: subsystem.map { (VendorID($0.0), DeviceID($0.1)) }, revision: Revision(revision))
     }
 
     /// The `modalias` the fake writes (formatted independently of `PCIIdentity.modalias`).
@@ -202,8 +209,9 @@ public struct FakePCIDevice: Sendable, Equatable {
     public var isBridge: Bool { classCode.isBridge }
     public var isVGA: Bool { [0x0300, 0x0001].contains(classCode.classAndSubclass) }
     public var identity: PCIIdentity {
-        PCIIdentity(vendor: vendor, device: device, subsystemVendor: subsystemVendor, subsystemDevice: subsystemDevice,
-                    classCode: classCode, revision: revision)
+        PCIIdentity(
+            vendor: vendor, device: device, subsystemVendor: subsystemVendor, subsystemDevice: subsystemDevice,
+            classCode: classCode, revision: revision)
     }
 
     // MARK: Fluent modifiers
@@ -224,17 +232,25 @@ public struct FakePCIDevice: Sendable, Equatable {
     public func secondaryBus(_ bus: UInt8) -> Self { with { $0.secondaryBus = bus } }
     public func physfn(_ pf: PCIAddress?) -> Self { with { $0.physfn = pf } }
     public func sriov(_ capability: FakeSRIOV?) -> Self { with { $0.sriov = capability } }
-    public func sriov(totalVFs: Int, vfDevice: DeviceID, offset: Int = 0x80, stride: Int = 2,
-                      driversAutoprobe: Bool = true) -> Self {
-        sriov(FakeSRIOV(totalVFs: totalVFs, offset: offset, stride: stride, vfDevice: vfDevice,
-                        driversAutoprobe: driversAutoprobe))
+    public func sriov(
+        totalVFs: Int, vfDevice: DeviceID, offset: Int = 0x80, stride: Int = 2,
+        driversAutoprobe: Bool = true
+    ) -> Self {
+        sriov(
+            FakeSRIOV(
+                totalVFs: totalVFs, offset: offset, stride: stride, vfDevice: vfDevice,
+                driversAutoprobe: driversAutoprobe))
     }
     public func using(_ use: FakeHostUse) -> Self { with { $0.hostUse.append(use) } }
-    public func network(_ name: String, operstate: String = "up") -> Self { using(.network(name: name, operstate: operstate)) }
+    public func network(_ name: String, operstate: String = "up") -> Self {
+        using(.network(name: name, operstate: operstate))
+    }
     public func nvme(controller: Int, namespaces: [Int] = [1], multipath: Bool = false) -> Self {
         using(.nvme(controller: controller, namespaces: namespaces, multipath: multipath))
     }
-    public func sata(port: Int, host: Int, disks: [String]) -> Self { using(.sata(port: port, host: host, disks: disks)) }
+    public func sata(port: Int, host: Int, disks: [String]) -> Self {
+        using(.sata(port: port, host: host, disks: disks))
+    }
     public func drm(card: Int, render: Int? = nil) -> Self { using(.drm(card: card, render: render)) }
     public func framebuffer(_ n: Int) -> Self { using(.framebuffer(n)) }
 
@@ -392,25 +408,31 @@ public struct FakeSysfs: Sendable {
         let pfRID = Int(pf.bus) << 8 | Int(pf.device) << 3 | Int(pf.function)
         let rid = pfRID + offset + index * stride
         guard rid <= 0xFFFF else { return nil }
-        return PCIAddress(domain: pf.domain, bus: UInt8(rid >> 8), device: UInt8((rid >> 3) & 0x1F),
-                          function: UInt8(rid & 7))
+        return PCIAddress(
+            domain: pf.domain, bus: UInt8(rid >> 8), device: UInt8((rid >> 3) & 0x1F),
+            function: UInt8(rid & 7))
     }
 
     /// Enables `count` VFs on the PF at `pf` (which must already have `sriov`). Each VF copies the PF's
     /// vendor, subsystem, class, revision, parent and NUMA node; `configure` sets its driver, group and
     /// host use.
-    public mutating func addVirtualFunctions(of pf: PCIAddress, count: Int,
-                                             configure: (Int, FakePCIDevice) -> FakePCIDevice = { $1 }) {
+    public mutating func addVirtualFunctions(
+        of pf: PCIAddress, count: Int,
+        configure: (Int, FakePCIDevice) -> FakePCIDevice = { $1 }
+    ) {
         guard let physical = self[pf], let capability = physical.sriov else {
             preconditionFailure("fixture: \(pf) is not an SR-IOV physical function")
         }
         for i in 0..<count {
-            guard let address = Self.virtualFunctionAddress(of: pf, offset: capability.offset, stride: capability.stride,
-                                                            index: i)
+            guard
+                let address = Self.virtualFunctionAddress(
+                    of: pf, offset: capability.offset, stride: capability.stride,
+                    index: i)
             else { preconditionFailure("fixture: VF \(i) of \(pf) is past bus ff") }
-            var vf = FakePCIDevice(address, vendor: physical.vendor, device: capability.vfDevice, class: physical.classCode,
-                                   subsystem: (physical.subsystemVendor, physical.subsystemDevice),
-                                   revision: physical.revision)
+            var vf = FakePCIDevice(
+                address, vendor: physical.vendor, device: capability.vfDevice, class: physical.classCode,
+                subsystem: (physical.subsystemVendor, physical.subsystemDevice),
+                revision: physical.revision)
             vf.parent = physical.parent
             vf.numaNode = physical.numaNode
             vf.physfn = pf
@@ -419,8 +441,10 @@ public struct FakeSysfs: Sendable {
         }
     }
 
-    public func addingVirtualFunctions(of pf: PCIAddress, count: Int,
-                                       configure: (Int, FakePCIDevice) -> FakePCIDevice = { $1 }) -> FakeSysfs {
+    public func addingVirtualFunctions(
+        of pf: PCIAddress, count: Int,
+        configure: (Int, FakePCIDevice) -> FakePCIDevice = { $1 }
+    ) -> FakeSysfs {
         var copy = self
         copy.addVirtualFunctions(of: pf, count: count, configure: configure)
         return copy
@@ -439,8 +463,9 @@ public struct FakeSysfs: Sendable {
         var result: [FakeDriver] = []
         for driver in devices.compactMap(\.driver) where !seen.contains(driver) {
             seen.insert(driver)
-            result.append(extraDrivers.first { $0.name == driver }
-                ?? FakeDriver(driver, module: FakeDriver.defaultModule(for: driver)))
+            result.append(
+                extraDrivers.first { $0.name == driver }
+                    ?? FakeDriver(driver, module: FakeDriver.defaultModule(for: driver)))
         }
         for driver in extraDrivers where !seen.contains(driver.name) {
             seen.insert(driver.name)

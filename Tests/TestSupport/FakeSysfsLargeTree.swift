@@ -54,7 +54,7 @@ private struct LargeTreeBuilder {
         addChipset()
         let kinds: [(inout LargeTreeBuilder) -> Void] = [
             { $0.addSRIOVNIC() }, { $0.addNVMe() }, { $0.addGPU() }, { $0.addSwitch() }, { $0.addNVMe() },
-            { $0.addPCIBridge() }, { $0.addPassthrough() }, { $0.addNoDriver() }, { $0.addNIC() },
+            { $0.addPCIBridge() }, { $0.addPassthrough() }, { $0.addNoDriver() }, { $0.addNIC() }
         ]
         while !full {
             kinds[unit % kinds.count](&self)
@@ -65,7 +65,10 @@ private struct LargeTreeBuilder {
     mutating func startDomain() {
         nextBus = 1
         nextPortSlot = 0
-        add(FakePCIDevice(address(0, 0, 0), vendor: VendorID(0x8086), device: DeviceID(0x09A2), class: FakeClass.hostBridge)
+        add(
+            FakePCIDevice(
+                address(0, 0, 0), vendor: VendorID(0x8086), device: DeviceID(0x09A2), class: FakeClass.hostBridge
+            )
             .role(.conventional).group(nextGroup()).numaNode(node))
     }
 
@@ -79,8 +82,11 @@ private struct LargeTreeBuilder {
         nextPortSlot += 1
         let bus = nextBus
         nextBus += buses
-        add(FakePCIDevice(port, vendor: VendorID(0x8086), device: DeviceID(0x347A), class: FakeClass.pciBridge,
-                          subsystem: (VendorID(0), DeviceID(0)), revision: Revision(0x04))
+        add(
+            FakePCIDevice(
+                port, vendor: VendorID(0x8086), device: DeviceID(0x347A), class: FakeClass.pciBridge,
+                subsystem: (VendorID(0), DeviceID(0)), revision: Revision(0x04)
+            )
             .role(.rootPort).driver(DriverName.pcieport).group(nextGroup()).numaNode(node)
             .multifunction(true).secondaryBus(UInt8(bus)))
         return (port, bus)
@@ -88,16 +94,23 @@ private struct LargeTreeBuilder {
 
     mutating func addChipset() {
         let ahci = address(0, 0x17, 0)
-        add(FakePCIDevice(ahci, vendor: VendorID(0x8086), device: DeviceID(0xA352), class: FakeClass.sataAHCI)
-            .driver("ahci").group(nextGroup()).sata(port: 1, host: 0, disks: ["sda"]))
-        add(FakePCIDevice(address(0, 0x14, 0), vendor: VendorID(0x8086), device: DeviceID(0xA36D), class: FakeClass.usbXHCI)
+        add(
+            FakePCIDevice(ahci, vendor: VendorID(0x8086), device: DeviceID(0xA352), class: FakeClass.sataAHCI)
+                .driver("ahci").group(nextGroup()).sata(port: 1, host: 0, disks: ["sda"]))
+        add(
+            FakePCIDevice(
+                address(0, 0x14, 0), vendor: VendorID(0x8086), device: DeviceID(0xA36D), class: FakeClass.usbXHCI
+            )
             .driver("xhci_hcd").group(nextGroup()))
         let chipsetGroup = nextGroup()
         for (function, id, classCode, driver) in [
             (0, 0xA305, FakeClass.isaBridge, "lpc_ich"), (3, 0xA348, FakeClass.hdAudio, "snd_hda_intel"),
-            (4, 0xA323, FakeClass.smbus, "i801_smbus"), (5, 0xA324, FakeClass.serialBus, "intel-spi"),
+            (4, 0xA323, FakeClass.smbus, "i801_smbus"), (5, 0xA324, FakeClass.serialBus, "intel-spi")
         ] as [(Int, UInt16, ClassCode, String)] {
-            add(FakePCIDevice(address(0, 0x1F, function), vendor: VendorID(0x8086), device: DeviceID(id), class: classCode)
+            add(
+                FakePCIDevice(
+                    address(0, 0x1F, function), vendor: VendorID(0x8086), device: DeviceID(id), class: classCode
+                )
                 .driver(driver).group(chipsetGroup).multifunction())
         }
     }
@@ -107,8 +120,11 @@ private struct LargeTreeBuilder {
         let (port, bus) = rootPort(buses: 1)
         for function in 0..<2 {
             let pf = address(bus, 0, function)
-            add(FakePCIDevice(pf, vendor: VendorID(0x8086), device: DeviceID(0x1593), class: FakeClass.ethernet,
-                              subsystem: (VendorID(0x8086), DeviceID(0x0002)), revision: Revision(0x02))
+            add(
+                FakePCIDevice(
+                    pf, vendor: VendorID(0x8086), device: DeviceID(0x1593), class: FakeClass.ethernet,
+                    subsystem: (VendorID(0x8086), DeviceID(0x0002)), revision: Revision(0x02)
+                )
                 .behind(port).driver("ice").group(nextGroup()).numaNode(node).multifunction()
                 .sriov(totalVFs: 128, vfDevice: DeviceID(0x1889), offset: 16 + function * 15, stride: 1)
                 .network("enp\(bus)s0f\(function)np\(function)", operstate: function == 0 ? "up" : "down"))
@@ -136,9 +152,11 @@ private struct LargeTreeBuilder {
     }
 
     func nvme(at address: PCIAddress, behind port: PCIAddress) -> FakePCIDevice {
-        FakePCIDevice(address, vendor: VendorID(0x144D), device: DeviceID(0xA80A), class: FakeClass.nvme,
-                      subsystem: (VendorID(0x144D), DeviceID(0xA801)))
-            .behind(port).driver("nvme").numaNode(node)
+        FakePCIDevice(
+            address, vendor: VendorID(0x144D), device: DeviceID(0xA80A), class: FakeClass.nvme,
+            subsystem: (VendorID(0x144D), DeviceID(0xA801))
+        )
+        .behind(port).driver("nvme").numaNode(node)
     }
 
     mutating func addNVMeController(_ device: FakePCIDevice) {
@@ -150,15 +168,22 @@ private struct LargeTreeBuilder {
     mutating func addGPU() {
         let (port, bus) = rootPort(buses: 1)
         let slotGroup = nextGroup()
-        let vendor: (VendorID, DeviceID, DeviceID, DriverName) = unit % 2 == 0
+        let vendor: (VendorID, DeviceID, DeviceID, DriverName) =
+            unit % 2 == 0
             ? (VendorID(0x10DE), DeviceID(0x2204), DeviceID(0x1AEF), Fake.driver("nouveau"))
             : (VendorID(0x1002), DeviceID(0x73BF), DeviceID(0xAB28), Fake.driver("amdgpu"))
-        add(FakePCIDevice(address(bus, 0, 0), vendor: vendor.0, device: vendor.1, class: FakeClass.vga,
-                          revision: Revision(0xA1))
+        add(
+            FakePCIDevice(
+                address(bus, 0, 0), vendor: vendor.0, device: vendor.1, class: FakeClass.vga,
+                revision: Revision(0xA1)
+            )
             .behind(port).driver(vendor.3).group(slotGroup).numaNode(node).multifunction().bootVGA(drmCard == 0)
             .drm(card: drmCard, render: 128 + drmCard))
-        add(FakePCIDevice(address(bus, 0, 1), vendor: vendor.0, device: vendor.2, class: FakeClass.hdAudio,
-                          revision: Revision(0xA1))
+        add(
+            FakePCIDevice(
+                address(bus, 0, 1), vendor: vendor.0, device: vendor.2, class: FakeClass.hdAudio,
+                revision: Revision(0xA1)
+            )
             .behind(port).driver("snd_hda_intel").group(slotGroup).numaNode(node).multifunction())
         drmCard += 1
     }
@@ -168,13 +193,19 @@ private struct LargeTreeBuilder {
     mutating func addSwitch() {
         let (port, bus) = rootPort(buses: 6)
         let upstream = address(bus, 0, 0)
-        add(FakePCIDevice(upstream, vendor: VendorID(0x10B5), device: DeviceID(0x8747), class: FakeClass.pciBridge,
-                          subsystem: (VendorID(0), DeviceID(0)), revision: Revision(0xCA))
+        add(
+            FakePCIDevice(
+                upstream, vendor: VendorID(0x10B5), device: DeviceID(0x8747), class: FakeClass.pciBridge,
+                subsystem: (VendorID(0), DeviceID(0)), revision: Revision(0xCA)
+            )
             .behind(port).role(.switchUpstream).driver(DriverName.pcieport).group(nextGroup()).numaNode(node))
         for n in 0..<4 {
             let downstream = address(bus + 1, n, 0)
-            add(FakePCIDevice(downstream, vendor: VendorID(0x10B5), device: DeviceID(0x8747), class: FakeClass.pciBridge,
-                              subsystem: (VendorID(0), DeviceID(0)), revision: Revision(0xCA))
+            add(
+                FakePCIDevice(
+                    downstream, vendor: VendorID(0x10B5), device: DeviceID(0x8747), class: FakeClass.pciBridge,
+                    subsystem: (VendorID(0), DeviceID(0)), revision: Revision(0xCA)
+                )
                 .behind(upstream).role(.switchDownstream).driver(DriverName.pcieport).group(nextGroup()).numaNode(node)
                 .secondaryBus(UInt8(bus + 2 + n)))
             addNVMeController(nvme(at: address(bus + 2 + n, 0, 0), behind: downstream))
@@ -186,36 +217,55 @@ private struct LargeTreeBuilder {
         let (port, bus) = rootPort(buses: 2)
         let bridge = address(bus, 0, 0)
         let shared = nextGroup()
-        add(FakePCIDevice(bridge, vendor: VendorID(0x1B36), device: DeviceID(0x000E), class: FakeClass.pciBridge,
-                          subsystem: (VendorID(0), DeviceID(0)))
+        add(
+            FakePCIDevice(
+                bridge, vendor: VendorID(0x1B36), device: DeviceID(0x000E), class: FakeClass.pciBridge,
+                subsystem: (VendorID(0), DeviceID(0))
+            )
             .behind(port).role(.pcieToPCIBridge).group(shared).numaNode(node).enabled(true))
-        add(FakePCIDevice(address(bus + 1, 1, 0), vendor: VendorID(0x8086), device: DeviceID(0x100E), class: FakeClass.ethernet)
+        add(
+            FakePCIDevice(
+                address(bus + 1, 1, 0), vendor: VendorID(0x8086), device: DeviceID(0x100E), class: FakeClass.ethernet
+            )
             .behind(bridge).driver("e1000").group(shared).numaNode(node).network("ens\(bus)p1", operstate: "down"))
-        add(FakePCIDevice(address(bus + 1, 2, 0), vendor: VendorID(0x1274), device: DeviceID(0x5000),
-                          class: FakeClass.multimediaAudio)
+        add(
+            FakePCIDevice(
+                address(bus + 1, 2, 0), vendor: VendorID(0x1274), device: DeviceID(0x5000),
+                class: FakeClass.multimediaAudio
+            )
             .behind(bridge).group(shared).numaNode(node))
     }
 
     /// A NIC and an NVMe held for a guest: vfio-pci bound through driver_override.
     mutating func addPassthrough() {
         let (port, bus) = rootPort(buses: 1)
-        add(FakePCIDevice(address(bus, 0, 0), vendor: VendorID(0x8086), device: DeviceID(0x1533), class: FakeClass.ethernet,
-                          revision: Revision(0x03))
-            .behind(port).driver(DriverName.vfioPCI).driverOverride(DriverName.vfioPCI).group(nextGroup()).numaNode(node))
+        add(
+            FakePCIDevice(
+                address(bus, 0, 0), vendor: VendorID(0x8086), device: DeviceID(0x1533), class: FakeClass.ethernet,
+                revision: Revision(0x03)
+            )
+            .behind(port).driver(DriverName.vfioPCI).driverOverride(DriverName.vfioPCI).group(nextGroup()).numaNode(
+                node))
     }
 
     mutating func addNoDriver() {
         let (port, bus) = rootPort(buses: 1)
-        add(FakePCIDevice(address(bus, 0, 0), vendor: VendorID(0x10EC), device: DeviceID(0x525A), class: FakeClass.unassigned,
-                          revision: Revision(0x01))
+        add(
+            FakePCIDevice(
+                address(bus, 0, 0), vendor: VendorID(0x10EC), device: DeviceID(0x525A), class: FakeClass.unassigned,
+                revision: Revision(0x01)
+            )
             .behind(port).group(nextGroup()).numaNode(node))
     }
 
     /// A plain NIC without SR-IOV on e1000e.
     mutating func addNIC() {
         let (port, bus) = rootPort(buses: 1)
-        add(FakePCIDevice(address(bus, 0, 0), vendor: VendorID(0x8086), device: DeviceID(0x10D3), class: FakeClass.ethernet,
-                          subsystem: (VendorID(0x8086), DeviceID(0xA01F)))
+        add(
+            FakePCIDevice(
+                address(bus, 0, 0), vendor: VendorID(0x8086), device: DeviceID(0x10D3), class: FakeClass.ethernet,
+                subsystem: (VendorID(0x8086), DeviceID(0xA01F))
+            )
             .behind(port).driver("e1000e").group(nextGroup()).numaNode(node).network("enp\(bus)s0", operstate: "up"))
     }
 }

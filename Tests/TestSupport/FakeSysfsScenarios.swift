@@ -157,10 +157,14 @@ extension FakeSysfs {
     /// Root port 00:01.0 (group 1) with a GPU and its HDMI audio function in slot 01:00 (group 2).
     public mutating func addGPUAudio() {
         add(.rootPort("0000:00:01.0", device: 0x1901).group(1))
-        add(FakePCIDevice("0000:01:00.0", 0x10DE, 0x1B80, FakeClass.vga, subsystem: (0x1458, 0x3702), revision: 0xA1)
-            .behind("0000:00:01.0").driver("nouveau").group(2).bootVGA().multifunction()
-            .drm(card: 0, render: 128).framebuffer(0))
-        add(FakePCIDevice("0000:01:00.1", 0x10DE, 0x10F0, FakeClass.hdAudio, subsystem: (0x1458, 0x3702), revision: 0xA1)
+        add(
+            FakePCIDevice("0000:01:00.0", 0x10DE, 0x1B80, FakeClass.vga, subsystem: (0x1458, 0x3702), revision: 0xA1)
+                .behind("0000:00:01.0").driver("nouveau").group(2).bootVGA().multifunction()
+                .drm(card: 0, render: 128).framebuffer(0))
+        add(
+            FakePCIDevice(
+                "0000:01:00.1", 0x10DE, 0x10F0, FakeClass.hdAudio, subsystem: (0x1458, 0x3702), revision: 0xA1
+            )
             .behind("0000:00:01.0").driver("snd_hda_intel").group(2).multifunction())
     }
 
@@ -168,10 +172,16 @@ extension FakeSysfs {
     public mutating func addSRIOVNIC() {
         add(.rootPort("0000:00:1c.0", device: 0xA338).group(3))
         let vf = DeviceID(0x154C)
-        add(FakePCIDevice("0000:02:00.0", 0x8086, 0x1572, FakeClass.ethernet, subsystem: (0x8086, 0x0007), revision: 0x02)
+        add(
+            FakePCIDevice(
+                "0000:02:00.0", 0x8086, 0x1572, FakeClass.ethernet, subsystem: (0x8086, 0x0007), revision: 0x02
+            )
             .behind("0000:00:1c.0").driver("i40e").group(4).multifunction()
             .sriov(totalVFs: 64, vfDevice: vf, offset: 16, stride: 1).network("enp2s0f0", operstate: "up"))
-        add(FakePCIDevice("0000:02:00.1", 0x8086, 0x1572, FakeClass.ethernet, subsystem: (0x8086, 0x0007), revision: 0x02)
+        add(
+            FakePCIDevice(
+                "0000:02:00.1", 0x8086, 0x1572, FakeClass.ethernet, subsystem: (0x8086, 0x0007), revision: 0x02
+            )
             .behind("0000:00:1c.0").driver("i40e").group(5).multifunction()
             .sriov(totalVFs: 64, vfDevice: vf, offset: 79, stride: 1).network("enp2s0f1", operstate: "down"))
         addVirtualFunctions(of: Fake.address("0000:02:00.0"), count: 12) { i, vf in
@@ -188,72 +198,99 @@ extension FakeSysfs {
     /// all three in group 7.
     public mutating func addPCIePCIBridge() {
         add(.rootPort("0000:00:1c.4", device: 0xA33C).group(6))
-        add(FakePCIDevice("0000:03:00.0", 0x1B36, 0x000E, FakeClass.pciBridge, subsystem: (0x0000, 0x0000))
-            .behind("0000:00:1c.4").role(.pcieToPCIBridge).group(7).enabled(true))
-        add(FakePCIDevice("0000:04:01.0", 0x8086, 0x100E, FakeClass.ethernet, subsystem: (0x8086, 0x001E), revision: 0x03)
+        add(
+            FakePCIDevice("0000:03:00.0", 0x1B36, 0x000E, FakeClass.pciBridge, subsystem: (0x0000, 0x0000))
+                .behind("0000:00:1c.4").role(.pcieToPCIBridge).group(7).enabled(true))
+        add(
+            FakePCIDevice(
+                "0000:04:01.0", 0x8086, 0x100E, FakeClass.ethernet, subsystem: (0x8086, 0x001E), revision: 0x03
+            )
             .behind("0000:03:00.0").driver("e1000").group(7).network("ens1", operstate: "up"))
-        add(FakePCIDevice("0000:04:02.0", 0x1274, 0x5000, FakeClass.multimediaAudio, subsystem: (0x4942, 0x4c4c),
-                          revision: 0x01)
+        add(
+            FakePCIDevice(
+                "0000:04:02.0", 0x1274, 0x5000, FakeClass.multimediaAudio, subsystem: (0x4942, 0x4c4c),
+                revision: 0x01
+            )
             .behind("0000:03:00.0").driver("snd_ens1370").group(7))
     }
 
     /// Slot 00:1f with four functions sharing group 8.
     public mutating func addMultifunctionSlot() {
         let subsystem: (UInt16, UInt16) = (0x1043, 0x8694)
-        add(FakePCIDevice("0000:00:1f.0", 0x8086, 0xA305, FakeClass.isaBridge, subsystem: subsystem, revision: 0x10)
-            .driver("lpc_ich").group(8).multifunction())
-        add(FakePCIDevice("0000:00:1f.3", 0x8086, 0xA348, FakeClass.hdAudio, subsystem: subsystem, revision: 0x10)
-            .driver("snd_hda_intel").group(8).multifunction())
-        add(FakePCIDevice("0000:00:1f.4", 0x8086, 0xA323, FakeClass.smbus, subsystem: subsystem, revision: 0x10)
-            .driver("i801_smbus").group(8).multifunction())
-        add(FakePCIDevice("0000:00:1f.5", 0x8086, 0xA324, FakeClass.serialBus, subsystem: subsystem, revision: 0x10)
-            .driver("intel-spi").group(8).multifunction())
+        add(
+            FakePCIDevice("0000:00:1f.0", 0x8086, 0xA305, FakeClass.isaBridge, subsystem: subsystem, revision: 0x10)
+                .driver("lpc_ich").group(8).multifunction())
+        add(
+            FakePCIDevice("0000:00:1f.3", 0x8086, 0xA348, FakeClass.hdAudio, subsystem: subsystem, revision: 0x10)
+                .driver("snd_hda_intel").group(8).multifunction())
+        add(
+            FakePCIDevice("0000:00:1f.4", 0x8086, 0xA323, FakeClass.smbus, subsystem: subsystem, revision: 0x10)
+                .driver("i801_smbus").group(8).multifunction())
+        add(
+            FakePCIDevice("0000:00:1f.5", 0x8086, 0xA324, FakeClass.serialBus, subsystem: subsystem, revision: 0x10)
+                .driver("intel-spi").group(8).multifunction())
     }
 
     /// Root port 00:1c.6 (group 9) with an 82574L on e1000e behind it (group 10).
     public mutating func addRootPortNIC() {
         add(.rootPort("0000:00:1c.6", device: 0xA33E).group(9))
-        add(FakePCIDevice("0000:09:00.0", 0x8086, 0x10D3, FakeClass.ethernet, subsystem: (0x8086, 0xA01F))
-            .behind("0000:00:1c.6").driver("e1000e").group(10).network("enp9s0", operstate: "up"))
+        add(
+            FakePCIDevice("0000:09:00.0", 0x8086, 0x10D3, FakeClass.ethernet, subsystem: (0x8086, 0xA01F))
+                .behind("0000:00:1c.6").driver("e1000e").group(10).network("enp9s0", operstate: "up"))
     }
 
     /// Root port 00:1b.4 (group 11) with a card reader and no driver (group 12).
     public mutating func addNoDriver() {
         add(.rootPort("0000:00:1b.4", device: 0xA32C).group(11))
-        add(FakePCIDevice("0000:0a:00.0", 0x10EC, 0x525A, FakeClass.unassigned, subsystem: (0x1028, 0x07E6), revision: 0x01)
+        add(
+            FakePCIDevice(
+                "0000:0a:00.0", 0x10EC, 0x525A, FakeClass.unassigned, subsystem: (0x1028, 0x07E6), revision: 0x01
+            )
             .behind("0000:00:1b.4").group(12))
     }
 
     /// Root port 00:1d.0 (group 13) with an NVMe controller (group 14, NUMA node 0).
     public mutating func addNVMe() {
         add(.rootPort("0000:00:1d.0", device: 0xA330).group(13))
-        add(FakePCIDevice("0000:05:00.0", 0x144D, 0xA808, FakeClass.nvme, subsystem: (0x144D, 0xA801))
-            .behind("0000:00:1d.0").driver("nvme").group(14).numaNode(0).nvme(controller: 0))
+        add(
+            FakePCIDevice("0000:05:00.0", 0x144D, 0xA808, FakeClass.nvme, subsystem: (0x144D, 0xA801))
+                .behind("0000:00:1d.0").driver("nvme").group(14).numaNode(0).nvme(controller: 0))
     }
 
     /// Root port 00:1d.4 (group 15) with a multipath NVMe controller (group 16).
     public mutating func addNVMeMultipath() {
         add(.rootPort("0000:00:1d.4", device: 0xA334).group(15))
-        add(FakePCIDevice("0000:06:00.0", 0x8086, 0x0A54, FakeClass.nvme, subsystem: (0x8086, 0x4308))
-            .behind("0000:00:1d.4").driver("nvme").group(16).nvme(controller: 1, namespaces: [1, 2], multipath: true))
+        add(
+            FakePCIDevice("0000:06:00.0", 0x8086, 0x0A54, FakeClass.nvme, subsystem: (0x8086, 0x4308))
+                .behind("0000:00:1d.4").driver("nvme").group(16).nvme(
+                    controller: 1, namespaces: [1, 2], multipath: true))
     }
 
     /// AHCI controller 00:17.0 (group 17) with disk sda.
     public mutating func addSATA() {
-        add(FakePCIDevice("0000:00:17.0", 0x8086, 0xA352, FakeClass.sataAHCI, subsystem: (0x1043, 0x8694), revision: 0x10)
+        add(
+            FakePCIDevice(
+                "0000:00:17.0", 0x8086, 0xA352, FakeClass.sataAHCI, subsystem: (0x1043, 0x8694), revision: 0x10
+            )
             .driver("ahci").group(17).sata(port: 1, host: 0, disks: ["sda"]))
     }
 
     /// Root port 00:1b.0 (group 18) with an I210 whose driver_override is vfio-pci (group 19).
     public mutating func addDriverOverride() {
         add(.rootPort("0000:00:1b.0", device: 0xA340).group(18))
-        add(FakePCIDevice("0000:07:00.0", 0x8086, 0x1533, FakeClass.ethernet, subsystem: (0x8086, 0x0001), revision: 0x03)
+        add(
+            FakePCIDevice(
+                "0000:07:00.0", 0x8086, 0x1533, FakeClass.ethernet, subsystem: (0x8086, 0x0001), revision: 0x03
+            )
             .behind("0000:00:1b.0").driver(DriverName.vfioPCI).driverOverride(DriverName.vfioPCI).group(19))
     }
 
     /// xHCI controller 00:14.0 (group 20): driver `xhci_hcd`, module `xhci_pci`.
     public mutating func addUSB() {
-        add(FakePCIDevice("0000:00:14.0", 0x8086, 0xA36D, FakeClass.usbXHCI, subsystem: (0x1043, 0x8694), revision: 0x10)
+        add(
+            FakePCIDevice(
+                "0000:00:14.0", 0x8086, 0xA36D, FakeClass.usbXHCI, subsystem: (0x1043, 0x8694), revision: 0x10
+            )
             .driver("xhci_hcd").group(20))
     }
 
@@ -268,13 +305,16 @@ extension FakeSysfs {
     /// absolute into the real /sys) and, on the healthy VGA device 00:02.0, an absolute `driver` link
     /// and an `iommu_group` link climbing one level past the root.
     public mutating func addLinksOutsideRoot() {
-        add(FakePCIDevice("0000:00:02.0", 0x8086, 0x3E92, FakeClass.vga, subsystem: (0x1043, 0x8694))
-            .driver("i915").group(21))
+        add(
+            FakePCIDevice("0000:00:02.0", 0x8086, 0x3E92, FakeClass.vga, subsystem: (0x1043, 0x8694))
+                .driver("i915").group(21))
         add(.deviceLink(name: "0000:00:04.0", target: "../../../../outside/devices/pci0000:00/0000:00:04.0"))
         add(.deviceLink(name: "0000:00:05.0", target: "/sys/devices/pci0000:00/0000:00:00.0"))
         add(.deviceDirectoryLink(Fake.address("0000:00:02.0"), name: "driver", target: "/sys/bus/pci/drivers/i915"))
-        add(.deviceDirectoryLink(Fake.address("0000:00:02.0"), name: "iommu_group",
-                                 target: "../../../../kernel/iommu_groups/21"))
+        add(
+            .deviceDirectoryLink(
+                Fake.address("0000:00:02.0"), name: "iommu_group",
+                target: "../../../../kernel/iommu_groups/21"))
     }
 
     /// `FakeScenario.linkOutsideRoot` written to `base/sys`, with a complete, valid device at
@@ -293,8 +333,11 @@ extension FakeSysfs {
     /// `subsystem_vendor` garbage; 00:08.0 with an unreadable `vendor`, so it cannot be listed at all.
     public mutating func addUnreadableAttributes() {
         let mei = Fake.address("0000:00:16.0")
-        add(FakePCIDevice("0000:00:16.0", 0x8086, 0xA360, Fake.classCode(0x07_80_00), subsystem: (0x1043, 0x8694),
-                          revision: 0x30)
+        add(
+            FakePCIDevice(
+                "0000:00:16.0", 0x8086, 0xA360, Fake.classCode(0x07_80_00), subsystem: (0x1043, 0x8694),
+                revision: 0x30
+            )
             .driver("mei_me").group(22))
         add(.unreadableAttribute(mei, attribute: "numa_node"))
         add(.unreadableAttribute(mei, attribute: "driver_override"))

@@ -35,7 +35,9 @@ extension FakeSysfs {
         guard let device = self[address] else { throw FakeSysfsError("no device \(address) in the fake tree") }
         guard seen.insert(address).inserted else { throw FakeSysfsError("parent cycle through \(address)") }
         if let parent = device.parent {
-            guard let bridge = self[parent] else { throw FakeSysfsError("\(address): parent \(parent) is not in the tree") }
+            guard let bridge = self[parent] else {
+                throw FakeSysfsError("\(address): parent \(parent) is not in the tree")
+            }
             guard bridge.isBridge else { throw FakeSysfsError("\(address): parent \(parent) is not a bridge") }
             return try canonicalPath(of: parent, seen: &seen) + "/" + address.description
         }
@@ -174,8 +176,11 @@ struct FakeSysfsWriter {
         try files.file(dir + "/numa_node", "\(d.numaNode)\n")
         try files.file(dir + "/enable", enabled ? "1\n" : "0\n")
         if d.isVGA { try files.file(dir + "/boot_vga", d.bootVGA ? "1\n" : "0\n", mode: 0o444) }
-        try files.file(dir + "/config", bytes: configSpace(d, role: role, enabled: enabled, buses: bridgeBuses,
-                                                           barStart: barStart, irq: irq))
+        try files.file(
+            dir + "/config",
+            bytes: configSpace(
+                d, role: role, enabled: enabled, buses: bridgeBuses,
+                barStart: barStart, irq: irq))
         try files.file(dir + "/uevent", uevent(d))
         try files.file(dir + "/irq", "\(irq)\n", mode: 0o444)
         try files.file(dir + "/local_cpus", "ffffffff\n", mode: 0o444)
@@ -225,7 +230,8 @@ struct FakeSysfsWriter {
             try files.file(dir + "/sriov_drivers_autoprobe", capability.driversAutoprobe ? "1\n" : "0\n")
             try files.file(dir + "/sriov_offset", "\(capability.offset)\n", mode: 0o444)
             try files.file(dir + "/sriov_stride", "\(capability.stride)\n", mode: 0o444)
-            try files.file(dir + "/sriov_vf_device", "\(String(capability.vfDevice.rawValue, radix: 16))\n", mode: 0o444)
+            try files.file(
+                dir + "/sriov_vf_device", "\(String(capability.vfDevice.rawValue, radix: 16))\n", mode: 0o444)
             for (n, vf) in vfs.enumerated() { try files.relativeLink(dir + "/virtfn\(n)", to: paths[vf]!) }
         }
         if let pf = d.physfn { try files.relativeLink(dir + "/physfn", to: paths[pf]!) }
@@ -274,15 +280,18 @@ struct FakeSysfsWriter {
         let zero = "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
         let count = d.isBridge ? 17 : 13
         guard !d.isBridge else { return String(repeating: zero, count: count) }
-        let bar0 = "0x\(lowerHex(barStart, 16)) 0x\(lowerHex(barStart + 0x3FFF, 16)) 0x\(lowerHex(0x14_0204 as UInt64, 16))\n"
+        let bar0 =
+            "0x\(lowerHex(barStart, 16)) 0x\(lowerHex(barStart + 0x3FFF, 16)) 0x\(lowerHex(0x14_0204 as UInt64, 16))\n"
         return bar0 + String(repeating: zero, count: count - 1)
     }
 
     /// A 256-byte configuration space consistent with the attributes: ids, class, revision, header type
     /// (0 endpoint, 1 PCI-to-PCI bridge, 2 CardBus; bit 7 multifunction), subsystem ids (type 0), bus
     /// numbers (type 1), BAR0, and a PCI Express capability at 0x40 for PCIe functions.
-    func configSpace(_ d: FakePCIDevice, role: FakePCIeRole, enabled: Bool,
-                     buses: (secondary: UInt8, subordinate: UInt8)?, barStart: UInt64, irq: Int) -> [UInt8] {
+    func configSpace(
+        _ d: FakePCIDevice, role: FakePCIeRole, enabled: Bool,
+        buses: (secondary: UInt8, subordinate: UInt8)?, barStart: UInt64, irq: Int
+    ) -> [UInt8] {
         var c = [UInt8](repeating: 0, count: 256)
         func le16(_ offset: Int, _ value: UInt16) {
             c[offset] = UInt8(value & 0xFF)
@@ -292,11 +301,12 @@ struct FakeSysfsWriter {
             le16(offset, UInt16(value & 0xFFFF))
             le16(offset + 2, UInt16(value >> 16))
         }
-        let headerType: UInt8 = switch d.classCode.classAndSubclass {
-        case 0x0604, 0x0609: 1
-        case 0x0607: 2
-        default: 0
-        }
+        let headerType: UInt8 =
+            switch d.classCode.classAndSubclass {
+            case 0x0604, 0x0609: 1
+            case 0x0607: 2
+            default: 0
+            }
         le16(0x00, d.vendor.rawValue)
         le16(0x02, d.device.rawValue)
         le16(0x04, enabled ? 0x0006 : 0x0000)  // memory space + bus master
@@ -460,7 +470,9 @@ struct FakeSysfsWriter {
 
     private mutating func apply(_ oddity: FakeOddity) throws {
         func devicePath(_ address: PCIAddress) throws -> String {
-            guard let path = paths[address] else { throw FakeSysfsError("oddity for \(address), which is not in the tree") }
+            guard let path = paths[address] else {
+                throw FakeSysfsError("oddity for \(address), which is not in the tree")
+            }
             return path
         }
         switch oddity {
@@ -469,8 +481,9 @@ struct FakeSysfsWriter {
             try files.link("bus/pci/devices/" + name, target: target)
         case .danglingDeviceLink(let address):
             files.remove("bus/pci/devices/\(address)")
-            try files.relativeLink("bus/pci/devices/\(address)",
-                                   to: FakeSysfs.rootBusDirectory(domain: address.domain, bus: address.bus) + "/\(address)")
+            try files.relativeLink(
+                "bus/pci/devices/\(address)",
+                to: FakeSysfs.rootBusDirectory(domain: address.domain, bus: address.bus) + "/\(address)")
         case .nonAddressEntry(let name):
             files.remove("bus/pci/devices/" + name)
             try files.file("bus/pci/devices/" + name, "not a device\n")

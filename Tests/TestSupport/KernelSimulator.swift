@@ -98,7 +98,9 @@ public final class KernelSimulator: KernelAccess, @unchecked Sendable {
                     guard let writable else { throw KernelErrno(EACCES) }
                     handler = writable
                 }
-                if let at = core.pathFaults.firstIndex(where: { path.hasSuffix($0.suffix) || resolved.hasSuffix($0.suffix) }) {
+                if let at = core.pathFaults.firstIndex(where: {
+                    path.hasSuffix($0.suffix) || resolved.hasSuffix($0.suffix)
+                }) {
                     throw KernelErrno(core.pathFaults.remove(at: at).errno)
                 }
                 let bytes = Array(value.utf8)
@@ -120,8 +122,9 @@ public final class KernelSimulator: KernelAccess, @unchecked Sendable {
     public func boundedWrite(_ path: String, _ value: String, timeout: Double) throws(SysfsError) -> BoundedWrite {
         let blocks = lock.withLock { () -> Bool in
             guard path.hasSuffix("/unbind"), let address = PCIAddress(value.filter { !$0.isWhitespace }),
-                  let device = core.devices[address], let bound = device.spec.driver,
-                  core.driver(named: bound)?.spec.kind == .vfio, core.isHeld(device.spec.group) else { return false }
+                let device = core.devices[address], let bound = device.spec.driver,
+                core.driver(named: bound)?.spec.kind == .vfio, core.isHeld(device.spec.group)
+            else { return false }
             core.pendingWrites.append((path, value))
             return true
         }
@@ -162,7 +165,8 @@ public final class KernelSimulator: KernelAccess, @unchecked Sendable {
         guard components.count >= 3, components[0] == "dev", components[1] == "vfio" else { return false }
         return lock.withLock {
             if components.count == 4, components[2] == "devices", components[3].hasPrefix("vfio"),
-               let n = Int(components[3].dropFirst(4)) {
+                let n = Int(components[3].dropFirst(4))
+            {
                 return core.devices.values.contains { $0.cdev == n }
             }
             guard components.count == 3 else { return false }
@@ -184,8 +188,9 @@ public final class KernelSimulator: KernelAccess, @unchecked Sendable {
     /// `blockedUnbinds` and fails with EINTR, nothing changed. Host drivers cannot bind members (EBUSY).
     public func holdOpen(group: IOMMUGroup) {
         lock.withLock {
-            precondition(core.groupHasVFIOMember(group),
-                         "simulator: no member of group \(group) is on a VFIO driver, nobody can open it")
+            precondition(
+                core.groupHasVFIOMember(group),
+                "simulator: no member of group \(group) is on a VFIO driver, nobody can open it")
             core.holds[group, default: 0] += 1
         }
     }
@@ -278,7 +283,9 @@ public final class KernelSimulator: KernelAccess, @unchecked Sendable {
     /// Driver and override of every device.
     public func state() -> [PCIAddress: (driver: DriverName?, override: DriverName?)] {
         lock.withLock {
-            core.devices.mapValues { (driver: $0.spec.driver, override: $0.spec.driverOverride.flatMap { DriverName($0) }) }
+            core.devices.mapValues {
+                (driver: $0.spec.driver, override: $0.spec.driverOverride.flatMap { DriverName($0) })
+            }
         }
     }
 
@@ -291,7 +298,9 @@ public final class KernelSimulator: KernelAccess, @unchecked Sendable {
         lock.withLock { core.order.filter { core.devices[$0]?.spec.group == group } }
     }
 
-    public func virtualFunctions(of pf: PCIAddress) -> [PCIAddress] { lock.withLock { core.devices[pf]?.virtfns ?? [] } }
+    public func virtualFunctions(of pf: PCIAddress) -> [PCIAddress] {
+        lock.withLock { core.devices[pf]?.virtfns ?? [] }
+    }
 
     public func physicalFunction(of vf: PCIAddress) -> PCIAddress? { lock.withLock { core.devices[vf]?.physfn } }
 

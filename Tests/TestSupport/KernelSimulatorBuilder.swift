@@ -77,7 +77,9 @@ extension KernelSimulator {
         /// `count` VFs exist at boot (created after the modules load, probed when autoprobe is on).
         public mutating func enableVFs(of pf: PCIAddress, count: Int) { virtualFunctions.append((pf, count)) }
 
-        public func enablingVFs(of pf: String, count: Int) -> Builder { with { $0.enableVFs(of: simAddress(pf), count: count) } }
+        public func enablingVFs(of pf: String, count: Int) -> Builder {
+            with { $0.enableVFs(of: simAddress(pf), count: count) }
+        }
 
         /// A kernel built with CONFIG_VFIO_NOIOMMU (see `vfioNoIOMMU`).
         public func withNoIOMMUMode() -> Builder { with { $0.vfioNoIOMMU = true } }
@@ -115,8 +117,9 @@ extension KernelSimulator {
             }
             for device in devices {
                 if let parent = device.parent {
-                    precondition(core.devices[parent]?.spec.isBridge == true,
-                                 "simulator: \(device.address): parent \(parent) is not a bridge in the machine")
+                    precondition(
+                        core.devices[parent]?.spec.isBridge == true,
+                        "simulator: \(device.address): parent \(parent) is not a bridge in the machine")
                 }
             }
             for module in modules {
@@ -124,7 +127,8 @@ extension KernelSimulator {
             }
             for module in modules {
                 for dependency in module.dependencies {
-                    precondition(core.modules[dependency] != nil, "simulator: \(module.name) depends on unknown \(dependency)")
+                    precondition(
+                        core.modules[dependency] != nil, "simulator: \(module.name) depends on unknown \(dependency)")
                 }
             }
             for module in loadedAtBoot {
@@ -136,12 +140,14 @@ extension KernelSimulator {
             }
             for device in devices {
                 if let driver = device.driver {
-                    precondition(core.driverIndex(driver) != nil,
-                                 "simulator: \(device.address) is bound to \(driver), which no loaded module registers")
+                    precondition(
+                        core.driverIndex(driver) != nil,
+                        "simulator: \(device.address) is bound to \(driver), which no loaded module registers")
                 }
             }
             for failure in probeFailures {
-                core.probeFaults[SimulatorCore.ProbeFault(driver: failure.driver, device: failure.device)] = failure.errno
+                core.probeFaults[SimulatorCore.ProbeFault(driver: failure.driver, device: failure.device)] =
+                    failure.errno
             }
             core.moduleLoads = []
             for request in virtualFunctions {

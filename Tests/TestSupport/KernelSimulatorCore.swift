@@ -88,7 +88,9 @@ struct SimulatorCore {
 
     func groupHasVFIOMember(_ group: IOMMUGroup) -> Bool {
         order.contains { address in
-            guard let device = devices[address], device.spec.group == group, let bound = device.spec.driver else { return false }
+            guard let device = devices[address], device.spec.group == group, let bound = device.spec.driver else {
+                return false
+            }
             return driver(named: bound)?.spec.kind == .vfio
         }
     }
@@ -118,13 +120,15 @@ struct SimulatorCore {
         let driver = drivers[index]
         if device.spec.driver != nil { return EBUSY }
         // pci_device_can_probe: a VF under sriov_drivers_autoprobe=0 probes only by driver_override.
-        if let pf = device.physfn, devices[pf]?.spec.sriov?.driversAutoprobe == false, device.spec.driverOverride == nil {
+        if let pf = device.physfn, devices[pf]?.spec.sriov?.driversAutoprobe == false, device.spec.driverOverride == nil
+        {
             return ENODEV
         }
         // A group owned by a VFIO user cannot go back to the DMA API.
         if driver.spec.kind == .host && isHeld(device.spec.group) { return EBUSY }
         if let errno = probeFaults[ProbeFault(driver: driver.name, device: address)]
-            ?? probeFaults[ProbeFault(driver: driver.name, device: nil)] {
+            ?? probeFaults[ProbeFault(driver: driver.name, device: nil)]
+        {
             return errno
         }
         if case .fail(let errno) = driver.spec.probe { return errno }
@@ -161,7 +165,9 @@ struct SimulatorCore {
     /// `driver_attach`: offers every unbound device, in bus order, to one driver.
     mutating func attachAll(driverAt index: Int) {
         for address in order {
-            guard let device = devices[address], device.spec.driver == nil, matches(drivers[index], device) else { continue }
+            guard let device = devices[address], device.spec.driver == nil, matches(drivers[index], device) else {
+                continue
+            }
             _ = probe(address, driverAt: index)
         }
     }
@@ -185,13 +191,15 @@ struct SimulatorCore {
     /// modprobe: dependencies first, then the module's drivers register and are offered every device.
     mutating func load(_ name: ModuleName, attach: Bool = true) throws(VFIOError) {
         guard let module = modules[name] else {
-            throw VFIOError(.notFound, "modprobe \(name) failed (exit status 1)",
-                            hint: "see 'dmesg' and 'modprobe -v \(name)'")
+            throw VFIOError(
+                .notFound, "modprobe \(name) failed (exit status 1)",
+                hint: "see 'dmesg' and 'modprobe -v \(name)'")
         }
         if isLoaded(name) { return }
         if loadFaults.contains(name) {
-            throw VFIOError(.notFound, "modprobe \(name) failed (exit status 1)",
-                            hint: "see 'dmesg' and 'modprobe -v \(name)'")
+            throw VFIOError(
+                .notFound, "modprobe \(name) failed (exit status 1)",
+                hint: "see 'dmesg' and 'modprobe -v \(name)'")
         }
         for dependency in module.dependencies { try load(dependency, attach: attach) }
         loaded.append(name)
@@ -216,7 +224,8 @@ struct SimulatorCore {
     static func virtualFunctionAddress(of pf: PCIAddress, offset: Int, stride: Int, index: Int) -> PCIAddress? {
         let rid = (Int(pf.bus) << 8 | Int(pf.device) << 3 | Int(pf.function)) + offset + index * stride
         guard rid <= 0xFFFF else { return nil }
-        return PCIAddress(domain: pf.domain, bus: UInt8(rid >> 8), device: UInt8((rid >> 3) & 0x1F), function: UInt8(rid & 7))
+        return PCIAddress(
+            domain: pf.domain, bus: UInt8(rid >> 8), device: UInt8((rid >> 3) & 0x1F), function: UInt8(rid & 7))
     }
 
     /// `sriov_enable`: adds the VFs one by one, each in a new IOMMU group, and offers each to the drivers
@@ -224,13 +233,16 @@ struct SimulatorCore {
     mutating func enableVFs(of pf: PCIAddress, count: Int) {
         guard let physical = devices[pf], let capability = physical.spec.sriov else { return }
         for i in 0..<count {
-            guard let address = Self.virtualFunctionAddress(of: pf, offset: capability.offset, stride: capability.stride,
-                                                            index: i),
-                  devices[address] == nil
+            guard
+                let address = Self.virtualFunctionAddress(
+                    of: pf, offset: capability.offset, stride: capability.stride,
+                    index: i),
+                devices[address] == nil
             else { preconditionFailure("simulator: VF \(i) of \(pf) has no free address") }
             let p = physical.spec.identity
-            let identity = PCIIdentity(vendor: p.vendor, device: capability.vfDevice, subsystemVendor: p.subsystemVendor,
-                                       subsystemDevice: p.subsystemDevice, classCode: p.classCode, revision: p.revision)
+            let identity = PCIIdentity(
+                vendor: p.vendor, device: capability.vfDevice, subsystemVendor: p.subsystemVendor,
+                subsystemDevice: p.subsystemDevice, classCode: p.classCode, revision: p.revision)
             var spec = KernelSimulator.DeviceSpec(address, identity: identity)
             spec.parent = physical.spec.parent
             spec.numaNode = physical.spec.numaNode
@@ -298,7 +310,7 @@ struct SimulatorCore {
     /// `bind_store`: unknown device or no match ENODEV; bound EBUSY; probe errors as they are.
     mutating func storeBind(_ name: DriverName, _ data: [UInt8]) throws(KernelErrno) {
         guard let index = driverIndex(name), let address = findDevice(KernelText.cString(data)),
-              let device = devices[address], matches(drivers[index], device)
+            let device = devices[address], matches(drivers[index], device)
         else { throw KernelErrno(ENODEV) }
         if device.spec.driver != nil { throw KernelErrno(EBUSY) }
         if let errno = probe(address, driverAt: index) { throw KernelErrno(errno) }
@@ -325,18 +337,26 @@ struct SimulatorCore {
         guard let index = driverIndex(name) else { throw KernelErrno(ENODEV) }
         let fields = KernelText.scanHex(KernelText.cString(data), count: 7)
         guard fields.count >= 2 else { throw KernelErrno(EINVAL) }
-        func field(_ i: Int, _ fallback: UInt32) -> UInt32 { i < fields.count ? UInt32(truncatingIfNeeded: fields[i]) : fallback }
+        func field(_ i: Int, _ fallback: UInt32) -> UInt32 {
+            i < fields.count ? UInt32(truncatingIfNeeded: fields[i]) : fallback
+        }
         let any = KernelSimulator.IDEntry.any
-        let entry = KernelSimulator.IDEntry(vendor: field(0, 0), device: field(1, 0), subvendor: field(2, any),
-                                            subdevice: field(3, any), classCode: field(4, 0), classMask: field(5, 0))
+        let entry = KernelSimulator.IDEntry(
+            vendor: field(0, 0), device: field(1, 0), subvendor: field(2, any),
+            subdevice: field(3, any), classCode: field(4, 0), classMask: field(5, 0))
         if fields.count != 7 {
             // A scratch pci_dev with these ids (u16 fields; class as given), no driver_override.
             let driver = drivers[index]
-            let probe = (vendor: entry.vendor & 0xFFFF, device: entry.device & 0xFFFF, subvendor: entry.subvendor & 0xFFFF,
-                         subdevice: entry.subdevice & 0xFFFF, classCode: entry.classCode)
+            let probe = (
+                vendor: entry.vendor & 0xFFFF, device: entry.device & 0xFFFF, subvendor: entry.subvendor & 0xFFFF,
+                subdevice: entry.subdevice & 0xFFFF, classCode: entry.classCode
+            )
             let known = driver.dynamicIDs + driver.spec.ids.filter { !$0.overrideOnly }
-            if known.contains(where: { $0.matches(vendor: probe.vendor, device: probe.device, subvendor: probe.subvendor,
-                                                  subdevice: probe.subdevice, classCode: probe.classCode) }) {
+            if known.contains(where: {
+                $0.matches(
+                    vendor: probe.vendor, device: probe.device, subvendor: probe.subvendor,
+                    subdevice: probe.subdevice, classCode: probe.classCode)
+            }) {
                 throw KernelErrno(EEXIST)
             }
         } else if fields[6] != 0 && !drivers[index].spec.ids.isEmpty {
@@ -352,16 +372,20 @@ struct SimulatorCore {
         guard let index = driverIndex(name) else { throw KernelErrno(ENODEV) }
         let fields = KernelText.scanHex(KernelText.cString(data), count: 6)
         guard fields.count >= 2 else { throw KernelErrno(EINVAL) }
-        func field(_ i: Int, _ fallback: UInt32) -> UInt32 { i < fields.count ? UInt32(truncatingIfNeeded: fields[i]) : fallback }
+        func field(_ i: Int, _ fallback: UInt32) -> UInt32 {
+            i < fields.count ? UInt32(truncatingIfNeeded: fields[i]) : fallback
+        }
         let (vendor, device) = (field(0, 0), field(1, 0))
         let (subvendor, subdevice) = (field(2, KernelSimulator.IDEntry.any), field(3, KernelSimulator.IDEntry.any))
         let (classCode, classMask) = (field(4, 0), field(5, 0))
-        guard let at = drivers[index].dynamicIDs.firstIndex(where: { id in
-            id.vendor == vendor && id.device == device
-                && (subvendor == KernelSimulator.IDEntry.any || id.subvendor == subvendor)
-                && (subdevice == KernelSimulator.IDEntry.any || id.subdevice == subdevice)
-                && (id.classCode ^ classCode) & classMask == 0
-        }) else { throw KernelErrno(ENODEV) }
+        guard
+            let at = drivers[index].dynamicIDs.firstIndex(where: { id in
+                id.vendor == vendor && id.device == device
+                    && (subvendor == KernelSimulator.IDEntry.any || id.subvendor == subvendor)
+                    && (subdevice == KernelSimulator.IDEntry.any || id.subdevice == subdevice)
+                    && (id.classCode ^ classCode) & classMask == 0
+            })
+        else { throw KernelErrno(ENODEV) }
         drivers[index].dynamicIDs.remove(at: at)
     }
 

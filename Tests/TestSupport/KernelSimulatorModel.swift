@@ -18,9 +18,11 @@ extension KernelSimulator {
         /// Matches only a device whose driver_override names the driver (vfio-pci and its variants).
         public var overrideOnly: Bool
 
-        public init(vendor: UInt32 = IDEntry.any, device: UInt32 = IDEntry.any, subvendor: UInt32 = IDEntry.any,
-                    subdevice: UInt32 = IDEntry.any, classCode: UInt32 = 0, classMask: UInt32 = 0,
-                    overrideOnly: Bool = false) {
+        public init(
+            vendor: UInt32 = IDEntry.any, device: UInt32 = IDEntry.any, subvendor: UInt32 = IDEntry.any,
+            subdevice: UInt32 = IDEntry.any, classCode: UInt32 = 0, classMask: UInt32 = 0,
+            overrideOnly: Bool = false
+        ) {
             self.vendor = vendor
             self.device = device
             self.subvendor = subvendor
@@ -52,9 +54,10 @@ extension KernelSimulator {
         public static let overrideOnlyAny = IDEntry(overrideOnly: true)
 
         public func matches(_ identity: PCIIdentity) -> Bool {
-            matches(vendor: UInt32(identity.vendor.rawValue), device: UInt32(identity.device.rawValue),
-                    subvendor: UInt32(identity.subsystemVendor.rawValue),
-                    subdevice: UInt32(identity.subsystemDevice.rawValue), classCode: identity.classCode.rawValue)
+            matches(
+                vendor: UInt32(identity.vendor.rawValue), device: UInt32(identity.device.rawValue),
+                subvendor: UInt32(identity.subsystemVendor.rawValue),
+                subdevice: UInt32(identity.subsystemDevice.rawValue), classCode: identity.classCode.rawValue)
         }
 
         /// `pci_match_one_device`.
@@ -104,8 +107,10 @@ extension KernelSimulator {
         /// without `enable_sriov=1` behaves as if it had none (ENOENT).
         public var supportsSRIOV: Bool
 
-        public init(_ name: DriverName, ids: [IDEntry], kind: DriverKind = .host, probe: ProbeBehaviour = .accept,
-                    supportsSRIOV: Bool = false) {
+        public init(
+            _ name: DriverName, ids: [IDEntry], kind: DriverKind = .host, probe: ProbeBehaviour = .accept,
+            supportsSRIOV: Bool = false
+        ) {
             self.name = name
             self.ids = ids
             self.kind = kind
@@ -113,8 +118,10 @@ extension KernelSimulator {
             self.supportsSRIOV = supportsSRIOV
         }
 
-        public init(_ name: String, ids: [IDEntry], kind: DriverKind = .host, probe: ProbeBehaviour = .accept,
-                    supportsSRIOV: Bool = false) {
+        public init(
+            _ name: String, ids: [IDEntry], kind: DriverKind = .host, probe: ProbeBehaviour = .accept,
+            supportsSRIOV: Bool = false
+        ) {
             self.init(simDriver(name), ids: ids, kind: kind, probe: probe, supportsSRIOV: supportsSRIOV)
         }
     }
@@ -127,8 +134,10 @@ extension KernelSimulator {
         public var dependencies: [ModuleName]
         public var builtIn: Bool
 
-        public init(_ name: ModuleName, drivers: [DriverSpec] = [], dependencies: [ModuleName] = [],
-                    builtIn: Bool = false) {
+        public init(
+            _ name: ModuleName, drivers: [DriverSpec] = [], dependencies: [ModuleName] = [],
+            builtIn: Bool = false
+        ) {
             self.name = name
             self.drivers = drivers
             self.dependencies = dependencies
@@ -140,8 +149,10 @@ extension KernelSimulator {
         }
 
         /// A module registering one driver of the same name (`e1000e`) or another name.
-        public static func host(_ module: String, driver: String? = nil, ids: [IDEntry],
-                                supportsSRIOV: Bool = false) -> ModuleSpec {
+        public static func host(
+            _ module: String, driver: String? = nil, ids: [IDEntry],
+            supportsSRIOV: Bool = false
+        ) -> ModuleSpec {
             ModuleSpec(module, drivers: [DriverSpec(driver ?? module, ids: ids, supportsSRIOV: supportsSRIOV)])
         }
 
@@ -154,13 +165,15 @@ extension KernelSimulator {
             "vfio_pci", drivers: [DriverSpec(DriverName.vfioPCI, ids: [.overrideOnlyAny], kind: .vfio)],
             dependencies: ["vfio_pci_core"])
         /// `pci_stub`: driver `pci-stub`, an empty id table (binds by override or new_id only).
-        public static let pciStub = ModuleSpec("pci_stub", drivers: [DriverSpec(DriverName.pciStub, ids: [], kind: .stub)])
+        public static let pciStub = ModuleSpec(
+            "pci_stub", drivers: [DriverSpec(DriverName.pciStub, ids: [], kind: .stub)])
 
         /// A vfio-pci-core variant with override-only entries, e.g. the test module `test_vfio_pci`
         /// (driver `test-vfio-pci`, 8086:10d3).
         public static func vfioVariant(_ module: String, driver: String, ids: [(UInt16, UInt16)]) -> ModuleSpec {
-            ModuleSpec(module, drivers: [DriverSpec(driver, ids: ids.map { IDEntry.overrideOnly($0.0, $0.1) }, kind: .vfio)],
-                       dependencies: ["vfio_pci_core"])
+            ModuleSpec(
+                module, drivers: [DriverSpec(driver, ids: ids.map { IDEntry.overrideOnly($0.0, $0.1) }, kind: .vfio)],
+                dependencies: ["vfio_pci_core"])
         }
 
         /// The test variant from integration/vm/variant: module `test_vfio_pci`, driver `test-vfio-pci`, 8086:10d3.
@@ -177,7 +190,8 @@ extension KernelSimulator {
         public var stride: Int
         public var driversAutoprobe: Bool
 
-        public init(totalVFs: Int, vfDevice: DeviceID, offset: Int = 1, stride: Int = 1, driversAutoprobe: Bool = true) {
+        public init(totalVFs: Int, vfDevice: DeviceID, offset: Int = 1, stride: Int = 1, driversAutoprobe: Bool = true)
+        {
             self.totalVFs = totalVFs
             self.vfDevice = vfDevice
             self.offset = offset
@@ -232,13 +246,16 @@ extension KernelSimulator {
         }
 
         /// Plain numbers for the ids; the subsystem defaults to the device's own ids.
-        public init(_ address: String, _ vendor: UInt16, _ device: UInt16, class classCode: UInt32,
-                    subsystem: (UInt16, UInt16)? = nil, revision: UInt8 = 0) {
+        public init(
+            _ address: String, _ vendor: UInt16, _ device: UInt16, class classCode: UInt32,
+            subsystem: (UInt16, UInt16)? = nil, revision: UInt8 = 0
+        ) {
             guard let code = ClassCode(classCode) else { preconditionFailure("simulator: bad class code \(classCode)") }
-            let identity = PCIIdentity(vendor: VendorID(vendor), device: DeviceID(device),
-                                       subsystemVendor: VendorID(subsystem?.0 ?? vendor),
-                                       subsystemDevice: DeviceID(subsystem?.1 ?? device),
-                                       classCode: code, revision: Revision(revision))
+            let identity = PCIIdentity(
+                vendor: VendorID(vendor), device: DeviceID(device),
+                subsystemVendor: VendorID(subsystem?.0 ?? vendor),
+                subsystemDevice: DeviceID(subsystem?.1 ?? device),
+                classCode: code, revision: Revision(revision))
             self.init(simAddress(address), identity: identity)
         }
 
@@ -253,10 +270,14 @@ extension KernelSimulator {
         public func bootVGA(_ flag: Bool = true) -> Self { with { $0.bootVGA = flag } }
         public func bridge(_ flag: Bool = true) -> Self { with { $0.isBridge = flag } }
         public func sriov(_ capability: SRIOVSpec?) -> Self { with { $0.sriov = capability } }
-        public func sriov(totalVFs: Int, vfDevice: UInt16, offset: Int = 1, stride: Int = 1,
-                          driversAutoprobe: Bool = true) -> Self {
-            sriov(SRIOVSpec(totalVFs: totalVFs, vfDevice: DeviceID(vfDevice), offset: offset, stride: stride,
-                            driversAutoprobe: driversAutoprobe))
+        public func sriov(
+            totalVFs: Int, vfDevice: UInt16, offset: Int = 1, stride: Int = 1,
+            driversAutoprobe: Bool = true
+        ) -> Self {
+            sriov(
+                SRIOVSpec(
+                    totalVFs: totalVFs, vfDevice: DeviceID(vfDevice), offset: offset, stride: stride,
+                    driversAutoprobe: driversAutoprobe))
         }
         public func using(_ use: HostUseSpec) -> Self { with { $0.hostUse.append(use) } }
         public func network(_ name: String, operstate: String = "up") -> Self {

@@ -60,7 +60,9 @@ enum KernelText {
         var base: UInt64 = 10
         if s.first == UInt8(ascii: "0") {
             let rest = s.dropFirst()
-            if let x = rest.first, x | 0x20 == UInt8(ascii: "x"), let digit = rest.dropFirst().first, hexValue(digit) != nil {
+            if let x = rest.first, x | 0x20 == UInt8(ascii: "x"), let digit = rest.dropFirst().first,
+                hexValue(digit) != nil
+            {
                 base = 16
                 s = rest.dropFirst()
             } else {

@@ -63,38 +63,58 @@ extension KernelSimulator.Builder {
 
         b.add(Spec("0000:00:00.0", 0x8086, 0x29C0, class: 0x060000, subsystem: qemu).group(0))
         for i in 0...4 {
-            b.add(Spec("0000:00:02.\(i)", 0x1B36, 0x000C, class: 0x060400, subsystem: (0, 0)).driver("pcieport").group(1 + i))
+            b.add(
+                Spec("0000:00:02.\(i)", 0x1B36, 0x000C, class: 0x060400, subsystem: (0, 0)).driver("pcieport").group(
+                    1 + i))
         }
-        b.add(Spec("0000:00:03.0", 0x1AF4, 0x1009, class: 0x000200, subsystem: (0x1AF4, 0x0009)).driver("virtio-pci").group(6))
-        b.add(Spec("0000:00:04.0", 0x1AF4, 0x1009, class: 0x000200, subsystem: (0x1AF4, 0x0009)).driver("virtio-pci").group(7))
+        b.add(
+            Spec("0000:00:03.0", 0x1AF4, 0x1009, class: 0x000200, subsystem: (0x1AF4, 0x0009)).driver("virtio-pci")
+                .group(6))
+        b.add(
+            Spec("0000:00:04.0", 0x1AF4, 0x1009, class: 0x000200, subsystem: (0x1AF4, 0x0009)).driver("virtio-pci")
+                .group(7))
         b.add(Spec("0000:00:05.0", 0x1234, 0x11E8, class: 0x00FF00, subsystem: qemu, revision: 0x10).group(8))
-        b.add(Spec("0000:00:1f.0", 0x8086, 0x2918, class: 0x060100, subsystem: qemu, revision: 0x02).driver("lpc_ich").group(9))
-        b.add(Spec("0000:00:1f.2", 0x8086, 0x2922, class: 0x010601, subsystem: qemu, revision: 0x02).driver("ahci").group(9))
-        b.add(Spec("0000:00:1f.3", 0x8086, 0x2930, class: 0x0C0500, subsystem: qemu, revision: 0x02)
-            .driver("i801_smbus").group(9))
-        b.add(Spec("0000:01:00.0", 0x8086, 0x10D3, class: 0x020000, subsystem: (0x8086, 0x0000))
-            .behind("0000:00:02.0").driver("e1000e").group(10).network("eth0", operstate: "down"))
-        b.add(Spec("0000:02:00.0", 0x1AF4, 0x1041, class: 0x020000, subsystem: qemu, revision: 0x01)
-            .behind("0000:00:02.1").driver("virtio-pci").group(11)
-            .using(.virtioNetwork(index: 2, name: "eth1", operstate: "down")))
-        b.add(Spec("0000:03:00.0", 0x1B36, 0x0010, class: 0x010802, subsystem: qemu, revision: 0x02)
-            .behind("0000:00:02.2").driver("nvme").group(12)
-            .sriov(totalVFs: 4, vfDevice: 0x0010, offset: 1, stride: 1)
-            .using(.nvme(controller: 0, namespaces: [])))
+        b.add(
+            Spec("0000:00:1f.0", 0x8086, 0x2918, class: 0x060100, subsystem: qemu, revision: 0x02).driver("lpc_ich")
+                .group(9))
+        b.add(
+            Spec("0000:00:1f.2", 0x8086, 0x2922, class: 0x010601, subsystem: qemu, revision: 0x02).driver("ahci").group(
+                9))
+        b.add(
+            Spec("0000:00:1f.3", 0x8086, 0x2930, class: 0x0C0500, subsystem: qemu, revision: 0x02)
+                .driver("i801_smbus").group(9))
+        b.add(
+            Spec("0000:01:00.0", 0x8086, 0x10D3, class: 0x020000, subsystem: (0x8086, 0x0000))
+                .behind("0000:00:02.0").driver("e1000e").group(10).network("eth0", operstate: "down"))
+        b.add(
+            Spec("0000:02:00.0", 0x1AF4, 0x1041, class: 0x020000, subsystem: qemu, revision: 0x01)
+                .behind("0000:00:02.1").driver("virtio-pci").group(11)
+                .using(.virtioNetwork(index: 2, name: "eth1", operstate: "down")))
+        b.add(
+            Spec("0000:03:00.0", 0x1B36, 0x0010, class: 0x010802, subsystem: qemu, revision: 0x02)
+                .behind("0000:00:02.2").driver("nvme").group(12)
+                .sriov(totalVFs: 4, vfDevice: 0x0010, offset: 1, stride: 1)
+                .using(.nvme(controller: 0, namespaces: [])))
         b.add(Spec("0000:04:00.0", 0x1B36, 0x000E, class: 0x060400, subsystem: (0, 0)).behind("0000:00:02.3").group(13))
-        b.add(Spec("0000:05:01.0", 0x8086, 0x100E, class: 0x020000, subsystem: qemu, revision: 0x03)
-            .behind("0000:04:00.0").driver("e1000").group(13).network("eth2", operstate: "down"))
-        b.add(Spec("0000:05:02.0", 0x10EC, 0x8139, class: 0x020000, subsystem: qemu, revision: 0x20)
-            .behind("0000:04:00.0").driver("8139cp").group(13).network("eth3", operstate: "down"))
-        b.add(Spec("0000:06:00.0", 0x1AF4, 0x1041, class: 0x020000, subsystem: qemu, revision: 0x01)
-            .behind("0000:00:02.4").driver("virtio-pci").group(14)
-            .using(.virtioNetwork(index: 3, name: "eth4", operstate: "down")))
-        b.add(Spec("0000:06:00.1", 0x1AF4, 0x1044, class: 0x00FF00, subsystem: qemu, revision: 0x01)
-            .behind("0000:00:02.4").driver("virtio-pci").group(14))
+        b.add(
+            Spec("0000:05:01.0", 0x8086, 0x100E, class: 0x020000, subsystem: qemu, revision: 0x03)
+                .behind("0000:04:00.0").driver("e1000").group(13).network("eth2", operstate: "down"))
+        b.add(
+            Spec("0000:05:02.0", 0x10EC, 0x8139, class: 0x020000, subsystem: qemu, revision: 0x20)
+                .behind("0000:04:00.0").driver("8139cp").group(13).network("eth3", operstate: "down"))
+        b.add(
+            Spec("0000:06:00.0", 0x1AF4, 0x1041, class: 0x020000, subsystem: qemu, revision: 0x01)
+                .behind("0000:00:02.4").driver("virtio-pci").group(14)
+                .using(.virtioNetwork(index: 3, name: "eth4", operstate: "down")))
+        b.add(
+            Spec("0000:06:00.1", 0x1AF4, 0x1044, class: 0x00FF00, subsystem: qemu, revision: 0x01)
+                .behind("0000:00:02.4").driver("virtio-pci").group(14))
 
         typealias Module = KernelSimulator.ModuleSpec
-        b.add(Module("pcieport", drivers: [KernelSimulator.DriverSpec(DriverName.pcieport, ids: [.classCode(0x060400)])],
-                     builtIn: true), loaded: true)
+        b.add(
+            Module(
+                "pcieport", drivers: [KernelSimulator.DriverSpec(DriverName.pcieport, ids: [.classCode(0x060400)])],
+                builtIn: true), loaded: true)
         b.add(.host("virtio_pci", driver: "virtio-pci", ids: [.vendor(0x1AF4)]), loaded: true)
         b.add(.host("lpc_ich", ids: [.device(0x8086, 0x2918)]), loaded: true)
         b.add(.host("ahci", ids: [.device(0x8086, 0x2922), .classCode(0x010601)]), loaded: true)

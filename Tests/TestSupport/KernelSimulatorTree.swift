@@ -113,12 +113,13 @@ struct SimulatorTree {
     func entries(of directory: String) -> [SysfsEntry] {
         (children[directory] ?? []).map { name in
             let path = directory.isEmpty ? name : directory + "/" + name
-            let kind: SysfsEntry.Kind = switch nodes[path] {
-            case .directory: .directory
-            case .file: .file
-            case .link: .symlink
-            case nil: .other
-            }
+            let kind: SysfsEntry.Kind =
+                switch nodes[path] {
+                case .directory: .directory
+                case .file: .file
+                case .link: .symlink
+                case nil: .other
+                }
             return SysfsEntry(name: name, kind: kind)
         }
     }
@@ -256,12 +257,15 @@ extension SimulatorCore {
         if let capability = spec.sriov {
             tree.file(directory + "/sriov_totalvfs", "\(capability.totalVFs)")
             tree.file(directory + "/sriov_numvfs", "\(device.virtfns.count)", .sriovNumVFs(address))
-            tree.file(directory + "/sriov_drivers_autoprobe", capability.driversAutoprobe ? "1" : "0",
-                      .sriovAutoprobe(address))
+            tree.file(
+                directory + "/sriov_drivers_autoprobe", capability.driversAutoprobe ? "1" : "0",
+                .sriovAutoprobe(address))
             tree.file(directory + "/sriov_offset", "\(capability.offset)")
             tree.file(directory + "/sriov_stride", "\(capability.stride)")
             tree.file(directory + "/sriov_vf_device", String(capability.vfDevice.rawValue, radix: 16))
-            for (n, vf) in device.virtfns.enumerated() { tree.link(directory + "/virtfn\(n)", to: canonicalPath(of: vf)) }
+            for (n, vf) in device.virtfns.enumerated() {
+                tree.link(directory + "/virtfn\(n)", to: canonicalPath(of: vf))
+            }
         }
         if let pf = device.physfn { tree.link(directory + "/physfn", to: canonicalPath(of: pf)) }
         if let cdev = device.cdev { tree.file(directory + "/vfio-dev/vfio\(cdev)/dev", "511:\(cdev)") }
@@ -270,7 +274,8 @@ extension SimulatorCore {
         }
     }
 
-    private func renderHostUse(_ use: KernelSimulator.HostUseSpec, at directory: String, into tree: inout SimulatorTree) {
+    private func renderHostUse(_ use: KernelSimulator.HostUseSpec, at directory: String, into tree: inout SimulatorTree)
+    {
         switch use {
         case .network(let name, let operstate):
             tree.file(directory + "/net/\(name)/operstate", operstate)
@@ -289,9 +294,11 @@ extension SimulatorCore {
         var lines: [String] = []
         if let driver = spec.driver { lines.append("DRIVER=\(driver)") }
         lines.append("PCI_CLASS=\(String(id.classCode.rawValue, radix: 16).uppercased())")
-        lines.append("PCI_ID=\(simHex(id.vendor.rawValue, 4).uppercased()):\(simHex(id.device.rawValue, 4).uppercased())")
-        lines.append("PCI_SUBSYS_ID=\(simHex(id.subsystemVendor.rawValue, 4).uppercased()):"
-            + simHex(id.subsystemDevice.rawValue, 4).uppercased())
+        lines.append(
+            "PCI_ID=\(simHex(id.vendor.rawValue, 4).uppercased()):\(simHex(id.device.rawValue, 4).uppercased())")
+        lines.append(
+            "PCI_SUBSYS_ID=\(simHex(id.subsystemVendor.rawValue, 4).uppercased()):"
+                + simHex(id.subsystemDevice.rawValue, 4).uppercased())
         lines.append("PCI_SLOT_NAME=\(spec.address)")
         lines.append("MODALIAS=\(Self.modalias(id))")
         return lines.joined(separator: "\n")

@@ -19,8 +19,10 @@ public struct Subprocess: Sendable {
     /// Runs `command` (the program, then its arguments) with exactly `environment`, standard input
     /// from /dev/null, and waits for it. Output goes to files, not pipes: with two pipes, a child
     /// that fills one while the test reads the other to its end would hang both.
-    public static func run(_ command: [String], environment: [String: String],
-                           directory: String? = nil) throws -> Subprocess {
+    public static func run(
+        _ command: [String], environment: [String: String],
+        directory: String? = nil
+    ) throws -> Subprocess {
         let scratch = try TemporaryDirectory(prefix: "vfioctl-run")
         defer { scratch.remove() }
         let outPath = scratch.path + "/stdout", errPath = scratch.path + "/stderr"
@@ -43,8 +45,9 @@ public struct Subprocess: Sendable {
         try process.run()
         process.waitUntilExit()
         let bytes = { (path: String) in [UInt8](FileManager.default.contents(atPath: path) ?? Data()) }
-        return Subprocess(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
-                          stdoutBytes: bytes(outPath), stderrBytes: bytes(errPath))
+        return Subprocess(
+            status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
+            stdoutBytes: bytes(outPath), stderrBytes: bytes(errPath))
     }
 
     /// This process's environment without vfioctl's own variables, with `extra` on top: a run that

@@ -20,8 +20,10 @@ public struct TreeSnapshot: Equatable, Sendable {
         public var content: [UInt8]?
 
         public var description: String {
-            let shownContent = content.map { " content \(String(decoding: $0.prefix(80), as: UTF8.self).debugDescription)" } ?? ""
-            return "\(kind) mode \(String(mode, radix: 8)) owner \(owner) mtime \(modified) ctime \(changed)\(shownContent)"
+            let shownContent =
+                content.map { " content \(String(decoding: $0.prefix(80), as: UTF8.self).debugDescription)" } ?? ""
+            return
+                "\(kind) mode \(String(mode, radix: 8)) owner \(owner) mtime \(modified) ctime \(changed)\(shownContent)"
         }
     }
 
@@ -52,9 +54,10 @@ public struct TreeSnapshot: Equatable, Sendable {
     private static func walk(_ path: String, into entries: inout [String: Entry]) {
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
-        var entry = Entry(kind: "other", mode: UInt32(info.st_mode & 0o7777), owner: "\(info.st_uid):\(info.st_gid)",
-                          modified: "\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)",
-                          changed: "\(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec)", content: nil)
+        var entry = Entry(
+            kind: "other", mode: UInt32(info.st_mode & 0o7777), owner: "\(info.st_uid):\(info.st_gid)",
+            modified: "\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)",
+            changed: "\(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec)", content: nil)
         switch info.st_mode & S_IFMT {
         case S_IFDIR:
             entry.kind = "directory"

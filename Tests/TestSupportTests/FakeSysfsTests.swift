@@ -30,15 +30,16 @@ import VFIOCore
             #expect(text(dir + "/numa_node") == "-1\n")
             #expect(text(dir + "/enable") == "1\n")
             #expect(text(dir + "/boot_vga") == nil)
-            #expect(text(dir + "/uevent") == """
-                DRIVER=e1000e
-                PCI_CLASS=20000
-                PCI_ID=8086:10D3
-                PCI_SUBSYS_ID=8086:A01F
-                PCI_SLOT_NAME=0000:09:00.0
-                MODALIAS=pci:v00008086d000010D3sv00008086sd0000A01Fbc02sc00i00
+            #expect(
+                text(dir + "/uevent") == """
+                    DRIVER=e1000e
+                    PCI_CLASS=20000
+                    PCI_ID=8086:10D3
+                    PCI_SUBSYS_ID=8086:A01F
+                    PCI_SLOT_NAME=0000:09:00.0
+                    MODALIAS=pci:v00008086d000010D3sv00008086sd0000A01Fbc02sc00i00
 
-                """)
+                    """)
             #expect(text(dir + "/net/enp9s0/operstate") == "up\n")
             #expect(mode(dir + "/vendor") == 0o444)
             #expect(mode(dir + "/driver_override") == 0o644)
@@ -53,20 +54,25 @@ import VFIOCore
 
     @Test func linksAreRelativeLikeTheKernels() throws {
         try FakeScenario.workstation.tree.withRoot { root in
-            #expect(link(root + "/bus/pci/devices/0000:09:00.0") == "../../../devices/pci0000:00/0000:00:1c.6/0000:09:00.0")
-            #expect(link(root + "/bus/pci/devices/0000:04:01.0")
-                == "../../../devices/pci0000:00/0000:00:1c.4/0000:03:00.0/0000:04:01.0")
+            #expect(
+                link(root + "/bus/pci/devices/0000:09:00.0") == "../../../devices/pci0000:00/0000:00:1c.6/0000:09:00.0")
+            #expect(
+                link(root + "/bus/pci/devices/0000:04:01.0")
+                    == "../../../devices/pci0000:00/0000:00:1c.4/0000:03:00.0/0000:04:01.0")
             let nic = root + "/devices/pci0000:00/0000:00:1c.6/0000:09:00.0"
             #expect(link(nic + "/driver") == "../../../../bus/pci/drivers/e1000e")
             #expect(link(nic + "/iommu_group") == "../../../../kernel/iommu_groups/10")
             #expect(link(nic + "/subsystem") == "../../../../bus/pci")
             #expect(link(root + "/devices/pci0000:00/0000:00:17.0/driver") == "../../../bus/pci/drivers/ahci")
-            #expect(link(root + "/bus/pci/drivers/e1000e/0000:09:00.0")
-                == "../../../../devices/pci0000:00/0000:00:1c.6/0000:09:00.0")
-            #expect(link(root + "/kernel/iommu_groups/10/devices/0000:09:00.0")
-                == "../../../../devices/pci0000:00/0000:00:1c.6/0000:09:00.0")
+            #expect(
+                link(root + "/bus/pci/drivers/e1000e/0000:09:00.0")
+                    == "../../../../devices/pci0000:00/0000:00:1c.6/0000:09:00.0")
+            #expect(
+                link(root + "/kernel/iommu_groups/10/devices/0000:09:00.0")
+                    == "../../../../devices/pci0000:00/0000:00:1c.6/0000:09:00.0")
             #expect(link(root + "/class/net/enp9s0") == "../../devices/pci0000:00/0000:00:1c.6/0000:09:00.0/net/enp9s0")
-            #expect(link(root + "/block/nvme0n1") == "../devices/pci0000:00/0000:00:1d.0/0000:05:00.0/nvme/nvme0/nvme0n1")
+            #expect(
+                link(root + "/block/nvme0n1") == "../devices/pci0000:00/0000:00:1d.0/0000:05:00.0/nvme/nvme0/nvme0n1")
             #expect(link(root + "/block/nvme1n2") == "../devices/virtual/nvme-subsystem/nvme-subsys1/nvme1n2")
 
             let pf = root + "/devices/pci0000:00/0000:00:1c.0/0000:02:00.0"
@@ -86,8 +92,9 @@ import VFIOCore
             let nvme = root + "/devices/pci0000:00/0000:00:1d.4/0000:06:00.0/nvme/nvme1"
             #expect(FileManager.default.fileExists(atPath: nvme + "/nvme1c1n1"))
             #expect(!FileManager.default.fileExists(atPath: nvme + "/nvme1n1"))
-            #expect(FileManager.default.fileExists(
-                atPath: root + "/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda"))
+            #expect(
+                FileManager.default.fileExists(
+                    atPath: root + "/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda"))
             #expect(text(root + "/devices/pci0000:00/0000:00:1b.0/0000:07:00.0/driver_override") == "vfio-pci\n")
         }
     }
@@ -106,15 +113,18 @@ import VFIOCore
             #expect(mode(root + "/bus/pci/drivers_probe") == 0o200)
             #expect(text(root + "/bus/pci/drivers_autoprobe") == "1\n")
             #expect(text(root + "/kernel/iommu_groups/2/type") == "DMA\n")
-            let members = try FileManager.default.contentsOfDirectory(atPath: root + "/kernel/iommu_groups/2/devices").sorted()
+            let members = try FileManager.default.contentsOfDirectory(atPath: root + "/kernel/iommu_groups/2/devices")
+                .sorted()
             #expect(members == ["0000:01:00.0", "0000:01:00.1"])
         }
     }
 
     @Test func configSpaceMatchesTheAttributes() throws {
         try FakeScenario.workstation.tree.withRoot { root in
-            let gpu = try #require(FileManager.default.contents(
-                atPath: root + "/devices/pci0000:00/0000:00:01.0/0000:01:00.0/config")).map { $0 }
+            let gpu = try #require(
+                FileManager.default.contents(
+                    atPath: root + "/devices/pci0000:00/0000:00:01.0/0000:01:00.0/config")
+            ).map { $0 }
             #expect(gpu.count == 256)
             #expect(Array(gpu[0..<4]) == [0xDE, 0x10, 0x80, 0x1B])  // vendor, device little-endian
             #expect(gpu[0x08] == 0xA1)  // revision
@@ -124,21 +134,26 @@ import VFIOCore
             #expect(gpu[0x34] == 0x40 && gpu[0x40] == 0x10)  // PCI Express capability
             #expect(gpu[0x42] & 0xF0 == 0x00)  // endpoint
 
-            let port = try #require(FileManager.default.contents(
-                atPath: root + "/devices/pci0000:00/0000:00:1c.4/config")).map { $0 }
+            let port = try #require(
+                FileManager.default.contents(
+                    atPath: root + "/devices/pci0000:00/0000:00:1c.4/config")
+            ).map { $0 }
             #expect(port[0x0E] == 0x01)  // PCI-to-PCI bridge header
             #expect(Array(port[0x18...0x1A]) == [0x00, 0x03, 0x04])  // primary, secondary, subordinate
             #expect(port[0x42] & 0xF0 == 0x40)  // root port
 
-            let behind = try #require(FileManager.default.contents(
-                atPath: root + "/devices/pci0000:00/0000:00:1c.4/0000:03:00.0/0000:04:01.0/config")).map { $0 }
+            let behind = try #require(
+                FileManager.default.contents(
+                    atPath: root + "/devices/pci0000:00/0000:00:1c.4/0000:03:00.0/0000:04:01.0/config")
+            ).map { $0 }
             #expect(behind[0x06] & 0x10 == 0)  // conventional PCI: no capability list
             #expect(behind[0x0E] == 0x00)
         }
     }
 
     @Test func oddBuilderUseIsAnErrorNotATree() throws {
-        let orphan = FakeSysfs().adding(FakePCIDevice("0000:01:00.0", 0x8086, 0x10D3, FakeClass.ethernet).behind("0000:00:1c.0"))
+        let orphan = FakeSysfs().adding(
+            FakePCIDevice("0000:01:00.0", 0x8086, 0x10D3, FakeClass.ethernet).behind("0000:00:1c.0"))
         #expect(throws: FakeSysfsError.self) { try orphan.withRoot { _ in } }
         let notABridge = FakeSysfs()
             .adding(FakePCIDevice("0000:00:1f.0", 0x8086, 0xA305, FakeClass.isaBridge))
@@ -150,21 +165,32 @@ import VFIOCore
 
     @Test func virtualFunctionAddressesFollowOffsetAndStride() {
         let pf = Fake.address("0000:3b:00.0")
-        #expect(FakeSysfs.virtualFunctionAddress(of: pf, offset: 0x80, stride: 2, index: 0) == Fake.address("0000:3b:10.0"))
-        #expect(FakeSysfs.virtualFunctionAddress(of: pf, offset: 0x80, stride: 2, index: 5) == Fake.address("0000:3b:11.2"))
-        #expect(FakeSysfs.virtualFunctionAddress(of: pf, offset: 0x100, stride: 1, index: 0) == Fake.address("0000:3c:00.0"))
-        #expect(FakeSysfs.virtualFunctionAddress(of: Fake.address("0000:ff:00.0"), offset: 0x100, stride: 1, index: 0) == nil)
+        #expect(
+            FakeSysfs.virtualFunctionAddress(of: pf, offset: 0x80, stride: 2, index: 0) == Fake.address("0000:3b:10.0"))
+        #expect(
+            FakeSysfs.virtualFunctionAddress(of: pf, offset: 0x80, stride: 2, index: 5) == Fake.address("0000:3b:11.2"))
+        #expect(
+            FakeSysfs.virtualFunctionAddress(of: pf, offset: 0x100, stride: 1, index: 0) == Fake.address("0000:3c:00.0")
+        )
+        #expect(
+            FakeSysfs.virtualFunctionAddress(of: Fake.address("0000:ff:00.0"), offset: 0x100, stride: 1, index: 0)
+                == nil)
     }
 
     @Test func scenarioNamesAreStable() {
-        #expect(FakeScenario.allCases.map(\.rawValue) == [
-            "workstation", "gpu-audio", "sriov-nic", "pcie-pci-bridge", "multifunction", "root-port", "no-driver", "nvme",
-            "nvme-multipath", "sata", "driver-override", "dangling-link", "link-outside-root", "unreadable-attribute",
-            "non-address-entry", "not-sysfs", "broken",
-        ])
+        #expect(
+            FakeScenario.allCases.map(\.rawValue) == [
+                "workstation", "gpu-audio", "sriov-nic", "pcie-pci-bridge", "multifunction", "root-port", "no-driver",
+                "nvme",
+                "nvme-multipath", "sata", "driver-override", "dangling-link", "link-outside-root",
+                "unreadable-attribute",
+                "non-address-entry", "not-sysfs", "broken"
+            ])
     }
 
-    static let lspci = ["/usr/bin/lspci", "/usr/sbin/lspci", "/bin/lspci"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let lspci = ["/usr/bin/lspci", "/usr/sbin/lspci", "/bin/lspci"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
 
     /// lspci, reading the fake tree through libpci's sysfs backend, must see the same ids, classes,
     /// revisions, subsystems and drivers: the tree is faithful enough for an independent reader.
@@ -187,10 +213,13 @@ import VFIOCore
         // -vmm -k: one record per device, `Slot:`, `Class:`, `Vendor:`, `Device:`, `SVendor:`, `SDevice:`,
         // `Rev:`, `ProgIf:`, `Driver:`, `IOMMUGroup:`, `NUMANode:` lines, records separated by blank lines.
         let records = output.split(separator: "\n\n").map { record in
-            Dictionary(record.split(separator: "\n").compactMap { line -> (String, String)? in
-                guard let colon = line.firstIndex(of: ":") else { return nil }
-                return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
-            }, uniquingKeysWith: { a, _ in a })
+            Dictionary(
+                record.split(separator: "\n").compactMap { line -> (String, String)? in
+                    guard let colon = line.firstIndex(of: ":") else { return nil }
+                    return (
+                        String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                    )
+                }, uniquingKeysWith: { a, _ in a })
         }
         #expect(records.count == tree.devices.count)
         for device in tree.devices {
@@ -202,10 +231,14 @@ import VFIOCore
             #expect(record["IOMMUGroup"] == device.iommuGroup?.description, "\(device.address)")
             #expect(record["NUMANode"] == (device.numaNode < 0 ? nil : String(device.numaNode)), "\(device.address)")
             #expect(record["ProgIf"] == String(device.classCode.description.suffix(2)), "\(device.address)")
-            #expect(record["Rev"] == (device.revision.rawValue == 0 ? nil : device.revision.description), "\(device.address)")
+            #expect(
+                record["Rev"] == (device.revision.rawValue == 0 ? nil : device.revision.description),
+                "\(device.address)")
             if device.subsystemVendor.rawValue != 0 {
-                #expect(record["SVendor"]?.hasSuffix("[\(device.subsystemVendor)]") == true, "\(device.address) \(record)")
-                #expect(record["SDevice"]?.hasSuffix("[\(device.subsystemDevice)]") == true, "\(device.address) \(record)")
+                #expect(
+                    record["SVendor"]?.hasSuffix("[\(device.subsystemVendor)]") == true, "\(device.address) \(record)")
+                #expect(
+                    record["SDevice"]?.hasSuffix("[\(device.subsystemDevice)]") == true, "\(device.address) \(record)")
             }
         }
     }

@@ -15,7 +15,8 @@ import VFIOCore
         try kernel.write(override, "vfio-pci\n")
         #expect(try kernel.read(override) == "vfio-pci")
         #expect(kernel.override(of: SimVM.e1000e) == DriverName.vfioPCI)
-        #expect(kernel.driver(of: SimVM.e1000e)?.rawValue == "e1000e", "setting the override neither unbinds nor probes")
+        #expect(
+            kernel.driver(of: SimVM.e1000e)?.rawValue == "e1000e", "setting the override neither unbinds nor probes")
 
         try kernel.write(override, "")  // 0 bytes: returns 0, changes nothing
         #expect(kernel.override(of: SimVM.e1000e) == DriverName.vfioPCI)
@@ -171,7 +172,8 @@ import VFIOCore
     }
 
     @Test func deviceCdevsWhenModelled() throws {
-        let kernel = KernelSimulator.Builder.standard().loading("vfio_pci").vfioNodes(groups: false, deviceCdevs: true).build()
+        let kernel = KernelSimulator.Builder.standard().loading("vfio_pci").vfioNodes(groups: false, deviceCdevs: true)
+            .build()
         try kernel.write(override, "vfio-pci")
         try kernel.write("bus/pci/devices/\(e1000e)/driver/unbind", e1000e)
         try kernel.write("bus/pci/drivers/vfio-pci/bind", e1000e)
@@ -286,7 +288,9 @@ import VFIOCore
         try kernel.loadModule(SimVM.testVariantModule)
         #expect(kernel.driver(of: SimVM.e1000e) == SimVM.testVariantDriver)
         #expect(kernel.loadedModules.suffix(3).map(\.rawValue) == ["vfio", "vfio_pci_core", "test_vfio_pci"])
-        #expect(try kernel.readLink("module/test_vfio_pci/drivers/pci:test-vfio-pci") == "../../../bus/pci/drivers/test-vfio-pci")
+        #expect(
+            try kernel.readLink("module/test_vfio_pci/drivers/pci:test-vfio-pci")
+                == "../../../bus/pci/drivers/test-vfio-pci")
         #expect(try kernel.list("module/vfio_pci_core/holders").map(\.name) == ["test_vfio_pci"])
         #expect(try kernel.readLink("module/vfio_pci_core/holders/test_vfio_pci") == "../../test_vfio_pci")
         #expect(kernel.deviceNodeExists("/dev/vfio/vfio"))
@@ -363,8 +367,11 @@ import VFIOCore
 
         #expect(kernel.writeCount == 4)
         let log = kernel.writes
-        #expect(log.map(\.path) == [override, "bus/pci/drivers/e1000e/unbind", "bus/pci/drivers/e1000e/unbind",
-                                    "bus/pci/drivers/e1000e/bind"])
+        #expect(
+            log.map(\.path) == [
+                override, "bus/pci/drivers/e1000e/unbind", "bus/pci/drivers/e1000e/unbind",
+                "bus/pci/drivers/e1000e/bind"
+            ])
         #expect(log.map(\.errno) == [nil, EIO, nil, ENOMEM])
         #expect(log[0].value == "vfio-pci")
     }

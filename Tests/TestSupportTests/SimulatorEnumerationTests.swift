@@ -5,8 +5,10 @@ import VFIOCore
 
 /// SysfsWalkEnumerator reads the simulator like a real /sys.
 @Suite struct SimulatorEnumerationTests {
-    private func device(_ inventory: DeviceInventory, _ address: PCIAddress,
-                        sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> PCIDevice {
+    private func device(
+        _ inventory: DeviceInventory, _ address: PCIAddress,
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) throws -> PCIDevice {
         try #require(inventory[address], "no \(address) in the inventory", sourceLocation: sourceLocation)
     }
 
@@ -27,9 +29,12 @@ import VFIOCore
         }
 
         let e1000e = try device(inventory, SimVM.e1000e)
-        #expect(e1000e.identity == PCIIdentity(vendor: VendorID(0x8086), device: DeviceID(0x10D3),
-                                               subsystemVendor: VendorID(0x8086), subsystemDevice: DeviceID(0),
-                                               classCode: ClassCode(0x020000)!, revision: Revision(0)))
+        #expect(
+            e1000e.identity
+                == PCIIdentity(
+                    vendor: VendorID(0x8086), device: DeviceID(0x10D3),
+                    subsystemVendor: VendorID(0x8086), subsystemDevice: DeviceID(0),
+                    classCode: ClassCode(0x020000)!, revision: Revision(0)))
         #expect(e1000e.driver?.rawValue == "e1000e")
         #expect(e1000e.iommuGroup == IOMMUGroup(10))
         #expect(e1000e.parent == SimVM.rootPorts[0])
@@ -63,8 +68,11 @@ import VFIOCore
         #expect(inventory.devices.count == 22)
 
         let pf = try device(inventory, SimVM.nvme)
-        #expect(pf.sriov == SRIOVState(virtfns: [SimVM.nvmeVF(0), SimVM.nvmeVF(1)], numVFs: 2, totalVFs: 4,
-                                       driversAutoprobe: false))
+        #expect(
+            pf.sriov
+                == SRIOVState(
+                    virtfns: [SimVM.nvmeVF(0), SimVM.nvmeVF(1)], numVFs: 2, totalVFs: 4,
+                    driversAutoprobe: false))
         let vf0 = try device(inventory, SimVM.nvmeVF(0))
         #expect(vf0.sriov == SRIOVState(physfn: SimVM.nvme))
         #expect(vf0.isVirtualFunction)
@@ -90,10 +98,15 @@ import VFIOCore
             .adding(Spec("0000:00:00.0", 0x8086, 0x3E30, class: 0x060000).group(0))
             .adding(Spec("0000:00:02.0", 0x8086, 0x3E92, class: 0x030000).driver("i915").group(1).bootVGA())
             .adding(Spec("0000:00:1c.0", 0x8086, 0xA338, class: 0x060400).driver("pcieport").group(2))
-            .adding(Spec("0000:02:00.0", 0x8086, 0x1572, class: 0x020000).behind("0000:00:1c.0").driver("i40e")
-                .group(3).numaNode(0).sriov(totalVFs: 8, vfDevice: 0x154C, offset: 0x80, stride: 2))
-            .adding(KernelSimulator.ModuleSpec("pcieport", drivers: [.init("pcieport", ids: [.classCode(0x060400)])],
-                                               builtIn: true), loaded: true)
+            .adding(
+                Spec("0000:02:00.0", 0x8086, 0x1572, class: 0x020000).behind("0000:00:1c.0").driver("i40e")
+                    .group(3).numaNode(0).sriov(totalVFs: 8, vfDevice: 0x154C, offset: 0x80, stride: 2)
+            )
+            .adding(
+                KernelSimulator.ModuleSpec(
+                    "pcieport", drivers: [.init("pcieport", ids: [.classCode(0x060400)])],
+                    builtIn: true), loaded: true
+            )
             .adding(.host("i915", ids: [.classCode(0x030000, mask: 0xFFFF00)]), loaded: true)
             .adding(.host("i40e", ids: [.device(0x8086, 0x1572)], supportsSRIOV: true), loaded: true)
             .adding(.host("iavf", ids: [.device(0x8086, 0x154C)]), loaded: true)

@@ -30,10 +30,13 @@ import VFIOSystem
 
     @Test func linksAreRelativeWithTheKernelsDepth() throws {
         let kernel = KernelSimulator.standard()
-        #expect(try kernel.readLink("bus/pci/devices/0000:01:00.0") == "../../../devices/pci0000:00/0000:00:02.0/0000:01:00.0")
+        #expect(
+            try kernel.readLink("bus/pci/devices/0000:01:00.0")
+                == "../../../devices/pci0000:00/0000:00:02.0/0000:01:00.0")
         #expect(try kernel.readLink("bus/pci/devices/0000:00:1f.2") == "../../../devices/pci0000:00/0000:00:1f.2")
-        #expect(try kernel.readLink("bus/pci/devices/0000:05:01.0")
-            == "../../../devices/pci0000:00/0000:00:02.3/0000:04:00.0/0000:05:01.0")
+        #expect(
+            try kernel.readLink("bus/pci/devices/0000:05:01.0")
+                == "../../../devices/pci0000:00/0000:00:02.3/0000:04:00.0/0000:05:01.0")
 
         // The device directory is 4, 3 or 5 components deep: that many `..`.
         #expect(try kernel.readLink("bus/pci/devices/0000:01:00.0/driver") == "../../../../bus/pci/drivers/e1000e")
@@ -42,12 +45,14 @@ import VFIOSystem
         #expect(try kernel.readLink("bus/pci/devices/0000:01:00.0/iommu_group") == "../../../../kernel/iommu_groups/10")
         #expect(try kernel.readLink("bus/pci/devices/0000:01:00.0/subsystem") == "../../../../bus/pci")
 
-        #expect(try kernel.readLink("bus/pci/drivers/e1000e/0000:01:00.0")
-            == "../../../../devices/pci0000:00/0000:00:02.0/0000:01:00.0")
+        #expect(
+            try kernel.readLink("bus/pci/drivers/e1000e/0000:01:00.0")
+                == "../../../../devices/pci0000:00/0000:00:02.0/0000:01:00.0")
         #expect(try kernel.readLink("bus/pci/drivers/e1000e/module") == "../../../../module/e1000e")
         #expect(try kernel.readLink("module/e1000e/drivers/pci:e1000e") == "../../../bus/pci/drivers/e1000e")
-        #expect(try kernel.readLink("kernel/iommu_groups/13/devices/0000:05:02.0")
-            == "../../../../devices/pci0000:00/0000:00:02.3/0000:04:00.0/0000:05:02.0")
+        #expect(
+            try kernel.readLink("kernel/iommu_groups/13/devices/0000:05:02.0")
+                == "../../../../devices/pci0000:00/0000:00:02.3/0000:04:00.0/0000:05:02.0")
     }
 
     @Test func directoriesListWhatTheKernelShows() throws {
@@ -59,10 +64,12 @@ import VFIOSystem
         let members = try kernel.list("kernel/iommu_groups/13/devices").map(\.name).sorted()
         #expect(members == ["0000:04:00.0", "0000:05:01.0", "0000:05:02.0"])
 
-        let e1000e = Dictionary(try kernel.list("bus/pci/drivers/e1000e").map { ($0.name, $0.kind) },
-                                uniquingKeysWith: { a, _ in a })
-        #expect(e1000e["bind"] == .file && e1000e["unbind"] == .file && e1000e["new_id"] == .file
-            && e1000e["remove_id"] == .file)
+        let e1000e = Dictionary(
+            try kernel.list("bus/pci/drivers/e1000e").map { ($0.name, $0.kind) },
+            uniquingKeysWith: { a, _ in a })
+        #expect(
+            e1000e["bind"] == .file && e1000e["unbind"] == .file && e1000e["new_id"] == .file
+                && e1000e["remove_id"] == .file)
         #expect(e1000e["module"] == .symlink && e1000e["0000:01:00.0"] == .symlink)
 
         // Built in: no module link, no /sys/module directory.

@@ -18,8 +18,9 @@ import VFIOCore
         #expect(kernel.group(of: SimVM.nvmeVF(1)) == IOMMUGroup(16))
         #expect(try kernel.readLink("bus/pci/devices/0000:03:00.0/virtfn1") == "../0000:03:00.2")
         #expect(try kernel.readLink("bus/pci/devices/0000:03:00.1/physfn") == "../0000:03:00.0")
-        #expect(try kernel.readLink("bus/pci/devices/0000:03:00.1")
-            == "../../../devices/pci0000:00/0000:00:02.2/0000:03:00.1")
+        #expect(
+            try kernel.readLink("bus/pci/devices/0000:03:00.1")
+                == "../../../devices/pci0000:00/0000:00:02.2/0000:03:00.1")
         #expect(try kernel.read("bus/pci/devices/0000:03:00.1/device") == "0x0010")
         #expect(kernel.readErrno("bus/pci/devices/0000:03:00.1/sriov_numvfs") == Glibc.ENOENT)
         // drivers_autoprobe is 1: nvme took them.

@@ -26,7 +26,9 @@ package enum PCIPaths {
     package static func driverDirectory(_ driver: DriverName) -> String { "bus/pci/drivers/\(driver)" }
     package static let driversProbe = "bus/pci/drivers_probe"
     package static func sriovNumVFs(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/sriov_numvfs" }
-    package static func sriovAutoprobe(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/sriov_drivers_autoprobe" }
+    package static func sriovAutoprobe(_ address: PCIAddress) -> String {
+        "bus/pci/devices/\(address)/sriov_drivers_autoprobe"
+    }
     package static func vfioDeviceDirectory(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/vfio-dev" }
     package static let groupsDirectory = "kernel/iommu_groups"
     package static func groupDevices(_ group: IOMMUGroup) -> String { "\(groupsDirectory)/\(group.number)/devices" }

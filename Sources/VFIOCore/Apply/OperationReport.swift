@@ -47,7 +47,11 @@ public struct OperationReport: Sendable {
         /// The journal is kept so `vfioctl recover` can finish the job.
         public var restoreError: String?
 
-        package init(address: PCIAddress, from: DeviceBinding, to: DriverName? = nil, status: Status, group: IOMMUGroup? = nil, nodes: VFIONodes = VFIONodes(), attempts: [Attempt] = [], steps: [SysfsWriteStep] = [], message: String? = nil, released: Bool = false, failure: VFIOError? = nil, restoreError: String? = nil) {
+        package init(
+            address: PCIAddress, from: DeviceBinding, to: DriverName? = nil, status: Status, group: IOMMUGroup? = nil,
+            nodes: VFIONodes = VFIONodes(), attempts: [Attempt] = [], steps: [SysfsWriteStep] = [],
+            message: String? = nil, released: Bool = false, failure: VFIOError? = nil, restoreError: String? = nil
+        ) {
             self.address = address
             self.from = from
             self.to = to
@@ -80,7 +84,10 @@ public struct OperationReport: Sendable {
         return reportsPendingChanges && dryRun && changed ? .changesPending : .success
     }
 
-    package init(operation: String, dryRun: Bool, devices: [DeviceResult] = [], checks: [String] = [], error: VFIOError? = nil, reportsPendingChanges: Bool = false) {
+    package init(
+        operation: String, dryRun: Bool, devices: [DeviceResult] = [], checks: [String] = [], error: VFIOError? = nil,
+        reportsPendingChanges: Bool = false
+    ) {
         self.operation = operation
         self.dryRun = dryRun
         self.devices = devices

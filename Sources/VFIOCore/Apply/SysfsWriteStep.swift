@@ -10,7 +10,8 @@ public struct SysfsWriteStep: Sendable, Equatable {
     public var error: String?
     public var errno: Int32?
 
-    package init(displayPrefix: String, relativePath: String, value: String, error: String? = nil, errno: Int32? = nil) {
+    package init(displayPrefix: String, relativePath: String, value: String, error: String? = nil, errno: Int32? = nil)
+    {
         self.displayPrefix = displayPrefix
         self.relativePath = relativePath
         self.value = value

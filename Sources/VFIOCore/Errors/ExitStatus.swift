@@ -34,6 +34,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
 
     /// Every status and its meaning in one paragraph, for the help text (and so the man page).
     public static var summary: String {
-        "Exit status: " + allCases.map { "\($0.rawValue) \($0.meaning.replacing("`", with: ""))" }.joined(separator: "; ") + "."
+        "Exit status: "
+            + allCases.map { "\($0.rawValue) \($0.meaning.replacing("`", with: ""))" }.joined(separator: "; ") + "."
     }
 }

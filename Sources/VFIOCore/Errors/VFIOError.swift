@@ -20,6 +20,10 @@ public struct VFIOError: Error, Sendable, Equatable, CustomStringConvertible {
         return "vfioctl: error: " + line.replacing("\n", with: " ")
     }
 
-    public static func usage(_ message: String, hint: String? = nil) -> VFIOError { VFIOError(.usage, message, hint: hint) }
-    public static func notFound(_ message: String, hint: String? = nil) -> VFIOError { VFIOError(.notFound, message, hint: hint) }
+    public static func usage(_ message: String, hint: String? = nil) -> VFIOError {
+        VFIOError(.usage, message, hint: hint)
+    }
+    public static func notFound(_ message: String, hint: String? = nil) -> VFIOError {
+        VFIOError(.notFound, message, hint: hint)
+    }
 }

@@ -23,7 +23,9 @@ public struct GroupViability: Sendable {
 
     /// `blocked by 0000:00:1f.2 (ahci), 0000:00:1f.3 (i801_smbus)`
     public var verdict: String {
-        isViable ? "viable" : "not viable: blocked by " + blockers.map { "\($0.address) (\($0.driver))" }.joined(separator: ", ")
+        isViable
+            ? "viable"
+            : "not viable: blocked by " + blockers.map { "\($0.address) (\($0.driver))" }.joined(separator: ", ")
     }
 }
 

@@ -23,7 +23,11 @@ public struct DeviceInventory: Sendable {
             if index[device.address] == nil { index[device.address] = position }
             if let group = device.iommuGroup { byGroup[group, default: []].append(position) }
             guard device.sriov.physfn == nil else { continue }
-            if let parent = device.parent { byParent[parent, default: []].append(position) } else { onRootBus.append(position) }
+            if let parent = device.parent {
+                byParent[parent, default: []].append(position)
+            } else {
+                onRootBus.append(position)
+            }
         }
         self.index = index
         self.byGroup = byGroup

@@ -15,8 +15,10 @@ public struct DevicePower: Sendable, Equatable {
     /// vfio-pci's `disable_idle_d3` module parameter: true keeps idle devices on vfio-pci in D0.
     public var vfioDisableIdleD3: Bool?
 
-    public init(resetMethods: [String]? = nil, powerState: String? = nil, runtimeStatus: String? = nil,
-                d3coldAllowed: Bool? = nil, vfioDisableIdleD3: Bool? = nil) {
+    public init(
+        resetMethods: [String]? = nil, powerState: String? = nil, runtimeStatus: String? = nil,
+        d3coldAllowed: Bool? = nil, vfioDisableIdleD3: Bool? = nil
+    ) {
         self.resetMethods = resetMethods
         self.powerState = powerState
         self.runtimeStatus = runtimeStatus

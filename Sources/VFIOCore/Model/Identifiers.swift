@@ -61,8 +61,10 @@ public struct Revision: Hashable, Sendable, CustomStringConvertible {
 
 /// The ids and class of a device, as `uevent` and `modalias` spell them (everything of a
 /// `PCIIdentity` but the revision).
-public typealias PCIIdsAndClass = (vendor: VendorID, device: DeviceID, subsystemVendor: VendorID, subsystemDevice: DeviceID,
-                                   classCode: ClassCode)
+public typealias PCIIdsAndClass = (
+    vendor: VendorID, device: DeviceID, subsystemVendor: VendorID, subsystemDevice: DeviceID,
+    classCode: ClassCode
+)
 
 /// The full identity the PCI core matches drivers against.
 public struct PCIIdentity: Hashable, Sendable {
@@ -74,8 +76,10 @@ public struct PCIIdentity: Hashable, Sendable {
     /// nil when not read: only rules look at it, and `bind --driver` consults none.
     public var revision: Revision?
 
-    public init(vendor: VendorID, device: DeviceID, subsystemVendor: VendorID, subsystemDevice: DeviceID,
-                classCode: ClassCode, revision: Revision? = Revision(0)) {
+    public init(
+        vendor: VendorID, device: DeviceID, subsystemVendor: VendorID, subsystemDevice: DeviceID,
+        classCode: ClassCode, revision: Revision? = Revision(0)
+    ) {
         self.vendor = vendor
         self.device = device
         self.subsystemVendor = subsystemVendor
@@ -90,7 +94,8 @@ public struct PCIIdentity: Hashable, Sendable {
         let fields: [(label: String, value: UInt32, width: Int)] = [
             ("pci:v", UInt32(vendor.rawValue), 8), ("d", UInt32(device.rawValue), 8),
             ("sv", UInt32(subsystemVendor.rawValue), 8), ("sd", UInt32(subsystemDevice.rawValue), 8),
-            ("bc", UInt32(classCode.baseClass), 2), ("sc", UInt32(classCode.subclass), 2), ("i", UInt32(classCode.interface), 2),
+            ("bc", UInt32(classCode.baseClass), 2), ("sc", UInt32(classCode.subclass), 2),
+            ("i", UInt32(classCode.interface), 2)
         ]
         for field in fields {
             text.append(field.label)

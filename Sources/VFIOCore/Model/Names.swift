@@ -5,7 +5,9 @@ public struct Modalias: Hashable, Sendable, CustomStringConvertible {
     /// Accepts only the `pci:` form the kernel writes; anything else is not a PCI modalias.
     public init?(_ text: String) {
         let bytes = text.utf8
-        guard bytes.starts(with: "pci:v".utf8), bytes.count < 128, !bytes.contains(UInt8(ascii: "/")) else { return nil }
+        guard bytes.starts(with: "pci:v".utf8), bytes.count < 128, !bytes.contains(UInt8(ascii: "/")) else {
+            return nil
+        }
         rawValue = text
     }
     public var description: String { rawValue }
@@ -17,20 +19,22 @@ public struct Modalias: Hashable, Sendable, CustomStringConvertible {
         let bytes = Array(rawValue.utf8)
         // Labels at their fixed offsets, then the hex digits between them.
         guard bytes.count == 53, bytes.starts(with: "pci:v".utf8), bytes[13] == UInt8(ascii: "d"),
-              bytes[22] == UInt8(ascii: "s"), bytes[23] == UInt8(ascii: "v"),
-              bytes[32] == UInt8(ascii: "s"), bytes[33] == UInt8(ascii: "d"),
-              bytes[42] == UInt8(ascii: "b"), bytes[43] == UInt8(ascii: "c"),
-              bytes[46] == UInt8(ascii: "s"), bytes[47] == UInt8(ascii: "c"), bytes[50] == UInt8(ascii: "i")
+            bytes[22] == UInt8(ascii: "s"), bytes[23] == UInt8(ascii: "v"),
+            bytes[32] == UInt8(ascii: "s"), bytes[33] == UInt8(ascii: "d"),
+            bytes[42] == UInt8(ascii: "b"), bytes[43] == UInt8(ascii: "c"),
+            bytes[46] == UInt8(ascii: "s"), bytes[47] == UInt8(ascii: "c"), bytes[50] == UInt8(ascii: "i")
         else { return nil }
         func hex(_ range: Range<Int>) -> UInt32? { UInt32(hexDigits: String(decoding: bytes[range], as: UTF8.self)) }
         guard let vendor = hex(5..<13), vendor <= 0xFFFF, let device = hex(14..<22), device <= 0xFFFF,
-              let subsystemVendor = hex(24..<32), subsystemVendor <= 0xFFFF,
-              let subsystemDevice = hex(34..<42), subsystemDevice <= 0xFFFF,
-              let baseClass = hex(44..<46), let subclass = hex(48..<50), let interface = hex(51..<53),
-              let classCode = ClassCode(baseClass << 16 | subclass << 8 | interface)
+            let subsystemVendor = hex(24..<32), subsystemVendor <= 0xFFFF,
+            let subsystemDevice = hex(34..<42), subsystemDevice <= 0xFFFF,
+            let baseClass = hex(44..<46), let subclass = hex(48..<50), let interface = hex(51..<53),
+            let classCode = ClassCode(baseClass << 16 | subclass << 8 | interface)
         else { return nil }
-        return (VendorID(UInt16(vendor)), DeviceID(UInt16(device)), VendorID(UInt16(subsystemVendor)),
-                DeviceID(UInt16(subsystemDevice)), classCode)
+        return (
+            VendorID(UInt16(vendor)), DeviceID(UInt16(device)), VendorID(UInt16(subsystemVendor)),
+            DeviceID(UInt16(subsystemDevice)), classCode
+        )
     }
 }
 

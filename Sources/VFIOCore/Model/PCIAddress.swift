@@ -33,14 +33,16 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
     private init?(parsing text: Substring) {
         let utf8 = text.utf8
         guard let dot = utf8.lastIndex(of: UInt8(ascii: ".")),
-              let busEnd = utf8[..<dot].lastIndex(of: UInt8(ascii: ":")) else { return nil }
+            let busEnd = utf8[..<dot].lastIndex(of: UInt8(ascii: ":"))
+        else { return nil }
         let domainEnd = utf8[..<busEnd].lastIndex(of: UInt8(ascii: ":"))
         let domainText = domainEnd.map { Substring(utf8[..<$0]) } ?? "0"
         let busText = Substring(utf8[(domainEnd.map { utf8.index(after: $0) } ?? utf8.startIndex)..<busEnd])
         let deviceText = Substring(utf8[utf8.index(after: busEnd)..<dot])
         let functionText = Substring(utf8[utf8.index(after: dot)...])
         guard let domain = Self.hexField(domainText, digits: 1...8), let bus = Self.hexField(busText, digits: 1...2),
-              let device = Self.hexField(deviceText, digits: 1...2), let function = Self.hexField(functionText, digits: 1...1)
+            let device = Self.hexField(deviceText, digits: 1...2),
+            let function = Self.hexField(functionText, digits: 1...1)
         else { return nil }
         self.init(domain: domain, bus: UInt8(bus), device: UInt8(device), function: UInt8(function))
     }

@@ -23,10 +23,12 @@ public struct PCIDevice: Sendable, Equatable {
     public var hostUseRead: Bool
     public var unreadable: [String]
 
-    public init(address: PCIAddress, identity: PCIIdentity, modalias: Modalias? = nil, driver: DriverName? = nil,
-                driverOverride: DriverName? = nil, iommuGroup: IOMMUGroup? = nil, numaNode: Int? = nil,
-                bootVGA: Bool = false, parent: PCIAddress? = nil, sriov: SRIOVState = SRIOVState(),
-                hostUse: HostUse = HostUse(), hostUseRead: Bool = true, unreadable: [String] = []) {
+    public init(
+        address: PCIAddress, identity: PCIIdentity, modalias: Modalias? = nil, driver: DriverName? = nil,
+        driverOverride: DriverName? = nil, iommuGroup: IOMMUGroup? = nil, numaNode: Int? = nil,
+        bootVGA: Bool = false, parent: PCIAddress? = nil, sriov: SRIOVState = SRIOVState(),
+        hostUse: HostUse = HostUse(), hostUseRead: Bool = true, unreadable: [String] = []
+    ) {
         self.address = address
         self.identity = identity
         self.modalias = modalias ?? identity.modalias
@@ -54,8 +56,10 @@ public struct SRIOVState: Sendable, Equatable {
     public var totalVFs: Int?
     public var driversAutoprobe: Bool?
 
-    public init(physfn: PCIAddress? = nil, virtfns: [PCIAddress] = [], numVFs: Int? = nil, totalVFs: Int? = nil,
-                driversAutoprobe: Bool? = nil) {
+    public init(
+        physfn: PCIAddress? = nil, virtfns: [PCIAddress] = [], numVFs: Int? = nil, totalVFs: Int? = nil,
+        driversAutoprobe: Bool? = nil
+    ) {
         self.physfn = physfn
         self.virtfns = virtfns
         self.numVFs = numVFs

@@ -72,11 +72,15 @@ public struct DevicePlan: Sendable {
     public var summary: String {
         if let blocked { return blocked }
         guard let chosen else {
-            return "no usable driver: " + chain.map { "\($0.module) (\($0.reason))" }.joined(separator: ", ").ifEmpty("no candidate")
+            return "no usable driver: "
+                + chain.map { "\($0.module) (\($0.reason))" }.joined(separator: ", ").ifEmpty("no candidate")
         }
         let skipped = chain.prefix { $0 != chosen }
-        var text = "\(chosen.source.kind == "fallback" ? "no variant driver matches; " : "")chosen from \(chosen.source)"
-        if !skipped.isEmpty { text += " after skipping \(skipped.map { "\($0.module) (\($0.reason))" }.joined(separator: ", "))" }
+        var text =
+            "\(chosen.source.kind == "fallback" ? "no variant driver matches; " : "")chosen from \(chosen.source)"
+        if !skipped.isEmpty {
+            text += " after skipping \(skipped.map { "\($0.module) (\($0.reason))" }.joined(separator: ", "))"
+        }
         return text
     }
 }

@@ -11,8 +11,10 @@ public struct DriverPlanner: Sendable {
     public let rules: RuleSet
     public let platform: Platform
 
-    public init(kernel: any ModuleTables, modprobe: any ModprobePolicy, loaded: any LoadedDrivers, rules: RuleSet,
-                platform: Platform) {
+    public init(
+        kernel: any ModuleTables, modprobe: any ModprobePolicy, loaded: any LoadedDrivers, rules: RuleSet,
+        platform: Platform
+    ) {
         self.kernel = kernel
         self.modprobe = modprobe
         self.loaded = loaded
@@ -30,14 +32,18 @@ public struct DriverPlanner: Sendable {
 
         let matchingRules = rules.rules.filter { $0.matches(device, platform: platform) }.sorted(by: Self.ruleOutranks)
         if let first = matchingRules.first, let second = matchingRules.dropFirst().first,
-           Self.ruleRank(first) == Self.ruleRank(second),
-           let a = first.drivers.first, let b = second.drivers.first, a != b {
-            ambiguity = "rules at \(first.location) and \(second.location) tie (priority \(first.priority), same specificity) and name different drivers; the first by file order wins"
+            Self.ruleRank(first) == Self.ruleRank(second),
+            let a = first.drivers.first, let b = second.drivers.first, a != b
+        {
+            ambiguity =
+                "rules at \(first.location) and \(second.location) tie (priority \(first.priority), same specificity) and name different drivers; the first by file order wins"
         }
         for rule in matchingRules {
             for module in rule.drivers where !chain.contains(where: { $0.module == module }) {
-                chain.append(candidate(module, source: .rule(rule.location, name: rule.name),
-                                       specificity: rule.specificity, priority: rule.priority, denied: denied))
+                chain.append(
+                    candidate(
+                        module, source: .rule(rule.location, name: rule.name),
+                        specificity: rule.specificity, priority: rule.priority, denied: denied))
             }
             for module in rule.deny where denied[module] == nil { denied[module] = (rule, rule.denyReason) }
             if !rule.fallback {
@@ -51,23 +57,29 @@ public struct DriverPlanner: Sendable {
                 .filter { $0.module != Self.genericModule }
                 .sorted { ($0.pattern.specificity, -$0.line) > ($1.pattern.specificity, -$1.line) }
             if ambiguity == nil, let first = variants.first, let second = variants.dropFirst().first,
-               first.pattern.specificity == second.pattern.specificity, first.module != second.module {
-                ambiguity = "kernel aliases of \(first.module) and \(second.module) match equally specifically; \(first.module) wins by its earlier line in modules.alias"
+                first.pattern.specificity == second.pattern.specificity, first.module != second.module
+            {
+                ambiguity =
+                    "kernel aliases of \(first.module) and \(second.module) match equally specifically; \(first.module) wins by its earlier line in modules.alias"
             }
             for alias in variants where !chain.contains(where: { $0.module == alias.module }) {
-                chain.append(candidate(alias.module,
-                                       source: .kernelAlias(alias.location, pattern: alias.pattern.text),
-                                       specificity: alias.pattern.specificity.ranking, priority: 0, denied: denied))
+                chain.append(
+                    candidate(
+                        alias.module,
+                        source: .kernelAlias(alias.location, pattern: alias.pattern.text),
+                        specificity: alias.pattern.specificity.ranking, priority: 0, denied: denied))
             }
             if !chain.contains(where: { $0.module == Self.genericModule }) {
-                chain.append(candidate(Self.genericModule, source: .fallback, specificity: nil, priority: 0, denied: denied))
+                chain.append(
+                    candidate(Self.genericModule, source: .fallback, specificity: nil, priority: 0, denied: denied))
             }
         }
 
-        return DevicePlan(device: device,
-                          hostModules: kernel.hostDriverCandidates(for: device.modalias).map(\.module),
-                          chain: chain, ambiguous: ambiguity != nil, ambiguity: ambiguity,
-                          blocked: Self.blocker(for: device, platform: platform), notes: Self.notes(for: device))
+        return DevicePlan(
+            device: device,
+            hostModules: kernel.hostDriverCandidates(for: device.modalias).map(\.module),
+            chain: chain, ambiguous: ambiguity != nil, ambiguity: ambiguity,
+            blocked: Self.blocker(for: device, platform: platform), notes: Self.notes(for: device))
     }
 
     /// The one-candidate chain of `bind --driver TEXT`: TEXT may name a driver (`vfio-pci`,
@@ -85,12 +97,15 @@ public struct DriverPlanner: Sendable {
         return [candidate(module, source: .commandLine, specificity: nil, priority: 0, denied: [:])]
     }
 
-    private func candidate(_ module: ModuleName, source: Candidate.Source, specificity: Specificity?, priority: Int,
-                           denied: [ModuleName: (Rule, reason: String?)]) -> Candidate {
+    private func candidate(
+        _ module: ModuleName, source: Candidate.Source, specificity: Specificity?, priority: Int,
+        denied: [ModuleName: (Rule, reason: String?)]
+    ) -> Candidate {
         let loadedDriver = loaded.driverNames(of: module).first
-        var result = Candidate(module: module, driver: loadedDriver ?? loaded.predictedDriverName(for: module),
-                               driverNameConfirmed: loadedDriver != nil, source: source, specificity: specificity,
-                               priority: priority, available: false, reason: "")
+        var result = Candidate(
+            module: module, driver: loadedDriver ?? loaded.predictedDriverName(for: module),
+            driverNameConfirmed: loadedDriver != nil, source: source, specificity: specificity,
+            priority: priority, available: false, reason: "")
         // vfio-pci too: a rule may deny the generic fallback (then nothing is chosen for the device).
         if let (rule, reason) = denied[module] {
             result.reason = "denied by \(rule.location)" + (reason.map { ": \($0)" } ?? "")
@@ -115,7 +130,8 @@ public struct DriverPlanner: Sendable {
             result.reason = "not built for kernel \(kernel.kernelVersion)"
         case .loadable:
             if let location = modprobe.blacklist(for: module) {
-                result.reason = "blacklisted at \(location); vfioctl does not load blacklisted modules (load it yourself to use it)"
+                result.reason =
+                    "blacklisted at \(location); vfioctl does not load blacklisted modules (load it yourself to use it)"
             } else if let location = modprobe.disabledByInstall(for: module) {
                 result.reason = "disabled by an install command at \(location)"
             } else {
@@ -141,7 +157,9 @@ public struct DriverPlanner: Sendable {
     package static func notes(for device: PCIDevice) -> [String] {
         var notes: [String] = []
         if let numVFs = device.sriov.numVFs, numVFs > 0 {
-            notes.append("a PF with \(numVFs) VFs enabled: vfio-pci refuses it (EBUSY) until they are disabled (vfioctl sriov \(device.address) --vfs 0)")
+            notes.append(
+                "a PF with \(numVFs) VFs enabled: vfio-pci refuses it (EBUSY) until they are disabled (vfioctl sriov \(device.address) --vfs 0)"
+            )
         }
         if device.bootVGA { notes.append("the boot VGA device: the host console may be using it") }
         return notes

@@ -26,7 +26,7 @@ public enum DeviceJSON {
             ("vendor_name", .optional(namer.vendorName(device))),
             ("device_name", .optional(namer.deviceName(device))),
             ("class_name", .optional(namer.className(device))),
-            ("unreadable", .array(device.unreadable.map(JSONValue.string))),
+            ("unreadable", .array(device.unreadable.map(JSONValue.string)))
         ])
     }
 
@@ -45,7 +45,7 @@ public enum DeviceJSON {
             ("power_state", .optional(power.powerState)),
             ("runtime_status", .optional(power.runtimeStatus)),
             ("d3cold_allowed", .optional(power.d3coldAllowed)),
-            ("vfio_pci_disable_idle_d3", .optional(power.vfioDisableIdleD3)),
+            ("vfio_pci_disable_idle_d3", .optional(power.vfioDisableIdleD3))
         ]
     }
 
@@ -54,17 +54,24 @@ public enum DeviceJSON {
         return .object([
             ("numvfs", .optional(sriov.numVFs)),
             ("totalvfs", .optional(sriov.totalVFs)),
-            ("drivers_autoprobe", .optional(sriov.driversAutoprobe)),
+            ("drivers_autoprobe", .optional(sriov.driversAutoprobe))
         ])
     }
 
     package static func hostUse(_ use: HostUse) -> JSONValue {
         .object([
-            ("network_interfaces", .array(use.networkInterfaces.map {
-                .object([("name", .string($0.name)), ("operstate", .optional($0.operstate)), ("admin_up", .optional($0.adminUp))])
-            })),
+            (
+                "network_interfaces",
+                .array(
+                    use.networkInterfaces.map {
+                        .object([
+                            ("name", .string($0.name)), ("operstate", .optional($0.operstate)),
+                            ("admin_up", .optional($0.adminUp))
+                        ])
+                    })
+            ),
             ("block_devices", .array(use.blockDevices.map(JSONValue.string))),
-            ("display_nodes", .array(use.displayNodes.map(JSONValue.string))),
+            ("display_nodes", .array(use.displayNodes.map(JSONValue.string)))
         ])
     }
 
@@ -76,14 +83,16 @@ public enum DeviceJSON {
             ("device_id", .string(device.identity.device.description)),
             ("class", .string(device.identity.classCode.description)),
             ("driver", .optional(device.driver)),
-            ("is_bridge", .bool(device.isBridge)),
+            ("is_bridge", .bool(device.isBridge))
         ])
     }
 
     /// `show --json`: the device, its group's verdict and members, and the driver decision (null
     /// when it could not be made).
-    public static func show(_ device: PCIDevice, namer: DeviceNamer, group: GroupViability?, plan: DevicePlan?,
-                            nodes: VFIONodes = VFIONodes(), power: DevicePower = DevicePower()) -> JSONValue {
+    public static func show(
+        _ device: PCIDevice, namer: DeviceNamer, group: GroupViability?, plan: DevicePlan?,
+        nodes: VFIONodes = VFIONodes(), power: DevicePower = DevicePower()
+    ) -> JSONValue {
         var fields: [(String, JSONValue)] = []
         if case .object(let deviceFields) = self.device(device, namer: namer) { fields = deviceFields }
         fields.append(("nodes", .array(nodes.all.map(JSONValue.string))))
@@ -98,9 +107,13 @@ public enum DeviceJSON {
             ("group", .int(viability.group.number)),
             ("viable", .bool(viability.isViable)),
             ("members", .array(viability.members.map(member))),
-            ("blockers", .array(viability.blockers.map {
-                .object([("address", .string($0.address.description)), ("driver", .string($0.driver.rawValue))])
-            })),
+            (
+                "blockers",
+                .array(
+                    viability.blockers.map {
+                        .object([("address", .string($0.address.description)), ("driver", .string($0.driver.rawValue))])
+                    })
+            )
         ])
     }
 }

@@ -11,8 +11,10 @@ public struct DeviceText {
     /// Like `lspci -k`, plus IOMMU group, driver_override and SR-IOV columns, written line by line.
     /// With `kernelModules`, a MODULES column before the description: lspci -k's "Kernel modules:"
     /// (comma-separated, `-` for none).
-    public func list(_ devices: [PCIDevice], kernelModules: ((PCIDevice) -> [ModuleName])? = nil,
-                     to out: (String) -> Void) {
+    public func list(
+        _ devices: [PCIDevice], kernelModules: ((PCIDevice) -> [ModuleName])? = nil,
+        to out: (String) -> Void
+    ) {
         var header = ["ADDRESS", "CLASS", "IDS", "DRIVER", "GROUP", "OVERRIDE", "SR-IOV", "DESCRIPTION"]
         if kernelModules != nil { header.insert("MODULES", at: header.count - 1) }
         StreamedTable<PCIDevice>(
@@ -25,7 +27,7 @@ public struct DeviceText {
                     device.driver?.rawValue ?? "-",
                     device.iommuGroup?.description ?? "-",
                     device.driverOverride?.rawValue ?? "-",
-                    sriovSummary(device),
+                    sriovSummary(device)
                 ]
                 if let kernelModules {
                     let modules = kernelModules(device)
@@ -47,7 +49,9 @@ public struct DeviceText {
     public func tree(_ inventory: DeviceInventory) -> String {
         var out = ""
         let roots = inventory.children(of: nil)
-        let buses = Dictionary(grouping: roots) { "\(hex($0.address.domain, width: 4)):\(hex($0.address.bus, width: 2))" }
+        let buses = Dictionary(grouping: roots) {
+            "\(hex($0.address.domain, width: 4)):\(hex($0.address.bus, width: 2))"
+        }
         for bus in buses.keys.sorted() {
             out += "[\(bus)] root bus\n"
             let devices = buses[bus]!
@@ -58,12 +62,15 @@ public struct DeviceText {
         return out
     }
 
-    private func treeNode(_ device: PCIDevice, inventory: DeviceInventory, prefix: String, isLast: Bool,
-                          into out: inout String) {
+    private func treeNode(
+        _ device: PCIDevice, inventory: DeviceInventory, prefix: String, isLast: Bool,
+        into out: inout String
+    ) {
         let isVF = device.isVirtualFunction
         out += prefix + (isLast ? "└─ " : "├─ ") + (isVF ? "VF " : "") + treeLabel(device) + "\n"
         let childPrefix = prefix + (isLast ? "   " : "│  ")
-        let children = inventory.children(of: device.address)
+        let children =
+            inventory.children(of: device.address)
             + device.sriov.virtfns.compactMap { inventory[$0] }
         for (i, child) in children.enumerated() {
             treeNode(child, inventory: inventory, prefix: childPrefix, isLast: i == children.count - 1, into: &out)
@@ -76,7 +83,7 @@ public struct DeviceText {
             "[\(hex(device.identity.classCode.classAndSubclass, width: 4))]",
             "\(device.identity.vendor):\(device.identity.device)",
             device.driver?.rawValue ?? "(no driver)",
-            device.iommuGroup.map { "group \($0)" } ?? "no group",
+            device.iommuGroup.map { "group \($0)" } ?? "no group"
         ]
         if let name = namer.deviceName(device) ?? namer.className(device) { parts.append(name) }
         return parts.joined(separator: "  ")
@@ -85,16 +92,20 @@ public struct DeviceText {
     /// `show`: everything about the device and its group, then the driver decision when there is one.
     /// `nodes`: the VFIO nodes that exist for it (empty unless it is on a VFIO driver); `power`: its
     /// reset and power facts.
-    public func show(_ device: PCIDevice, inventory: DeviceInventory, plan: DevicePlan?, nodes: VFIONodes = VFIONodes(),
-                     power: DevicePower = DevicePower()) -> String {
+    public func show(
+        _ device: PCIDevice, inventory: DeviceInventory, plan: DevicePlan?, nodes: VFIONodes = VFIONodes(),
+        power: DevicePower = DevicePower()
+    ) -> String {
         show(device, inventory: inventory, nodes: nodes, power: power)
             + (plan.map { "VFIO driver decision:\n" + PlanText(namer: namer).explain($0) } ?? "")
     }
 
     /// Everything the model holds about one device, then its IOMMU group. `nodes`: the VFIO nodes
     /// that exist for it (empty unless it is on a VFIO driver); `power`: its reset and power facts.
-    public func show(_ device: PCIDevice, inventory: DeviceInventory, nodes: VFIONodes = VFIONodes(),
-                     power: DevicePower = DevicePower()) -> String {
+    public func show(
+        _ device: PCIDevice, inventory: DeviceInventory, nodes: VFIONodes = VFIONodes(),
+        power: DevicePower = DevicePower()
+    ) -> String {
         var lines: [(String, String)] = []
         let identity = device.identity
         lines.append(("Address", device.address.description))
@@ -114,24 +125,34 @@ public struct DeviceText {
         if let pf = device.sriov.physfn { lines.append(("SR-IOV", "virtual function of \(pf)")) }
         if let total = device.sriov.totalVFs {
             let autoprobe = device.sriov.driversAutoprobe.map { $0 ? "on" : "off" } ?? "unknown"
-            lines.append(("SR-IOV", "physical function, \(device.sriov.numVFs ?? 0) of \(total) VFs enabled, drivers_autoprobe \(autoprobe)"))
+            lines.append(
+                (
+                    "SR-IOV",
+                    "physical function, \(device.sriov.numVFs ?? 0) of \(total) VFs enabled, drivers_autoprobe \(autoprobe)"
+                ))
             if !device.sriov.virtfns.isEmpty {
                 lines.append(("Virtual functions", device.sriov.virtfns.map(\.description).joined(separator: " ")))
             }
         }
         lines.append(("Host use", hostUseSummary(device.hostUse)))
         lines.append(("VFIO nodes", nodes.isEmpty ? "none" : nodes.all.joined(separator: " ")))
-        lines.append(("Reset methods", power.resetMethods.map { $0.isEmpty ? "none" : $0.joined(separator: " ") }
-            ?? "none (no reset_method: the kernel cannot reset it alone)"))
+        lines.append(
+            (
+                "Reset methods",
+                power.resetMethods.map { $0.isEmpty ? "none" : $0.joined(separator: " ") }
+                    ?? "none (no reset_method: the kernel cannot reset it alone)"
+            ))
         lines.append(("Power", powerSummary(power)))
         if !device.unreadable.isEmpty {
             lines.append(("Unreadable", device.unreadable.joined(separator: ", ")))
         }
         let width = lines.map(\.0.count).max() ?? 0
-        var out = lines.map { $0.0 + ":" + String(repeating: " ", count: width - $0.0.count + 1) + $0.1 }
+        var out =
+            lines.map { $0.0 + ":" + String(repeating: " ", count: width - $0.0.count + 1) + $0.1 }
             .joined(separator: "\n") + "\n"
         if let group = device.iommuGroup {
-            let viability = GroupViability(group: group, members: inventory.members(of: group), vfioDrivers: vfioDrivers)
+            let viability = GroupViability(
+                group: group, members: inventory.members(of: group), vfioDrivers: vfioDrivers)
             out += "IOMMU group \(group) (\(viability.verdict)):\n" + memberLines(viability.members)
         } else {
             out += "IOMMU group: none (the IOMMU is off or the device is not translated; vfio-pci cannot bind it)\n"
@@ -143,7 +164,9 @@ public struct DeviceText {
     func powerSummary(_ power: DevicePower) -> String {
         var parts = [(power.powerState ?? "unknown") + (power.runtimeStatus.map { " (runtime \($0))" } ?? "")]
         if let allowed = power.d3coldAllowed { parts.append("D3cold " + (allowed ? "allowed" : "not allowed")) }
-        if let disabled = power.vfioDisableIdleD3 { parts.append("vfio-pci disable_idle_d3 " + (disabled ? "on" : "off")) }
+        if let disabled = power.vfioDisableIdleD3 {
+            parts.append("vfio-pci disable_idle_d3 " + (disabled ? "on" : "off"))
+        }
         return parts.joined(separator: ", ")
     }
 
@@ -159,8 +182,10 @@ public struct DeviceText {
     func memberLines(_ members: [PCIDevice]) -> String {
         var table = TextTable(header: ["  ADDRESS", "IDS", "DRIVER", "DESCRIPTION"])
         for member in members {
-            table.append(["  " + member.address.description, "\(member.identity.vendor):\(member.identity.device)",
-                          member.driver?.rawValue ?? "-", namer.description(member) ?? ""])
+            table.append([
+                "  " + member.address.description, "\(member.identity.vendor):\(member.identity.device)",
+                member.driver?.rawValue ?? "-", namer.description(member) ?? ""
+            ])
         }
         return table.rendered()
     }

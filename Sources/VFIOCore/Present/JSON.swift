@@ -35,8 +35,10 @@ public enum JSONValue: Sendable, Equatable {
     /// Writes `{"schema_version": 1, KEY: [ITEMS]}` one item at a time, byte-for-byte what
     /// `document(key, .array(items)).rendered()` would produce, without holding the whole tree:
     /// a 4,096-device list would otherwise keep every device's JSON in memory at once.
-    public static func streamDocument<S: Sequence>(_ key: String, _ items: S, item: (S.Element) -> JSONValue,
-                                                   to out: (String) -> Void) {
+    public static func streamDocument<S: Sequence>(
+        _ key: String, _ items: S, item: (S.Element) -> JSONValue,
+        to out: (String) -> Void
+    ) {
         var header = "{\n  "
         quote("schema_version", into: &header)
         header += ": \(JSONSchema.version),\n  "

@@ -7,9 +7,12 @@ public enum OperationJSON {
             ("dry_run", .bool(report.dryRun)),
             ("changed", .bool(report.changed)),
             ("exit_status", .int(Int(report.exitStatus.rawValue))),
-            ("error", report.error.map { .object([("message", .string($0.message)), ("hint", .optional($0.hint))]) } ?? .null),
+            (
+                "error",
+                report.error.map { .object([("message", .string($0.message)), ("hint", .optional($0.hint))]) } ?? .null
+            ),
             ("checks", .array(report.checks.map(JSONValue.string))),
-            ("devices", .array(report.devices.map(device))),
+            ("devices", .array(report.devices.map(device)))
         ])
     }
 
@@ -25,12 +28,25 @@ public enum OperationJSON {
             ("nodes", .array(result.nodes.all.map(JSONValue.string))),
             ("message", .optional(result.message)),
             ("restore_error", .optional(result.restoreError)),
-            ("attempts", .array(result.attempts.map {
-                .object([("driver", .string($0.driver.rawValue)), ("module", .optional($0.module)), ("error", .optional($0.error))])
-            })),
-            ("steps", .array(result.steps.map {
-                .object([("path", .string($0.path)), ("value", .string($0.value)), ("error", .optional($0.error))])
-            })),
+            (
+                "attempts",
+                .array(
+                    result.attempts.map {
+                        .object([
+                            ("driver", .string($0.driver.rawValue)), ("module", .optional($0.module)),
+                            ("error", .optional($0.error))
+                        ])
+                    })
+            ),
+            (
+                "steps",
+                .array(
+                    result.steps.map {
+                        .object([
+                            ("path", .string($0.path)), ("value", .string($0.value)), ("error", .optional($0.error))
+                        ])
+                    })
+            )
         ])
     }
 }
@@ -39,7 +55,10 @@ public enum OperationJSON {
 public enum OperationText {
     public static func report(_ report: OperationReport, verbose: Bool) -> String {
         var out = ""
-        for check in report.checks where !check.hasPrefix("refused: ") && (verbose || report.dryRun || check.hasPrefix("overridden") || check.hasPrefix("warning")) {
+        for check in report.checks
+        where !check.hasPrefix("refused: ")
+            && (verbose || report.dryRun || check.hasPrefix("overridden") || check.hasPrefix("warning"))
+        {
             out.append("check: ")
             out.append(check)
             out.append("\n")
@@ -50,8 +69,10 @@ public enum OperationText {
         return out
     }
 
-    private static func appendLine(_ result: OperationReport.DeviceResult, of report: OperationReport, verbose: Bool,
-                                   to out: inout String) {
+    private static func appendLine(
+        _ result: OperationReport.DeviceResult, of report: OperationReport, verbose: Bool,
+        to out: inout String
+    ) {
         let from = result.from.driver?.rawValue ?? "(no driver)"
         let to = result.to?.rawValue ?? "(no driver)"
         out.append(result.address.description)
@@ -95,7 +116,8 @@ public enum OperationText {
             out.append(")")
         }
         if result.status == .changed || result.status == .planned, let message = result.message, !message.isEmpty,
-           report.operation != "bind" || result.status == .planned {
+            report.operation != "bind" || result.status == .planned
+        {
             out.append(": ")
             out.append(message)
         }

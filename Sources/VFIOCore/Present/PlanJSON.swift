@@ -7,13 +7,18 @@ public enum PlanJSON {
             ("device_id", .string(plan.device.identity.device.description)),
             ("current_driver", .optional(plan.device.driver)),
             ("host_modules", .array(plan.hostModules.map { .string($0.rawValue) })),
-            ("chosen", plan.chosen.map { .object([("driver", .string($0.driver.rawValue)), ("module", .string($0.module.rawValue))]) } ?? .null),
+            (
+                "chosen",
+                plan.chosen.map {
+                    .object([("driver", .string($0.driver.rawValue)), ("module", .string($0.module.rawValue))])
+                } ?? .null
+            ),
             ("reason", .string(plan.summary)),
             ("chain", .array(plan.chain.map(candidate))),
             ("ambiguous", .bool(plan.ambiguous)),
             ("ambiguity", .optional(plan.ambiguity)),
             ("blocked", .optional(plan.blocked)),
-            ("notes", .array(plan.notes.map(JSONValue.string))),
+            ("notes", .array(plan.notes.map(JSONValue.string)))
         ])
     }
 
@@ -30,7 +35,7 @@ public enum PlanJSON {
             ("specificity", .optional(candidate.specificity)),
             ("priority", .int(candidate.priority)),
             ("available", .bool(candidate.available)),
-            ("reason", .string(candidate.reason)),
+            ("reason", .string(candidate.reason))
         ])
     }
 }

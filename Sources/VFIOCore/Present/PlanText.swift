@@ -13,7 +13,7 @@ public struct PlanText {
                 plan.device.driver?.rawValue ?? "-",
                 plan.chosen.map(\.driver.rawValue) ?? "-",
                 plan.chain.filter(\.available).map(\.driver.rawValue).joined(separator: ",").ifEmpty("-"),
-                (plan.ambiguous ? "AMBIGUOUS: " : "") + plan.summary,
+                (plan.ambiguous ? "AMBIGUOUS: " : "") + plan.summary
             ])
         }
         return table.rendered()
@@ -24,14 +24,19 @@ public struct PlanText {
         var out = "\(device.address)  \(device.identity.vendor):\(device.identity.device)"
         if let description = namer.description(device) { out += "  \(description)" }
         out += "\n"
-        out += "  current driver:  \(device.driver?.rawValue ?? "none")"
+        out +=
+            "  current driver:  \(device.driver?.rawValue ?? "none")"
             + (device.driverOverride.map { " (driver_override \($0))" } ?? "") + "\n"
-        out += "  host drivers:    "
-            + (plan.hostModules.isEmpty ? "none (no pci: alias matches \(device.modalias))" : plan.hostModules.map(\.rawValue).joined(separator: ", "))
+        out +=
+            "  host drivers:    "
+            + (plan.hostModules.isEmpty
+                ? "none (no pci: alias matches \(device.modalias))"
+                : plan.hostModules.map(\.rawValue).joined(separator: ", "))
             + "\n"
         out += "  candidates, best first:\n"
         for (index, candidate) in plan.chain.enumerated() {
-            let name = candidate.driverNameConfirmed
+            let name =
+                candidate.driverNameConfirmed
                 ? "driver \(candidate.driver)"
                 : "driver \(candidate.driver) (predicted; the real name is known once the module is loaded)"
             out += "    \(index + 1). \(candidate.module), \(name)\n"
@@ -46,7 +51,8 @@ public struct PlanText {
             out += "  chosen: nothing — \(blocked)\n"
         } else if let chosen = plan.chosen {
             out += "  chosen: \(chosen.driver) (module \(chosen.module)): \(plan.summary)\n"
-            out += "  to change it: add a rule in /etc/vfioctl/rules.d/ (drivers = [...] to prefer one, deny = [...] to exclude one), or bind with --driver\n"
+            out +=
+                "  to change it: add a rule in /etc/vfioctl/rules.d/ (drivers = [...] to prefer one, deny = [...] to exclude one), or bind with --driver\n"
         } else {
             out += "  chosen: nothing — every candidate was skipped (see the reasons above)\n"
         }

@@ -44,7 +44,9 @@ public struct StreamedTable<Row> {
     public func write(_ rows: [Row], to out: (String) -> Void) {
         var widths = header.dropLast().map(\.utf8.count)
         for row in rows {
-            for (i, cell) in cells(row).enumerated() where i < widths.count { widths[i] = max(widths[i], cell.utf8.count) }
+            for (i, cell) in cells(row).enumerated() where i < widths.count {
+                widths[i] = max(widths[i], cell.utf8.count)
+            }
         }
         func line(_ padded: [String], _ tail: String) -> String {
             var text = ""

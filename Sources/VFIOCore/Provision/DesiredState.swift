@@ -45,7 +45,8 @@ public struct DesiredState: Sendable {
         }
 
         public var description: String {
-            "\(vendor):\(device)" + (subsystemVendor.map { " subsystem \($0):\(subsystemDevice?.description ?? "*")" } ?? "")
+            "\(vendor):\(device)"
+                + (subsystemVendor.map { " subsystem \($0):\(subsystemDevice?.description ?? "*")" } ?? "")
         }
     }
 
@@ -99,7 +100,10 @@ public struct DesiredState: Sendable {
             for table in tables {
                 let entry = try Self.entry(table, file: file)
                 if case .address(let address, _) = entry.selector,
-                   let earlier = entries.first(where: { if case .address(address, _) = $0.selector { true } else { false } }) {
+                    let earlier = entries.first(where: {
+                        if case .address(address, _) = $0.selector { true } else { false }
+                    })
+                {
                     throw TOMLError(line: table.line, "\(address) is already listed at line \(earlier.location.line)")
                 }
                 entries.append(entry)
@@ -120,7 +124,8 @@ public struct DesiredState: Sendable {
         let ids = try f.parsed("ids", as: "VVVV:DDDD") { text -> (VendorID, DeviceID)? in
             let parts = text.split(separator: ":")
             guard parts.count == 2, parts[0].count == 4, parts[1].count == 4,
-                  let v = VendorID(parts[0]), let d = DeviceID(parts[1]) else { return nil }
+                let v = VendorID(parts[0]), let d = DeviceID(parts[1])
+            else { return nil }
             return (v, d)
         }
         let pf = try f.parsed("vfs_of", as: "the PF's PCI address", PCIAddress.init)
@@ -134,23 +139,32 @@ public struct DesiredState: Sendable {
 
         let selectorCount = [address != nil, ids != nil, pf != nil, classText != nil].filter { $0 }.count
         guard selectorCount == 1 else {
-            throw TOMLError(line: table.line, selectorCount == 0
-                ? "[[device]] selects nothing: give one of address, ids, vfs_of, class"
-                : "[[device]] has more than one of address, ids, vfs_of, class: use one per entry")
+            throw TOMLError(
+                line: table.line,
+                selectorCount == 0
+                    ? "[[device]] selects nothing: give one of address, ids, vfs_of, class"
+                    : "[[device]] has more than one of address, ids, vfs_of, class: use one per entry")
         }
         let selector: Selector
         if let address {
             guard let vendor, let device else {
-                throw TOMLError(line: table.line, "[[device]] with an address must say which hardware is expected there (vendor and device)")
+                throw TOMLError(
+                    line: table.line,
+                    "[[device]] with an address must say which hardware is expected there (vendor and device)")
             }
             if subsystemDevice != nil && subsystemVendor == nil {
                 throw TOMLError(line: table.line, "subsystem_device needs subsystem_vendor")
             }
-            selector = .address(address, expected: ExpectedIdentity(vendor: vendor, device: device,
-                                                                  subsystemVendor: subsystemVendor, subsystemDevice: subsystemDevice))
+            selector = .address(
+                address,
+                expected: ExpectedIdentity(
+                    vendor: vendor, device: device,
+                    subsystemVendor: subsystemVendor, subsystemDevice: subsystemDevice))
         } else {
             if vendor != nil || device != nil || subsystemVendor != nil || subsystemDevice != nil {
-                throw TOMLError(line: table.line, "vendor/device/subsystem_* belong with address (use ids = \"VVVV:DDDD\" to select by ids)")
+                throw TOMLError(
+                    line: table.line,
+                    "vendor/device/subsystem_* belong with address (use ids = \"VVVV:DDDD\" to select by ids)")
             }
             if let (vendorID, deviceID) = ids {
                 selector = .ids(vendorID, deviceID)
@@ -167,14 +181,21 @@ public struct DesiredState: Sendable {
 
         let wanted: Wanted
         switch (stateText, driverText) {
-        case (nil, nil): throw TOMLError(line: table.line, "[[device]] says nothing about the wanted state: add state = \"vfio\", \"stub\" or \"host\", or driver = \"NAME\"")
+        case (nil, nil):
+            throw TOMLError(
+                line: table.line,
+                "[[device]] says nothing about the wanted state: add state = \"vfio\", \"stub\" or \"host\", or driver = \"NAME\""
+            )
         case (.some, .some): throw TOMLError(line: driverText!.line, "give either state or driver, not both")
         case (let (text, line)?, nil):
             switch text {
             case "vfio": wanted = .vfio
             case "stub": wanted = .stub
             case "host": wanted = .host
-            default: throw TOMLError(line: line, "invalid state '\(text)': expected \"vfio\", \"stub\" or \"host\" (or driver = \"NAME\")")
+            default:
+                throw TOMLError(
+                    line: line,
+                    "invalid state '\(text)': expected \"vfio\", \"stub\" or \"host\" (or driver = \"NAME\")")
             }
         case (nil, let (text, line)?):
             guard DriverName(text) != nil else { throw TOMLError(line: line, "invalid driver name '\(text)'") }
@@ -185,10 +206,12 @@ public struct DesiredState: Sendable {
             guard count >= 0 else { throw TOMLError(line: line, "vfs must be 0 or more") }
         }
         if let (on, line) = noIOMMU, on, wanted == .host || wanted == .stub {
-            throw TOMLError(line: line, "noiommu = true only goes with a VFIO state (state = \"vfio\" or a VFIO driver)")
+            throw TOMLError(
+                line: line, "noiommu = true only goes with a VFIO state (state = \"vfio\" or a VFIO driver)")
         }
-        return Entry(selector: selector, wanted: wanted, virtualFunctions: vfs?.0, noIOMMU: noIOMMU?.0 ?? false,
-                     location: SourceLocation(file: file, line: table.line))
+        return Entry(
+            selector: selector, wanted: wanted, virtualFunctions: vfs?.0, noIOMMU: noIOMMU?.0 ?? false,
+            location: SourceLocation(file: file, line: table.line))
     }
 
     /// `index = 3` or `index = "0-7"`.
@@ -200,7 +223,8 @@ public struct DesiredState: Sendable {
         }
         guard let (text, line) = try f.string("index") else { return nil }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), let low = Int(parts[0]), let high = Int(parts.last!), low >= 0, low <= high else {
+        guard (1...2).contains(parts.count), let low = Int(parts[0]), let high = Int(parts.last!), low >= 0, low <= high
+        else {
             throw TOMLError(line: line, "invalid index '\(text)': expected N or FIRST-LAST, e.g. \"0-7\"")
         }
         return (low...high, line)

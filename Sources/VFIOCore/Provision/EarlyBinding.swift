@@ -48,18 +48,26 @@ public struct EarlyBinding: Sendable, Equatable {
         notCovered = []
         for entry in state.entries {
             if case .driver(let name) = entry.wanted, !Self.isPlainName(name), Self.earlyDriver(entry.wanted) != nil {
-                notCovered.append("\(entry.location): driver \(name.debugDescription) holds characters other than letters, digits, '_' and '-', which the udev rule and the initramfs hook cannot hold as they are")
+                notCovered.append(
+                    "\(entry.location): driver \(name.debugDescription) holds characters other than letters, digits, '_' and '-', which the udev rule and the initramfs hook cannot hold as they are"
+                )
                 continue
             }
             guard let (driver, module) = Self.earlyDriver(entry.wanted) else { continue }
             switch entry.selector {
             case .address(let address, let expected):
-                devices.append(Device(address: address, expected: expected, driver: driver, module: module,
-                                      location: entry.location))
+                devices.append(
+                    Device(
+                        address: address, expected: expected, driver: driver, module: module,
+                        location: entry.location))
             case .ids, .deviceClass:
-                notCovered.append("\(entry.location): \(entry.selector) selects by ids or class, not by slot; the boot unit binds it after its host driver (list each device by address and ids to bind it early)")
+                notCovered.append(
+                    "\(entry.location): \(entry.selector) selects by ids or class, not by slot; the boot unit binds it after its host driver (list each device by address and ids to bind it early)"
+                )
             case .virtualFunctions:
-                notCovered.append("\(entry.location): \(entry.selector): VFs exist only once the boot unit created them; they are bound then")
+                notCovered.append(
+                    "\(entry.location): \(entry.selector): VFs exist only once the boot unit created them; they are bound then"
+                )
             }
         }
     }
@@ -87,7 +95,8 @@ public struct EarlyBinding: Sendable, Equatable {
     /// into the hook (a shell script) and the dracut file.
     static func isPlainName(_ name: String) -> Bool {
         name.unicodeScalars.allSatisfy { scalar in
-            ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "_" || scalar == "-"
+            ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                || scalar == "_" || scalar == "-"
         }
     }
 

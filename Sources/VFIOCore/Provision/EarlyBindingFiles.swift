@@ -30,11 +30,15 @@ public enum EarlyBindingFiles {
 
             """
         for device in early.devices {
-            var match = "ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"\(device.address)\", "
+            var match =
+                "ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"\(device.address)\", "
                 + "ATTR{vendor}==\"0x\(device.expected.vendor)\", ATTR{device}==\"0x\(device.expected.device)\""
             if let vendor = device.expected.subsystemVendor { match += ", ATTR{subsystem_vendor}==\"0x\(vendor)\"" }
-            if let subdevice = device.expected.subsystemDevice { match += ", ATTR{subsystem_device}==\"0x\(subdevice)\"" }
-            text += match + ", ATTR{driver_override}=\"\(device.driver)\", RUN{builtin}+=\"kmod load \(device.module)\"\n"
+            if let subdevice = device.expected.subsystemDevice {
+                match += ", ATTR{subsystem_device}==\"0x\(subdevice)\""
+            }
+            text +=
+                match + ", ATTR{driver_override}=\"\(device.driver)\", RUN{builtin}+=\"kmod load \(device.module)\"\n"
         }
         return text
     }

@@ -11,8 +11,10 @@ public enum EarlyBindingSafety {
 
     /// Findings for the early-bound devices present now with the expected hardware (another card
     /// in the slot is not what the rule captures), split by `forced`.
-    public static func findings(_ early: EarlyBinding, inventory: DeviceInventory, checker: SafetyChecker,
-                                forced: Set<String>) -> (blocking: [SafetyFinding], overridden: [SafetyFinding]) {
+    public static func findings(
+        _ early: EarlyBinding, inventory: DeviceInventory, checker: SafetyChecker,
+        forced: Set<String>
+    ) -> (blocking: [SafetyFinding], overridden: [SafetyFinding]) {
         var all: [SafetyFinding] = []
         for wanted in early.devices {
             guard let device = inventory[wanted.address], wanted.expected.matches(device.identity) else { continue }
@@ -25,8 +27,12 @@ public enum EarlyBindingSafety {
     public static func refusal(_ blocking: [SafetyFinding]) -> VFIOError? {
         guard !blocking.isEmpty else { return nil }
         let messages = blocking.map(\.message)
-        return VFIOError(.refused, messages.count == 1 ? messages[0]
-                         : "\(messages.count) checks refused the operation: " + messages.joined(separator: "; "),
-                         hint: "nothing was installed; early binding would keep the device from its host driver from the next boot on")
+        return VFIOError(
+            .refused,
+            messages.count == 1
+                ? messages[0]
+                : "\(messages.count) checks refused the operation: " + messages.joined(separator: "; "),
+            hint:
+                "nothing was installed; early binding would keep the device from its host driver from the next boot on")
     }
 }

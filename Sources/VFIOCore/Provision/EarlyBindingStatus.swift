@@ -49,8 +49,10 @@ public struct EarlyBindingStatus: Sendable {
 
     /// `installedRule`: the rule file's text, nil when absent. `hostDrivers(device)`: the modules
     /// whose `pci:` aliases match it. `builtinStub`: which of vfio_pci / pci_stub this kernel has built in.
-    public init(early: EarlyBinding, installedRule: String?, image: Image, inventory: DeviceInventory,
-                hostDrivers: (PCIDevice) -> [HostDriver], builtinVFIO: Bool, builtinStub: Bool) {
+    public init(
+        early: EarlyBinding, installedRule: String?, image: Image, inventory: DeviceInventory,
+        hostDrivers: (PCIDevice) -> [HostDriver], builtinVFIO: Bool, builtinStub: Bool
+    ) {
         self.image = image
         let expectedRule = EarlyBindingFiles.udevRuleText(early, stateFile: PersistedPaths.stateFile)
         ruleCurrent = installedRule == expectedRule
@@ -60,8 +62,9 @@ public struct EarlyBindingStatus: Sendable {
         devices = early.devices.enumerated().map { index, wanted in
             // The device's own line: the header comes first, one line per device after it.
             let line = expectedLines[expectedLines.count - early.devices.count + index]
-            var status = Device(early: wanted, ruleInstalled: installedLines.contains(line), found: nil,
-                                currentDriver: nil, hostDrivers: [], sameIDs: [], problems: [])
+            var status = Device(
+                early: wanted, ruleInstalled: installedLines.contains(line), found: nil,
+                currentDriver: nil, hostDrivers: [], sameIDs: [], problems: [])
             if !status.ruleInstalled {
                 status.problems.append("its rule is not in \(EarlyBindingFiles.udevRule) (run vfioctl persist enable)")
             }
@@ -69,7 +72,8 @@ public struct EarlyBindingStatus: Sendable {
             case .noTool: break
             case .holdsRule: break
             case .staleRule(let tool, let path):
-                status.problems.append("\(path) does not hold the installed rule (run \(tool.rebuildCommand.joined(separator: " ")))")
+                status.problems.append(
+                    "\(path) does not hold the installed rule (run \(tool.rebuildCommand.joined(separator: " ")))")
             case .unreadable(_, let path, let reason):
                 status.problems.append("cannot tell whether \(path) holds the rule: \(reason)")
             }
@@ -81,22 +85,31 @@ public struct EarlyBindingStatus: Sendable {
             status.currentDriver = device.driver
             guard wanted.expected.matches(device.identity) else {
                 let found = device.identity
-                status.problems.append("found \(found.vendor):\(found.device) subsystem \(found.subsystemVendor):\(found.subsystemDevice) at \(wanted.address), not \(wanted.expected): the rule does not capture it")
+                status.problems.append(
+                    "found \(found.vendor):\(found.device) subsystem \(found.subsystemVendor):\(found.subsystemDevice) at \(wanted.address), not \(wanted.expected): the rule does not capture it"
+                )
                 return status
             }
             status.hostDrivers = hostDrivers(device)
             status.sameIDs = inventory.devices.filter {
-                $0.address != device.address && $0.identity.vendor == device.identity.vendor && $0.identity.device == device.identity.device
+                $0.address != device.address && $0.identity.vendor == device.identity.vendor
+                    && $0.identity.device == device.identity.device
             }.map(\.address)
             let builtin = status.hostDrivers.filter(\.builtin).map(\.module)
             if !builtin.isEmpty {
                 let ids = "\(device.identity.vendor):\(device.identity.device)"
                 let parameter = builtinVFIO ? "vfio-pci.ids=\(ids)" : builtinStub ? "pci-stub.ids=\(ids)" : nil
                 status.commandLine = parameter
-                let others = status.sameIDs.isEmpty ? "" : ", which also captures \(status.sameIDs.map(\.description).joined(separator: ", ")) (same ids)"
-                let left = parameter.map { "what is left: \($0) on the kernel command line\(others)" }
+                let others =
+                    status.sameIDs.isEmpty
+                    ? ""
+                    : ", which also captures \(status.sameIDs.map(\.description).joined(separator: ", ")) (same ids)"
+                let left =
+                    parameter.map { "what is left: \($0) on the kernel command line\(others)" }
                     ?? "this kernel has neither vfio-pci nor pci-stub built in, so no kernel command line can keep the device from it"
-                status.problems.append("the host driver \(builtin.map(\.rawValue).joined(separator: ", ")) is built into the kernel: it probes the device when the kernel finds it, before any udev rule runs; \(left)")
+                status.problems.append(
+                    "the host driver \(builtin.map(\.rawValue).joined(separator: ", ")) is built into the kernel: it probes the device when the kernel finds it, before any udev rule runs; \(left)"
+                )
             }
             return status
         }

@@ -22,12 +22,13 @@ public enum StateFileEdit {
         }
 
         func lines() -> [String] {
-            let want: String = switch wanted {
-            case .vfio: "state = \"vfio\""
-            case .stub: "state = \"stub\""
-            case .host: "state = \"host\""
-            case .driver(let name): "driver = \"\(name)\""
-            }
+            let want: String =
+                switch wanted {
+                case .vfio: "state = \"vfio\""
+                case .stub: "state = \"stub\""
+                case .host: "state = \"host\""
+                case .driver(let name): "driver = \"\(name)\""
+                }
             return ["[[device]]", "address = \"\(address)\"", "vendor = \"\(vendor)\"", "device = \"\(device)\"", want]
         }
     }
@@ -38,9 +39,10 @@ public enum StateFileEdit {
         let document = try Document(text, file: file)
         let existing = try document.addressEntries(of: entry.address)
         if let current = existing.first, existing.count == 1,
-           case .address(_, let expected) = current.entry.selector,
-           expected.vendor == entry.vendor, expected.device == entry.device, expected.subsystemVendor == nil,
-           current.entry.wanted == entry.wanted, current.entry.virtualFunctions == nil {
+            case .address(_, let expected) = current.entry.selector,
+            expected.vendor == entry.vendor, expected.device == entry.device, expected.subsystemVendor == nil,
+            current.entry.wanted == entry.wanted, current.entry.virtualFunctions == nil
+        {
             return nil
         }
         var lines = document.lines
@@ -51,7 +53,9 @@ public enum StateFileEdit {
             lines.replaceSubrange(span, with: newLines)
         } else {
             // ("\r\n" is one Character: hasSuffix("\n") is false for it.)
-            if let last = lines.last, last.last != "\n", last.last != "\r\n" { lines[lines.count - 1] = last + document.lineEnding }
+            if let last = lines.last, last.last != "\n", last.last != "\r\n" {
+                lines[lines.count - 1] = last + document.lineEnding
+            }
             if let last = lines.last, !last.trimmingWhitespace.isEmpty { lines.append(document.lineEnding) }
             lines += newLines
         }
@@ -69,7 +73,9 @@ public enum StateFileEdit {
         var start = span.lowerBound
         while start > 0, lines[start - 1].trimmingWhitespace.hasPrefix("#") { start -= 1 }
         // One blank line before it goes too, so entries stay one blank line apart.
-        if start > 0, lines[start - 1].trimmingWhitespace.isEmpty, span.upperBound == lines.count || lines[span.upperBound].trimmingWhitespace.isEmpty {
+        if start > 0, lines[start - 1].trimmingWhitespace.isEmpty,
+            span.upperBound == lines.count || lines[span.upperBound].trimmingWhitespace.isEmpty
+        {
             start -= 1
         }
         span = start..<span.upperBound
@@ -116,14 +122,19 @@ public enum StateFileEdit {
 
         /// The address entries of `address` with the index of their header line; an entry that is not
         /// a `[[device]]` table of its own is an error.
-        func addressEntries(of address: PCIAddress) throws(VFIOError) -> [(entry: DesiredState.Entry, headerIndex: Int)] {
+        func addressEntries(of address: PCIAddress) throws(VFIOError) -> [(entry: DesiredState.Entry, headerIndex: Int)]
+        {
             var found: [(DesiredState.Entry, Int)] = []
             for entry in state.entries {
                 guard case .address(let entryAddress, _) = entry.selector, entryAddress == address else { continue }
                 let line = entry.location.line
                 guard headerLines.contains(line), line - 1 < lines.count,
-                      lines[line - 1].trimmingWhitespace.hasPrefix("[[") else {
-                    throw VFIOError(.usage, "\(file):\(line): the entry for \(address) is not a [[device]] table of its own (an inline table?); edit the file by hand")
+                    lines[line - 1].trimmingWhitespace.hasPrefix("[[")
+                else {
+                    throw VFIOError(
+                        .usage,
+                        "\(file):\(line): the entry for \(address) is not a [[device]] table of its own (an inline table?); edit the file by hand"
+                    )
                 }
                 found.append((entry, line - 1))
             }
@@ -149,7 +160,9 @@ extension String {
     /// Without leading and trailing spaces, tabs and line breaks (what TOML calls whitespace).
     var trimmingWhitespace: Substring {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
         return self[first...last]
     }
 }

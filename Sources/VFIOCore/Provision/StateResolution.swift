@@ -37,11 +37,15 @@ public struct StateResolution: Sendable {
                 guard expected.matches(device.identity) else {
                     // Like a missing device: an entry that selects none of `only` is not this run's business.
                     guard only == nil || only!.contains(address) else { continue }
-                    refusals.append("\(entry.location): expected \(expected) at \(address), found \(device.identity.vendor):\(device.identity.device) subsystem \(device.identity.subsystemVendor):\(device.identity.subsystemDevice); not touching it")
+                    refusals.append(
+                        "\(entry.location): expected \(expected) at \(address), found \(device.identity.vendor):\(device.identity.device) subsystem \(device.identity.subsystemVendor):\(device.identity.subsystemDevice); not touching it"
+                    )
                     continue
                 }
                 selected = [device]
-                if let count = entry.virtualFunctions, (device.sriov.numVFs ?? 0) != count || (count > 0 && device.sriov.driversAutoprobe != false) {
+                if let count = entry.virtualFunctions,
+                    (device.sriov.numVFs ?? 0) != count || (count > 0 && device.sriov.driversAutoprobe != false)
+                {
                     if only == nil { vfChanges.append(VFChange(pf: device, count: count, entry: entry)) }
                 }
             case .ids(let vendor, let deviceID):
@@ -59,13 +63,17 @@ public struct StateResolution: Sendable {
                 selected = inventory.devices.filter { filter.matches($0) && !$0.isBridge }
             }
             if let only { selected = selected.filter { only.contains($0.address) } }
-            if selected.isEmpty && only == nil { notes.append("\(entry.location): \(entry.selector) selects no device now") }
+            if selected.isEmpty && only == nil {
+                notes.append("\(entry.location): \(entry.selector) selects no device now")
+            }
             for device in selected {
                 if let index = chosenBy[device.address] {
                     let earlier = targets[index]
                     if earlier.wanted != entry.wanted {
-                        throw VFIOError(.usage, "\(entry.location): \(device.address) wants \(entry.wanted) here but \(earlier.wanted) at line \(earlier.entry.location.line)",
-                                        hint: "make the entries agree, or narrow one of the selectors")
+                        throw VFIOError(
+                            .usage,
+                            "\(entry.location): \(device.address) wants \(entry.wanted) here but \(earlier.wanted) at line \(earlier.entry.location.line)",
+                            hint: "make the entries agree, or narrow one of the selectors")
                     }
                     continue
                 }

@@ -56,7 +56,8 @@ struct BlockStack {
                 }
             }
         }
-        members = own.sorted().map { Member(name: $0, bases: []) }
+        members =
+            own.sorted().map { Member(name: $0, bases: []) }
             + lowers.keys.sorted().map { Member(name: $0, bases: (bases[$0] ?? []).sorted()) }
     }
 

@@ -31,11 +31,13 @@ public struct HostState: Sendable, Equatable {
     /// could not look must not pass quietly; callers print these.
     public var unreadable: [String]
 
-    public init(addresses: [String: [String]] = [:], routedInterfaces: Set<String> = [],
-                upperInterfaces: [String: [String]] = [:], mounts: [Mount] = [], swaps: [Swap] = [],
-                blockDevices: [String: BlockDevice] = [:], consoleFramebuffers: [String: String] = [:],
-                deviceNodes: [PCIAddress: [String]] = [:], openNodes: [String: [NodeHolder]] = [:],
-                uncheckedProcesses: Int = 0, unreadable: [String] = []) {
+    public init(
+        addresses: [String: [String]] = [:], routedInterfaces: Set<String> = [],
+        upperInterfaces: [String: [String]] = [:], mounts: [Mount] = [], swaps: [Swap] = [],
+        blockDevices: [String: BlockDevice] = [:], consoleFramebuffers: [String: String] = [:],
+        deviceNodes: [PCIAddress: [String]] = [:], openNodes: [String: [NodeHolder]] = [:],
+        uncheckedProcesses: Int = 0, unreadable: [String] = []
+    ) {
         self.addresses = addresses
         self.routedInterfaces = routedInterfaces
         self.upperInterfaces = upperInterfaces
@@ -103,8 +105,10 @@ extension HostState {
         public var holders: [String]
         /// The device-mapper name (`vg0-root`) of a `dm-N`, which /dev/mapper and mount sources use.
         public var dmName: String?
-        public init(name: String, device: DeviceNumber? = nil, partitions: [String] = [], holders: [String] = [],
-                    dmName: String? = nil) {
+        public init(
+            name: String, device: DeviceNumber? = nil, partitions: [String] = [], holders: [String] = [],
+            dmName: String? = nil
+        ) {
             self.name = name
             self.device = device
             self.partitions = partitions

@@ -7,10 +7,11 @@ package enum ProcParsers {
         text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
             guard fields.count >= 9, let device = DeviceNumber(fields[2]),
-                  let dash = fields[6...].firstIndex(of: "-"), dash + 2 < fields.count
+                let dash = fields[6...].firstIndex(of: "-"), dash + 2 < fields.count
             else { return nil }
-            return HostState.Mount(device: device, mountPoint: unescapeOctal(fields[4]),
-                                   source: unescapeOctal(fields[dash + 2]), fsType: unescapeOctal(fields[dash + 1]))
+            return HostState.Mount(
+                device: device, mountPoint: unescapeOctal(fields[4]),
+                source: unescapeOctal(fields[dash + 2]), fsType: unescapeOctal(fields[dash + 1]))
         }
     }
 
@@ -43,7 +44,7 @@ package enum ProcParsers {
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ")
             guard fields.count == 10, fields[0].count == 32, let flags = UInt32(fields[8], radix: 16),
-                  flags & rtfUp != 0, flags & rtfReject == 0
+                flags & rtfUp != 0, flags & rtfReject == 0
             else { continue }
             let destination = fields[0].lowercased()
             let isLinkLocal = ["fe8", "fe9", "fea", "feb"].contains(String(destination.prefix(3)))
@@ -85,7 +86,8 @@ package enum ProcParsers {
         var i = 0
         while i < utf8.count {
             if utf8[i] == UInt8(ascii: "\\"), i + 3 < utf8.count,
-               let value = UInt8(String(decoding: utf8[(i + 1)...(i + 3)], as: UTF8.self), radix: 8) {
+                let value = UInt8(String(decoding: utf8[(i + 1)...(i + 3)], as: UTF8.self), radix: 8)
+            {
                 bytes.append(value)
                 i += 4
             } else {

@@ -47,8 +47,11 @@ public struct SafetyChecker: Sendable {
     }
 
     /// Findings for several devices, split by whether the user forced their code with `--force`.
-    public func findings(for devices: [PCIDevice], forced: Set<SafetyCode>)
-        -> (blocking: [SafetyFinding], overridden: [SafetyFinding]) {
+    public func findings(
+        for devices: [PCIDevice], forced: Set<SafetyCode>
+    )
+        -> (blocking: [SafetyFinding], overridden: [SafetyFinding])
+    {
         let all = devices.flatMap { findings(for: $0) }
         return (all.filter { !forced.contains($0.code) }, all.filter { forced.contains($0.code) })
     }
@@ -62,10 +65,15 @@ public struct SafetyChecker: Sendable {
     private func networkFindings(_ device: PCIDevice) -> [String] {
         device.hostUse.networkInterfaces.compactMap { interface in
             // Configured up without carrier (operstate down, IFF_UP set) still carries configuration.
-            if let state = interface.operstate, Self.downStates.contains(state), interface.adminUp != true { return nil }
-            let subject = interface.operstate == "up" ? "\(interface.name) is up"
-                : interface.adminUp == true ? "\(interface.name) is configured up (operstate \(interface.operstate ?? "unreadable"))"
-                : "\(interface.name) is not down (operstate \(interface.operstate ?? "unreadable"))"
+            if let state = interface.operstate, Self.downStates.contains(state), interface.adminUp != true {
+                return nil
+            }
+            let subject =
+                interface.operstate == "up"
+                ? "\(interface.name) is up"
+                : interface.adminUp == true
+                    ? "\(interface.name) is configured up (operstate \(interface.operstate ?? "unreadable"))"
+                    : "\(interface.name) is not down (operstate \(interface.operstate ?? "unreadable"))"
             if let use = networkUse(interface.name) { return subject + use }
             var seen: Set<String> = [interface.name]
             var uppers = host.upperInterfaces[interface.name] ?? []

@@ -22,8 +22,9 @@ public struct AddressGlob: Sendable, Equatable {
     public init(parsing text: String) throws(VFIOError) {
         let bytes = Array(text.utf8)
         func refuse(_ why: String) -> VFIOError {
-            .usage("invalid address glob \(UserText.quoted(text)): \(why)",
-                   hint: "e.g. 0000:3b:* (every function on bus 3b) or 01:00 (every function of a slot)")
+            .usage(
+                "invalid address glob \(UserText.quoted(text)): \(why)",
+                hint: "e.g. 0000:3b:* (every function on bus 3b) or 01:00 (every function of a slot)")
         }
         guard bytes.count <= Self.lengthLimit else { throw refuse("longer than \(Self.lengthLimit) characters") }
         let allowed = Set(":.*?[]!^-".utf8)
@@ -33,12 +34,21 @@ public struct AddressGlob: Sendable, Equatable {
         var inBracket = false
         var literalDigit = false
         for byte in bytes {
-            if byte == UInt8(ascii: "[") { inBracket = true } else if byte == UInt8(ascii: "]") { inBracket = false }
-            else if !inBracket && byte.isHexDigit { literalDigit = true }
+            if byte == UInt8(ascii: "[") {
+                inBracket = true
+            } else if byte == UInt8(ascii: "]") {
+                inBracket = false
+            } else if !inBracket && byte.isHexDigit {
+                literalDigit = true
+            }
         }
-        guard literalDigit else { throw refuse("it needs at least one literal hex digit; a pattern such as '*' would select every device") }
+        guard literalDigit else {
+            throw refuse("it needs at least one literal hex digit; a pattern such as '*' would select every device")
+        }
         let colons = bytes.filter { $0 == UInt8(ascii: ":") }.count
-        guard colons >= 1 else { throw refuse("it needs a ':' (an address pattern looks like BB:SS.F or DDDD:BB:SS.F)") }
+        guard colons >= 1 else {
+            throw refuse("it needs a ':' (an address pattern looks like BB:SS.F or DDDD:BB:SS.F)")
+        }
         let lowered = text.lowercased()
         let full = colons == 1 ? "0000:" + lowered : lowered
         guard Self.canStartAnAddress(full.utf8.prefix { !Self.wildcards.contains($0) }) else {
@@ -56,7 +66,7 @@ public struct AddressGlob: Sendable, Equatable {
     static func canStartAnAddress(_ literal: some Collection<UInt8>) -> Bool {
         // Each field: the separator after it and its width in digits.
         let fields: [(separator: UInt8?, widths: ClosedRange<Int>)] = [
-            (UInt8(ascii: ":"), 4...8), (UInt8(ascii: ":"), 2...2), (UInt8(ascii: "."), 2...2), (nil, 1...1),
+            (UInt8(ascii: ":"), 4...8), (UInt8(ascii: ":"), 2...2), (UInt8(ascii: "."), 2...2), (nil, 1...1)
         ]
         var field = 0
         var digits = 0

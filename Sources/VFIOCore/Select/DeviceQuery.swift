@@ -22,8 +22,10 @@ public struct DeviceQuery: Sendable {
         }
     }
 
-    public init(selectors: [DeviceSelector] = [], classFilter: ClassFilter? = nil, driver: DriverFilter? = nil,
-                group: IOMMUGroup? = nil) {
+    public init(
+        selectors: [DeviceSelector] = [], classFilter: ClassFilter? = nil, driver: DriverFilter? = nil,
+        group: IOMMUGroup? = nil
+    ) {
         self.selectors = selectors
         self.classFilter = classFilter
         self.driver = driver
@@ -39,7 +41,9 @@ public struct DeviceQuery: Sendable {
     /// A selector that names devices (an address, slot, glob or interface) and finds none is an error
     /// naming it (status 4): a script that names a device means that device. An interface held by
     /// several devices is ambiguous (status 2, the candidates listed). Id pairs may match nothing.
-    public func select(from inventory: DeviceInventory, interfaces: NetworkInterfaceIndex = .empty) throws(VFIOError) -> [PCIDevice] {
+    public func select(
+        from inventory: DeviceInventory, interfaces: NetworkInterfaceIndex = .empty
+    ) throws(VFIOError) -> [PCIDevice] {
         var addresses: Set<PCIAddress> = []
         addresses.reserveCapacity(selectors.count)
         var patterns: [DeviceSelector] = []
@@ -51,7 +55,9 @@ public struct DeviceQuery: Sendable {
             case .interface(let name):
                 addresses.insert(try Self.owner(of: name, in: interfaces, inventory: inventory))
             case .ids, .slot, .addressGlob:
-                if selector.namesDevices, !inventory.devices.contains(where: selector.matches) { throw Self.noMatch(selector) }
+                if selector.namesDevices, !inventory.devices.contains(where: selector.matches) {
+                    throw Self.noMatch(selector)
+                }
                 patterns.append(selector)
             }
         }
@@ -72,35 +78,42 @@ public struct DeviceQuery: Sendable {
 
     /// The one device `selector` names, for the commands whose meaning is one device (`show`,
     /// `override`, `sriov`): none is status 4, several are status 2 with the candidates listed.
-    public static func single(_ selector: DeviceSelector, from inventory: DeviceInventory,
-                              interfaces: NetworkInterfaceIndex = .empty, command: String) throws(VFIOError) -> PCIDevice {
+    public static func single(
+        _ selector: DeviceSelector, from inventory: DeviceInventory,
+        interfaces: NetworkInterfaceIndex = .empty, command: String
+    ) throws(VFIOError) -> PCIDevice {
         let matched = try DeviceQuery(selectors: [selector]).select(from: inventory, interfaces: interfaces)
         guard let first = matched.first else { throw noMatch(selector) }
         guard matched.count == 1 else {
-            throw .usage("'\(selector)' matches \(matched.count) devices (\(candidates(matched.map(\.address)))); '\(command)' takes one device",
-                         hint: "name one of them by its address")
+            throw .usage(
+                "'\(selector)' matches \(matched.count) devices (\(candidates(matched.map(\.address)))); '\(command)' takes one device",
+                hint: "name one of them by its address")
         }
         return first
     }
 
-    static func owner(of name: InterfaceName, in interfaces: NetworkInterfaceIndex, inventory: DeviceInventory) throws(VFIOError) -> PCIAddress {
+    static func owner(
+        of name: InterfaceName, in interfaces: NetworkInterfaceIndex, inventory: DeviceInventory
+    ) throws(VFIOError) -> PCIAddress {
         let owners = (interfaces.owners[name] ?? []).filter(inventory.contains)
         guard let owner = owners.first else { throw noMatch(.interface(name)) }
         guard owners.count == 1 else {
-            throw .usage("network interface '\(UserText.escaped(name.rawValue))' is ambiguous: it appears under \(candidates(owners))",
-                         hint: "name the device by its address")
+            throw .usage(
+                "network interface '\(UserText.escaped(name.rawValue))' is ambiguous: it appears under \(candidates(owners))",
+                hint: "name the device by its address")
         }
         return owner
     }
 
     static func noMatch(_ selector: DeviceSelector) -> VFIOError {
-        let what: String = switch selector {
-        case .address(let address): "no PCI device at \(address)"
-        case .ids: "no PCI device has the ids \(selector)"
-        case .slot(let slot): "no PCI device in slot \(slot)"
-        case .addressGlob(let glob): "no PCI device address matches \(UserText.quoted(glob.pattern))"
-        case .interface(let name): "no PCI device has the network interface '\(UserText.escaped(name.rawValue))'"
-        }
+        let what: String =
+            switch selector {
+            case .address(let address): "no PCI device at \(address)"
+            case .ids: "no PCI device has the ids \(selector)"
+            case .slot(let slot): "no PCI device in slot \(slot)"
+            case .addressGlob(let glob): "no PCI device address matches \(UserText.quoted(glob.pattern))"
+            case .interface(let name): "no PCI device has the network interface '\(UserText.escaped(name.rawValue))'"
+            }
         return .notFound(what, hint: "run 'vfioctl list' to see the devices")
     }
 

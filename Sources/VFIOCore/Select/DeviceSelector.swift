@@ -29,8 +29,9 @@ public enum DeviceSelector: Sendable, Equatable, CustomStringConvertible {
         }
         if text.utf8.starts(with: "pci_".utf8) {
             guard let address = Self.libvirtNodeDevice(text) else {
-                throw .usage("invalid libvirt node-device name \(UserText.quoted(text)): expected pci_DDDD_BB_SS_F, such as pci_0000_01_00_0",
-                             hint: "run 'virsh nodedev-list --cap pci' or 'vfioctl list' to see the devices")
+                throw .usage(
+                    "invalid libvirt node-device name \(UserText.quoted(text)): expected pci_DDDD_BB_SS_F, such as pci_0000_01_00_0",
+                    hint: "run 'virsh nodedev-list --cap pci' or 'vfioctl list' to see the devices")
             }
             self = .address(address)
             return
@@ -58,8 +59,9 @@ public enum DeviceSelector: Sendable, Equatable, CustomStringConvertible {
             self = .interface(name)
             return
         }
-        throw .usage("invalid device \(UserText.quoted(text)): expected a PCI address (0000:01:00.0 or 01:00.0), an id pair VVVV:DDDD, a slot (01:00), an address glob (0000:3b:*), a network interface or a libvirt name (pci_0000_01_00_0)",
-                     hint: "run 'vfioctl list' to see the devices")
+        throw .usage(
+            "invalid device \(UserText.quoted(text)): expected a PCI address (0000:01:00.0 or 01:00.0), an id pair VVVV:DDDD, a slot (01:00), an address glob (0000:3b:*), a network interface or a libvirt name (pci_0000_01_00_0)",
+            hint: "run 'vfioctl list' to see the devices")
     }
 
     private static func fourHexDigits(_ bytes: Substring.UTF8View) -> UInt16? {
@@ -78,7 +80,7 @@ public enum DeviceSelector: Sendable, Equatable, CustomStringConvertible {
         guard parts.count == 2 || parts.count == 3 else { return nil }
         let domain = parts.count == 3 ? hexValue(parts[0], digits: 4...4) : 0
         guard let domain, let bus = hexValue(parts[parts.count - 2], digits: 1...2),
-              let device = hexValue(parts[parts.count - 1], digits: 1...2), device < 32
+            let device = hexValue(parts[parts.count - 1], digits: 1...2), device < 32
         else { return nil }
         return PCISlot(domain: domain, bus: UInt8(bus), device: UInt8(device))
     }
@@ -88,10 +90,11 @@ public enum DeviceSelector: Sendable, Equatable, CustomStringConvertible {
         let fields = text.utf8.dropFirst(4).split(separator: UInt8(ascii: "_"), omittingEmptySubsequences: false)
         let widths = [4, 2, 2, 1]
         guard fields.count == widths.count,
-              zip(fields, widths).allSatisfy({ $0.count == $1 && $0.allSatisfy(\.isHexDigit) })
+            zip(fields, widths).allSatisfy({ $0.count == $1 && $0.allSatisfy(\.isHexDigit) })
         else { return nil }
         let values = fields.map { $0.reduce(UInt32(0)) { $0 << 4 | UInt32($1.hexDigitValue ?? 0) } }
-        return PCIAddress(domain: values[0], bus: UInt8(values[1]), device: UInt8(values[2]), function: UInt8(values[3]))
+        return PCIAddress(
+            domain: values[0], bus: UInt8(values[1]), device: UInt8(values[2]), function: UInt8(values[3]))
     }
 
     /// Whether the selector names particular devices (an address, a slot, a glob, an interface),
@@ -148,16 +151,18 @@ public struct ClassFilter: Sendable, Equatable {
         ("wireless", "0d", "wireless controllers"),
         ("crypto", "10", "encryption controllers"),
         ("signal", "11", "signal processing controllers"),
-        ("accelerator", "12", "processing accelerators"),
+        ("accelerator", "12", "processing accelerators")
     ]
 
     public init(parsing text: String) throws(VFIOError) {
         let lowered = text.lowercased()
-        let hexText = Self.names.first { $0.name == lowered }?.hex
+        let hexText =
+            Self.names.first { $0.name == lowered }?.hex
             ?? (lowered.hasPrefix("0x") ? String(lowered.dropFirst(2)) : lowered)
         guard [2, 4, 6].contains(hexText.count), let value = UInt32(hexDigits: hexText) else {
-            throw .usage("invalid class \(UserText.quoted(text)): expected a name (\(Self.names.map(\.name).joined(separator: ", "))) or 2, 4 or 6 hex digits",
-                         hint: "e.g. --class net or --class 0200")
+            throw .usage(
+                "invalid class \(UserText.quoted(text)): expected a name (\(Self.names.map(\.name).joined(separator: ", "))) or 2, 4 or 6 hex digits",
+                hint: "e.g. --class net or --class 0200")
         }
         prefix = value
         digits = hexText.count

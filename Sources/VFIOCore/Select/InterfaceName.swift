@@ -12,8 +12,8 @@ public struct InterfaceName: Hashable, Sendable, Comparable {
     public init?(_ text: String) {
         let bytes = text.utf8
         guard (1...Self.lengthLimit).contains(bytes.count), text != ".", text != "..",
-              !bytes.allSatisfy(\.isHexDigit),
-              bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: ":") })
+            !bytes.allSatisfy(\.isHexDigit),
+            bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: ":") })
         else { return nil }
         rawValue = text
     }

@@ -52,7 +52,9 @@ public struct TOMLDateTime: Sendable, Equatable, CustomStringConvertible {
             if !time.fraction.isEmpty { text += "." + time.fraction }
             if let offsetMinutes {
                 let magnitude = abs(offsetMinutes)
-                text += offsetMinutes == 0 ? "Z"
+                text +=
+                    offsetMinutes == 0
+                    ? "Z"
                     : (offsetMinutes < 0 ? "-" : "+") + "\(digits(magnitude / 60, 2)):\(digits(magnitude % 60, 2))"
             }
             parts.append(text)

@@ -32,7 +32,8 @@ public struct TOMLFields {
             }
             return (out, value.line)
         default:
-            throw wrongType(key, value, expected: allowSingle ? "a string or an array of strings" : "an array of strings")
+            throw wrongType(
+                key, value, expected: allowSingle ? "a string or an array of strings" : "an array of strings")
         }
     }
 
@@ -75,7 +76,8 @@ public struct TOMLFields {
 
     public func finish() throws(TOMLError) {
         for (key, value) in table.entries where !known.contains(key) {
-            throw TOMLError(line: value.line, "unknown key '\(key)' in \(context) (known keys: \(known.joined(separator: ", ")))")
+            throw TOMLError(
+                line: value.line, "unknown key '\(key)' in \(context) (known keys: \(known.joined(separator: ", ")))")
         }
     }
 

@@ -98,7 +98,9 @@ extension TOMLParser {
     private mutating func lineEndingBackslash() throws(TOMLError) -> Bool {
         var ahead = 1
         while let b = peek(ahead), b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") { ahead += 1 }
-        let lineBreak = peek(ahead) == UInt8(ascii: "\n") || (peek(ahead) == UInt8(ascii: "\r") && peek(ahead + 1) == UInt8(ascii: "\n"))
+        let lineBreak =
+            peek(ahead) == UInt8(ascii: "\n")
+            || (peek(ahead) == UInt8(ascii: "\r") && peek(ahead + 1) == UInt8(ascii: "\n"))
         guard lineBreak else {
             if ahead > 1 { throw TOMLError(line: line, "'\\' followed by whitespace must end the line") }
             return false
@@ -127,18 +129,21 @@ extension TOMLParser {
             var code: UInt32 = 0
             for offset in 0..<count {
                 guard let digit = peek(offset)?.hexDigitValue else {
-                    throw TOMLError(line: line, "invalid unicode escape: \\\(UnicodeScalar(escaped)) needs \(count) hex digits")
+                    throw TOMLError(
+                        line: line, "invalid unicode escape: \\\(UnicodeScalar(escaped)) needs \(count) hex digits")
                 }
                 code = code << 4 | UInt32(digit)
             }
             position += count
             // Surrogates and values past U+10FFFF are not Unicode scalar values.
             guard let scalar = Unicode.Scalar(code) else {
-                throw TOMLError(line: line, "invalid unicode escape: U+\(upperHex(code, width: 4)) is not a Unicode scalar value")
+                throw TOMLError(
+                    line: line, "invalid unicode escape: U+\(upperHex(code, width: 4)) is not a Unicode scalar value")
             }
             out += Array(String(Character(scalar)).utf8)
         default:
-            let shown = Self.isControl(escaped) || escaped >= 0x80 ? Self.describe(escaped) : "'\\\(UnicodeScalar(escaped))'"
+            let shown =
+                Self.isControl(escaped) || escaped >= 0x80 ? Self.describe(escaped) : "'\\\(UnicodeScalar(escaped))'"
             throw TOMLError(line: line, "invalid escape \(shown) in string")
         }
     }
@@ -153,7 +158,10 @@ extension TOMLParser {
             return
         }
         if Self.isControl(byte) && byte != UInt8(ascii: "\t") {
-            throw TOMLError(line: line, "control character \(Self.describe(byte)) in a string (write it as an escape, e.g. \\u\(upperHex(byte, width: 4)))")
+            throw TOMLError(
+                line: line,
+                "control character \(Self.describe(byte)) in a string (write it as an escape, e.g. \\u\(upperHex(byte, width: 4)))"
+            )
         }
         out.append(byte)
         position += 1

@@ -75,7 +75,9 @@ public struct TOMLParser {
         try expect("]")
         if isArray {
             guard peek() == UInt8(ascii: "]") else {
-                throw TOMLError(line: line, "expected ']' to close [[\(keys.joined(separator: "."))]] (an array of tables ends with ']]')")
+                throw TOMLError(
+                    line: line,
+                    "expected ']' to close [[\(keys.joined(separator: "."))]] (an array of tables ends with ']]')")
             }
             position += 1
             try tree.appendArrayTable(keys, line: headerLine)
@@ -140,7 +142,8 @@ public struct TOMLParser {
             if let kind = TOMLScalars.value(word) { return TOMLValue(kind: kind, line: valueLine) }
             if word.isEmpty { throw TOMLError(line: valueLine, "expected a value, found \(describeNext())") }
             let text = String(decoding: word, as: UTF8.self)
-            throw TOMLError(line: valueLine, "invalid value '\(text)'" + (TOMLScalars.hint(for: word).map { " (\($0))" } ?? ""))
+            throw TOMLError(
+                line: valueLine, "invalid value '\(text)'" + (TOMLScalars.hint(for: word).map { " (\($0))" } ?? ""))
         }
     }
 
@@ -150,8 +153,9 @@ public struct TOMLParser {
         let start = position
         skipWordBytes()
         if position - start == 10, bytes[start + 4] == UInt8(ascii: "-"), peek() == UInt8(ascii: " "),
-           let h1 = peek(1), let h2 = peek(2), peek(3) == UInt8(ascii: ":"),
-           Self.isDigit(h1), Self.isDigit(h2) {
+            let h1 = peek(1), let h2 = peek(2), peek(3) == UInt8(ascii: ":"),
+            Self.isDigit(h1), Self.isDigit(h2)
+        {
             position += 1
             skipWordBytes()
         }
@@ -159,7 +163,9 @@ public struct TOMLParser {
     }
 
     private mutating func skipWordBytes() {
-        while let b = peek(), Self.isBareKeyByte(b) || b == UInt8(ascii: "+") || b == UInt8(ascii: ".") || b == UInt8(ascii: ":") {
+        while let b = peek(),
+            Self.isBareKeyByte(b) || b == UInt8(ascii: "+") || b == UInt8(ascii: ".") || b == UInt8(ascii: ":")
+        {
             position += 1
         }
     }

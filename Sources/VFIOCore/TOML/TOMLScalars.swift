@@ -20,14 +20,21 @@ enum TOMLScalars {
             return "strings need quotes: \"\(String(decoding: word, as: UTF8.self))\""
         }
         let digits = word.drop { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }
-        if digits.count > 1, digits.first == UInt8(ascii: "0"), word.allSatisfy({ isDigit($0) || $0 == UInt8(ascii: "_") }) {
+        if digits.count > 1, digits.first == UInt8(ascii: "0"),
+            word.allSatisfy({ isDigit($0) || $0 == UInt8(ascii: "_") })
+        {
             return "a decimal integer has no leading zero"
         }
-        if word.contains(UInt8(ascii: "-")) && word.contains(UInt8(ascii: ":")) || word.count == 10 && word.contains(UInt8(ascii: "-")) {
-            return "a date is YYYY-MM-DD, a time HH:MM:SS[.fraction], a date-time both with T between and Z or ±HH:MM after"
+        if word.contains(UInt8(ascii: "-")) && word.contains(UInt8(ascii: ":"))
+            || word.count == 10 && word.contains(UInt8(ascii: "-"))
+        {
+            return
+                "a date is YYYY-MM-DD, a time HH:MM:SS[.fraction], a date-time both with T between and Z or ±HH:MM after"
         }
-        if word.allSatisfy({ $0.hexDigitValue != nil || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "x") || $0 == UInt8(ascii: "o")
-            || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }) {
+        if word.allSatisfy({
+            $0.hexDigitValue != nil || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "x") || $0 == UInt8(ascii: "o")
+                || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-")
+        }) {
             return "an integer is 64-bit, '_' only between digits, 0x/0o/0b without a sign"
         }
         return nil
@@ -41,7 +48,8 @@ enum TOMLScalars {
         var digits = word
         let prefixes: [(UInt8, Int)] = [(UInt8(ascii: "x"), 16), (UInt8(ascii: "o"), 8), (UInt8(ascii: "b"), 2)]
         if digits.count > 2, digits.first == UInt8(ascii: "0"),
-           let radix = prefixes.first(where: { $0.0 == digits[digits.startIndex + 1] })?.1 {
+            let radix = prefixes.first(where: { $0.0 == digits[digits.startIndex + 1] })?.1
+        {
             return accumulate(digits.dropFirst(2), radix: radix, negative: false)
         }
         var negative = false
@@ -61,7 +69,8 @@ enum TOMLScalars {
             let digit = Int(byte.hexDigitValue!)
             // Negative values accumulate downwards, so Int.min itself parses.
             let (shifted, overflowA) = value.multipliedReportingOverflow(by: radix)
-            let (next, overflowB) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            let (next, overflowB) =
+                negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
             if overflowA || overflowB { return nil }
             value = next
         }
@@ -135,7 +144,9 @@ enum TOMLScalars {
             result.date = date
             rest = rest.dropFirst(10)
             if rest.isEmpty { return result }
-            guard let separator = rest.first, [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")].contains(separator) else {
+            guard let separator = rest.first,
+                [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")].contains(separator)
+            else {
                 return nil
             }
             rest = rest.dropFirst()
@@ -150,9 +161,10 @@ enum TOMLScalars {
     }
 
     private static func date(_ text: Word) -> TOMLDateTime.Date? {
-        guard text.count == 10, text[text.startIndex + 4] == UInt8(ascii: "-"), text[text.startIndex + 7] == UInt8(ascii: "-"),
-              let year = number(text, at: 0, width: 4), let month = number(text, at: 5, width: 2),
-              let day = number(text, at: 8, width: 2)
+        guard text.count == 10, text[text.startIndex + 4] == UInt8(ascii: "-"),
+            text[text.startIndex + 7] == UInt8(ascii: "-"),
+            let year = number(text, at: 0, width: 4), let month = number(text, at: 5, width: 2),
+            let day = number(text, at: 8, width: 2)
         else { return nil }
         // Year 0 is outside what toml-test and most date libraries accept (it starts at 0001).
         guard year >= 1, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year) else { return nil }
@@ -161,9 +173,10 @@ enum TOMLScalars {
 
     /// `HH:MM:SS` with an optional fraction, and what follows it.
     private static func time(_ text: Word) -> (TOMLDateTime.Time, rest: Word)? {
-        guard text.count >= 8, text[text.startIndex + 2] == UInt8(ascii: ":"), text[text.startIndex + 5] == UInt8(ascii: ":"),
-              let hour = number(text, at: 0, width: 2), let minute = number(text, at: 3, width: 2),
-              let second = number(text, at: 6, width: 2)
+        guard text.count >= 8, text[text.startIndex + 2] == UInt8(ascii: ":"),
+            text[text.startIndex + 5] == UInt8(ascii: ":"),
+            let hour = number(text, at: 0, width: 2), let minute = number(text, at: 3, width: 2),
+            let second = number(text, at: 6, width: 2)
         else { return nil }
         // A leap second (60) is refused as Python's datetime and Go's time refuse it.
         guard hour <= 23, minute <= 59, second <= 59 else { return nil }
@@ -182,9 +195,9 @@ enum TOMLScalars {
     private static func offset(_ text: Word) -> Int? {
         if text.count == 1, text.first == UInt8(ascii: "Z") || text.first == UInt8(ascii: "z") { return 0 }
         guard text.count == 6, let sign = text.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-"),
-              text[text.startIndex + 3] == UInt8(ascii: ":"),
-              let hours = number(text, at: 1, width: 2), let minutes = number(text, at: 4, width: 2),
-              hours <= 23, minutes <= 59
+            text[text.startIndex + 3] == UInt8(ascii: ":"),
+            let hours = number(text, at: 1, width: 2), let minutes = number(text, at: 4, width: 2),
+            hours <= 23, minutes <= 59
         else { return nil }
         return (sign == UInt8(ascii: "-") ? -1 : 1) * (hours * 60 + minutes)
     }

@@ -69,10 +69,12 @@ package struct TOMLTree {
             case .defined:
                 throw TOMLError(line: line, "table [\(name)] is defined twice (first on line \(nodes[id].line))")
             case .dotted:
-                throw TOMLError(line: line, "table [\(name)] was already defined with dotted keys on line \(nodes[id].line)")
+                throw TOMLError(
+                    line: line, "table [\(name)] was already defined with dotted keys on line \(nodes[id].line)")
             }
         case .tableArray(_, let arrayLine):
-            throw TOMLError(line: line, "[\(name)] is an array of tables (line \(arrayLine)): use [[\(name)]] to add to it")
+            throw TOMLError(
+                line: line, "[\(name)] is an array of tables (line \(arrayLine)): use [[\(name)]] to add to it")
         case .value(let value):
             throw TOMLError(line: line, "key '\(name)' is already defined on line \(value.line), not a table")
         }
@@ -101,7 +103,8 @@ package struct TOMLTree {
             throw TOMLError(line: line, "[[\(name)]] conflicts with table [\(name)] defined on line \(nodes[id].line)")
         case .value(let value):
             let what = if case .array = value.kind { "a static array" } else { "key '\(key)'" }
-            throw TOMLError(line: line, "[[\(name)]] conflicts with \(what) defined on line \(value.line) (it cannot be extended)")
+            throw TOMLError(
+                line: line, "[[\(name)]] conflicts with \(what) defined on line \(value.line) (it cannot be extended)")
         }
         current = nodes.count - 1
     }
@@ -144,12 +147,17 @@ package struct TOMLTree {
                     nodes[child].origin = .dotted(section: section)
                     nodes[child].line = line
                 case .defined, .dotted:
-                    throw TOMLError(line: line, "cannot add '\(Self.name(path))' with a dotted key: "
-                        + "table '\(Self.name(path.prefix(index + 1)))' was completed on line \(nodes[child].line)")
+                    throw TOMLError(
+                        line: line,
+                        "cannot add '\(Self.name(path))' with a dotted key: "
+                            + "table '\(Self.name(path.prefix(index + 1)))' was completed on line \(nodes[child].line)")
                 }
                 id = child
             case .tableArray(_, let arrayLine):
-                throw TOMLError(line: line, "cannot add '\(Self.name(path))' with a dotted key: '\(Self.name(path.prefix(index + 1)))' is an array of tables (line \(arrayLine))")
+                throw TOMLError(
+                    line: line,
+                    "cannot add '\(Self.name(path))' with a dotted key: '\(Self.name(path.prefix(index + 1)))' is an array of tables (line \(arrayLine))"
+                )
             case .value(let existing):
                 throw TOMLError(line: line, "'\(Self.name(path.prefix(index + 1)))' is \(Self.describe(existing))")
             }
@@ -243,7 +251,8 @@ package struct TOMLTree {
     }
 
     static func tooDeep(line: Int) -> TOMLError {
-        TOMLError(line: line, "nested more than \(maxDepth) levels deep (tables, arrays, inline tables and dotted key parts)")
+        TOMLError(
+            line: line, "nested more than \(maxDepth) levels deep (tables, arrays, inline tables and dotted key parts)")
     }
 
     private static func name(_ path: some Collection<String>) -> String {

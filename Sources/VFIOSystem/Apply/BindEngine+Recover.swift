@@ -66,19 +66,24 @@ extension BindEngine {
             report.checks.append(Self.inProgress(journal, holder: holder))
             return
         }
-        report.checks.append("journal of '\(journal.operation)' (pid \(journal.pid)) lists \(journal.entries.count) device(s)")
+        report.checks.append(
+            "journal of '\(journal.operation)' (pid \(journal.pid)) lists \(journal.entries.count) device(s)")
         let mover = DeviceMover(writer: KernelWriter(kernel: kernel, dryRun: true))
         for target in try recoveryTargets(journal, forced: options.forced, report: &report) {
             let entry = target.entry
             let mark = mover.writer.mark
             guard target.current != entry.original else {
-                report.devices.append(.init(address: entry.address, from: target.current, to: entry.original.driver,
-                                            status: .unchanged, group: nil, message: "already on \(entry.original)"))
+                report.devices.append(
+                    .init(
+                        address: entry.address, from: target.current, to: entry.original.driver,
+                        status: .unchanged, group: nil, message: "already on \(entry.original)"))
                 continue
             }
             try? mover.restore(entry.address, to: entry.original)
-            report.devices.append(.init(address: entry.address, from: target.current, to: entry.original.driver,
-                                        status: .planned, group: nil, steps: mover.writer.steps(since: mark)))
+            report.devices.append(
+                .init(
+                    address: entry.address, from: target.current, to: entry.original.driver,
+                    status: .planned, group: nil, steps: mover.writer.steps(since: mark)))
         }
     }
 
@@ -105,13 +110,18 @@ extension BindEngine {
             do throws(BindFailure) {
                 try mover.restore(entry.address, to: entry.original)
             } catch {
-                throw VFIOError(.failed, "recovering \(entry.address) to \(entry.original) failed: \(error.message)",
-                                hint: "the journal \(store.journalPath) is kept; fix the device by hand, then run 'vfioctl recover' again")
+                throw VFIOError(
+                    .failed, "recovering \(entry.address) to \(entry.original) failed: \(error.message)",
+                    hint:
+                        "the journal \(store.journalPath) is kept; fix the device by hand, then run 'vfioctl recover' again"
+                )
             }
-            report.devices.append(.init(address: entry.address, from: target.current, to: entry.original.driver,
-                                        status: target.current == entry.original ? .unchanged : .changed, group: nil,
-                                        steps: mover.writer.steps(since: mark),
-                                        message: "recovered from an interrupted '\(journal.operation)'"))
+            report.devices.append(
+                .init(
+                    address: entry.address, from: target.current, to: entry.original.driver,
+                    status: target.current == entry.original ? .unchanged : .changed, group: nil,
+                    steps: mover.writer.steps(since: mark),
+                    message: "recovered from an interrupted '\(journal.operation)'"))
         }
         try store.removeJournal()
         report.checks.append("rolled back an interrupted '\(journal.operation)' of pid \(journal.pid)")
@@ -129,10 +139,13 @@ extension BindEngine {
     /// The devices recovery may move back, after every check and before any write: only those the
     /// transaction reached, each still the hardware the journal recorded, each passing the safety
     /// checks a bind would (unless `forced`). Throws, changing nothing, when any fails.
-    private func recoveryTargets(_ journal: Journal, forced: Set<String>,
-                                 report: inout OperationReport) throws(VFIOError) -> [RecoveryTarget] {
+    private func recoveryTargets(
+        _ journal: Journal, forced: Set<String>,
+        report: inout OperationReport
+    ) throws(VFIOError) -> [RecoveryTarget] {
         let file = store.journalPath
-        let keep = "nothing was changed; the journal is left in place: check the devices it lists by hand, then remove it"
+        let keep =
+            "nothing was changed; the journal is left in place: check the devices it lists by hand, then remove it"
         let checker = SafetyChecker(host: host, vfioDrivers: vfioDrivers)
         var options = Options()
         options.forced = forced
@@ -140,18 +153,24 @@ extension BindEngine {
         var refusals: [String] = []
         for entry in journal.entries {
             guard entry.moving else {
-                report.checks.append("\(entry.address): never reached by the interrupted '\(journal.operation)'; left alone")
+                report.checks.append(
+                    "\(entry.address): never reached by the interrupted '\(journal.operation)'; left alone")
                 continue
             }
             guard let device = readDevice(entry.address) else {
-                throw VFIOError(.usage, "\(file) names \(entry.address), which does not exist now; nothing was recovered", hint: keep)
+                throw VFIOError(
+                    .usage, "\(file) names \(entry.address), which does not exist now; nothing was recovered",
+                    hint: keep)
             }
             let now = device.identity
             let then = entry.identity
             guard now.vendor == then.vendor, now.device == then.device, now.subsystemVendor == then.subsystemVendor,
-                  now.subsystemDevice == then.subsystemDevice, now.classCode == then.classCode else {
-                throw VFIOError(.usage, "\(file) recorded \(entry.address) as \(Self.describe(then)), but it is \(Self.describe(now)) now; nothing was recovered",
-                                hint: keep)
+                now.subsystemDevice == then.subsystemDevice, now.classCode == then.classCode
+            else {
+                throw VFIOError(
+                    .usage,
+                    "\(file) recorded \(entry.address) as \(Self.describe(then)), but it is \(Self.describe(now)) now; nothing was recovered",
+                    hint: keep)
             }
             let current = DeviceBinding(driver: device.driver, override: device.driverOverride)
             if current != entry.original {
@@ -160,24 +179,29 @@ extension BindEngine {
                 // Where the journal left it, but held open: a write of the interrupted run may still
                 // be blocked in the kernel for it (an unbind waits for the user), and will land once
                 // the user lets go; the journal must outlive that.
-                screen(checker.findings(for: device).filter { $0.code == .openFD }, options: options, report: &report, refusals: &refusals)
+                screen(
+                    checker.findings(for: device).filter { $0.code == .openFD }, options: options, report: &report,
+                    refusals: &refusals)
             }
             targets.append(RecoveryTarget(entry: entry, current: current))
         }
         guard refusals.isEmpty else {
             report.checks += refusals.map { "refused: \($0)" }
-            throw VFIOError(.refused, "recovering the interrupted '\(journal.operation)' was refused: " + refusals.joined(separator: "; "),
-                            hint: "nothing was changed and the journal is kept; 'vfioctl recover --force CODE' overrides a check")
+            throw VFIOError(
+                .refused,
+                "recovering the interrupted '\(journal.operation)' was refused: " + refusals.joined(separator: "; "),
+                hint: "nothing was changed and the journal is kept; 'vfioctl recover --force CODE' overrides a check")
         }
         return targets
     }
 
     /// One device, read as a bind reads it (ids, class, driver, host use), nil when it is not there.
     private func readDevice(_ address: PCIAddress) -> PCIDevice? {
-        let reader = DeviceReader(sysfs: kernel, readsNUMANode: false, readsRevision: false, readsPhysfn: false,
-                                  identitySource: .modalias)
+        let reader = DeviceReader(
+            sysfs: kernel, readsNUMANode: false, readsRevision: false, readsPhysfn: false,
+            identitySource: .modalias)
         guard let directory = try? kernel.openDevice(address),
-              case .device(let device) = reader.read(address: address, directory: directory, at: .busLink(address))
+            case .device(let device) = reader.read(address: address, directory: directory, at: .busLink(address))
         else { return nil }
         return device
     }

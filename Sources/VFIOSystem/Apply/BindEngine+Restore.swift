@@ -26,8 +26,10 @@ extension BindEngine {
 
     /// Binds each device back to its prior driver and override (journaled, so an interruption is
     /// finished by `vfioctl recover`) and puts its managed record back as it was.
-    public func restoreDevices(_ prior: [PriorState], inventory: DeviceInventory, options: Options,
-                               reason: String) -> OperationReport {
+    public func restoreDevices(
+        _ prior: [PriorState], inventory: DeviceInventory, options: Options,
+        reason: String
+    ) -> OperationReport {
         var report = OperationReport(operation: "rollback", dryRun: options.dryRun)
         guard !options.dryRun, !prior.isEmpty else { return report }
         do throws(VFIOError) {
@@ -35,26 +37,36 @@ extension BindEngine {
             defer { if !heldByCaller { lock.release() } }
             // A device that did not come back (other hardware, fewer VFs) cannot be put anywhere.
             let present = prior.filter { state in
-                inventory[state.address].map { $0.identity.vendor == state.vendor && $0.identity.device == state.device } ?? false
+                inventory[state.address].map {
+                    $0.identity.vendor == state.vendor && $0.identity.device == state.device
+                } ?? false
             }
             let gone = prior.filter { state in !present.contains { $0.address == state.address } }
             for state in gone {
-                report.devices.append(.init(address: state.address, from: state.binding, to: nil, status: .failed, group: nil,
-                                            message: "\(reason); it did not come back", restoreError: "the device is not there"))
+                report.devices.append(
+                    .init(
+                        address: state.address, from: state.binding, to: nil, status: .failed, group: nil,
+                        message: "\(reason); it did not come back", restoreError: "the device is not there"))
             }
-            let journalFile = try store.writeJournal(Journal(
-                operation: "rollback", pid: Int(getpid()), started: clock(),
-                entries: present.map { Journal.Entry(address: $0.address, identity: inventory[$0.address]!.identity, original: $0.binding) }))
+            let journalFile = try store.writeJournal(
+                Journal(
+                    operation: "rollback", pid: Int(getpid()), started: clock(),
+                    entries: present.map {
+                        Journal.Entry(
+                            address: $0.address, identity: inventory[$0.address]!.identity, original: $0.binding)
+                    }))
             defer { journalFile.close() }
             let mover = DeviceMover(writer: KernelWriter(kernel: kernel, dryRun: false))
-            var managed = Dictionary(try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
+            var managed = Dictionary(
+                try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
             var stuck: [String] = []
             for state in present {
                 let device = inventory[state.address]!
                 let now = DeviceBinding(driver: device.driver, override: device.driverOverride)
-                var result = OperationReport.DeviceResult(address: state.address, from: state.binding, to: state.binding.driver,
-                                                          status: now == state.binding ? .unchanged : .rolledBack,
-                                                          group: device.iommuGroup, message: reason)
+                var result = OperationReport.DeviceResult(
+                    address: state.address, from: state.binding, to: state.binding.driver,
+                    status: now == state.binding ? .unchanged : .rolledBack,
+                    group: device.iommuGroup, message: reason)
                 let mark = mover.writer.mark
                 // Marked before its first write, as in a transaction: recovery moves only marked devices.
                 try journalFile.markMoving(state.address)
@@ -76,13 +88,15 @@ extension BindEngine {
             for state in gone { managed[state.address] = nil }
             try store.writeManaged(Array(managed.values))
             guard stuck.isEmpty else {
-                throw VFIOError(.failed, "putting back \(stuck.joined(separator: ", ")) failed",
-                                hint: "the journal at \(store.directory) is kept; run 'vfioctl recover'")
+                throw VFIOError(
+                    .failed, "putting back \(stuck.joined(separator: ", ")) failed",
+                    hint: "the journal at \(store.directory) is kept; run 'vfioctl recover'")
             }
             try store.removeJournal()
             if !gone.isEmpty {
-                throw VFIOError(.failed, "\(gone.map(\.address.description).joined(separator: ", ")) did not come back",
-                                hint: "check 'vfioctl list'")
+                throw VFIOError(
+                    .failed, "\(gone.map(\.address.description).joined(separator: ", ")) did not come back",
+                    hint: "check 'vfioctl list'")
             }
         } catch {
             report.error = error

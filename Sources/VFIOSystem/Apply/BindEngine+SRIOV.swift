@@ -5,19 +5,24 @@ import VFIOCore
 /// (the kernel answers EBUSY otherwise). What vfioctl changed is recorded (SRIOVRecord) and put
 /// back once it is no longer needed: `--vfs 0` turns autoprobe back to what it was.
 extension BindEngine {
-    public func setVirtualFunctions(_ pf: PCIDevice, count: Int, inventory: DeviceInventory, options: Options) -> OperationReport {
+    public func setVirtualFunctions(
+        _ pf: PCIDevice, count: Int, inventory: DeviceInventory, options: Options
+    ) -> OperationReport {
         var report = OperationReport(operation: "sriov", dryRun: options.dryRun)
         report.checks += recoveryNotes
         do throws(VFIOError) {
             let record = try store.readSRIOV().first { $0.pf == pf.address }
             // VFs for VFIO need autoprobe off; with none left, the setting vfioctl found comes back.
             let autoprobe = count > 0 ? false : record?.originalAutoprobe
-            try changeVirtualFunctions(pf, count: count, autoprobe: autoprobe, inventory: inventory, options: options,
-                                       report: &report) { records, before, changed in
+            try changeVirtualFunctions(
+                pf, count: count, autoprobe: autoprobe, inventory: inventory, options: options,
+                report: &report
+            ) { records, before, changed in
                 if count == 0 {
                     records.removeAll { $0.pf == pf.address }
                 } else if changed && !records.contains(where: { $0.pf == pf.address }) {
-                    records.append(SRIOVRecord(pf: pf.address, originalAutoprobe: before.autoprobe, originalVFs: before.count))
+                    records.append(
+                        SRIOVRecord(pf: pf.address, originalAutoprobe: before.autoprobe, originalVFs: before.count))
                 }
             }
         } catch {
@@ -29,12 +34,16 @@ extension BindEngine {
     /// Puts a PF's VF count and driver autoprobe back to `count` and `autoprobe` (autoprobe first,
     /// so re-created VFs probe as they did then), and its record back to `record` (nil: none).
     /// For `persist disable --restore` and for a failed `apply` or `sriov --bind`.
-    public func restoreVirtualFunctions(_ pf: PCIDevice, count: Int, autoprobe: Bool, record: SRIOVRecord?,
-                                        inventory: DeviceInventory, options: Options) -> OperationReport {
+    public func restoreVirtualFunctions(
+        _ pf: PCIDevice, count: Int, autoprobe: Bool, record: SRIOVRecord?,
+        inventory: DeviceInventory, options: Options
+    ) -> OperationReport {
         var report = OperationReport(operation: "sriov", dryRun: options.dryRun)
         do throws(VFIOError) {
-            try changeVirtualFunctions(pf, count: count, autoprobe: autoprobe, inventory: inventory, options: options,
-                                       report: &report) { records, _, _ in
+            try changeVirtualFunctions(
+                pf, count: count, autoprobe: autoprobe, inventory: inventory, options: options,
+                report: &report
+            ) { records, _, _ in
                 records.removeAll { $0.pf == pf.address }
                 if let record { records.append(record) }
             }
@@ -54,8 +63,9 @@ extension BindEngine {
                     report.checks.append("note: \(record.pf) is gone: its SR-IOV settings cannot be put back")
                     continue
                 }
-                let result = restoreVirtualFunctions(pf, count: record.originalVFs, autoprobe: record.originalAutoprobe,
-                                                     record: nil, inventory: inventory, options: options)
+                let result = restoreVirtualFunctions(
+                    pf, count: record.originalVFs, autoprobe: record.originalAutoprobe,
+                    record: nil, inventory: inventory, options: options)
                 report.devices += result.devices
                 report.checks += result.checks
                 if let error = result.error { throw error }
@@ -76,9 +86,11 @@ extension BindEngine {
     /// changes), under the lock; `updateRecords` then edits the SR-IOV records. On a failed write
     /// the PF is put back as it was. `updateRecords` is told the settings before and whether
     /// anything was written.
-    private func changeVirtualFunctions(_ pf: PCIDevice, count: Int, autoprobe: Bool?, inventory: DeviceInventory,
-                                        options: Options, report: inout OperationReport,
-                                        updateRecords: (inout [SRIOVRecord], SRIOVSettings, Bool) -> Void) throws(VFIOError) {
+    private func changeVirtualFunctions(
+        _ pf: PCIDevice, count: Int, autoprobe: Bool?, inventory: DeviceInventory,
+        options: Options, report: inout OperationReport,
+        updateRecords: (inout [SRIOVRecord], SRIOVSettings, Bool) -> Void
+    ) throws(VFIOError) {
         guard let total = pf.sriov.totalVFs else {
             throw .usage("\(pf.address) is not an SR-IOV physical function (it has no sriov_totalvfs)")
         }
@@ -86,15 +98,18 @@ extension BindEngine {
             throw .usage("\(pf.address) supports at most \(total) VFs, not \(count)")
         }
         guard pf.driver != nil else {
-            throw VFIOError(.refused, "\(pf.address) has no driver: the PF's driver creates VFs",
-                            hint: "bind it to its host driver first (vfioctl unbind \(pf.address))")
+            throw VFIOError(
+                .refused, "\(pf.address) has no driver: the PF's driver creates VFs",
+                hint: "bind it to its host driver first (vfioctl unbind \(pf.address))")
         }
         let before = SRIOVSettings(count: pf.sriov.numVFs ?? 0, autoprobe: pf.sriov.driversAutoprobe ?? true)
         let writesAutoprobe = autoprobe.map { $0 != before.autoprobe } ?? false
         let from = DeviceBinding(driver: pf.driver, override: pf.driverOverride)
         if before.count == count && !writesAutoprobe {
-            report.devices.append(.init(address: pf.address, from: from, to: pf.driver, status: .unchanged, group: pf.iommuGroup,
-                                        message: "\(count) VFs already"))
+            report.devices.append(
+                .init(
+                    address: pf.address, from: from, to: pf.driver, status: .unchanged, group: pf.iommuGroup,
+                    message: "\(count) VFs already"))
             if !options.dryRun {
                 let (lock, heldByCaller) = try operationLock(options)
                 defer { if !heldByCaller { lock.release() } }
@@ -108,11 +123,15 @@ extension BindEngine {
             var refusals: [String] = []
             for vf in pf.sriov.virtfns.compactMap({ inventory[$0] }) {
                 // Forced findings are reported as overridden, as bind and unbind report them.
-                screen(checker.findings(for: vf).filter { $0.code != .bridge }, options: options, report: &report, refusals: &refusals)
+                screen(
+                    checker.findings(for: vf).filter { $0.code != .bridge }, options: options, report: &report,
+                    refusals: &refusals)
             }
             if !refusals.isEmpty {
-                throw VFIOError(.refused, "removing the VFs of \(pf.address) would disturb them: " + refusals.joined(separator: "; "),
-                                hint: "nothing was changed")
+                throw VFIOError(
+                    .refused,
+                    "removing the VFs of \(pf.address) would disturb them: " + refusals.joined(separator: "; "),
+                    hint: "nothing was changed")
             }
         }
         if !options.dryRun { try Preflight.checkWritable(pf.address, kernel: kernel) }
@@ -121,9 +140,10 @@ extension BindEngine {
         // The caller's lock stays held: `sriov --bind` binds the new VFs under it.
         let lock = options.dryRun ? nil : try operationLock(options)
         defer { if let lock, !lock.heldByCaller { lock.lock.release() } }
-        var result = OperationReport.DeviceResult(address: pf.address, from: from, to: pf.driver,
-                                                  status: options.dryRun ? .planned : .changed, group: pf.iommuGroup,
-                                                  message: "\(before.count) -> \(count) VFs")
+        var result = OperationReport.DeviceResult(
+            address: pf.address, from: from, to: pf.driver,
+            status: options.dryRun ? .planned : .changed, group: pf.iommuGroup,
+            message: "\(before.count) -> \(count) VFs")
         do throws(SysfsError) {
             if writesAutoprobe { try writer.write(PCIPaths.sriovAutoprobe(pf.address), autoprobe! ? "1" : "0") }
             if before.count != count && before.count > 0 { try writer.write(PCIPaths.sriovNumVFs(pf.address), "0") }
@@ -139,9 +159,10 @@ extension BindEngine {
             result.status = .failed
             result.message = "setting \(count) VFs failed: \(errnoName(error.errno))"
             report.devices.append(result)
-            throw VFIOError(error.errno == ERANGE_CODE ? .usage : .failed,
-                            "\(pf.address): writing \(error.path) failed with \(errnoName(error.errno))",
-                            hint: "the PF was put back to \(before.count) VFs")
+            throw VFIOError(
+                error.errno == ERANGE_CODE ? .usage : .failed,
+                "\(pf.address): writing \(error.path) failed with \(errnoName(error.errno))",
+                hint: "the PF was put back to \(before.count) VFs")
         }
         result.steps = writer.steps
         report.devices.append(result)

@@ -19,8 +19,9 @@ extension BindEngine {
     }
 
     public func unbind(_ requests: [ReleaseRequest], options: Options) -> OperationReport {
-        transact(operation: "unbind", binds: [], releases: requests, inventory: DeviceInventory(devices: []),
-                 companions: { BindEngine.Request(device: $0, chain: []) }, options: options)
+        transact(
+            operation: "unbind", binds: [], releases: requests, inventory: DeviceInventory(devices: []),
+            companions: { BindEngine.Request(device: $0, chain: []) }, options: options)
     }
 
     struct Release {
@@ -33,8 +34,10 @@ extension BindEngine {
     /// reported unchanged.
     /// A record whose device is back on its original binding (a hot-unplug and rescan does that)
     /// goes into `stale`: the device is no longer managed, and the transaction drops the record.
-    func prepareRelease(_ requests: [ReleaseRequest], options: Options, report: inout OperationReport,
-                        refusals: inout [String], stale: inout Set<PCIAddress>) throws(VFIOError) -> [Release] {
+    func prepareRelease(
+        _ requests: [ReleaseRequest], options: Options, report: inout OperationReport,
+        refusals: inout [String], stale: inout Set<PCIAddress>
+    ) throws(VFIOError) -> [Release] {
         guard !requests.isEmpty else { return [] }
         let managed = try store.readManaged()
         var moving: [Release] = []
@@ -44,50 +47,64 @@ extension BindEngine {
             let current = DeviceBinding(driver: device.driver, override: device.driverOverride)
             var record = managed.first { $0.address == device.address }
             if let found = record, found.vendor != device.identity.vendor || found.device != device.identity.device {
-                report.checks.append("ignored the record for \(device.address): it was \(found.vendor):\(found.device), the device there is now \(device.identity.vendor):\(device.identity.device); the record is dropped")
+                report.checks.append(
+                    "ignored the record for \(device.address): it was \(found.vendor):\(found.device), the device there is now \(device.identity.vendor):\(device.identity.device); the record is dropped"
+                )
                 stale.insert(found.address)
                 record = nil
             }
             if let record, record.original == current {
-                report.devices.append(.init(address: device.address, from: current, to: current.driver, status: .unchanged,
-                                            group: device.iommuGroup, message: "already on \(current); no longer managed", released: true))
+                report.devices.append(
+                    .init(
+                        address: device.address, from: current, to: current.driver, status: .unchanged,
+                        group: device.iommuGroup, message: "already on \(current); no longer managed", released: true))
                 stale.insert(record.address)
                 continue
             }
             let onVFIO = device.driver.map(vfioDrivers.isVFIO) ?? false
             let onStub = device.driver == .pciStub
             if record == nil && !onVFIO && !onStub && device.driverOverride == nil && device.driver != nil {
-                report.devices.append(.init(address: device.address, from: current, to: device.driver, status: .unchanged,
-                                            group: device.iommuGroup, message: "not managed and already on its host driver \(device.driver!)",
-                                            released: true))
+                report.devices.append(
+                    .init(
+                        address: device.address, from: current, to: device.driver, status: .unchanged,
+                        group: device.iommuGroup,
+                        message: "not managed and already on its host driver \(device.driver!)",
+                        released: true))
                 continue
             }
             // A bridge or a PF with VFs may return to its host driver; only the other checks apply.
-            screen(checker.findings(for: device).filter { $0.code != .bridge && $0.code != .sriovPF },
-                   options: options, report: &report, refusals: &refusals)
+            screen(
+                checker.findings(for: device).filter { $0.code != .bridge && $0.code != .sriovPF },
+                options: options, report: &report, refusals: &refusals)
             moving.append(Release(request: request, current: current, record: record))
         }
         return moving
     }
 
-    func release(_ request: ReleaseRequest, from current: DeviceBinding, record: ManagedDevice?, mover: DeviceMover,
-                 options: Options) -> OperationReport.DeviceResult {
+    func release(
+        _ request: ReleaseRequest, from current: DeviceBinding, record: ManagedDevice?, mover: DeviceMover,
+        options: Options
+    ) -> OperationReport.DeviceResult {
         let device = request.device
-        var result = OperationReport.DeviceResult(address: device.address, from: current, to: nil,
-                                                  status: options.dryRun ? .planned : .changed, group: device.iommuGroup,
-                                                  released: true)
+        var result = OperationReport.DeviceResult(
+            address: device.address, from: current, to: nil,
+            status: options.dryRun ? .planned : .changed, group: device.iommuGroup,
+            released: true)
         let mark = mover.writer.mark
         do throws(BindFailure) {
             if let record {
                 // Back to "no driver" needs no module.
                 var load: ModuleName?
                 if record.original.driver != nil {
-                    load = try loadIfNeeded(moduleFor: record.original.driver, hostModules: request.hostModules, dryRun: options.dryRun)
+                    load = try loadIfNeeded(
+                        moduleFor: record.original.driver, hostModules: request.hostModules, dryRun: options.dryRun)
                 }
                 try mover.restore(device.address, to: record.original)
                 result.to = record.original.driver
                 result.message = "back to its recorded driver"
-                if options.dryRun, let load { result.message! += "; would load module \(load) first (modprobe \(load))" }
+                if options.dryRun, let load {
+                    result.message! += "; would load module \(load) first (modprobe \(load))"
+                }
             } else {
                 let load = try loadIfNeeded(moduleFor: nil, hostModules: request.hostModules, dryRun: options.dryRun)
                 if options.dryRun, let load { result.message = "would load module \(load) first (modprobe \(load))" }
@@ -95,7 +112,8 @@ extension BindEngine {
                 if !options.dryRun {
                     let after = try? mover.currentBinding(device.address)
                     result.to = after?.driver
-                    result.message = after?.driver == nil
+                    result.message =
+                        after?.driver == nil
                         ? "no record; the kernel's default choice left it without a driver (no host driver matches it)"
                         : "no record; the kernel chose \(after!.driver!)"
                 }
@@ -107,8 +125,9 @@ extension BindEngine {
             do throws(BindFailure) { try mover.restore(device.address, to: current) } catch let again {
                 result.restoreError = again.message
                 result.message = "\(error.message); putting it back on \(current) failed too: \(again.message)"
-                result.failure = VFIOError(.failed, "\(device.address): \(result.message!)",
-                                           hint: "check 'vfioctl show \(device.address)' and dmesg")
+                result.failure = VFIOError(
+                    .failed, "\(device.address): \(result.message!)",
+                    hint: "check 'vfioctl show \(device.address)' and dmesg")
             }
         }
         result.steps = mover.writer.steps(since: mark)
@@ -118,7 +137,9 @@ extension BindEngine {
     /// The host driver's module may not be loaded (drivers_probe never loads modules; udev does
     /// that on hot-plug): load the recorded driver's module, or the first native candidate. Returns
     /// the module it loaded, or in a dry run the one it would load (and loads nothing).
-    private func loadIfNeeded(moduleFor driver: DriverName?, hostModules: () -> [ModuleName], dryRun: Bool) throws(BindFailure) -> ModuleName? {
+    private func loadIfNeeded(
+        moduleFor driver: DriverName?, hostModules: () -> [ModuleName], dryRun: Bool
+    ) throws(BindFailure) -> ModuleName? {
         if let driver, (try? kernel.list(PCIPaths.driverDirectory(driver))) != nil { return nil }
         guard let module = driver.flatMap({ ModuleName($0.rawValue) }) ?? hostModules().first else { return nil }
         if isLoaded(module) { return nil }

@@ -61,9 +61,10 @@ public struct BindEngine {
         guard !options.dryRun, callerLock == nil else { return }
         do {
             callerLock = try store.lock(timeout: options.lockTimeout)
-        } catch where error.status == .permissionDenied && geteuid() != 0 && !StateDirectory.isTrustRefusal(error) {
-            throw VFIOError(.permissionDenied, "changing drivers needs root: \(error.message)",
-                            hint: "run with sudo, or use --dry-run to see what would be done")
+        } catch  where error.status == .permissionDenied && geteuid() != 0 && !StateDirectory.isTrustRefusal(error) {
+            throw VFIOError(
+                .permissionDenied, "changing drivers needs root: \(error.message)",
+                hint: "run with sudo, or use --dry-run to see what would be done")
         }
     }
 
@@ -91,15 +92,21 @@ public struct BindEngine {
         }
     }
 
-    public func bind(_ requests: [Request], inventory: DeviceInventory, companions: (PCIDevice) -> Request,
-                     options: Options) -> OperationReport {
-        transact(operation: "bind", binds: requests, releases: [], inventory: inventory, companions: companions, options: options)
+    public func bind(
+        _ requests: [Request], inventory: DeviceInventory, companions: (PCIDevice) -> Request,
+        options: Options
+    ) -> OperationReport {
+        transact(
+            operation: "bind", binds: requests, releases: [], inventory: inventory, companions: companions,
+            options: options)
     }
 
     /// One transaction that binds some devices and releases others (`apply` mixes both): every check
     /// of both kinds first, then one lock, one journal, and rollback of everything on failure.
-    public func transact(operation: String, binds: [Request], releases: [ReleaseRequest], inventory: DeviceInventory,
-                         companions: (PCIDevice) -> Request, options: Options) -> OperationReport {
+    public func transact(
+        operation: String, binds: [Request], releases: [ReleaseRequest], inventory: DeviceInventory,
+        companions: (PCIDevice) -> Request, options: Options
+    ) -> OperationReport {
         var report = OperationReport(operation: operation, dryRun: options.dryRun)
         report.checks += recoveryNotes
         do throws(VFIOError) {
@@ -108,13 +115,19 @@ public struct BindEngine {
                 all += Preflight.groupCompanions(of: binds.map(\.device), in: inventory).map(companions)
             }
             var refusals: [String] = []
-            let moving = try prepareBind(all, inventory: inventory, options: options, report: &report, refusals: &refusals)
+            let moving = try prepareBind(
+                all, inventory: inventory, options: options, report: &report, refusals: &refusals)
             var stale: Set<PCIAddress> = []
-            let releasing = try prepareRelease(releases, options: options, report: &report, refusals: &refusals, stale: &stale)
+            let releasing = try prepareRelease(
+                releases, options: options, report: &report, refusals: &refusals, stale: &stale)
             if !refusals.isEmpty {
                 report.checks += refusals.map { "refused: \($0)" }
-                throw VFIOError(.refused, refusals.count == 1 ? refusals[0] : "\(refusals.count) checks refused the operation: " + refusals.joined(separator: "; "),
-                                hint: "nothing was changed")
+                throw VFIOError(
+                    .refused,
+                    refusals.count == 1
+                        ? refusals[0]
+                        : "\(refusals.count) checks refused the operation: " + refusals.joined(separator: "; "),
+                    hint: "nothing was changed")
             }
             report.checks.append("safety checks passed for \(moving.count + releasing.count) device(s)")
             if moving.contains(where: { options.noIOMMU || $0.request.noIOMMU }) {
@@ -122,11 +135,15 @@ public struct BindEngine {
             }
             let first = moving.first?.request.device.address ?? releasing.first?.request.device.address
             if !options.dryRun, let first { try Preflight.checkWritable(first, kernel: kernel) }
-            let devices = moving.map { Subject($0.request.device, $0.original) } + releasing.map { Subject($0.request.device, $0.current) }
-            try execute(operation: operation, devices, forgetting: stale, options: options, report: &report) { mover, index in
+            let devices =
+                moving.map { Subject($0.request.device, $0.original) }
+                + releasing.map { Subject($0.request.device, $0.current) }
+            try execute(operation: operation, devices, forgetting: stale, options: options, report: &report) {
+                mover, index in
                 if index < moving.count { return bindOne(moving[index], mover: mover, options: options) }
                 let release = releasing[index - moving.count]
-                return self.release(release.request, from: release.current, record: release.record, mover: mover, options: options)
+                return self.release(
+                    release.request, from: release.current, record: release.record, mover: mover, options: options)
             }
         } catch {
             report.error = error
@@ -141,8 +158,10 @@ public struct BindEngine {
     }
 
     /// Everything before the first write: targets, idempotence, group viability, safety, permission.
-    private func prepareBind(_ requests: [Request], inventory: DeviceInventory, options: Options,
-                             report: inout OperationReport, refusals: inout [String]) throws(VFIOError) -> [Move] {
+    private func prepareBind(
+        _ requests: [Request], inventory: DeviceInventory, options: Options,
+        report: inout OperationReport, refusals: inout [String]
+    ) throws(VFIOError) -> [Move] {
         var moves: [Move] = []
         moves.reserveCapacity(requests.count)
         for request in requests {
@@ -155,17 +174,25 @@ public struct BindEngine {
                 let reasons = request.chain.map { "\($0.module): \($0.reason)" }.joined(separator: "; ")
                 // A rule's deny is a decision, not a missing driver: refused, like a safety check.
                 if request.chain.contains(where: { $0.deniedBy != nil }) {
-                    refusals.append("\(device.address): no driver may be chosen (\(reasons)); bind it with --driver NAME to choose one yourself")
+                    refusals.append(
+                        "\(device.address): no driver may be chosen (\(reasons)); bind it with --driver NAME to choose one yourself"
+                    )
                     continue
                 }
-                throw VFIOError(.notFound, "no usable driver for \(device.address): \(request.blocked ?? reasons)",
-                                hint: "see 'vfioctl plan --explain \(device.address)'")
+                throw VFIOError(
+                    .notFound, "no usable driver for \(device.address): \(request.blocked ?? reasons)",
+                    hint: "see 'vfioctl plan --explain \(device.address)'")
             }
             // Driverless counts as done only once pinned: unbound but unpinned, any driver could take it.
-            if first.driver.holds(device.driver) && (first.driver != .driverless || device.driverOverride == .driverless) {
-                report.devices.append(.init(address: device.address, from: original, to: first.driver, status: .unchanged,
-                                            group: device.iommuGroup, nodes: vfioNodes(device),
-                                            message: first.driver == .driverless ? "already without a driver (driver_override none)" : "already on \(first.driver)"))
+            if first.driver.holds(device.driver)
+                && (first.driver != .driverless || device.driverOverride == .driverless)
+            {
+                report.devices.append(
+                    .init(
+                        address: device.address, from: original, to: first.driver, status: .unchanged,
+                        group: device.iommuGroup, nodes: vfioNodes(device),
+                        message: first.driver == .driverless
+                            ? "already without a driver (driver_override none)" : "already on \(first.driver)"))
                 continue
             }
             // What blocks VFIO (no IOMMU group) blocks VFIO drivers only: pci-stub or a host driver
@@ -173,7 +200,9 @@ public struct BindEngine {
             var candidates = usable
             // In no-IOMMU mode vfio gives a device without a group one of its own.
             let noIOMMUTakesIt = (options.noIOMMU || request.noIOMMU) && device.iommuGroup == nil
-            if let blocked = request.blocked, !device.isBridge, !options.forced.contains(Self.noGroupCode), !noIOMMUTakesIt {
+            if let blocked = request.blocked, !device.isBridge, !options.forced.contains(Self.noGroupCode),
+                !noIOMMUTakesIt
+            {
                 candidates = usable.filter { !isVFIOCandidate($0) }
                 if candidates.isEmpty {
                     refusals.append("\(device.address): \(blocked) (override with --force \(Self.noGroupCode))")
@@ -190,7 +219,9 @@ public struct BindEngine {
             let driver = move.candidates.first?.driver
             targets.updateValue(driver == .driverless ? nil : driver, forKey: move.request.device.address)
         }
-        for (group, blockers) in Preflight.groupsLeftUnusable(targets: targets, inventory: inventory, vfioDrivers: vfioDrivers) {
+        for (group, blockers) in Preflight.groupsLeftUnusable(
+            targets: targets, inventory: inventory, vfioDrivers: vfioDrivers)
+        {
             let names = blockers.map { "\($0.address) (\($0.driver?.rawValue ?? "-"))" }.joined(separator: ", ")
             let line = "IOMMU group \(group) would not be usable by VFIO: \(names) would stay on host drivers"
             if options.forced.contains(Self.groupCode) {
@@ -210,9 +241,12 @@ public struct BindEngine {
         guard effectiveMethod(options) == .newID else { return moves }
         let requested = Set(moves.map(\.request.device.address))
         for move in moves {
-            let collateral = Preflight.newIDCollateral(for: move.request.device, requested: requested, inventory: inventory)
+            let collateral = Preflight.newIDCollateral(
+                for: move.request.device, requested: requested, inventory: inventory)
             if !collateral.isEmpty && !options.forced.contains(Self.newIDCode) {
-                refusals.append("\(move.request.device.address): new_id would also grab \(collateral.map(\.address.description).joined(separator: ", ")) (same ids, unbound); include them, or --force \(Self.newIDCode)")
+                refusals.append(
+                    "\(move.request.device.address): new_id would also grab \(collateral.map(\.address.description).joined(separator: ", ")) (same ids, unbound); include them, or --force \(Self.newIDCode)"
+                )
             }
         }
 
@@ -228,7 +262,8 @@ public struct BindEngine {
     }
 
     /// Findings the user forced become report lines; the others refuse the operation.
-    func screen(_ findings: [SafetyFinding], options: Options, report: inout OperationReport, refusals: inout [String]) {
+    func screen(_ findings: [SafetyFinding], options: Options, report: inout OperationReport, refusals: inout [String])
+    {
         for finding in findings {
             if options.forced.contains(finding.code.rawValue) {
                 report.checks.append("overridden: \(finding.message)")
@@ -246,16 +281,19 @@ public struct BindEngine {
     /// operation), so a device that was moved and put back is always reported.
     func bindOne(_ move: Move, mover: DeviceMover, options: Options) -> OperationReport.DeviceResult {
         let device = move.request.device
-        var result = OperationReport.DeviceResult(address: device.address, from: move.original, to: nil,
-                                                  status: options.dryRun ? .planned : .failed, group: device.iommuGroup)
+        var result = OperationReport.DeviceResult(
+            address: device.address, from: move.original, to: nil,
+            status: options.dryRun ? .planned : .failed, group: device.iommuGroup)
         let mark = mover.writer.mark
         for candidate in move.candidates {
             var attempt = OperationReport.Attempt(module: candidate.module, driver: candidate.driver)
             do throws(BindFailure) {
-                let driver = candidate.driver == .driverless ? .driverless : try ensureLoaded(candidate, dryRun: options.dryRun)
+                let driver =
+                    candidate.driver == .driverless ? .driverless : try ensureLoaded(candidate, dryRun: options.dryRun)
                 attempt.driver = driver
-                try mover.bind(device.address, identity: device.identity, to: driver, from: move.original,
-                               method: effectiveMethod(options))
+                try mover.bind(
+                    device.address, identity: device.identity, to: driver, from: move.original,
+                    method: effectiveMethod(options))
                 result.attempts.append(attempt)
                 result.to = driver
                 if options.dryRun {
@@ -276,8 +314,9 @@ public struct BindEngine {
                     result.status = .failed
                     result.restoreError = restoreError
                     result.message = "\(error.message); restoring it then failed: \(restoreError)"
-                    result.failure = VFIOError(.failed, "\(device.address): \(result.message!)",
-                                               hint: "check 'vfioctl show \(device.address)' and dmesg")
+                    result.failure = VFIOError(
+                        .failed, "\(device.address): \(result.message!)",
+                        hint: "check 'vfioctl show \(device.address)' and dmesg")
                     result.steps = mover.writer.steps(since: mark)
                     return result
                 }
@@ -286,7 +325,9 @@ public struct BindEngine {
         // The device is bound; a VFIO user must be able to open it when this command returns. A node
         // that never appears is not a reason to try another driver: put the device back and stop.
         if result.status == .changed, let driver = result.to,
-           vfioDrivers.isVFIO(driver) || move.candidates.contains(where: { $0.driver == driver && isVFIOModule($0.module) }) {
+            vfioDrivers.isVFIO(driver)
+                || move.candidates.contains(where: { $0.driver == driver && isVFIOModule($0.module) })
+        {
             do throws(BindFailure) {
                 // A device bound in no-IOMMU mode has a group now, which vfio made for it.
                 if result.group == nil { result.group = currentGroup(device.address) }
@@ -296,13 +337,15 @@ public struct BindEngine {
                 result.message = error.message
                 do throws(BindFailure) {
                     try mover.restore(device.address, to: move.original)
-                    result.failure = VFIOError(.timedOut, "\(device.address): \(error.message); it was put back on \(move.original)",
-                                               hint: "raise --timeout, or check dmesg")
+                    result.failure = VFIOError(
+                        .timedOut, "\(device.address): \(error.message); it was put back on \(move.original)",
+                        hint: "raise --timeout, or check dmesg")
                 } catch let again {
                     result.restoreError = again.message
                     result.message = "\(error.message); putting it back on \(move.original) failed: \(again.message)"
-                    result.failure = VFIOError(.timedOut, "\(device.address): \(result.message!)",
-                                               hint: "check 'vfioctl show \(device.address)' and dmesg")
+                    result.failure = VFIOError(
+                        .timedOut, "\(device.address): \(result.message!)",
+                        hint: "check 'vfioctl show \(device.address)' and dmesg")
                 }
                 result.steps = mover.writer.steps(since: mark)
                 return result
@@ -310,7 +353,9 @@ public struct BindEngine {
         }
         result.steps = mover.writer.steps(since: mark)
         if result.status == .failed {
-            result.message = "every driver failed: " + result.attempts.map { "\($0.driver): \($0.error ?? "?")" }.joined(separator: "; ")
+            result.message =
+                "every driver failed: "
+                + result.attempts.map { "\($0.driver): \($0.error ?? "?")" }.joined(separator: "; ")
         }
         return result
     }
@@ -367,7 +412,9 @@ public struct BindEngine {
     /// (the group node, the cdev: whichever the kernel has); udev is waited for after the lock is
     /// released. A device on a VFIO driver with no node at all in sysfs is waited for too: probe
     /// registers them before the bind write returns, so none is a failure.
-    private func waitForVFIONodes(_ address: PCIAddress, group: IOMMUGroup?, timeout: Double) throws(BindFailure) -> VFIONodes {
+    private func waitForVFIONodes(
+        _ address: PCIAddress, group: IOMMUGroup?, timeout: Double
+    ) throws(BindFailure) -> VFIONodes {
         let reader = VFIONodeReader(kernel: kernel)
         let deadline = Monotonic.now() + timeout
         while true {
@@ -375,8 +422,10 @@ public struct BindEngine {
             let missing = reader.missing(nodes)
             if !nodes.perDevice.isEmpty && missing.isEmpty { return nodes }
             guard Monotonic.now() < deadline else {
-                let what = missing.isEmpty ? "no VFIO device node (\(group.map { "/dev/vfio/\($0)" } ?? "no IOMMU group"))"
-                                           : missing.joined(separator: " and ")
+                let what =
+                    missing.isEmpty
+                    ? "no VFIO device node (\(group.map { "/dev/vfio/\($0)" } ?? "no IOMMU group"))"
+                    : missing.joined(separator: " and ")
                 throw BindFailure(message: "\(what) did not appear within \(timeout) s")
             }
             usleep(5_000)
@@ -426,9 +475,11 @@ public struct BindEngine {
     /// Lock, recover an interrupted transaction, journal, run `body` per device, roll back on failure,
     /// record the result. In a dry run only `body` runs, against a writer that records.
     /// The records of `stale` devices (back where they were before vfioctl) are dropped with the others.
-    func execute(operation: String, _ devices: [Subject], forgetting stale: Set<PCIAddress> = [], options: Options,
-                 report: inout OperationReport,
-                 body: (DeviceMover, Int) -> OperationReport.DeviceResult) throws(VFIOError) {
+    func execute(
+        operation: String, _ devices: [Subject], forgetting stale: Set<PCIAddress> = [], options: Options,
+        report: inout OperationReport,
+        body: (DeviceMover, Int) -> OperationReport.DeviceResult
+    ) throws(VFIOError) {
         let writer = KernelWriter(kernel: kernel, dryRun: options.dryRun)
         writer.writeTimeout = options.timeout
         let mover = DeviceMover(writer: writer)
@@ -452,20 +503,27 @@ public struct BindEngine {
             let expected = device.binding
             let now = try mover.currentBinding(device.address)
             guard now == expected else {
-                var error = VFIOError(.failed, "\(device.address) changed while this command waited for the lock (it was on \(expected), now \(now)); nothing was changed",
-                                      hint: "run the command again")
+                var error = VFIOError(
+                    .failed,
+                    "\(device.address) changed while this command waited for the lock (it was on \(expected), now \(now)); nothing was changed",
+                    hint: "run the command again")
                 error.retryable = true
                 throw error
             }
         }
-        let journal = Journal(operation: operation, pid: Int(getpid()), started: clock(),
-                              entries: devices.map { Journal.Entry(address: $0.address, identity: $0.identity, original: $0.binding) })
+        let journal = Journal(
+            operation: operation, pid: Int(getpid()), started: clock(),
+            entries: devices.map { Journal.Entry(address: $0.address, identity: $0.identity, original: $0.binding) })
         let journalFile = try store.writeJournal(journal)
         defer { journalFile.close() }
         // Listening starts before the first write, so no event of this operation is missed; nodes
         // that exist already will not be added again.
         let watch = options.waitForUdev ? UdevEventWatch() : nil
-        let existingNodes = watch == nil ? [] : Set(devices.flatMap { VFIONodeReader(kernel: kernel).present($0.address, group: $0.iommuGroup).perDevice })
+        let existingNodes =
+            watch == nil
+            ? []
+            : Set(
+                devices.flatMap { VFIONodeReader(kernel: kernel).present($0.address, group: $0.iommuGroup).perDevice })
 
         var done: [OperationReport.DeviceResult] = []
         done.reserveCapacity(devices.count)
@@ -481,8 +539,11 @@ public struct BindEngine {
             }
             let result = body(mover, index)
             if result.status == .failed {
-                failure = result.failure ?? VFIOError(.failed, "\(result.address): \(result.message ?? "failed")",
-                                                      hint: "the device is back on \(result.from); see dmesg")
+                failure =
+                    result.failure
+                    ?? VFIOError(
+                        .failed, "\(result.address): \(result.message ?? "failed")",
+                        hint: "the device is back on \(result.from); see dmesg")
             }
             done.append(result)
             if failure != nil { break }
@@ -496,11 +557,15 @@ public struct BindEngine {
         if let pending = writer.pending {
             report.devices += done
             let address = done.last?.address
-            let holders = address.map { holderLines($0, group: devices.first { $0.address == address }?.iommuGroup) } ?? []
-            throw VFIOError(.timedOut, "\(address.map { "\($0): " } ?? "")the \(pending.description) did not return within \(options.timeout) s"
-                            + (holders.isEmpty ? "; no process was seen holding the device" : "; " + holders.joined(separator: "; ")),
-                            hint: "it returns once they close the device (nvidia-persistenced holds NVIDIA GPUs: stop it); "
-                                + "the journal at \(store.directory) is kept: then run 'vfioctl recover'")
+            let holders =
+                address.map { holderLines($0, group: devices.first { $0.address == address }?.iommuGroup) } ?? []
+            throw VFIOError(
+                .timedOut,
+                "\(address.map { "\($0): " } ?? "")the \(pending.description) did not return within \(options.timeout) s"
+                    + (holders.isEmpty
+                        ? "; no process was seen holding the device" : "; " + holders.joined(separator: "; ")),
+                hint: "it returns once they close the device (nvidia-persistenced holds NVIDIA GPUs: stop it); "
+                    + "the journal at \(store.directory) is kept: then run 'vfioctl recover'")
         }
 
         if let failure {
@@ -527,10 +592,14 @@ public struct BindEngine {
             let bindEvents = UdevExpectation.kernelSendsBindEvents(release: Uname.release)
             for result in bound {
                 if bindEvents { watch.expectation.expectBind(of: result.address) }
-                for node in result.nodes.perDevice where !existingNodes.contains(node) { watch.expectation.expectNode(node) }
+                for node in result.nodes.perDevice where !existingNodes.contains(node) {
+                    watch.expectation.expectNode(node)
+                }
             }
             if !watch.wait(until: deadline) {
-                report.checks.append("warning: udev had not finished processing events after \(options.timeout) s (still waiting for \(watch.expectation.pending.joined(separator: ", ")))")
+                report.checks.append(
+                    "warning: udev had not finished processing events after \(options.timeout) s (still waiting for \(watch.expectation.pending.joined(separator: ", ")))"
+                )
             }
         } else if !UdevSettle.wait(until: deadline) {
             report.checks.append("warning: udev had not finished processing events after \(options.timeout) s")
@@ -541,8 +610,10 @@ public struct BindEngine {
     /// devices it never reached: every device of the transaction ends in the report with its final
     /// status. Each device is tried even when another cannot be put back; then the journal is kept
     /// (for `vfioctl recover`) and the error names every device left changed.
-    private func rollBack(_ done: inout [OperationReport.DeviceResult], after failure: VFIOError, devices: [Subject],
-                          mover: DeviceMover) throws(VFIOError) {
+    private func rollBack(
+        _ done: inout [OperationReport.DeviceResult], after failure: VFIOError, devices: [Subject],
+        mover: DeviceMover
+    ) throws(VFIOError) {
         let failed = done.last?.address
         var stuck = done.filter { $0.restoreError != nil }.map { "\($0.address) (\($0.restoreError!))" }
         for index in done.indices where done[index].status == .changed {
@@ -550,7 +621,8 @@ public struct BindEngine {
             do throws(BindFailure) {
                 try mover.restore(done[index].address, to: done[index].from)
                 done[index].status = .rolledBack
-                done[index].message = "moved to \(done[index].to?.rawValue ?? "no driver"), then put back"
+                done[index].message =
+                    "moved to \(done[index].to?.rawValue ?? "no driver"), then put back"
                     + (failed.map { " because \($0) failed" } ?? "")
                 done[index].to = done[index].from.driver
                 done[index].nodes = VFIONodes()
@@ -563,13 +635,16 @@ public struct BindEngine {
             done[index].steps += mover.writer.steps(since: mark)
         }
         for index in devices.indices.dropFirst(done.count) {
-            done.append(.init(address: devices[index].address, from: devices[index].binding, to: devices[index].binding.driver,
-                              status: .unchanged, group: devices[index].iommuGroup,
-                              message: "not attempted" + (failed.map { ": \($0) failed first" } ?? "")))
+            done.append(
+                .init(
+                    address: devices[index].address, from: devices[index].binding, to: devices[index].binding.driver,
+                    status: .unchanged, group: devices[index].iommuGroup,
+                    message: "not attempted" + (failed.map { ": \($0) failed first" } ?? "")))
         }
         guard stuck.isEmpty else {
-            throw VFIOError(.failed, "\(failure.message); putting back \(stuck.joined(separator: ", ")) failed too",
-                            hint: "the journal at \(store.directory) is kept; run 'vfioctl recover'")
+            throw VFIOError(
+                .failed, "\(failure.message); putting back \(stuck.joined(separator: ", ")) failed too",
+                hint: "the journal at \(store.directory) is kept; run 'vfioctl recover'")
         }
         try store.removeJournal()
     }
@@ -577,10 +652,13 @@ public struct BindEngine {
     /// Bound devices become managed records (keeping the driver they had before vfioctl first
     /// touched them); released devices stop being managed.
     /// The i-th of `results` is the result for `devices[i]` (the transaction runs them in order).
-    private func recordManaged(_ results: ArraySlice<OperationReport.DeviceResult>, devices: [Subject],
-                               forgetting stale: Set<PCIAddress>) throws(VFIOError) {
+    private func recordManaged(
+        _ results: ArraySlice<OperationReport.DeviceResult>, devices: [Subject],
+        forgetting stale: Set<PCIAddress>
+    ) throws(VFIOError) {
         // By address: one lookup per device moved, not a scan of every record.
-        var managed = Dictionary(try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
+        var managed = Dictionary(
+            try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
         for address in confirmedStale(stale, records: managed) { managed.removeValue(forKey: address) }
         managed.reserveCapacity(managed.count + results.count)
         let now = clock()
@@ -589,12 +667,14 @@ public struct BindEngine {
             let existing = managed.removeValue(forKey: address)
             // The identity read before the move: binding does not change it.
             guard !result.released, let driver = result.to, offset < devices.count,
-                  devices[offset].address == address else { continue }
+                devices[offset].address == address
+            else { continue }
             let ids = devices[offset].identity
             let original = existing?.original ?? result.from
             if driver == original.driver { continue }
-            managed[address] = ManagedDevice(address: address, vendor: ids.vendor, device: ids.device,
-                                            original: original, driver: driver, since: existing?.since ?? now)
+            managed[address] = ManagedDevice(
+                address: address, vendor: ids.vendor, device: ids.device,
+                original: original, driver: driver, since: existing?.since ?? now)
         }
         try store.writeManaged(Array(managed.values))
     }
@@ -604,7 +684,8 @@ public struct BindEngine {
         let (lock, _) = try operationLock(options)
         defer { lock.release() }
         let managed = try store.readManaged()
-        let dropped = confirmedStale(stale, records: Dictionary(managed.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first }))
+        let dropped = confirmedStale(
+            stale, records: Dictionary(managed.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first }))
         let kept = managed.filter { !dropped.contains($0.address) }
         if kept.count != managed.count { try store.writeManaged(kept) }
     }

@@ -16,9 +16,11 @@ public struct BindTargets {
     /// the selectors allow. `sysfs` is asked whether driver_override exists (and holds the `net/`
     /// directories an interface-name selector is resolved through). `driverless`: the devices are to be
     /// kept without a driver, which only driver_override can do.
-    public static func select(_ selectors: [DeviceSelector], method asked: DeviceMover.BindMethod?,
-                              driverless: Bool = false, sysfs: any SysfsAccess,
-                              read: (_ wholeSystem: Bool) throws(VFIOError) -> DeviceInventory) throws(VFIOError) -> BindTargets {
+    public static func select(
+        _ selectors: [DeviceSelector], method asked: DeviceMover.BindMethod?,
+        driverless: Bool = false, sysfs: any SysfsAccess,
+        read: (_ wholeSystem: Bool) throws(VFIOError) -> DeviceInventory
+    ) throws(VFIOError) -> BindTargets {
         let query = DeviceQuery(selectors: selectors)
         func devices(in inventory: DeviceInventory) throws(VFIOError) -> [PCIDevice] {
             let interfaces = query.namesInterfaces ? NetworkInterfaceReader(sysfs: sysfs).index(of: inventory) : .empty
@@ -29,8 +31,9 @@ public struct BindTargets {
         guard let first = selected.first, !DriverOverrideSupport.available(sysfs: sysfs, address: first.address)
         else { return BindTargets(method: asked, inventory: inventory, devices: selected) }
         if driverless {
-            throw VFIOError.notFound("this kernel has no driver_override: a device cannot be kept without a driver",
-                                     hint: "driver_override appeared in Linux 3.16")
+            throw VFIOError.notFound(
+                "this kernel has no driver_override: a device cannot be kept without a driver",
+                hint: "driver_override appeared in Linux 3.16")
         }
         guard asked == nil else { return BindTargets(method: asked, inventory: inventory, devices: selected) }
         inventory = try read(true)

@@ -34,8 +34,10 @@ public struct DeviceMover {
 
     /// Binds `address` to `target`. On any failure the device is put back to `original` before the
     /// error is rethrown, so the caller can try the next driver of the chain.
-    func bind(_ address: PCIAddress, identity: PCIIdentity, to target: DriverName, from original: DeviceBinding,
-              method: BindMethod) throws(BindFailure) {
+    func bind(
+        _ address: PCIAddress, identity: PCIIdentity, to target: DriverName, from original: DeviceBinding,
+        method: BindMethod
+    ) throws(BindFailure) {
         do throws(BindFailure) {
             if target == .driverless {
                 try leaveDriverless(address, from: original)
@@ -51,7 +53,10 @@ public struct DeviceMover {
                 if target == .driverless {
                     throw BindFailure(message: "\(address) is still on \(now?.rawValue ?? "?") after unbinding it")
                 }
-                throw BindFailure(message: "\(target) did not bind \(address) (it is on \(now?.rawValue ?? "no driver")); see dmesg for the probe error")
+                throw BindFailure(
+                    message:
+                        "\(target) did not bind \(address) (it is on \(now?.rawValue ?? "no driver")); see dmesg for the probe error"
+                )
             }
         } catch let failure {
             do throws(BindFailure) {
@@ -63,7 +68,9 @@ public struct DeviceMover {
         }
     }
 
-    private func bindByOverride(_ address: PCIAddress, to target: DriverName, from original: DeviceBinding) throws(BindFailure) {
+    private func bindByOverride(
+        _ address: PCIAddress, to target: DriverName, from original: DeviceBinding
+    ) throws(BindFailure) {
         // 1. override first, so nothing else can grab the device once it is unbound
         try step("set driver_override", PCIPaths.override(address), target.rawValue)
         // 2. unbind the current driver, naming it, so a concurrent rebind elsewhere gives ENODEV
@@ -85,8 +92,10 @@ public struct DeviceMover {
 
     /// new_id binds every unbound device with these ids, so the caller must have checked that no
     /// other such device exists; the id is removed again whatever happens.
-    private func bindByNewID(_ address: PCIAddress, identity: PCIIdentity, to target: DriverName,
-                             from original: DeviceBinding) throws(BindFailure) {
+    private func bindByNewID(
+        _ address: PCIAddress, identity: PCIIdentity, to target: DriverName,
+        from original: DeviceBinding
+    ) throws(BindFailure) {
         if let current = original.driver {
             try step("unbind from \(current)", PCIPaths.unbind(current), address.description)
         }
@@ -95,7 +104,7 @@ public struct DeviceMover {
         do {
             try writer.write(PCIPaths.newID(target), id)
             added = true
-        } catch where error.errno == EEXIST {
+        } catch  where error.errno == EEXIST {
             // Someone else's dynamic id: it already matches, an explicit bind finishes the job.
             try step("bind to \(target)", PCIPaths.bind(target), address.description)
         } catch {
@@ -103,7 +112,9 @@ public struct DeviceMover {
         }
         if added {
             do { try writer.write(PCIPaths.removeID(target), id) } catch {
-                writer.warn("could not remove the dynamic id \(id) from \(target) (\(errnoName(error.errno))): other devices with these ids may bind to it; remove it with 'vfioctl remove-id \(target) \(identity.vendor):\(identity.device)'")
+                writer.warn(
+                    "could not remove the dynamic id \(id) from \(target) (\(errnoName(error.errno))): other devices with these ids may bind to it; remove it with 'vfioctl remove-id \(target) \(identity.vendor):\(identity.device)'"
+                )
             }
         }
     }
@@ -123,12 +134,16 @@ public struct DeviceMover {
             try step("set driver_override", PCIPaths.override(address), driver.rawValue)
             try step("bind to \(driver)", PCIPaths.bind(driver), address.description)
         }
-        try step(original.override == nil ? "clear driver_override" : "restore driver_override",
-                 PCIPaths.override(address), original.override?.rawValue ?? "\n")
+        try step(
+            original.override == nil ? "clear driver_override" : "restore driver_override",
+            PCIPaths.override(address), original.override?.rawValue ?? "\n")
         if writer.dryRun { return }
         let after = try driverForVerification(address)
         guard after == original.driver else {
-            throw BindFailure(message: "could not put \(address) back on \(original.driver?.rawValue ?? "no driver") (it is on \(after?.rawValue ?? "no driver"))")
+            throw BindFailure(
+                message:
+                    "could not put \(address) back on \(original.driver?.rawValue ?? "no driver") (it is on \(after?.rawValue ?? "no driver"))"
+            )
         }
     }
 

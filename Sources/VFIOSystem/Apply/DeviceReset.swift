@@ -24,20 +24,26 @@ public struct DeviceReset {
     }
 
     /// Checks, locks, writes; returns the line to print.
-    public func reset(_ device: PCIDevice, forced: Set<String>, timeout: Double, lockTimeout: Double,
-                      dryRun: Bool) throws(VFIOError) -> String {
+    public func reset(
+        _ device: PCIDevice, forced: Set<String>, timeout: Double, lockTimeout: Double,
+        dryRun: Bool
+    ) throws(VFIOError) -> String {
         let address = device.address
         let path = PCIPaths.device(address) + "/reset"
         let entries = (try? kernel.list(PCIPaths.device(address))) ?? []
         guard entries.contains(where: { $0.name == "reset" }) else {
-            throw .notFound("\(address) cannot be reset: it has no reset attribute (the kernel knows no reset method for it)",
-                            hint: "a reset of its bus or slot may still work: see 'vfioctl show \(address)'")
+            throw .notFound(
+                "\(address) cannot be reset: it has no reset attribute (the kernel knows no reset method for it)",
+                hint: "a reset of its bus or slot may still work: see 'vfioctl show \(address)'")
         }
         var refusals: [String] = []
         if let driver = device.driver, !vfioDrivers.isVFIO(driver), !forced.contains(Self.hostDriverCode) {
-            refusals.append("\(address): is in use by its host driver \(driver) (unbind it first, or override with --force \(Self.hostDriverCode))")
+            refusals.append(
+                "\(address): is in use by its host driver \(driver) (unbind it first, or override with --force \(Self.hostDriverCode))"
+            )
         }
-        for finding in SafetyChecker(host: host, vfioDrivers: vfioDrivers).findings(for: device) where finding.code == .openFD {
+        for finding in SafetyChecker(host: host, vfioDrivers: vfioDrivers).findings(for: device)
+        where finding.code == .openFD {
             if !forced.contains(finding.code.rawValue) { refusals.append(finding.message) }
         }
         guard refusals.isEmpty else {
@@ -56,8 +62,10 @@ public struct DeviceReset {
             throw Self.error(error, address: address)
         }
         if case .pending(let pid) = outcome {
-            throw VFIOError(.timedOut, "the reset of \(address) (write \"1\" > \(kernel.displayPath(path))) did not return within \(timeout) s; it is still pending in process \(pid)",
-                            hint: "it completes by itself once the kernel lets it; see dmesg")
+            throw VFIOError(
+                .timedOut,
+                "the reset of \(address) (write \"1\" > \(kernel.displayPath(path))) did not return within \(timeout) s; it is still pending in process \(pid)",
+                hint: "it completes by itself once the kernel lets it; see dmesg")
         }
         let milliseconds = Int((Monotonic.now() - started) * 1000)
         return "\(address): reset (\(milliseconds) ms)"
@@ -66,8 +74,10 @@ public struct DeviceReset {
     static func error(_ error: SysfsError, address: PCIAddress) -> VFIOError {
         switch error.errno {
         // pci_reset_function: every method of reset_method failed or none applies now.
-        case ENOTTY: VFIOError(.failed, "the reset of \(address) failed: no reset method of its reset_method works now (ENOTTY)",
-                               hint: "see 'vfioctl show \(address)' and dmesg")
+        case ENOTTY:
+            VFIOError(
+                .failed, "the reset of \(address) failed: no reset method of its reset_method works now (ENOTTY)",
+                hint: "see 'vfioctl show \(address)' and dmesg")
         default: LowLevel.error(error, doing: "reset \(address)")
         }
     }

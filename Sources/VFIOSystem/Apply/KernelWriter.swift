@@ -44,7 +44,8 @@ public final class KernelWriter: @unchecked Sendable {
     /// What `displayPath` puts before a relative path (`/sys/`).
     private let displayPrefix: String
 
-    public init(kernel: any KernelAccess, dryRun: Bool, crashAfterWrite: Int? = KernelWriter.crashHookFromEnvironment()) {
+    public init(kernel: any KernelAccess, dryRun: Bool, crashAfterWrite: Int? = KernelWriter.crashHookFromEnvironment())
+    {
         self.kernel = kernel
         displayPrefix = kernel.displayPath("")
         self.dryRun = dryRun
@@ -61,9 +62,13 @@ public final class KernelWriter: @unchecked Sendable {
             return
         }
         if let pending {
-            let error = SysfsError(.write, displayPrefix + path, errno: EAGAIN,
-                                   detail: "not made: the earlier \(pending.description) is still blocked in the kernel")
-            steps.append(Step(displayPrefix: displayPrefix, relativePath: path, value: value, error: "not made (a write is pending)", errno: EAGAIN))
+            let error = SysfsError(
+                .write, displayPrefix + path, errno: EAGAIN,
+                detail: "not made: the earlier \(pending.description) is still blocked in the kernel")
+            steps.append(
+                Step(
+                    displayPrefix: displayPrefix, relativePath: path, value: value,
+                    error: "not made (a write is pending)", errno: EAGAIN))
             throw error
         }
         let outcome: BoundedWrite
@@ -75,16 +80,23 @@ public final class KernelWriter: @unchecked Sendable {
                 outcome = .done
             }
         } catch {
-            steps.append(Step(displayPrefix: displayPrefix, relativePath: path, value: value, error: errnoName(error.errno), errno: error.errno))
+            steps.append(
+                Step(
+                    displayPrefix: displayPrefix, relativePath: path, value: value, error: errnoName(error.errno),
+                    errno: error.errno))
             throw error
         }
         if case .pending(let pid) = outcome {
             let shown = displayPrefix + path
             pending = PendingWrite(path: shown, value: value, pid: pid)
-            steps.append(Step(displayPrefix: displayPrefix, relativePath: path, value: value,
-                              error: "pending: still blocked in the kernel after \(writeTimeout ?? 0) s (process \(pid))", errno: ETIMEDOUT))
-            throw SysfsError(.write, shown, errno: ETIMEDOUT,
-                             detail: "still blocked in the kernel after \(writeTimeout ?? 0) s, in process \(pid)")
+            steps.append(
+                Step(
+                    displayPrefix: displayPrefix, relativePath: path, value: value,
+                    error: "pending: still blocked in the kernel after \(writeTimeout ?? 0) s (process \(pid))",
+                    errno: ETIMEDOUT))
+            throw SysfsError(
+                .write, shown, errno: ETIMEDOUT,
+                detail: "still blocked in the kernel after \(writeTimeout ?? 0) s, in process \(pid)")
         }
         steps.append(Step(displayPrefix: displayPrefix, relativePath: path, value: value))
         writesDone += 1

@@ -24,7 +24,8 @@ public enum ManagedStatus {
             guard let lockHolder else {
                 return "an interrupted '\(operation)' (pid \(pid)) left a journal: run 'vfioctl recover'"
             }
-            return BindEngine.inProgress(Journal(operation: operation, pid: pid, started: 0, entries: []), holder: lockHolder)
+            return BindEngine.inProgress(
+                Journal(operation: operation, pid: pid, started: 0, entries: []), holder: lockHolder)
         }
     }
 
@@ -39,20 +40,27 @@ public enum ManagedStatus {
     /// hot-unplug and rescan does that) is no longer managed: it is not listed, and the next
     /// writing command that looks at the device drops it (`unbind` says it is already there).
     /// `nodes` finds the VFIO nodes of a device that is still bound as vfioctl left it.
-    public static func read(store: StateStore, inventory: DeviceInventory,
-                            nodes: (PCIDevice) -> VFIONodes = { _ in VFIONodes() }) -> Result<[Entry], VFIOError> {
+    public static func read(
+        store: StateStore, inventory: DeviceInventory,
+        nodes: (PCIDevice) -> VFIONodes = { _ in VFIONodes() }
+    ) -> Result<[Entry], VFIOError> {
         do {
-            return .success(try store.readOnly.readManaged().compactMap { record in
-                guard let device = inventory[record.address] else { return Entry(record: record, current: nil, state: "absent") }
-                if device.identity.vendor != record.vendor || device.identity.device != record.device {
-                    return Entry(record: record, current: device.driver, state: "replaced")
-                }
-                if record.driver.holds(device.driver) {
-                    return Entry(record: record, current: device.driver, state: "bound", nodes: nodes(device))
-                }
-                if DeviceBinding(driver: device.driver, override: device.driverOverride) == record.original { return nil }
-                return Entry(record: record, current: device.driver, state: "drifted")
-            })
+            return .success(
+                try store.readOnly.readManaged().compactMap { record in
+                    guard let device = inventory[record.address] else {
+                        return Entry(record: record, current: nil, state: "absent")
+                    }
+                    if device.identity.vendor != record.vendor || device.identity.device != record.device {
+                        return Entry(record: record, current: device.driver, state: "replaced")
+                    }
+                    if record.driver.holds(device.driver) {
+                        return Entry(record: record, current: device.driver, state: "bound", nodes: nodes(device))
+                    }
+                    if DeviceBinding(driver: device.driver, override: device.driverOverride) == record.original {
+                        return nil
+                    }
+                    return Entry(record: record, current: device.driver, state: "drifted")
+                })
         } catch {
             return .failure(error)
         }
@@ -63,10 +71,12 @@ public enum ManagedStatus {
         guard !entries.isEmpty else { return note + "no devices are managed by vfioctl\n" }
         var table = TextTable(header: ["ADDRESS", "IDS", "ORIGINAL", "BOUND TO", "CURRENT", "STATE", "SINCE", "NODES"])
         for entry in entries {
-            table.append([entry.record.address.description, "\(entry.record.vendor):\(entry.record.device)",
-                          entry.record.original.description, entry.record.driver.rawValue,
-                          entry.current?.rawValue ?? "-", entry.state, Timestamp.iso8601(entry.record.since),
-                          entry.nodes.isEmpty ? "-" : entry.nodes.all.joined(separator: " ")])
+            table.append([
+                entry.record.address.description, "\(entry.record.vendor):\(entry.record.device)",
+                entry.record.original.description, entry.record.driver.rawValue,
+                entry.current?.rawValue ?? "-", entry.state, Timestamp.iso8601(entry.record.since),
+                entry.nodes.isEmpty ? "-" : entry.nodes.all.joined(separator: " ")
+            ])
         }
         return note + table.rendered()
     }
@@ -74,34 +84,38 @@ public enum ManagedStatus {
     public static func json(_ entries: [Entry], transaction: Transaction? = nil) -> JSONValue {
         .object([
             ("schema_version", .int(JSONSchema.version)),
-            ("transaction", transaction.map { transaction in
-                .object([
-                    ("operation", .string(transaction.operation)),
-                    ("pid", .int(transaction.pid)),
-                    ("in_progress", .bool(transaction.lockHolder != nil)),
-                    ("lock_holder_pid", transaction.lockHolder.map { .int($0) } ?? .null),
-                    ("message", .string(transaction.text)),
-                ])
-            } ?? .null),
-            ("devices", devicesJSON(entries)),
+            (
+                "transaction",
+                transaction.map { transaction in
+                    .object([
+                        ("operation", .string(transaction.operation)),
+                        ("pid", .int(transaction.pid)),
+                        ("in_progress", .bool(transaction.lockHolder != nil)),
+                        ("lock_holder_pid", transaction.lockHolder.map { .int($0) } ?? .null),
+                        ("message", .string(transaction.text))
+                    ])
+                } ?? .null
+            ),
+            ("devices", devicesJSON(entries))
         ])
     }
 
     private static func devicesJSON(_ entries: [Entry]) -> JSONValue {
-        .array(entries.map { entry in
-            .object([
-                ("address", .string(entry.record.address.description)),
-                ("vendor_id", .string(entry.record.vendor.description)),
-                ("device_id", .string(entry.record.device.description)),
-                ("original_driver", .optional(entry.record.original.driver)),
-                ("original_override", .optional(entry.record.original.override)),
-                ("bound_driver", .string(entry.record.driver.rawValue)),
-                ("current_driver", .optional(entry.current)),
-                ("state", .string(entry.state)),
-                ("since", .string(Timestamp.iso8601(entry.record.since))),
-                ("nodes", .array(entry.nodes.all.map(JSONValue.string))),
-            ])
-        })
+        .array(
+            entries.map { entry in
+                .object([
+                    ("address", .string(entry.record.address.description)),
+                    ("vendor_id", .string(entry.record.vendor.description)),
+                    ("device_id", .string(entry.record.device.description)),
+                    ("original_driver", .optional(entry.record.original.driver)),
+                    ("original_override", .optional(entry.record.original.override)),
+                    ("bound_driver", .string(entry.record.driver.rawValue)),
+                    ("current_driver", .optional(entry.current)),
+                    ("state", .string(entry.state)),
+                    ("since", .string(Timestamp.iso8601(entry.record.since))),
+                    ("nodes", .array(entry.nodes.all.map(JSONValue.string)))
+                ])
+            })
     }
 }
 
@@ -120,7 +134,10 @@ enum Timestamp {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ n: Int, _ width: Int = 2) -> String { String(repeating: "0", count: max(0, width - String(n).count)) + String(n) }
-        return "\(pad(year, 4))-\(pad(month))-\(pad(day))T\(pad(secondsOfDay / 3600)):\(pad(secondsOfDay % 3600 / 60)):\(pad(secondsOfDay % 60))Z"
+        func pad(_ n: Int, _ width: Int = 2) -> String {
+            String(repeating: "0", count: max(0, width - String(n).count)) + String(n)
+        }
+        return
+            "\(pad(year, 4))-\(pad(month))-\(pad(day))T\(pad(secondsOfDay / 3600)):\(pad(secondsOfDay % 3600 / 60)):\(pad(secondsOfDay % 60))Z"
     }
 }

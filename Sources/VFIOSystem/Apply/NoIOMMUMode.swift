@@ -10,7 +10,8 @@ public enum NoIOMMUMode {
     static let vfioModule = ModuleName("vfio")!
 
     /// The warning every run that uses the mode prints.
-    public static let warning = "warning: VFIO no-IOMMU mode: a device bound this way can read and write ANY host memory by DMA "
+    public static let warning =
+        "warning: VFIO no-IOMMU mode: a device bound this way can read and write ANY host memory by DMA "
         + "(there is no IOMMU to stop it), and the kernel taints itself when it is opened; use it only for devices you trust"
 
     /// Turns the mode on (`echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode`), loading
@@ -25,10 +26,16 @@ public enum NoIOMMUMode {
         }
         guard let current else {
             if dryRun && kernel.canLoadModules && (try? kernel.list("module/vfio")) == nil {
-                return [warning, "would load module vfio, then write \"1\" > \(shown) (refused with exit 4 if the kernel has no no-IOMMU mode)"]
+                return [
+                    warning,
+                    "would load module vfio, then write \"1\" > \(shown) (refused with exit 4 if the kernel has no no-IOMMU mode)"
+                ]
             }
-            throw .notFound("this kernel has no VFIO no-IOMMU mode: \(shown) does not exist (it was built without CONFIG_VFIO_NOIOMMU, as Debian's kernels are)",
-                            hint: "give the machine an IOMMU (intel_iommu=on or amd_iommu=on; in a VM, a virtual IOMMU), or boot a kernel built with CONFIG_VFIO_NOIOMMU=y")
+            throw .notFound(
+                "this kernel has no VFIO no-IOMMU mode: \(shown) does not exist (it was built without CONFIG_VFIO_NOIOMMU, as Debian's kernels are)",
+                hint:
+                    "give the machine an IOMMU (intel_iommu=on or amd_iommu=on; in a VM, a virtual IOMMU), or boot a kernel built with CONFIG_VFIO_NOIOMMU=y"
+            )
         }
         if current == "Y" || current == "1" { return [warning, "VFIO no-IOMMU mode is on (\(shown))"] }
         if dryRun { return [warning, "would write \"1\" > \(shown)"] }

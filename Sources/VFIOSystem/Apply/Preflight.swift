@@ -14,7 +14,8 @@ enum Preflight {
         for group in Set(devices.compactMap(\.iommuGroup)).sorted() {
             for member in inventory.members(of: group)
             where !requested.contains(member.address) && !member.isBridge && member.driver != .pcieport
-                && !extra.contains(where: { $0.address == member.address }) {
+                && !extra.contains(where: { $0.address == member.address })
+            {
                 extra.append(member)
             }
         }
@@ -23,8 +24,10 @@ enum Preflight {
 
     /// The groups touched by moving `targets` (address -> driver after the operation) that would
     /// not be usable by VFIO afterwards, with the members that block each.
-    static func groupsLeftUnusable(targets: [PCIAddress: DriverName?], inventory: DeviceInventory,
-                                   vfioDrivers: VFIODriverSet) -> [(IOMMUGroup, [PCIDevice])] {
+    static func groupsLeftUnusable(
+        targets: [PCIAddress: DriverName?], inventory: DeviceInventory,
+        vfioDrivers: VFIODriverSet
+    ) -> [(IOMMUGroup, [PCIDevice])] {
         var result: [(IOMMUGroup, [PCIDevice])] = []
         let groups = Set(targets.keys.compactMap { inventory.iommuGroup(of: $0) })
         for group in groups.sorted() {
@@ -48,7 +51,9 @@ enum Preflight {
     }
 
     /// new_id binds every unbound device with the same ids: refuse when any is not part of the request.
-    static func newIDCollateral(for device: PCIDevice, requested: Set<PCIAddress>, inventory: DeviceInventory) -> [PCIDevice] {
+    static func newIDCollateral(
+        for device: PCIDevice, requested: Set<PCIAddress>, inventory: DeviceInventory
+    ) -> [PCIDevice] {
         inventory.devices.filter {
             $0.address != device.address && !requested.contains($0.address) && $0.driver == nil
                 && $0.identity.vendor == device.identity.vendor && $0.identity.device == device.identity.device
@@ -60,7 +65,8 @@ enum Preflight {
         if geteuid() == 0 { return }
         let path = kernel.displayPath(PCIPaths.override(address))
         if access(path, W_OK) == 0 { return }
-        throw VFIOError(.permissionDenied, "changing drivers needs root: \(path) is not writable by this user",
-                        hint: "run with sudo, or use --dry-run to see what would be done")
+        throw VFIOError(
+            .permissionDenied, "changing drivers needs root: \(path) is not writable by this user",
+            hint: "run with sudo, or use --dry-run to see what would be done")
     }
 }

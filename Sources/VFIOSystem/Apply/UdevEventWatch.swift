@@ -59,9 +59,10 @@ final class UdevEventWatch {
 
     private static func event(_ device: OpaquePointer) -> UdevExpectation.Event {
         func text(_ value: UnsafePointer<CChar>?) -> String { value.map { String(cString: $0) } ?? "" }
-        return UdevExpectation.Event(action: text(udev_device_get_action(device)),
-                                     subsystem: text(udev_device_get_subsystem(device)),
-                                     sysname: text(udev_device_get_sysname(device)),
-                                     devnode: udev_device_get_devnode(device).map { String(cString: $0) })
+        return UdevExpectation.Event(
+            action: text(udev_device_get_action(device)),
+            subsystem: text(udev_device_get_subsystem(device)),
+            sysname: text(udev_device_get_sysname(device)),
+            devnode: udev_device_get_devnode(device).map { String(cString: $0) })
     }
 }

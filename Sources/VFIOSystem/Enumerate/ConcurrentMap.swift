@@ -9,7 +9,9 @@ enum ConcurrentMap {
     /// Below this many items the map runs on the calling thread.
     static let threshold = 256
 
-    static func map<Input: Sendable, Output: Sendable>(_ inputs: [Input], _ transform: @Sendable (Input) -> Output) -> [Output] {
+    static func map<Input: Sendable, Output: Sendable>(
+        _ inputs: [Input], _ transform: @Sendable (Input) -> Output
+    ) -> [Output] {
         guard inputs.count >= threshold else { return inputs.map(transform) }
         let results = Slots<Output>(count: inputs.count)
         // A few chunks per worker balance uneven devices (a PF with many VFs, a deep storage tree).

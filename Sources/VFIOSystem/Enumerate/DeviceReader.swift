@@ -78,7 +78,9 @@ struct DeviceReader: Sendable {
     }
 
     /// The same for a directory the caller opened at `location`.
-    func read(address: PCIAddress, directory: any SysfsDirectory, at location: Location, resolved: Resolved = Resolved()) -> Outcome {
+    func read(
+        address: PCIAddress, directory: any SysfsDirectory, at location: Location, resolved: Resolved = Resolved()
+    ) -> Outcome {
         // Attributes are probed by name (a missing one is ENOENT) rather than found by listing the
         // directory: listing every device directory was the largest cost of enumeration.
         // Through the bus link, links are only named: no path is needed to resolve them.
@@ -104,15 +106,17 @@ struct DeviceReader: Sendable {
 
         let identity: PCIIdentity
         if let known = resolved.identity {
-            identity = PCIIdentity(vendor: known.vendor, device: known.device, subsystemVendor: known.subsystemVendor,
-                                   subsystemDevice: known.subsystemDevice, classCode: known.classCode,
-                                   revision: attributes.revision(if: readsRevision))
+            identity = PCIIdentity(
+                vendor: known.vendor, device: known.device, subsystemVendor: known.subsystemVendor,
+                subsystemDevice: known.subsystemDevice, classCode: known.classCode,
+                revision: attributes.revision(if: readsRevision))
         } else {
             guard let vendor = attributes.value("vendor", VendorID.init),
-                  let device = attributes.value("device", DeviceID.init),
-                  let classCode = attributes.value("class", ClassCode.init)
+                let device = attributes.value("device", DeviceID.init),
+                let classCode = attributes.value("class", ClassCode.init)
             else {
-                return .skipped(reason: "cannot read its vendor, device or class from \(sysfs.displayPath(location.path))")
+                return .skipped(
+                    reason: "cannot read its vendor, device or class from \(sysfs.displayPath(location.path))")
             }
             identity = PCIIdentity(
                 vendor: vendor, device: device,
@@ -122,8 +126,9 @@ struct DeviceReader: Sendable {
                 revision: attributes.revision(if: readsRevision))
         }
 
-        var device = PCIDevice(address: address, identity: identity,
-                               modalias: resolved.modalias ?? modaliasRead ?? attributes.value("modalias", Modalias.init))
+        var device = PCIDevice(
+            address: address, identity: identity,
+            modalias: resolved.modalias ?? modaliasRead ?? attributes.value("modalias", Modalias.init))
         // Known (bound or not), or nil when the link exists but cannot be read.
         let driver: DriverName?? = resolved.driver ?? Self.knownDriver(attributes.link("driver"))
         device.driver = driver ?? nil
@@ -150,7 +155,8 @@ struct DeviceReader: Sendable {
             // A device whose host use cannot be looked at is skipped, as before probing: an empty
             // host use would let safety checks pass that must not.
             do {
-                device.hostUse = HostUseScanner(sysfs: sysfs).scan(deviceDirectory: location.path, entries: EntryKinds(try directory.entries()))
+                device.hostUse = HostUseScanner(sysfs: sysfs).scan(
+                    deviceDirectory: location.path, entries: EntryKinds(try directory.entries()))
             } catch {
                 return .skipped(reason: "cannot list \(error.path): \(errnoName(error.errno))")
             }
@@ -256,7 +262,10 @@ struct AttributeReader {
     mutating func link(_ name: String) -> String?? {
         do {
             let target = try directory.readLink(name)
-            let last = if let path { SysfsPath.resolvedLastComponent(target: target, from: path) } else { SysfsPath.namedLastComponent(target) }
+            let last =
+                if let path { SysfsPath.resolvedLastComponent(target: target, from: path) } else {
+                    SysfsPath.namedLastComponent(target)
+                }
             guard let last else {
                 unreadable.append(name)
                 return .some(nil)
@@ -306,7 +315,8 @@ struct UEvent {
     private static func idPair(_ text: Substring) -> (UInt16, UInt16)? {
         let parts = text.utf8.split(separator: UInt8(ascii: ":"), maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, let first = hexNumber(Substring(parts[0]), maxDigits: 4),
-              let second = hexNumber(Substring(parts[1]), maxDigits: 4) else { return nil }
+            let second = hexNumber(Substring(parts[1]), maxDigits: 4)
+        else { return nil }
         return (UInt16(first), UInt16(second))
     }
 

@@ -21,7 +21,8 @@ public enum DeviceSource: Sendable {
     public func enumerate(hostUse: HostUseScan = .scan) throws(VFIOError) -> DeviceInventory {
         switch self {
         case .live: try UdevEnumerator(hostUse: hostUse).enumerate()
-        case .sysfsTree(let root): try SysfsWalkEnumerator(sysfs: LiveSysfs(root: root), userGivenRoot: true, hostUse: hostUse).enumerate()
+        case .sysfsTree(let root):
+            try SysfsWalkEnumerator(sysfs: LiveSysfs(root: root), userGivenRoot: true, hostUse: hostUse).enumerate()
         }
     }
 }
@@ -49,15 +50,17 @@ public struct SysfsWalkEnumerator: Sendable {
                 throw VFIOError(.permissionDenied, "cannot list \(error.path): \(errnoName(error.errno))")
             }
             let root = String(sysfs.displayPath(Self.devicesDirectory).dropLast(Self.devicesDirectory.count + 1))
-            throw VFIOError(userGivenRoot ? .usage : .notFound,
-                            "\(root) is not a sysfs tree: cannot list \(error.path): \(errnoName(error.errno))",
-                            hint: "pass the directory that holds bus/pci/devices, normally /sys")
+            throw VFIOError(
+                userGivenRoot ? .usage : .notFound,
+                "\(root) is not a sysfs tree: cannot list \(error.path): \(errnoName(error.errno))",
+                hint: "pass the directory that holds bus/pci/devices, normally /sys")
         }
         let reader = DeviceReader(sysfs: sysfs, hostUse: hostUse)
         let outcomes = ConcurrentMap.map(entries) { entry -> (device: PCIDevice?, warnings: [String]) in
             var warnings: [String] = []
             guard let address = PCIAddress(entry.name), address.description == entry.name else {
-                warnings.append("ignoring \(sysfs.displayPath(Self.devicesDirectory + "/" + entry.name)): not a PCI address")
+                warnings.append(
+                    "ignoring \(sysfs.displayPath(Self.devicesDirectory + "/" + entry.name)): not a PCI address")
                 return (nil, warnings)
             }
             guard let path = canonicalPath(of: entry, warnings: &warnings) else { return (nil, warnings) }
@@ -87,11 +90,14 @@ public struct SysfsWalkEnumerator: Sendable {
 
     /// The target of `bus/pci/devices/NAME`, resolved lexically; nil, with a warning, when it
     /// points outside the root. Errors reading the link are the caller's to judge.
-    static func resolvedDeviceLink(_ name: String, sysfs: any SysfsAccess, warnings: inout [String]) throws(SysfsError) -> String? {
+    static func resolvedDeviceLink(
+        _ name: String, sysfs: any SysfsAccess, warnings: inout [String]
+    ) throws(SysfsError) -> String? {
         let linkPath = devicesDirectory + "/" + name
         let target = try sysfs.readLink(linkPath)
         guard let resolved = SysfsPath.resolve(target: target, from: devicesDirectory) else {
-            warnings.append("skipping \(name): \(sysfs.displayPath(linkPath)) points outside the sysfs root (\(target))")
+            warnings.append(
+                "skipping \(name): \(sysfs.displayPath(linkPath)) points outside the sysfs root (\(target))")
             return nil
         }
         return resolved

@@ -25,8 +25,9 @@ public struct GroupClosureReader: Sendable {
     /// nil when a group's member list cannot be read (the caller then reads everything). A named
     /// address that does not exist is simply absent, as it is from a full enumeration.
     public func inventory(of addresses: [PCIAddress]) -> DeviceInventory? {
-        let reader = DeviceReader(sysfs: sysfs, readsNUMANode: false, readsRevision: consultsRules,
-                                  readsPhysfn: consultsRules, identitySource: .modalias)
+        let reader = DeviceReader(
+            sysfs: sysfs, readsNUMANode: false, readsRevision: consultsRules,
+            readsPhysfn: consultsRules, identitySource: .modalias)
         // First in, first out: named devices are read in the order given (usually address order,
         // which spares DeviceInventory a sort), group members after them.
         var pending = addresses

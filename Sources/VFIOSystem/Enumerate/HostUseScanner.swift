@@ -27,7 +27,8 @@ struct HostUseScanner {
                 for interface in names(in: path) {
                     let operstate = try? sysfs.read(path + "/" + interface + "/operstate")
                     let flags = (try? sysfs.read(path + "/" + interface + "/flags")).flatMap { UInt32(sysfsHex: $0) }
-                    use.networkInterfaces.append(.init(name: interface, operstate: operstate, adminUp: flags.map { $0 & 1 != 0 }))
+                    use.networkInterfaces.append(
+                        .init(name: interface, operstate: operstate, adminUp: flags.map { $0 & 1 != 0 }))
                 }
             case "block":
                 use.blockDevices += names(in: path)

@@ -23,8 +23,8 @@ public struct NetworkInterfaceReader: Sendable {
     func interfaces(of address: PCIAddress) -> [InterfaceName] {
         let directory = PCIPaths.device(address)
         guard let entries = try? sysfs.list(directory),
-              entries.contains(where: { $0.name == "net" && $0.kind == .directory }),
-              let interfaces = try? sysfs.list(directory + "/net")
+            entries.contains(where: { $0.name == "net" && $0.kind == .directory }),
+            let interfaces = try? sysfs.list(directory + "/net")
         else { return [] }
         return interfaces.filter { $0.kind == .directory }.compactMap { InterfaceName($0.name) }
     }

@@ -20,8 +20,9 @@ struct UdevEnumerator {
         udev_enumerate_add_match_subsystem(enumeration, "pci")
         let status = udev_enumerate_scan_devices(enumeration)
         guard status >= 0 else {
-            throw VFIOError(.notFound, "cannot enumerate PCI devices through libudev: \(errnoName(-status))",
-                            hint: "is sysfs mounted at /sys?")
+            throw VFIOError(
+                .notFound, "cannot enumerate PCI devices through libudev: \(errnoName(-status))",
+                hint: "is sysfs mounted at /sys?")
         }
 
         // libudev objects stay on this thread (libudev is not thread-safe); the sysfs reads that
@@ -63,10 +64,11 @@ struct UdevEnumerator {
         }
         var resolved = DeviceReader.Resolved()
         if let ids = property("PCI_ID")?.split(separator: ":"), ids.count == 2,
-           let subsystem = property("PCI_SUBSYS_ID")?.split(separator: ":"), subsystem.count == 2,
-           let vendor = VendorID(ids[0]), let deviceID = DeviceID(ids[1]),
-           let subsystemVendor = VendorID(subsystem[0]), let subsystemDevice = DeviceID(subsystem[1]),
-           let classCode = property("PCI_CLASS").flatMap(ClassCode.init) {
+            let subsystem = property("PCI_SUBSYS_ID")?.split(separator: ":"), subsystem.count == 2,
+            let vendor = VendorID(ids[0]), let deviceID = DeviceID(ids[1]),
+            let subsystemVendor = VendorID(subsystem[0]), let subsystemDevice = DeviceID(subsystem[1]),
+            let classCode = property("PCI_CLASS").flatMap(ClassCode.init)
+        {
             resolved.identity = (vendor, deviceID, subsystemVendor, subsystemDevice, classCode)
         }
         resolved.modalias = property("MODALIAS").flatMap(Modalias.init)

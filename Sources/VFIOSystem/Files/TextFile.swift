@@ -30,8 +30,10 @@ public enum TextFile {
 
     /// The file's bytes. `directory` anchors a relative `path` (an open directory's descriptor);
     /// `followSymlinks: false` refuses a link as the last component (ELOOP).
-    public static func bytes(_ path: String, relativeTo directory: Int32 = AT_FDCWD, followSymlinks: Bool = true,
-                             accept: Accept = .regularFile) throws(FileReadError) -> [UInt8] {
+    public static func bytes(
+        _ path: String, relativeTo directory: Int32 = AT_FDCWD, followSymlinks: Bool = true,
+        accept: Accept = .regularFile
+    ) throws(FileReadError) -> [UInt8] {
         // Looked at before opening: opening a device node can have effects of its own (a tape
         // rewinds, a watchdog arms). The check after opening is the one that counts (a rename in
         // between), and O_NONBLOCK keeps even that open from waiting on a FIFO's writer.
@@ -52,7 +54,9 @@ public enum TextFile {
 
     /// The bytes of a file already open for reading (for callers that open it their own way, such
     /// as relative to a checked directory), with the same checks.
-    public static func bytes(openFile fd: Int32, path: String, accept: Accept = .regularFile) throws(FileReadError) -> [UInt8] {
+    public static func bytes(
+        openFile fd: Int32, path: String, accept: Accept = .regularFile
+    ) throws(FileReadError) -> [UInt8] {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw FileReadError(path, errno: errno) }
         switch verdict(info, accept: accept) {
@@ -178,7 +182,8 @@ public struct FileReadError: Error, Sendable, Equatable, CustomStringConvertible
         switch reason {
         case .system(let code): "\(path): \(errnoName(code))"
         case .notRegular(let kind): "\(path): \(kind.rawValue), not a regular file"
-        case .tooLarge: "\(path): larger than \(TextFile.sizeLimit >> 20) MiB, the limit for configuration and index files"
+        case .tooLarge:
+            "\(path): larger than \(TextFile.sizeLimit >> 20) MiB, the limit for configuration and index files"
         }
     }
 

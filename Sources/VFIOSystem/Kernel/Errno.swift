@@ -18,7 +18,7 @@ public func errnoName(_ code: Int32) -> String {
         EAGAIN: "EAGAIN", ENOMEM: "ENOMEM", EACCES: "EACCES", EBUSY: "EBUSY", EEXIST: "EEXIST", ENODEV: "ENODEV",
         Glibc.ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL", ENOSPC: "ENOSPC", EROFS: "EROFS",
         ERANGE: "ERANGE", ELOOP: "ELOOP", ENAMETOOLONG: "ENAMETOOLONG", ENOSYS: "ENOSYS", ETIMEDOUT: "ETIMEDOUT",
-        EOPNOTSUPP: "EOPNOTSUPP", ENOEXEC: "ENOEXEC", Glibc.EXDEV: "EXDEV", EFBIG: "EFBIG",
+        EOPNOTSUPP: "EOPNOTSUPP", ENOEXEC: "ENOEXEC", Glibc.EXDEV: "EXDEV", EFBIG: "EFBIG"
     ]
     let name = names[code] ?? "errno \(code)"
     guard let text = strerror(code) else { return name }

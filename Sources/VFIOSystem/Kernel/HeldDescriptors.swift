@@ -162,7 +162,8 @@ final class HeldDescriptors: Sendable {
         }
         let attribute = bytes[(slash + 1)...]
         guard slash > prefix, !attribute.isEmpty, !attribute.contains(UInt8(ascii: "/")),
-              let device = DeviceName(UnsafeBufferPointer(rebasing: bytes[prefix..<slash])) else { return nil }
+            let device = DeviceName(UnsafeBufferPointer(rebasing: bytes[prefix..<slash]))
+        else { return nil }
         return (device, slash + 1)
     }
 
@@ -197,15 +198,19 @@ final class HeldDescriptors: Sendable {
         /// hex digit: never `.` or `..`); nil without running `body` otherwise.
         func withSiblingName<Result>(_ body: (UnsafePointer<CChar>) -> Result) -> Result? {
             withBytes { name in
-                let plain = name[0].isHexDigit && name.allSatisfy {
-                    $0.isHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".")
-                }
+                let plain =
+                    name[0].isHexDigit
+                    && name.allSatisfy {
+                        $0.isHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".")
+                    }
                 return plain ? String(decoding: name, as: UTF8.self).withCString(body) : nil
             }
         }
 
         private func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-            withUnsafeBytes(of: words) { body(UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self).prefix(count))) }
+            withUnsafeBytes(of: words) {
+                body(UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self).prefix(count)))
+            }
         }
 
         static func == (a: Self, b: Self) -> Bool { a.words == b.words && a.count == b.count }
@@ -230,10 +235,13 @@ final class HeldDescriptors: Sendable {
         return path.withUTF8 { bytes in
             func endsWith(_ suffix: StaticString) -> Bool {
                 bytes.count >= suffix.utf8CodeUnitCount
-                    && UnsafeBufferPointer(rebasing: bytes[(bytes.count - suffix.utf8CodeUnitCount)...]).hasPrefix(suffix)
+                    && UnsafeBufferPointer(rebasing: bytes[(bytes.count - suffix.utf8CodeUnitCount)...]).hasPrefix(
+                        suffix)
             }
             if bytes.hasPrefix("bus/pci/drivers/") && (endsWith("/bind") || endsWith("/unbind")) { return .commandFile }
-            if endsWith("/sriov_numvfs") || endsWith("/remove") || bytes.equals("bus/pci/rescan") { return .recreatesDevices }
+            if endsWith("/sriov_numvfs") || endsWith("/remove") || bytes.equals("bus/pci/rescan") {
+                return .recreatesDevices
+            }
             return .other
         }
     }

@@ -85,8 +85,10 @@ public struct LiveKernel: KernelAccess {
 
     public func loadModule(_ module: ModuleName) throws(VFIOError) {
         guard let modprobe else {
-            throw VFIOError(.notFound, "the sysfs tree at \(sysfs.root) does not have module \(module) loaded, and vfioctl does not load modules for a sysfs tree",
-                            hint: "make module/\(module) in the tree, or bind on the live system")
+            throw VFIOError(
+                .notFound,
+                "the sysfs tree at \(sysfs.root) does not have module \(module) loaded, and vfioctl does not load modules for a sysfs tree",
+                hint: "make module/\(module) in the tree, or bind on the live system")
         }
         try modprobe.load(module)
     }
@@ -102,8 +104,9 @@ private struct Modprobe {
         }
         let status = ChildProcess.run([modprobe, "-q", module.rawValue])
         guard status == 0 else {
-            throw VFIOError(status == 1 ? .notFound : .failed, "modprobe \(module) failed (exit status \(status))",
-                            hint: "see 'dmesg' and 'modprobe -v \(module)'")
+            throw VFIOError(
+                status == 1 ? .notFound : .failed, "modprobe \(module) failed (exit status \(status))",
+                hint: "see 'dmesg' and 'modprobe -v \(module)'")
         }
     }
 }
@@ -119,9 +122,11 @@ private final class HeldVFIODirectory: Sendable {
         let prefix: StaticString = "/dev/vfio/"
         let length = prefix.utf8CodeUnitCount
         return path.withCString { cPath -> Bool? in
-            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(cPath).assumingMemoryBound(to: UInt8.self), count: strlen(cPath))
+            let bytes = UnsafeBufferPointer(
+                start: UnsafeRawPointer(cPath).assumingMemoryBound(to: UInt8.self), count: strlen(cPath))
             guard bytes.hasPrefix(prefix), bytes.count > length, !bytes[length...].contains(UInt8(ascii: "/")),
-                  let directory = directory(devRoot) else { return nil }
+                let directory = directory(devRoot)
+            else { return nil }
             var info = stat()
             return fstatat(directory, cPath + length, &info, AT_SYMLINK_NOFOLLOW) == 0 ? true : nil
         }

@@ -84,7 +84,8 @@ public struct LiveSysfs: SysfsAccess {
         guard fstat(fd, &info) == 0 else { throw SysfsError(.read, path(), errno: errno) }
         let type = info.st_mode & S_IFMT
         guard type == S_IFREG || type == S_IFDIR else {
-            throw SysfsError(.read, path(), errno: EINVAL, detail: "\(FileKind(mode: info.st_mode).rawValue), not a regular file")
+            throw SysfsError(
+                .read, path(), errno: EINVAL, detail: "\(FileKind(mode: info.st_mode).rawValue), not a regular file")
         }
     }
 
@@ -129,7 +130,8 @@ public struct LiveSysfs: SysfsAccess {
         }
         if checksKind && (result?.isEmpty ?? true) { try checkRegular(fd, path: path()) }
         guard let result else {
-            let detail = failure == EFBIG ? "larger than \(attributeLimit >> 10) KiB, more than any sysfs attribute" : nil
+            let detail =
+                failure == EFBIG ? "larger than \(attributeLimit >> 10) KiB, more than any sysfs attribute" : nil
             throw SysfsError(.read, path(), errno: failure, detail: detail)
         }
         return result
@@ -150,21 +152,29 @@ public struct LiveSysfs: SysfsAccess {
         // Beneath the root, as writes are: a device is read through its bus link, and a crafted
         // tree's link that leads outside must not have vfioctl read the real /sys (EXDEV).
         let rootFD = try rootDescriptor.get(root, for: .list)
-        let fd = (path.isEmpty ? "." : path).withCString { Self.openBeneath(rootFD, $0, openPathOnly | O_DIRECTORY | O_CLOEXEC) }
+        let fd = (path.isEmpty ? "." : path).withCString {
+            Self.openBeneath(rootFD, $0, openPathOnly | O_DIRECTORY | O_CLOEXEC)
+        }
         guard fd >= 0 else { throw SysfsError(.list, absolute(path), errno: errno) }
         return LiveDirectory(fd: fd, root: root, path: path, checksKind: checksKind)
     }
 
     public func readLink(_ path: String) throws(SysfsError) -> String {
         let failure = { (code: Int32) in SysfsError(.readLink, absolute(path), errno: code) }
-        if let result = withDeviceLink(path, { devices, name in
-            Result { () throws(SysfsError) in
-                try Self.readingLink({ buffer, size in readlinkat(devices, name, buffer, size) }, failure: failure)
-            }
-        }) { return try result.get() }
+        if let result = withDeviceLink(
+            path,
+            { devices, name in
+                Result { () throws(SysfsError) in
+                    try Self.readingLink({ buffer, size in readlinkat(devices, name, buffer, size) }, failure: failure)
+                }
+            })
+        {
+            return try result.get()
+        }
         return try anchored(path, for: .readLink) { directory, name in
             Result { () throws(SysfsError) in
-                try Self.readingLink({ buffer, size in Self.readLinkBeneath(directory, name, buffer, size) }, failure: failure)
+                try Self.readingLink(
+                    { buffer, size in Self.readLinkBeneath(directory, name, buffer, size) }, failure: failure)
             }
         }.get()
     }
@@ -173,12 +183,15 @@ public struct LiveSysfs: SysfsAccess {
     /// with that directory, held, and the link's name. nil without running `body` otherwise.
     private func withDeviceLink<Result>(_ path: String, _ body: (Int32, UnsafePointer<CChar>) -> Result) -> Result? {
         path.withCString { cPath in
-            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(cPath).assumingMemoryBound(to: UInt8.self), count: path.utf8.count)
+            let bytes = UnsafeBufferPointer(
+                start: UnsafeRawPointer(cPath).assumingMemoryBound(to: UInt8.self), count: path.utf8.count)
             guard let (device, entry) = HeldDescriptors.devicePath(bytes), entry == nil,
-                  let devices = held.devicesDirectory(open: { () -> Int32 in
-                      guard let rootFD = try? rootDescriptor.get(root) else { return -1 }
-                      return Self.openBeneath(rootFD, SysfsWalkEnumerator.devicesDirectory, openPathOnly | O_DIRECTORY | O_CLOEXEC)
-                  }) else { return nil }
+                let devices = held.devicesDirectory(open: { () -> Int32 in
+                    guard let rootFD = try? rootDescriptor.get(root) else { return -1 }
+                    return Self.openBeneath(
+                        rootFD, SysfsWalkEnumerator.devicesDirectory, openPathOnly | O_DIRECTORY | O_CLOEXEC)
+                })
+            else { return nil }
             return device.withSiblingName { body(devices, $0) }
         }
     }
@@ -186,8 +199,10 @@ public struct LiveSysfs: SysfsAccess {
     /// readlinkat(2) of `path` below `directory`, the directories on the way resolved beneath it.
     /// A single name needs no more than readlinkat; a longer path is opened first (O_PATH and
     /// O_NOFOLLOW give a descriptor of the link itself, which readlinkat reads with an empty name).
-    static func readLinkBeneath(_ directory: Int32, _ path: UnsafePointer<CChar>,
-                                _ buffer: UnsafeMutablePointer<CChar>, _ size: Int) -> Int {
+    static func readLinkBeneath(
+        _ directory: Int32, _ path: UnsafePointer<CChar>,
+        _ buffer: UnsafeMutablePointer<CChar>, _ size: Int
+    ) -> Int {
         guard strchr(path, Int32(UInt8(ascii: "/"))) != nil else { return readlinkat(directory, path, buffer, size) }
         let link = openBeneath(directory, path, openPathOnly | O_NOFOLLOW | O_CLOEXEC)
         guard link >= 0 else { return -1 }
@@ -203,12 +218,15 @@ public struct LiveSysfs: SysfsAccess {
     /// Runs `readLink` (a readlinkat(2) into the buffer and size given) and returns the target. The
     /// buffer is on the stack (1 KiB is; a sysfs target is ~60 bytes); a target that fills it is
     /// read again into PATH_MAX bytes.
-    static func readingLink(_ readLink: (UnsafeMutablePointer<CChar>, Int) -> Int,
-                            failure: (Int32) -> SysfsError) throws(SysfsError) -> String {
+    static func readingLink(
+        _ readLink: (UnsafeMutablePointer<CChar>, Int) -> Int,
+        failure: (Int32) -> SysfsError
+    ) throws(SysfsError) -> String {
         var capacity = 1024
         while true {
             // The target, or nil when the buffer was too small; the errno when it failed.
-            let (target, error): (String?, Int32) = withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) { buffer in
+            let (target, error): (String?, Int32) = withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) {
+                buffer in
                 let n = readLink(buffer.baseAddress!, capacity)
                 if n < 0 { return (nil, errno) }
                 if n == capacity && capacity < 4096 { return (nil, 0) }
@@ -225,7 +243,9 @@ public struct LiveSysfs: SysfsAccess {
     }
 
     public func list(_ path: String) throws(SysfsError) -> [SysfsEntry] {
-        let fd = try anchored(path, for: .list) { Self.openBeneath($0, $1, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK) }
+        let fd = try anchored(path, for: .list) {
+            Self.openBeneath($0, $1, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK)
+        }
         guard fd >= 0 else { throw SysfsError(.list, absolute(path), errno: errno) }
         defer { close(fd) }
         return try Self.entries(ofDirectory: fd, path: absolute(path))
@@ -245,8 +265,10 @@ public struct LiveSysfs: SysfsAccess {
     /// reading the directory failed.
     /// `size` is the buffer given to each getdents64: 1 KiB stays on the stack (~30 entries per
     /// call, plenty for a group), larger goes to the heap (fewer calls for large directories).
-    private static func forEachEntry(ofDirectory fd: Int32, bufferSize size: Int = 32768,
-                                     _ body: (UnsafeBufferPointer<UInt8>, UInt8) -> Void) -> Int32? {
+    private static func forEachEntry(
+        ofDirectory fd: Int32, bufferSize size: Int = 32768,
+        _ body: (UnsafeBufferPointer<UInt8>, UInt8) -> Void
+    ) -> Int32? {
         withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
             while true {
                 let count = retryingOnInterrupt { vfioctl_getdents64(fd, buffer.baseAddress, UInt(size)) }
@@ -259,7 +281,8 @@ public struct LiveSysfs: SysfsAccess {
                     let length = Int(record.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
                     let type = record.load(fromByteOffset: 18, as: UInt8.self)
                     let name = (record + 19).assumingMemoryBound(to: UInt8.self)
-                    let nameBytes = UnsafeBufferPointer(start: name, count: strlen(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self)))
+                    let nameBytes = UnsafeBufferPointer(
+                        start: name, count: strlen(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self)))
                     offset += length
                     if nameBytes.equals(".") || nameBytes.equals("..") { continue }
                     body(nameBytes, type)
@@ -270,7 +293,8 @@ public struct LiveSysfs: SysfsAccess {
 
     /// An entry's kind from its d_type; asked of the file itself (not followed) when the
     /// filesystem does not say.
-    private static func kind(_ type: UInt8, in directory: Int32, _ name: UnsafeBufferPointer<UInt8>) -> SysfsEntry.Kind {
+    private static func kind(_ type: UInt8, in directory: Int32, _ name: UnsafeBufferPointer<UInt8>) -> SysfsEntry.Kind
+    {
         switch Int32(type) {
         case Int32(DT_REG): .file
         case Int32(DT_DIR): .directory
@@ -285,9 +309,13 @@ public struct LiveSysfs: SysfsAccess {
         if kind == .commandFile {
             // sysfs takes every write on an open attribute as a new store and ignores the offset;
             // writing at 0 keeps a fake tree's file holding the last value, as reopening did.
-            if let fd = held.commandFile(path) { return try Self.writeOnce(fd, value, path: absolute(path), atStart: true) }
+            if let fd = held.commandFile(path) {
+                return try Self.writeOnce(fd, value, path: absolute(path), atStart: true)
+            }
             let fd = try openForWriting(path)
-            if held.holdCommandFile(fd, for: path) { return try Self.writeOnce(fd, value, path: absolute(path), atStart: true) }
+            if held.holdCommandFile(fd, for: path) {
+                return try Self.writeOnce(fd, value, path: absolute(path), atStart: true)
+            }
             return try writeAndClose(fd, value, path: path)
         }
         defer { if kind == .recreatesDevices { held.forgetDirectories() } }
@@ -321,11 +349,15 @@ public struct LiveSysfs: SysfsAccess {
     }
 
     /// sysfs handlers see exactly one write(2); a short write means the kernel took part of it.
-    private static func writeOnce(_ fd: Int32, _ value: String, path: @autoclosure () -> String, atStart: Bool = false) throws(SysfsError) {
+    private static func writeOnce(
+        _ fd: Int32, _ value: String, path: @autoclosure () -> String, atStart: Bool = false
+    ) throws(SysfsError) {
         var bytes = value
         let (written, writeError) = bytes.withUTF8 { buffer -> (Int, Int32) in
             let n = retryingOnInterrupt {
-                atStart ? pwrite(fd, buffer.baseAddress, buffer.count, 0) : Glibc.write(fd, buffer.baseAddress, buffer.count)
+                atStart
+                    ? pwrite(fd, buffer.baseAddress, buffer.count, 0)
+                    : Glibc.write(fd, buffer.baseAddress, buffer.count)
             }
             return (n, n < 0 ? errno : 0)
         }
@@ -366,12 +398,16 @@ public struct LiveSysfs: SysfsAccess {
     /// with the held descriptor and the entry's name, a C string inside `path` (empty for the
     /// directory). nil without running `body` otherwise: the caller then uses the path, with that
     /// path's errors. No String is made: this runs on every access to a device.
-    private func withHeldDevice<Result>(_ path: String, _ part: DevicePart, holding: Bool,
-                                        _ body: (Int32, UnsafePointer<CChar>) -> Result) -> Result? {
+    private func withHeldDevice<Result>(
+        _ path: String, _ part: DevicePart, holding: Bool,
+        _ body: (Int32, UnsafePointer<CChar>) -> Result
+    ) -> Result? {
         path.withCString { cPath in
-            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(cPath).assumingMemoryBound(to: UInt8.self), count: path.utf8.count)
+            let bytes = UnsafeBufferPointer(
+                start: UnsafeRawPointer(cPath).assumingMemoryBound(to: UInt8.self), count: path.utf8.count)
             guard let (device, entry) = HeldDescriptors.devicePath(bytes), (entry == nil) == (part == .directory),
-                  let fd = held.directory(device) ?? (holding ? holdDeviceDirectory(device) : nil) else { return nil }
+                let fd = held.directory(device) ?? (holding ? holdDeviceDirectory(device) : nil)
+            else { return nil }
             return body(fd, cPath + (entry ?? bytes.count))
         }
     }
@@ -420,8 +456,10 @@ public struct LiveSysfs: SysfsAccess {
     /// held directory, anything else below the root's descriptor (no absolute path to build and
     /// walk). `body` resolves the rest beneath that directory. The root's error when it cannot be
     /// opened.
-    private func anchored<Result>(_ path: String, for operation: SysfsError.Operation,
-                                  _ body: (Int32, UnsafePointer<CChar>) -> Result) throws(SysfsError) -> Result {
+    private func anchored<Result>(
+        _ path: String, for operation: SysfsError.Operation,
+        _ body: (Int32, UnsafePointer<CChar>) -> Result
+    ) throws(SysfsError) -> Result {
         if let result = withHeldDevice(path, .entry, holding: false, body) { return result }
         let rootFD = try rootDescriptor.get(root, for: operation)
         return (path.isEmpty ? "." : path).withCString { body(rootFD, $0) }
@@ -532,7 +570,8 @@ final class LiveDirectory: SysfsDirectory {
     }
 
     func readLink(_ name: String) throws(SysfsError) -> String {
-        try LiveSysfs.readingLink({ buffer, size in name.withCString { LiveSysfs.readLinkBeneath(fd, $0, buffer, size) } },
-                                  failure: { failure(.readLink, name, $0) })
+        try LiveSysfs.readingLink(
+            { buffer, size in name.withCString { LiveSysfs.readLinkBeneath(fd, $0, buffer, size) } },
+            failure: { failure(.readLink, name, $0) })
     }
 }

@@ -15,8 +15,10 @@ extension RuleSet {
     /// `builtIn` files (the rules compiled into the binary, `BuiltInRules.files`) come first, as if
     /// from a directory of lowest precedence named `<built-in>`: a file of the same name in any
     /// directory replaces one.
-    public static func load(builtIn: [(name: String, text: String)] = [],
-                            directories: [(String, RulePrecedence)]) throws(VFIOError) -> RuleSet {
+    public static func load(
+        builtIn: [(name: String, text: String)] = [],
+        directories: [(String, RulePrecedence)]
+    ) throws(VFIOError) -> RuleSet {
         enum Origin { case builtIn(String), file(String) }
         var byName: [String: (origin: Origin, precedence: RulePrecedence)] = [:]
         for file in builtIn { byName[file.name] = (.builtIn(file.text), .shippedDefaults) }
@@ -60,13 +62,15 @@ extension RuleSet {
             case ENOENT:
                 throw VFIOError(.notFound, "rule directory \(directory) does not exist")
             case ENOTDIR:
-                throw VFIOError(.usage, "rule directory \(directory) is not a directory (it is \(kind(of: directory).rawValue))")
+                throw VFIOError(
+                    .usage, "rule directory \(directory) is not a directory (it is \(kind(of: directory).rawValue))")
             case ENAMETOOLONG, ELOOP:
                 // No directory can have that name: the argument itself is wrong.
                 throw VFIOError(.usage, "rule directory \(directory) cannot be a directory: \(errnoName(error.errno))")
             case EACCES, EPERM:
-                throw VFIOError(.permissionDenied, "cannot read rule directory \(directory): \(errnoName(error.errno))",
-                                hint: "run as root, or fix the directory's permissions")
+                throw VFIOError(
+                    .permissionDenied, "cannot read rule directory \(directory): \(errnoName(error.errno))",
+                    hint: "run as root, or fix the directory's permissions")
             default:
                 throw VFIOError(.failed, "cannot read rule directory \(directory): \(errnoName(error.errno))")
             }

@@ -25,8 +25,10 @@ public struct PlannerSetup: Sendable {
     /// `aliases: false` when only named drivers are used (`bind --driver`): module existence is
     /// checked, kernel aliases are not read. `scope`: the devices the planner will be asked about,
     /// when they are known (the `pci:` aliases of other vendors are not read).
-    public func makePlanner(sysfs: any SysfsAccess, aliases: Bool = true,
-                            scope: AliasScope = .everyDevice) throws(VFIOError) -> DriverPlanner {
+    public func makePlanner(
+        sysfs: any SysfsAccess, aliases: Bool = true,
+        scope: AliasScope = .everyDevice
+    ) throws(VFIOError) -> DriverPlanner {
         let kernel = try kernelIndex(aliases: aliases, scope: scope)
         var directories: [(String, RulePrecedence)] = []
         // The built-in files, then an installed copy of them replacing each by name.
@@ -37,25 +39,34 @@ public struct PlannerSetup: Sendable {
         directories += extraRuleDirectories.map { ($0, .commandLine) }
         let rules = try RuleSet.load(builtIn: useShippedRules ? BuiltInRules.files : [], directories: directories)
         // modprobe.blacklist= and module_blacklist= on the kernel command line count as blacklists too.
-        let commandLine = modprobeDirectories == ModprobeConfig.defaultDirectories ? (try? TextFile.read("/proc/cmdline")) : nil
-        return DriverPlanner(kernel: kernel, modprobe: try ModprobeConfig(directories: modprobeDirectories, kernelCommandLine: commandLine),
-                             loaded: LoadedModules(sysfs: sysfs), rules: rules,
-                             platform: Platform(architecture: Uname.machine, kernelVersion: kernel.kernelVersion,
-                                                virtualMachine: commandLine != nil && Self.runningInVirtualMachine()))
+        let commandLine =
+            modprobeDirectories == ModprobeConfig.defaultDirectories ? (try? TextFile.read("/proc/cmdline")) : nil
+        return DriverPlanner(
+            kernel: kernel,
+            modprobe: try ModprobeConfig(directories: modprobeDirectories, kernelCommandLine: commandLine),
+            loaded: LoadedModules(sysfs: sysfs), rules: rules,
+            platform: Platform(
+                architecture: Uname.machine, kernelVersion: kernel.kernelVersion,
+                virtualMachine: commandLine != nil && Self.runningInVirtualMachine()))
     }
 
     /// Whether this system is a hypervisor's guest: the CPU says so (x86's `hypervisor` flag in
     /// /proc/cpuinfo), or the kernel knows its hypervisor (`/sys/hypervisor/type`, Xen).
     static func runningInVirtualMachine() -> Bool {
         if let cpuinfo = try? TextFile.read("/proc/cpuinfo"),
-           cpuinfo.split(separator: "\n").contains(where: { $0.hasPrefix("flags") && $0.split(separator: " ").contains("hypervisor") }) {
+            cpuinfo.split(separator: "\n").contains(where: {
+                $0.hasPrefix("flags") && $0.split(separator: " ").contains("hypervisor")
+            })
+        {
             return true
         }
         return (try? TextFile.read("/sys/hypervisor/type")).map { !$0.isEmpty } ?? false
     }
 
     /// The kernel's module tables alone (`aliases: false`: module files, no alias tables).
-    public func kernelIndex(aliases: Bool = true, scope: AliasScope = .everyDevice) throws(VFIOError) -> KernelModuleIndex {
+    public func kernelIndex(
+        aliases: Bool = true, scope: AliasScope = .everyDevice
+    ) throws(VFIOError) -> KernelModuleIndex {
         // A directory the user named must exist; the running kernel's may be missing (containers).
         let running = KernelModuleIndex.runningKernelDirectory()
         if let modulesDirectory {

@@ -55,7 +55,8 @@ enum FileInstaller {
     }
 
     private static func failure(_ code: Int32, _ what: String) -> VFIOError {
-        VFIOError(code == EACCES || code == EPERM || code == EROFS ? .permissionDenied : .failed,
-                  "cannot \(what): \(errnoName(code))", hint: code == EACCES || code == EPERM ? "run as root" : nil)
+        VFIOError(
+            code == EACCES || code == EPERM || code == EROFS ? .permissionDenied : .failed,
+            "cannot \(what): \(errnoName(code))", hint: code == EACCES || code == EPERM ? "run as root" : nil)
     }
 }

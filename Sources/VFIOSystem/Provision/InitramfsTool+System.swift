@@ -9,7 +9,9 @@ extension InitramfsTool {
     /// root filesystem's udev only, after the initramfs).
     public static func installed(under root: InstallRoot) -> InitramfsTool? {
         if isExecutable(root.path(of: "/usr/sbin/update-initramfs")) { return .initramfsTools }
-        if ["/usr/bin/dracut", "/usr/sbin/dracut"].contains(where: { isExecutable(root.path(of: $0)) }) { return .dracut }
+        if ["/usr/bin/dracut", "/usr/sbin/dracut"].contains(where: { isExecutable(root.path(of: $0)) }) {
+            return .dracut
+        }
         return nil
     }
 
@@ -25,7 +27,9 @@ extension InitramfsTool {
     /// (`lsinitrd -f` prints a file). Throws when the image cannot be inspected.
     public func imageHolds(rule: String, image: String) throws(VFIOError) -> Bool {
         guard access(image, R_OK) == 0 else {
-            throw VFIOError(errno == ENOENT ? .notFound : .permissionDenied, "cannot read the initramfs \(image): \(errnoName(errno))")
+            throw VFIOError(
+                errno == ENOENT ? .notFound : .permissionDenied,
+                "cannot read the initramfs \(image): \(errnoName(errno))")
         }
         guard Self.isExecutable(listCommand) else {
             throw VFIOError(.notFound, "cannot inspect the initramfs: \(listCommand) is not installed")
@@ -35,14 +39,19 @@ extension InitramfsTool {
         switch self {
         case .initramfsTools:
             let result = ChildProcess.output([listCommand, image])
-            guard result.status == 0 else { throw VFIOError(.failed, "\(listCommand) \(image) failed (exit \(result.status))") }
+            guard result.status == 0 else {
+                throw VFIOError(.failed, "\(listCommand) \(image) failed (exit \(result.status))")
+            }
             let bytes = Array(rule.utf8)
-            let name = String(EarlyBindingFiles.fingerprintInImagePrefix.dropFirst())
+            let name =
+                String(EarlyBindingFiles.fingerprintInImagePrefix.dropFirst())
                 + "\(POSIXChecksum.checksum(bytes))-\(bytes.count)"
             return String(decoding: result.output, as: UTF8.self).split(separator: "\n").contains { $0 == name }
         case .dracut:
             let result = ChildProcess.output([listCommand, "-f", String(EarlyBindingFiles.udevRule.dropFirst()), image])
-            guard result.status == 0 else { throw VFIOError(.failed, "\(listCommand) -f ... \(image) failed (exit \(result.status))") }
+            guard result.status == 0 else {
+                throw VFIOError(.failed, "\(listCommand) -f ... \(image) failed (exit \(result.status))")
+            }
             return result.output == Array(rule.utf8)
         }
     }

@@ -74,22 +74,29 @@ public struct Persistence: Sendable {
     /// files for `early` (nil or empty: none, and any installed earlier are removed), the reloads,
     /// and, when early-binding files change, the initramfs rebuild (`rebuildInitramfs`: run it on
     /// the running system; otherwise say how).
-    public func enableSteps(stateText text: String, binary: String, early: EarlyBinding?,
-                            rebuildInitramfs: Bool) throws(VFIOError) -> [Step] {
+    public func enableSteps(
+        stateText text: String, binary: String, early: EarlyBinding?,
+        rebuildInitramfs: Bool
+    ) throws(VFIOError) -> [Step] {
         let executable = try UnitExecutable(binary, root: root)
         var steps: [Step] = [
             .install(path: Self.stateFile, text: text),
             .install(path: Self.unitFile, text: Self.unitText(executable)),
             .link(path: Self.wantsLink, target: "../vfioctl.service"),
-            .install(path: Self.udevRule, text: Self.udevRuleText(executable)),
+            .install(path: Self.udevRule, text: Self.udevRuleText(executable))
         ]
         var earlyChanged = false
         if let early, !early.isEmpty {
             steps += [
-                .install(path: EarlyBindingFiles.udevRule, text: EarlyBindingFiles.udevRuleText(early, stateFile: Self.stateFile)),
-                .install(path: EarlyBindingFiles.initramfsToolsHook,
-                         text: EarlyBindingFiles.initramfsToolsHookText(early, stateFile: Self.stateFile), mode: 0o755),
-                .install(path: EarlyBindingFiles.dracutConfig, text: EarlyBindingFiles.dracutConfigText(early, stateFile: Self.stateFile)),
+                .install(
+                    path: EarlyBindingFiles.udevRule,
+                    text: EarlyBindingFiles.udevRuleText(early, stateFile: Self.stateFile)),
+                .install(
+                    path: EarlyBindingFiles.initramfsToolsHook,
+                    text: EarlyBindingFiles.initramfsToolsHookText(early, stateFile: Self.stateFile), mode: 0o755),
+                .install(
+                    path: EarlyBindingFiles.dracutConfig,
+                    text: EarlyBindingFiles.dracutConfigText(early, stateFile: Self.stateFile))
             ]
             if let softdeps = EarlyBindingFiles.modprobeText(early) {
                 steps.append(.install(path: EarlyBindingFiles.modprobeConfig, text: softdeps))
@@ -120,8 +127,10 @@ public struct Persistence: Sendable {
     /// The early-binding files present under the root.
     private func installedEarlyFiles() throws(VFIOError) -> [String] {
         var present: [String] = []
-        for file in [EarlyBindingFiles.udevRule, EarlyBindingFiles.modprobeConfig,
-                     EarlyBindingFiles.initramfsToolsHook, EarlyBindingFiles.dracutConfig] where try exists(file) {
+        for file in [
+            EarlyBindingFiles.udevRule, EarlyBindingFiles.modprobeConfig,
+            EarlyBindingFiles.initramfsToolsHook, EarlyBindingFiles.dracutConfig
+        ] where try exists(file) {
             present.append(file)
         }
         return present
@@ -188,8 +197,9 @@ public struct Persistence: Sendable {
                 let command = tool.rebuildCommand.joined(separator: " ")
                 let status = ChildProcess.run(tool.rebuildCommand)
                 guard status == 0 else {
-                    throw VFIOError(.failed, "\(command) failed (exit \(status)): the initramfs may not match the installed files",
-                                    hint: "the files are installed; fix what it reported and run it again")
+                    throw VFIOError(
+                        .failed, "\(command) failed (exit \(status)): the initramfs may not match the installed files",
+                        hint: "the files are installed; fix what it reported and run it again")
                 }
                 done.append("rebuilt the initramfs (\(command))")
             case .showRebuild(let tool):
@@ -260,8 +270,9 @@ public struct Persistence: Sendable {
 
     /// Throws when whether a file is installed cannot be told (a directory that cannot be searched).
     public func status() throws(VFIOError) -> Status {
-        var status = Status(stateFile: try exists(Self.stateFile), unit: try exists(Self.unitFile),
-                            enabled: try exists(Self.wantsLink), udevRule: try exists(Self.udevRule))
+        var status = Status(
+            stateFile: try exists(Self.stateFile), unit: try exists(Self.unitFile),
+            enabled: try exists(Self.wantsLink), udevRule: try exists(Self.udevRule))
         if status.stateFile {
             do { _ = try DesiredState.load(root.path(of: Self.stateFile)) } catch { status.stateFileError = error }
         }

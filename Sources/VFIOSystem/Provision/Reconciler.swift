@@ -12,14 +12,17 @@ public struct Reconciler {
     /// Re-reads the devices (after VFs were created).
     public let enumerate: () throws(VFIOError) -> DeviceInventory
 
-    public init(engine: BindEngine, makePlanner: @escaping (_ devices: [PCIDevice]) throws(VFIOError) -> DriverPlanner,
-                enumerate: @escaping () throws(VFIOError) -> DeviceInventory) {
+    public init(
+        engine: BindEngine, makePlanner: @escaping (_ devices: [PCIDevice]) throws(VFIOError) -> DriverPlanner,
+        enumerate: @escaping () throws(VFIOError) -> DeviceInventory
+    ) {
         self.engine = engine
         self.makePlanner = makePlanner
         self.enumerate = enumerate
     }
 
-    public func run(_ state: DesiredState, only: Set<PCIAddress>? = nil, options: BindEngine.Options) -> OperationReport {
+    public func run(_ state: DesiredState, only: Set<PCIAddress>? = nil, options: BindEngine.Options) -> OperationReport
+    {
         var report = OperationReport(operation: "apply", dryRun: options.dryRun)
         do throws(VFIOError) {
             var inventory = try enumerate()
@@ -27,20 +30,27 @@ public struct Reconciler {
             report.checks += resolution.notes.map { "note: \($0)" }
             if !resolution.refusals.isEmpty {
                 report.checks += resolution.refusals.map { "refused: \($0)" }
-                throw VFIOError(.refused, resolution.refusals.count == 1 ? resolution.refusals[0]
-                                : "\(resolution.refusals.count) entries refused: " + resolution.refusals.joined(separator: "; "),
-                                hint: "nothing was changed")
+                throw VFIOError(
+                    .refused,
+                    resolution.refusals.count == 1
+                        ? resolution.refusals[0]
+                        : "\(resolution.refusals.count) entries refused: "
+                            + resolution.refusals.joined(separator: "; "),
+                    hint: "nothing was changed")
             }
 
             // 1. VF counts.
             var changedPFs: [PFBefore] = []
             for change in resolution.vfChanges {
                 let before = try PFBefore(change.pf, inventory: inventory, store: engine.store)
-                let result = engine.setVirtualFunctions(change.pf, count: change.count, inventory: inventory, options: options)
+                let result = engine.setVirtualFunctions(
+                    change.pf, count: change.count, inventory: inventory, options: options)
                 report.devices += result.devices
                 // A failed change may have destroyed the VFs before putting the count back: their
                 // drivers and records are put back too.
-                if result.devices.contains(where: { $0.status == .changed || $0.status == .failed }) { changedPFs.append(before) }
+                if result.devices.contains(where: { $0.status == .changed || $0.status == .failed }) {
+                    changedPFs.append(before)
+                }
                 if let error = result.error {
                     try revert(changedPFs, options: options, report: &report)
                     throw error
@@ -50,7 +60,9 @@ public struct Reconciler {
                 inventory = try enumerate()
                 resolution = try StateResolution(state, inventory: inventory, only: only)
             } else if options.dryRun && !resolution.vfChanges.isEmpty {
-                report.checks.append("note: VFs that do not exist yet are not shown; they are bound by the entries that select them once created")
+                report.checks.append(
+                    "note: VFs that do not exist yet are not shown; they are bound by the entries that select them once created"
+                )
             }
 
             // 2. One transaction for every binding.
@@ -61,18 +73,27 @@ public struct Reconciler {
             for target in resolution.targets {
                 let plan = planner.plan(target.device)
                 switch target.wanted {
-                case .vfio: binds.append(.init(device: target.device, chain: plan.chain, blocked: plan.blocked,
-                                               noIOMMU: target.entry.noIOMMU))
+                case .vfio:
+                    binds.append(
+                        .init(
+                            device: target.device, chain: plan.chain, blocked: plan.blocked,
+                            noIOMMU: target.entry.noIOMMU))
                 // What blocks VFIO drivers (no IOMMU group) is checked for a named VFIO driver too;
                 // the engine applies it to VFIO drivers only, so pci-stub is not refused for it.
-                case .stub: binds.append(.init(device: target.device, chain: planner.explicitChain("pci-stub"), blocked: plan.blocked))
-                case .driver(let name): binds.append(.init(device: target.device, chain: planner.explicitChain(name), blocked: plan.blocked,
-                                                           noIOMMU: target.entry.noIOMMU))
+                case .stub:
+                    binds.append(
+                        .init(device: target.device, chain: planner.explicitChain("pci-stub"), blocked: plan.blocked))
+                case .driver(let name):
+                    binds.append(
+                        .init(
+                            device: target.device, chain: planner.explicitChain(name), blocked: plan.blocked,
+                            noIOMMU: target.entry.noIOMMU))
                 case .host: releases.append(.init(device: target.device, hostModules: plan.hostModules))
                 }
             }
-            let result = engine.transact(operation: "apply", binds: binds, releases: releases, inventory: inventory,
-                                         companions: { BindEngine.Request(device: $0, chain: []) }, options: options)
+            let result = engine.transact(
+                operation: "apply", binds: binds, releases: releases, inventory: inventory,
+                companions: { BindEngine.Request(device: $0, chain: []) }, options: options)
             report.devices += result.devices
             report.checks += result.checks
             if let error = result.error {
@@ -88,8 +109,10 @@ public struct Reconciler {
     /// `sriov PF --vfs N [--bind]`: the VF count, then with `bind` every VF through its own plan in
     /// one transaction. If binding fails, the PF and the VFs it had are put back as a failed `apply`
     /// puts them back: one command, one outcome.
-    public func setVirtualFunctions(of pf: PCIDevice, count: Int, bind: Bool, inventory: DeviceInventory,
-                                    options: BindEngine.Options) -> OperationReport {
+    public func setVirtualFunctions(
+        of pf: PCIDevice, count: Int, bind: Bool, inventory: DeviceInventory,
+        options: BindEngine.Options
+    ) -> OperationReport {
         let before: PFBefore
         do { before = try PFBefore(pf, inventory: inventory, store: engine.store) } catch {
             var report = OperationReport(operation: "sriov", dryRun: options.dryRun)
@@ -99,7 +122,9 @@ public struct Reconciler {
         var report = engine.setVirtualFunctions(pf, count: count, inventory: inventory, options: options)
         if report.error == nil, bind, count > 0, options.dryRun {
             // The VFs a dry run would create do not exist, so they cannot be planned: say what follows.
-            report.checks.append("note: the VFs would then be bound, each to the driver its own plan chooses (VFs not created yet are not shown)")
+            report.checks.append(
+                "note: the VFs would then be bound, each to the driver its own plan chooses (VFs not created yet are not shown)"
+            )
         }
         guard report.error == nil, bind, count > 0, !options.dryRun else { return report }
         do throws(VFIOError) {
@@ -151,26 +176,33 @@ public struct Reconciler {
     /// that sat on their host driver go back to it), the SR-IOV record, then every VF that existed
     /// before to its driver and override, with its managed record. Each device ends in the report
     /// once, with its final status.
-    private func revert(_ pfs: [PFBefore], options: BindEngine.Options, report: inout OperationReport) throws(VFIOError) {
+    private func revert(_ pfs: [PFBefore], options: BindEngine.Options, report: inout OperationReport) throws(VFIOError)
+    {
         guard !pfs.isEmpty, !options.dryRun else { return }
         var inventory = try enumerate()
         var restored: [OperationReport.DeviceResult] = []
         for pf in pfs.reversed() {
             guard let now = inventory[pf.address] else { continue }
-            let result = engine.restoreVirtualFunctions(now, count: pf.count, autoprobe: pf.autoprobe, record: pf.record,
-                                                        inventory: inventory, options: options)
-            report.checks.append("rolled back \(pf.address) to \(pf.count) VFs with driver autoprobe \(pf.autoprobe ? "on" : "off")"
-                                 + (result.error.map { " (failed: \($0.message))" } ?? ""))
-            for index in report.devices.indices where report.devices[index].address == pf.address && report.devices[index].status == .changed {
+            let result = engine.restoreVirtualFunctions(
+                now, count: pf.count, autoprobe: pf.autoprobe, record: pf.record,
+                inventory: inventory, options: options)
+            report.checks.append(
+                "rolled back \(pf.address) to \(pf.count) VFs with driver autoprobe \(pf.autoprobe ? "on" : "off")"
+                    + (result.error.map { " (failed: \($0.message))" } ?? ""))
+            for index in report.devices.indices
+            where report.devices[index].address == pf.address && report.devices[index].status == .changed {
                 report.devices[index].status = result.error == nil ? .rolledBack : .failed
                 report.devices[index].message = (report.devices[index].message ?? "") + "; put back to \(pf.count) VFs"
             }
             guard result.error == nil, !pf.virtualFunctions.isEmpty else { continue }
             inventory = try enumerate()
-            let vfs = engine.restoreDevices(pf.virtualFunctions, inventory: inventory, options: options,
-                                            reason: "re-created by the rollback of \(pf.address)")
+            let vfs = engine.restoreDevices(
+                pf.virtualFunctions, inventory: inventory, options: options,
+                reason: "re-created by the rollback of \(pf.address)")
             restored += vfs.devices
-            if let error = vfs.error { report.checks.append("rolling back the VFs of \(pf.address) failed: \(error.message)") }
+            if let error = vfs.error {
+                report.checks.append("rolling back the VFs of \(pf.address) failed: \(error.message)")
+            }
         }
         report.supersede(with: restored)
         // VFs this run created that the rollback removed again (devices vanish no other way).
@@ -179,7 +211,8 @@ public struct Reconciler {
             if report.devices[index].status != .failed { report.devices[index].status = .rolledBack }
             report.devices[index].to = nil
             report.devices[index].nodes = VFIONodes()
-            report.devices[index].message = (report.devices[index].message.map { $0 + "; " } ?? "")
+            report.devices[index].message =
+                (report.devices[index].message.map { $0 + "; " } ?? "")
                 + "removed again: its PF went back to its VF count"
         }
     }
@@ -198,7 +231,8 @@ extension OperationReport {
             var merged = final
             if final.status != .failed, let failed = matching.first(where: { devices[$0].status == .failed }) {
                 merged = devices[failed]
-                merged.message = (merged.message ?? "failed") + "; then \(final.message ?? "put back"): back on \(final.from)"
+                merged.message =
+                    (merged.message ?? "failed") + "; then \(final.message ?? "put back"): back on \(final.from)"
             }
             devices[first] = merged
             for index in matching.dropFirst().reversed() { devices.remove(at: index) }

@@ -27,7 +27,9 @@ public struct StateFileUpdate {
     /// With `inventory`, the edited file must also resolve on this host as `apply` resolves it: an
     /// entry by ids or class that wants something else for the same device is a conflict `apply`
     /// would refuse (status 2), so the file is not written.
-    public func set(_ entry: StateFileEdit.DeviceEntry, dryRun: Bool, inventory: DeviceInventory? = nil) throws(VFIOError) -> Outcome {
+    public func set(
+        _ entry: StateFileEdit.DeviceEntry, dryRun: Bool, inventory: DeviceInventory? = nil
+    ) throws(VFIOError) -> Outcome {
         try update(dryRun: dryRun) { text throws(VFIOError) in
             let edited = try StateFileEdit.setting(entry, in: text, file: path)
             if let edited, let inventory {
@@ -49,7 +51,8 @@ public struct StateFileUpdate {
 
     private func update(dryRun: Bool, _ edit: (String) throws(VFIOError) -> String?) throws(VFIOError) -> Outcome {
         guard let slash = path.lastIndex(of: "/"), path.index(after: slash) != path.endIndex else {
-            throw VFIOError(.usage, "invalid state file \(UserText.quoted(path)): expected a path such as /etc/vfioctl/state.toml")
+            throw VFIOError(
+                .usage, "invalid state file \(UserText.quoted(path)): expected a path such as /etc/vfioctl/state.toml")
         }
         let directoryPath = slash == path.startIndex ? "/" : String(path[..<slash])
         let name = String(path[path.index(after: slash)...])

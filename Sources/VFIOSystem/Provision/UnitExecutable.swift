@@ -24,13 +24,15 @@ public struct UnitExecutable: Sendable, Equatable {
     public init(_ path: String, root: InstallRoot) throws(VFIOError) {
         try Self.checkCharacters(path)
         guard path.hasPrefix("/") else {
-            throw .usage("the vfioctl binary must be an absolute path, not \(Self.shown(path))",
-                         hint: "the boot unit and the udev rule run it from /")
+            throw .usage(
+                "the vfioctl binary must be an absolute path, not \(Self.shown(path))",
+                hint: "the boot unit and the udev rule run it from /")
         }
         let components = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         guard !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
-            throw .usage("the vfioctl binary path \(Self.shown(path)) is not normalized (no '.', '..', '//' or trailing '/')",
-                         hint: "write it as systemd and udev will run it, e.g. /usr/local/bin/vfioctl")
+            throw .usage(
+                "the vfioctl binary path \(Self.shown(path)) is not normalized (no '.', '..', '//' or trailing '/')",
+                hint: "write it as systemd and udev will run it, e.g. /usr/local/bin/vfioctl")
         }
         try Self.checkFile(root.isRunningSystem ? [path] : [root.path(of: path), path], shownAs: path)
         self.path = path
@@ -58,14 +60,17 @@ public struct UnitExecutable: Sendable, Equatable {
                 // What a path that is not valid UTF-8 becomes when read: not the file's real name.
                 throw .usage("the vfioctl binary path \(shown(path)) is not valid UTF-8")
             case "\u{0}"..."\u{1F}", "\u{7F}"..."\u{9F}":
-                throw .usage("the vfioctl binary path \(shown(path)) contains a control character",
-                             hint: "a unit or rule line cannot hold it")
+                throw .usage(
+                    "the vfioctl binary path \(shown(path)) contains a control character",
+                    hint: "a unit or rule line cannot hold it")
             case "\"", "'", "\\":
-                throw .usage("the vfioctl binary path \(shown(path)) contains a quote or a backslash, which systemd refuses in ExecStart=",
-                             hint: "install vfioctl under a path without them")
+                throw .usage(
+                    "the vfioctl binary path \(shown(path)) contains a quote or a backslash, which systemd refuses in ExecStart=",
+                    hint: "install vfioctl under a path without them")
             case "$":
-                throw .usage("the vfioctl binary path \(shown(path)) contains '$', which udev substitutes and systemd does not",
-                             hint: "install vfioctl under a path without it")
+                throw .usage(
+                    "the vfioctl binary path \(shown(path)) contains '$', which udev substitutes and systemd does not",
+                    hint: "install vfioctl under a path without it")
             default:
                 continue
             }
@@ -76,8 +81,9 @@ public struct UnitExecutable: Sendable, Equatable {
     private static func checkFile(_ candidates: [String], shownAs path: String) throws(VFIOError) {
         var info = stat()
         guard candidates.contains(where: { stat($0, &info) == 0 }) else {
-            throw .usage("the vfioctl binary \(shown(path)) does not exist (\(errnoName(errno)))",
-                         hint: "give its installed path with --binary")
+            throw .usage(
+                "the vfioctl binary \(shown(path)) does not exist (\(errnoName(errno)))",
+                hint: "give its installed path with --binary")
         }
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw .usage("the vfioctl binary \(shown(path)) is not a regular file")

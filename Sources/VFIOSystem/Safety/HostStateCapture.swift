@@ -10,14 +10,20 @@ extension HostState {
     /// read from `PROCROOT/net/vfioctl-addresses` (`IFNAME ADDRESS/PREFIX` per line; absent means no
     /// addresses), since a fake /proc cannot fake a netlink socket. Sources that cannot be read are
     /// listed in `unreadable` instead of failing the run.
-    public static func capture(sysfsRoot: String = "/sys", procRoot: String = "/proc", devRoot: String = "/dev")
-        -> HostState {
+    public static func capture(
+        sysfsRoot: String = "/sys", procRoot: String = "/proc", devRoot: String = "/dev"
+    )
+        -> HostState
+    {
         capture(sysfs: LiveSysfs(root: sysfsRoot), procRoot: procRoot, devRoot: devRoot)
     }
 
     /// As `capture(sysfsRoot:procRoot:devRoot:)`, with sysfs read through any `SysfsAccess`.
-    public static func capture(sysfs: any SysfsAccess, procRoot: String = "/proc", devRoot: String = "/dev")
-        -> HostState {
+    public static func capture(
+        sysfs: any SysfsAccess, procRoot: String = "/proc", devRoot: String = "/dev"
+    )
+        -> HostState
+    {
         let proc = trimmedRoot(procRoot)
         let live = proc == "/proc"
         var state = HostState()
@@ -36,10 +42,12 @@ extension HostState {
         state.consoleFramebuffers = classes.consoleFramebuffers(fbconMap: fbconMap)
         state.deviceNodes = classes.deviceNodes()
 
-        let scan = OpenNodeScanner(procRoot: proc, devRoot: trimmedRoot(devRoot),
-                                   excludedPID: live ? getpid() : nil,
-                                   blockDevices: Set(state.blockDevices.keys))
-            .scan()
+        let scan = OpenNodeScanner(
+            procRoot: proc, devRoot: trimmedRoot(devRoot),
+            excludedPID: live ? getpid() : nil,
+            blockDevices: Set(state.blockDevices.keys)
+        )
+        .scan()
         state.openNodes = scan.holders
         state.uncheckedProcesses = scan.unchecked
         state.unreadable = procFiles.failures + classes.unreadableClasses() + [scan.failure].compactMap { $0 }

@@ -16,7 +16,7 @@ enum InterfaceAddresses {
         while let entry = cursor {
             cursor = entry.pointee.ifa_next
             guard let address = entry.pointee.ifa_addr, let name = entry.pointee.ifa_name,
-                  let text = format(address, netmask: entry.pointee.ifa_netmask)
+                let text = format(address, netmask: entry.pointee.ifa_netmask)
             else { continue }
             result[String(cString: name), default: []].append(text)
         }
@@ -24,8 +24,11 @@ enum InterfaceAddresses {
     }
 
     /// `192.168.1.5/24`, `fd00::2/64`; nil for other families and IPv6 link-local.
-    private static func format(_ address: UnsafeMutablePointer<sockaddr>, netmask: UnsafeMutablePointer<sockaddr>?)
-        -> String? {
+    private static func format(
+        _ address: UnsafeMutablePointer<sockaddr>, netmask: UnsafeMutablePointer<sockaddr>?
+    )
+        -> String?
+    {
         let family = Int32(address.pointee.sa_family)
         guard family == AF_INET || family == AF_INET6 else { return nil }
         let bytes = addressBytes(address, family: family)

@@ -40,10 +40,12 @@ struct SysfsClassReader {
     /// A remap done later with con2fbmap(1) is not visible in sysfs.
     func consoleFramebuffers(fbconMap: Set<Int>) -> [String: String] {
         let consoles = names(in: "class/vtconsole").sorted()
-        guard let bound = consoles.first(where: { console in
-            (try? sysfs.read("class/vtconsole/\(console)/bind")) == "1"
-                && (try? sysfs.read("class/vtconsole/\(console)/name"))?.contains("frame buffer") == true
-        }) else { return [:] }
+        guard
+            let bound = consoles.first(where: { console in
+                (try? sysfs.read("class/vtconsole/\(console)/bind")) == "1"
+                    && (try? sysfs.read("class/vtconsole/\(console)/name"))?.contains("frame buffer") == true
+            })
+        else { return [:] }
         var result: [String: String] = [:]
         for fb in names(in: "class/graphics") where fb.hasPrefix("fb") {
             if let number = Int(fb.dropFirst(2)), fbconMap.contains(number) { result[fb] = bound }
@@ -58,7 +60,7 @@ struct SysfsClassReader {
         for (deviceClass, nodeDirectory) in [("nvme", ""), ("vfio-dev", "vfio/devices/")] {
             for name in names(in: "class/\(deviceClass)") {
                 guard let target = try? sysfs.readLink("class/\(deviceClass)/\(name)/device"),
-                      let address = PCIAddress(SysfsPath.lastComponent(target))
+                    let address = PCIAddress(SysfsPath.lastComponent(target))
                 else { continue }
                 result[address, default: []].append(nodeDirectory + name)
             }

@@ -17,8 +17,10 @@ public struct Journal: Sendable, Equatable {
         /// Whether the transaction reached this device (a `[[moving]]` mark): only then may recovery move it.
         public var moving: Bool
 
-        public init(address: PCIAddress, identity: PCIIdentity, original: DeviceBinding, target: DriverName? = nil,
-                    moving: Bool = false) {
+        public init(
+            address: PCIAddress, identity: PCIIdentity, original: DeviceBinding, target: DriverName? = nil,
+            moving: Bool = false
+        ) {
             self.address = address
             self.identity = identity
             self.original = original
@@ -40,7 +42,8 @@ public struct Journal: Sendable, Equatable {
     }
 
     func encoded() -> String {
-        var out = "# vfioctl transaction journal: an operation in flight or interrupted; `vfioctl recover` rolls it back\n"
+        var out =
+            "# vfioctl transaction journal: an operation in flight or interrupted; `vfioctl recover` rolls it back\n"
         out += "operation = \(TOMLText.quote(operation))\npid = \(pid)\nstarted = \(started)\n"
         for entry in entries {
             out += "\n[[device]]\naddress = \(TOMLText.quote(entry.address.description))\n"
@@ -93,8 +96,9 @@ public struct Journal: Sendable, Equatable {
             try top.finish()
             return Journal(operation: operation, pid: pid, started: started, entries: entries)
         } catch {
-            throw VFIOError(.usage, "\(file):\(error.line): not a journal vfioctl wrote: \(error.message); nothing was recovered",
-                            hint: "inspect it; remove it only once every device listed is where it should be")
+            throw VFIOError(
+                .usage, "\(file):\(error.line): not a journal vfioctl wrote: \(error.message); nothing was recovered",
+                hint: "inspect it; remove it only once every device listed is where it should be")
         }
     }
 }
@@ -114,7 +118,8 @@ public struct ManagedDevice: Sendable, Equatable {
         var out = "# devices bound by vfioctl and the drivers they came from (read by `vfioctl unbind` and `status`)\n"
         for device in devices.sorted(by: { $0.address < $1.address }) {
             out += "\n[[device]]\naddress = \(TOMLText.quote(device.address.description))\n"
-            out += "vendor = \(TOMLText.quote(device.vendor.description))\ndevice = \(TOMLText.quote(device.device.description))\n"
+            out +=
+                "vendor = \(TOMLText.quote(device.vendor.description))\ndevice = \(TOMLText.quote(device.device.description))\n"
             out += TOMLText.binding(device.original, prefix: "original")
             out += "driver = \(TOMLText.quote(device.driver.rawValue))\nsince = \(device.since)\n"
         }
@@ -128,8 +133,8 @@ public struct ManagedDevice: Sendable, Equatable {
             for table in try top.tables("device") {
                 var f = TOMLFields(table, context: "[[device]]")
                 guard let address = try f.parsed("address", as: "a PCI address", PCIAddress.init),
-                      let vendor = try f.parsed("vendor", as: "a vendor id", VendorID.init),
-                      let device = try f.parsed("device", as: "a device id", DeviceID.init)
+                    let vendor = try f.parsed("vendor", as: "a vendor id", VendorID.init),
+                    let device = try f.parsed("device", as: "a device id", DeviceID.init)
                 else { throw TOMLError(line: table.line, "[[device]] needs address, vendor and device") }
                 let original = try TOMLText.decodeBinding(&f, prefix: "original")
                 guard let driver = try f.parsed("driver", as: "a driver name", DriverName.init) else {
@@ -137,8 +142,10 @@ public struct ManagedDevice: Sendable, Equatable {
                 }
                 let since = try f.integer("since")?.0 ?? 0
                 try f.finish()
-                devices.append(ManagedDevice(address: address, vendor: vendor, device: device, original: original,
-                                             driver: driver, since: since))
+                devices.append(
+                    ManagedDevice(
+                        address: address, vendor: vendor, device: device, original: original,
+                        driver: driver, since: since))
             }
             try top.finish()
             return devices
@@ -186,17 +193,21 @@ enum TOMLText {
     /// `vendor`, `device`, `subsystem_vendor`, `subsystem_device` and `class`, all required.
     static func decodeIdentity(_ f: inout TOMLFields, line: Int) throws(TOMLError) -> PCIIdentity {
         guard let vendor = try f.parsed("vendor", as: "a vendor id", VendorID.init),
-              let device = try f.parsed("device", as: "a device id", DeviceID.init),
-              let subsystemVendor = try f.parsed("subsystem_vendor", as: "a vendor id", VendorID.init),
-              let subsystemDevice = try f.parsed("subsystem_device", as: "a device id", DeviceID.init),
-              let classCode = try f.parsed("class", as: "a class code", ClassCode.init)
-        else { throw TOMLError(line: line, "[[device]] needs vendor, device, subsystem_vendor, subsystem_device and class") }
-        return PCIIdentity(vendor: vendor, device: device, subsystemVendor: subsystemVendor, subsystemDevice: subsystemDevice,
-                           classCode: classCode, revision: nil)
+            let device = try f.parsed("device", as: "a device id", DeviceID.init),
+            let subsystemVendor = try f.parsed("subsystem_vendor", as: "a vendor id", VendorID.init),
+            let subsystemDevice = try f.parsed("subsystem_device", as: "a device id", DeviceID.init),
+            let classCode = try f.parsed("class", as: "a class code", ClassCode.init)
+        else {
+            throw TOMLError(line: line, "[[device]] needs vendor, device, subsystem_vendor, subsystem_device and class")
+        }
+        return PCIIdentity(
+            vendor: vendor, device: device, subsystemVendor: subsystemVendor, subsystemDevice: subsystemDevice,
+            classCode: classCode, revision: nil)
     }
 
     static func decodeBinding(_ f: inout TOMLFields, prefix: String) throws(TOMLError) -> DeviceBinding {
-        DeviceBinding(driver: try f.parsed("\(prefix)_driver", as: "a driver name", DriverName.init),
-                      override: try f.parsed("\(prefix)_override", as: "a driver name", DriverName.init))
+        DeviceBinding(
+            driver: try f.parsed("\(prefix)_driver", as: "a driver name", DriverName.init),
+            override: try f.parsed("\(prefix)_override", as: "a driver name", DriverName.init))
     }
 }

@@ -20,7 +20,8 @@ public struct SRIOVRecord: Sendable, Equatable {
     }
 
     static func encodeAll(_ records: [SRIOVRecord]) -> String {
-        var out = "# PFs whose SR-IOV settings vfioctl changed, as it found them (read by `vfioctl sriov` and `persist disable --restore`)\n"
+        var out =
+            "# PFs whose SR-IOV settings vfioctl changed, as it found them (read by `vfioctl sriov` and `persist disable --restore`)\n"
         for record in records.sorted(by: { $0.pf < $1.pf }) {
             out += "\n[[pf]]\naddress = \(TOMLText.quote(record.pf.description))\n"
             out += "original_autoprobe = \(record.originalAutoprobe)\noriginal_vfs = \(record.originalVFs)\n"
@@ -35,9 +36,12 @@ public struct SRIOVRecord: Sendable, Equatable {
             for table in try top.tables("pf") {
                 var f = TOMLFields(table, context: "[[pf]]")
                 guard let address = try f.parsed("address", as: "a PCI address", PCIAddress.init),
-                      let autoprobe = try f.boolean("original_autoprobe")?.0,
-                      let count = try f.integer("original_vfs")?.0, count >= 0
-                else { throw TOMLError(line: table.line, "[[pf]] needs address, original_autoprobe and original_vfs (0 or more)") }
+                    let autoprobe = try f.boolean("original_autoprobe")?.0,
+                    let count = try f.integer("original_vfs")?.0, count >= 0
+                else {
+                    throw TOMLError(
+                        line: table.line, "[[pf]] needs address, original_autoprobe and original_vfs (0 or more)")
+                }
                 try f.finish()
                 records.append(SRIOVRecord(pf: address, originalAutoprobe: autoprobe, originalVFs: count))
             }

@@ -99,8 +99,9 @@ final class StateDirectory {
         private func notADirectory(in parent: Int32) -> VFIOError {
             var info = stat()
             if fstatat(parent, name, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFLNK {
-                return untrusted(path, "is a symbolic link on the way to the state directory \(stateDirectory)",
-                                 fix: "give the real path, e.g. --state-dir \"$(realpath \(stateDirectory))\"")
+                return untrusted(
+                    path, "is a symbolic link on the way to the state directory \(stateDirectory)",
+                    fix: "give the real path, e.g. --state-dir \"$(realpath \(stateDirectory))\"")
             }
             return VFIOError(.usage, "the state directory \(stateDirectory) cannot be used: \(path) is not a directory")
         }
@@ -117,7 +118,8 @@ final class StateDirectory {
         if fstatat(self.fd, name, &seen, AT_SYMLINK_NOFOLLOW) == 0 {
             let kind = FileKind(mode: seen.st_mode)
             if kind != .regularFile && kind != .symlink {
-                throw Self.untrusted(filePath(name), "is not a regular file (it is \(kind.rawValue))", fix: "inspect it, then remove it")
+                throw Self.untrusted(
+                    filePath(name), "is not a regular file (it is \(kind.rawValue))", fix: "inspect it, then remove it")
             }
         }
         let fd = openat(self.fd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode)
@@ -125,7 +127,9 @@ final class StateDirectory {
             let code = errno
             if code == ENOENT && flags & O_CREAT == 0 { return nil }
             if code == ELOOP { throw Self.untrusted(filePath(name), "is a symbolic link", fix: "rm \(filePath(name))") }
-            if code == EISDIR { throw Self.untrusted(filePath(name), "is not a regular file", fix: "inspect it, then remove it") }
+            if code == EISDIR {
+                throw Self.untrusted(filePath(name), "is not a regular file", fix: "inspect it, then remove it")
+            }
             throw Self.failure(code, "open \(filePath(name))")
         }
         do throws(VFIOError) {
@@ -142,8 +146,9 @@ final class StateDirectory {
         guard let fd = try openFile(name, flags: O_RDONLY) else { return nil }
         defer { close(fd) }
         // The one bounded reader of configuration files: at most 16 MiB, EINTR retried.
-        do { return String(decoding: try TextFile.bytes(openFile: fd, path: filePath(name)), as: UTF8.self) }
-        catch { throw error.vfioError() }
+        do { return String(decoding: try TextFile.bytes(openFile: fd, path: filePath(name)), as: UTF8.self) } catch {
+            throw error.vfioError()
+        }
     }
 
     /// Writes a new temp file (created exclusively under a random name, so nothing planted can be
@@ -152,7 +157,9 @@ final class StateDirectory {
     /// appends to it).
     /// With `keepingModeAndOwner`, the new file gets the mode and owner of the one it replaces (a
     /// file people edit, such as the desired-state file, may be 0600 or owned by another admin).
-    func replace(_ name: String, with text: String, keepOpen: Bool = false, keepingModeAndOwner: Bool = false) throws(VFIOError) -> Int32? {
+    func replace(
+        _ name: String, with text: String, keepOpen: Bool = false, keepingModeAndOwner: Bool = false
+    ) throws(VFIOError) -> Int32? {
         let (fd, temporary) = try createTemporary(for: name)
         do throws(VFIOError) {
             var old = stat()
@@ -197,7 +204,9 @@ final class StateDirectory {
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], what: String) throws(VFIOError) {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { buffer in retryingOnInterrupt { Glibc.write(fd, buffer.baseAddress, buffer.count) } }
+            let n = bytes[offset...].withUnsafeBytes { buffer in
+                retryingOnInterrupt { Glibc.write(fd, buffer.baseAddress, buffer.count) }
+            }
             if n < 0 { throw failure(errno, "write \(what)") }
             offset += n
         }
@@ -210,8 +219,9 @@ final class StateDirectory {
             if fd >= 0 { return (fd, temporary) }
             guard errno == EEXIST else { throw Self.failure(errno, "create \(filePath(temporary))") }
         }
-        throw VFIOError(.failed, "cannot create a temp file in \(path): every random name was taken",
-                        hint: "inspect \(path)")
+        throw VFIOError(
+            .failed, "cannot create a temp file in \(path): every random name was taken",
+            hint: "inspect \(path)")
     }
 
     /// 16 hex digits from the system generator (getrandom(2)): a name nobody can create in advance.
@@ -233,15 +243,19 @@ final class StateDirectory {
         guard fstat(fd, &info) == 0 else { throw failure(errno, "stat \(path)") }
         let what = isStateDirectory ? "the state directory" : "a parent of the state directory"
         guard trustedOwner(info.st_uid) else {
-            throw untrusted(path, "is \(what) and owned by uid \(info.st_uid), not root\(geteuid() == 0 ? "" : " or uid \(geteuid())")",
-                            fix: isStateDirectory ? "chown \(ownerName()) \(path) && chmod 0755 \(path)"
-                                : "chown \(ownerName()) \(path) && chmod go-w \(path)")
+            throw untrusted(
+                path,
+                "is \(what) and owned by uid \(info.st_uid), not root\(geteuid() == 0 ? "" : " or uid \(geteuid())")",
+                fix: isStateDirectory
+                    ? "chown \(ownerName()) \(path) && chmod 0755 \(path)"
+                    : "chown \(ownerName()) \(path) && chmod go-w \(path)")
         }
         let writable = info.st_mode & (S_IWGRP | S_IWOTH)
         // A sticky ancestor (/tmp) lets others add entries but not replace ours.
         guard writable == 0 || (!isStateDirectory && info.st_mode & S_ISVTX != 0) else {
-            throw untrusted(path, "is \(what) and writable by group or others (mode \(octal(info.st_mode)))",
-                            fix: isStateDirectory ? "chmod 0755 \(path)" : "chmod go-w \(path)")
+            throw untrusted(
+                path, "is \(what) and writable by group or others (mode \(octal(info.st_mode)))",
+                fix: isStateDirectory ? "chmod 0755 \(path)" : "chmod go-w \(path)")
         }
     }
 
@@ -250,15 +264,19 @@ final class StateDirectory {
         let path = filePath(name)
         guard fstat(fd, &info) == 0 else { throw Self.failure(errno, "stat \(path)") }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            throw Self.untrusted(path, "is not a regular file (it is \(FileKind(mode: info.st_mode).rawValue))", fix: "inspect it, then remove it")
+            throw Self.untrusted(
+                path, "is not a regular file (it is \(FileKind(mode: info.st_mode).rawValue))",
+                fix: "inspect it, then remove it")
         }
         guard Self.trustedOwner(info.st_uid) else {
-            throw Self.untrusted(path, "is owned by uid \(info.st_uid), not root\(geteuid() == 0 ? "" : " or uid \(geteuid())")",
-                                 fix: "inspect it, then rm \(path)")
+            throw Self.untrusted(
+                path, "is owned by uid \(info.st_uid), not root\(geteuid() == 0 ? "" : " or uid \(geteuid())")",
+                fix: "inspect it, then rm \(path)")
         }
         guard info.st_mode & (S_IWGRP | S_IWOTH) == 0 else {
-            throw Self.untrusted(path, "is writable by group or others (mode \(Self.octal(info.st_mode)))",
-                                 fix: "inspect it, then chmod go-w \(path)")
+            throw Self.untrusted(
+                path, "is writable by group or others (mode \(Self.octal(info.st_mode)))",
+                fix: "inspect it, then chmod go-w \(path)")
         }
         // 0 is a file replaced (renamed over) by another vfioctl since it was opened: not a second name.
         guard info.st_nlink <= 1 else {
@@ -273,8 +291,11 @@ final class StateDirectory {
     private static let refusalPrefix = "refusing to use "
 
     private static func untrusted(_ path: String, _ problem: String, fix: String) -> VFIOError {
-        VFIOError(.permissionDenied, "\(refusalPrefix)\(path): it \(problem)",
-                  hint: "\(fix), or choose another --state-dir; vfioctl trusts only state owned by root (or you) that others cannot write")
+        VFIOError(
+            .permissionDenied, "\(refusalPrefix)\(path): it \(problem)",
+            hint:
+                "\(fix), or choose another --state-dir; vfioctl trusts only state owned by root (or you) that others cannot write"
+        )
     }
 
     private static func octal(_ mode: mode_t) -> String {
@@ -283,9 +304,10 @@ final class StateDirectory {
     }
 
     static func failure(_ code: Int32, _ what: String) -> VFIOError {
-        VFIOError(code == EACCES || code == EPERM || code == EROFS ? .permissionDenied : .failed,
-                  "cannot \(what): \(errnoName(code))",
-                  hint: code == EACCES || code == EPERM ? "run as root, or choose another --state-dir" : nil)
+        VFIOError(
+            code == EACCES || code == EPERM || code == EROFS ? .permissionDenied : .failed,
+            "cannot \(what): \(errnoName(code))",
+            hint: code == EACCES || code == EPERM ? "run as root, or choose another --state-dir" : nil)
     }
 
     private static func currentDirectory() -> String {

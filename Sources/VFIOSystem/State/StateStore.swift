@@ -71,8 +71,9 @@ public struct StateStore: Sendable {
             }
             guard Monotonic.now() < deadline else {
                 close(fd)
-                throw VFIOError(.timedOut, "another vfioctl has held \(lockPath) for more than \(Int(timeout)) s",
-                                hint: "wait for it to finish, or raise --lock-timeout")
+                throw VFIOError(
+                    .timedOut, "another vfioctl has held \(lockPath) for more than \(Int(timeout)) s",
+                    hint: "wait for it to finish, or raise --lock-timeout")
             }
             usleep(20_000)
         }
@@ -82,7 +83,8 @@ public struct StateStore: Sendable {
     /// The process holding the lock now (from /proc/locks), nil when nobody holds it. Reads only.
     public func lockHolder() throws(VFIOError) -> Int? {
         guard let state = try StateDirectory.open(directory, create: false),
-              let file = state.identity(of: Self.lockName) else { return nil }
+            let file = state.identity(of: Self.lockName)
+        else { return nil }
         return LockHolders.pid(holding: file)
     }
 
@@ -91,7 +93,8 @@ public struct StateStore: Sendable {
     /// The journal, checked for form (`Journal.decode`); nil when there is none.
     public func readJournal() throws(VFIOError) -> Journal? {
         guard let state = try StateDirectory.open(directory, create: false),
-              let text = try state.read(Self.journalName) else { return nil }
+            let text = try state.read(Self.journalName)
+        else { return nil }
         return try Journal.decode(text, file: state.filePath(Self.journalName))
     }
 
@@ -113,7 +116,8 @@ public struct StateStore: Sendable {
 
     public func readManaged() throws(VFIOError) -> [ManagedDevice] {
         guard let state = try StateDirectory.open(directory, create: false),
-              let text = try state.read(Self.managedName) else { return [] }
+            let text = try state.read(Self.managedName)
+        else { return [] }
         return try ManagedDevice.decodeAll(text, file: state.filePath(Self.managedName))
     }
 
@@ -126,7 +130,8 @@ public struct StateStore: Sendable {
 
     public func readSRIOV() throws(VFIOError) -> [SRIOVRecord] {
         guard let state = try StateDirectory.open(directory, create: false),
-              let text = try state.read(Self.sriovName) else { return [] }
+            let text = try state.read(Self.sriovName)
+        else { return [] }
         return try SRIOVRecord.decodeAll(text, file: state.filePath(Self.sriovName))
     }
 
@@ -139,7 +144,8 @@ public struct StateStore: Sendable {
 
     private func openForWriting(_ what: String) throws(VFIOError) -> StateDirectory {
         guard writable else {
-            throw VFIOError(.failed, "cannot \(what): the state directory was opened read-only (a dry run writes nothing)")
+            throw VFIOError(
+                .failed, "cannot \(what): the state directory was opened read-only (a dry run writes nothing)")
         }
         guard let state = try StateDirectory.open(directory, create: true) else {
             throw VFIOError(.failed, "cannot create the state directory \(directory)")
@@ -164,7 +170,8 @@ public final class JournalFile {
     /// write(2), no fsync: the mark must outlive the process (the page cache does), not a power
     /// cut, after which no binding survives either. An fsync per device cost ~4 ms on a disk.
     public func markMoving(_ address: PCIAddress) throws(VFIOError) {
-        try StateDirectory.writeAll(fd, Array(Journal.movingMark(address).utf8), what: directory.filePath(StateStore.journalName))
+        try StateDirectory.writeAll(
+            fd, Array(Journal.movingMark(address).utf8), what: directory.filePath(StateStore.journalName))
     }
 
     public func close() {
@@ -192,7 +199,9 @@ public final class StateLock: @unchecked Sendable {
 /// Who holds an flock, from /proc/locks: `1: FLOCK  ADVISORY  WRITE 4242 00:19:1234 0 EOF` (pid,
 /// then the file's device as hex major:minor and its inode). Reading it needs no access to the file.
 enum LockHolders {
-    static func pid(holding file: (device: UInt64, inode: UInt64), locks: String? = try? TextFile.read("/proc/locks")) -> Int? {
+    static func pid(
+        holding file: (device: UInt64, inode: UInt64), locks: String? = try? TextFile.read("/proc/locks")
+    ) -> Int? {
         guard let locks else { return nil }
         let major = ((file.device >> 8) & 0xfff) | ((file.device >> 32) & ~0xfff)
         let minor = (file.device & 0xff) | ((file.device >> 12) & ~0xff)
@@ -202,7 +211,8 @@ enum LockHolders {
             guard fields.count >= 6, fields[1] == "FLOCK", let pid = Int(fields[4]) else { continue }
             let location = fields[5].split(separator: ":")
             guard location.count == 3, UInt64(location[0], radix: 16) == major, UInt64(location[1], radix: 16) == minor,
-                  UInt64(location[2]) == file.inode else { continue }
+                UInt64(location[2]) == file.inode
+            else { continue }
             return pid
         }
         return nil

@@ -97,7 +97,8 @@ import TestSupport
     @Test func aPFWithVFsIsRefusedAndVFsBindEach() throws {
         let f = EngineFixture()
         let inventory = try f.sim.inventory()
-        let created = f.engine().setVirtualFunctions(inventory[S.nvme]!, count: 2, inventory: inventory, options: f.options)
+        let created = f.engine().setVirtualFunctions(
+            inventory[S.nvme]!, count: 2, inventory: inventory, options: f.options)
         #expect(created.error == nil, "\(created.error?.description ?? "")")
         #expect(f.sim.virtualFunctions(of: S.nvme).count == 2)
         #expect(f.sim.driversAutoprobe(of: S.nvme) == false)
@@ -121,7 +122,9 @@ import TestSupport
     @Test func removingHeldVFsIsRefusedUnlessForcedAndThenReported() throws {
         let f = EngineFixture()
         let inventory = try f.sim.inventory()
-        #expect(f.engine().setVirtualFunctions(inventory[S.nvme]!, count: 2, inventory: inventory, options: f.options).error == nil)
+        #expect(
+            f.engine().setVirtualFunctions(inventory[S.nvme]!, count: 2, inventory: inventory, options: f.options).error
+                == nil)
         let vfs = f.sim.virtualFunctions(of: S.nvme)
         #expect(try f.bind(vfs, driver: "vfio-pci").error == nil)
         let bound = try f.sim.inventory()
@@ -150,8 +153,11 @@ import TestSupport
         #expect(report.devices.first?.steps.contains { $0.path.hasSuffix("new_id") } == true)
         #expect(report.devices.first?.steps.contains { $0.path.hasSuffix("remove_id") } == true)
 
-        let twin = KernelSimulator(KernelSimulator.Builder.standard()
-            .adding(KernelSimulator.DeviceSpec("0000:05:03.0", 0x1234, 0x11e8, class: 0x00ff00).behind(S.pciBridge).group(13)))
+        let twin = KernelSimulator(
+            KernelSimulator.Builder.standard()
+                .adding(
+                    KernelSimulator.DeviceSpec("0000:05:03.0", 0x1234, 0x11e8, class: 0x00ff00).behind(S.pciBridge)
+                        .group(13)))
         let g = EngineFixture(twin)
         let refused = try g.bind([S.edu], driver: "vfio-pci") { $0.method = .newID }
         #expect(refused.error?.status == .refused)
@@ -173,11 +179,13 @@ import TestSupport
     }
 
     @Test func addressedNetdevIsRefusedUnlessForced() throws {
-        let f = EngineFixture(KernelSimulator(KernelSimulator.Builder.standard().updating(S.e1000e.description) { spec in
-            var up = spec
-            up.hostUse = [.network(name: "eth0", operstate: "up")]
-            return up
-        }))
+        let f = EngineFixture(
+            KernelSimulator(
+                KernelSimulator.Builder.standard().updating(S.e1000e.description) { spec in
+                    var up = spec
+                    up.hostUse = [.network(name: "eth0", operstate: "up")]
+                    return up
+                }))
         let iface = try #require(try f.sim.inventory()[S.e1000e]?.hostUse.networkInterfaces.first?.name)
         f.host.addresses = [iface: ["127.0.0.2/8"]]
         let refused = try f.bind([S.e1000e], driver: "vfio-pci")
@@ -194,8 +202,11 @@ import TestSupport
         #expect(report.error == nil)
         #expect(f.sim.writeCount == 0)
         let steps = report.devices.first?.steps.map(\.path) ?? []
-        #expect(steps == ["/sys/bus/pci/devices/0000:01:00.0/driver_override", "/sys/bus/pci/drivers/e1000e/unbind",
-                          "/sys/bus/pci/drivers/vfio-pci/bind"])
+        #expect(
+            steps == [
+                "/sys/bus/pci/devices/0000:01:00.0/driver_override", "/sys/bus/pci/drivers/e1000e/unbind",
+                "/sys/bus/pci/drivers/vfio-pci/bind"
+            ])
     }
 
     @Test func unbindWithoutARecordLetsTheKernelChoose() throws {
@@ -213,10 +224,12 @@ import TestSupport
         let f = EngineFixture()
         let reads = Mutex(0)
         let directory = f.tree.path + "/modules/6.1.0-sim"
-        let counting = { HostModuleLookup {
-            reads.withLock { $0 += 1 }
-            return try? KernelModuleIndex(modulesDirectory: directory)
-        } }
+        let counting = {
+            HostModuleLookup {
+                reads.withLock { $0 += 1 }
+                return try? KernelModuleIndex(modulesDirectory: directory)
+            }
+        }
         _ = try f.bind([S.e1000e], driver: "vfio-pci")
         var report = try f.unbind([S.e1000e], hostModules: counting())
         #expect(report.error == nil, "\(report.error?.description ?? "")")
@@ -248,10 +261,14 @@ import TestSupport
         // What a run killed after its first two writes leaves behind.
         try f.sim.write("bus/pci/devices/\(S.e1000e)/driver_override", "vfio-pci")
         try f.sim.write("bus/pci/drivers/e1000e/unbind", S.e1000e.description)
-        try f.state.writeJournal(Journal(operation: "bind", pid: 999_999, started: 0, entries: [
-            .init(address: S.e1000e, identity: try #require(try f.sim.inventory()[S.e1000e]).identity,
-                  original: DeviceBinding(driver: DriverName("e1000e"), override: nil), target: nil, moving: true),
-        ]))
+        try f.state.writeJournal(
+            Journal(
+                operation: "bind", pid: 999_999, started: 0,
+                entries: [
+                    .init(
+                        address: S.e1000e, identity: try #require(try f.sim.inventory()[S.e1000e]).identity,
+                        original: DeviceBinding(driver: DriverName("e1000e"), override: nil), target: nil, moving: true)
+                ]))
         let report = f.engine().recover(options: f.options)
         #expect(report.error == nil, "\(report.error?.description ?? "")")
         #expect(f.sim.driver(of: S.e1000e)?.rawValue == "e1000e")

@@ -12,12 +12,17 @@ import VFIOSystem
     typealias S = KernelSimulator.Standard
 
     /// Selects on `sysfs`, recording each read: `false` for the devices named, `true` for all.
-    private func select(_ selectors: [String], method: DeviceMover.BindMethod?, sysfs: any SysfsAccess)
-        throws -> (targets: BindTargets, reads: [Bool]) {
+    private func select(
+        _ selectors: [String], method: DeviceMover.BindMethod?, sysfs: any SysfsAccess
+    )
+        throws -> (targets: BindTargets, reads: [Bool])
+    {
         var reads: [Bool] = []
         let enumerator = SysfsWalkEnumerator(sysfs: sysfs, userGivenRoot: true, hostUse: .skip)
-        let targets = try BindTargets.select(try selectors.map { try DeviceSelector(parsing: $0) }, method: method,
-                                             sysfs: sysfs) { (wholeSystem: Bool) throws(VFIOError) in
+        let targets = try BindTargets.select(
+            try selectors.map { try DeviceSelector(parsing: $0) }, method: method,
+            sysfs: sysfs
+        ) { (wholeSystem: Bool) throws(VFIOError) in
             reads.append(wholeSystem)
             return try enumerator.enumerate()
         }

@@ -77,11 +77,13 @@ enum DispatchApplyLite {
         for index in 0..<iterations {
             var thread = pthread_t()
             let box = Unmanaged.passRetained(Box(body, index)).toOpaque()
-            pthread_create(&thread, nil, { raw in
-                let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-                box.body(box.index)
-                return nil
-            }, box)
+            pthread_create(
+                &thread, nil,
+                { raw in
+                    let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+                    box.body(box.index)
+                    return nil
+                }, box)
             threads.append(thread)
         }
         for thread in threads { pthread_join(thread, nil) }

@@ -22,7 +22,9 @@ import Testing
         DeviceMover(writer: KernelWriter(kernel: sim, dryRun: dryRun, crashAfterWrite: nil))
     }
 
-    private func identity(_ address: PCIAddress) throws -> PCIIdentity { try #require(try sim.inventory()[address]).identity }
+    private func identity(_ address: PCIAddress) throws -> PCIIdentity {
+        try #require(try sim.inventory()[address]).identity
+    }
 
     private static let onE1000e = DeviceBinding(driver: DriverName("e1000e")!, override: nil)
 
@@ -43,37 +45,43 @@ import Testing
     // MARK: bind by driver_override
 
     @Test func overrideBindWritesOverrideUnbindBindInThatOrder() throws {
-        try mover().bind(S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e, method: .override)
-        #expect(writes() == [
-            "bus/pci/devices/0000:01:00.0/driver_override=vfio-pci",
-            "bus/pci/drivers/e1000e/unbind=0000:01:00.0",
-            "bus/pci/drivers/vfio-pci/bind=0000:01:00.0",
-        ])
+        try mover().bind(
+            S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e, method: .override)
+        #expect(
+            writes() == [
+                "bus/pci/devices/0000:01:00.0/driver_override=vfio-pci",
+                "bus/pci/drivers/e1000e/unbind=0000:01:00.0",
+                "bus/pci/drivers/vfio-pci/bind=0000:01:00.0"
+            ])
         #expect(sim.driver(of: S.e1000e) == .vfioPCI)
         #expect(sim.override(of: S.e1000e) == .vfioPCI)
     }
 
     @Test func anUnboundDeviceIsNotUnbound() throws {
-        try mover().bind(S.edu, identity: try identity(S.edu), to: .vfioPCI, from: DeviceBinding(driver: nil, override: nil),
-                         method: .override)
-        #expect(writes() == [
-            "bus/pci/devices/0000:00:05.0/driver_override=vfio-pci",
-            "bus/pci/drivers/vfio-pci/bind=0000:00:05.0",
-        ])
+        try mover().bind(
+            S.edu, identity: try identity(S.edu), to: .vfioPCI, from: DeviceBinding(driver: nil, override: nil),
+            method: .override)
+        #expect(
+            writes() == [
+                "bus/pci/devices/0000:00:05.0/driver_override=vfio-pci",
+                "bus/pci/drivers/vfio-pci/bind=0000:00:05.0"
+            ])
         #expect(sim.driver(of: S.edu) == .vfioPCI)
     }
 
     @Test func aDryRunRecordsTheStepsAndWritesNothing() throws {
         let writer = KernelWriter(kernel: sim, dryRun: true, crashAfterWrite: nil)
         let before = sim.writeCount
-        try DeviceMover(writer: writer).bind(S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e,
-                                             method: .override)
+        try DeviceMover(writer: writer).bind(
+            S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e,
+            method: .override)
         #expect(sim.writeCount == before)
-        #expect(writer.steps.map(\.path) == [
-            "/sys/bus/pci/devices/0000:01:00.0/driver_override",
-            "/sys/bus/pci/drivers/e1000e/unbind",
-            "/sys/bus/pci/drivers/vfio-pci/bind",
-        ])
+        #expect(
+            writer.steps.map(\.path) == [
+                "/sys/bus/pci/devices/0000:01:00.0/driver_override",
+                "/sys/bus/pci/drivers/e1000e/unbind",
+                "/sys/bus/pci/drivers/vfio-pci/bind"
+            ])
         #expect(sim.driver(of: S.e1000e) == DriverName("e1000e"))
     }
 
@@ -81,20 +89,23 @@ import Testing
         sim.failProbe(driver: .vfioPCI, errno: ENODEV)
         let start = sim.writeCount
         #expect {
-            try mover().bind(S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e, method: .override)
+            try mover().bind(
+                S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e, method: .override)
         } throws: { error in
             guard let failure = error as? BindFailure else { return false }
-            return failure.message == "bind to vfio-pci: writing /sys/bus/pci/drivers/vfio-pci/bind failed with ENODEV (No such device)"
+            return failure.message
+                == "bind to vfio-pci: writing /sys/bus/pci/drivers/vfio-pci/bind failed with ENODEV (No such device)"
                 && failure.errno == ENODEV && failure.restoreError == nil
         }
         #expect(sim.driver(of: S.e1000e) == DriverName("e1000e"))
         #expect(sim.override(of: S.e1000e) == nil)
         // Back: the override that allows e1000e, its bind, then the override cleared as it was.
-        #expect(writes(since: start).suffix(3) == [
-            "bus/pci/devices/0000:01:00.0/driver_override=e1000e",
-            "bus/pci/drivers/e1000e/bind=0000:01:00.0",
-            "bus/pci/devices/0000:01:00.0/driver_override=\\n",
-        ])
+        #expect(
+            writes(since: start).suffix(3) == [
+                "bus/pci/devices/0000:01:00.0/driver_override=e1000e",
+                "bus/pci/drivers/e1000e/bind=0000:01:00.0",
+                "bus/pci/devices/0000:01:00.0/driver_override=\\n"
+            ])
     }
 
     @Test func aRecordedOverrideIsRestoredAfterAFailure() throws {
@@ -102,7 +113,8 @@ import Testing
         sim.failProbe(driver: .vfioPCI, errno: EINVAL)
         let original = DeviceBinding(driver: DriverName("e1000e")!, override: DriverName("e1000e")!)
         #expect(throws: BindFailure.self) {
-            try mover().bind(S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: original, method: .override)
+            try mover().bind(
+                S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: original, method: .override)
         }
         #expect(try mover().currentBinding(S.e1000e) == original)
     }
@@ -111,11 +123,13 @@ import Testing
         sim.failProbe(driver: .vfioPCI, errno: ENODEV)
         sim.failNextWrite(toPathEndingWith: "drivers/e1000e/bind", errno: EIO)
         #expect {
-            try mover().bind(S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e, method: .override)
+            try mover().bind(
+                S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e, method: .override)
         } throws: { error in
             guard let failure = error as? BindFailure else { return false }
             return failure.message.hasPrefix("bind to vfio-pci:")
-                && failure.restoreError == "bind to e1000e: writing /sys/bus/pci/drivers/e1000e/bind failed with EIO (Input/output error)"
+                && failure.restoreError
+                    == "bind to e1000e: writing /sys/bus/pci/drivers/e1000e/bind failed with EIO (Input/output error)"
         }
         #expect(sim.driver(of: S.e1000e) == nil)
     }
@@ -137,12 +151,14 @@ import Testing
 
     @Test func newIDBindAddsTheIdAndRemovesItAgain() throws {
         let writer = KernelWriter(kernel: sim, dryRun: false, crashAfterWrite: nil)
-        try DeviceMover(writer: writer).bind(S.edu, identity: try identity(S.edu), to: .vfioPCI,
-                                             from: DeviceBinding(driver: nil, override: nil), method: .newID)
-        #expect(writes() == [
-            "bus/pci/drivers/vfio-pci/new_id=1234 11e8",
-            "bus/pci/drivers/vfio-pci/remove_id=1234 11e8",
-        ])
+        try DeviceMover(writer: writer).bind(
+            S.edu, identity: try identity(S.edu), to: .vfioPCI,
+            from: DeviceBinding(driver: nil, override: nil), method: .newID)
+        #expect(
+            writes() == [
+                "bus/pci/drivers/vfio-pci/new_id=1234 11e8",
+                "bus/pci/drivers/vfio-pci/remove_id=1234 11e8"
+            ])
         #expect(sim.driver(of: S.edu) == .vfioPCI)
         #expect(sim.override(of: S.edu) == nil)
         #expect(sim.dynamicIDs(of: .vfioPCI).isEmpty)
@@ -151,11 +167,12 @@ import Testing
 
     @Test func newIDUnbindsTheCurrentDriverFirst() throws {
         try mover().bind(S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e, method: .newID)
-        #expect(writes() == [
-            "bus/pci/drivers/e1000e/unbind=0000:01:00.0",
-            "bus/pci/drivers/vfio-pci/new_id=8086 10d3",
-            "bus/pci/drivers/vfio-pci/remove_id=8086 10d3",
-        ])
+        #expect(
+            writes() == [
+                "bus/pci/drivers/e1000e/unbind=0000:01:00.0",
+                "bus/pci/drivers/vfio-pci/new_id=8086 10d3",
+                "bus/pci/drivers/vfio-pci/remove_id=8086 10d3"
+            ])
         #expect(sim.driver(of: S.e1000e) == .vfioPCI)
     }
 
@@ -164,11 +181,12 @@ import Testing
         try sim.write("bus/pci/drivers/vfio-pci/new_id", "8086 10d3")
         let start = sim.writeCount
         try mover().bind(S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e, method: .newID)
-        #expect(writes(since: start) == [
-            "bus/pci/drivers/e1000e/unbind=0000:01:00.0",
-            "bus/pci/drivers/vfio-pci/new_id=8086 10d3",
-            "bus/pci/drivers/vfio-pci/bind=0000:01:00.0",
-        ])
+        #expect(
+            writes(since: start) == [
+                "bus/pci/drivers/e1000e/unbind=0000:01:00.0",
+                "bus/pci/drivers/vfio-pci/new_id=8086 10d3",
+                "bus/pci/drivers/vfio-pci/bind=0000:01:00.0"
+            ])
         #expect(sim.driver(of: S.e1000e) == .vfioPCI)
         #expect(sim.dynamicIDs(of: .vfioPCI).count == 1)
     }
@@ -176,20 +194,24 @@ import Testing
     @Test func anIdThatCannotBeRemovedIsAWarningNotAFailure() throws {
         sim.failNextWrite(toPathEndingWith: "remove_id", errno: EIO)
         let writer = KernelWriter(kernel: sim, dryRun: false, crashAfterWrite: nil)
-        try DeviceMover(writer: writer).bind(S.edu, identity: try identity(S.edu), to: .vfioPCI,
-                                             from: DeviceBinding(driver: nil, override: nil), method: .newID)
+        try DeviceMover(writer: writer).bind(
+            S.edu, identity: try identity(S.edu), to: .vfioPCI,
+            from: DeviceBinding(driver: nil, override: nil), method: .newID)
         #expect(sim.driver(of: S.edu) == .vfioPCI)
-        #expect(writer.warnings == [
-            "could not remove the dynamic id 1234 11e8 from vfio-pci (EIO (Input/output error)): other devices with these ids may bind to it; remove it with 'vfioctl remove-id vfio-pci 1234:11e8'",
-        ])
+        #expect(
+            writer.warnings == [
+                "could not remove the dynamic id 1234 11e8 from vfio-pci (EIO (Input/output error)): other devices with these ids may bind to it; remove it with 'vfioctl remove-id vfio-pci 1234:11e8'"
+            ])
     }
 
     @Test func aRefusedNewIDPutsTheDeviceBack() throws {
         sim.failNextWrite(toPathEndingWith: "new_id", errno: EINVAL)
         #expect {
-            try mover().bind(S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e, method: .newID)
+            try mover().bind(
+                S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e, method: .newID)
         } throws: { error in
-            (error as? BindFailure)?.message == "add dynamic id 8086 10d3 to vfio-pci: writing /sys/bus/pci/drivers/vfio-pci/new_id failed with EINVAL (Invalid argument)"
+            (error as? BindFailure)?.message
+                == "add dynamic id 8086 10d3 to vfio-pci: writing /sys/bus/pci/drivers/vfio-pci/new_id failed with EINVAL (Invalid argument)"
         }
         #expect(sim.driver(of: S.e1000e) == DriverName("e1000e"))
         #expect(sim.override(of: S.e1000e) == nil)
@@ -198,7 +220,8 @@ import Testing
     // MARK: restore and reprobe
 
     @Test func restoreReturnsADeviceToItsRecordedDriverAndOverride() throws {
-        try mover().bind(S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e, method: .override)
+        try mover().bind(
+            S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e, method: .override)
         try mover().restore(S.e1000e, to: Self.onE1000e)
         #expect(try mover().currentBinding(S.e1000e) == Self.onE1000e)
         #expect(sim.override(of: S.e1000e) == nil)
@@ -211,32 +234,37 @@ import Testing
     }
 
     @Test func restoreToNoDriverLeavesTheDeviceUnbound() throws {
-        try mover().bind(S.edu, identity: try identity(S.edu), to: .vfioPCI, from: DeviceBinding(driver: nil, override: nil),
-                         method: .override)
+        try mover().bind(
+            S.edu, identity: try identity(S.edu), to: .vfioPCI, from: DeviceBinding(driver: nil, override: nil),
+            method: .override)
         try mover().restore(S.edu, to: DeviceBinding(driver: nil, override: nil))
         #expect(try mover().currentBinding(S.edu) == DeviceBinding(driver: nil, override: nil))
     }
 
     @Test func aRestoreThatCannotRebindSaysWhereTheDeviceIs() throws {
-        try mover().bind(S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e, method: .override)
+        try mover().bind(
+            S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e, method: .override)
         sim.failProbe(driver: DriverName("e1000e")!, errno: ENODEV)
         #expect {
             try mover().restore(S.e1000e, to: Self.onE1000e)
         } throws: { error in
-            (error as? BindFailure)?.message == "bind to e1000e: writing /sys/bus/pci/drivers/e1000e/bind failed with ENODEV (No such device)"
+            (error as? BindFailure)?.message
+                == "bind to e1000e: writing /sys/bus/pci/drivers/e1000e/bind failed with ENODEV (No such device)"
         }
         #expect(sim.driver(of: S.e1000e) == nil)
     }
 
     @Test func reprobeClearsTheOverrideUnbindsAndLetsTheKernelChoose() throws {
-        try mover().bind(S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e, method: .override)
+        try mover().bind(
+            S.e1000e, identity: try identity(S.e1000e), to: .vfioPCI, from: Self.onE1000e, method: .override)
         let start = sim.writeCount
         try mover().reprobe(S.e1000e, from: try mover().currentBinding(S.e1000e))
-        #expect(writes(since: start) == [
-            "bus/pci/devices/0000:01:00.0/driver_override=\\n",
-            "bus/pci/drivers/vfio-pci/unbind=0000:01:00.0",
-            "bus/pci/drivers_probe=0000:01:00.0",
-        ])
+        #expect(
+            writes(since: start) == [
+                "bus/pci/devices/0000:01:00.0/driver_override=\\n",
+                "bus/pci/drivers/vfio-pci/unbind=0000:01:00.0",
+                "bus/pci/drivers_probe=0000:01:00.0"
+            ])
         #expect(sim.driver(of: S.e1000e) == DriverName("e1000e"))
         #expect(sim.override(of: S.e1000e) == nil)
     }

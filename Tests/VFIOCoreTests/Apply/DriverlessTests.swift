@@ -83,10 +83,15 @@ import TestSupport
         let f = EngineFixture()
         try f.sim.write("bus/pci/devices/\(S.e1000e)/driver_override", "none")
         try f.sim.write("bus/pci/drivers/e1000e/unbind", S.e1000e.description)
-        try f.state.writeJournal(Journal(operation: "bind", pid: 999_999, started: 0, entries: [
-            .init(address: S.e1000e, identity: try #require(try f.sim.inventory()[S.e1000e]).identity,
-                  original: DeviceBinding(driver: DriverName("e1000e"), override: nil), target: .driverless, moving: true),
-        ]))
+        try f.state.writeJournal(
+            Journal(
+                operation: "bind", pid: 999_999, started: 0,
+                entries: [
+                    .init(
+                        address: S.e1000e, identity: try #require(try f.sim.inventory()[S.e1000e]).identity,
+                        original: DeviceBinding(driver: DriverName("e1000e"), override: nil), target: .driverless,
+                        moving: true)
+                ]))
         let report = f.engine().recover(options: f.options)
         #expect(report.error == nil, "\(report.error?.description ?? "")")
         #expect(f.sim.driver(of: S.e1000e)?.rawValue == "e1000e")

@@ -21,7 +21,9 @@ final class EngineFixture: @unchecked Sendable {
         let modules = ["vfio_pci", "pci_stub", "test_vfio_pci", "e1000e", "e1000", "8139cp", "nvme", "virtio_pci"]
         tree.file("modules/6.1.0-sim/modules.dep", modules.map { "kernel/\($0).ko:\n" }.joined())
         tree.file("modules/6.1.0-sim/modules.builtin", "kernel/drivers/pci/pcie/portdrv.ko\n")
-        tree.file("modules/6.1.0-sim/modules.alias", """
+        tree.file(
+            "modules/6.1.0-sim/modules.alias",
+            """
             alias vfio_pci:v00008086d000010D3sv*sd*bc*sc*i* test_vfio_pci
             alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci
             alias pci:v00008086d000010D3sv*sd*bc*sc*i* e1000e
@@ -33,9 +35,10 @@ final class EngineFixture: @unchecked Sendable {
     }
 
     func planner() throws -> DriverPlanner {
-        DriverPlanner(kernel: try KernelModuleIndex(modulesDirectory: tree.path + "/modules/6.1.0-sim"),
-                      modprobe: try ModprobeConfig(directories: []), loaded: LoadedModules(sysfs: sim),
-                      rules: RuleSet(rules: []), platform: Platform(architecture: "x86_64", kernelVersion: "6.1.0-sim"))
+        DriverPlanner(
+            kernel: try KernelModuleIndex(modulesDirectory: tree.path + "/modules/6.1.0-sim"),
+            modprobe: try ModprobeConfig(directories: []), loaded: LoadedModules(sysfs: sim),
+            rules: RuleSet(rules: []), platform: Platform(architecture: "x86_64", kernelVersion: "6.1.0-sim"))
     }
 
     func engine() -> BindEngine {
@@ -51,32 +54,40 @@ final class EngineFixture: @unchecked Sendable {
     }
 
     /// Binds through the plans (or an explicit driver) as the CLI does.
-    func bind(_ addresses: [PCIAddress], driver: String? = nil, configure: (inout BindEngine.Options) -> Void = { _ in })
-        throws -> OperationReport {
+    func bind(
+        _ addresses: [PCIAddress], driver: String? = nil, configure: (inout BindEngine.Options) -> Void = { _ in }
+    )
+        throws -> OperationReport
+    {
         let inventory = try sim.inventory()
         let planner = try planner()
         let request = { (device: PCIDevice) -> BindEngine.Request in
             let plan = planner.plan(device)
-            return BindEngine.Request(device: device, chain: driver.map { planner.explicitChain($0) } ?? plan.chain,
-                                      blocked: plan.blocked)
+            return BindEngine.Request(
+                device: device, chain: driver.map { planner.explicitChain($0) } ?? plan.chain,
+                blocked: plan.blocked)
         }
         var options = self.options
         configure(&options)
-        return engine().bind(addresses.map { inventory[$0]! }.map(request), inventory: inventory, companions: request,
-                             options: options)
+        return engine().bind(
+            addresses.map { inventory[$0]! }.map(request), inventory: inventory, companions: request,
+            options: options)
     }
 
     /// Unbinds as the CLI does: the host modules come from the alias tables, read on first use.
-    func unbind(_ addresses: [PCIAddress], hostModules: HostModuleLookup? = nil,
-                configure: (inout BindEngine.Options) -> Void = { _ in }) throws -> OperationReport {
+    func unbind(
+        _ addresses: [PCIAddress], hostModules: HostModuleLookup? = nil,
+        configure: (inout BindEngine.Options) -> Void = { _ in }
+    ) throws -> OperationReport {
         let inventory = try sim.inventory()
         let modulesDirectory = tree.path + "/modules/6.1.0-sim"
         let lookup = hostModules ?? HostModuleLookup { try? KernelModuleIndex(modulesDirectory: modulesDirectory) }
         var options = self.options
         configure(&options)
-        return engine().unbind(addresses.map { address in
-            BindEngine.ReleaseRequest(device: inventory[address]!) { lookup.modules(for: inventory[address]!) }
-        }, options: options)
+        return engine().unbind(
+            addresses.map { address in
+                BindEngine.ReleaseRequest(device: inventory[address]!) { lookup.modules(for: inventory[address]!) }
+            }, options: options)
     }
 
     var journalExists: Bool { access(state.directory + "/journal.toml", F_OK) == 0 }

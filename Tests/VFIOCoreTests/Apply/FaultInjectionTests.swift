@@ -25,8 +25,10 @@ import TestSupport
 
     static let errnos: [Int32] = [EIO, ENODEV, EBUSY, EINVAL, EEXIST]
 
-    func run(_ scenario: Scenario, prepare: (EngineFixture) throws -> Void = { _ in },
-             operation: @escaping Operation) throws {
+    func run(
+        _ scenario: Scenario, prepare: (EngineFixture) throws -> Void = { _ in },
+        operation: @escaping Operation
+    ) throws {
         // A clean run tells how many writes the operation makes.
         let clean = EngineFixture()
         try prepare(clean)
@@ -48,17 +50,22 @@ import TestSupport
                 for address in scenario.devices {
                     let was = original[address]!, isNow = now[address]!
                     let atOriginal = was.driver == isNow.driver && was.override == isNow.override
-                    let atTarget = isNow.driver.map { scenario.targets.contains($0.rawValue) } ?? false
+                    let atTarget =
+                        isNow.driver.map { scenario.targets.contains($0.rawValue) } ?? false
                         && (scenario.overrideAtTarget ? isNow.override == isNow.driver : isNow.override == was.override)
-                    #expect(atOriginal || atTarget,
-                            "\(scenario), write \(n) failing with \(errnoName(errno)): \(address) ended on \(isNow.driver?.rawValue ?? "nothing") override \(isNow.override?.rawValue ?? "none") (was \(was.driver?.rawValue ?? "nothing"))")
+                    #expect(
+                        atOriginal || atTarget,
+                        "\(scenario), write \(n) failing with \(errnoName(errno)): \(address) ended on \(isNow.driver?.rawValue ?? "nothing") override \(isNow.override?.rawValue ?? "none") (was \(was.driver?.rawValue ?? "nothing"))"
+                    )
                     if result.error != nil {
-                        #expect(atOriginal, "\(scenario), write \(n) \(errnoName(errno)): failed run left \(address) moved")
+                        #expect(
+                            atOriginal, "\(scenario), write \(n) \(errnoName(errno)): failed run left \(address) moved")
                     }
                     if !scenario.targets.contains("e1000e") {
                         // A device vfioctl moved is recorded; one left where it was is not.
-                        #expect(managed.contains(address) == !atOriginal,
-                                "\(scenario), write \(n): record for \(address) disagrees with the kernel")
+                        #expect(
+                            managed.contains(address) == !atOriginal,
+                            "\(scenario), write \(n): record for \(address) disagrees with the kernel")
                     }
                 }
                 #expect(!f.journalExists, "\(scenario), write \(n): journal left behind")
@@ -90,11 +97,13 @@ import TestSupport
     }
 
     @Test func unbindBackToTheHostDriver() throws {
-        try run(Scenario(name: "unbind e1000e", devices: [S.e1000e], targets: ["e1000e"]),
-                prepare: { f in
-                    let report = try f.bind([S.e1000e], driver: "vfio-pci")
-                    #expect(report.error == nil)
-                }) {
+        try run(
+            Scenario(name: "unbind e1000e", devices: [S.e1000e], targets: ["e1000e"]),
+            prepare: { f in
+                let report = try f.bind([S.e1000e], driver: "vfio-pci")
+                #expect(report.error == nil)
+            }
+        ) {
             try $0.unbind([S.e1000e])
         }
     }

@@ -26,8 +26,12 @@ import TestSupport
         let group = try #require(result.group, "vfio gave the device a group of its own")
         #expect(f.sim.group(of: S.edu) == group)
         #expect(result.nodes.all == ["/dev/vfio/noiommu-\(group)", "/dev/vfio/vfio"])
-        #expect(report.checks.contains { $0.hasPrefix("warning: VFIO no-IOMMU mode") && $0.contains("ANY host memory") })
-        #expect(report.checks.contains { $0.contains("wrote \"1\" > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode") })
+        #expect(
+            report.checks.contains { $0.hasPrefix("warning: VFIO no-IOMMU mode") && $0.contains("ANY host memory") })
+        #expect(
+            report.checks.contains {
+                $0.contains("wrote \"1\" > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode")
+            })
 
         let back = try f.unbind([S.edu])
         #expect(back.error == nil)
@@ -40,10 +44,15 @@ import TestSupport
         let f = EngineFixture(Self.groupless(noIOMMUMode: true))
         try f.sim.loadModule(ModuleName("vfio")!)
         let before = f.sim.writeCount
-        let report = try f.bind([S.edu], driver: "vfio-pci") { $0.noIOMMU = true; $0.dryRun = true }
+        let report = try f.bind([S.edu], driver: "vfio-pci") {
+            $0.noIOMMU = true; $0.dryRun = true
+        }
         #expect(report.error == nil)
         #expect(report.devices.first?.status == .planned)
-        #expect(report.checks.contains { $0.contains("would write \"1\" > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode") })
+        #expect(
+            report.checks.contains {
+                $0.contains("would write \"1\" > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode")
+            })
         #expect(f.sim.writeCount == before)
         #expect(try f.sim.read(NoIOMMUMode.parameter) == "N")
     }
@@ -54,7 +63,9 @@ import TestSupport
         let report = try f.bind([S.edu], driver: "vfio-pci") { $0.noIOMMU = true }
         let error = try #require(report.error)
         #expect(error.status == .notFound)
-        #expect(error.message.contains("no VFIO no-IOMMU mode") && error.message.contains("CONFIG_VFIO_NOIOMMU"), "\(error)")
+        #expect(
+            error.message.contains("no VFIO no-IOMMU mode") && error.message.contains("CONFIG_VFIO_NOIOMMU"), "\(error)"
+        )
         #expect(f.sim.writeCount == before)
         #expect(f.sim.driver(of: S.edu) == nil)
     }
@@ -77,7 +88,8 @@ import TestSupport
     }
 
     @Test func theStateKeyParsesAndGoesWithVFIOOnly() throws {
-        let state = try DesiredState.parse("""
+        let state = try DesiredState.parse(
+            """
             [[device]]
             address = "0000:00:05.0"
             vendor = "1234"
@@ -86,9 +98,13 @@ import TestSupport
             noiommu = true
             """, file: "s.toml")
         #expect(state.entries.first?.noIOMMU == true)
-        #expect(try DesiredState.parse("[[device]]\nids = \"1234:11e8\"\nstate = \"vfio\"\n", file: "s.toml").entries.first?.noIOMMU == false)
+        #expect(
+            try DesiredState.parse("[[device]]\nids = \"1234:11e8\"\nstate = \"vfio\"\n", file: "s.toml").entries.first?
+                .noIOMMU == false)
         for wrong in ["noiommu = true\nstate = \"host\"", "noiommu = \"yes\"\nstate = \"vfio\""] {
-            #expect(throws: VFIOError.self) { try DesiredState.parse("[[device]]\nids = \"1234:11e8\"\n" + wrong + "\n", file: "s.toml") }
+            #expect(throws: VFIOError.self) {
+                try DesiredState.parse("[[device]]\nids = \"1234:11e8\"\n" + wrong + "\n", file: "s.toml")
+            }
         }
     }
 
@@ -97,13 +113,16 @@ import TestSupport
         let inventory = try f.sim.inventory()
         let planner = try f.planner()
         let edu = try #require(inventory[S.edu])
-        var request = BindEngine.Request(device: edu, chain: planner.explicitChain("vfio-pci"), blocked: planner.plan(edu).blocked)
-        let refused = f.engine().bind([request], inventory: inventory, companions: { BindEngine.Request(device: $0, chain: []) },
-                                      options: f.options)
+        var request = BindEngine.Request(
+            device: edu, chain: planner.explicitChain("vfio-pci"), blocked: planner.plan(edu).blocked)
+        let refused = f.engine().bind(
+            [request], inventory: inventory, companions: { BindEngine.Request(device: $0, chain: []) },
+            options: f.options)
         #expect(refused.error?.status == .refused)
         request.noIOMMU = true
-        let report = f.engine().bind([request], inventory: inventory, companions: { BindEngine.Request(device: $0, chain: []) },
-                                     options: f.options)
+        let report = f.engine().bind(
+            [request], inventory: inventory, companions: { BindEngine.Request(device: $0, chain: []) },
+            options: f.options)
         #expect(report.error == nil, "\(report.error?.description ?? "")")
         #expect(f.sim.driver(of: S.edu)?.rawValue == "vfio-pci")
     }

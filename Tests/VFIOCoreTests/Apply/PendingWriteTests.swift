@@ -14,7 +14,9 @@ import TestSupport
         _ = try f.bind([S.e1000e], driver: "vfio-pci")
         f.sim.holdOpen(group: IOMMUGroup(10))
         f.host.openNodes = ["vfio/10": [.init(pid: 4242, command: "qemu-system-x86")]]
-        let report = try f.unbind([S.e1000e]) { $0.forced = ["open-fd"]; $0.timeout = 0.2 }
+        let report = try f.unbind([S.e1000e]) {
+            $0.forced = ["open-fd"]; $0.timeout = 0.2
+        }
         let error = try #require(report.error)
         #expect(error.status == .timedOut)
         #expect(error.message.contains("/sys/bus/pci/drivers/vfio-pci/unbind"), "\(error)")
@@ -25,7 +27,10 @@ import TestSupport
         // After the pending unbind nothing else was written (any write to the device would block).
         let steps = report.devices.flatMap(\.steps)
         #expect(steps.contains { $0.error?.hasPrefix("pending") == true })
-        #expect(!steps.dropFirst(steps.firstIndex { $0.error?.hasPrefix("pending") == true }! + 1).contains { $0.error == nil })
+        #expect(
+            !steps.dropFirst(steps.firstIndex { $0.error?.hasPrefix("pending") == true }! + 1).contains {
+                $0.error == nil
+            })
         #expect(f.journalExists, "the journal stays for recover")
         #expect(f.sim.driver(of: S.e1000e)?.rawValue == "vfio-pci", "still bound while the user holds it")
         // The lock is free: another run can take it at once.

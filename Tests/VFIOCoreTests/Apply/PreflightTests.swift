@@ -33,8 +33,9 @@ import Testing
 
     @Test func eachCompanionIsListedOnceAcrossGroupsInGroupOrder() {
         // Group 14 (06:00.0 + 06:00.1) and group 9 (LPC, AHCI, SMBus), asked for twice each.
-        let companions = Preflight.groupCompanions(of: devices([S.multifunctionNet, S.ahci, S.multifunctionNet, S.lpc]),
-                                                   in: inventory)
+        let companions = Preflight.groupCompanions(
+            of: devices([S.multifunctionNet, S.ahci, S.multifunctionNet, S.lpc]),
+            in: inventory)
         #expect(companions.map(\.address) == [S.smbus, S.virtioRNG])
     }
 
@@ -54,8 +55,10 @@ import Testing
 
     // MARK: groupsLeftUnusable
 
-    private func unusable(_ targets: [PCIAddress: DriverName?],
-                          vfioDrivers: VFIODriverSet = VFIODriverSet(loaded: [])) -> [(Int, [PCIAddress])] {
+    private func unusable(
+        _ targets: [PCIAddress: DriverName?],
+        vfioDrivers: VFIODriverSet = VFIODriverSet(loaded: [])
+    ) -> [(Int, [PCIAddress])] {
         Preflight.groupsLeftUnusable(targets: targets, inventory: inventory, vfioDrivers: vfioDrivers)
             .map { ($0.0.number, $0.1.map(\.address)) }
     }
@@ -114,7 +117,9 @@ import Testing
         let sim = KernelSimulator.Builder.standard()
             .adding(KernelSimulator.DeviceSpec("0000:07:00.0", 0x1234, 0x11E8, class: 0x00FF00).group(20))
             .adding(KernelSimulator.DeviceSpec("0000:08:00.0", 0x1234, 0x11E8, class: 0x00FF00).group(21))
-            .adding(KernelSimulator.DeviceSpec("0000:09:00.0", 0x1234, 0x11E8, class: 0x00FF00).group(22).driver("e1000"))
+            .adding(
+                KernelSimulator.DeviceSpec("0000:09:00.0", 0x1234, 0x11E8, class: 0x00FF00).group(22).driver("e1000")
+            )
             .build()
         let inventory = try sim.inventory()
         let edu = inventory[S.edu]!
@@ -122,13 +127,17 @@ import Testing
         // The bound one (09:00.0) is not caught: new_id only probes unbound devices.
         #expect(collateral.map(\.address.description) == ["0000:07:00.0", "0000:08:00.0"])
         let requested: Set<PCIAddress> = [S.edu, PCIAddress("0000:07:00.0")!]
-        #expect(Preflight.newIDCollateral(for: edu, requested: requested, inventory: inventory)
-            .map(\.address.description) == ["0000:08:00.0"])
+        #expect(
+            Preflight.newIDCollateral(for: edu, requested: requested, inventory: inventory)
+                .map(\.address.description) == ["0000:08:00.0"])
     }
 
     @Test func newIDCollateralNeedsTheSameVendorAndDevice() {
         // The two virtio-net functions are bound; no other 8086:10d3 exists.
-        #expect(Preflight.newIDCollateral(for: inventory[S.e1000e]!, requested: [S.e1000e], inventory: inventory).isEmpty)
-        #expect(Preflight.newIDCollateral(for: inventory[S.virtioNet]!, requested: [S.virtioNet], inventory: inventory).isEmpty)
+        #expect(
+            Preflight.newIDCollateral(for: inventory[S.e1000e]!, requested: [S.e1000e], inventory: inventory).isEmpty)
+        #expect(
+            Preflight.newIDCollateral(for: inventory[S.virtioNet]!, requested: [S.virtioNet], inventory: inventory)
+                .isEmpty)
     }
 }

@@ -15,7 +15,8 @@ import Testing
         let fixture = EngineFixture()
         _ = try fixture.bind([S.e1000e, S.edu], driver: "vfio-pci")
         let pf = try #require(try fixture.sim.inventory()[S.nvme])
-        let vfs = fixture.engine().setVirtualFunctions(pf, count: 2, inventory: try fixture.sim.inventory(), options: fixture.options)
+        let vfs = fixture.engine().setVirtualFunctions(
+            pf, count: 2, inventory: try fixture.sim.inventory(), options: fixture.options)
         #expect(vfs.error == nil)
         #expect(fixture.sim.virtualFunctions(of: S.nvme).count == 2)
 
@@ -34,7 +35,8 @@ import Testing
         let fixture = EngineFixture()
         _ = try fixture.bind([S.e1000e], driver: "vfio-pci")
         let pf = try #require(try fixture.sim.inventory()[S.nvme])
-        _ = fixture.engine().setVirtualFunctions(pf, count: 2, inventory: try fixture.sim.inventory(), options: fixture.options)
+        _ = fixture.engine().setVirtualFunctions(
+            pf, count: 2, inventory: try fixture.sim.inventory(), options: fixture.options)
         fixture.sim.failProbe(driver: DriverName("e1000e")!, errno: EIO)
 
         let sim = fixture.sim

@@ -22,14 +22,18 @@ import TestSupport
         #expect(moved.status == .rolledBack)
         #expect(moved.to?.rawValue == "e1000e", "the driver it ended on")
         #expect(moved.deviceNode == nil)
-        #expect(moved.message?.contains("vfio-pci") == true && moved.message?.contains(S.virtioNet.description) == true,
-                "\(moved.message ?? "")")
+        #expect(
+            moved.message?.contains("vfio-pci") == true && moved.message?.contains(S.virtioNet.description) == true,
+            "\(moved.message ?? "")")
         #expect(report.devices.first { $0.address == S.virtioNet }?.status == .failed)
 
         let json = OperationJSON.report(report).rendered()
         #expect(json.contains("\"rolled_back\""), "\(json)")
         let text = OperationText.report(report, verbose: false)
-        #expect(text.contains("\(S.e1000e) rolled back to e1000e: moved to vfio-pci, then put back because \(S.virtioNet) failed"), "\(text)")
+        #expect(
+            text.contains(
+                "\(S.e1000e) rolled back to e1000e: moved to vfio-pci, then put back because \(S.virtioNet) failed"),
+            "\(text)")
     }
 
     @Test func aDeviceNotReachedIsReportedUnchanged() throws {

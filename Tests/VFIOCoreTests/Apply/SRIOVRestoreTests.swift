@@ -13,7 +13,8 @@ import TestSupport
 
     func setVFs(_ f: EngineFixture, _ count: Int) throws -> OperationReport {
         let inventory = try f.sim.inventory()
-        return f.engine().setVirtualFunctions(inventory[S.nvme]!, count: count, inventory: inventory, options: f.options)
+        return f.engine().setVirtualFunctions(
+            inventory[S.nvme]!, count: count, inventory: inventory, options: f.options)
     }
 
     @Test func removingTheVFsPutsAutoprobeBack() throws {
@@ -68,17 +69,22 @@ import TestSupport
         let inventory = try f.sim.inventory()
         var options = f.options
         options.dryRun = true
-        let report = f.engine().setVirtualFunctions(inventory[S.nvme]!, count: 2, inventory: inventory, options: options)
+        let report = f.engine().setVirtualFunctions(
+            inventory[S.nvme]!, count: 2, inventory: inventory, options: options)
         #expect(report.error == nil)
         #expect(f.sim.writeCount == 0)
         #expect(try f.state.readSRIOV().isEmpty)
     }
 
     @Test func recordsRoundTrip() throws {
-        let records = [SRIOVRecord(pf: S.nvme, originalAutoprobe: true, originalVFs: 0),
-                       SRIOVRecord(pf: S.e1000e, originalAutoprobe: false, originalVFs: 4)]
+        let records = [
+            SRIOVRecord(pf: S.nvme, originalAutoprobe: true, originalVFs: 0),
+            SRIOVRecord(pf: S.e1000e, originalAutoprobe: false, originalVFs: 4)
+        ]
         let text = SRIOVRecord.encodeAll(records)
         #expect(try SRIOVRecord.decodeAll(text, file: "sriov.toml") == records.sorted { $0.pf < $1.pf })
-        #expect(throws: VFIOError.self) { try SRIOVRecord.decodeAll("[[pf]]\naddress = \"0000:03:00.0\"\n", file: "sriov.toml") }
+        #expect(throws: VFIOError.self) {
+            try SRIOVRecord.decodeAll("[[pf]]\naddress = \"0000:03:00.0\"\n", file: "sriov.toml")
+        }
     }
 }

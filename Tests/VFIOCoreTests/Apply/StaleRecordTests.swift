@@ -56,9 +56,12 @@ import TestSupport
     /// Other hardware at a recorded address: unbind ignores the record, and drops it.
     @Test func aRecordOfReplacedHardwareIsDroppedByUnbind() throws {
         let f = EngineFixture()
-        try f.state.writeManaged([ManagedDevice(address: S.e1000e, vendor: VendorID(0x10ec), device: DeviceID(0x8139),
-                                                original: DeviceBinding(driver: DriverName("8139cp"), override: nil),
-                                                driver: DriverName.vfioPCI, since: 1)])
+        try f.state.writeManaged([
+            ManagedDevice(
+                address: S.e1000e, vendor: VendorID(0x10ec), device: DeviceID(0x8139),
+                original: DeviceBinding(driver: DriverName("8139cp"), override: nil),
+                driver: DriverName.vfioPCI, since: 1)
+        ])
         let entries = try ManagedStatus.read(store: f.state, inventory: try f.sim.inventory()).get()
         #expect(entries.map(\.state) == ["replaced"])
         let unbind = try f.unbind([S.e1000e])

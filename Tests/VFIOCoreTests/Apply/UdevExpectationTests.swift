@@ -29,8 +29,10 @@ import Testing
         #expect(expectation.isSatisfied)
     }
 
-    @Test(arguments: [("6.1.0-26-amd64", true), ("4.14.0", true), ("4.19.90-rt", true), ("5.4", true),
-                      ("4.13.16-100.fc25", false), ("3.10.0-1160.el7.x86_64", false), ("weird", true)])
+    @Test(arguments: [
+        ("6.1.0-26-amd64", true), ("4.14.0", true), ("4.19.90-rt", true), ("5.4", true),
+        ("4.13.16-100.fc25", false), ("3.10.0-1160.el7.x86_64", false), ("weird", true)
+    ])
     func bindEventsExistSinceLinux414(_ release: String, _ sends: Bool) {
         #expect(UdevExpectation.kernelSendsBindEvents(release: release) == sends)
     }

@@ -12,8 +12,10 @@ import TestSupport
         #expect(VFIONodes.cdevPath(forEntry: "vfio0") == "/dev/vfio/devices/vfio0")
         #expect(VFIONodes.cdevPath(forEntry: "vfio12") == "/dev/vfio/devices/vfio12")
         #expect(VFIONodes.cdevPath(forEntry: "noiommu-vfio3") == "/dev/vfio/devices/noiommu-vfio3")
-        for crafted in ["vfio", "noiommu-vfio", "vfio0/../../sda", "../vfio0", "xvfio1", "vfio-1", "vfio1a", "vfio١",
-                        "vfio" + String(repeating: "9", count: 11), "", "noiommu-vfio0\n"] {
+        for crafted in [
+            "vfio", "noiommu-vfio", "vfio0/../../sda", "../vfio0", "xvfio1", "vfio-1", "vfio1a", "vfio١",
+            "vfio" + String(repeating: "9", count: 11), "", "noiommu-vfio0\n"
+        ] {
             #expect(VFIONodes.cdevPath(forEntry: crafted) == nil, "\(crafted.debugDescription)")
         }
     }

@@ -42,9 +42,15 @@ import TestSupport
         let planner = try f.planner()
         let device = inventory[S.e1000e]!
         let chain = planner.explicitChain("vfio-pci") + planner.explicitChain("pci-stub")
-        let report = f.engine().bind([BindEngine.Request(device: device, chain: chain, blocked: DriverPlanner.blocker(for: device, platform: Platform(architecture: "x86_64", kernelVersion: "6.1.0-sim")))],
-                                     inventory: inventory, companions: { BindEngine.Request(device: $0, chain: []) },
-                                     options: f.options)
+        let report = f.engine().bind(
+            [
+                BindEngine.Request(
+                    device: device, chain: chain,
+                    blocked: DriverPlanner.blocker(
+                        for: device, platform: Platform(architecture: "x86_64", kernelVersion: "6.1.0-sim")))
+            ],
+            inventory: inventory, companions: { BindEngine.Request(device: $0, chain: []) },
+            options: f.options)
         #expect(report.error == nil, "\(report.error?.description ?? "")")
         #expect(f.sim.driver(of: S.e1000e)?.rawValue == "pci-stub")
         #expect(report.devices.first?.attempts.map(\.driver.rawValue) == ["pci-stub"])
@@ -61,14 +67,16 @@ import TestSupport
     /// `apply` checks the group for a named VFIO driver before any write, not for pci-stub.
     @Test func applyRefusesANamedVFIODriverWithoutAGroupButNotPCIStub() throws {
         let f = Self.withoutGroup()
-        let reconciler = Reconciler(engine: f.engine(),
-                                    makePlanner: { (_: [PCIDevice]) throws(VFIOError) -> DriverPlanner in
-                                        do { return try f.planner() } catch { throw VFIOError(.failed, "\(error)") }
-                                    },
-                                    enumerate: { () throws(VFIOError) in try f.sim.inventory() })
+        let reconciler = Reconciler(
+            engine: f.engine(),
+            makePlanner: { (_: [PCIDevice]) throws(VFIOError) -> DriverPlanner in
+                do { return try f.planner() } catch { throw VFIOError(.failed, "\(error)") }
+            },
+            enumerate: { () throws(VFIOError) in try f.sim.inventory() })
         func state(_ wanted: String) throws -> DesiredState {
-            try DesiredState.parse("[[device]]\naddress = \"\(S.e1000e)\"\nvendor = \"8086\"\ndevice = \"10d3\"\n\(wanted)\n",
-                                   file: "state.toml")
+            try DesiredState.parse(
+                "[[device]]\naddress = \"\(S.e1000e)\"\nvendor = \"8086\"\ndevice = \"10d3\"\n\(wanted)\n",
+                file: "state.toml")
         }
         let vfio = reconciler.run(try state("driver = \"vfio-pci\""), options: f.options)
         #expect(vfio.error?.status == .refused, "\(vfio.error?.description ?? "no error")")

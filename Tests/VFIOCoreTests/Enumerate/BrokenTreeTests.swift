@@ -34,10 +34,14 @@ import VFIOSystem
             #expect(found[Fake.address("0000:00:04.0")] == nil)
             #expect(found[Fake.address("0000:00:05.0")] == nil)
             #expect(found.warnings.count == 2)
-            #expect(found.warnings.contains { $0.hasPrefix("skipping 0000:00:04.0:") && $0.contains("points outside the sysfs root") })
-            #expect(found.warnings.contains {
-                $0.hasPrefix("skipping 0000:00:05.0:") && $0.contains("(/sys/devices/pci0000:00/0000:00:00.0)")
-            })
+            #expect(
+                found.warnings.contains {
+                    $0.hasPrefix("skipping 0000:00:04.0:") && $0.contains("points outside the sysfs root")
+                })
+            #expect(
+                found.warnings.contains {
+                    $0.hasPrefix("skipping 0000:00:05.0:") && $0.contains("(/sys/devices/pci0000:00/0000:00:00.0)")
+                })
 
             // Links inside a device directory that leave the root are reported unreadable, not followed.
             let vga = try record(found, "0000:00:02.0")
@@ -76,13 +80,18 @@ import VFIOSystem
         let found = try inventory(of: .nonAddressEntry)
         #expect(addresses(found.devices) == healthy)
         #expect(found.warnings.count == 2)
-        #expect(found.warnings.contains { $0.hasPrefix("ignoring ") && $0.hasSuffix("/bus/pci/devices/README: not a PCI address") })
+        #expect(
+            found.warnings.contains {
+                $0.hasPrefix("ignoring ") && $0.hasSuffix("/bus/pci/devices/README: not a PCI address")
+            })
         #expect(found.warnings.contains { $0.hasSuffix("/bus/pci/devices/00:1c.6: not a PCI address") })
     }
 
     @Test func everythingBrokenAtOnce() throws {
         let found = try inventory(of: .broken)
-        #expect(addresses(found.devices) == ["0000:00:00.0", "0000:00:02.0", "0000:00:16.0", "0000:00:1c.6", "0000:09:00.0"])
+        #expect(
+            addresses(found.devices) == ["0000:00:00.0", "0000:00:02.0", "0000:00:16.0", "0000:00:1c.6", "0000:09:00.0"]
+        )
         // dangling 03.0, outside 04.0 and 05.0, unreadable vendor 08.0, README, 00:1c.6
         #expect(found.warnings.count == 6)
         #expect(try record(found, "0000:09:00.0") == FakeScenario.rootPort.tree.expectedDevices.last)
@@ -104,7 +113,8 @@ import VFIOSystem
 
     @Test func aMissingRootIsAnError() throws {
         let error = #expect(throws: VFIOError.self) {
-            try SysfsWalkEnumerator(sysfs: LiveSysfs(root: "/nonexistent/vfioctl-test-root"), userGivenRoot: true).enumerate()
+            try SysfsWalkEnumerator(sysfs: LiveSysfs(root: "/nonexistent/vfioctl-test-root"), userGivenRoot: true)
+                .enumerate()
         }
         #expect(error?.status == .usage)
         #expect(error?.message.contains("ENOENT") == true)
@@ -119,8 +129,9 @@ import VFIOSystem
     @Test(arguments: ["class", "vendor", "device"])
     func garbageInAnIdentityAttributeSkipsTheDevice(_ attribute: String) throws {
         let nic = Fake.address("0000:09:00.0")
-        let found = try inventory(of: FakeScenario.rootPort.tree
-            .adding(.attributeContents(nic, attribute: attribute, contents: "banana\n")))
+        let found = try inventory(
+            of: FakeScenario.rootPort.tree
+                .adding(.attributeContents(nic, attribute: attribute, contents: "banana\n")))
         #expect(found[nic] == nil)
         #expect(found.warnings.count == 1)
         #expect(found.warnings.first?.hasPrefix("skipping 0000:09:00.0: cannot read") == true)
@@ -136,7 +147,7 @@ import VFIOSystem
 
     @Test(arguments: [
         ("revision", "0x1ff\n"), ("sriov_numvfs", "many\n"), ("sriov_totalvfs", "\n"), ("numa_node", "one\n"),
-        ("modalias", "usb:v1234\n"), ("driver_override", "a/b\n"), ("subsystem_device", "0x12345\n"),
+        ("modalias", "usb:v1234\n"), ("driver_override", "a/b\n"), ("subsystem_device", "0x12345\n")
     ])
     func garbageInOtherAttributesIsMarkedUnreadable(_ attribute: String, _ contents: String) throws {
         let pf = Fake.address("0000:09:00.0")
@@ -154,7 +165,9 @@ import VFIOSystem
     @Test func removedOptionalAttributesAreAbsentNotUnreadable() throws {
         let nic = Fake.address("0000:09:00.0")
         var tree = FakeScenario.rootPort.tree
-        for attribute in ["numa_node", "driver_override", "revision", "subsystem_vendor", "modalias", "driver", "iommu_group"] {
+        for attribute in [
+            "numa_node", "driver_override", "revision", "subsystem_vendor", "modalias", "driver", "iommu_group"
+        ] {
             tree.add(.missingAttribute(nic, attribute: attribute))
         }
         let record = try #require(try inventory(of: tree)[nic])

@@ -18,8 +18,10 @@ func inventory(of scenario: FakeScenario) throws -> DeviceInventory {
 }
 
 /// The record at `address`, failing the test when it is missing.
-func record(_ inventory: DeviceInventory, _ address: String,
-            sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> PCIDevice {
+func record(
+    _ inventory: DeviceInventory, _ address: String,
+    sourceLocation: Testing.SourceLocation = #_sourceLocation
+) throws -> PCIDevice {
     try #require(inventory[Fake.address(address)], "no \(address) in the inventory", sourceLocation: sourceLocation)
 }
 
@@ -29,8 +31,10 @@ func addresses(_ list: [PCIAddress]) -> [String] { list.map(\.description) }
 
 /// Same addresses, then the same record for each, reporting at most a few differing devices (a whole
 /// inventory in one failure message is unreadable).
-func expectSameDevices(_ found: [PCIDevice], _ expected: [PCIDevice],
-                       sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+func expectSameDevices(
+    _ found: [PCIDevice], _ expected: [PCIDevice],
+    sourceLocation: Testing.SourceLocation = #_sourceLocation
+) {
     #expect(addresses(found) == addresses(expected), sourceLocation: sourceLocation)
     var reported = 0
     for (actual, wanted) in zip(found, expected) where actual != wanted && reported < 5 {

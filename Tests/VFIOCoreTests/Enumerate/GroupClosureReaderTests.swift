@@ -6,21 +6,26 @@ import VFIOSystem
 
 /// `bind`/`unbind` of named devices read those devices and their IOMMU groups only.
 @Suite struct GroupClosureReaderTests {
-    private func closure(_ scenario: FakeScenario, _ addresses: [String],
-                         change: (String) -> Void = { _ in }) throws -> (DeviceInventory?, DeviceInventory) {
+    private func closure(
+        _ scenario: FakeScenario, _ addresses: [String],
+        change: (String) -> Void = { _ in }
+    ) throws -> (DeviceInventory?, DeviceInventory) {
         try TemporaryDirectory.with { root in
             try scenario.write(to: root)
             change(root)
             let sysfs = LiveSysfs(root: root)
-            return (GroupClosureReader(sysfs: sysfs).inventory(of: addresses.map(Fake.address)),
-                    try SysfsWalkEnumerator(sysfs: sysfs, userGivenRoot: true).enumerate())
+            return (
+                GroupClosureReader(sysfs: sysfs).inventory(of: addresses.map(Fake.address)),
+                try SysfsWalkEnumerator(sysfs: sysfs, userGivenRoot: true).enumerate()
+            )
         }
     }
 
     @Test func aGPUBringsItsAudioFunctionAndNothingElse() throws {
         let (read, full) = try closure(.gpuAudio, ["0000:01:00.0"]) { root in
             // A NUMA node the full read reports and the closure leaves out.
-            try? "1\n".write(toFile: root + "/bus/pci/devices/0000:01:00.0/numa_node", atomically: false, encoding: .utf8)
+            try? "1\n".write(
+                toFile: root + "/bus/pci/devices/0000:01:00.0/numa_node", atomically: false, encoding: .utf8)
         }
         let closure = try #require(read)
         #expect(addresses(closure.devices) == ["0000:01:00.0", "0000:01:00.1"])
@@ -29,12 +34,14 @@ import VFIOSystem
         #expect(closure.devices.allSatisfy { $0.numaNode == nil && $0.parent == nil })
         #expect(full.devices.contains { $0.iommuGroup == IOMMUGroup(2) && $0.numaNode != nil })
         #expect(full.devices.contains { $0.iommuGroup == IOMMUGroup(2) && $0.parent != nil })
-        expectSameDevices(closure.devices, full.devices.filter { $0.iommuGroup == IOMMUGroup(2) }.map { device in
-            var device = device
-            device.numaNode = nil
-            device.parent = nil
-            return device
-        })
+        expectSameDevices(
+            closure.devices,
+            full.devices.filter { $0.iommuGroup == IOMMUGroup(2) }.map { device in
+                var device = device
+                device.numaNode = nil
+                device.parent = nil
+                return device
+            })
         #expect(closure.warnings.isEmpty)
     }
 
@@ -45,7 +52,8 @@ import VFIOSystem
             try FakeScenario.sriovNIC.write(to: root)
             let sysfs = LiveSysfs(root: root)
             let pf = Fake.address("0000:02:00.0")
-            let vf = try #require(try SysfsWalkEnumerator(sysfs: sysfs, userGivenRoot: true).enumerate()[pf]?.sriov.virtfns.first)
+            let vf = try #require(
+                try SysfsWalkEnumerator(sysfs: sysfs, userGivenRoot: true).enumerate()[pf]?.sriov.virtfns.first)
             let addresses = [pf, vf]
             let withRules = try #require(GroupClosureReader(sysfs: sysfs).inventory(of: addresses))
             let without = try #require(GroupClosureReader(sysfs: sysfs, consultsRules: false).inventory(of: addresses))
@@ -75,8 +83,14 @@ import VFIOSystem
             let read = try #require(GroupClosureReader(sysfs: LiveSysfs(root: root)).inventory(of: addresses))
             #expect(read.devices.map(\.address.description) == ["0000:00:02.0"])
             #expect(read.warnings.count == 2, "\(read.warnings)")
-            #expect(read.warnings.contains { $0.hasPrefix("skipping 0000:00:04.0: ") && $0.hasSuffix("leads outside the sysfs root") })
-            #expect(read.warnings.contains { $0.hasPrefix("skipping 0000:00:05.0: ") && $0.hasSuffix("leads outside the sysfs root") })
+            #expect(
+                read.warnings.contains {
+                    $0.hasPrefix("skipping 0000:00:04.0: ") && $0.hasSuffix("leads outside the sysfs root")
+                })
+            #expect(
+                read.warnings.contains {
+                    $0.hasPrefix("skipping 0000:00:05.0: ") && $0.hasSuffix("leads outside the sysfs root")
+                })
             // Links inside the device are named, never followed: an absolute target names nothing.
             let vga = try #require(read[Fake.address("0000:00:02.0")])
             #expect(vga.driver == nil)
@@ -112,12 +126,14 @@ import VFIOSystem
             let mixed = (0..<half).flatMap { [all[$0], all[half + $0]] } + all[(2 * half)...]
             let read = try #require(GroupClosureReader(sysfs: sysfs).inventory(of: mixed))
             #expect(read.warnings.isEmpty, "\(read.warnings)")
-            expectSameDevices(read.devices.sorted { $0.address < $1.address }, full.devices.map { device in
-                var device = device
-                device.numaNode = nil
-                device.parent = nil
-                return device
-            })
+            expectSameDevices(
+                read.devices.sorted { $0.address < $1.address },
+                full.devices.map { device in
+                    var device = device
+                    device.numaNode = nil
+                    device.parent = nil
+                    return device
+                })
         }
     }
 
@@ -126,8 +142,10 @@ import VFIOSystem
     @Test func theRootsParentIsNeverSearchedForSiblings() throws {
         try TemporaryDirectory.with { base in
             let root = try FakeSysfs.writeLinkOutsideRootWithADeviceOutside(in: base)
-            try FileManager.default.moveItem(atPath: base + "/outside/devices/pci0000:00/0000:00:04.0", toPath: base + "/0000:00:04.0")
-            try FileManager.default.createSymbolicLink(atPath: root + "/bus/pci/devices/0000:00:06.0", withDestinationPath: "../../..")
+            try FileManager.default.moveItem(
+                atPath: base + "/outside/devices/pci0000:00/0000:00:04.0", toPath: base + "/0000:00:04.0")
+            try FileManager.default.createSymbolicLink(
+                atPath: root + "/bus/pci/devices/0000:00:06.0", withDestinationPath: "../../..")
             let addresses = ["0000:00:06.0", "0000:00:04.0"].map(Fake.address)
             let read = try #require(GroupClosureReader(sysfs: LiveSysfs(root: root)).inventory(of: addresses))
             #expect(read.devices.isEmpty)

@@ -8,11 +8,16 @@ import VFIOSystem
 @Suite struct GroupClosureSelectionTests {
     typealias S = KernelSimulator.Standard
 
-    private func read(_ selectors: [String], wholeSystem: Bool = false, sim: KernelSimulator = .standard())
-        throws -> (addresses: [PCIAddress], closure: Bool, fullReads: Int) {
+    private func read(
+        _ selectors: [String], wholeSystem: Bool = false, sim: KernelSimulator = .standard()
+    )
+        throws -> (addresses: [PCIAddress], closure: Bool, fullReads: Int)
+    {
         var fullReads = 0
-        let result = try GroupClosureReader(sysfs: sim).inventory(for: try selectors.map { try DeviceSelector(parsing: $0) },
-                                                                 wholeSystem: wholeSystem) { () throws(VFIOError) in
+        let result = try GroupClosureReader(sysfs: sim).inventory(
+            for: try selectors.map { try DeviceSelector(parsing: $0) },
+            wholeSystem: wholeSystem
+        ) { () throws(VFIOError) in
             fullReads += 1
             return try sim.inventory()
         }

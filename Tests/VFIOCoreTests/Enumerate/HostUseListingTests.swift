@@ -32,7 +32,8 @@ import VFIOSystem
     /// When neither uevent nor the link says which driver holds the device, it is scanned: missing
     /// an interface would let a safety check pass that should refuse.
     @Test func aDeviceWithAnUnknownDriverIsScanned() throws {
-        let record = try #require(try inventory(of: tree(driver: "e1000e").adding(.unreadableAttribute(nic, attribute: "driver")))[nic])
+        let record = try #require(
+            try inventory(of: tree(driver: "e1000e").adding(.unreadableAttribute(nic, attribute: "driver")))[nic])
         #expect(record.driver == nil && record.unreadable == ["driver"])
         #expect(record.hostUse.networkInterfaces.map(\.name).contains("eth9"))
     }
@@ -42,8 +43,10 @@ import VFIOSystem
     @Test func skippingTheScanChangesNothingElse() throws {
         let tree = FakeSysfs.makeLargeTree(count: 700)
         let (full, skipped) = try tree.withRoot { root in
-            (try SysfsWalkEnumerator(sysfs: LiveSysfs(root: root), userGivenRoot: true).enumerate(),
-             try SysfsWalkEnumerator(sysfs: LiveSysfs(root: root), userGivenRoot: true, hostUse: .skip).enumerate())
+            (
+                try SysfsWalkEnumerator(sysfs: LiveSysfs(root: root), userGivenRoot: true).enumerate(),
+                try SysfsWalkEnumerator(sysfs: LiveSysfs(root: root), userGivenRoot: true, hostUse: .skip).enumerate()
+            )
         }
         #expect(full.devices.contains { !$0.hostUse.isEmpty })
         #expect(skipped.devices.allSatisfy { !$0.hostUseRead && $0.hostUse.isEmpty })
@@ -62,11 +65,15 @@ import VFIOSystem
     @Test func aDeviceThatCannotBeListedIsSkippedNotReadAsUnused() throws {
         let (scanned, skipped) = try tree(driver: "e1000e").withRoot { root in
             let sysfs = UnlistableDevice(base: LiveSysfs(root: root), device: nic.description)
-            return (try SysfsWalkEnumerator(sysfs: sysfs, userGivenRoot: true).enumerate(),
-                    try SysfsWalkEnumerator(sysfs: sysfs, userGivenRoot: true, hostUse: .skip).enumerate())
+            return (
+                try SysfsWalkEnumerator(sysfs: sysfs, userGivenRoot: true).enumerate(),
+                try SysfsWalkEnumerator(sysfs: sysfs, userGivenRoot: true, hostUse: .skip).enumerate()
+            )
         }
         #expect(scanned[nic] == nil)
-        #expect(scanned.warnings.contains { $0.hasPrefix("skipping \(nic): cannot list ") && $0.contains("EACCES") }, "\(scanned.warnings)")
+        #expect(
+            scanned.warnings.contains { $0.hasPrefix("skipping \(nic): cannot list ") && $0.contains("EACCES") },
+            "\(scanned.warnings)")
         #expect(skipped[nic]?.driver == DriverName("e1000e"))
     }
 }

@@ -11,7 +11,8 @@ import VFIOCore
     }
 
     @Test func isDeterministic() {
-        expectSameDevices(FakeSysfs.makeLargeTree(count: 500).expectedDevices, FakeSysfs.makeLargeTree(count: 500).expectedDevices)
+        expectSameDevices(
+            FakeSysfs.makeLargeTree(count: 500).expectedDevices, FakeSysfs.makeLargeTree(count: 500).expectedDevices)
     }
 
     @Test func fullSizeTreeIsAServerMix() throws {
@@ -32,7 +33,8 @@ import VFIOCore
         let vfs = devices.filter { $0.physfn != nil }
         #expect(vfs.count > 1000)
         let drivers = Set(devices.compactMap(\.driver?.rawValue))
-        #expect(drivers.isSuperset(of: ["ice", "iavf", "vfio-pci", "nvme", "pcieport", "snd_hda_intel", "e1000", "e1000e"]))
+        #expect(
+            drivers.isSuperset(of: ["ice", "iavf", "vfio-pci", "nvme", "pcieport", "snd_hda_intel", "e1000", "e1000e"]))
         #expect(devices.contains { $0.driver == nil })
         #expect(devices.contains { $0.driverOverride == DriverName.vfioPCI })
         #expect(devices.filter(\.bootVGA).count == 1)

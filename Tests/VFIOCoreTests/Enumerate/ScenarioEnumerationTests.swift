@@ -25,9 +25,12 @@ import VFIOSystem
     @Test func gpuAndItsAudioShareSlotAndGroup() throws {
         let found = try inventory(of: .gpuAudio)
         let gpu = try record(found, "0000:01:00.0")
-        #expect(gpu.identity == PCIIdentity(vendor: VendorID(0x10DE), device: DeviceID(0x1B80),
-                                            subsystemVendor: VendorID(0x1458), subsystemDevice: DeviceID(0x3702),
-                                            classCode: FakeClass.vga, revision: Revision(0xA1)))
+        #expect(
+            gpu.identity
+                == PCIIdentity(
+                    vendor: VendorID(0x10DE), device: DeviceID(0x1B80),
+                    subsystemVendor: VendorID(0x1458), subsystemDevice: DeviceID(0x3702),
+                    classCode: FakeClass.vga, revision: Revision(0xA1)))
         #expect(gpu.modalias.rawValue == "pci:v000010DEd00001B80sv00001458sd00003702bc03sc00i00")
         #expect(gpu.driver == DriverName("nouveau"))
         #expect(gpu.driverOverride == nil)
@@ -63,8 +66,10 @@ import VFIOSystem
     @Test func sriovPFListsVFsInNumericOrder() throws {
         let found = try inventory(of: .sriovNIC)
         let pf = try record(found, "0000:02:00.0")
-        let expectedVFs = ["0000:02:02.0", "0000:02:02.1", "0000:02:02.2", "0000:02:02.3", "0000:02:02.4", "0000:02:02.5",
-                           "0000:02:02.6", "0000:02:02.7", "0000:02:03.0", "0000:02:03.1", "0000:02:03.2", "0000:02:03.3"]
+        let expectedVFs = [
+            "0000:02:02.0", "0000:02:02.1", "0000:02:02.2", "0000:02:02.3", "0000:02:02.4", "0000:02:02.5",
+            "0000:02:02.6", "0000:02:02.7", "0000:02:03.0", "0000:02:03.1", "0000:02:03.2", "0000:02:03.3"
+        ]
         #expect(addresses(pf.sriov.virtfns) == expectedVFs)
         #expect(pf.sriov.virtfns[2] == Fake.address("0000:02:02.2"))
         #expect(pf.sriov.virtfns[10] == Fake.address("0000:02:03.2"))  // virtfn10 comes after virtfn2
@@ -236,19 +241,23 @@ import VFIOSystem
         var tree = FakeSysfs()
         tree.addPlatform()
         tree.add(.rootPort("0000:00:03.0").group(1))
-        tree.add(FakePCIDevice("0000:10:00.0", 0x10B5, 0x8747, FakeClass.pciBridge).behind("0000:00:03.0")
-            .role(.switchUpstream).driver(DriverName.pcieport).group(2))
-        tree.add(FakePCIDevice("0000:11:08.0", 0x10B5, 0x8747, FakeClass.pciBridge).behind("0000:10:00.0")
-            .role(.switchDownstream).driver(DriverName.pcieport).group(3))
-        tree.add(FakePCIDevice("0000:12:00.0", 0x144D, 0xA808, FakeClass.nvme).behind("0000:11:08.0").driver("nvme")
-            .group(4).nvme(controller: 3))
+        tree.add(
+            FakePCIDevice("0000:10:00.0", 0x10B5, 0x8747, FakeClass.pciBridge).behind("0000:00:03.0")
+                .role(.switchUpstream).driver(DriverName.pcieport).group(2))
+        tree.add(
+            FakePCIDevice("0000:11:08.0", 0x10B5, 0x8747, FakeClass.pciBridge).behind("0000:10:00.0")
+                .role(.switchDownstream).driver(DriverName.pcieport).group(3))
+        tree.add(
+            FakePCIDevice("0000:12:00.0", 0x144D, 0xA808, FakeClass.nvme).behind("0000:11:08.0").driver("nvme")
+                .group(4).nvme(controller: 3))
         let found = try inventory(of: tree)
         #expect(try record(found, "0000:12:00.0").parent == Fake.address("0000:11:08.0"))
         #expect(try record(found, "0000:11:08.0").parent == Fake.address("0000:10:00.0"))
         #expect(try record(found, "0000:10:00.0").parent == Fake.address("0000:00:03.0"))
         #expect(try record(found, "0000:12:00.0").hostUse.blockDevices == ["nvme3n1"])
-        #expect(try tree.canonicalPath(of: Fake.address("0000:12:00.0"))
-            == "devices/pci0000:00/0000:00:03.0/0000:10:00.0/0000:11:08.0/0000:12:00.0")
+        #expect(
+            try tree.canonicalPath(of: Fake.address("0000:12:00.0"))
+                == "devices/pci0000:00/0000:00:03.0/0000:10:00.0/0000:11:08.0/0000:12:00.0")
     }
 
     @Test func sysfsTreeSourceEnumeratesTheSame() throws {

@@ -10,7 +10,7 @@ import VFIOCore
         ("\u{85}\u{9B}2J", "\\u{85}\\u{9b}2J"),
         ("abc\u{202E}fed", "abc\\u{202e}fed"),
         ("line\u{2028}break", "line\\u{2028}break"),
-        ("plain 0000:01:00.0 é 日本", "plain 0000:01:00.0 é 日本"),
+        ("plain 0000:01:00.0 é 日本", "plain 0000:01:00.0 é 日本")
     ])
     func controlsAreWrittenOut(_ text: String, _ shown: String) {
         #expect(UserText.escaped(text) == shown)
@@ -18,7 +18,9 @@ import VFIOCore
 
     @Test func shortTextIsQuotedWhole() {
         #expect(UserText.quoted("01:00.0") == "'01:00.0'")
-        #expect(UserText.quoted(String(repeating: "a", count: UserText.quotedLimit)) == "'" + String(repeating: "a", count: 64) + "'")
+        #expect(
+            UserText.quoted(String(repeating: "a", count: UserText.quotedLimit)) == "'"
+                + String(repeating: "a", count: 64) + "'")
     }
 
     @Test func longTextIsCutAndCounted() {

@@ -51,11 +51,14 @@ import Testing
                 Result { () throws(FileReadError) in try TextFile.bytes(path) }
             }
             guard case .failure(let error)? = outcome else {
-                Issue.record("\(wrong): read \(outcome.map { "\((try? $0.get())?.count ?? -1) bytes" } ?? "nothing: it hung")")
+                Issue.record(
+                    "\(wrong): read \(outcome.map { "\((try? $0.get())?.count ?? -1) bytes" } ?? "nothing: it hung")")
                 return
             }
             #expect(error.status == .usage)
-            #expect(error.description == "\(path): \(wrong.words)" || error.description.hasPrefix("\(path): \(wrong.words)"))
+            #expect(
+                error.description == "\(path): \(wrong.words)" || error.description.hasPrefix("\(path): \(wrong.words)")
+            )
         }
     }
 
@@ -91,7 +94,9 @@ import Testing
                 _ = try RuleSet.load(directories: [(root + "/rules", .commandLine)])
             }
             #expect(error?.status == .usage, "\(String(describing: error))")
-            #expect(error?.message.contains(path) == true && error?.message.contains(wrong.words) == true, "\(String(describing: error))")
+            #expect(
+                error?.message.contains(path) == true && error?.message.contains(wrong.words) == true,
+                "\(String(describing: error))")
         }
     }
 
@@ -101,7 +106,8 @@ import Testing
             try TemporaryDirectory.makeDirectory(root + "/etc")
             AdversarialFiles.write(root + "/usr/10-a.toml", "[[rule]]\nvendor = \"10de\"\ndrivers = [\"vfio_pci\"]\n")
             #expect(symlink("/dev/null", root + "/etc/10-a.toml") == 0)
-            let set = try RuleSet.load(directories: [(root + "/usr", .shippedDefaults), (root + "/etc", .administrator)])
+            let set = try RuleSet.load(directories: [(root + "/usr", .shippedDefaults), (root + "/etc", .administrator)]
+            )
             #expect(set.rules.isEmpty)
             #expect(set.files == [root + "/etc/10-a.toml"])
         }
@@ -134,8 +140,11 @@ import Testing
         }
     }
 
-    @Test(arguments: ["modules.alias", "modules.dep", "modules.builtin", "modules.builtin.alias.bin", "modules.builtin.modinfo"],
-          Wrong.allCases)
+    @Test(
+        arguments: [
+            "modules.alias", "modules.dep", "modules.builtin", "modules.builtin.alias.bin", "modules.builtin.modinfo"
+        ],
+        Wrong.allCases)
     func moduleIndexes(_ name: String, _ wrong: Wrong) throws {
         try TemporaryDirectory.with { (root: String) throws in
             let modules = root + "/6.1.0-test"
@@ -146,9 +155,13 @@ import Testing
             let path = modules + "/" + name
             unlink(path)
             wrong.make(at: path)
-            let error = AdversarialFiles.vfioError(releasing: [path]) { _ = try KernelModuleIndex(modulesDirectory: modules) }
+            let error = AdversarialFiles.vfioError(releasing: [path]) {
+                _ = try KernelModuleIndex(modulesDirectory: modules)
+            }
             #expect(error?.status == .usage, "\(String(describing: error))")
-            #expect(error?.message.contains(path) == true && error?.message.contains(wrong.words) == true, "\(String(describing: error))")
+            #expect(
+                error?.message.contains(path) == true && error?.message.contains(wrong.words) == true,
+                "\(String(describing: error))")
         }
     }
 
@@ -158,9 +171,13 @@ import Testing
             try TemporaryDirectory.makeDirectory(root + "/modprobe.d")
             let path = root + "/modprobe.d/vfio.conf"
             wrong.make(at: path)
-            let error = AdversarialFiles.vfioError(releasing: [path]) { _ = try ModprobeConfig(directories: [root + "/modprobe.d"]) }
+            let error = AdversarialFiles.vfioError(releasing: [path]) {
+                _ = try ModprobeConfig(directories: [root + "/modprobe.d"])
+            }
             #expect(error?.status == .usage, "\(String(describing: error))")
-            #expect(error?.message.contains(path) == true && error?.message.contains(wrong.words) == true, "\(String(describing: error))")
+            #expect(
+                error?.message.contains(path) == true && error?.message.contains(wrong.words) == true,
+                "\(String(describing: error))")
         }
     }
 
@@ -183,7 +200,9 @@ import Testing
         try TemporaryDirectory.with { (root: String) throws in
             AdversarialFiles.write(root + "/file", "")
             #expect(mkfifo(root + "/fifo", 0o644) == 0)
-            let missing = #expect(throws: VFIOError.self) { try RuleSet.load(directories: [(root + "/absent", .commandLine)]) }
+            let missing = #expect(throws: VFIOError.self) {
+                try RuleSet.load(directories: [(root + "/absent", .commandLine)])
+            }
             #expect(missing?.status == .notFound)
             #expect(missing?.message == "rule directory \(root)/absent does not exist")
             for (name, kind) in [("file", "a regular file"), ("fifo", "a FIFO")] {
@@ -191,7 +210,9 @@ import Testing
                     _ = try RuleSet.load(directories: [(root + "/" + name, .commandLine)])
                 }
                 #expect(error?.status == .usage)
-                #expect(error?.message == "rule directory \(root)/\(name) is not a directory (it is \(kind))", "\(String(describing: error))")
+                #expect(
+                    error?.message == "rule directory \(root)/\(name) is not a directory (it is \(kind))",
+                    "\(String(describing: error))")
             }
         }
     }
@@ -202,7 +223,9 @@ import Testing
         try TemporaryDirectory.with { (root: String) throws in
             AdversarialFiles.write(root + "/file", "")
             #expect(try RuleSet.load(directories: [(root + "/absent", .administrator)]).rules.isEmpty)
-            let error = #expect(throws: VFIOError.self) { try RuleSet.load(directories: [(root + "/file", .administrator)]) }
+            let error = #expect(throws: VFIOError.self) {
+                try RuleSet.load(directories: [(root + "/file", .administrator)])
+            }
             #expect(error?.status == .usage)
         }
     }

@@ -9,7 +9,9 @@ enum AdversarialFiles {
     /// path in `releasing` that is a FIFO is opened both ways: a reader (left open, so the write
     /// gets no SIGPIPE) ends an open for writing blocked on it, and a writer, closed at once, ends
     /// a blocked read (end-of-file). The thread finishes and the suite goes on.
-    static func finishes<T: Sendable>(within seconds: Int = 10, releasing fifos: [String], _ body: @escaping @Sendable () -> T) -> T? {
+    static func finishes<T: Sendable>(
+        within seconds: Int = 10, releasing fifos: [String], _ body: @escaping @Sendable () -> T
+    ) -> T? {
         let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {

@@ -8,11 +8,14 @@ import VFIOSystem
 @Suite struct GroupViabilityTests {
     typealias S = KernelSimulator.Standard
 
-    private func viability(of group: Int, in sim: KernelSimulator, vfioDrivers: VFIODriverSet? = nil) throws -> GroupViability {
+    private func viability(
+        of group: Int, in sim: KernelSimulator, vfioDrivers: VFIODriverSet? = nil
+    ) throws -> GroupViability {
         let inventory = try sim.inventory()
         let group = IOMMUGroup(group)
-        return GroupViability(group: group, members: inventory.members(of: group),
-                              vfioDrivers: vfioDrivers ?? VFIODriverSet(sysfs: sim))
+        return GroupViability(
+            group: group, members: inventory.members(of: group),
+            vfioDrivers: vfioDrivers ?? VFIODriverSet(sysfs: sim))
     }
 
     // MARK: GroupViability
@@ -66,7 +69,8 @@ import VFIOSystem
     // MARK: VFIODriverSet
 
     /// A variant whose name does not say "vfio": only the kernel's module holders reveal it.
-    private static let quietVariant = KernelSimulator.ModuleSpec.vfioVariant("acme_pt", driver: "acme-pt", ids: [(0x8086, 0x100E)])
+    private static let quietVariant = KernelSimulator.ModuleSpec.vfioVariant(
+        "acme_pt", driver: "acme-pt", ids: [(0x8086, 0x100E)])
 
     @Test func aLoadedVariantIsKnownFromTheHoldersOfVfioPciCore() throws {
         let sim = KernelSimulator.Builder.standard().adding(Self.quietVariant, loaded: true).build()

@@ -15,7 +15,10 @@ import VFIOSystem
     private func withTrees(_ body: (_ tree: String, _ outside: String) throws -> Void) throws {
         try TemporaryDirectory.with { (base: String) throws in
             let tree = base + "/tree", outside = base + "/outside"
-            for directory in ["bus/pci/devices/0000:00:02.0", "bus/pci/drivers", "kernel/iommu_groups", "module/vfio_pci", "class/net/eth0"] {
+            for directory in [
+                "bus/pci/devices/0000:00:02.0", "bus/pci/drivers", "kernel/iommu_groups", "module/vfio_pci",
+                "class/net/eth0"
+            ] {
                 try TemporaryDirectory.makeDirectory(tree + "/" + directory)
             }
             for directory in ["module/secret_mod/drivers", "devices/0000:00:09.0", "group/devices", "class/net/eth9"] {
@@ -51,7 +54,12 @@ import VFIOSystem
                 ("list module", { try sysfs.list("module").map(\.name).joined(separator: " ") }),
                 ("list kernel/host", { try sysfs.list("kernel/host").map(\.name).joined(separator: " ") }),
                 ("readlink class/net/eth9/device", { try sysfs.readLink("class/net/eth9/device") }),
-                ("open module/secret_mod", { _ = try sysfs.openDirectory("module/secret_mod"); return "opened" }),
+                (
+                    "open module/secret_mod",
+                    {
+                        _ = try sysfs.openDirectory("module/secret_mod"); return "opened"
+                    }
+                )
             ]
             for (what, attempt) in escapes {
                 #expect(throws: SysfsError.self, "\(what) read outside the root") { _ = try attempt() }
@@ -96,7 +104,9 @@ import VFIOSystem
             #expect(mkfifo(tree + "/" + attribute, 0o600) == 0)
             let sysfs = LiveSysfs(root: tree)
             let read = AdversarialFiles.finishes(releasing: [tree + "/" + attribute]) { () -> String in
-                do throws(SysfsError) { return "read '\(try sysfs.read(attribute))'" } catch { return error.description }
+                do throws(SysfsError) { return "read '\(try sysfs.read(attribute))'" } catch {
+                    return error.description
+                }
             }
             #expect(read == "read \(tree)/\(attribute): a FIFO, not a regular file (EINVAL (Invalid argument))")
             let write = AdversarialFiles.finishes(releasing: [tree + "/" + attribute]) { () -> String in
@@ -129,7 +139,8 @@ import VFIOSystem
         try withTrees { (tree: String, _: String) throws in
             let path = tree + "/bus/pci/devices/0000:00:02.0/config"
             AdversarialFiles.write(path, String(repeating: "x", count: 65 << 10))
-            AdversarialFiles.write(tree + "/bus/pci/devices/0000:00:02.0/uevent", String(repeating: "y", count: 8 << 10))
+            AdversarialFiles.write(
+                tree + "/bus/pci/devices/0000:00:02.0/uevent", String(repeating: "y", count: 8 << 10))
             let sysfs = LiveSysfs(root: tree)
             let error = #expect(throws: SysfsError.self) { try sysfs.read("bus/pci/devices/0000:00:02.0/config") }
             #expect(error?.errno == EFBIG)
@@ -170,7 +181,10 @@ import VFIOSystem
             #expect(!kernel.canLoadModules)
             let error = #expect(throws: VFIOError.self) { try kernel.loadModule(ModuleName("e1000e")!) }
             #expect(error?.status == .notFound)
-            #expect(error?.message == "the sysfs tree at \(tree) does not have module e1000e loaded, and vfioctl does not load modules for a sysfs tree")
+            #expect(
+                error?.message
+                    == "the sysfs tree at \(tree) does not have module e1000e loaded, and vfioctl does not load modules for a sysfs tree"
+            )
         }
     }
 }

@@ -7,10 +7,15 @@ import Testing
 @Suite struct HeldDescriptorsTests {
     @Test func devicePathsSplitIntoDeviceAndOneAttribute() {
         #expect(HeldDescriptors.devicePath("bus/pci/devices/0000:07:00.1")! == ("0000:07:00.1", nil))
-        #expect(HeldDescriptors.devicePath("bus/pci/devices/0000:07:00.1/driver_override")! == ("0000:07:00.1", "driver_override"))
-        for other in ["bus/pci/devices/", "bus/pci/devices", "bus/pci/devices//driver", "bus/pci/devices/x/",
-                      "bus/pci/devices/x/power/control", "bus/pci/drivers/vfio-pci/bind", "devices/pci0000:00/0000:07:00.1",
-                      "xbus/pci/devices/0000:07:00.1"] {
+        #expect(
+            HeldDescriptors.devicePath("bus/pci/devices/0000:07:00.1/driver_override")! == (
+                "0000:07:00.1", "driver_override"
+            ))
+        for other in [
+            "bus/pci/devices/", "bus/pci/devices", "bus/pci/devices//driver", "bus/pci/devices/x/",
+            "bus/pci/devices/x/power/control", "bus/pci/drivers/vfio-pci/bind", "devices/pci0000:00/0000:07:00.1",
+            "xbus/pci/devices/0000:07:00.1"
+        ] {
             #expect(HeldDescriptors.devicePath(other) == nil, "\(other)")
         }
     }
@@ -38,8 +43,10 @@ import Testing
     @Test func onlyDriverBindAndUnbindFilesAreHeld() {
         #expect(HeldDescriptors.classify("bus/pci/drivers/vfio-pci/bind") == .commandFile)
         #expect(HeldDescriptors.classify("bus/pci/drivers/e1000e/unbind") == .commandFile)
-        for other in ["bus/pci/drivers/vfio-pci/new_id", "bus/pci/drivers_probe", "bus/pci/devices/0000:07:00.1/driver_override",
-                      "bus/pci/drivers/vfio-pci/rebind"] {
+        for other in [
+            "bus/pci/drivers/vfio-pci/new_id", "bus/pci/drivers_probe", "bus/pci/devices/0000:07:00.1/driver_override",
+            "bus/pci/drivers/vfio-pci/rebind"
+        ] {
             #expect(HeldDescriptors.classify(other) != .commandFile, "\(other)")
         }
     }
@@ -85,7 +92,9 @@ import Testing
     @Test func heldAndRetiredDirectoriesStayWithinTheCapacity() {
         let held = HeldDescriptors(directoryCapacity: 2)
         let fds = (0..<4).map { _ in open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        let (a, b, c) = (HeldDescriptors.DeviceName("a")!, HeldDescriptors.DeviceName("b")!, HeldDescriptors.DeviceName("c")!)
+        let (a, b, c) = (
+            HeldDescriptors.DeviceName("a")!, HeldDescriptors.DeviceName("b")!, HeldDescriptors.DeviceName("c")!
+        )
         #expect(held.holdDirectory(fds[0], for: a) && held.holdDirectory(fds[1], for: b))
         #expect(!held.holdDirectory(fds[2], for: c))
         held.forgetDirectories()
@@ -101,7 +110,10 @@ extension HeldDescriptors {
         var path = path
         return path.withUTF8 { bytes in
             devicePath(bytes).map { parts in
-                (parts.device.string, parts.attribute.map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0...]), as: UTF8.self) })
+                (
+                    parts.device.string,
+                    parts.attribute.map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0...]), as: UTF8.self) }
+                )
             }
         }
     }

@@ -86,7 +86,9 @@ import VFIOSystem
         try withTree { root, sysfs in
             let long = String(repeating: "../", count: 400) + "end"
             #expect(symlink(long, root + "/dir/long") == 0)
-            let (viaRoot, viaDirectory) = (try sysfs.readLink("dir/long"), try sysfs.openDirectory("dir").readLink("long"))
+            let (viaRoot, viaDirectory) = (
+                try sysfs.readLink("dir/long"), try sysfs.openDirectory("dir").readLink("long")
+            )
             #expect(viaRoot == long)
             #expect(viaDirectory == long)
             let missing = #expect(throws: SysfsError.self) { try sysfs.openDirectory("dir").readLink("absent") }
@@ -110,8 +112,11 @@ import VFIOSystem
         try withTree { _, sysfs in
             let entries = try sysfs.list("dir")
             let kinds = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.kind) })
-            #expect(kinds == ["attr": .file, "two-lines": .file, "padded": .file, "empty": .file, "link": .symlink,
-                              "driver": .symlink, "fifo": .other])
+            #expect(
+                kinds == [
+                    "attr": .file, "two-lines": .file, "padded": .file, "empty": .file, "link": .symlink,
+                    "driver": .symlink, "fifo": .other
+                ])
             let missing = #expect(throws: SysfsError.self) { try sysfs.list("nope") }
             #expect(missing?.errno == Glibc.ENOENT)
             #expect(missing?.operation == .list)
@@ -171,8 +176,10 @@ import VFIOSystem
     /// `bus/pci/devices/ADDRESS` with a real directory behind a relative link, like the kernel's.
     private func withDeviceTree(_ body: (String, LiveSysfs) throws -> Void) throws {
         try TemporaryDirectory.with { root in
-            for directory in ["bus", "bus/pci", "bus/pci/devices", "bus/pci/drivers", "bus/pci/drivers/vfio-pci",
-                              "devices", "devices/pci0000:00", "devices/pci0000:00/0000:07:00.1"] {
+            for directory in [
+                "bus", "bus/pci", "bus/pci/devices", "bus/pci/drivers", "bus/pci/drivers/vfio-pci",
+                "devices", "devices/pci0000:00", "devices/pci0000:00/0000:07:00.1"
+            ] {
                 #expect(mkdir(root + "/" + directory, 0o755) == 0)
             }
             try put(root + "/devices/pci0000:00/0000:07:00.1/driver_override", "(null)\n")

@@ -13,8 +13,10 @@ import VFIOCore
         #expect(DeviceID("ffff")?.rawValue == 0xFFFF)
     }
 
-    @Test(arguments: ["", "0x", "x8086", "0x8086\n", " 8086", "8086 ", "-1", "+8086", "0x10000", "10000", "80 86", "0xg086",
-                      "0x-1"])
+    @Test(arguments: [
+        "", "0x", "x8086", "0x8086\n", " 8086", "8086 ", "-1", "+8086", "0x10000", "10000", "80 86", "0xg086",
+        "0x-1"
+    ])
     func vendorIDRejects(_ text: String) {
         #expect(VendorID(text) == nil, "accepted \(text.debugDescription)")
         #expect(DeviceID(text) == nil, "accepted \(text.debugDescription)")
@@ -47,8 +49,11 @@ import VFIOCore
         #expect(ClassCode("0x02 0000") == nil)
     }
 
-    @Test(arguments: [(0x06_04_00, true), (0x06_04_01, true), (0x06_07_00, true), (0x06_09_40, true),
-                      (0x06_00_00, false), (0x06_01_00, false), (0x03_00_00, false), (0x02_00_00, false)] as [(UInt32, Bool)])
+    @Test(
+        arguments: [
+            (0x06_04_00, true), (0x06_04_01, true), (0x06_07_00, true), (0x06_09_40, true),
+            (0x06_00_00, false), (0x06_01_00, false), (0x03_00_00, false), (0x02_00_00, false)
+        ] as [(UInt32, Bool)])
     func bridgesAreRecognisedByClass(_ value: UInt32, _ isBridge: Bool) throws {
         #expect(try #require(ClassCode(value)).isBridge == isBridge)
     }
@@ -62,11 +67,13 @@ import VFIOCore
     }
 
     @Test func modaliasIsTheKernelsFormat() {
-        let identity = PCIIdentity(vendor: VendorID(0x8086), device: DeviceID(0x10D3), subsystemVendor: VendorID(0x8086),
-                                   subsystemDevice: DeviceID(0xA01F), classCode: FakeClass.ethernet, revision: Revision(0))
+        let identity = PCIIdentity(
+            vendor: VendorID(0x8086), device: DeviceID(0x10D3), subsystemVendor: VendorID(0x8086),
+            subsystemDevice: DeviceID(0xA01F), classCode: FakeClass.ethernet, revision: Revision(0))
         #expect(identity.modalias.rawValue == "pci:v00008086d000010D3sv00008086sd0000A01Fbc02sc00i00")
-        let xhci = PCIIdentity(vendor: VendorID(0x8086), device: DeviceID(0xA36D), subsystemVendor: VendorID(0x1043),
-                               subsystemDevice: DeviceID(0x8694), classCode: FakeClass.usbXHCI)
+        let xhci = PCIIdentity(
+            vendor: VendorID(0x8086), device: DeviceID(0xA36D), subsystemVendor: VendorID(0x1043),
+            subsystemDevice: DeviceID(0x8694), classCode: FakeClass.usbXHCI)
         #expect(xhci.modalias.description == "pci:v00008086d0000A36Dsv00001043sd00008694bc0Csc03i30")
     }
 
@@ -90,9 +97,11 @@ import VFIOCore
         }
         let good = "pci:v00008086d000010D3sv00008086sd0000A01Fbc02sc00i00"
         #expect(Modalias(good)?.pciIdentity?.subsystemDevice == DeviceID(0xA01F))
-        for bad in [good + "0", String(good.dropLast()), good.replacingOccurrences(of: "sv", with: "sx"),
-                    good.replacingOccurrences(of: "v00008086d", with: "v00018086d"),
-                    good.replacingOccurrences(of: "i00", with: "i0G"), "pci:v*d*sv*sd*bc*sc*i*"] {
+        for bad in [
+            good + "0", String(good.dropLast()), good.replacingOccurrences(of: "sv", with: "sx"),
+            good.replacingOccurrences(of: "v00008086d", with: "v00018086d"),
+            good.replacingOccurrences(of: "i00", with: "i0G"), "pci:v*d*sv*sd*bc*sc*i*"
+        ] {
             #expect(Modalias(bad)?.pciIdentity == nil, "\(bad)")
         }
     }
@@ -106,8 +115,9 @@ import VFIOCore
     }
 
     @Test func identityDefaultsRevisionToZero() {
-        let identity = PCIIdentity(vendor: VendorID(1), device: DeviceID(2), subsystemVendor: VendorID(3),
-                                   subsystemDevice: DeviceID(4), classCode: FakeClass.vga)
+        let identity = PCIIdentity(
+            vendor: VendorID(1), device: DeviceID(2), subsystemVendor: VendorID(3),
+            subsystemDevice: DeviceID(4), classCode: FakeClass.vga)
         #expect(identity.revision == Revision(0))
     }
 

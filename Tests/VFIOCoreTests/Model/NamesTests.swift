@@ -2,14 +2,18 @@ import Testing
 import VFIOCore
 
 @Suite struct NamesTests {
-    @Test(arguments: ["vfio-pci", "snd_hda_intel", "8250_lpss", "xhci_hcd", "pcieport", "mlx5_core", "nvme",
-                      String(repeating: "a", count: 255)])
+    @Test(arguments: [
+        "vfio-pci", "snd_hda_intel", "8250_lpss", "xhci_hcd", "pcieport", "mlx5_core", "nvme",
+        String(repeating: "a", count: 255)
+    ])
     func driverNamesAccepted(_ text: String) throws {
         #expect(try #require(DriverName(text)).rawValue == text)
     }
 
-    @Test(arguments: ["", ".", "..", "a/b", "/", "../vfio-pci", "vfio pci", "vfio-pci\n", "tab\tname", "del\u{7F}",
-                      "nul\u{0}", String(repeating: "a", count: 256)])
+    @Test(arguments: [
+        "", ".", "..", "a/b", "/", "../vfio-pci", "vfio pci", "vfio-pci\n", "tab\tname", "del\u{7F}",
+        "nul\u{0}", String(repeating: "a", count: 256)
+    ])
     func unsafeNamesRejected(_ text: String) {
         #expect(DriverName(text) == nil, "driver \(text.debugDescription)")
         #expect(ModuleName(text) == nil, "module \(text.debugDescription)")

@@ -48,7 +48,8 @@ private let addressish = Gen<Character?>.element(of: Array("0123456789abcdefABCD
             let domainValue = withDomain ? UInt64(domain, radix: 16) : 0
             let deviceValue = UInt8(device, radix: 16)
             let functionValue = UInt8(function, radix: 16)
-            let valid = (!withDomain || (1...8).contains(domain.count))
+            let valid =
+                (!withDomain || (1...8).contains(domain.count))
                 && (1...2).contains(bus.count) && (1...2).contains(device.count) && function.count == 1
                 && (deviceValue ?? 32) < 32 && (functionValue ?? 8) < 8
             let parsed = PCIAddress(text)

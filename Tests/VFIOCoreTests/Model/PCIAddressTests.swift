@@ -69,7 +69,7 @@ import VFIOCore
         "0000:01:00.0/../../etc",
         "pci0000:00",
         "0000:０1:00.0",  // fullwidth digit
-        "0000:01:00.\u{301}0",
+        "0000:01:00.\u{301}0"
     ])
     func rejects(_ text: String) {
         #expect(PCIAddress(text) == nil, "accepted \(text.debugDescription)")
@@ -84,7 +84,8 @@ import VFIOCore
     @Test func ordersByDomainBusDeviceFunction() throws {
         let texts = ["0001:00:00.0", "0000:02:00.0", "0000:01:1f.7", "0000:01:02.1", "0000:01:02.0", "0000:00:1f.0"]
         let sorted = texts.compactMap { PCIAddress($0) }.sorted().map(\.description)
-        #expect(sorted == ["0000:00:1f.0", "0000:01:02.0", "0000:01:02.1", "0000:01:1f.7", "0000:02:00.0", "0001:00:00.0"])
+        #expect(
+            sorted == ["0000:00:1f.0", "0000:01:02.0", "0000:01:02.1", "0000:01:1f.7", "0000:02:00.0", "0001:00:00.0"])
     }
 
     @Test func functionsOfOneDeviceShareASlot() throws {

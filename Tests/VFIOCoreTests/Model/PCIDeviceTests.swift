@@ -3,8 +3,9 @@ import Testing
 import VFIOCore
 
 @Suite struct PCIDeviceTests {
-    let identity = PCIIdentity(vendor: VendorID(0x8086), device: DeviceID(0x1533), subsystemVendor: VendorID(0x8086),
-                               subsystemDevice: DeviceID(0x0001), classCode: FakeClass.ethernet, revision: Revision(3))
+    let identity = PCIIdentity(
+        vendor: VendorID(0x8086), device: DeviceID(0x1533), subsystemVendor: VendorID(0x8086),
+        subsystemDevice: DeviceID(0x0001), classCode: FakeClass.ethernet, revision: Revision(3))
 
     @Test func modaliasDefaultsToTheIdentitys() {
         let device = PCIDevice(address: Fake.address("07:00.0"), identity: identity)
@@ -37,9 +38,10 @@ import VFIOCore
     }
 
     // PCIDevice keeps its fields in a shared box: it must still behave as a plain value.
-    private let device = PCIDevice(address: Fake.address("0000:01:00.0"),
-                                   identity: FakePCIDevice("0000:01:00.0", 0x8086, 0x10D3, FakeClass.ethernet).identity,
-                                   driver: DriverName("e1000e"), iommuGroup: IOMMUGroup(7))
+    private let device = PCIDevice(
+        address: Fake.address("0000:01:00.0"),
+        identity: FakePCIDevice("0000:01:00.0", 0x8086, 0x10D3, FakeClass.ethernet).identity,
+        driver: DriverName("e1000e"), iommuGroup: IOMMUGroup(7))
 
     @Test func aCopyChangesAloneWhenWritten() {
         var copy = device

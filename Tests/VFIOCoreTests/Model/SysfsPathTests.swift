@@ -5,12 +5,18 @@ import VFIOCore
 @Suite struct SysfsPathTests {
     @Test(arguments: [
         ("../../../devices/pci0000:00/0000:00:03.0", "bus/pci/devices", "devices/pci0000:00/0000:00:03.0"),
-        ("../../../../bus/pci/drivers/e1000e", "devices/pci0000:00/0000:00:1c.6/0000:09:00.0", "bus/pci/drivers/e1000e"),
-        ("../0000:02:00.0", "devices/pci0000:00/0000:00:1c.0/0000:02:02.0", "devices/pci0000:00/0000:00:1c.0/0000:02:00.0"),
+        (
+            "../../../../bus/pci/drivers/e1000e", "devices/pci0000:00/0000:00:1c.6/0000:09:00.0",
+            "bus/pci/drivers/e1000e"
+        ),
+        (
+            "../0000:02:00.0", "devices/pci0000:00/0000:00:1c.0/0000:02:02.0",
+            "devices/pci0000:00/0000:00:1c.0/0000:02:00.0"
+        ),
         ("./a/./b", "x", "x/a/b"),
         ("a//b", "x", "x/a/b"),
         ("../../..", "bus/pci/devices", ""),
-        ("kernel/iommu_groups/3", "", "kernel/iommu_groups/3"),
+        ("kernel/iommu_groups/3", "", "kernel/iommu_groups/3")
     ])
     func resolvesInsideTheRoot(_ target: String, _ directory: String, _ expected: String) {
         #expect(SysfsPath.resolve(target: target, from: directory) == expected)
@@ -23,7 +29,7 @@ import VFIOCore
         ("../../../../../../../etc/passwd", "devices/pci0000:00/0000:00:02.0"),
         ("..", ""),
         ("a/../../b", ""),
-        ("../../../devices/../../x", "bus/pci/devices"),
+        ("../../../devices/../../x", "bus/pci/devices")
     ])
     func refusesEscapes(_ target: String, _ directory: String) {
         #expect(SysfsPath.resolve(target: target, from: directory) == nil)
@@ -50,7 +56,9 @@ import VFIOCore
         let path = Gen<String?>.element(of: pieces).map { $0! }.array(of: 0...7).map { $0.joined(separator: "/") }
         await propertyCheck(count: 2000, input: path, path) { target, directory in
             let expected = SysfsPath.resolve(target: target, from: directory).map { SysfsPath.lastComponent($0) }
-            #expect(SysfsPath.resolvedLastComponent(target: target, from: directory) == expected, "\(target) from \(directory)")
+            #expect(
+                SysfsPath.resolvedLastComponent(target: target, from: directory) == expected,
+                "\(target) from \(directory)")
         }
     }
 }

@@ -16,7 +16,7 @@ import Testing
         (0x8086, 0xe211, "xe_vfio_pci"),
         (0x1014, 0x04ed, "ism_vfio_pci"),
         (0x8086, 0x10d3, "vfio_pci"),
-        (0x1af4, 0x1043, "vfio_pci"),
+        (0x1af4, 0x1043, "vfio_pci")
     ])
     func choosesTheVariantForItsIDs(vendor: UInt16, device: UInt16, module: String) throws {
         let fixture = PlannerFixture()
@@ -69,7 +69,9 @@ import Testing
 
     @Test func denyRuleFallsBackToVFIOPCIWithFileAndLine() throws {
         let fixture = PlannerFixture()
-        let file = fixture.rule("50-virtio.toml", "# no variant for virtio-net\n[[rule]]\nvendor = \"1af4\"\ndeny = [\"virtio_vfio_pci\"]\n")
+        let file = fixture.rule(
+            "50-virtio.toml", "# no variant for virtio-net\n[[rule]]\nvendor = \"1af4\"\ndeny = [\"virtio_vfio_pci\"]\n"
+        )
         let plan = try fixture.planner().plan(PlannerFixture.device(0x1af4, 0x1041))
         #expect(plan.chosen?.module.rawValue == "vfio_pci")
         #expect(plan.chain.first?.reason == "denied by \(file):2")
@@ -78,7 +80,9 @@ import Testing
     /// `deny = ["vfio-pci"]` denies the generic fallback too: nothing is chosen, and the plan says why.
     @Test func denyingVFIOPCIChoosesNothingAndSaysWhy() throws {
         let fixture = PlannerFixture()
-        let file = fixture.rule("50-no-vfio.toml", "[[rule]]\nvendor = \"1af4\"\ndeny = [\"vfio-pci\", \"virtio_vfio_pci\"]\nreason = \"host only\"\n")
+        let file = fixture.rule(
+            "50-no-vfio.toml",
+            "[[rule]]\nvendor = \"1af4\"\ndeny = [\"vfio-pci\", \"virtio_vfio_pci\"]\nreason = \"host only\"\n")
         let plan = try fixture.planner().plan(PlannerFixture.device(0x1af4, 0x1041))
         #expect(plan.chosen == nil)
         let generic = try #require(plan.chain.first { $0.module.rawValue == "vfio_pci" })
@@ -99,7 +103,8 @@ import Testing
 
     @Test func ruleDriversOutrankKernelAliasesAndPriorityOutranksSpecificity() throws {
         let fixture = PlannerFixture()
-        fixture.rule("10-specific.toml", "[[rule]]\nvendor = \"15b3\"\ndevice = \"101e\"\ndrivers = [\"pds_vfio_pci\"]\n")
+        fixture.rule(
+            "10-specific.toml", "[[rule]]\nvendor = \"15b3\"\ndevice = \"101e\"\ndrivers = [\"pds_vfio_pci\"]\n")
         fixture.rule("20-broad.toml", "[[rule]]\nvendor = \"15b3\"\npriority = 10\ndrivers = [\"hisi_acc_vfio_pci\"]\n")
         let plan = try fixture.planner().plan(PlannerFixture.device(0x15b3, 0x101e))
         #expect(plan.chain.map(\.module.rawValue) == ["hisi_acc_vfio_pci", "pds_vfio_pci", "mlx5_vfio_pci", "vfio_pci"])
@@ -119,7 +124,9 @@ import Testing
 
     @Test func fallbackFalseEndsTheChain() throws {
         let fixture = PlannerFixture()
-        fixture.rule("10-stub.toml", "[[rule]]\nvendor = \"8086\"\ndevice = \"10d3\"\ndrivers = [\"pci-stub\"]\nfallback = false\n")
+        fixture.rule(
+            "10-stub.toml",
+            "[[rule]]\nvendor = \"8086\"\ndevice = \"10d3\"\ndrivers = [\"pci-stub\"]\nfallback = false\n")
         let plan = try fixture.planner().plan(PlannerFixture.device(0x8086, 0x10d3))
         #expect(plan.chain.map(\.module.rawValue) == ["pci_stub"])
         #expect(plan.chosen == nil)  // pci_stub is not built in this fixture kernel
@@ -150,15 +157,18 @@ import Testing
         #expect(with.chosen?.module.rawValue == "vfio_pci_igd")
         #expect(with.chosen?.reason == "built into the kernel")
 
-        let discrete = try fixture.planner(shipped: true).plan(PlannerFixture.device(0x8086, 0x56a0, class: 0x030000, address: "0000:03:00.0"))
+        let discrete = try fixture.planner(shipped: true).plan(
+            PlannerFixture.device(0x8086, 0x56a0, class: 0x030000, address: "0000:03:00.0"))
         #expect(discrete.chosen?.module.rawValue == "vfio_pci")
     }
 
     @Test func shippedZPCIRuleAppliesOnlyOnS390() throws {
         let fixture = PlannerFixture()
         let device = PlannerFixture.device(0x1014, 0x044b)
-        #expect(try fixture.planner(shipped: true, arch: "s390x").plan(device).chain.first?.module.rawValue == "vfio_zpci")
-        #expect(try fixture.planner(shipped: true, arch: "x86_64").plan(device).chain.first?.module.rawValue == "vfio_pci")
+        #expect(
+            try fixture.planner(shipped: true, arch: "s390x").plan(device).chain.first?.module.rawValue == "vfio_zpci")
+        #expect(
+            try fixture.planner(shipped: true, arch: "x86_64").plan(device).chain.first?.module.rawValue == "vfio_pci")
     }
 
     @Test func bridgesAndGrouplessDevicesAreBlocked() throws {

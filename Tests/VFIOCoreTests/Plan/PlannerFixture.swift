@@ -30,25 +30,31 @@ struct PlannerFixture {
         "alias vfio_pci:v00001234d00005678sv*sd*bc02sc00i* class_vfio_pci",
         "alias vfio_pci:v00001234d00009999sv*sd*bc*sc*i* tie_a_vfio_pci",
         "alias vfio_pci:v00001234d00009999sv*sd*bc*sc*i* tie_b_vfio_pci",
-        "alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci",
+        "alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci"
     ]
 
     static let hostAliases = [
         "alias pci:v00008086d000010D3sv*sd*bc*sc*i* e1000e",
         "alias pci:v00001AF4d*sv*sd*bc*sc*i* virtio_pci",
         "alias pci:v*d*sv*sd*bc01sc08i02* nvme",
-        "alias pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_core",
+        "alias pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_core"
     ]
 
-    static let loadable = ["mlx5_vfio_pci", "hisi_acc_vfio_pci", "pds_vfio_pci", "virtio_vfio_pci", "nvgrace_gpu_vfio_pci",
-                           "qat_vfio_pci", "xe_vfio_pci", "ism_vfio_pci", "iface_vfio_pci", "class_vfio_pci",
-                           "tie_a_vfio_pci", "tie_b_vfio_pci", "vfio_pci", "e1000e", "virtio_pci", "nvme", "mlx5_core"]
+    static let loadable = [
+        "mlx5_vfio_pci", "hisi_acc_vfio_pci", "pds_vfio_pci", "virtio_vfio_pci", "nvgrace_gpu_vfio_pci",
+        "qat_vfio_pci", "xe_vfio_pci", "ism_vfio_pci", "iface_vfio_pci", "class_vfio_pci",
+        "tie_a_vfio_pci", "tie_b_vfio_pci", "vfio_pci", "e1000e", "virtio_pci", "nvme", "mlx5_core"
+    ]
 
     init(absent: Set<String> = [], builtin: [String] = [], extraAliases: [String] = []) {
         let dep = Self.loadable.filter { !absent.contains($0) }
-            .map { "kernel/drivers/\($0.replacingOccurrences("_", "-")).ko: kernel/drivers/vfio/pci/vfio-pci-core.ko\n" }
+            .map {
+                "kernel/drivers/\($0.replacingOccurrences("_", "-")).ko: kernel/drivers/vfio/pci/vfio-pci-core.ko\n"
+            }
             .joined()
-        tree.file("lib/modules/6.12.0-test/modules.alias", (Self.variantAliases + Self.hostAliases + extraAliases).joined(separator: "\n") + "\n")
+        tree.file(
+            "lib/modules/6.12.0-test/modules.alias",
+            (Self.variantAliases + Self.hostAliases + extraAliases).joined(separator: "\n") + "\n")
         tree.file("lib/modules/6.12.0-test/modules.dep", dep + "kernel/drivers/vfio/pci/vfio-pci-core.ko:\n")
         tree.file("lib/modules/6.12.0-test/modules.builtin", builtin.map { "kernel/drivers/\($0).ko\n" }.joined())
         tree.directory("modprobe.d")
@@ -64,15 +70,18 @@ struct PlannerFixture {
         tree.file("modprobe.d/test.conf", text)
     }
 
-    func planner(loaded: LoadedModules = LoadedModules(), shipped: Bool = false, arch: String = "x86_64",
-                 scope: AliasScope = .everyDevice) throws -> DriverPlanner {
+    func planner(
+        loaded: LoadedModules = LoadedModules(), shipped: Bool = false, arch: String = "x86_64",
+        scope: AliasScope = .everyDevice
+    ) throws -> DriverPlanner {
         var directories: [(String, RulePrecedence)] = []
         if shipped { directories.append((Self.shippedRulesDirectory, .shippedDefaults)) }
         directories.append((tree.path + "/rules", .administrator))
-        return DriverPlanner(kernel: try KernelModuleIndex(modulesDirectory: modules, scope: scope),
-                             modprobe: try ModprobeConfig(directories: [tree.path + "/modprobe.d"]),
-                             loaded: loaded, rules: try RuleSet.load(directories: directories),
-                             platform: Platform(architecture: arch, kernelVersion: "6.12.0-test"))
+        return DriverPlanner(
+            kernel: try KernelModuleIndex(modulesDirectory: modules, scope: scope),
+            modprobe: try ModprobeConfig(directories: [tree.path + "/modprobe.d"]),
+            loaded: loaded, rules: try RuleSet.load(directories: directories),
+            platform: Platform(architecture: arch, kernelVersion: "6.12.0-test"))
     }
 
     /// The repository's own rules.d, the data vfioctl ships.
@@ -82,12 +91,16 @@ struct PlannerFixture {
         return repo + "/rules.d"
     }
 
-    static func device(_ vendor: UInt16, _ device: UInt16, class classCode: UInt32 = 0x020000, address: String = "0000:01:00.0",
-                       group: Int? = 7, physfn: String? = nil, totalVFs: Int? = nil, subsystem: (UInt16, UInt16) = (0, 0)) -> PCIDevice {
-        var record = PCIDevice(address: PCIAddress(address)!,
-                               identity: PCIIdentity(vendor: VendorID(vendor), device: DeviceID(device),
-                                                     subsystemVendor: VendorID(subsystem.0), subsystemDevice: DeviceID(subsystem.1),
-                                                     classCode: ClassCode(classCode)!))
+    static func device(
+        _ vendor: UInt16, _ device: UInt16, class classCode: UInt32 = 0x020000, address: String = "0000:01:00.0",
+        group: Int? = 7, physfn: String? = nil, totalVFs: Int? = nil, subsystem: (UInt16, UInt16) = (0, 0)
+    ) -> PCIDevice {
+        var record = PCIDevice(
+            address: PCIAddress(address)!,
+            identity: PCIIdentity(
+                vendor: VendorID(vendor), device: DeviceID(device),
+                subsystemVendor: VendorID(subsystem.0), subsystemDevice: DeviceID(subsystem.1),
+                classCode: ClassCode(classCode)!))
         record.iommuGroup = group.map(IOMMUGroup.init)
         record.sriov.physfn = physfn.flatMap(PCIAddress.init)
         record.sriov.totalVFs = totalVFs

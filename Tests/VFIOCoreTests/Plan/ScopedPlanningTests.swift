@@ -23,10 +23,15 @@ import Testing
     /// A modules.alias shaped like a real one: a host driver line for every device id of the tree, a
     /// class-wide line (vendor field a wildcard), and 4,096 lines of 256 vendors the tree does not have.
     static let hostLines: [String] = {
-        let treeIDs = Set(samples.map { "v0000\($0.identity.vendor.description.uppercased())d0000\($0.identity.device.description.uppercased())" })
+        let treeIDs = Set(
+            samples.map {
+                "v0000\($0.identity.vendor.description.uppercased())d0000\($0.identity.device.description.uppercased())"
+            })
         let treeLines = treeIDs.sorted().map { "alias pci:\($0)sv*sd*bc*sc*i* host_\($0.lowercased())" }
         let otherLines = (0..<256).flatMap { vendor in
-            (0..<16).map { device in "alias pci:v0000\(hex4(0xA000 + vendor))d0000\(hex4(device))sv*sd*bc*sc*i* other_\(vendor)" }
+            (0..<16).map { device in
+                "alias pci:v0000\(hex4(0xA000 + vendor))d0000\(hex4(device))sv*sd*bc*sc*i* other_\(vendor)"
+            }
         }
         return treeLines + ["alias pci:v*d*sv*sd*bc02sc00i* any_nic"] + otherLines
     }()
@@ -43,7 +48,9 @@ import Testing
 
         let allLines = PlannerFixture.variantAliases + PlannerFixture.hostAliases + Self.hostLines
         let vendorField = "alias pci:v0000\(device.identity.vendor.description.uppercased())"
-        let concerning = allLines.filter { $0.hasPrefix("alias vfio_pci:") || $0.hasPrefix("alias pci:v*") || $0.hasPrefix(vendorField) }
+        let concerning = allLines.filter {
+            $0.hasPrefix("alias vfio_pci:") || $0.hasPrefix("alias pci:v*") || $0.hasPrefix(vendorField)
+        }
         #expect(whole.entries.count == allLines.count)
         #expect(scoped.entries.count == concerning.count)
         #expect(scoped.entries.count * 20 < whole.entries.count)
@@ -66,7 +73,10 @@ import Testing
             #expect(scopedPlan.hostModules == wholePlan.hostModules, "\(device.address)")
         }
         // The host drivers come from the lines of the device's vendor and the wildcard one.
-        let nic = try #require(Self.samples.first { $0.identity.vendor == VendorID(0x8086) && $0.identity.classCode.classAndSubclass == 0x0200 })
+        let nic = try #require(
+            Self.samples.first {
+                $0.identity.vendor == VendorID(0x8086) && $0.identity.classCode.classAndSubclass == 0x0200
+            })
         let planner = try fixture.planner(scope: .devices([nic.modalias]))
         #expect(planner.plan(nic).hostModules.map(\.rawValue).contains("any_nic"))
         #expect(planner.plan(nic).hostModules.count >= 2)

@@ -14,13 +14,16 @@ import VFIOSystem
     /// `list --json`: the streamed document of every device.
     @Test func listDocument() {
         var out = ""
-        JSONValue.streamDocument("devices", fixture.inventory.devices, item: { DeviceJSON.device($0, namer: fixture.namer) },
-                                 to: { out += $0 })
+        JSONValue.streamDocument(
+            "devices", fixture.inventory.devices, item: { DeviceJSON.device($0, namer: fixture.namer) },
+            to: { out += $0 })
         Golden.check(out, "device-list.json")
     }
 
     @Test func deviceWithSRIOVAndHostUse() {
-        let devices = [S.e1000e, S.nvme, S.nvmeVF(0)].map { DeviceJSON.device(fixture.inventory[$0]!, namer: fixture.namer) }
+        let devices = [S.e1000e, S.nvme, S.nvmeVF(0)].map {
+            DeviceJSON.device(fixture.inventory[$0]!, namer: fixture.namer)
+        }
         Golden.check(JSONValue.document("devices", .array(devices)).rendered(), "device-selected.json")
     }
 
@@ -30,7 +33,8 @@ import VFIOSystem
 
     /// `groups --json`.
     @Test func groupsDocument() {
-        Golden.check(JSONValue.document("groups", .array(fixture.viabilities.map(DeviceJSON.group))).rendered(),
-                     "device-groups.json")
+        Golden.check(
+            JSONValue.document("groups", .array(fixture.viabilities.map(DeviceJSON.group))).rendered(),
+            "device-groups.json")
     }
 }

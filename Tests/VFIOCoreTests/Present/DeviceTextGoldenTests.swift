@@ -28,24 +28,33 @@ import VFIOSystem
     }
 
     @Test func showOfANetworkDeviceInAViableGroup() {
-        Golden.check(fixture.deviceText.show(fixture.inventory[S.e1000e]!, inventory: fixture.inventory), "device-show-e1000e.txt")
+        Golden.check(
+            fixture.deviceText.show(fixture.inventory[S.e1000e]!, inventory: fixture.inventory),
+            "device-show-e1000e.txt")
     }
 
     @Test func showOfAPhysicalFunctionWithVFs() {
-        Golden.check(fixture.deviceText.show(fixture.inventory[S.nvme]!, inventory: fixture.inventory), "device-show-nvme-pf.txt")
+        Golden.check(
+            fixture.deviceText.show(fixture.inventory[S.nvme]!, inventory: fixture.inventory), "device-show-nvme-pf.txt"
+        )
     }
 
     @Test func showOfAVirtualFunction() {
-        Golden.check(fixture.deviceText.show(fixture.inventory[S.nvmeVF(1)]!, inventory: fixture.inventory), "device-show-nvme-vf.txt")
+        Golden.check(
+            fixture.deviceText.show(fixture.inventory[S.nvmeVF(1)]!, inventory: fixture.inventory),
+            "device-show-nvme-vf.txt")
     }
 
     @Test func showOfADeviceInABlockedGroup() {
-        Golden.check(fixture.deviceText.show(fixture.inventory[S.rtl8139]!, inventory: fixture.inventory), "device-show-rtl8139.txt")
+        Golden.check(
+            fixture.deviceText.show(fixture.inventory[S.rtl8139]!, inventory: fixture.inventory),
+            "device-show-rtl8139.txt")
     }
 
     @Test func showOfADeviceWithoutGroupAndWithUnreadableAttributes() {
         let device = PresentFixture.oddDevice
-        Golden.check(fixture.deviceText.show(device, inventory: DeviceInventory(devices: [device])), "device-show-odd.txt")
+        Golden.check(
+            fixture.deviceText.show(device, inventory: DeviceInventory(devices: [device])), "device-show-odd.txt")
     }
 
     @Test func groups() {

@@ -29,18 +29,21 @@ enum Golden {
         if updating {
             if read(path) != actual {
                 write(actual, to: path)
-                Issue.record("updated \(path): review the diff, then run again without VFIOCTL_UPDATE_GOLDEN",
-                             sourceLocation: sourceLocation)
+                Issue.record(
+                    "updated \(path): review the diff, then run again without VFIOCTL_UPDATE_GOLDEN",
+                    sourceLocation: sourceLocation)
             }
             return
         }
         guard let expected = read(path) else {
-            Issue.record("no golden file \(path): create it with VFIOCTL_UPDATE_GOLDEN=1 (see Golden.swift)",
-                         sourceLocation: sourceLocation)
+            Issue.record(
+                "no golden file \(path): create it with VFIOCTL_UPDATE_GOLDEN=1 (see Golden.swift)",
+                sourceLocation: sourceLocation)
             return
         }
         if actual != expected {
-            let message = "output differs from \(name) \(firstDifference(expected, actual)); to accept the change "
+            let message =
+                "output differs from \(name) \(firstDifference(expected, actual)); to accept the change "
                 + "run with VFIOCTL_UPDATE_GOLDEN=1 and review the diff\n--- actual ---\n\(actual)"
             Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
         }

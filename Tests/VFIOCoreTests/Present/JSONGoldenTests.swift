@@ -11,7 +11,7 @@ import VFIOCore
         ("unicode", .string("é 中 😀 \u{2028}")),
         ("empty_string", .string("")), ("empty_array", .array([])), ("empty_object", .object([])),
         ("nested", .array([.object([("a", .array([.int(1), .array([])]))]), .null])),
-        ("key \"quoted\"\n", .string("keys are escaped too")),
+        ("key \"quoted\"\n", .string("keys are escaped too"))
     ])
 
     @Test func rendering() {

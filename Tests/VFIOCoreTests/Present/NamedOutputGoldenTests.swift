@@ -21,13 +21,15 @@ import VFIOSystem
     }
 
     @Test func treeWithNames() {
-        Golden.check(DeviceText(namer: namer, vfioDrivers: fixture.vfioDrivers).tree(fixture.inventory), "named-tree.txt")
+        Golden.check(
+            DeviceText(namer: namer, vfioDrivers: fixture.vfioDrivers).tree(fixture.inventory), "named-tree.txt")
     }
 
     @Test func showWithNames() {
         let text = DeviceText(namer: namer, vfioDrivers: fixture.vfioDrivers)
-        Golden.check(text.show(fixture.inventory[S.e1000e]!, inventory: fixture.inventory)
-                     + text.show(fixture.inventory[S.edu]!, inventory: fixture.inventory), "named-show.txt")
+        Golden.check(
+            text.show(fixture.inventory[S.e1000e]!, inventory: fixture.inventory)
+                + text.show(fixture.inventory[S.edu]!, inventory: fixture.inventory), "named-show.txt")
     }
 
     @Test func deviceJSONWithNames() {

@@ -13,14 +13,19 @@ import Testing
     typealias S = KernelSimulator.Standard
 
     /// Renders `report` three ways and compares each with `operation-NAME.{txt,verbose.txt,json}`.
-    private func check(_ report: OperationReport, _ name: String, normalise: (String) -> String = { $0 },
-                       sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-        Golden.check(normalise(OperationText.report(report, verbose: false)), "operation-\(name).txt",
-                     sourceLocation: sourceLocation)
-        Golden.check(normalise(OperationText.report(report, verbose: true)), "operation-\(name).verbose.txt",
-                     sourceLocation: sourceLocation)
-        Golden.check(normalise(OperationJSON.report(report).rendered()), "operation-\(name).json",
-                     sourceLocation: sourceLocation)
+    private func check(
+        _ report: OperationReport, _ name: String, normalise: (String) -> String = { $0 },
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) {
+        Golden.check(
+            normalise(OperationText.report(report, verbose: false)), "operation-\(name).txt",
+            sourceLocation: sourceLocation)
+        Golden.check(
+            normalise(OperationText.report(report, verbose: true)), "operation-\(name).verbose.txt",
+            sourceLocation: sourceLocation)
+        Golden.check(
+            normalise(OperationJSON.report(report).rendered()), "operation-\(name).json",
+            sourceLocation: sourceLocation)
     }
 
     @Test func bindDryRun() throws {
@@ -72,32 +77,41 @@ import Testing
             "group 10: viable",
             "overridden (--force in-use): 0000:01:00.0 carries eth0, which is up",
             "warning: could not remove the dynamic id 8086 10d3 from vfio-pci (EIO)",
-            "refused: never printed as a check line",
+            "refused: never printed as a check line"
         ]
         let writer = KernelWriter(kernel: KernelSimulator.standard(), dryRun: true, crashAfterWrite: nil)
         try? writer.write("bus/pci/devices/0000:01:00.0/driver_override", "\n")
         try? writer.write("bus/pci/drivers/vfio-pci/new_id", "8086 10d3")
         report.devices = [
-            .init(address: S.e1000e, from: DeviceBinding(driver: e1000e, override: nil), to: .vfioPCI, status: .changed,
-                  group: IOMMUGroup(10), nodes: VFIONodes(deviceCdev: "/dev/vfio/devices/vfio0"),
-                  attempts: [.init(module: ModuleName("test_vfio_pci"), driver: DriverName("test-vfio-pci")!,
-                                   error: "probe failed with ENODEV"),
-                             .init(module: ModuleName("vfio_pci"), driver: .vfioPCI, error: nil)],
-                  steps: writer.steps, message: "bound by new_id"),
-            .init(address: S.e1000, from: DeviceBinding(driver: DriverName("e1000")!, override: .pciStub), to: .vfioPCI,
-                  status: .failed, group: IOMMUGroup(13),
-                  attempts: [.init(module: nil, driver: .vfioPCI, error: "bind to vfio-pci: EBUSY")],
-                  message: "bind to vfio-pci: writing /sys/bus/pci/drivers/vfio-pci/bind failed with EBUSY",
-                  restoreError: "bind to e1000: writing /sys/bus/pci/drivers/e1000/bind failed with EIO"),
-            .init(address: S.rtl8139, from: DeviceBinding(driver: nil, override: nil), to: .vfioPCI, status: .rolledBack,
-                  group: IOMMUGroup(13), message: "0000:05:01.0 failed"),
-            .init(address: S.edu, from: DeviceBinding(driver: .vfioPCI, override: .vfioPCI), to: .vfioPCI,
-                  status: .unchanged, group: IOMMUGroup(8)),
-            .init(address: S.virtioRNG, from: DeviceBinding(driver: nil, override: nil), to: nil, status: .planned,
-                  message: "no driver: \"quoted\"\ttab"),
+            .init(
+                address: S.e1000e, from: DeviceBinding(driver: e1000e, override: nil), to: .vfioPCI, status: .changed,
+                group: IOMMUGroup(10), nodes: VFIONodes(deviceCdev: "/dev/vfio/devices/vfio0"),
+                attempts: [
+                    .init(
+                        module: ModuleName("test_vfio_pci"), driver: DriverName("test-vfio-pci")!,
+                        error: "probe failed with ENODEV"),
+                    .init(module: ModuleName("vfio_pci"), driver: .vfioPCI, error: nil)
+                ],
+                steps: writer.steps, message: "bound by new_id"),
+            .init(
+                address: S.e1000, from: DeviceBinding(driver: DriverName("e1000")!, override: .pciStub), to: .vfioPCI,
+                status: .failed, group: IOMMUGroup(13),
+                attempts: [.init(module: nil, driver: .vfioPCI, error: "bind to vfio-pci: EBUSY")],
+                message: "bind to vfio-pci: writing /sys/bus/pci/drivers/vfio-pci/bind failed with EBUSY",
+                restoreError: "bind to e1000: writing /sys/bus/pci/drivers/e1000/bind failed with EIO"),
+            .init(
+                address: S.rtl8139, from: DeviceBinding(driver: nil, override: nil), to: .vfioPCI, status: .rolledBack,
+                group: IOMMUGroup(13), message: "0000:05:01.0 failed"),
+            .init(
+                address: S.edu, from: DeviceBinding(driver: .vfioPCI, override: .vfioPCI), to: .vfioPCI,
+                status: .unchanged, group: IOMMUGroup(8)),
+            .init(
+                address: S.virtioRNG, from: DeviceBinding(driver: nil, override: nil), to: nil, status: .planned,
+                message: "no driver: \"quoted\"\ttab")
         ]
-        report.error = VFIOError(.failed, "0000:05:01.0: bind to vfio-pci failed and it could not be put back",
-                                 hint: "run 'vfioctl recover'")
+        report.error = VFIOError(
+            .failed, "0000:05:01.0: bind to vfio-pci failed and it could not be put back",
+            hint: "run 'vfioctl recover'")
         check(report, "every-status")
     }
 }

@@ -23,7 +23,9 @@ import Testing
 
     /// Upstream variants, a tie between two variants, a rule preference and a rule deny.
     private func variantPlans() throws -> [DevicePlan] {
-        variants.rule("50-site.toml", """
+        variants.rule(
+            "50-site.toml",
+            """
             [[rule]]
             name = "site-prefers-class"
             vendor = "1234"
@@ -40,7 +42,7 @@ import Testing
             PlannerFixture.device(0x15B3, 0x101E, address: "0000:81:00.1", physfn: "0000:81:00.0"),
             PlannerFixture.device(0x1234, 0x9999, address: "0000:82:00.0"),
             PlannerFixture.device(0x1234, 0x5678, class: 0x020002, address: "0000:83:00.0"),
-            PlannerFixture.device(0x8086, 0xE211, class: 0x030000, address: "0000:84:00.0", group: nil),
+            PlannerFixture.device(0x8086, 0xE211, class: 0x030000, address: "0000:84:00.0", group: nil)
         ].map(planner.plan)
     }
 

@@ -36,13 +36,16 @@ struct PresentFixture {
     /// A GPU whose revision and `numa_node` could be read but not its class name or IOMMU group:
     /// every optional field of `show` and of the device JSON in its other state.
     static let oddDevice: PCIDevice = {
-        let identity = PCIIdentity(vendor: VendorID(0x10DE), device: DeviceID(0x2684), subsystemVendor: VendorID(0x1043),
-                                   subsystemDevice: DeviceID(0x889D), classCode: ClassCode(0x030000)!, revision: nil)
-        return PCIDevice(address: PCIAddress("0000:41:00.0")!, identity: identity, driver: DriverName("nouveau"),
-                         numaNode: 1, bootVGA: true, parent: PCIAddress("0000:40:01.1"),
-                         hostUse: HostUse(networkInterfaces: [HostUse.NetworkInterface(name: "gpu\"0\\", operstate: nil)],
-                                          blockDevices: ["nvme0n1"], displayNodes: ["card0", "renderD128"]),
-                         unreadable: ["revision", "iommu_group"])
+        let identity = PCIIdentity(
+            vendor: VendorID(0x10DE), device: DeviceID(0x2684), subsystemVendor: VendorID(0x1043),
+            subsystemDevice: DeviceID(0x889D), classCode: ClassCode(0x030000)!, revision: nil)
+        return PCIDevice(
+            address: PCIAddress("0000:41:00.0")!, identity: identity, driver: DriverName("nouveau"),
+            numaNode: 1, bootVGA: true, parent: PCIAddress("0000:40:01.1"),
+            hostUse: HostUse(
+                networkInterfaces: [HostUse.NetworkInterface(name: "gpu\"0\\", operstate: nil)],
+                blockDevices: ["nvme0n1"], displayNodes: ["card0", "renderD128"]),
+            unreadable: ["revision", "iommu_group"])
     }()
 }
 
@@ -69,11 +72,14 @@ final class FixedNames: PCINames {
     }
 
     func device(_ vendor: VendorID, _ device: DeviceID) -> String? {
-        [0x8086_10D3: "82574L Gigabit Network Connection", 0x1AF4_1041: "Virtio 1.0 network device",
-         0x1B36_000C: "QEMU PCIe Root port"][UInt32(vendor.rawValue) << 16 | UInt32(device.rawValue)]
+        [
+            0x8086_10D3: "82574L Gigabit Network Connection", 0x1AF4_1041: "Virtio 1.0 network device",
+            0x1B36_000C: "QEMU PCIe Root port"
+        ][UInt32(vendor.rawValue) << 16 | UInt32(device.rawValue)]
     }
 
     func className(_ classCode: ClassCode) -> String? {
-        [0x0200: "Ethernet controller", 0x0604: "PCI bridge", 0x0108: "Non-Volatile memory controller"][classCode.classAndSubclass]
+        [0x0200: "Ethernet controller", 0x0604: "PCI bridge", 0x0108: "Non-Volatile memory controller"][
+            classCode.classAndSubclass]
     }
 }

@@ -15,7 +15,9 @@ import Testing
         let inventory = try engine.sim.inventory()
         let device = try #require(inventory[address])
         let drivers = VFIODriverSet(sysfs: engine.sim)
-        let group = device.iommuGroup.map { GroupViability(group: $0, members: inventory.members(of: $0), vfioDrivers: drivers) }
+        let group = device.iommuGroup.map {
+            GroupViability(group: $0, members: inventory.members(of: $0), vfioDrivers: drivers)
+        }
         return (device, inventory, group, try engine.planner().plan(device))
     }
 
@@ -31,7 +33,9 @@ import Testing
     @Test func json() throws {
         let (device, _, group, plan) = try inputs(S.rtl8139)
         let namer = DeviceNamer(numeric: true)
-        Golden.check(normalised(DeviceJSON.show(device, namer: namer, group: group, plan: plan).rendered()), "show.json")
-        Golden.check(DeviceJSON.show(device, namer: namer, group: nil, plan: nil).rendered(), "show-without-group-or-plan.json")
+        Golden.check(
+            normalised(DeviceJSON.show(device, namer: namer, group: group, plan: plan).rendered()), "show.json")
+        Golden.check(
+            DeviceJSON.show(device, namer: namer, group: nil, plan: nil).rendered(), "show-without-group-or-plan.json")
     }
 }

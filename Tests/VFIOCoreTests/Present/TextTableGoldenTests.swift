@@ -9,7 +9,7 @@ import VFIOCore
         ["0000:00:00.0", "8086:29c0", "x", "Host bridge"],
         ["0000:01:00.0", "8086:10d3", "", ""],
         ["0000:a0:1f.7", "1af4:1041", "wider cell", "last  column  keeps  its  spaces   "],
-        ["0000:00:02.0", "1b36:000c", "é", "non-ASCII is measured in bytes"],
+        ["0000:00:02.0", "1b36:000c", "é", "non-ASCII is measured in bytes"]
     ]
 
     @Test func textTable() {

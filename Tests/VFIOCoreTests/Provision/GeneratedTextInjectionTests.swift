@@ -21,20 +21,21 @@ private final class InjectionHost {
 
     /// The built vfioctl, next to this test bundle.
     static let vfioctl: String = {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: exe).deletingLastPathComponent().path + "/vfioctl"
     }()
 
     init() throws {
         directory = try TemporaryDirectory(prefix: "vfioctl-injection")
         try """
-            [[device]]
-            address = "0000:09:00.0"
-            vendor = "8086"
-            device = "10d3"
-            state = "vfio"
+        [[device]]
+        address = "0000:09:00.0"
+        vendor = "8086"
+        device = "10d3"
+        state = "vfio"
 
-            """.write(toFile: stateFile, atomically: true, encoding: .utf8)
+        """.write(toFile: stateFile, atomically: true, encoding: .utf8)
     }
 
     deinit { directory.remove() }
@@ -59,8 +60,11 @@ private final class InjectionHost {
         try run(Self.vfioctl, ["persist", "enable", stateFile, "--root", root, "--binary", binary])
     }
 
-    private func run(_ program: String, _ arguments: [String], environment extra: [String: String] = [:]) throws
-        -> (status: Int32, stdout: String, stderr: String) {
+    private func run(
+        _ program: String, _ arguments: [String], environment extra: [String: String] = [:]
+    ) throws
+        -> (status: Int32, stdout: String, stderr: String)
+    {
         let run = try Subprocess.run([program] + arguments, environment: Subprocess.cleanEnvironment(extra))
         return (run.status, run.stdout, run.stderr)
     }
@@ -134,7 +138,9 @@ struct GeneratedTextInjectionTests {
     }
 
     static let refused: [Refused] = [
-        Refused(name: "newline adding a directive", directory: "bin", file: "vfioctl\nExecStartPre=true", message: "control character"),
+        Refused(
+            name: "newline adding a directive", directory: "bin", file: "vfioctl\nExecStartPre=true",
+            message: "control character"),
         Refused(name: "carriage return", directory: "bin", file: "vfio\rctl", message: "control character"),
         Refused(name: "tab", directory: "bin", file: "vfio\tctl", message: "control character"),
         Refused(name: "escape", directory: "bin", file: "vfio\u{1B}[31mctl", message: "control character"),
@@ -144,7 +150,7 @@ struct GeneratedTextInjectionTests {
         Refused(name: "single quote", directory: "o'brien", file: "vfioctl", message: "quote"),
         Refused(name: "backslash", directory: "back\\slash", file: "vfioctl", message: "backslash"),
         Refused(name: "dollar", directory: "$HOME", file: "vfioctl", message: "'$'"),
-        Refused(name: "udev variable", directory: "bin", file: "vfioctl$kernel", message: "'$'"),
+        Refused(name: "udev variable", directory: "bin", file: "vfioctl$kernel", message: "'$'")
     ]
 
     @Test(arguments: refused)
@@ -162,7 +168,8 @@ struct GeneratedTextInjectionTests {
     @Test func aPathThatIsNotUTF8IsRefused() throws {
         let host = try InjectionHost()
         // The file exists under its raw name; Swift reads the argument with U+FFFD in its place.
-        let run = try host.shell("""
+        let run = try host.shell(
+            """
             mkdir "$WORK/bin" && ln -s "$VFIOCTL" "$WORK/bin/vfio$(printf '\\377')ctl" &&
             exec "$VFIOCTL" persist enable "$WORK/state.toml" --root "$WORK/image" --binary "$WORK/bin/vfio$(printf '\\377')ctl"
             """)
@@ -180,7 +187,7 @@ struct GeneratedTextInjectionTests {
         ("missing", "/bin/vfioctl", "does not exist"),
         ("a directory", "/bin", "not a regular file"),
         ("not executable", "/state.toml", "not executable"),
-        ("empty", "", "empty"),
+        ("empty", "", "empty")
     ])
     func aPathThatIsNotAnExecutableFileIsRefused(_ name: String, _ relative: String, _ message: String) throws {
         let host = try InjectionHost()
@@ -204,10 +211,15 @@ struct GeneratedTextInjectionTests {
         #expect(run.status == 0, "\(run)")
         let (unit, rule) = try installedCommands(under: root)
         #expect(unit == [binary, "apply", "/etc/vfioctl/state.toml"], "ExecStart= words: \(unit)")
-        #expect(rule == [binary, "apply", "/etc/vfioctl/state.toml", "--device", "$kernel", "--lock-timeout", "30"], "RUN words: \(rule)")
+        #expect(
+            rule == [binary, "apply", "/etc/vfioctl/state.toml", "--device", "$kernel", "--lock-timeout", "30"],
+            "RUN words: \(rule)")
         if let verify = Self.systemdAnalyze {
-            let check = try host.shell("exec \(verify) verify --man=no \"$WORK/image/etc/systemd/system/vfioctl.service\" 2>&1")
-            #expect(check.status == 0 && !check.stdout.contains("vfioctl.service"), "systemd-analyze verify:\n\(check.stdout)")
+            let check = try host.shell(
+                "exec \(verify) verify --man=no \"$WORK/image/etc/systemd/system/vfioctl.service\" 2>&1")
+            #expect(
+                check.status == 0 && !check.stdout.contains("vfioctl.service"),
+                "systemd-analyze verify:\n\(check.stdout)")
         }
     }
 
@@ -221,11 +233,15 @@ struct GeneratedTextInjectionTests {
             let run = try host.enable(binary: InjectionHost.vfioctl, root: root)
             #expect(run.status == 0, "\(name.debugDescription): \(run)")
             for file in ["/etc/systemd/system/vfioctl.service", "/etc/udev/rules.d/70-vfioctl.rules"] {
-                #expect(FileManager.default.contents(atPath: root + file) == FileManager.default.contents(atPath: plain + file),
-                        "\(name.debugDescription): \(file) differs")
+                #expect(
+                    FileManager.default.contents(atPath: root + file)
+                        == FileManager.default.contents(atPath: plain + file),
+                    "\(name.debugDescription): \(file) differs")
             }
         }
     }
 
-    static let systemdAnalyze: String? = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first { access($0, X_OK) == 0 }
+    static let systemdAnalyze: String? = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first {
+        access($0, X_OK) == 0
+    }
 }

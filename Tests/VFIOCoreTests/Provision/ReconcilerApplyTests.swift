@@ -24,16 +24,20 @@ import Testing
     private func reconciler(_ fixture: EngineFixture, losses: Int, reads: Counter) -> Reconciler {
         let sim = fixture.sim
         let override = "bus/pci/devices/0000:01:00.0/driver_override"
-        return Reconciler(engine: fixture.engine(), makePlanner: { _ throws(VFIOError) in
-            do { return try fixture.planner() } catch { throw error as? VFIOError ?? VFIOError(.failed, "\(error)") }
-        },
-                          enumerate: { () throws(VFIOError) in
-            reads.value += 1
-            if reads.value == losses + 1 { try? sim.write(override, "\n") }
-            let inventory = try sim.inventory()
-            if reads.value <= losses { try? sim.write(override, reads.value % 2 == 1 ? "e1000e" : "pci-stub") }
-            return inventory
-        })
+        return Reconciler(
+            engine: fixture.engine(),
+            makePlanner: { _ throws(VFIOError) in
+                do { return try fixture.planner() } catch {
+                    throw error as? VFIOError ?? VFIOError(.failed, "\(error)")
+                }
+            },
+            enumerate: { () throws(VFIOError) in
+                reads.value += 1
+                if reads.value == losses + 1 { try? sim.write(override, "\n") }
+                let inventory = try sim.inventory()
+                if reads.value <= losses { try? sim.write(override, reads.value % 2 == 1 ? "e1000e" : "pci-stub") }
+                return inventory
+            })
     }
 
     final class Counter: @unchecked Sendable { var value = 0 }
@@ -51,7 +55,8 @@ import Testing
     @Test func aLostRaceIsRetriedAndThenApplies() throws {
         let fixture = EngineFixture()
         let reads = Counter()
-        let report = reconciler(fixture, losses: 1, reads: reads).apply(try state(), only: nil, options: fixture.options)
+        let report = reconciler(fixture, losses: 1, reads: reads).apply(
+            try state(), only: nil, options: fixture.options)
         #expect(report.error == nil, "\(report.error?.message ?? "")")
         #expect(reads.value == 2)
         #expect(fixture.sim.driver(of: S.e1000e) == .vfioPCI)
@@ -61,7 +66,8 @@ import Testing
     @Test func retriesStopAfterThreeMoreTries() throws {
         let fixture = EngineFixture()
         let reads = Counter()
-        let report = reconciler(fixture, losses: 10, reads: reads).apply(try state(), only: nil, options: fixture.options)
+        let report = reconciler(fixture, losses: 10, reads: reads).apply(
+            try state(), only: nil, options: fixture.options)
         #expect(report.error?.retryable == true)
         #expect(reads.value == 1 + Reconciler.raceRetries)
         #expect(fixture.sim.driver(of: S.e1000e) == DriverName("e1000e"))
@@ -71,17 +77,19 @@ import Testing
         let fixture = EngineFixture()
         fixture.sim.failProbe(driver: .vfioPCI, errno: EIO)
         let reads = Counter()
-        let report = reconciler(fixture, losses: 0, reads: reads).apply(try state(), only: nil, options: fixture.options)
+        let report = reconciler(fixture, losses: 0, reads: reads).apply(
+            try state(), only: nil, options: fixture.options)
         #expect(report.error != nil)
         #expect(report.error?.retryable == false)
         #expect(reads.value == 1)
     }
 
-    @Test(arguments: [
-        (["SEQNUM": "1234", "DEVPATH": "/devices/pci0000:00/0000:00:02.0"], true),
-        (["SEQNUM": "1234"], false), (["DEVPATH": "/devices/x"], false), ([:], false),
-        (["SEQNUM": "", "DEVPATH": "/devices/x"], false), (["SEQNUM": "1", "DEVPATH": ""], false),
-    ] as [([String: String], Bool)])
+    @Test(
+        arguments: [
+            (["SEQNUM": "1234", "DEVPATH": "/devices/pci0000:00/0000:00:02.0"], true),
+            (["SEQNUM": "1234"], false), (["DEVPATH": "/devices/x"], false), ([:], false),
+            (["SEQNUM": "", "DEVPATH": "/devices/x"], false), (["SEQNUM": "1", "DEVPATH": ""], false)
+        ] as [([String: String], Bool)])
     func aRunFromUdevIsKnownBySeqnumAndDevpath(_ environment: [String: String], _ expected: Bool) {
         #expect(BindEngine.Options.isRunByUdev(environment: environment) == expected)
     }

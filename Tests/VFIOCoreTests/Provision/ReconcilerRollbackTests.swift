@@ -16,7 +16,8 @@ import Testing
         #expect(f.sim.driversAutoprobe(of: S.nvme) == true)
         #expect(f.sim.virtualFunctions(of: S.nvme).map { f.sim.driver(of: $0)?.rawValue } == ["nvme", "nvme"])
 
-        let state = try DesiredState.parse("""
+        let state = try DesiredState.parse(
+            """
             [[device]]
             address = "\(S.nvme)"
             vendor = "1b36"
@@ -29,11 +30,12 @@ import Testing
             state = "vfio"
             """, file: "state.toml")
         f.sim.failProbe(driver: DriverName("vfio-pci")!, errno: ENODEV)
-        let reconciler = Reconciler(engine: f.engine(),
-                                    makePlanner: { (_: [PCIDevice]) throws(VFIOError) -> DriverPlanner in
-                                        do { return try f.planner() } catch { throw VFIOError(.failed, "\(error)") }
-                                    },
-                                    enumerate: { () throws(VFIOError) in try f.sim.inventory() })
+        let reconciler = Reconciler(
+            engine: f.engine(),
+            makePlanner: { (_: [PCIDevice]) throws(VFIOError) -> DriverPlanner in
+                do { return try f.planner() } catch { throw VFIOError(.failed, "\(error)") }
+            },
+            enumerate: { () throws(VFIOError) in try f.sim.inventory() })
         let report = reconciler.run(state, options: f.options)
 
         #expect(report.error != nil)
@@ -44,15 +46,17 @@ import Testing
     }
 
     func reconciler(_ f: EngineFixture) -> Reconciler {
-        Reconciler(engine: f.engine(),
-                   makePlanner: { (_: [PCIDevice]) throws(VFIOError) -> DriverPlanner in
-                       do { return try f.planner() } catch { throw VFIOError(.failed, "\(error)") }
-                   },
-                   enumerate: { () throws(VFIOError) in try f.sim.inventory() })
+        Reconciler(
+            engine: f.engine(),
+            makePlanner: { (_: [PCIDevice]) throws(VFIOError) -> DriverPlanner in
+                do { return try f.planner() } catch { throw VFIOError(.failed, "\(error)") }
+            },
+            enumerate: { () throws(VFIOError) in try f.sim.inventory() })
     }
 
     func state(vfs: Int, nicToo: Bool) throws -> DesiredState {
-        try DesiredState.parse("""
+        try DesiredState.parse(
+            """
             [[device]]
             address = "\(S.nvme)"
             vendor = "1b36"
@@ -63,14 +67,17 @@ import Testing
             [[device]]
             vfs_of = "\(S.nvme)"
             state = "vfio"
-            """ + (nicToo ? """
+            """
+                + (nicToo
+                    ? """
 
-            [[device]]
-            address = "\(S.e1000e)"
-            vendor = "8086"
-            device = "10d3"
-            state = "vfio"
-            """ : ""), file: "state.toml")
+                    [[device]]
+                    address = "\(S.e1000e)"
+                    vendor = "8086"
+                    device = "10d3"
+                    state = "vfio"
+                    """ : ""),
+            file: "state.toml")
     }
 
     /// 2 VFs on vfio-pci from an earlier apply; an apply of 3 VFs plus an entry that fails puts
@@ -123,8 +130,9 @@ import Testing
     @Test func aFailedSriovBindPutsThePFAndItsVFsBack() throws {
         let f = EngineFixture()
         let inventory = try f.sim.inventory()
-        let first = reconciler(f).setVirtualFunctions(of: inventory[S.nvme]!, count: 2, bind: true, inventory: inventory,
-                                                      options: f.options)
+        let first = reconciler(f).setVirtualFunctions(
+            of: inventory[S.nvme]!, count: 2, bind: true, inventory: inventory,
+            options: f.options)
         #expect(first.error == nil, "\(first.error?.description ?? "")")
         let vfs = f.sim.virtualFunctions(of: S.nvme)
         #expect(vfs.map { f.sim.driver(of: $0)?.rawValue } == ["vfio-pci", "vfio-pci"])
@@ -132,7 +140,8 @@ import Testing
 
         f.sim.failProbe(driver: DriverName.vfioPCI, device: S.nvmeVF(2), errno: EINVAL)
         let now = try f.sim.inventory()
-        let report = reconciler(f).setVirtualFunctions(of: now[S.nvme]!, count: 3, bind: true, inventory: now, options: f.options)
+        let report = reconciler(f).setVirtualFunctions(
+            of: now[S.nvme]!, count: 3, bind: true, inventory: now, options: f.options)
         #expect(report.error?.status == .failed)
         #expect(f.sim.virtualFunctions(of: S.nvme) == vfs)
         #expect(vfs.map { f.sim.driver(of: $0)?.rawValue } == ["vfio-pci", "vfio-pci"])

@@ -8,8 +8,9 @@ import VFIOCore
 
 /// `persist add/remove` and `--save` edit one entry and keep every other byte of a hand-written file.
 @Suite struct StateFileEditTests {
-    static let nic = StateFileEdit.DeviceEntry(address: PCIAddress("0000:01:00.0")!, vendor: VendorID(0x8086),
-                                              device: DeviceID(0x10d3), wanted: .vfio)
+    static let nic = StateFileEdit.DeviceEntry(
+        address: PCIAddress("0000:01:00.0")!, vendor: VendorID(0x8086),
+        device: DeviceID(0x10d3), wanted: .vfio)
 
     static let handWritten = """
         # Host: lab-7. Keep the GPU on vfio.   # a comment with [[device]] in it
@@ -40,12 +41,16 @@ import VFIOCore
 
     @Test func replacingKeepsEverythingElse() throws {
         // note is not a state-file key: the parser refuses it, so use the file without it.
-        let text = Self.handWritten.replacingOccurrences(of: "note = \"\"\"\n[[device]]\naddress = \"0000:01:00.0\"\n\"\"\"\n", with: "")
+        let text = Self.handWritten.replacingOccurrences(
+            of: "note = \"\"\"\n[[device]]\naddress = \"0000:01:00.0\"\n\"\"\"\n", with: "")
         #expect(throws: VFIOError.self) { try StateFileEdit.setting(Self.nic, in: Self.handWritten, file: "s.toml") }
         let valid = text.replacingOccurrences(of: "[device2]\nx.y = { z = 1 }\n", with: "")
         let edited = try #require(try StateFileEdit.setting(Self.nic, in: valid, file: "s.toml"))
-        #expect(edited == valid.replacingOccurrences(of: "address = \"01:00.0\"\nvendor = \"8086\"\ndevice = \"10d3\"\nstate = \"host\"",
-                                                    with: "address = \"0000:01:00.0\"\nvendor = \"8086\"\ndevice = \"10d3\"\nstate = \"vfio\""))
+        #expect(
+            edited
+                == valid.replacingOccurrences(
+                    of: "address = \"01:00.0\"\nvendor = \"8086\"\ndevice = \"10d3\"\nstate = \"host\"",
+                    with: "address = \"0000:01:00.0\"\nvendor = \"8086\"\ndevice = \"10d3\"\nstate = \"vfio\""))
         // The same again changes nothing.
         #expect(try StateFileEdit.setting(Self.nic, in: edited, file: "s.toml") == nil)
     }
@@ -61,12 +66,16 @@ import VFIOCore
     @Test func appendingToCRLFAndToAFileWithoutFinalNewline() throws {
         let crlf = "# top\r\n[[device]]\r\nids = \"10de:2342\"\r\nstate = \"vfio\"\r\n"
         let edited = try #require(try StateFileEdit.setting(Self.nic, in: crlf, file: "s.toml"))
-        #expect(edited == crlf + "\r\n[[device]]\r\naddress = \"0000:01:00.0\"\r\nvendor = \"8086\"\r\ndevice = \"10d3\"\r\nstate = \"vfio\"\r\n")
+        #expect(
+            edited == crlf
+                + "\r\n[[device]]\r\naddress = \"0000:01:00.0\"\r\nvendor = \"8086\"\r\ndevice = \"10d3\"\r\nstate = \"vfio\"\r\n"
+        )
         let bare = "[[device]]\nids = \"10de:2342\"\nstate = \"vfio\""
         let appended = try #require(try StateFileEdit.setting(Self.nic, in: bare, file: "s.toml"))
         #expect(appended.hasPrefix(bare + "\n\n[[device]]\naddress = \"0000:01:00.0\"\n"))
-        #expect(try StateFileEdit.setting(Self.nic, in: "", file: "s.toml")
-            == "[[device]]\naddress = \"0000:01:00.0\"\nvendor = \"8086\"\ndevice = \"10d3\"\nstate = \"vfio\"\n")
+        #expect(
+            try StateFileEdit.setting(Self.nic, in: "", file: "s.toml")
+                == "[[device]]\naddress = \"0000:01:00.0\"\nvendor = \"8086\"\ndevice = \"10d3\"\nstate = \"vfio\"\n")
     }
 
     @Test func removingTakesTheEntryAndItsCommentAndNothingElse() throws {
@@ -94,21 +103,22 @@ import VFIOCore
 
             """
         let removed = try #require(try StateFileEdit.removing(Self.nic.address, from: text, file: "s.toml"))
-        #expect(removed == """
-            # top comment
+        #expect(
+            removed == """
+                # top comment
 
-            [[device]]
-            ids = "10de:2342"
-            state = "vfio"
+                [[device]]
+                ids = "10de:2342"
+                state = "vfio"
 
-            # The disk.
-            [[device]]
-            address = "0000:03:00.0"
-            vendor = "144d"
-            device = "a808"
-            state = "host"
+                # The disk.
+                [[device]]
+                address = "0000:03:00.0"
+                vendor = "144d"
+                device = "a808"
+                state = "host"
 
-            """)
+                """)
         #expect(try StateFileEdit.removing(Self.nic.address, from: removed, file: "s.toml") == nil)
     }
 
@@ -124,7 +134,9 @@ import VFIOCore
     }
 
     @Test func anInvalidFileIsNotEdited() throws {
-        #expect(throws: VFIOError.self) { try StateFileEdit.setting(Self.nic, in: "[[device]]\nbogus = 1\n", file: "s.toml") }
+        #expect(throws: VFIOError.self) {
+            try StateFileEdit.setting(Self.nic, in: "[[device]]\nbogus = 1\n", file: "s.toml")
+        }
     }
 
     // MARK: The file on disk

@@ -27,7 +27,7 @@ import Glibc
         ("my dir", "\"BASE/my dir/vfioctl\"", "'BASE/my dir/vfioctl'"),
         ("100%", "BASE/100%%/vfioctl", "BASE/100%%/vfioctl"),
         ("a %n b", "\"BASE/a %%n b/vfioctl\"", "'BASE/a %%n b/vfioctl'"),
-        ("ünïcödé", "BASE/ünïcödé/vfioctl", "BASE/ünïcödé/vfioctl"),
+        ("ünïcödé", "BASE/ünïcödé/vfioctl", "BASE/ünïcödé/vfioctl")
     ])
     func spellings(_ directory: String, _ systemd: String, _ udev: String) throws {
         try TemporaryDirectory.with { base in
@@ -46,7 +46,9 @@ import Glibc
             #expect(!root.isRunningSystem)
             let executable = try UnitExecutable("/opt/vfioctl-only-in-image/vfioctl", root: root)
             #expect(executable.systemdWord == "/opt/vfioctl-only-in-image/vfioctl")
-            #expect(throws: VFIOError.self) { try UnitExecutable("/opt/vfioctl-only-in-image/vfioctl", root: try InstallRoot("/")) }
+            #expect(throws: VFIOError.self) {
+                try UnitExecutable("/opt/vfioctl-only-in-image/vfioctl", root: try InstallRoot("/"))
+            }
         }
     }
 
@@ -60,7 +62,10 @@ import Glibc
         #expect(!relative.isRunningSystem)
         #expect(relative.path(of: "/etc/vfioctl/state.toml") == relative.path + "/etc/vfioctl/state.toml")
         for blank in ["", " ", "\t\n"] {
-            #expect(throws: VFIOError.usage("--root is empty", hint: "name a directory, or leave --root out to install under /")) {
+            #expect(
+                throws: VFIOError.usage(
+                    "--root is empty", hint: "name a directory, or leave --root out to install under /")
+            ) {
                 try InstallRoot(blank)
             }
         }

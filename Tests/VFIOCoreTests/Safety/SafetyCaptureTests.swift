@@ -8,15 +8,20 @@ import Foundation
     /// written the way the kernel lays it out, then captured and checked end to end.
     @Test func captureFromFakeRoots() throws {
         let tree = try SafetyScratchTree()
-        try tree.file("proc/self/mountinfo", """
+        try tree.file(
+            "proc/self/mountinfo",
+            """
             23 28 0:22 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw
             28 1 253:0 / / rw,relatime shared:1 - ext4 /dev/mapper/vg0-root rw,errors=remount-ro
             45 28 259:2 / /boot rw,relatime shared:29 - ext4 /dev/nvme0n1p2 rw
 
             """)
-        try tree.file("proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/dm-1 partition\t8388604\t0\t-2\n")
-        try tree.file("proc/net/route", "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
-            + "br0\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n")
+        try tree.file(
+            "proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/dm-1 partition\t8388604\t0\t-2\n")
+        try tree.file(
+            "proc/net/route",
+            "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+                + "br0\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n")
         // No net/ipv6_route: IPv6 disabled is normal and not "unreadable".
         try tree.file("proc/net/vfioctl-addresses", "br0 192.168.1.5/24\n")
         try tree.file("proc/cmdline", "root=/dev/mapper/vg0-root quiet\n")
@@ -27,12 +32,16 @@ import Foundation
         try tree.link("proc/4243/fd/3", to: "/dev/nvme0n1p2")
         try tree.directory("proc/4244")  // exited: no fd directory left
 
-        for (name, dev) in [("nvme0n1", "259:0"), ("nvme0n1p1", "259:1"), ("nvme0n1p2", "259:2"), ("nvme0n1p3", "259:3"),
-                            ("dm-0", "253:0"), ("dm-1", "253:1")] {
+        for (name, dev) in [
+            ("nvme0n1", "259:0"), ("nvme0n1p1", "259:1"), ("nvme0n1p2", "259:2"), ("nvme0n1p3", "259:3"),
+            ("dm-0", "253:0"), ("dm-1", "253:1")
+        ] {
             try tree.file("sys/class/block/\(name)/dev", dev + "\n")
             try tree.directory("sys/class/block/\(name)/holders")
         }
-        for partition in ["nvme0n1p1", "nvme0n1p2", "nvme0n1p3"] { try tree.directory("sys/class/block/nvme0n1/\(partition)") }
+        for partition in ["nvme0n1p1", "nvme0n1p2", "nvme0n1p3"] {
+            try tree.directory("sys/class/block/nvme0n1/\(partition)")
+        }
         try tree.link("sys/class/block/nvme0n1p3/holders/dm-0", to: "../../dm-0")
         try tree.link("sys/class/block/nvme0n1p3/holders/dm-1", to: "../../dm-1")
         try tree.file("sys/class/block/dm-0/dm/name", "vg0-root\n")
@@ -57,25 +66,35 @@ import Foundation
         #expect(host.upperInterfaces == ["eth0": ["br0"]])
         #expect(host.blockDevices["nvme0n1"]?.partitions == ["nvme0n1p1", "nvme0n1p2", "nvme0n1p3"])
         #expect(host.blockDevices["nvme0n1p3"]?.holders == ["dm-0", "dm-1"])
-        #expect(host.blockDevices["dm-0"]?.dmName == "vg0-root" && host.blockDevices["dm-0"]?.device == SafetyFixture.number("253:0"))
+        #expect(
+            host.blockDevices["dm-0"]?.dmName == "vg0-root"
+                && host.blockDevices["dm-0"]?.device == SafetyFixture.number("253:0"))
         #expect(host.consoleFramebuffers == ["fb0": "vtcon1"])
         #expect(host.deviceNodes == [SafetyFixture.address("0000:02:00.0"): ["nvme0"]])
-        #expect(host.openNodes == ["vfio/12": [.init(pid: 4242, command: "qemu-system-x86")],
-                                   "nvme0n1p2": [.init(pid: 4243, command: "?")]])
+        #expect(
+            host.openNodes == [
+                "vfio/12": [.init(pid: 4242, command: "qemu-system-x86")],
+                "nvme0n1p2": [.init(pid: 4243, command: "?")]
+            ])
         #expect(host.uncheckedProcesses == 0)
 
         let checker = SafetyChecker(host: host)
-        #expect(checker.findings(for: SafetyFixture.nvme()).map(\.message) == [
-            "0000:02:00.0: nvme0n1p2 mounted on /boot (override with --force mounted)",
-            "0000:02:00.0: dm-0 (vg0-root) on nvme0n1p3 mounted on / (override with --force mounted)",
-            "0000:02:00.0: dm-1 (vg0-swap) on nvme0n1p3 used as swap (override with --force swap)",
-            "0000:02:00.0: nvme0n1p3 is held by dm-0 (vg0-root), dm-1 (vg0-swap) (override with --force stacked)",
-            "0000:02:00.0: pid 4243 (?) holds /dev/nvme0n1p2 (override with --force open-fd)",
-        ])
-        #expect(checker.findings(for: SafetyFixture.nic("eth0")).map(\.detail) == ["eth0 is up under br0 with 192.168.1.5/24"])
+        #expect(
+            checker.findings(for: SafetyFixture.nvme()).map(\.message) == [
+                "0000:02:00.0: nvme0n1p2 mounted on /boot (override with --force mounted)",
+                "0000:02:00.0: dm-0 (vg0-root) on nvme0n1p3 mounted on / (override with --force mounted)",
+                "0000:02:00.0: dm-1 (vg0-swap) on nvme0n1p3 used as swap (override with --force swap)",
+                "0000:02:00.0: nvme0n1p3 is held by dm-0 (vg0-root), dm-1 (vg0-swap) (override with --force stacked)",
+                "0000:02:00.0: pid 4243 (?) holds /dev/nvme0n1p2 (override with --force open-fd)"
+            ])
+        #expect(
+            checker.findings(for: SafetyFixture.nic("eth0")).map(\.detail) == [
+                "eth0 is up under br0 with 192.168.1.5/24"
+            ])
         #expect(checker.findings(for: SafetyFixture.gpu(["fb0"])).map(\.code) == [.fbcon])
-        #expect(checker.findings(for: SafetyFixture.nvme([], driver: "vfio-pci", group: 12)).map(\.detail)
-            == ["pid 4242 (qemu-system-x86) holds /dev/vfio/12"])
+        #expect(
+            checker.findings(for: SafetyFixture.nvme([], driver: "vfio-pci", group: 12)).map(\.detail)
+                == ["pid 4242 (qemu-system-x86) holds /dev/vfio/12"])
     }
 
     @Test func missingSourcesAreReportedNotFatal() throws {
@@ -90,7 +109,9 @@ import Foundation
         for source in ["self/mountinfo", "swaps", "net/route", "class/block", "class/net"] {
             #expect(reported.contains(source))
         }
-        #expect(!reported.contains("ipv6_route") && !reported.contains("vfioctl-addresses") && !reported.contains("cmdline"))
+        #expect(
+            !reported.contains("ipv6_route") && !reported.contains("vfioctl-addresses") && !reported.contains("cmdline")
+        )
     }
 
     /// fbcon counts only while its vtconsole is bound, and only on the framebuffers its map names.
@@ -124,7 +145,9 @@ import Foundation
             let stack = Set(BlockStack(disks: device.hostUse.blockDevices, in: host).members.map(\.name))
             guard !stack.isDisjoint(with: rootBlocks) else { continue }
             let mounted = checker.findings(for: device).filter { $0.code == .mounted }.map(\.detail)
-            #expect(mounted.contains { $0.hasSuffix(" mounted on /") || $0.contains(" mounted on /,") }, "\(device.address): \(mounted)")
+            #expect(
+                mounted.contains { $0.hasSuffix(" mounted on /") || $0.contains(" mounted on /,") },
+                "\(device.address): \(mounted)")
         }
         _ = checker.findings(for: inventory.devices, forced: [])
     }
@@ -137,11 +160,13 @@ import Foundation
         // The root disk when the sandbox allows opening it (this VM refuses /dev/vda with EPERM), else a loop device.
         let resolver = BlockNameResolver(host: before)
         let root = before.mounts.filter { $0.mountPoint == "/" }.compactMap { resolver.block(for: $0) }
-        guard let node = (root + before.blockDevices.keys.sorted()).first(where: { name in
-            guard let handle = FileHandle(forReadingAtPath: "/dev/" + name) else { return false }
-            try? handle.close()
-            return true
-        }) else { return }  // no openable block device (unprivileged container): nothing to hold
+        guard
+            let node = (root + before.blockDevices.keys.sorted()).first(where: { name in
+                guard let handle = FileHandle(forReadingAtPath: "/dev/" + name) else { return false }
+                try? handle.close()
+                return true
+            })
+        else { return }  // no openable block device (unprivileged container): nothing to hold
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/bin/sh")
         // Long enough to outlive a slow scan on a loaded machine (a 20 s sleep exited first under

@@ -3,24 +3,32 @@ import Testing
 
 @Suite struct SafetyDeviceTests {
     @Test func bootVGA() {
-        #expect(SafetyChecker(host: HostState()).findings(for: SafetyFixture.gpu(bootVGA: true)).map(\.detail)
-            == ["is the boot VGA device (boot_vga=1)"])
+        #expect(
+            SafetyChecker(host: HostState()).findings(for: SafetyFixture.gpu(bootVGA: true)).map(\.detail)
+                == ["is the boot VGA device (boot_vga=1)"])
         #expect(SafetyChecker(host: HostState()).findings(for: SafetyFixture.gpu()).isEmpty)
     }
 
     @Test func fbcon() {
         let host = HostState(consoleFramebuffers: ["fb0": "vtcon1"])
-        #expect(SafetyChecker(host: host).findings(for: SafetyFixture.gpu()).map(\.detail)
-            == ["fb0 carries the framebuffer console (vtcon1)"])
+        #expect(
+            SafetyChecker(host: host).findings(for: SafetyFixture.gpu()).map(\.detail)
+                == ["fb0 carries the framebuffer console (vtcon1)"])
         #expect(SafetyChecker(host: host).findings(for: SafetyFixture.gpu(["card1", "fb1"])).isEmpty)
     }
 
     @Test func openDisplayNodesGroupedPerProcess() {
         let xorg = HostState.NodeHolder(pid: 880, command: "Xorg")
-        let host = HostState(openNodes: ["dri/card0": [xorg], "dri/renderD128": [xorg, .init(pid: 1200, command: "firefox")],
-                                         "dri/card1": [.init(pid: 5, command: "other")]])
-        #expect(SafetyChecker(host: host).findings(for: SafetyFixture.gpu()).map(\.detail)
-            == ["pid 880 (Xorg) holds /dev/dri/card0, /dev/dri/renderD128", "pid 1200 (firefox) holds /dev/dri/renderD128"])
+        let host = HostState(openNodes: [
+            "dri/card0": [xorg], "dri/renderD128": [xorg, .init(pid: 1200, command: "firefox")],
+            "dri/card1": [.init(pid: 5, command: "other")]
+        ])
+        #expect(
+            SafetyChecker(host: host).findings(for: SafetyFixture.gpu()).map(\.detail)
+                == [
+                    "pid 880 (Xorg) holds /dev/dri/card0, /dev/dri/renderD128",
+                    "pid 1200 (firefox) holds /dev/dri/renderD128"
+                ])
     }
 
     /// /dev/vfio/GROUP is the device's node only while it is on a VFIO driver: the group number of a
@@ -29,29 +37,43 @@ import Testing
         let host = HostState(openNodes: ["vfio/12": [.init(pid: 1234, command: "qemu-system-x86")]])
         let onVFIO = SafetyFixture.nvme(driver: "vfio-pci", group: 12)
         let findings = SafetyChecker(host: host).findings(for: onVFIO)
-        #expect(findings == [SafetyFinding(code: .openFD, device: onVFIO.address, detail: "pid 1234 (qemu-system-x86) holds /dev/vfio/12")])
+        #expect(
+            findings == [
+                SafetyFinding(
+                    code: .openFD, device: onVFIO.address, detail: "pid 1234 (qemu-system-x86) holds /dev/vfio/12")
+            ])
         #expect(SafetyChecker(host: host).findings(for: SafetyFixture.nvme(driver: "nvme", group: 12)).isEmpty)
-        let variant = SafetyChecker(host: host, vfioDrivers: VFIODriverSet(loaded: [DriverName("nvgrace_gpu_vfio_pci")!]))
+        let variant = SafetyChecker(
+            host: host, vfioDrivers: VFIODriverSet(loaded: [DriverName("nvgrace_gpu_vfio_pci")!]))
         #expect(variant.findings(for: SafetyFixture.nvme(driver: "nvgrace_gpu_vfio_pci", group: 12)).count == 1)
     }
 
     @Test func openControllerCdevAndStackedBlockNodes() {
         let address = SafetyFixture.address("0000:02:00.0")
-        let host = HostState(blockDevices: SafetyFixture.lvmDisk, deviceNodes: [address: ["nvme0", "vfio/devices/vfio0"]],
-                             openNodes: ["nvme0": [.init(pid: 77, command: "smartd")],
-                                         "vfio/devices/vfio0": [.init(pid: 1234, command: "qemu-system-x86")],
-                                         "dm-0": [.init(pid: 900, command: "qemu-system-x86")],
-                                         "nvme1": [.init(pid: 78, command: "smartd")]])
-        let details = SafetyChecker(host: host).findings(for: SafetyFixture.nvme()).filter { $0.code == .openFD }.map(\.detail)
-        #expect(details == ["pid 77 (smartd) holds /dev/nvme0", "pid 900 (qemu-system-x86) holds /dev/dm-0",
-                            "pid 1234 (qemu-system-x86) holds /dev/vfio/devices/vfio0"])
+        let host = HostState(
+            blockDevices: SafetyFixture.lvmDisk, deviceNodes: [address: ["nvme0", "vfio/devices/vfio0"]],
+            openNodes: [
+                "nvme0": [.init(pid: 77, command: "smartd")],
+                "vfio/devices/vfio0": [.init(pid: 1234, command: "qemu-system-x86")],
+                "dm-0": [.init(pid: 900, command: "qemu-system-x86")],
+                "nvme1": [.init(pid: 78, command: "smartd")]
+            ])
+        let details = SafetyChecker(host: host).findings(for: SafetyFixture.nvme()).filter { $0.code == .openFD }.map(
+            \.detail)
+        #expect(
+            details == [
+                "pid 77 (smartd) holds /dev/nvme0", "pid 900 (qemu-system-x86) holds /dev/dm-0",
+                "pid 1234 (qemu-system-x86) holds /dev/vfio/devices/vfio0"
+            ])
     }
 
     @Test func bridgeAndSRIOVPF() {
         let bridge = SafetyFixture.device("0000:00:1c.0", class: 0x06_04_00, driver: "pcieport")
-        #expect(SafetyChecker(host: HostState()).findings(for: bridge).map(\.detail) == ["is a PCI bridge (class 060400)"])
+        #expect(
+            SafetyChecker(host: HostState()).findings(for: bridge).map(\.detail) == ["is a PCI bridge (class 060400)"])
         let pf = SafetyFixture.device("0000:05:00.0", driver: "igb", sriov: SRIOVState(numVFs: 2, totalVFs: 7))
-        #expect(SafetyChecker(host: HostState()).findings(for: pf).map(\.detail) == ["is an SR-IOV PF with 2 VFs enabled"])
+        #expect(
+            SafetyChecker(host: HostState()).findings(for: pf).map(\.detail) == ["is an SR-IOV PF with 2 VFs enabled"])
         let idlePF = SafetyFixture.device("0000:05:00.0", driver: "igb", sriov: SRIOVState(numVFs: 0, totalVFs: 7))
         #expect(SafetyChecker(host: HostState()).findings(for: idlePF).isEmpty)
     }
@@ -69,8 +91,10 @@ import Testing
     }
 
     @Test func codesAreStable() {
-        #expect(SafetyCode.allCases.map(\.rawValue)
-            == ["netdev-active", "mounted", "swap", "stacked", "boot-vga", "fbcon", "open-fd", "bridge", "sriov-pf"])
+        #expect(
+            SafetyCode.allCases.map(\.rawValue)
+                == ["netdev-active", "mounted", "swap", "stacked", "boot-vga", "fbcon", "open-fd", "bridge", "sriov-pf"]
+        )
         #expect(SafetyCode.allCases.allSatisfy { !$0.meaning.isEmpty })
     }
 }

@@ -8,14 +8,18 @@ enum SafetyFixture {
         return address
     }
 
-    static func device(_ address: String, class classCode: UInt32 = 0x02_00_00, driver: String? = "e1000e",
-                       group: Int? = nil, bootVGA: Bool = false, sriov: SRIOVState = SRIOVState(),
-                       hostUse: HostUse = HostUse()) -> PCIDevice {
+    static func device(
+        _ address: String, class classCode: UInt32 = 0x02_00_00, driver: String? = "e1000e",
+        group: Int? = nil, bootVGA: Bool = false, sriov: SRIOVState = SRIOVState(),
+        hostUse: HostUse = HostUse()
+    ) -> PCIDevice {
         guard let code = ClassCode(classCode) else { preconditionFailure("fixture: bad class \(classCode)") }
-        let identity = PCIIdentity(vendor: VendorID(0x8086), device: DeviceID(0x10D3), subsystemVendor: VendorID(0x8086),
-                                   subsystemDevice: DeviceID(0xA01F), classCode: code)
-        return PCIDevice(address: self.address(address), identity: identity, driver: driver.flatMap { DriverName($0) },
-                         iommuGroup: group.map(IOMMUGroup.init), bootVGA: bootVGA, sriov: sriov, hostUse: hostUse)
+        let identity = PCIIdentity(
+            vendor: VendorID(0x8086), device: DeviceID(0x10D3), subsystemVendor: VendorID(0x8086),
+            subsystemDevice: DeviceID(0xA01F), classCode: code)
+        return PCIDevice(
+            address: self.address(address), identity: identity, driver: driver.flatMap { DriverName($0) },
+            iommuGroup: group.map(IOMMUGroup.init), bootVGA: bootVGA, sriov: sriov, hostUse: hostUse)
     }
 
     static func nic(_ interface: String, operstate: String? = "up") -> PCIDevice {
@@ -27,7 +31,9 @@ enum SafetyFixture {
     }
 
     static func gpu(_ nodes: [String] = ["card0", "fb0", "renderD128"], bootVGA: Bool = false) -> PCIDevice {
-        device("0000:03:00.0", class: 0x03_00_00, driver: "amdgpu", bootVGA: bootVGA, hostUse: HostUse(displayNodes: nodes))
+        device(
+            "0000:03:00.0", class: 0x03_00_00, driver: "amdgpu", bootVGA: bootVGA, hostUse: HostUse(displayNodes: nodes)
+        )
     }
 
     static func number(_ text: String) -> DeviceNumber {
@@ -42,7 +48,7 @@ enum SafetyFixture {
         "nvme0n1p2": .init(name: "nvme0n1p2", device: number("259:2")),
         "nvme0n1p3": .init(name: "nvme0n1p3", device: number("259:3"), holders: ["dm-0", "dm-1"]),
         "dm-0": .init(name: "dm-0", device: number("253:0"), dmName: "vg0-root"),
-        "dm-1": .init(name: "dm-1", device: number("253:1"), dmName: "vg0-swap"),
+        "dm-1": .init(name: "dm-1", device: number("253:1"), dmName: "vg0-swap")
     ]
 }
 

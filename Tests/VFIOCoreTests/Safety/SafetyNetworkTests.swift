@@ -20,12 +20,18 @@ import Testing
     @Test func upWithLoopbackRangeAddressBlocks() {
         let device = SafetyFixture.nic("eth0")
         let findings = SafetyChecker(host: HostState(addresses: ["eth0": ["127.0.0.2/8"]])).findings(for: device)
-        #expect(findings == [SafetyFinding(code: .netdevActive, device: device.address, detail: "eth0 is up with 127.0.0.2/8")])
-        #expect(findings.first?.message == "0000:01:00.0: eth0 is up with 127.0.0.2/8 (override with --force netdev-active)")
+        #expect(
+            findings == [
+                SafetyFinding(code: .netdevActive, device: device.address, detail: "eth0 is up with 127.0.0.2/8")
+            ])
+        #expect(
+            findings.first?.message == "0000:01:00.0: eth0 is up with 127.0.0.2/8 (override with --force netdev-active)"
+        )
     }
 
     @Test func upWithRouteOnlyBlocks() {
-        let findings = SafetyChecker(host: HostState(routedInterfaces: ["eth0"])).findings(for: SafetyFixture.nic("eth0"))
+        let findings = SafetyChecker(host: HostState(routedInterfaces: ["eth0"])).findings(
+            for: SafetyFixture.nic("eth0"))
         #expect(findings.map(\.detail) == ["eth0 is up and carries routes"])
     }
 
@@ -38,8 +44,9 @@ import Testing
 
     /// A bridged or bonded NIC has no address of its own; cutting it still cuts the bridge's traffic.
     @Test func enslavedInterfaceBlocksThroughItsBridge() {
-        let host = HostState(addresses: ["br0": ["192.168.1.5/24"]],
-                             upperInterfaces: ["eth0": ["bond0"], "bond0": ["br0"], "br0": []])
+        let host = HostState(
+            addresses: ["br0": ["192.168.1.5/24"]],
+            upperInterfaces: ["eth0": ["bond0"], "bond0": ["br0"], "br0": []])
         let findings = SafetyChecker(host: host).findings(for: SafetyFixture.nic("eth0"))
         #expect(findings.map(\.detail) == ["eth0 is up under br0 with 192.168.1.5/24"])
         let idle = HostState(upperInterfaces: ["eth0": ["br0"]])

@@ -15,8 +15,11 @@ import Testing
             """
         let mounts = ProcParsers.mounts(text)
         #expect(mounts.count == 6)
-        #expect(mounts[1] == HostState.Mount(device: SafetyFixture.number("253:0"), mountPoint: "/",
-                                             source: "/dev/mapper/vg0-root", fsType: "ext4"))
+        #expect(
+            mounts[1]
+                == HostState.Mount(
+                    device: SafetyFixture.number("253:0"), mountPoint: "/",
+                    source: "/dev/mapper/vg0-root", fsType: "ext4"))
         #expect(mounts[2].source == "/dev/nvme0n1p1" && mounts[2].mountPoint == "/boot/efi")
         #expect(mounts[3].device.major == 0 && mounts[3].source == "/dev/sda2" && mounts[3].fsType == "btrfs")
         #expect(mounts[4].mountPoint == "/mnt/my disk")
@@ -30,8 +33,11 @@ import Testing
             /swap\\040file                          file\t\t2097148\t\t0\t\t-3
 
             """
-        #expect(ProcParsers.swaps(text) == [HostState.Swap(path: "/dev/dm-1", type: "partition"),
-                                            HostState.Swap(path: "/swap file", type: "file")])
+        #expect(
+            ProcParsers.swaps(text) == [
+                HostState.Swap(path: "/dev/dm-1", type: "partition"),
+                HostState.Swap(path: "/swap file", type: "file")
+            ])
         #expect(ProcParsers.swaps("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n").isEmpty)
     }
 

@@ -13,7 +13,7 @@ import VFIOSystem
         ("pci_0000_01_00_1", "0000:01:00.1"), ("pci_0000_0A_00_0", "0000:0a:00.0"),
         ("01:00", "0000:01:00"), ("0000:01:00", "0000:01:00"), ("1:0", "0000:01:00"), ("0001:3B:1f", "0001:3b:1f"),
         ("0000:3b:*", "0000:3b:*"), ("3b:0?.*", "3b:0?.*"), ("0000:0[1-3]:00.0", "0000:0[1-3]:00.0"),
-        ("eth0", "eth0"), ("enp9s0", "enp9s0"), ("wlp0s20f3", "wlp0s20f3"), ("abcdefghijklmno", "abcdefghijklmno"),
+        ("eth0", "eth0"), ("enp9s0", "enp9s0"), ("wlp0s20f3", "wlp0s20f3"), ("abcdefghijklmno", "abcdefghijklmno")
     ]
 
     @Test(arguments: parsed)
@@ -24,9 +24,13 @@ import VFIOSystem
     @Test func formsAreTheRightKind() throws {
         #expect(try DeviceSelector(parsing: "pci_0000_01_00_0") == .address(Fake.address("0000:01:00.0")))
         guard case .slot = try DeviceSelector(parsing: "01:00") else { Issue.record("01:00 is a slot"); return }
-        guard case .ids = try DeviceSelector(parsing: "8086:10d3") else { Issue.record("8086:10d3 is an id pair"); return }
+        guard case .ids = try DeviceSelector(parsing: "8086:10d3") else {
+            Issue.record("8086:10d3 is an id pair"); return
+        }
         guard case .addressGlob = try DeviceSelector(parsing: "01:*") else { Issue.record("01:* is a glob"); return }
-        guard case .interface = try DeviceSelector(parsing: "eth0") else { Issue.record("eth0 is an interface"); return }
+        guard case .interface = try DeviceSelector(parsing: "eth0") else {
+            Issue.record("eth0 is an interface"); return
+        }
     }
 
     static let refused: [String] = [
@@ -41,7 +45,7 @@ import VFIOSystem
         ".", "..", "eth0/..", "../eth0", "et h0", "eth0\n", "a\u{1B}[2Jb", "abcdefghijklmnop", "eth\u{0}0", "\u{7F}",
         "eth\u{85}0", "x\u{FFFD}y", "wlan\u{E9}", "dead", "8086", String(repeating: "e", count: 100_000),
         // Slots out of range.
-        "01:20", "001:00", "01:000", "00000:01:00", "0000:01:00:0",
+        "01:20", "001:00", "01:000", "00000:01:00", "0000:01:00:0"
     ]
 
     @Test(arguments: refused)
@@ -62,8 +66,10 @@ import VFIOSystem
         try withWorkstation(crafted: { _, _ in }, body)
     }
 
-    static func withWorkstation<R>(crafted craft: (String, FakeSysfs) throws -> Void,
-                                   _ body: (DeviceInventory, NetworkInterfaceIndex) throws -> R) throws -> R {
+    static func withWorkstation<R>(
+        crafted craft: (String, FakeSysfs) throws -> Void,
+        _ body: (DeviceInventory, NetworkInterfaceIndex) throws -> R
+    ) throws -> R {
         try TemporaryDirectory.with { root in
             let tree = FakeScenario.workstation.tree
             try tree.write(to: root)
@@ -74,7 +80,9 @@ import VFIOSystem
         }
     }
 
-    static func select(_ texts: [String], _ inventory: DeviceInventory, _ interfaces: NetworkInterfaceIndex) throws -> [String] {
+    static func select(
+        _ texts: [String], _ inventory: DeviceInventory, _ interfaces: NetworkInterfaceIndex
+    ) throws -> [String] {
         let query = DeviceQuery(selectors: try texts.map { try DeviceSelector(parsing: $0) })
         return try query.select(from: inventory, interfaces: interfaces).map(\.address.description)
     }
@@ -88,18 +96,24 @@ import VFIOSystem
             #expect(try Self.select(["0000:02:0[23].*"], inventory, interfaces).count == 12)
             #expect(try Self.select(["02:02.?"], inventory, interfaces).count == 8)
             // Anchored over the whole address: 00:1f.0 and the VFs 02:02.x do not match.
-            #expect(try Self.select(["0000:0?:00.0"], inventory, interfaces)
-                == ["0000:00:00.0", "0000:01:00.0", "0000:02:00.0", "0000:03:00.0", "0000:05:00.0", "0000:06:00.0",
-                    "0000:07:00.0", "0000:09:00.0", "0000:0a:00.0"])
+            #expect(
+                try Self.select(["0000:0?:00.0"], inventory, interfaces)
+                    == [
+                        "0000:00:00.0", "0000:01:00.0", "0000:02:00.0", "0000:03:00.0", "0000:05:00.0", "0000:06:00.0",
+                        "0000:07:00.0", "0000:09:00.0", "0000:0a:00.0"
+                    ])
             // Several forms at once: the union, each device once.
-            #expect(try Self.select(["01:00", "01:00.1", "enp9s0"], inventory, interfaces)
-                == ["0000:01:00.0", "0000:01:00.1", "0000:09:00.0"])
+            #expect(
+                try Self.select(["01:00", "01:00.1", "enp9s0"], inventory, interfaces)
+                    == ["0000:01:00.0", "0000:01:00.1", "0000:09:00.0"])
         }
     }
 
-    @Test(arguments: [("0000:7f:00.0", "no PCI device at 0000:7f:00.0"), ("pci_0000_7f_00_0", "no PCI device at 0000:7f:00.0"),
-                      ("7f:00", "no PCI device in slot 0000:7f:00"), ("7f:*", "no PCI device address matches '7f:*'"),
-                      ("eth0", "no PCI device has the network interface 'eth0'")])
+    @Test(arguments: [
+        ("0000:7f:00.0", "no PCI device at 0000:7f:00.0"), ("pci_0000_7f_00_0", "no PCI device at 0000:7f:00.0"),
+        ("7f:00", "no PCI device in slot 0000:7f:00"), ("7f:*", "no PCI device address matches '7f:*'"),
+        ("eth0", "no PCI device has the network interface 'eth0'")
+    ])
     func aSelectorMatchingNothingIsNotFoundAndNamed(_ text: String, _ message: String) throws {
         try Self.withWorkstation { inventory, interfaces throws in
             do {
@@ -121,22 +135,34 @@ import VFIOSystem
     @Test func aCommandOfOneDeviceRefusesSeveralAndListsThem() throws {
         try Self.withWorkstation { inventory, interfaces throws in
             do {
-                let device = try DeviceQuery.single(try DeviceSelector(parsing: "01:00"), from: inventory, interfaces: interfaces, command: "override")
+                let device = try DeviceQuery.single(
+                    try DeviceSelector(parsing: "01:00"), from: inventory, interfaces: interfaces, command: "override")
                 Issue.record("01:00 resolved to \(device.address)")
             } catch let error as VFIOError {
                 #expect(error.status == .usage)
-                #expect(error.message == "'0000:01:00' matches 2 devices (0000:01:00.0, 0000:01:00.1); 'override' takes one device")
+                #expect(
+                    error.message
+                        == "'0000:01:00' matches 2 devices (0000:01:00.0, 0000:01:00.1); 'override' takes one device")
             }
             // A big glob lists eight and counts the rest.
             do {
-                _ = try DeviceQuery.single(try DeviceSelector(parsing: "0000:02:*"), from: inventory, interfaces: interfaces, command: "sriov")
+                _ = try DeviceQuery.single(
+                    try DeviceSelector(parsing: "0000:02:*"), from: inventory, interfaces: interfaces, command: "sriov")
             } catch let error as VFIOError {
-                #expect(error.message.hasPrefix("'0000:02:*' matches 14 devices (0000:02:00.0, 0000:02:00.1, 0000:02:02.0,"))
+                #expect(
+                    error.message.hasPrefix("'0000:02:*' matches 14 devices (0000:02:00.0, 0000:02:00.1, 0000:02:02.0,")
+                )
                 #expect(error.message.contains("and 6 more"))
             }
-            #expect(try DeviceQuery.single(try DeviceSelector(parsing: "enp9s0"), from: inventory, interfaces: interfaces,
-                                           command: "show").address == Fake.address("09:00.0"))
-            #expect(throws: VFIOError.notFound("no PCI device has the ids dead:beef", hint: "run 'vfioctl list' to see the devices")) {
+            #expect(
+                try DeviceQuery.single(
+                    try DeviceSelector(parsing: "enp9s0"), from: inventory, interfaces: interfaces,
+                    command: "show"
+                ).address == Fake.address("09:00.0"))
+            #expect(
+                throws: VFIOError.notFound(
+                    "no PCI device has the ids dead:beef", hint: "run 'vfioctl list' to see the devices")
+            ) {
                 try DeviceQuery.single(try DeviceSelector(parsing: "dead:beef"), from: inventory, command: "show")
             }
         }
@@ -157,7 +183,9 @@ import VFIOSystem
                 Issue.record("enp9s0 selected \(selected)")
             } catch let error as VFIOError {
                 #expect(error.status == .usage)
-                #expect(error.message == "network interface 'enp9s0' is ambiguous: it appears under 0000:04:01.0, 0000:09:00.0")
+                #expect(
+                    error.message
+                        == "network interface 'enp9s0' is ambiguous: it appears under 0000:04:01.0, 0000:09:00.0")
             }
         }
     }

@@ -14,12 +14,15 @@ import VFIOSystem
         inventory = try KernelSimulator.standard().inventory()
     }
 
-    private func select(_ selectors: [String] = [], class classText: String? = nil, driver: String? = nil,
-                        group: Int? = nil) throws -> [PCIAddress] {
-        let query = DeviceQuery(selectors: try selectors.map { try DeviceSelector(parsing: $0) },
-                                classFilter: try classText.map { try ClassFilter(parsing: $0) },
-                                driver: try driver.map { try DeviceQuery.DriverFilter(parsing: $0) },
-                                group: group.map(IOMMUGroup.init))
+    private func select(
+        _ selectors: [String] = [], class classText: String? = nil, driver: String? = nil,
+        group: Int? = nil
+    ) throws -> [PCIAddress] {
+        let query = DeviceQuery(
+            selectors: try selectors.map { try DeviceSelector(parsing: $0) },
+            classFilter: try classText.map { try ClassFilter(parsing: $0) },
+            driver: try driver.map { try DeviceQuery.DriverFilter(parsing: $0) },
+            group: group.map(IOMMUGroup.init))
         return try query.select(from: inventory).map(\.address)
     }
 
@@ -64,11 +67,12 @@ import VFIOSystem
 
     // MARK: ClassFilter
 
-    @Test(arguments: [
-        ("net", 0x02, 2), ("NET", 0x02, 2), ("storage", 0x01, 2), ("gpu", 0x03, 2), ("audio", 0x0403, 4),
-        ("usb", 0x0C03, 4), ("02", 0x02, 2), ("0x02", 0x02, 2), ("0200", 0x0200, 4), ("010802", 0x010802, 6),
-        ("0X0C", 0x0C, 2),
-    ] as [(String, UInt32, Int)])
+    @Test(
+        arguments: [
+            ("net", 0x02, 2), ("NET", 0x02, 2), ("storage", 0x01, 2), ("gpu", 0x03, 2), ("audio", 0x0403, 4),
+            ("usb", 0x0C03, 4), ("02", 0x02, 2), ("0x02", 0x02, 2), ("0200", 0x0200, 4), ("010802", 0x010802, 6),
+            ("0X0C", 0x0C, 2)
+        ] as [(String, UInt32, Int)])
     func classFiltersParseToAPrefixOfTheClassCode(_ text: String, _ prefix: UInt32, _ digits: Int) throws {
         let filter = try ClassFilter(parsing: text)
         #expect(filter.prefix == prefix)
@@ -100,7 +104,8 @@ import VFIOSystem
     }
 
     @Test func aDriverNameSelectsItsDevices() throws {
-        #expect(try select(driver: "virtio-pci") == [S.ninePRoot, S.ninePIO, S.virtioNet, S.multifunctionNet, S.virtioRNG])
+        #expect(
+            try select(driver: "virtio-pci") == [S.ninePRoot, S.ninePIO, S.virtioNet, S.multifunctionNet, S.virtioRNG])
         #expect(try select(driver: "vfio-pci") == [])
     }
 

@@ -55,11 +55,15 @@ import TestSupport
     }
 
     /// A journal as vfioctl writes it: each device with its identity, a `[[moving]]` mark per device reached.
-    func journal(_ devices: [(PCIAddress, PCIIdentity, original: String?)], moving: [PCIAddress], pid: Int = 999_999) -> String {
+    func journal(
+        _ devices: [(PCIAddress, PCIIdentity, original: String?)], moving: [PCIAddress], pid: Int = 999_999
+    ) -> String {
         var text = "operation = \"bind\"\npid = \(pid)\nstarted = 0\n"
         for (address, identity, original) in devices {
-            text += "\n[[device]]\naddress = \"\(address)\"\nvendor = \"\(identity.vendor)\"\ndevice = \"\(identity.device)\"\n"
-            text += "subsystem_vendor = \"\(identity.subsystemVendor)\"\nsubsystem_device = \"\(identity.subsystemDevice)\"\n"
+            text +=
+                "\n[[device]]\naddress = \"\(address)\"\nvendor = \"\(identity.vendor)\"\ndevice = \"\(identity.device)\"\n"
+            text +=
+                "subsystem_vendor = \"\(identity.subsystemVendor)\"\nsubsystem_device = \"\(identity.subsystemDevice)\"\n"
             text += "class = \"\(identity.classCode)\"\n"
             if let original { text += "original_driver = \"\(original)\"\n" }
         }
@@ -76,7 +80,8 @@ import TestSupport
         let locking = failure { _ = try f.state.lock(timeout: 0) }
         #expect(locking?.status == .permissionDenied, "\(locking?.description ?? "no error")")
         #expect(locking?.description.contains(f.state.directory) == true)
-        #expect(locking?.description.contains("chown root: \(f.state.directory)") == true, "\(locking?.description ?? "")")
+        #expect(
+            locking?.description.contains("chown root: \(f.state.directory)") == true, "\(locking?.description ?? "")")
         #expect(failure { _ = try f.state.readManaged() }?.status == .permissionDenied)
         #expect(failure { _ = try f.state.readJournal() }?.status == .permissionDenied)
         let bind = try f.bind([S.e1000e], driver: "vfio-pci")
@@ -90,7 +95,9 @@ import TestSupport
         let f = EngineFixture()
         try makeDirectory(f.state.directory, mode: mode)
         let locking = failure { _ = try f.state.lock(timeout: 0) }
-        #expect(locking?.status == .permissionDenied, "mode \(String(mode, radix: 8)): \(locking?.description ?? "no error")")
+        #expect(
+            locking?.status == .permissionDenied,
+            "mode \(String(mode, radix: 8)): \(locking?.description ?? "no error")")
         #expect(failure { _ = try f.state.readManaged() }?.status == .permissionDenied)
         #expect(!exists(f.state.directory + "/lock"))
     }
@@ -226,8 +233,11 @@ import TestSupport
             let path = f.state.directory + "/" + name
             if kind == "fifo" { mkfifo(path, 0o600) } else { try makeDirectory(path) }
             let bind = try f.bind([S.e1000e], driver: "vfio-pci")
-            #expect(bind.error?.status == .permissionDenied, "\(name) as a \(kind): \(bind.error?.description ?? "no error")")
-            #expect(bind.error?.description.contains("\(path): it is not a regular file") == true, "\(name) as a \(kind)")
+            #expect(
+                bind.error?.status == .permissionDenied,
+                "\(name) as a \(kind): \(bind.error?.description ?? "no error")")
+            #expect(
+                bind.error?.description.contains("\(path): it is not a regular file") == true, "\(name) as a \(kind)")
             #expect(f.sim.writeCount == 0)
         }
     }
@@ -240,7 +250,8 @@ import TestSupport
         let f = EngineFixture()
         try makeDirectory(f.state.directory)
         let journalPath = f.state.directory + "/journal.toml"
-        try write(journalPath, "operation = \"bind\"\npid = 999999\nstarted = 0\n\n[[device]]\naddress = \"\(S.ahci)\"\n")
+        try write(
+            journalPath, "operation = \"bind\"\npid = 999999\nstarted = 0\n\n[[device]]\naddress = \"\(S.ahci)\"\n")
         let bind = try f.bind([S.e1000e], driver: "vfio-pci")
         #expect(bind.error?.status == .usage, "\(bind.error?.description ?? "no error")")
         #expect(f.sim.driver(of: S.ahci)?.rawValue == "ahci")
@@ -280,14 +291,18 @@ import TestSupport
             case 1: recorded.subsystemDevice = DeviceID(0xdead)
             default: recorded.classCode = try #require(ClassCode(0x010601))
             }
-            try write(f.state.directory + "/journal.toml", journal([(S.e1000e, recorded, original: "e1000e")], moving: [S.e1000e]))
+            try write(
+                f.state.directory + "/journal.toml",
+                journal([(S.e1000e, recorded, original: "e1000e")], moving: [S.e1000e]))
             let report = f.engine().recover(options: f.options)
             #expect(report.error?.status == .usage, "change \(change): \(report.error?.description ?? "no error")")
             #expect(f.sim.writeCount == writes)
             #expect(f.journalExists)
         }
         identity.revision = nil
-        try write(f.state.directory + "/journal.toml", journal([(S.e1000e, identity, original: "e1000e")], moving: [S.e1000e]))
+        try write(
+            f.state.directory + "/journal.toml", journal([(S.e1000e, identity, original: "e1000e")], moving: [S.e1000e])
+        )
         let report = f.engine().recover(options: f.options)
         #expect(report.error == nil, "\(report.error?.description ?? "")")
         #expect(f.sim.driver(of: S.e1000e)?.rawValue == "e1000e")
@@ -296,16 +311,20 @@ import TestSupport
     /// Moving a device back passes the safety checks a bind would: an interface with an address is
     /// not unbound on a journal's word unless `recover --force netdev-active`.
     @Test func recoveryPassesTheSafetyChecksOfABind() throws {
-        let f = EngineFixture(KernelSimulator(KernelSimulator.Builder.standard().updating(S.e1000e.description) { spec in
-            var up = spec
-            up.hostUse = [.network(name: "eth0", operstate: "up")]
-            return up
-        }))
+        let f = EngineFixture(
+            KernelSimulator(
+                KernelSimulator.Builder.standard().updating(S.e1000e.description) { spec in
+                    var up = spec
+                    up.hostUse = [.network(name: "eth0", operstate: "up")]
+                    return up
+                }))
         let e1000e = try #require(try f.sim.inventory()[S.e1000e])
         let iface = try #require(e1000e.hostUse.networkInterfaces.first?.name)
         f.host.addresses = [iface: ["127.0.0.2/8"]]
         try makeDirectory(f.state.directory)
-        try write(f.state.directory + "/journal.toml", journal([(S.e1000e, e1000e.identity, original: nil)], moving: [S.e1000e]))
+        try write(
+            f.state.directory + "/journal.toml",
+            journal([(S.e1000e, e1000e.identity, original: nil)], moving: [S.e1000e]))
         let refused = f.engine().recover(options: f.options)
         #expect(refused.error?.status == .refused, "\(refused.error?.description ?? "no error")")
         #expect(refused.error?.message.contains("127.0.0.2/8") == true)

@@ -5,13 +5,16 @@ import Testing
 /// inline tables, each part of a dotted key) a document is refused with its line. Before, 50,000
 /// nested arrays or 20,000 dotted key parts overflowed the stack (SIGSEGV).
 @Suite struct TOMLLimitsTests {
-    private func refusedAsTooDeep(_ text: String, line: Int = 1, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    private func refusedAsTooDeep(
+        _ text: String, line: Int = 1, sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) {
         do {
             _ = try TOMLParser.parse(text)
             Issue.record("accepted a document nested too deep", sourceLocation: sourceLocation)
         } catch {
-            #expect(error.line == line && error.message.contains("nested more than 128 levels"), "\(error)",
-                    sourceLocation: sourceLocation)
+            #expect(
+                error.line == line && error.message.contains("nested more than 128 levels"), "\(error)",
+                sourceLocation: sourceLocation)
         }
     }
 
@@ -26,7 +29,8 @@ import Testing
     }
 
     @Test func deepInlineTablesAreRefused() {
-        refusedAsTooDeep("a = " + String(repeating: "{b=", count: 20_000) + "1" + String(repeating: "}", count: 20_000) + "\n")
+        refusedAsTooDeep(
+            "a = " + String(repeating: "{b=", count: 20_000) + "1" + String(repeating: "}", count: 20_000) + "\n")
         refusedAsTooDeep("a = " + String(repeating: "[{b=", count: 10_000) + "1")
     }
 
@@ -44,7 +48,8 @@ import Testing
         _ = try TOMLParser.parse("[\(deep64)]\n" + nestedArrays(64))
         refusedAsTooDeep("[\(deep64)]\n" + nestedArrays(65), line: 2)
         _ = try TOMLParser.parse(nestedArrays(127))
-        _ = try TOMLParser.parse("a = " + String(repeating: "{b=", count: 127) + "1" + String(repeating: "}", count: 127) + "\n")
+        _ = try TOMLParser.parse(
+            "a = " + String(repeating: "{b=", count: 127) + "1" + String(repeating: "}", count: 127) + "\n")
         refusedAsTooDeep("[\(deep64)]\n" + Array(repeating: "k", count: 65).joined(separator: ".") + " = 1\n", line: 2)
     }
 
@@ -60,8 +65,9 @@ import Testing
             #expect(error.message.hasPrefix("/etc/vfioctl/state.toml:3: nested more than 128 levels"), "\(error)")
         }
         do {
-            _ = try RuleFile.parse(Array(repeating: "r", count: 20_000).joined(separator: ".") + " = 1\n", file: "50-x.toml",
-                                   precedence: .administrator)
+            _ = try RuleFile.parse(
+                Array(repeating: "r", count: 20_000).joined(separator: ".") + " = 1\n", file: "50-x.toml",
+                precedence: .administrator)
             Issue.record("accepted")
         } catch {
             #expect(error.status == .usage, "\(error)")

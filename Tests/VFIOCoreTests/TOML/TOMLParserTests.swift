@@ -3,7 +3,8 @@ import Testing
 
 @Suite struct TOMLParserTests {
     @Test func parsesTablesArraysAndLines() throws {
-        let doc = try TOMLParser.parse("""
+        let doc = try TOMLParser.parse(
+            """
             # comment
             title = "x" # trailing
             [[rule]]
@@ -20,11 +21,13 @@ import Testing
             """)
         #expect(doc["title"]?.kind == .string("x"))
         guard case .array(let rules)? = doc["rule"]?.kind, rules.count == 2,
-              case .table(let first) = rules[0].kind, case .table(let second) = rules[1].kind
+            case .table(let first) = rules[0].kind, case .table(let second) = rules[1].kind
         else { Issue.record("expected two [[rule]] tables"); return }
         #expect(first.line == 3)
         #expect(first["vendor"]?.line == 4)
-        #expect(first["drivers"]?.kind == .array([TOMLValue(kind: .string("a"), line: 6), TOMLValue(kind: .string("b"), line: 7)]))
+        #expect(
+            first["drivers"]?.kind
+                == .array([TOMLValue(kind: .string("a"), line: 6), TOMLValue(kind: .string("b"), line: 7)]))
         #expect(first["priority"]?.kind == .integer(-16))
         guard case .table(let inline)? = second["inline"]?.kind else { Issue.record("inline table"); return }
         #expect(inline["b"]?.kind == .boolean(true))
@@ -35,27 +38,31 @@ import Testing
     @Test func arraysOfTablesKeepEveryKeyInItsOwnTable() throws {
         let doc = try TOMLParser.parse("[[a]]\nx = 1\n[[a.b]]\ny = 2\n[[a.b]]\ny = 3\nz.w = 5\n[[a]]\nx = 4\n")
         guard case .array(let a)? = doc["a"]?.kind, a.count == 2,
-              case .table(let first) = a[0].kind, case .table(let second) = a[1].kind,
-              case .array(let b)? = first["b"]?.kind, b.count == 2,
-              case .table(let b0) = b[0].kind, case .table(let b1) = b[1].kind, case .table(let z)? = b1["z"]?.kind
+            case .table(let first) = a[0].kind, case .table(let second) = a[1].kind,
+            case .array(let b)? = first["b"]?.kind, b.count == 2,
+            case .table(let b0) = b[0].kind, case .table(let b1) = b[1].kind, case .table(let z)? = b1["z"]?.kind
         else { Issue.record("structure: \(doc)"); return }
         #expect(first["x"]?.kind == .integer(1) && second["x"]?.kind == .integer(4))
         #expect(b0["y"]?.kind == .integer(2) && b1["y"]?.kind == .integer(3) && z["w"]?.kind == .integer(5))
         #expect(second["b"] == nil)
 
         let many = (0..<300).map { "[[device]]\naddress = \"\($0)\"\nsince = \($0)\n" }.joined()
-        guard case .array(let devices)? = try TOMLParser.parse(many)["device"]?.kind else { Issue.record("devices"); return }
+        guard case .array(let devices)? = try TOMLParser.parse(many)["device"]?.kind else {
+            Issue.record("devices"); return
+        }
         #expect(devices.count == 300)
-        #expect(devices.enumerated().allSatisfy { index, value in
-            guard case .table(let table) = value.kind else { return false }
-            return table["address"]?.kind == .string("\(index)") && table["since"]?.kind == .integer(index) && table.entries.count == 2
-        })
+        #expect(
+            devices.enumerated().allSatisfy { index, value in
+                guard case .table(let table) = value.kind else { return false }
+                return table["address"]?.kind == .string("\(index)") && table["since"]?.kind == .integer(index)
+                    && table.entries.count == 2
+            })
     }
 
     @Test func dottedKeysAndSubtables() throws {
         let doc = try TOMLParser.parse("a.b = 1\n[t]\nx.y = \"z\"\n[t.u]\nv = 2\n")
         guard case .table(let a)? = doc["a"]?.kind, case .table(let t)? = doc["t"]?.kind,
-              case .table(let x)? = t["x"]?.kind, case .table(let u)? = t["u"]?.kind
+            case .table(let x)? = t["x"]?.kind, case .table(let u)? = t["u"]?.kind
         else { Issue.record("structure"); return }
         #expect(a["b"]?.kind == .integer(1))
         #expect(x["y"]?.kind == .string("z"))
@@ -65,15 +72,17 @@ import Testing
     @Test(arguments: [
         ("0", 0), ("-0", 0), ("+5", 5), ("1_000", 1000), ("1733155200", 1_733_155_200), ("0x1F", 31),
         ("0xdead_beef", 0xdead_beef), ("0o17", 15), ("0b101", 5), ("0x00ff", 255), ("0b0000_1111", 15),
-        ("9223372036854775807", Int.max), ("-9223372036854775808", Int.min),
+        ("9223372036854775807", Int.max), ("-9223372036854775808", Int.min)
     ])
     func integers(text: String, value: Int) throws {
         #expect(try TOMLParser.parse("a = \(text)\n")["a"]?.kind == .integer(value))
     }
 
     /// TOML 1.0: hex, octal and binary integers take no sign (`-0x10` was read as -16 before).
-    @Test(arguments: ["01", "1__0", "_1", "1_", "0x", "0x_1", "0xG", "9223372036854775808", "--1", "0b102", "0o8",
-                      "-0x10", "+0x01", "-0b1", "+0o7", "0X1F", "0x1_", "0x7FFF_FFFF_FFFF_FFFF_F", "-9223372036854775809", "+-1", "00"])
+    @Test(arguments: [
+        "01", "1__0", "_1", "1_", "0x", "0x_1", "0xG", "9223372036854775808", "--1", "0b102", "0o8",
+        "-0x10", "+0x01", "-0b1", "+0o7", "0X1F", "0x1_", "0x7FFF_FFFF_FFFF_FFFF_F", "-9223372036854775809", "+-1", "00"
+    ])
     func notIntegers(text: String) {
         #expect(throws: TOMLError.self) { try TOMLParser.parse("a = \(text)\n") }
         #expect(throws: TOMLError.self) { try TOMLParser.parse("a = [\(text)]\n") }
@@ -92,7 +101,7 @@ import Testing
         ("= 3\n", 1, "expected a key"),
         ("a = \"\"\"x\n\n", 3, "unterminated multi-line string (opened on line 1)"),
         ("a = 1\n[a]\n", 2, "not a table"),
-        ("n = 012\n", 1, "invalid value"),
+        ("n = 012\n", 1, "invalid value")
     ])
     func errorsNameTheLine(text: String, line: Int, message: String) {
         do {

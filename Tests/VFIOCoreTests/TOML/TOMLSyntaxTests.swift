@@ -11,13 +11,19 @@ import Testing
     }
 
     /// The document is refused, at `line`, with `message` in the error.
-    private func refuses(_ text: String, line: Int, _ message: String = "", sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    private func refuses(
+        _ text: String, line: Int, _ message: String = "", sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) {
         do {
             let table = try TOMLParser.parse(text)
-            Issue.record("accepted \(text.debugDescription.prefix(200)) as \(String(describing: table).prefix(200))", sourceLocation: sourceLocation)
+            Issue.record(
+                "accepted \(text.debugDescription.prefix(200)) as \(String(describing: table).prefix(200))",
+                sourceLocation: sourceLocation)
         } catch {
             #expect(error.line == line, "\(text.debugDescription): \(error)", sourceLocation: sourceLocation)
-            #expect(message.isEmpty || error.message.contains(message), "\(text.debugDescription): \(error)", sourceLocation: sourceLocation)
+            #expect(
+                message.isEmpty || error.message.contains(message), "\(text.debugDescription): \(error)",
+                sourceLocation: sourceLocation)
         }
     }
 
@@ -95,7 +101,8 @@ import Testing
     // MARK: keys
 
     @Test func keys() throws {
-        let table = try TOMLParser.parse("""
+        let table = try TOMLParser.parse(
+            """
             bare_key-1 = 1
             1234 = 2
             "127.0.0.1" = 3
@@ -113,7 +120,7 @@ import Testing
         #expect(table["quoted \"value\""]?.kind == .integer(5))
         #expect(table[""]?.kind == .integer(6))
         guard case .table(let site)? = table["site"]?.kind, case .table(let a)? = table["a"]?.kind,
-              case .table(let b)? = a["b"]?.kind, case .table(let three)? = table["3"]?.kind
+            case .table(let b)? = a["b"]?.kind, case .table(let three)? = table["3"]?.kind
         else { Issue.record("dotted keys: \(table)"); return }
         #expect(site["google.com"]?.kind == .boolean(true))
         #expect(b["c"]?.kind == .integer(7))
@@ -146,7 +153,8 @@ import Testing
     // MARK: arrays and inline tables
 
     @Test func arrays() throws {
-        let table = try TOMLParser.parse("a = [ 1, 'x', [ true ], { b = 2 } , ]\nb = [\n  # c\n  1, # c\n\n  2\n]\nc = []\n")
+        let table = try TOMLParser.parse(
+            "a = [ 1, 'x', [ true ], { b = 2 } , ]\nb = [\n  # c\n  1, # c\n\n  2\n]\nc = []\n")
         guard case .array(let a)? = table["a"]?.kind, a.count == 4, case .array(let b)? = table["b"]?.kind
         else { Issue.record("\(table)"); return }
         #expect(a[0].kind == .integer(1) && a[1].kind == .string("x"))
@@ -161,7 +169,9 @@ import Testing
 
     @Test func inlineTables() throws {
         let table = try TOMLParser.parse("a = { x = 1, y.z = 'w', y.v = {} }\nb = {}\nc = { d = [\n1,\n2] }\n")
-        guard case .table(let a)? = table["a"]?.kind, case .table(let y)? = a["y"]?.kind else { Issue.record("\(table)"); return }
+        guard case .table(let a)? = table["a"]?.kind, case .table(let y)? = a["y"]?.kind else {
+            Issue.record("\(table)"); return
+        }
         #expect(a["x"]?.kind == .integer(1) && y["z"]?.kind == .string("w"))
         #expect(table["b"]?.kind == .table(TOMLTable(line: 2)))
         refuses("a = { x = 1, }\n", line: 1, "no ',' after the last key")

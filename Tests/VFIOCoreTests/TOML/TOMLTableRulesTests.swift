@@ -13,13 +13,18 @@ import Testing
         }
     }
 
-    private func refuses(_ text: String, line: Int, _ message: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    private func refuses(
+        _ text: String, line: Int, _ message: String, sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) {
         do {
             let table = try TOMLParser.parse(text)
-            Issue.record("accepted \(text.debugDescription.prefix(200)) as \(String(describing: table).prefix(200))", sourceLocation: sourceLocation)
+            Issue.record(
+                "accepted \(text.debugDescription.prefix(200)) as \(String(describing: table).prefix(200))",
+                sourceLocation: sourceLocation)
         } catch {
-            #expect(error.line == line && error.message.contains(message), "\(text.debugDescription.prefix(200)): \(error)",
-                    sourceLocation: sourceLocation)
+            #expect(
+                error.line == line && error.message.contains(message), "\(text.debugDescription.prefix(200)): \(error)",
+                sourceLocation: sourceLocation)
         }
     }
 
@@ -57,7 +62,8 @@ import Testing
     /// Dotted keys define their tables: no `[header]` for them later, and no dotted keys of another
     /// table body reach into them; `[header]`s of sub-tables may still follow.
     @Test func dottedKeyTables() {
-        let doc = accepts("[fruit]\napple.color = 'red'\napple.taste.sweet = true\n[fruit.apple.texture]\nsmooth = true\n")
+        let doc = accepts(
+            "[fruit]\napple.color = 'red'\napple.taste.sweet = true\n[fruit.apple.texture]\nsmooth = true\n")
         #expect(table(doc, "fruit", "apple", "taste")?["sweet"]?.kind == .boolean(true))
         #expect(table(doc, "fruit", "apple", "texture")?["smooth"]?.kind == .boolean(true))
         refuses("[fruit]\napple.color = 'red'\n[fruit.apple]\n", line: 3, "already defined with dotted keys on line 2")
@@ -94,7 +100,8 @@ import Testing
     }
 
     @Test func arraysOfTables() {
-        let doc = accepts("""
+        let doc = accepts(
+            """
             [[fruits]]
             name = "apple"
             [fruits.physical]
@@ -111,8 +118,8 @@ import Testing
             color = "yellow"
             """)
         guard case .array(let fruits)? = doc?["fruits"]?.kind, fruits.count == 2,
-              case .table(let apple) = fruits[0].kind, case .table(let banana) = fruits[1].kind,
-              case .array(let appleVarieties)? = apple["varieties"]?.kind
+            case .table(let apple) = fruits[0].kind, case .table(let banana) = fruits[1].kind,
+            case .array(let appleVarieties)? = apple["varieties"]?.kind
         else { Issue.record("\(String(describing: doc))"); return }
         #expect(appleVarieties.count == 2)
         #expect(table(apple, "physical")?["color"]?.kind == .string("red"))
@@ -138,7 +145,8 @@ import Testing
     /// Keys are indexed: a document of many keys finds each (the 100,000-key case was quadratic).
     @Test func manyKeysAreAllKept() throws {
         let count = 20_000
-        let text = (0..<count).map { "key\($0) = \($0)\n" }.joined() + "[t]\n" + (0..<count).map { "k.\($0) = 1\n" }.joined()
+        let text =
+            (0..<count).map { "key\($0) = \($0)\n" }.joined() + "[t]\n" + (0..<count).map { "k.\($0) = 1\n" }.joined()
         let doc = try TOMLParser.parse(text)
         #expect(doc.entries.count == count + 1)
         #expect((0..<count).allSatisfy { doc["key\($0)"]?.kind == .integer($0) && doc["key\($0)"]?.line == $0 + 1 })

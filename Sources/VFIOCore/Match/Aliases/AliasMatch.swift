@@ -26,7 +26,9 @@ public struct AliasEntry: Equatable, Sendable {
     public var rawLine: String
     public var location: SourceLocation
 
-    package init(pattern: AliasPattern, module: ModuleName, source: Source, line: Int, rawLine: String, location: SourceLocation) {
+    package init(
+        pattern: AliasPattern, module: ModuleName, source: Source, line: Int, rawLine: String, location: SourceLocation
+    ) {
         self.pattern = pattern
         self.module = module
         self.source = source

@@ -30,7 +30,9 @@ public struct AliasKey: Hashable, Sendable, CustomStringConvertible {
     private init(validModalias text: String) {
         // A Modalias holds no brackets, so normalisation cannot fail; it rarely has anything to change.
         let raw = Array(text.utf8)
-        if raw.contains(where: { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") || $0 == 0 }) {
+        if raw.contains(where: {
+            $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") || $0 == 0
+        }) {
             let cString = Array(raw.prefix { $0 != 0 })
             bytes = normalizeAlias(cString) ?? cString
             self.text = String(decoding: bytes, as: UTF8.self)
@@ -87,8 +89,10 @@ public struct AliasPattern: Hashable, Sendable, CustomStringConvertible {
 
     /// libkmod's trie search for one pattern: the literal prefix byte for byte, then fnmatch(3) from the
     /// first wildcard on. Both buffers are C strings: each ends with a NUL byte and holds no other.
-    package static func libkmodMatches(pattern: UnsafeBufferPointer<UInt8>, literalPrefixLength prefix: Int,
-                               key: UnsafeBufferPointer<UInt8>) -> Bool {
+    package static func libkmodMatches(
+        pattern: UnsafeBufferPointer<UInt8>, literalPrefixLength prefix: Int,
+        key: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
         let patternLength = pattern.count - 1
         let keyLength = key.count - 1
         if prefix == patternLength {
@@ -96,7 +100,8 @@ public struct AliasPattern: Hashable, Sendable, CustomStringConvertible {
             return keyLength == prefix && memoryEqual(pattern.baseAddress, key.baseAddress, prefix)
         }
         guard keyLength >= prefix, memoryEqual(pattern.baseAddress, key.baseAddress, prefix),
-              let pattern = pattern.baseAddress, let key = key.baseAddress else { return false }
+            let pattern = pattern.baseAddress, let key = key.baseAddress
+        else { return false }
         return FNMatch.matches(pattern: pattern + prefix, key + prefix)
     }
 
@@ -171,13 +176,16 @@ public struct PCIAliasFields: Hashable, Sendable {
     }
 
     public var specificity: AliasSpecificity {
-        AliasSpecificity(device: device.level, subsystemDevice: subsystemDevice.level,
-                         subsystemVendor: subsystemVendor.level, vendor: vendor.level,
-                         baseClass: baseClass.level, subclass: subclass.level, interface: interface.level)
+        AliasSpecificity(
+            device: device.level, subsystemDevice: subsystemDevice.level,
+            subsystemVendor: subsystemVendor.level, vendor: vendor.level,
+            baseClass: baseClass.level, subclass: subclass.level, interface: interface.level)
     }
 
-    public init(bus: Bus, vendor: AliasField, device: AliasField, subsystemVendor: AliasField,
-                subsystemDevice: AliasField, baseClass: AliasField, subclass: AliasField, interface: AliasField) {
+    public init(
+        bus: Bus, vendor: AliasField, device: AliasField, subsystemVendor: AliasField,
+        subsystemDevice: AliasField, baseClass: AliasField, subclass: AliasField, interface: AliasField
+    ) {
         self.bus = bus
         self.vendor = vendor
         self.device = device
@@ -190,7 +198,7 @@ public struct PCIAliasFields: Hashable, Sendable {
 
     private static let layout: [(label: [UInt8], width: Int)] = [
         (Array("v".utf8), 8), (Array("d".utf8), 8), (Array("sv".utf8), 8), (Array("sd".utf8), 8),
-        (Array("bc".utf8), 2), (Array("sc".utf8), 2), (Array("i".utf8), 2),
+        (Array("bc".utf8), 2), (Array("sc".utf8), 2), (Array("i".utf8), 2)
     ]
 
     /// Parses a normalised pattern; nil when it is not a PCI alias of the usual shape.
@@ -230,8 +238,9 @@ public struct PCIAliasFields: Hashable, Sendable {
             if isLast && i != bytes.count { return nil }
             fields.append(AliasField(bytes[start..<i], width: width, last: isLast))
         }
-        self.init(bus: bus, vendor: fields[0], device: fields[1], subsystemVendor: fields[2],
-                  subsystemDevice: fields[3], baseClass: fields[4], subclass: fields[5], interface: fields[6])
+        self.init(
+            bus: bus, vendor: fields[0], device: fields[1], subsystemVendor: fields[2],
+            subsystemDevice: fields[3], baseClass: fields[4], subclass: fields[5], interface: fields[6])
     }
 }
 
@@ -248,7 +257,10 @@ extension AliasField {
             while digits.count > width, digits.last == star { digits = digits.dropLast() }
         }
         if digits.count == width, digits.allSatisfy(isUpperHexDigit) {
-            self = .exact(digits.reduce(0) { $0 << 4 | UInt32($1 <= UInt8(ascii: "9") ? $1 - UInt8(ascii: "0") : $1 - UInt8(ascii: "A") + 10) })
+            self = .exact(
+                digits.reduce(0) {
+                    $0 << 4 | UInt32($1 <= UInt8(ascii: "9") ? $1 - UInt8(ascii: "0") : $1 - UInt8(ascii: "A") + 10)
+                })
         } else {
             self = .partial(String(decoding: text, as: UTF8.self))
         }
@@ -273,8 +285,10 @@ public struct AliasSpecificity: Comparable, Hashable, Sendable, CustomStringConv
     public var subclass: Level
     public var interface: Level
 
-    public init(device: Level, subsystemDevice: Level, subsystemVendor: Level, vendor: Level,
-                baseClass: Level, subclass: Level, interface: Level) {
+    public init(
+        device: Level, subsystemDevice: Level, subsystemVendor: Level, vendor: Level,
+        baseClass: Level, subclass: Level, interface: Level
+    ) {
         self.device = device
         self.subsystemDevice = subsystemDevice
         self.subsystemVendor = subsystemVendor
@@ -284,8 +298,9 @@ public struct AliasSpecificity: Comparable, Hashable, Sendable, CustomStringConv
         self.interface = interface
     }
 
-    public static let leastSpecific = AliasSpecificity(device: .any, subsystemDevice: .any, subsystemVendor: .any,
-                                                      vendor: .any, baseClass: .any, subclass: .any, interface: .any)
+    public static let leastSpecific = AliasSpecificity(
+        device: .any, subsystemDevice: .any, subsystemVendor: .any,
+        vendor: .any, baseClass: .any, subclass: .any, interface: .any)
 
     /// The levels in comparison order.
     public var levels: [Level] { [device, subsystemDevice, subsystemVendor, vendor, baseClass, subclass, interface] }
@@ -299,10 +314,13 @@ public struct AliasSpecificity: Comparable, Hashable, Sendable, CustomStringConv
     /// when base class and subclass both are, any when both are, partial otherwise; aliases never pin the
     /// revision or the address.
     public var ranking: Specificity {
-        let classLevel: Level = baseClass == .exact && subclass == .exact ? .exact
+        let classLevel: Level =
+            baseClass == .exact && subclass == .exact
+            ? .exact
             : baseClass == .any && subclass == .any ? .any : .partial
-        return Specificity(fields: [device, subsystemDevice, subsystemVendor, vendor, classLevel, interface, .any, .any]
-            .map(\.rawValue))
+        return Specificity(
+            fields: [device, subsystemDevice, subsystemVendor, vendor, classLevel, interface, .any, .any]
+                .map(\.rawValue))
     }
 
     /// One digit per field in comparison order (`2222000`).

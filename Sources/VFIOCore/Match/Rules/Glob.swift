@@ -44,10 +44,11 @@ public enum Glob {
     /// Whether `pattern` is a glob that can match a canonical PCI address at all (hex digits, `:`,
     /// `.`, and glob characters only).
     public static func isAddressPattern(_ pattern: String) -> Bool {
-        !pattern.isEmpty && pattern.utf8.allSatisfy {
-            $0.isHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "*")
-                || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]")
-                || $0 == UInt8(ascii: "!") || $0 == UInt8(ascii: "-")
-        }
+        !pattern.isEmpty
+            && pattern.utf8.allSatisfy {
+                $0.isHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "*")
+                    || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]")
+                    || $0 == UInt8(ascii: "!") || $0 == UInt8(ascii: "-")
+            }
     }
 }

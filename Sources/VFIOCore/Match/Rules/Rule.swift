@@ -62,12 +62,13 @@ public struct Rule: Sendable, Equatable {
     /// The PCI core's match order (device, subsystem device, subsystem vendor, vendor, class, then
     /// revision and address): a field it pins outranks every field after it.
     public var specificity: Specificity {
-        Specificity(fields: [
-            device != nil, subsystemDevice != nil, subsystemVendor != nil, vendor != nil,
-            classMatch.map { $0.mask & 0xFFFF00 == 0xFFFF00 } ?? false,
-            classMatch.map { $0.mask & 0xFF == 0xFF } ?? false,
-            revision != nil, addressGlob != nil,
-        ].map { $0 ? 2 : 0 })
+        Specificity(
+            fields: [
+                device != nil, subsystemDevice != nil, subsystemVendor != nil, vendor != nil,
+                classMatch.map { $0.mask & 0xFFFF00 == 0xFFFF00 } ?? false,
+                classMatch.map { $0.mask & 0xFF == 0xFF } ?? false,
+                revision != nil, addressGlob != nil
+            ].map { $0 ? 2 : 0 })
     }
 }
 
@@ -111,14 +112,17 @@ public struct Platform: Sendable, Equatable {
     /// How to give a device an IOMMU group on this platform: the hint of the "no IOMMU group" refusal.
     public var iommuFix: String {
         if virtualMachine {
-            return "this is a virtual machine: give it a virtual IOMMU (QEMU: -device intel-iommu,intremap=on or virtio-iommu, "
+            return
+                "this is a virtual machine: give it a virtual IOMMU (QEMU: -device intel-iommu,intremap=on or virtio-iommu, "
                 + "then intel_iommu=on in the guest), or bind with --noiommu (no DMA isolation)"
         }
         switch architecture {
         case "x86_64", "i386", "i486", "i586", "i686":
-            return "boot with intel_iommu=on (Intel VT-d) or amd_iommu=on (AMD-Vi), with the IOMMU enabled in the firmware"
+            return
+                "boot with intel_iommu=on (Intel VT-d) or amd_iommu=on (AMD-Vi), with the IOMMU enabled in the firmware"
         case "aarch64", "arm64":
-            return "enable the SMMU: the firmware must describe it (ACPI IORT or device tree) and the arm-smmu-v3 (or arm-smmu) driver "
+            return
+                "enable the SMMU: the firmware must describe it (ACPI IORT or device tree) and the arm-smmu-v3 (or arm-smmu) driver "
                 + "must be loaded; iommu.passthrough=1 still gives groups"
         default:
             return "enable the platform's IOMMU in the firmware and the kernel"
@@ -129,7 +133,9 @@ public struct Platform: Sendable, Equatable {
 /// `>=6.10`, `<6.12`, `>=6.8, <6.12`, `6.1` (that release series): compared numerically.
 public struct KernelVersionRange: Sendable, Equatable, CustomStringConvertible {
     public struct Bound: Sendable, Equatable {
-        public enum Relation: String, Sendable { case atLeast = ">=", greater = ">", atMost = "<=", less = "<", series = "=" }
+        public enum Relation: String, Sendable {
+            case atLeast = ">=", greater = ">", atMost = "<=", less = "<", series = "="
+        }
         public var relation: Relation
         public var version: [Int]
     }
@@ -141,7 +147,8 @@ public struct KernelVersionRange: Sendable, Equatable, CustomStringConvertible {
         for part in text.split(separator: ",").map({ $0.trimmingSpaces() }) {
             var rest = Substring(part)
             var relation = Bound.Relation.series
-            for candidate in [Bound.Relation.atLeast, .atMost, .greater, .less, .series] where rest.hasPrefix(candidate.rawValue) {
+            for candidate in [Bound.Relation.atLeast, .atMost, .greater, .less, .series]
+            where rest.hasPrefix(candidate.rawValue) {
                 relation = candidate
                 rest = rest.dropFirst(candidate.rawValue.count)
                 break

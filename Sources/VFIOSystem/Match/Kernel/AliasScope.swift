@@ -20,7 +20,9 @@ public struct AliasScope: Sendable, Equatable {
     public static func devices(_ modaliases: some Sequence<Modalias>) -> AliasScope {
         var vendors: Set<UInt32> = []
         for modalias in modaliases {
-            guard let vendor = AliasBuckets.hostDriverVendor(ofKey: AliasKey(hostDriverKeyFor: modalias).bytes) else { return .everyDevice }
+            guard let vendor = AliasBuckets.hostDriverVendor(ofKey: AliasKey(hostDriverKeyFor: modalias).bytes) else {
+                return .everyDevice
+            }
             vendors.insert(vendor)
         }
         return AliasScope(vendors: vendors)

@@ -67,7 +67,8 @@ struct KmodIndexFile {
     static func entries(_ bytes: [UInt8]) throws(Failure) -> [Value] {
         func u32(_ at: Int) throws(Failure) -> UInt32 {
             guard at >= 0, at + 4 <= bytes.count else { throw .truncated }
-            return UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
+            return UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8
+                | UInt32(bytes[at + 3])
         }
         func cString(_ at: Int) throws(Failure) -> (bytes: ArraySlice<UInt8>, next: Int) {
             guard at < bytes.count, let end = bytes[at...].firstIndex(of: 0) else { throw .truncated }
@@ -109,7 +110,8 @@ struct KmodIndexFile {
                     let priority = try u32(p)
                     let (value, next) = try cString(p + 4)
                     p = next
-                    result.append(Value(key: keyText, value: String(decoding: value, as: UTF8.self), priority: priority))
+                    result.append(
+                        Value(key: keyText, value: String(decoding: value, as: UTF8.self), priority: priority))
                 }
             }
             for (ch, child) in children { try walk(child, key + [ch]) }

@@ -84,8 +84,11 @@ public struct KernelModuleIndex: Sendable {
     /// The running kernel's module directory does not exist: an index with no aliases and no modules,
     /// so `plan` can still say what it can (rules, vfio-pci) and warn about the rest.
     public init(missing directory: String) {
-        self.init(withoutAliases: directory, isMissing: true, moduleFiles: .indexed(files: [:], builtins: []),
-                  warnings: ["\(directory) does not exist: kernel aliases are unknown and module availability cannot be checked (install the kernel's modules, or pass --modules-dir)"])
+        self.init(
+            withoutAliases: directory, isMissing: true, moduleFiles: .indexed(files: [:], builtins: []),
+            warnings: [
+                "\(directory) does not exist: kernel aliases are unknown and module availability cannot be checked (install the kernel's modules, or pass --modules-dir)"
+            ])
     }
 
     /// An index with module files but no alias tables.
@@ -118,8 +121,11 @@ public struct KernelModuleIndex: Sendable {
         var warnings = Warnings()
 
         guard KernelFiles.isDirectory(directory) else {
-            throw .notFound("no kernel modules at \(directory)",
-                            hint: "install the modules of kernel \(kernelVersion) (Debian: its linux-image package), or name another kernel version")
+            throw .notFound(
+                "no kernel modules at \(directory)",
+                hint:
+                    "install the modules of kernel \(kernelVersion) (Debian: its linux-image package), or name another kernel version"
+            )
         }
         let aliasPath = directory + "/modules.alias"
         let aliasBytes = aliases ? try Self.readRequired(aliasPath, version: kernelVersion) : []
@@ -130,11 +136,13 @@ public struct KernelModuleIndex: Sendable {
                 builtinBytes = bytes
             } else {
                 builtinBytes = []
-                warnings.add("\(directory)/modules.builtin: cannot be read: built-in modules will be reported as not built")
+                warnings.add(
+                    "\(directory)/modules.builtin: cannot be read: built-in modules will be reported as not built")
             }
-            self = KernelModuleIndex(withoutAliases: directory, isMissing: false,
-                                     moduleFiles: .raw(directory: directory, dep: depBytes, builtin: builtinBytes),
-                                     warnings: warnings.lines)
+            self = KernelModuleIndex(
+                withoutAliases: directory, isMissing: false,
+                moduleFiles: .raw(directory: directory, dep: depBytes, builtin: builtinBytes),
+                warnings: warnings.lines)
             return
         }
         isMissing = false
@@ -148,16 +156,18 @@ public struct KernelModuleIndex: Sendable {
         var order = 0
         for (number, line) in KernelFiles.lines(depBytes) where !line.isEmpty {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")),
-                  let name = Self.moduleName(fromPath: line[..<colon], cache: &names) else {
+                let name = Self.moduleName(fromPath: line[..<colon], cache: &names)
+            else {
                 warnings.add("\(directory)/modules.dep:\(number): skipped: not `PATH: DEPENDENCIES`")
                 continue
             }
             // The dependency list after the colon is left to modprobe, which loads it.
             let relative = String(decoding: line[..<colon], as: UTF8.self)
             if modules[name] == nil {
-                modules[name] = ModuleFile(name: name, relativePath: relative,
-                                           path: relative.hasPrefix("/") ? relative : directory + "/" + relative,
-                                           order: order)
+                modules[name] = ModuleFile(
+                    name: name, relativePath: relative,
+                    path: relative.hasPrefix("/") ? relative : directory + "/" + relative,
+                    order: order)
                 order += 1
             }
         }
@@ -195,36 +205,48 @@ public struct KernelModuleIndex: Sendable {
             }
             aliasLines += 1
             let patternBytes = fields[1]
-            let relevantToPCI = pciTable.couldMatch(rawPattern: patternBytes)
+            let relevantToPCI =
+                pciTable.couldMatch(rawPattern: patternBytes)
                 && scope.includes(patternVendor: AliasBuckets.hostDriverVendor(ofPattern: patternBytes))
             let relevantToVariants = variantTable.couldMatch(rawPattern: patternBytes)
             guard relevantToPCI || relevantToVariants else {
                 // Only a bracket makes normalisation fail: the check costs no copy for other lines.
                 if patternBytes.contains(where: { $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") }),
-                   normalizeAlias(Array(patternBytes)) == nil {
-                    warnings.add("\(aliasPath):\(number): unmatched bracket: depmod leaves this alias out of modules.alias.bin, so modprobe never uses it")
+                    normalizeAlias(Array(patternBytes)) == nil
+                {
+                    warnings.add(
+                        "\(aliasPath):\(number): unmatched bracket: depmod leaves this alias out of modules.alias.bin, so modprobe never uses it"
+                    )
                 }
                 continue
             }
             guard let pattern = AliasPattern(String(decoding: patternBytes, as: UTF8.self)) else {
-                warnings.add("\(aliasPath):\(number): unmatched bracket: depmod leaves this alias out of modules.alias.bin, so modprobe never uses it")
+                warnings.add(
+                    "\(aliasPath):\(number): unmatched bracket: depmod leaves this alias out of modules.alias.bin, so modprobe never uses it"
+                )
                 continue
             }
             let moduleText = String(decoding: fields[2], as: UTF8.self)
             guard let module = moduleNames[moduleText] ?? ModuleName(moduleText) else {
-                warnings.add("\(aliasPath):\(number): skipped: `\(String(decoding: fields[2], as: UTF8.self))` is not a module name")
+                warnings.add(
+                    "\(aliasPath):\(number): skipped: `\(String(decoding: fields[2], as: UTF8.self))` is not a module name"
+                )
                 continue
             }
             moduleNames[moduleText] = module
             let index = Int32(entries.count)
-            entries.append(AliasEntry(pattern: pattern, module: module, source: .modulesAlias, line: number,
-                                      rawLine: String(decoding: line, as: UTF8.self),
-                                      location: SourceLocation(file: aliasPath, line: number)))
+            entries.append(
+                AliasEntry(
+                    pattern: pattern, module: module, source: .modulesAlias, line: number,
+                    rawLine: String(decoding: line, as: UTF8.self),
+                    location: SourceLocation(file: aliasPath, line: number)))
             if relevantToPCI { pciTable.insert(index, pattern) }
             if relevantToVariants { variantTable.insert(index, pattern) }
         }
         if !KernelFiles.exists(directory + "/modules.alias.bin") {
-            warnings.add("\(directory)/modules.alias.bin: missing: modprobe reads only this index, so it finds no alias until `depmod \(kernelVersion)` runs")
+            warnings.add(
+                "\(directory)/modules.alias.bin: missing: modprobe reads only this index, so it finds no alias until `depmod \(kernelVersion)` runs"
+            )
         }
 
         // The builtin alias index.
@@ -237,24 +259,32 @@ public struct KernelModuleIndex: Sendable {
                 do throws(KmodIndexFile.Failure) {
                     for value in try KmodIndexFile.entries(bytes) {
                         let keyBytes = Array(value.key.utf8)
-                        let relevantToPCI = builtinPCITable.couldMatch(rawPattern: keyBytes[...])
+                        let relevantToPCI =
+                            builtinPCITable.couldMatch(rawPattern: keyBytes[...])
                             && scope.includes(patternVendor: AliasBuckets.hostDriverVendor(ofPattern: keyBytes[...]))
                         let relevantToVariants = builtinVariantTable.couldMatch(rawPattern: keyBytes[...])
                         guard relevantToPCI || relevantToVariants,
-                              let pattern = AliasPattern(value.key), let module = ModuleName(value.value) else { continue }
+                            let pattern = AliasPattern(value.key), let module = ModuleName(value.value)
+                        else { continue }
                         let index = Int32(builtinEntries.count)
-                        builtinEntries.append(AliasEntry(pattern: pattern, module: module, source: .builtinAliasIndex, line: 0,
-                                                         rawLine: "\(module).alias=\(value.key)",
-                                                         location: SourceLocation(file: builtinIndexPath, line: 0)))
+                        builtinEntries.append(
+                            AliasEntry(
+                                pattern: pattern, module: module, source: .builtinAliasIndex, line: 0,
+                                rawLine: "\(module).alias=\(value.key)",
+                                location: SourceLocation(file: builtinIndexPath, line: 0)))
                         if relevantToPCI { builtinPCITable.insert(index, pattern) }
                         if relevantToVariants { builtinVariantTable.insert(index, pattern) }
                     }
                 } catch {
-                    warnings.add("\(builtinIndexPath): unreadable index (\(error)): builtin aliases ignored, as modprobe would")
+                    warnings.add(
+                        "\(builtinIndexPath): unreadable index (\(error)): builtin aliases ignored, as modprobe would")
                 }
             } else if let modinfo = try Self.readOptional(directory + "/modules.builtin.modinfo"),
-                      modinfo.split(separator: 0).contains(where: { Self.isBuiltinAliasRecord($0) }) {
-                warnings.add("\(builtinIndexPath): missing while modules.builtin.modinfo lists aliases: modprobe ignores builtin aliases until `depmod \(kernelVersion)` runs")
+                modinfo.split(separator: 0).contains(where: { Self.isBuiltinAliasRecord($0) })
+            {
+                warnings.add(
+                    "\(builtinIndexPath): missing while modules.builtin.modinfo lists aliases: modprobe ignores builtin aliases until `depmod \(kernelVersion)` runs"
+                )
             }
         }
 
@@ -425,7 +455,9 @@ public struct KernelModuleIndex: Sendable {
     }
 }
 
-@inline(__always) private func isBlank(_ b: UInt8) -> Bool { b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\r") }
+@inline(__always) private func isBlank(_ b: UInt8) -> Bool {
+    b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\r")
+}
 
 /// Calls `body` with each blank-separated word until it returns false (no intermediate arrays).
 @inline(__always) private func forEachWord(_ line: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>) -> Bool) {
@@ -491,7 +523,9 @@ struct PatternStore: Sendable {
                     candidates.forEachCandidate(key) { index in
                         let span = spans[Int(index)]
                         let pattern = UnsafeBufferPointer(rebasing: all[Int(span.start)..<Int(span.end)])
-                        if AliasPattern.libkmodMatches(pattern: pattern, literalPrefixLength: Int(span.literalCount), key: key) {
+                        if AliasPattern.libkmodMatches(
+                            pattern: pattern, literalPrefixLength: Int(span.literalCount), key: key)
+                        {
                             found.append(index)
                         }
                     }
@@ -578,10 +612,13 @@ struct AliasBuckets: Sendable {
     private func ids(_ bytes: some RandomAccessCollection<UInt8>, literalCount: Int) -> IDs {
         let v = prefix.count
         let b = bytes.startIndex
-        guard literalCount >= v + 9, bytes.starts(with: prefix), bytes[bytes.index(b, offsetBy: v)] == UInt8(ascii: "v"),
-              let vendor = Self.hex8(bytes, at: v + 1) else { return .neither }
+        guard literalCount >= v + 9, bytes.starts(with: prefix),
+            bytes[bytes.index(b, offsetBy: v)] == UInt8(ascii: "v"),
+            let vendor = Self.hex8(bytes, at: v + 1)
+        else { return .neither }
         guard literalCount >= v + 18, bytes[bytes.index(b, offsetBy: v + 9)] == UInt8(ascii: "d"),
-              let device = Self.hex8(bytes, at: v + 10) else {
+            let device = Self.hex8(bytes, at: v + 10)
+        else {
             return .vendor(vendor)
         }
         return .vendorDevice(vendor, device)

@@ -135,14 +135,14 @@ public struct LoadedModules: Sendable {
     /// kernel source. VFIO variants in-tree today use KBUILD_MODNAME (mlx5_vfio_pci, hisi_acc_vfio_pci,
     /// pds_vfio_pci, virtio_vfio_pci, nvgrace_gpu_vfio_pci, qat_vfio_pci, ism_vfio_pci) except xe.
     public static let knownDriverNames: [String: String] = [
-        "vfio_pci": "vfio-pci",          // drivers/vfio/pci/vfio_pci.c
-        "pci_stub": "pci-stub",          // drivers/pci/pci-stub.c
-        "xe_vfio_pci": "xe-vfio-pci",    // drivers/vfio/pci/xe/main.c
-        "virtio_pci": "virtio-pci",      // drivers/virtio/virtio_pci_common.c
-        "xhci_pci": "xhci_hcd",          // drivers/usb/host/xhci-pci.c (hcd_name)
-        "ehci_pci": "ehci-pci",          // drivers/usb/host/ehci-pci.c
-        "ohci_pci": "ohci-pci",          // drivers/usb/host/ohci-pci.c
-        "i2c_i801": "i801_smbus",        // drivers/i2c/busses/i2c-i801.c
+        "vfio_pci": "vfio-pci",  // drivers/vfio/pci/vfio_pci.c
+        "pci_stub": "pci-stub",  // drivers/pci/pci-stub.c
+        "xe_vfio_pci": "xe-vfio-pci",  // drivers/vfio/pci/xe/main.c
+        "virtio_pci": "virtio-pci",  // drivers/virtio/virtio_pci_common.c
+        "xhci_pci": "xhci_hcd",  // drivers/usb/host/xhci-pci.c (hcd_name)
+        "ehci_pci": "ehci-pci",  // drivers/usb/host/ehci-pci.c
+        "ohci_pci": "ohci-pci",  // drivers/usb/host/ohci-pci.c
+        "i2c_i801": "i801_smbus"  // drivers/i2c/busses/i2c-i801.c
     ]
 }
 

@@ -43,7 +43,7 @@ public struct ModprobeDirective: Equatable, Sendable, CustomStringConvertible {
 public struct ModprobeConfig: Sendable {
     /// kmod's search path, highest precedence first.
     public static let defaultDirectories = [
-        "/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/lib/modprobe.d", "/usr/lib/modprobe.d",
+        "/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/lib/modprobe.d", "/usr/lib/modprobe.d"
     ]
 
     /// Every directive, in the order kmod applies them.
@@ -64,7 +64,9 @@ public struct ModprobeConfig: Sendable {
     /// of /proc/cmdline, or nil to ignore the kernel command line. Missing directories are skipped and
     /// unreadable files are warnings, as with modprobe; a file of the wrong kind (a FIFO, a device) or
     /// larger than `TextFile.sizeLimit` is an error. A link to /dev/null masks a same-named file.
-    public init(directories: [String] = ModprobeConfig.defaultDirectories, kernelCommandLine: String? = nil) throws(VFIOError) {
+    public init(
+        directories: [String] = ModprobeConfig.defaultDirectories, kernelCommandLine: String? = nil
+    ) throws(VFIOError) {
         var chosen: [String: String] = [:]  // file name -> path
         var warnings: [String] = []
         for directory in directories {
@@ -93,7 +95,9 @@ public struct ModprobeConfig: Sendable {
                 let bytes = try TextFile.bytes(path, accept: .regularFileOrNull)
                 Self.parse(String(decoding: bytes, as: UTF8.self), file: path, into: &directives, warnings: &warnings)
             } catch {
-                guard case .system(let code) = error.reason else { throw error.vfioError(reading: "modprobe configuration") }
+                guard case .system(let code) = error.reason else {
+                    throw error.vfioError(reading: "modprobe configuration")
+                }
                 warnings.append("\(path): cannot be read: \(errnoName(code))")
             }
         }
@@ -159,8 +163,10 @@ public struct ModprobeConfig: Sendable {
 
     // MARK: Parsing
 
-    private static func parse(_ text: String, file: String, into directives: inout [ModprobeDirective],
-                              warnings: inout [String]) {
+    private static func parse(
+        _ text: String, file: String, into directives: inout [ModprobeDirective],
+        warnings: inout [String]
+    ) {
         for (line, number) in logicalLines(text) {
             if line.isEmpty || line.hasPrefix("#") { continue }
             // kmod splits with strtok on space and tab; the "rest" arguments keep their inner spacing.
@@ -183,15 +189,20 @@ public struct ModprobeConfig: Sendable {
             }
             switch command {
             case "alias":
-                guard let alias = word().flatMap(underscores), let module = word().flatMap(underscores) else { bad(); continue }
+                guard let alias = word().flatMap(underscores), let module = word().flatMap(underscores) else {
+                    bad(); continue
+                }
                 directives.append(ModprobeDirective(command: .alias, subject: alias, value: module, location: location))
             case "blacklist":
                 guard let module = word().flatMap(underscores) else { bad(); continue }
-                directives.append(ModprobeDirective(command: .blacklist, subject: module, value: "", location: location))
+                directives.append(
+                    ModprobeDirective(command: .blacklist, subject: module, value: "", location: location))
             case "options", "install", "remove", "softdep", "weakdep":
                 guard let module = word().flatMap(underscores), let value = remainder() else { bad(); continue }
-                directives.append(ModprobeDirective(command: ModprobeDirective.Command(rawValue: String(command))!,
-                                                    subject: module, value: value, location: location))
+                directives.append(
+                    ModprobeDirective(
+                        command: ModprobeDirective.Command(rawValue: String(command))!,
+                        subject: module, value: value, location: location))
             case "include", "config":
                 warnings.append("\(file):\(number): '\(command)' is deprecated and not parsed (kmod ignores it too)")
             default:
@@ -259,13 +270,17 @@ public struct ModprobeConfig: Sendable {
             if key == "modprobe.blacklist" || key == "module_blacklist" {
                 for module in value.split(separator: ",") {
                     if let name = underscores(module) {
-                        directives.append(ModprobeDirective(command: .blacklist, subject: name, value: "", location: location))
+                        directives.append(
+                            ModprobeDirective(command: .blacklist, subject: name, value: "", location: location))
                     }
                 }
             } else if let dot = key.firstIndex(of: "."), key[..<dot] != "modprobe", dot != key.startIndex,
-                      let module = underscores(key[..<dot]) {
-                directives.append(ModprobeDirective(command: .options, subject: module,
-                                                    value: "\(key[key.index(after: dot)...])=\(value)", location: location))
+                let module = underscores(key[..<dot])
+            {
+                directives.append(
+                    ModprobeDirective(
+                        command: .options, subject: module,
+                        value: "\(key[key.index(after: dot)...])=\(value)", location: location))
             }
         }
     }

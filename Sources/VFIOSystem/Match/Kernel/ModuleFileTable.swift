@@ -21,8 +21,9 @@ enum ModuleFileTable: Sendable {
                 defer { order += 1 }
                 guard Self.stem(of: line[..<colon], is: module) else { return true }
                 let relative = String(decoding: line[..<colon], as: UTF8.self)
-                found = ModuleFile(name: module, relativePath: relative,
-                                   path: relative.hasPrefix("/") ? relative : directory + "/" + relative, order: order)
+                found = ModuleFile(
+                    name: module, relativePath: relative,
+                    path: relative.hasPrefix("/") ? relative : directory + "/" + relative, order: order)
                 return false
             }
             return found
@@ -51,7 +52,9 @@ enum ModuleFileTable: Sendable {
                 if line.contains(UInt8(ascii: ":")) { loadable += 1 }
                 return true
             }
-            Self.forEachLine(builtin) { _ in builtins += 1; return true }
+            Self.forEachLine(builtin) { _ in
+                builtins += 1; return true
+            }
             return (loadable, builtins)
         }
     }

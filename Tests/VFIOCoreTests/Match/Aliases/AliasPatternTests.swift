@@ -28,7 +28,9 @@ extension MatchKernelTests {
             #expect(!exact.matches(key("pci:v00008086d000010D3sv00008086sd0000A01Fbc02sc00i000")))
         }
 
-        @Test("bytes before the first wildcard compare literally: a backslash there is not an escape (modprobe -R agrees)")
+        @Test(
+            "bytes before the first wildcard compare literally: a backslash there is not an escape (modprobe -R agrees)"
+        )
         func literalPrefix() {
             // Verified with depmod + `modprobe -R` on a module tree whose modules.builtin.modinfo held
             // `fakebi.alias=tst:a\*b` and `fakebi.alias=tst2:a*\*b`.
@@ -91,7 +93,9 @@ extension MatchKernelTests {
             #expect(pattern("pci:v00008086*").specificity == .leastSpecific)
         }
 
-        @Test("specificity ranks device, subsystem device, subsystem vendor, vendor, class, interface; exact > partial > any")
+        @Test(
+            "specificity ranks device, subsystem device, subsystem vendor, vendor, class, interface; exact > partial > any"
+        )
         func specificity() {
             let ordered = [
                 "vfio_pci:v*d*sv*sd*bc*sc*i*",
@@ -106,14 +110,15 @@ extension MatchKernelTests {
                 "vfio_pci:v00008086d0000E20Bsv*sd*bc*sc*i*",
                 "vfio_pci:v00008086d0000E20Bsv*sd*bc03sc00i*",
                 "vfio_pci:v00008086d0000E20Bsv*sd00001234bc*sc*i*",
-                "vfio_pci:v00008086d0000E20Bsv00008086sd00001234bc*sc*i*",
+                "vfio_pci:v00008086d0000E20Bsv00008086sd00001234bc*sc*i*"
             ].map { pattern($0).specificity }
             for (a, b) in zip(ordered, ordered.dropFirst()) {
                 #expect(a < b, "\(a) should rank below \(b)")
             }
             #expect(pattern("vfio_pci:v00008086d0000E20Bsv*sd*bc*sc*i*").specificity.description == "2002000")
-            #expect(pattern("vfio_pci:v00008086d0000E20Bsv*sd*bc03sc*i*").specificity.ranking
-                == Specificity(fields: [2, 0, 0, 2, 1, 0, 0, 0]))
+            #expect(
+                pattern("vfio_pci:v00008086d0000E20Bsv*sd*bc03sc*i*").specificity.ranking
+                    == Specificity(fields: [2, 0, 0, 2, 1, 0, 0, 0]))
         }
 
         @Test("star counts: the kernel commit's measure")

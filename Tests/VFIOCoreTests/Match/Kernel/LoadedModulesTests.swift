@@ -11,10 +11,12 @@ extension MatchKernelTests {
             sysfs.addModule("test_vfio_pci", initstate: "live", drivers: ["test-vfio-pci"])
             sysfs.addModule("e1000e", initstate: "live", drivers: ["e1000e"])
             sysfs.addModule("xe_vfio_pci", initstate: "coming")
-            sysfs.addModule("pcieport", initstate: nil, drivers: ["pcieport"])        // built in
+            sysfs.addModule("pcieport", initstate: nil, drivers: ["pcieport"])  // built in
             sysfs.addModule("vfio", initstate: "live")
-            for (driver, module) in [("vfio-pci", "vfio_pci"), ("test-vfio-pci", "test_vfio_pci"), ("e1000e", "e1000e"),
-                                     ("pcieport", "pcieport"), ("nvme", "nvme")] {
+            for (driver, module) in [
+                ("vfio-pci", "vfio_pci"), ("test-vfio-pci", "test_vfio_pci"), ("e1000e", "e1000e"),
+                ("pcieport", "pcieport"), ("nvme", "nvme")
+            ] {
                 sysfs.addDriver(driver, module: module)
             }
             sysfs.addDriver("shpchp", module: nil)

@@ -118,7 +118,9 @@ enum KernelFixtures {
                 let rest = item.dropFirst(path.count + 1)
                 let name = String(rest.prefix { $0 != "/" })
                 let isDeeper = rest.contains("/")
-                let kind: SysfsEntry.Kind = isDeeper || directories.contains(path + "/" + name) ? .directory
+                let kind: SysfsEntry.Kind =
+                    isDeeper || directories.contains(path + "/" + name)
+                    ? .directory
                     : links[path + "/" + name] != nil ? .symlink : .file
                 entries[name] = kind
             }

@@ -14,7 +14,9 @@ extension MatchKernelTests {
             let bytes = try TextFile.bytes(directory + "/modules.alias")
             return KernelFiles.lines(bytes).compactMap { number, line in
                 let words = String(decoding: line, as: UTF8.self).split(separator: " ")
-                guard words.count == 3, words[0] == "alias", let pattern = AliasPattern(String(words[1])) else { return nil }
+                guard words.count == 3, words[0] == "alias", let pattern = AliasPattern(String(words[1])) else {
+                    return nil
+                }
                 return (number, pattern, String(words[2]))
             }
         }
@@ -24,13 +26,17 @@ extension MatchKernelTests {
             let start = KernelFixtures.monotonicNanoseconds()
             let kernel = try KernelModuleIndex(modulesDirectory: directory)
             let elapsed = Double(KernelFixtures.monotonicNanoseconds() - start) / 1e6
-            print("KernelModuleIndex(\(kernel.kernelVersion)): \(kernel.aliasLineCount) alias lines, \(kernel.entries.count) pci:/vfio_pci: entries, \(kernel.builtinEntries.count) builtin pci aliases, \(kernel.moduleCount.loadable) loadable + \(kernel.moduleCount.builtin) builtin modules, loaded in \(elapsed) ms")
+            print(
+                "KernelModuleIndex(\(kernel.kernelVersion)): \(kernel.aliasLineCount) alias lines, \(kernel.entries.count) pci:/vfio_pci: entries, \(kernel.builtinEntries.count) builtin pci aliases, \(kernel.moduleCount.loadable) loadable + \(kernel.moduleCount.builtin) builtin modules, loaded in \(elapsed) ms"
+            )
             #expect(kernel.warnings.isEmpty, "\(kernel.warnings)")
             #expect(kernel.aliasLineCount > 20_000)
             #expect(kernel.entries.count > 8_000)
             let variantModules = kernel.entries.filter { $0.pattern.pciFields?.bus == .vfioPCI }.map(\.module.rawValue)
             #expect(variantModules.contains("vfio_pci"))
-            #expect(kernel.entries.allSatisfy { $0.pattern.pciFields != nil }, "every real pci: alias has the file2alias shape")
+            #expect(
+                kernel.entries.allSatisfy { $0.pattern.pciFields != nil },
+                "every real pci: alias has the file2alias shape")
             #expect(kernel.availability(of: KernelFixtures.module("vfio-pci")) != .notBuilt)
         }
 
@@ -40,7 +46,9 @@ extension MatchKernelTests {
             var fromBinary: [String: Int] = [:]
             for value in binary { fromBinary["\(value.key) \(value.value)", default: 0] += 1 }
             var fromText: [String: Int] = [:]
-            for (_, pattern, module) in try allAliasLines() { fromText["\(pattern.normalized) \(module)", default: 0] += 1 }
+            for (_, pattern, module) in try allAliasLines() {
+                fromText["\(pattern.normalized) \(module)", default: 0] += 1
+            }
             #expect(fromText.count > 20_000)
             #expect(fromText == fromBinary)
         }
@@ -52,7 +60,9 @@ extension MatchKernelTests {
             var derived: [String] = []
             for record in modinfo.split(separator: 0) {
                 let text = String(decoding: record, as: UTF8.self)
-                guard let dot = text.firstIndex(of: "."), text[text.index(after: dot)...].hasPrefix("alias=") else { continue }
+                guard let dot = text.firstIndex(of: "."), text[text.index(after: dot)...].hasPrefix("alias=") else {
+                    continue
+                }
                 let module = text[..<dot]
                 let alias = text[text.index(dot, offsetBy: 7)...]
                 guard let normalized = normalizeAlias(Array(alias.utf8)) else { continue }
@@ -75,20 +85,24 @@ extension MatchKernelTests {
                     if case .exact(let v) = field { return v }
                     return UInt32.random(in: range, using: &rng)
                 }
-                let identity = PCIIdentity(vendor: VendorID(UInt16(value(fields.vendor, 0...0xFFFF))),
-                                           device: DeviceID(UInt16(value(fields.device, 0...0xFFFF))),
-                                           subsystemVendor: VendorID(UInt16(value(fields.subsystemVendor, 0...0xFFFF))),
-                                           subsystemDevice: DeviceID(UInt16(value(fields.subsystemDevice, 0...0xFFFF))),
-                                           classCode: ClassCode(value(fields.baseClass, 0...0xFF) << 16
-                                               | value(fields.subclass, 0...0xFF) << 8 | value(fields.interface, 0...0xFF))!)
+                let identity = PCIIdentity(
+                    vendor: VendorID(UInt16(value(fields.vendor, 0...0xFFFF))),
+                    device: DeviceID(UInt16(value(fields.device, 0...0xFFFF))),
+                    subsystemVendor: VendorID(UInt16(value(fields.subsystemVendor, 0...0xFFFF))),
+                    subsystemDevice: DeviceID(UInt16(value(fields.subsystemDevice, 0...0xFFFF))),
+                    classCode: ClassCode(
+                        value(fields.baseClass, 0...0xFF) << 16
+                            | value(fields.subclass, 0...0xFF) << 8 | value(fields.interface, 0...0xFF))!)
                 keys.append(identity.modalias)
             }
             for _ in 0..<200 {
-                let identity = PCIIdentity(vendor: VendorID([0x8086, 0x10DE, 0x1002, 0x14E4, 0x15B3].randomElement(using: &rng)!),
-                                           device: DeviceID(UInt16.random(in: 0...0xFFFF, using: &rng)),
-                                           subsystemVendor: VendorID(UInt16.random(in: 0...0xFFFF, using: &rng)),
-                                           subsystemDevice: DeviceID(UInt16.random(in: 0...0xFFFF, using: &rng)),
-                                           classCode: ClassCode([0x020000, 0x010601, 0x0C0330, 0x030000, 0x040300].randomElement(using: &rng)!)!)
+                let identity = PCIIdentity(
+                    vendor: VendorID([0x8086, 0x10DE, 0x1002, 0x14E4, 0x15B3].randomElement(using: &rng)!),
+                    device: DeviceID(UInt16.random(in: 0...0xFFFF, using: &rng)),
+                    subsystemVendor: VendorID(UInt16.random(in: 0...0xFFFF, using: &rng)),
+                    subsystemDevice: DeviceID(UInt16.random(in: 0...0xFFFF, using: &rng)),
+                    classCode: ClassCode(
+                        [0x020000, 0x010601, 0x0C0330, 0x030000, 0x040300].randomElement(using: &rng)!)!)
                 keys.append(identity.modalias)
             }
             var matched = 0
@@ -108,11 +122,15 @@ extension MatchKernelTests {
             let kernel = try KernelModuleIndex(modulesDirectory: directory)
             var rng = KernelFixtures.SeededGenerator(seed: 4096)
             let aliases = (0..<4096).map { i -> Modalias in
-                let vendor: UInt16 = i % 2 == 0 ? [0x8086, 0x10DE, 0x1002, 0x14E4, 0x15B3, 0x1AF4].randomElement(using: &rng)!
+                let vendor: UInt16 =
+                    i % 2 == 0
+                    ? [0x8086, 0x10DE, 0x1002, 0x14E4, 0x15B3, 0x1AF4].randomElement(using: &rng)!
                     : UInt16.random(in: 0...0xFFFF, using: &rng)
-                return PCIIdentity(vendor: VendorID(vendor), device: DeviceID(UInt16.random(in: 0...0xFFFF, using: &rng)),
-                                   subsystemVendor: VendorID(vendor), subsystemDevice: DeviceID(0),
-                                   classCode: ClassCode([0x020000, 0x010802, 0x0C0330, 0x030000].randomElement(using: &rng)!)!).modalias
+                return PCIIdentity(
+                    vendor: VendorID(vendor), device: DeviceID(UInt16.random(in: 0...0xFFFF, using: &rng)),
+                    subsystemVendor: VendorID(vendor), subsystemDevice: DeviceID(0),
+                    classCode: ClassCode([0x020000, 0x010802, 0x0C0330, 0x030000].randomElement(using: &rng)!)!
+                ).modalias
             }
             let start = KernelFixtures.monotonicNanoseconds()
             var found = 0

@@ -8,7 +8,8 @@ import Testing
     }
 
     @Test func parsesEveryMatchKeyAndAction() throws {
-        let rules = try parse("""
+        let rules = try parse(
+            """
             [[rule]]
             name = "gh"
             vendor = "10de"
@@ -53,7 +54,7 @@ import Testing
         ("[[rule]]\nkernel = \"new\"\ndrivers = [\"vfio-pci\"]\n", 2, "invalid kernel"),
         ("[[rule]]\naddress = \"../x\"\ndrivers = [\"vfio-pci\"]\n", 2, "invalid address"),
         ("rules = 1\n", 1, "unknown key 'rules'"),
-        ("[[rule]]\npriority = \"high\"\ndrivers = [\"vfio-pci\"]\n", 2, "must be an integer"),
+        ("[[rule]]\npriority = \"high\"\ndrivers = [\"vfio-pci\"]\n", 2, "must be an integer")
     ])
     func badFilesGiveFileAndLine(text: String, line: Int, message: String) {
         do {
@@ -93,7 +94,8 @@ import Testing
     }
 
     @Test func specificityFollowsThePCICoreOrder() throws {
-        let rules = try parse("""
+        let rules = try parse(
+            """
             [[rule]]
             vendor = "8086"
             class = "02"
@@ -113,7 +115,9 @@ import Testing
         tree.file("etc/50-a.toml", "[[rule]]\nvendor = \"8086\"\ndrivers = [\"from_etc\"]\n")
         tree.file("etc/10-c.toml", "[[rule]]\nvendor = \"8086\"\ndrivers = [\"from_etc_c\"]\n")
         tree.file("etc/notes.txt", "ignored")
-        let set = try RuleSet.load(directories: [(tree.path + "/usr", .shippedDefaults), (tree.path + "/etc", .administrator)])
+        let set = try RuleSet.load(directories: [
+            (tree.path + "/usr", .shippedDefaults), (tree.path + "/etc", .administrator)
+        ])
         #expect(set.rules.map { $0.drivers[0].rawValue } == ["from_etc_c", "from_etc", "from_usr_b"])
         #expect(set.rules[1].precedence == .administrator)
         #expect(set.rules[2].precedence == .shippedDefaults)
@@ -122,14 +126,19 @@ import Testing
     /// Random rule files either load or fail with `file:line:`, never crash.
     @Test func randomRuleFilesNeverCrash() {
         var rng = SplitMix(seed: 42)
-        let keys = ["vendor", "device", "class", "drivers", "deny", "priority", "address", "kernel", "function", "arch", "bogus"]
-        let values = ["\"8086\"", "\"zz\"", "[\"vfio-pci\"]", "[]", "3", "true", "\"0300\"", "\">=6\"", "\"vf\"", "[1]", "\"\""]
+        let keys = [
+            "vendor", "device", "class", "drivers", "deny", "priority", "address", "kernel", "function", "arch", "bogus"
+        ]
+        let values = [
+            "\"8086\"", "\"zz\"", "[\"vfio-pci\"]", "[]", "3", "true", "\"0300\"", "\">=6\"", "\"vf\"", "[1]", "\"\""
+        ]
         for _ in 0..<2000 {
             var text = ""
             for _ in 0..<Int(rng.next() % 4) {
                 text += "[[rule]]\n"
                 for _ in 0..<Int(rng.next() % 5) {
-                    text += "\(keys[Int(rng.next() % UInt64(keys.count))]) = \(values[Int(rng.next() % UInt64(values.count))])\n"
+                    text +=
+                        "\(keys[Int(rng.next() % UInt64(keys.count))]) = \(values[Int(rng.next() % UInt64(values.count))])\n"
                 }
             }
             do {
