@@ -135,11 +135,13 @@ expect "persist status --json: not in place, matches false" \
 mkdir -p "$WORK/layer/initramfs-tools/scripts/init-premount"
 cp "$REPO/integration/vm/early/report.sh" "$WORK/layer/initramfs-tools/scripts/init-premount/vfioctl-early-report"
 in_staged_etc() {  # in_staged_etc ETC_DIR COMMAND...: COMMAND with ETC_DIR (and the test layer) over
-    # /etc and the guest kernel's modules on /lib/modules, in a private mount namespace
+    # /etc and the guest kernel's modules and /boot on the machine's, in a private mount namespace
     unshare -m -- /bin/bash -c '
         set -e
         mount -t overlay overlay -o "lowerdir=$1:$2:/etc" /etc
-        if [[ $3 != / ]]; then mount --bind "$3/lib/modules" /lib/modules; fi
+        # A fetched kernel: its modules, and its /boot (mkinitramfs reads /boot/config-VERSION for
+        # the compressions the kernel can unpack).
+        if [[ $3 != / ]]; then mount --bind "$3/lib/modules" /lib/modules; mount --bind "$3/boot" /boot; fi
         shift 3
         "$@"
     ' staged "$WORK/layer" "$1" "$MODULES_ROOT" "${@:2}"
