@@ -139,13 +139,22 @@ in_staged_etc() {  # in_staged_etc ETC_DIR COMMAND...: COMMAND with ETC_DIR (and
     unshare -m -- /bin/bash -c '
         set -e
         mount -t overlay overlay -o "lowerdir=$1:$2:/etc" /etc
-        # A fetched kernel: its modules, and its /boot (mkinitramfs reads /boot/config-VERSION for
-        # the compressions the kernel can unpack).
-        if [[ $3 != / ]]; then mount --bind "$3/lib/modules" /lib/modules; mount --bind "$3/boot" /boot; fi
-        shift 3
+        # A fetched kernel: its modules, and its config as /boot/config-VERSION, where mkinitramfs
+        # looks for the compressions the kernel can unpack (Debian 13 kernels keep it in
+        # /usr/lib/modules/VERSION/config, older ones in /boot).
+        if [[ $3 != / ]]; then
+            mount --bind "$3/lib/modules" /lib/modules
+            mount -t tmpfs tmpfs /boot
+            cp "$4" "/boot/config-$5"
+        fi
+        shift 5
         "$@"
-    ' staged "$WORK/layer" "$1" "$MODULES_ROOT" "${@:2}"
+    ' staged "$WORK/layer" "$1" "$MODULES_ROOT" "$KERNEL_CONFIG" "$GUESTVER" "${@:2}"
 }
+KERNEL_CONFIG=/boot/config-$GUESTVER
+for candidate in "$MODULES_ROOT/boot/config-$GUESTVER" "$MODULES_ROOT/lib/modules/$GUESTVER/config"; do
+    if [[ $MODULES_ROOT != / && -f $candidate ]]; then KERNEL_CONFIG=$candidate; break; fi
+done
 build_image() {  # build_image ETC_DIR IMAGE: mkinitramfs for the guest kernel
     in_staged_etc "$1" env TMPDIR="$WORK" mkinitramfs -o "$2" "$GUESTVER" >"$WORK/mkinitramfs.log" 2>&1
 }
