@@ -53,8 +53,7 @@ struct SourceOptions: ParsableArguments {
     func select(
         _ context: CommandContext, _ query: DeviceQuery, from inventory: DeviceInventory
     ) throws(VFIOError) -> [PCIDevice] {
-        let interfaces =
-            query.namesInterfaces ? NetworkInterfaceReader(sysfs: kernel(context)).index(of: inventory) : .empty
+        let interfaces = NetworkInterfaceReader(sysfs: kernel(context)).index(for: query, of: inventory)
         return try query.select(from: inventory, interfaces: interfaces)
     }
 
@@ -65,9 +64,8 @@ struct SourceOptions: ParsableArguments {
         let selector = try DeviceSelector(parsing: text)
         if case .address(let address) = selector { return address }
         let inventory = try self.inventory(context, hostUse: .skip)
-        let interfaces =
-            DeviceQuery(selectors: [selector]).namesInterfaces
-            ? NetworkInterfaceReader(sysfs: kernel(context)).index(of: inventory) : .empty
+        let interfaces = NetworkInterfaceReader(sysfs: kernel(context))
+            .index(for: DeviceQuery(selectors: [selector]), of: inventory)
         return try DeviceQuery.single(selector, from: inventory, interfaces: interfaces, command: command).address
     }
 

@@ -23,7 +23,7 @@ public struct BindTargets {
     ) throws(VFIOError) -> BindTargets {
         let query = DeviceQuery(selectors: selectors)
         func devices(in inventory: DeviceInventory) throws(VFIOError) -> [PCIDevice] {
-            let interfaces = query.namesInterfaces ? NetworkInterfaceReader(sysfs: sysfs).index(of: inventory) : .empty
+            let interfaces = NetworkInterfaceReader(sysfs: sysfs).index(for: query, of: inventory)
             return try query.select(from: inventory, interfaces: interfaces)
         }
         var inventory = try read(asked == .newID)

@@ -29,3 +29,11 @@ public struct NetworkInterfaceReader: Sendable {
         return interfaces.filter { $0.kind == .directory }.compactMap { InterfaceName($0.name) }
     }
 }
+
+extension NetworkInterfaceReader {
+    /// The interface index `query` needs: the `net/` directories are read only when one of its
+    /// selectors names an interface.
+    public func index(for query: DeviceQuery, of inventory: DeviceInventory) -> NetworkInterfaceIndex {
+        query.namesInterfaces ? index(of: inventory) : .empty
+    }
+}
