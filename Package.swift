@@ -72,6 +72,10 @@ let package = Package(
             // Expected renderer output, read by path (see Present/Golden.swift), not a resource.
             exclude: ["Present/Golden"]
         ),
+        .testTarget(
+            name: "VFIOSystemTests",
+            dependencies: ["VFIOCore", "VFIOSystem", "TestSupport"]
+        ),
         // Tests of the fakes themselves: the fake sysfs trees and the kernel simulator.
         .testTarget(
             name: "TestSupportTests",

@@ -13,7 +13,7 @@
 # 3. Asks libkmod for every key (kmod-resolve.c: kmod_module_new_from_lookup, what `modprobe -R` prints,
 #    in one process: ~0.2 s for 90k keys) and checks a random sample against `modprobe -S VERSION -R KEY`
 #    itself (xargs -P2).
-# 4. Runs the Swift side (Tests/VFIOCoreTests/Match/KmodDifferentialTests.swift) on the same keys and
+# 4. Runs the Swift side (Tests/VFIOSystemTests/Match/Kernel/KmodDifferentialTests.swift) on the same keys and
 #    reports identities compared and mismatches (must be 0).
 #
 # Environment: OUT (work directory, default .build-kmod-diff), SAMPLE (keys checked with modprobe itself,

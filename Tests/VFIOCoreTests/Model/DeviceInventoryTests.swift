@@ -56,3 +56,7 @@ import VFIOCore
         #expect(inventory[device.address] != nil)
     }
 }
+
+private func addresses(_ devices: [PCIDevice]) -> [String] { devices.map(\.address.description) }
+
+private func addresses(_ list: [PCIAddress]) -> [String] { list.map(\.description) }

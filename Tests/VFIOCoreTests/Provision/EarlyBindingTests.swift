@@ -2,6 +2,7 @@
 // checksum the initramfs hook and `persist status` must agree on, the safety checks it applies and
 // what the status says for each kind of device.
 import Foundation
+import TestSupport
 import Testing
 @testable import VFIOCore
 

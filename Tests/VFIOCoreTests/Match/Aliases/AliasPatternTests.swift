@@ -1,7 +1,7 @@
 import Testing
 @testable import VFIOCore
 
-extension MatchKernelTests {
+extension MatchAliasesTests {
     @Suite("AliasPattern: libkmod's matching, PCI fields, specificity")
     struct AliasPatternTests {
         private func key(_ text: String) -> AliasKey { AliasKey(text)! }
@@ -9,7 +9,7 @@ extension MatchKernelTests {
 
         @Test("PCI keys are built from the modalias")
         func keys() {
-            let alias = KernelFixtures.modalias("pci:v000015B3d0000101Esv000015B3sd00000042bc02sc00i00")
+            let alias = Modalias("pci:v000015B3d0000101Esv000015B3sd00000042bc02sc00i00")!
             #expect(AliasKey(hostDriverKeyFor: alias).text == alias.rawValue)
             #expect(AliasKey(variantKeyFor: alias).text == "vfio_pci:v000015B3d0000101Esv000015B3sd00000042bc02sc00i00")
         }

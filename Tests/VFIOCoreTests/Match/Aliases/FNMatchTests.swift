@@ -1,10 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TestSupport
 import Testing
 @testable import VFIOCore
 
-extension MatchKernelTests {
+extension MatchAliasesTests {
     @Suite("FNMatch: glibc fnmatch(3) with flags 0")
     struct FNMatchTests {
         private func glibc(_ pattern: String, _ string: String) -> Bool { fnmatch(pattern, string, 0) == 0 }
@@ -68,7 +69,7 @@ extension MatchKernelTests {
         func splitMatchAgreesWithWholeString() throws {
             // file2alias writes no backslashes, so the literal prefix libkmod compares byte for byte
             // cannot differ from fnmatch's reading of it: the two must agree on every pair.
-            var rng = KernelFixtures.SeededGenerator(seed: 42)
+            var rng = SeededGenerator(seed: 42)
             let hex = Array("0123456789ABCDEF")
             func field(_ width: Int) -> String {
                 switch Int.random(in: 0..<6, using: &rng) {

@@ -1,6 +1,5 @@
 import Testing
 @testable import VFIOCore
-@testable import VFIOSystem
 
 @Suite struct RuleFileTests {
     func parse(_ text: String) throws(VFIOError) -> [Rule] {
@@ -106,21 +105,6 @@ import Testing
             """)
         // A pinned device outranks vendor + class.
         #expect(rules[1].specificity > rules[0].specificity)
-    }
-
-    @Test func laterDirectoryReplacesSameNamedFile() throws {
-        let tree = KernelFixtures.TemporaryTree()
-        tree.file("usr/50-a.toml", "[[rule]]\nvendor = \"8086\"\ndrivers = [\"from_usr\"]\n")
-        tree.file("usr/60-b.toml", "[[rule]]\nvendor = \"8086\"\ndrivers = [\"from_usr_b\"]\n")
-        tree.file("etc/50-a.toml", "[[rule]]\nvendor = \"8086\"\ndrivers = [\"from_etc\"]\n")
-        tree.file("etc/10-c.toml", "[[rule]]\nvendor = \"8086\"\ndrivers = [\"from_etc_c\"]\n")
-        tree.file("etc/notes.txt", "ignored")
-        let set = try RuleSet.load(directories: [
-            (tree.path + "/usr", .shippedDefaults), (tree.path + "/etc", .administrator)
-        ])
-        #expect(set.rules.map { $0.drivers[0].rawValue } == ["from_etc_c", "from_etc", "from_usr_b"])
-        #expect(set.rules[1].precedence == .administrator)
-        #expect(set.rules[2].precedence == .shippedDefaults)
     }
 
     /// Random rule files either load or fail with `file:line:`, never crash.

@@ -1,14 +1,13 @@
-import Foundation
-@testable import VFIOCore
+import VFIOCore
 
 /// Devices and on-disk fake roots for the Safety tests. Typos in fixture literals trap: they are test bugs.
-enum SafetyFixture {
-    static func address(_ text: String) -> PCIAddress {
+public enum SafetyFixture {
+    public static func address(_ text: String) -> PCIAddress {
         guard let address = PCIAddress(text) else { preconditionFailure("fixture: bad PCI address \(text)") }
         return address
     }
 
-    static func device(
+    public static func device(
         _ address: String, class classCode: UInt32 = 0x02_00_00, driver: String? = "e1000e",
         group: Int? = nil, bootVGA: Bool = false, sriov: SRIOVState = SRIOVState(),
         hostUse: HostUse = HostUse()
@@ -22,27 +21,27 @@ enum SafetyFixture {
             iommuGroup: group.map(IOMMUGroup.init), bootVGA: bootVGA, sriov: sriov, hostUse: hostUse)
     }
 
-    static func nic(_ interface: String, operstate: String? = "up") -> PCIDevice {
+    public static func nic(_ interface: String, operstate: String? = "up") -> PCIDevice {
         device("0000:01:00.0", hostUse: HostUse(networkInterfaces: [.init(name: interface, operstate: operstate)]))
     }
 
-    static func nvme(_ disks: [String] = ["nvme0n1"], driver: String = "nvme", group: Int? = nil) -> PCIDevice {
+    public static func nvme(_ disks: [String] = ["nvme0n1"], driver: String = "nvme", group: Int? = nil) -> PCIDevice {
         device("0000:02:00.0", class: 0x01_08_02, driver: driver, group: group, hostUse: HostUse(blockDevices: disks))
     }
 
-    static func gpu(_ nodes: [String] = ["card0", "fb0", "renderD128"], bootVGA: Bool = false) -> PCIDevice {
+    public static func gpu(_ nodes: [String] = ["card0", "fb0", "renderD128"], bootVGA: Bool = false) -> PCIDevice {
         device(
             "0000:03:00.0", class: 0x03_00_00, driver: "amdgpu", bootVGA: bootVGA, hostUse: HostUse(displayNodes: nodes)
         )
     }
 
-    static func number(_ text: String) -> DeviceNumber {
+    public static func number(_ text: String) -> DeviceNumber {
         guard let number = DeviceNumber(text) else { preconditionFailure("fixture: bad device number \(text)") }
         return number
     }
 
     /// A typical NVMe root disk: p1 EFI, p2 /boot, p3 an LVM PV holding vg0-root (dm-0) and vg0-swap (dm-1).
-    static let lvmDisk: [String: HostState.BlockDevice] = [
+    public static let lvmDisk: [String: HostState.BlockDevice] = [
         "nvme0n1": .init(name: "nvme0n1", device: number("259:0"), partitions: ["nvme0n1p1", "nvme0n1p2", "nvme0n1p3"]),
         "nvme0n1p1": .init(name: "nvme0n1p1", device: number("259:1")),
         "nvme0n1p2": .init(name: "nvme0n1p2", device: number("259:2")),
@@ -50,35 +49,4 @@ enum SafetyFixture {
         "dm-0": .init(name: "dm-0", device: number("253:0"), dmName: "vg0-root"),
         "dm-1": .init(name: "dm-1", device: number("253:1"), dmName: "vg0-swap")
     ]
-}
-
-/// A scratch directory for fake /proc, /sys and /dev trees, removed when the test ends.
-final class SafetyScratchTree {
-    let root: String
-
-    init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("vfioctl-safety-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: root) }
-
-    func path(_ relative: String) -> String { root + "/" + relative }
-
-    func directory(_ relative: String) throws {
-        try FileManager.default.createDirectory(atPath: path(relative), withIntermediateDirectories: true)
-    }
-
-    func file(_ relative: String, _ contents: String) throws {
-        try directory((relative as NSString).deletingLastPathComponent)
-        guard FileManager.default.createFile(atPath: path(relative), contents: Data(contents.utf8)) else {
-            throw CocoaError(.fileWriteUnknown)
-        }
-    }
-
-    /// Dangling targets are fine: /proc fd links are only ever read with readlink.
-    func link(_ relative: String, to target: String) throws {
-        try directory((relative as NSString).deletingLastPathComponent)
-        try FileManager.default.createSymbolicLink(atPath: path(relative), withDestinationPath: target)
-    }
 }

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import VFIOCore
 @testable import VFIOSystem
@@ -76,7 +77,7 @@ extension MatchKernelTests {
         func prefilterIsPure() throws {
             let kernel = try KernelModuleIndex(modulesDirectory: directory)
             let lines = try allAliasLines()
-            var rng = KernelFixtures.SeededGenerator(seed: 2026)
+            var rng = SeededGenerator(seed: 2026)
             var keys: [Modalias] = []
             for entry in kernel.entries.shuffled(using: &rng).prefix(400) {
                 // Instantiate the pattern into an identity it matches: pinned fields as written, the rest random.
@@ -120,7 +121,7 @@ extension MatchKernelTests {
         @Test("4,096 lookups of each kind: timing (release builds must stay well under 100 ms)")
         func performance() throws {
             let kernel = try KernelModuleIndex(modulesDirectory: directory)
-            var rng = KernelFixtures.SeededGenerator(seed: 4096)
+            var rng = SeededGenerator(seed: 4096)
             let aliases = (0..<4096).map { i -> Modalias in
                 let vendor: UInt16 =
                     i % 2 == 0

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import VFIOCore
 @testable import VFIOSystem
@@ -22,7 +23,7 @@ private struct VariantKernel {
         return String(repeating: "0", count: 8 - digits.count) + digits
     }
 
-    let tree = KernelFixtures.TemporaryTree()
+    let tree = TemporaryTree()
     let directory: String
 
     init(extraAliasLines: [String] = [], builtinIndex: [UInt8]? = nil, writeAliasBin: Bool = true) {
@@ -258,7 +259,7 @@ extension MatchKernelTests {
                         "vfioctl: error: no kernel modules at /nonexistent/lib/modules/1.2.3 (hint: "))
                 #expect(!error.description.contains("\n"))
             }
-            let tree = KernelFixtures.TemporaryTree()
+            let tree = TemporaryTree()
             let dir = tree.directory("lib/modules/5.0.0")
             do {
                 _ = try KernelModuleIndex(modulesDirectory: dir)
@@ -333,7 +334,7 @@ extension MatchKernelTests {
                 "alias pci:v0000ABCDd0000123?sv* partial_device",
                 "alias ?ci:v* question", "alias vfio_pci:v00001AF4d0000104[12]sv*sd*bc*sc*i* bracket_device"
             ]).index()
-            var rng = KernelFixtures.SeededGenerator(seed: 99)
+            var rng = SeededGenerator(seed: 99)
             let vendors: [UInt16] = [0x8086, 0x15B3, 0x1AF4, 0xABCD, 0x10DE, 0x19E5, 0x1234]
             for _ in 0..<2000 {
                 let vendor = vendors.randomElement(using: &rng)!

@@ -1,21 +1,20 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import TestSupport
-@testable import VFIOCore
-@testable import VFIOSystem
+import VFIOCore
+import VFIOSystem
 
 /// The standard simulated machine, a module directory that knows its drivers (with the test variant
 /// aliased to the e1000e), a state directory, and an engine over all of it.
-final class EngineFixture: @unchecked Sendable {
-    let sim: KernelSimulator
-    let tree = KernelFixtures.TemporaryTree()
-    var host = HostState()
-    let state: StateStore
+public final class EngineFixture: @unchecked Sendable {
+    public let sim: KernelSimulator
+    public let tree = TemporaryTree()
+    public var host = HostState()
+    public let state: StateStore
 
-    typealias S = KernelSimulator.Standard
+    public typealias S = KernelSimulator.Standard
 
-    init(_ sim: KernelSimulator = .standard()) {
+    public init(_ sim: KernelSimulator = .standard()) {
         self.sim = sim
         state = StateStore(directory: tree.path + "/state")
         let modules = ["vfio_pci", "pci_stub", "test_vfio_pci", "e1000e", "e1000", "8139cp", "nvme", "virtio_pci"]
@@ -34,18 +33,18 @@ final class EngineFixture: @unchecked Sendable {
             """)
     }
 
-    func planner() throws -> DriverPlanner {
+    public func planner() throws -> DriverPlanner {
         DriverPlanner(
             kernel: try KernelModuleIndex(modulesDirectory: tree.path + "/modules/6.1.0-sim"),
             modprobe: try ModprobeConfig(directories: []), loaded: LoadedModules(sysfs: sim),
             rules: RuleSet(rules: []), platform: Platform(architecture: "x86_64", kernelVersion: "6.1.0-sim"))
     }
 
-    func engine() -> BindEngine {
+    public func engine() -> BindEngine {
         BindEngine(kernel: sim, store: state, host: host, vfioDrivers: VFIODriverSet(sysfs: sim))
     }
 
-    var options: BindEngine.Options {
+    public var options: BindEngine.Options {
         var options = BindEngine.Options()
         options.waitForUdev = false
         options.timeout = 1
@@ -54,7 +53,7 @@ final class EngineFixture: @unchecked Sendable {
     }
 
     /// Binds through the plans (or an explicit driver) as the CLI does.
-    func bind(
+    public func bind(
         _ addresses: [PCIAddress], driver: String? = nil, configure: (inout BindEngine.Options) -> Void = { _ in }
     )
         throws -> OperationReport
@@ -75,7 +74,7 @@ final class EngineFixture: @unchecked Sendable {
     }
 
     /// Unbinds as the CLI does: the host modules come from the alias tables, read on first use.
-    func unbind(
+    public func unbind(
         _ addresses: [PCIAddress], hostModules: HostModuleLookup? = nil,
         configure: (inout BindEngine.Options) -> Void = { _ in }
     ) throws -> OperationReport {
@@ -90,5 +89,5 @@ final class EngineFixture: @unchecked Sendable {
             }, options: options)
     }
 
-    var journalExists: Bool { access(state.directory + "/journal.toml", F_OK) == 0 }
+    public var journalExists: Bool { access(state.directory + "/journal.toml", F_OK) == 0 }
 }

@@ -1,13 +1,13 @@
-@testable import VFIOCore
-@testable import VFIOSystem
+import VFIOCore
+import VFIOSystem
 
 /// A kernel module directory holding every variant driver of the notes in exact file2alias format,
 /// plus a few host drivers, and a planner built on it.
-struct PlannerFixture {
-    let tree = KernelFixtures.TemporaryTree()
-    var modules: String { tree.path + "/lib/modules/6.12.0-test" }
+public struct PlannerFixture {
+    public let tree = TemporaryTree()
+    public var modules: String { tree.path + "/lib/modules/6.12.0-test" }
 
-    static let variantAliases = [
+    public static let variantAliases = [
         "alias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_vfio_pci",
         "alias vfio_pci:v000019E5d0000A256sv*sd*bc*sc*i* hisi_acc_vfio_pci",
         "alias vfio_pci:v000019E5d0000A259sv*sd*bc*sc*i* hisi_acc_vfio_pci",
@@ -33,20 +33,20 @@ struct PlannerFixture {
         "alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci"
     ]
 
-    static let hostAliases = [
+    public static let hostAliases = [
         "alias pci:v00008086d000010D3sv*sd*bc*sc*i* e1000e",
         "alias pci:v00001AF4d*sv*sd*bc*sc*i* virtio_pci",
         "alias pci:v*d*sv*sd*bc01sc08i02* nvme",
         "alias pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_core"
     ]
 
-    static let loadable = [
+    public static let loadable = [
         "mlx5_vfio_pci", "hisi_acc_vfio_pci", "pds_vfio_pci", "virtio_vfio_pci", "nvgrace_gpu_vfio_pci",
         "qat_vfio_pci", "xe_vfio_pci", "ism_vfio_pci", "iface_vfio_pci", "class_vfio_pci",
         "tie_a_vfio_pci", "tie_b_vfio_pci", "vfio_pci", "e1000e", "virtio_pci", "nvme", "mlx5_core"
     ]
 
-    init(absent: Set<String> = [], builtin: [String] = [], extraAliases: [String] = []) {
+    public init(absent: Set<String> = [], builtin: [String] = [], extraAliases: [String] = []) {
         let dep = Self.loadable.filter { !absent.contains($0) }
             .map {
                 "kernel/drivers/\($0.replacingOccurrences("_", "-")).ko: kernel/drivers/vfio/pci/vfio-pci-core.ko\n"
@@ -62,15 +62,15 @@ struct PlannerFixture {
     }
 
     @discardableResult
-    func rule(_ name: String, _ text: String) -> String {
+    public func rule(_ name: String, _ text: String) -> String {
         tree.file("rules/\(name)", text)
     }
 
-    func blacklist(_ text: String) {
+    public func blacklist(_ text: String) {
         tree.file("modprobe.d/test.conf", text)
     }
 
-    func planner(
+    public func planner(
         loaded: LoadedModules = LoadedModules(), shipped: Bool = false, arch: String = "x86_64",
         scope: AliasScope = .everyDevice
     ) throws -> DriverPlanner {
@@ -85,13 +85,13 @@ struct PlannerFixture {
     }
 
     /// The repository's own rules.d, the data vfioctl ships.
-    static var shippedRulesDirectory: String {
+    public static var shippedRulesDirectory: String {
         let file = #filePath
         let repo = file.components(separatedBy: "/Tests/")[0]
         return repo + "/rules.d"
     }
 
-    static func device(
+    public static func device(
         _ vendor: UInt16, _ device: UInt16, class classCode: UInt32 = 0x020000, address: String = "0000:01:00.0",
         group: Int? = 7, physfn: String? = nil, totalVFs: Int? = nil, subsystem: (UInt16, UInt16) = (0, 0)
     ) -> PCIDevice {
@@ -109,5 +109,5 @@ struct PlannerFixture {
 }
 
 extension String {
-    func replacingOccurrences(_ a: Character, _ b: Character) -> String { String(map { $0 == a ? b : $0 }) }
+    fileprivate func replacingOccurrences(_ a: Character, _ b: Character) -> String { String(map { $0 == a ? b : $0 }) }
 }

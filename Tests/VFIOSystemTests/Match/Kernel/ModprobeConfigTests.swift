@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TestSupport
 import Testing
 @testable import VFIOCore
 @testable import VFIOSystem
@@ -12,7 +13,7 @@ extension MatchKernelTests {
             "directories in kmod's precedence: an earlier directory's file hides the same name; files parse in name order"
         )
         func precedence() throws {
-            let tree = KernelFixtures.TemporaryTree()
+            let tree = TemporaryTree()
             let etc = tree.directory("etc/modprobe.d")
             let run = tree.directory("run/modprobe.d")
             let lib = tree.directory("lib/modprobe.d")
@@ -94,7 +95,7 @@ extension MatchKernelTests {
 
         @Test("the kernel command line adds blacklists and options")
         func kernelCommandLine() throws {
-            let tree = KernelFixtures.TemporaryTree()
+            let tree = TemporaryTree()
             let config = try ModprobeConfig(
                 directories: [tree.path],
                 kernelCommandLine:
@@ -119,7 +120,7 @@ extension MatchKernelTests {
             "the same directives as kmod's own parser (modprobe -c)",
             .enabled(if: access("/usr/sbin/modprobe", X_OK) == 0 || access("/sbin/modprobe", X_OK) == 0))
         func againstModprobe() throws {
-            let tree = KernelFixtures.TemporaryTree()
+            let tree = TemporaryTree()
             let file = tree.file(
                 "t.conf",
                 """
