@@ -64,8 +64,8 @@ struct BindCommand: ContextCommand {
     }
 
     func run(_ context: CommandContext) throws {
+        let selectors = try source.writingSelectors(context, devices)
         let engine = try writing.engine(context, source: source)
-        let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
         let targets = try BindTargets.select(
             selectors, method: method?.method, driverless: driver == DriverName.driverless.rawValue,
             sysfs: source.kernel(context)
@@ -74,7 +74,7 @@ struct BindCommand: ContextCommand {
             try source.inventory(context, changing: selectors, wholeSystem: wholeSystem, consultsRules: driver == nil)
         }
         guard !targets.devices.isEmpty else {
-            throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))")
+            throw SourceOptions.noDeviceMatches(devices)
         }
         // With --driver no alias is consulted: only whether the module exists.
         // Only the devices read are planned (the selected ones and their group companions).

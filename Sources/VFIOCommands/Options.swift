@@ -69,6 +69,23 @@ struct SourceOptions: ParsableArguments {
         return try DeviceQuery.single(selector, from: inventory, interfaces: interfaces, command: command).address
     }
 
+    /// The device arguments of a writing command (`bind`, `unbind`), checked before it takes the
+    /// lock or captures the host: status 2 for a malformed one, 4 when they name no device
+    /// (SelectorPrecheck), without waiting for another vfioctl to learn it.
+    func writingSelectors(_ context: CommandContext, _ texts: [String]) throws(VFIOError) -> [DeviceSelector] {
+        let selectors = try texts.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
+        let named = try SelectorPrecheck(sysfs: kernel(context)).namesAnyDevice(DeviceQuery(selectors: selectors)) {
+            () throws(VFIOError) in try context.enumerate(source(context), .skip)
+        }
+        guard named else { throw Self.noDeviceMatches(texts) }
+        return selectors
+    }
+
+    /// Status 4: the device arguments `texts` matched no device.
+    static func noDeviceMatches(_ texts: [String]) -> VFIOError {
+        .notFound("no device matches \(UserText.quoted(texts.joined(separator: " ")))")
+    }
+
     private func warned(_ inventory: DeviceInventory, _ context: CommandContext) -> DeviceInventory {
         for warning in inventory.warnings { context.terminal.warning(warning) }
         return inventory

@@ -33,14 +33,14 @@ struct UnbindCommand: ContextCommand {
     }
 
     func run(_ context: CommandContext) throws {
+        let selectors = try source.writingSelectors(context, devices)
         let engine = try writing.engine(context, source: source)
-        let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
         // No rule is consulted (only the kernel's aliases, by modalias): the revision is not read.
         let selected = try source.select(
             context, DeviceQuery(selectors: selectors),
             from: try source.inventory(context, changing: selectors, consultsRules: false))
         guard !selected.isEmpty else {
-            throw VFIOError.notFound("no device matches \(UserText.quoted(devices.joined(separator: " ")))")
+            throw SourceOptions.noDeviceMatches(devices)
         }
         let setup = planning.setup(context)
         let hostModules = HostModuleLookup { try? setup.kernelIndex() }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 import Testing
 import TestSupport
 import VFIOCommands
@@ -19,6 +20,8 @@ import VFIOSystem
         let sim = KernelSimulator.standard()
         let directory: TemporaryDirectory
         static let now = 1_767_323_045
+        /// How many times a command captured the host's state (mounts, addresses, open nodes).
+        let hostCaptures = Atomic<Int>(0)
 
         init() throws {
             directory = try TemporaryDirectory(prefix: "vfioctl-sim")
@@ -56,7 +59,10 @@ import VFIOSystem
                 enumerate: { (_, hostUse) throws(VFIOError) in
                     try SysfsWalkEnumerator(sysfs: sim, userGivenRoot: true, hostUse: hostUse).enumerate()
                 },
-                hostState: { _, _ in HostState() },
+                hostState: { _, _ in
+                    self.hostCaptures.add(1, ordering: .relaxed)
+                    return HostState()
+                },
                 stateStore: { StateStore(directory: $0) },
                 standardOutput: stdout.stream, standardError: stderr.stream,
                 environment: [

@@ -105,7 +105,8 @@ public struct DeviceQuery: Sendable {
         return owner
     }
 
-    static func noMatch(_ selector: DeviceSelector) -> VFIOError {
+    /// The status-4 error of a selector that names no device.
+    public static func noMatch(_ selector: DeviceSelector) -> VFIOError {
         let what: String =
             switch selector {
             case .address(let address): "no PCI device at \(address)"
