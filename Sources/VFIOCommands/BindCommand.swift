@@ -19,11 +19,7 @@ struct BindCommand: ContextCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(
-        help: ArgumentHelp(
-            "Devices: \(DeviceArgumentHelp.forms). All devices named form one transaction.", valueName: "device"),
-        completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
-    var devices: [String]
+    @OptionGroup var arguments: TransactionDeviceArguments
 
     @Option(
         help: ArgumentHelp(
@@ -51,7 +47,6 @@ struct BindCommand: ContextCommand {
     @OptionGroup var saving: SavingOptions
 
     func validate() throws {
-        if devices.isEmpty { throw ValidationError("name at least one device") }
         // Not a name at all: say so, instead of an empty chain's "no usable driver" (exit 4).
         if driver == DriverName.driverless.rawValue, method?.method == .newID {
             throw ValidationError(
@@ -64,7 +59,7 @@ struct BindCommand: ContextCommand {
     }
 
     func run(_ context: CommandContext) throws {
-        let selectors = try source.writingSelectors(context, devices)
+        let selectors = try source.writingSelectors(context, arguments.devices)
         let engine = try writing.engine(context, source: source)
         let targets = try BindTargets.select(
             selectors, method: method?.method, driverless: driver == DriverName.driverless.rawValue,
@@ -74,7 +69,7 @@ struct BindCommand: ContextCommand {
             try source.inventory(context, changing: selectors, wholeSystem: wholeSystem, consultsRules: driver == nil)
         }
         guard !targets.devices.isEmpty else {
-            throw SourceOptions.noDeviceMatches(devices)
+            throw SourceOptions.noDeviceMatches(arguments.devices)
         }
         // With --driver no alias is consulted: only whether the module exists.
         // Only the devices read are planned (the selected ones and their group companions).

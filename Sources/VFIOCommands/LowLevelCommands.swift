@@ -9,11 +9,7 @@ struct OverrideCommand: ContextCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(
-        help: ArgumentHelp(
-            "The device: \(DeviceArgumentHelp.forms); it must name exactly one device.", valueName: "device"),
-        completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
-    var device: String
+    @OptionGroup var target: OneDeviceArgument
 
     @Argument(help: ArgumentHelp("The driver name to allow.", valueName: "driver"), transform: BlankValue.refused)
     var driver: String?
@@ -29,7 +25,7 @@ struct OverrideCommand: ContextCommand {
     }
 
     func run(_ context: CommandContext) throws {
-        let address = try source.singleAddress(context, device, command: "override")
+        let address = try source.singleAddress(context, target.device, command: "override")
         let name = try driver.map { text throws(VFIOError) -> DriverName in
             guard let name = DriverName(text) else { throw .usage("invalid driver name \(UserText.quoted(text))") }
             return name

@@ -98,7 +98,7 @@ struct SelectionOptions: ParsableArguments {
         help: ArgumentHelp(
             "Devices: \(DeviceArgumentHelp.forms).",
             valueName: "device"),
-        completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
+        completion: LiveCompletion.devices, transform: BlankValue.refused)
     var selectors: [String] = []
 
     @Option(
@@ -139,6 +139,9 @@ struct OutputOptions: ParsableArguments {
 
 /// Shell completion of device arguments offers the addresses present right now.
 enum LiveCompletion {
+    /// The completion of a device argument.
+    static let devices = CompletionKind.custom { _, _, _ in addresses() }
+
     static func addresses() -> [String] {
         let sysfs = LiveSysfs(root: EnvironmentVariable.sysfsRoot.value(in: .live()) ?? "/sys")
         return ((try? sysfs.list("bus/pci/devices")) ?? []).map(\.name).sorted()

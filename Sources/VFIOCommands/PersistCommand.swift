@@ -68,11 +68,7 @@ struct PersistCommand: ParsableCommand {
         )
         var noRebuildInitramfs = false
 
-        @Option(
-            name: .customLong("force"),
-            help: ArgumentHelp(
-                "Early-bind a device although a safety check refuses it, by the check's code (repeatable): \(ForceCode.valueList).",
-                valueName: "code"), completion: ForceCode.completion, transform: ForceCode.parsed)
+        @Option(overriding: "Early-bind a device although a safety check refuses it, by the check's code")
         var forced: [ForceCode] = []
 
         @OptionGroup var early: EarlyBindingOptions

@@ -31,11 +31,7 @@ extension PersistCommand {
 
         @OptionGroup var source: SourceOptions
 
-        @Argument(
-            help: ArgumentHelp(
-                "The device: \(DeviceArgumentHelp.forms); it must name exactly one device.", valueName: "device"),
-            completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
-        var device: String
+        @OptionGroup var target: OneDeviceArgument
 
         @Option(
             help: ArgumentHelp(
@@ -62,7 +58,7 @@ extension PersistCommand {
         }
 
         func run(_ context: CommandContext) throws {
-            let address = try source.singleAddress(context, device, command: "persist add")
+            let address = try source.singleAddress(context, target.device, command: "persist add")
             let inventory = try source.inventory(context, hostUse: .skip)
             guard let record = inventory[address] else {
                 throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
@@ -101,7 +97,7 @@ extension PersistCommand {
             help: ArgumentHelp(
                 "The device: an address (it need not be present) or any other form naming exactly one present device.",
                 valueName: "device"),
-            completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
+            completion: LiveCompletion.devices, transform: BlankValue.refused)
         var device: String
 
         @OptionGroup var file: EntryFile

@@ -22,7 +22,7 @@ struct ResetCommand: ContextCommand {
 
     @Argument(
         help: ArgumentHelp("The device: a PCI address (0000:01:00.0 or 01:00.0).", valueName: "device"),
-        completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
+        completion: LiveCompletion.devices, transform: BlankValue.refused)
     var device: String
 
     @Option(
@@ -35,20 +35,13 @@ struct ResetCommand: ContextCommand {
     @Option(help: ArgumentHelp("Seconds to wait for the reset write to return (default: 10).", valueName: "seconds"))
     var timeout: Double = 10
 
-    @Option(help: ArgumentHelp("Seconds to wait for another vfioctl to finish (default: 60).", valueName: "seconds"))
-    var lockTimeout: Double = 60
-
-    @Option(
-        help: ArgumentHelp(
-            "State directory for the lock (default: $VFIOCTL_STATE_DIR, else /run/vfioctl).",
-            valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
-    var stateDir: String?
+    @OptionGroup var lock: LockOptions<LockOnly>
 
     @Flag(help: "Print the write instead of making it (and take no lock).")
     var dryRun = false
 
     func validate() throws {
-        guard timeout > 0, lockTimeout >= 0 else { throw ValidationError("timeouts must be positive") }
+        guard timeout > 0 else { throw ValidationError("timeouts must be positive") }
     }
 
     func run(_ context: CommandContext) throws {
@@ -58,13 +51,12 @@ struct ResetCommand: ContextCommand {
             throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
         }
         let kernel = source.kernel(context)
-        let store = context.stateStore(
-            stateDir ?? EnvironmentVariable.stateDir.value(in: context) ?? StateStore.defaultDirectory)
+        let store = context.stateStore(lock.stateDirectory(context))
         let reset = DeviceReset(
             kernel: kernel, store: store, host: source.hostState(context), vfioDrivers: VFIODriverSet(sysfs: kernel))
         context.terminal.out(
             try reset.reset(
                 record, forced: Set(forced.map(\.rawValue)), timeout: timeout,
-                lockTimeout: lockTimeout, dryRun: dryRun) + "\n")
+                lockTimeout: lock.lockTimeout, dryRun: dryRun) + "\n")
     }
 }

@@ -9,18 +9,14 @@ struct ShowCommand: ContextCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(
-        help: ArgumentHelp(
-            "The device: \(DeviceArgumentHelp.forms); it must name exactly one device.", valueName: "device"),
-        completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
-    var device: String
+    @OptionGroup var target: OneDeviceArgument
 
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var output: OutputOptions
 
     func run(_ context: CommandContext) throws {
         let terminal = context.terminal
-        let address = try source.singleAddress(context, device, command: "show")
+        let address = try source.singleAddress(context, target.device, command: "show")
         let inventory = try source.inventory(context)
         guard let record = inventory[address] else {
             throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")

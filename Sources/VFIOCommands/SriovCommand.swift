@@ -19,7 +19,7 @@ struct SriovCommand: ContextCommand {
     @Argument(
         help: ArgumentHelp(
             "The physical function: \(DeviceArgumentHelp.forms); it must name exactly one device.", valueName: "device"),
-        completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
+        completion: LiveCompletion.devices, transform: BlankValue.refused)
     var device: String
 
     @Option(help: ArgumentHelp("Number of VFs wanted (0 removes them).", valueName: "N"))

@@ -12,16 +12,11 @@ struct StatusCommand: ContextCommand {
     @Flag(help: "Print a JSON document (schema: docs/json-schema.md).")
     var json = false
 
-    @Option(
-        help: ArgumentHelp("State directory (default: $VFIOCTL_STATE_DIR, else /run/vfioctl).", valueName: "DIR"),
-        completion: .directory, transform: BlankValue.refused)
-    var stateDir: String?
+    @OptionGroup var directory: StateDirectoryOption<RecordsOnly>
 
     func run(_ context: CommandContext) throws {
         // Read-only: status creates, locks and changes nothing in the state directory.
-        let store = context.stateStore(
-            stateDir ?? EnvironmentVariable.stateDir.value(in: context) ?? StateStore.defaultDirectory
-        ).readOnly
+        let store = context.stateStore(directory.stateDirectory(context)).readOnly
         let transaction = try ManagedStatus.transaction(store: store)
         let inventory = try source.inventory(context, hostUse: .skip)
         let kernel = source.kernel(context)

@@ -18,29 +18,21 @@ struct UnbindCommand: ContextCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(
-        help: ArgumentHelp(
-            "Devices: \(DeviceArgumentHelp.forms). All devices named form one transaction.", valueName: "device"),
-        completion: .custom { _, _, _ in LiveCompletion.addresses() }, transform: BlankValue.refused)
-    var devices: [String]
+    @OptionGroup var arguments: TransactionDeviceArguments
 
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var writing: WritingOptions
     @OptionGroup var saving: SavingOptions
 
-    func validate() throws {
-        if devices.isEmpty { throw ValidationError("name at least one device") }
-    }
-
     func run(_ context: CommandContext) throws {
-        let selectors = try source.writingSelectors(context, devices)
+        let selectors = try source.writingSelectors(context, arguments.devices)
         let engine = try writing.engine(context, source: source)
         // No rule is consulted (only the kernel's aliases, by modalias): the revision is not read.
         let selected = try source.select(
             context, DeviceQuery(selectors: selectors),
             from: try source.inventory(context, changing: selectors, consultsRules: false))
         guard !selected.isEmpty else {
-            throw SourceOptions.noDeviceMatches(devices)
+            throw SourceOptions.noDeviceMatches(arguments.devices)
         }
         let setup = planning.setup(context)
         let hostModules = HostModuleLookup { try? setup.kernelIndex() }

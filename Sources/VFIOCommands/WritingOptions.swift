@@ -17,11 +17,7 @@ struct WritingOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Also print every check and every sysfs write.")
     var verbose = false
 
-    @Option(
-        name: .customLong("force"),
-        help: ArgumentHelp(
-            "Override one refusal by its code (repeatable): \(ForceCode.valueList).",
-            valueName: "code"), completion: ForceCode.completion, transform: ForceCode.parsed)
+    @Option(overriding: "Override one refusal by its code")
     var forced: [ForceCode] = []
 
     @Option(
@@ -30,17 +26,10 @@ struct WritingOptions: ParsableArguments {
             valueName: "seconds"))
     var timeout: Double = 10
 
-    @Option(help: ArgumentHelp("Seconds to wait for another vfioctl to finish (default: 60).", valueName: "seconds"))
-    var lockTimeout: Double = 60
-
-    @Option(
-        help: ArgumentHelp(
-            "State directory for the lock, journal and records (default: $VFIOCTL_STATE_DIR, else /run/vfioctl).",
-            valueName: "DIR"), completion: .directory, transform: BlankValue.refused)
-    var stateDir: String?
+    @OptionGroup var lock: LockOptions<BindingState>
 
     func validate() throws {
-        guard timeout > 0, lockTimeout >= 0 else { throw ValidationError("timeouts must be positive") }
+        guard timeout > 0 else { throw ValidationError("timeouts must be positive") }
     }
 
     /// The engine's options; progress lines go to stderr when it is a terminal (and not for --json).
@@ -49,7 +38,7 @@ struct WritingOptions: ParsableArguments {
         options.dryRun = dryRun
         options.forced = Set(forced.map(\.code))
         options.timeout = timeout
-        options.lockTimeout = lockTimeout
+        options.lockTimeout = lock.lockTimeout
         options.waitForUdev = context.waitsForUdev
         if context.standardError.isTerminal && !json {
             let terminal = context.terminal
@@ -83,10 +72,7 @@ struct WritingOptions: ParsableArguments {
         return engine
     }
 
-    /// --state-dir, else $VFIOCTL_STATE_DIR, else /run/vfioctl.
-    func stateDirectory(_ context: CommandContext) -> String {
-        stateDir ?? EnvironmentVariable.stateDir.value(in: context) ?? StateStore.defaultDirectory
-    }
+    func stateDirectory(_ context: CommandContext) -> String { lock.stateDirectory(context) }
 
     /// Prints the report and turns a failed operation into the process's exit status.
     func finish(_ report: OperationReport, _ context: CommandContext) throws {
