@@ -57,7 +57,7 @@ public struct StateFileUpdate {
         let directoryPath = slash == path.startIndex ? "/" : String(path[..<slash])
         let name = String(path[path.index(after: slash)...])
         // A dry run creates nothing, not even the directory.
-        guard let directory = try StateDirectory.open(directoryPath, create: !dryRun) else {
+        guard let directory = try StateDirectory.open(directoryPath, create: !dryRun, naming: .stateFile(name)) else {
             return try edit("") == nil ? .unchanged : .written
         }
         let text = try directory.read(name) ?? ""

@@ -23,10 +23,35 @@ final class StateDirectory {
     let path: String
     /// The state directory itself, opened `O_RDONLY` (fsync needs a readable descriptor).
     let fd: Int32
+    let naming: Naming
 
-    private init(path: String, fd: Int32) {
+    private init(path: String, fd: Int32, naming: Naming) {
         self.path = path
         self.fd = fd
+        self.naming = naming
+    }
+
+    /// What the directory is to the user and the option that chose it, for the messages and for the
+    /// fix a refusal suggests: the state directory (`--state-dir`) or the directory of the
+    /// desired-state file (`--state-file`).
+    struct Naming: Sendable {
+        /// "the state directory".
+        var directory: String
+        var option: String
+        /// The option's value that names the same file or directory by its real path, given the
+        /// directory's path as written.
+        var realPath: @Sendable (_ directory: String) -> String
+
+        static let stateDirectory = Naming(directory: "the state directory", option: "--state-dir") {
+            "\"$(realpath \($0))\""
+        }
+
+        /// The directory of the desired-state file `name`.
+        static func stateFile(_ name: String) -> Naming {
+            Naming(directory: "the directory of the state file", option: "--state-file") {
+                "\"$(realpath \($0))/\(name)\""
+            }
+        }
     }
 
     deinit { close(fd) }
@@ -37,31 +62,34 @@ final class StateDirectory {
 
     /// nil when the directory does not exist and `create` is false (nothing was ever stored). With
     /// `create`, the state directory itself is created when missing; its parent must exist.
-    static func open(_ path: String, create: Bool) throws(VFIOError) -> StateDirectory? {
+    static func open(
+        _ path: String, create: Bool, naming: Naming = .stateDirectory
+    ) throws(VFIOError) -> StateDirectory? {
         let absolute = path.hasPrefix("/") ? path : currentDirectory() + "/" + path
         let names = absolute.split(separator: "/").map(String.init).filter { $0 != "." }
         var current = Glibc.open("/", oPath | O_DIRECTORY | O_CLOEXEC)
-        guard current >= 0 else { throw failure(errno, "open /") }
+        guard current >= 0 else { throw failure(errno, "open /", naming) }
         do throws(VFIOError) {
-            try checkDirectory(current, path: "/", isStateDirectory: names.isEmpty)
+            try checkDirectory(current, path: "/", isStateDirectory: names.isEmpty, naming)
             var walked = ""
             for (index, name) in names.enumerated() {
                 let last = index == names.count - 1
                 walked += "/" + name
-                let component = Component(name: name, path: walked, isStateDirectory: last, stateDirectory: absolute)
+                let component = Component(
+                    name: name, path: walked, isStateDirectory: last, stateDirectory: absolute, naming: naming)
                 guard let next = try component.open(in: current, create: create) else {
                     close(current)
                     return nil
                 }
                 close(current)
                 current = next
-                try checkDirectory(current, path: walked, isStateDirectory: last)
+                try checkDirectory(current, path: walked, isStateDirectory: last, naming)
             }
         } catch {
             close(current)
             throw error
         }
-        return StateDirectory(path: absolute, fd: current)
+        return StateDirectory(path: absolute, fd: current, naming: naming)
     }
 
     /// One directory on the way to the state directory.
@@ -70,6 +98,7 @@ final class StateDirectory {
         var path: String
         var isStateDirectory: Bool
         var stateDirectory: String
+        var naming: Naming
 
         /// Opened relative to its parent without following a symlink; ancestors only need searching
         /// (`O_PATH`), the state directory is opened for reading. nil when it is missing and not to
@@ -80,17 +109,18 @@ final class StateDirectory {
             if fd < 0 && errno == ENOENT {
                 guard create else { return nil }
                 guard isStateDirectory else {
-                    throw failure(ENOENT, "create the state directory \(stateDirectory): \(path) does not exist")
+                    throw failure(
+                        ENOENT, "create \(naming.directory) \(stateDirectory): \(path) does not exist", naming)
                 }
                 guard mkdirat(parent, name, 0o755) == 0 || errno == EEXIST else {
-                    throw failure(errno, "create the state directory \(stateDirectory)")
+                    throw failure(errno, "create \(naming.directory) \(stateDirectory)", naming)
                 }
                 fd = openat(parent, name, flags)
             }
             guard fd >= 0 else {
                 let code = errno
                 if code == ELOOP || code == ENOTDIR { throw notADirectory(in: parent) }
-                throw failure(code, "open \(path)")
+                throw failure(code, "open \(path)", naming)
             }
             return fd
         }
@@ -100,10 +130,11 @@ final class StateDirectory {
             var info = stat()
             if fstatat(parent, name, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFLNK {
                 return untrusted(
-                    path, "is a symbolic link on the way to the state directory \(stateDirectory)",
-                    fix: "give the real path, e.g. --state-dir \"$(realpath \(stateDirectory))\"")
+                    path, "is a symbolic link on the way to \(naming.directory) \(stateDirectory)",
+                    fix: "give the real path, e.g. \(naming.option) \(naming.realPath(stateDirectory))", naming)
             }
-            return VFIOError(.usage, "the state directory \(stateDirectory) cannot be used: \(path) is not a directory")
+            return VFIOError(
+                .usage, "\(naming.directory) \(stateDirectory) cannot be used: \(path) is not a directory")
         }
     }
 
@@ -119,18 +150,21 @@ final class StateDirectory {
             let kind = FileKind(mode: seen.st_mode)
             if kind != .regularFile && kind != .symlink {
                 throw Self.untrusted(
-                    filePath(name), "is not a regular file (it is \(kind.rawValue))", fix: "inspect it, then remove it")
+                    filePath(name), "is not a regular file (it is \(kind.rawValue))", fix: "inspect it, then remove it",
+                    naming)
             }
         }
         let fd = openat(self.fd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode)
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT && flags & O_CREAT == 0 { return nil }
-            if code == ELOOP { throw Self.untrusted(filePath(name), "is a symbolic link", fix: "rm \(filePath(name))") }
-            if code == EISDIR {
-                throw Self.untrusted(filePath(name), "is not a regular file", fix: "inspect it, then remove it")
+            if code == ELOOP {
+                throw Self.untrusted(filePath(name), "is a symbolic link", fix: "rm \(filePath(name))", naming)
             }
-            throw Self.failure(code, "open \(filePath(name))")
+            if code == EISDIR {
+                throw Self.untrusted(filePath(name), "is not a regular file", fix: "inspect it, then remove it", naming)
+            }
+            throw Self.failure(code, "open \(filePath(name))", naming)
         }
         do throws(VFIOError) {
             try checkFile(fd, name: name)
@@ -165,13 +199,14 @@ final class StateDirectory {
             var old = stat()
             if keepingModeAndOwner, fstatat(self.fd, name, &old, AT_SYMLINK_NOFOLLOW) == 0 {
                 guard fchown(fd, old.st_uid, old.st_gid) == 0, fchmod(fd, old.st_mode & 0o7777) == 0 else {
-                    throw Self.failure(errno, "give \(filePath(temporary)) the mode and owner of \(filePath(name))")
+                    throw Self.failure(
+                        errno, "give \(filePath(temporary)) the mode and owner of \(filePath(name))", naming)
                 }
             }
             try Self.writeAll(fd, Array(text.utf8), what: filePath(temporary))
-            guard fsync(fd) == 0 else { throw Self.failure(errno, "fsync \(filePath(temporary))") }
+            guard fsync(fd) == 0 else { throw Self.failure(errno, "fsync \(filePath(temporary))", naming) }
             guard renameat(self.fd, temporary, self.fd, name) == 0 else {
-                throw Self.failure(errno, "rename \(filePath(temporary)) to \(filePath(name))")
+                throw Self.failure(errno, "rename \(filePath(temporary)) to \(filePath(name))", naming)
             }
         } catch {
             close(fd)
@@ -186,7 +221,9 @@ final class StateDirectory {
 
     /// `rm -f DIR/NAME`, then fsync of the directory.
     func remove(_ name: String) throws(VFIOError) {
-        if unlinkat(fd, name, 0) != 0 && errno != ENOENT { throw Self.failure(errno, "remove \(filePath(name))") }
+        if unlinkat(fd, name, 0) != 0 && errno != ENOENT {
+            throw Self.failure(errno, "remove \(filePath(name))", naming)
+        }
         sync()
     }
 
@@ -217,7 +254,7 @@ final class StateDirectory {
             let temporary = ".\(name).\(Self.randomSuffix())"
             let fd = openat(self.fd, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
             if fd >= 0 { return (fd, temporary) }
-            guard errno == EEXIST else { throw Self.failure(errno, "create \(filePath(temporary))") }
+            guard errno == EEXIST else { throw Self.failure(errno, "create \(filePath(temporary))", naming) }
         }
         throw VFIOError(
             .failed, "cannot create a temp file in \(path): every random name was taken",
@@ -238,49 +275,51 @@ final class StateDirectory {
 
     private static func ownerName() -> String { geteuid() == 0 ? "root:" : "\(geteuid())" }
 
-    private static func checkDirectory(_ fd: Int32, path: String, isStateDirectory: Bool) throws(VFIOError) {
+    private static func checkDirectory(
+        _ fd: Int32, path: String, isStateDirectory: Bool, _ naming: Naming
+    ) throws(VFIOError) {
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw failure(errno, "stat \(path)") }
-        let what = isStateDirectory ? "the state directory" : "a parent of the state directory"
+        guard fstat(fd, &info) == 0 else { throw failure(errno, "stat \(path)", naming) }
+        let what = isStateDirectory ? naming.directory : "a parent of \(naming.directory)"
         guard trustedOwner(info.st_uid) else {
             throw untrusted(
                 path,
                 "is \(what) and owned by uid \(info.st_uid), not root\(geteuid() == 0 ? "" : " or uid \(geteuid())")",
                 fix: isStateDirectory
                     ? "chown \(ownerName()) \(path) && chmod 0755 \(path)"
-                    : "chown \(ownerName()) \(path) && chmod go-w \(path)")
+                    : "chown \(ownerName()) \(path) && chmod go-w \(path)", naming)
         }
         let writable = info.st_mode & (S_IWGRP | S_IWOTH)
         // A sticky ancestor (/tmp) lets others add entries but not replace ours.
         guard writable == 0 || (!isStateDirectory && info.st_mode & S_ISVTX != 0) else {
             throw untrusted(
                 path, "is \(what) and writable by group or others (mode \(octal(info.st_mode)))",
-                fix: isStateDirectory ? "chmod 0755 \(path)" : "chmod go-w \(path)")
+                fix: isStateDirectory ? "chmod 0755 \(path)" : "chmod go-w \(path)", naming)
         }
     }
 
     private func checkFile(_ fd: Int32, name: String) throws(VFIOError) {
         var info = stat()
         let path = filePath(name)
-        guard fstat(fd, &info) == 0 else { throw Self.failure(errno, "stat \(path)") }
+        guard fstat(fd, &info) == 0 else { throw Self.failure(errno, "stat \(path)", naming) }
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw Self.untrusted(
                 path, "is not a regular file (it is \(FileKind(mode: info.st_mode).rawValue))",
-                fix: "inspect it, then remove it")
+                fix: "inspect it, then remove it", naming)
         }
         guard Self.trustedOwner(info.st_uid) else {
             throw Self.untrusted(
                 path, "is owned by uid \(info.st_uid), not root\(geteuid() == 0 ? "" : " or uid \(geteuid())")",
-                fix: "inspect it, then rm \(path)")
+                fix: "inspect it, then rm \(path)", naming)
         }
         guard info.st_mode & (S_IWGRP | S_IWOTH) == 0 else {
             throw Self.untrusted(
                 path, "is writable by group or others (mode \(Self.octal(info.st_mode)))",
-                fix: "inspect it, then chmod go-w \(path)")
+                fix: "inspect it, then chmod go-w \(path)", naming)
         }
         // 0 is a file replaced (renamed over) by another vfioctl since it was opened: not a second name.
         guard info.st_nlink <= 1 else {
-            throw Self.untrusted(path, "has \(info.st_nlink) hard links", fix: "inspect it, then rm \(path)")
+            throw Self.untrusted(path, "has \(info.st_nlink) hard links", fix: "inspect it, then rm \(path)", naming)
         }
     }
 
@@ -290,11 +329,11 @@ final class StateDirectory {
 
     private static let refusalPrefix = "refusing to use "
 
-    private static func untrusted(_ path: String, _ problem: String, fix: String) -> VFIOError {
+    private static func untrusted(_ path: String, _ problem: String, fix: String, _ naming: Naming) -> VFIOError {
         VFIOError(
             .permissionDenied, "\(refusalPrefix)\(path): it \(problem)",
             hint:
-                "\(fix), or choose another --state-dir; vfioctl trusts only state owned by root (or you) that others cannot write"
+                "\(fix), or choose another \(naming.option); vfioctl trusts only state owned by root (or you) that others cannot write"
         )
     }
 
@@ -303,11 +342,11 @@ final class StateDirectory {
         return String(repeating: "0", count: max(0, 4 - text.count)) + text
     }
 
-    static func failure(_ code: Int32, _ what: String) -> VFIOError {
+    static func failure(_ code: Int32, _ what: String, _ naming: Naming = .stateDirectory) -> VFIOError {
         VFIOError(
             code == EACCES || code == EPERM || code == EROFS ? .permissionDenied : .failed,
             "cannot \(what): \(errnoName(code))",
-            hint: code == EACCES || code == EPERM ? "run as root, or choose another --state-dir" : nil)
+            hint: code == EACCES || code == EPERM ? "run as root, or choose another \(naming.option)" : nil)
     }
 
     private static func currentDirectory() -> String {

@@ -58,6 +58,53 @@ import VFIOSystem
     }
 }
 
+extension StateFileUpdateTests {
+    /// Every refusal of a desired-state file names the option that chose it (--state-file), never
+    /// the state directory's: a FIFO, a link to a device, a directory, a symbolic link, a file of
+    /// another user, a symbolic link or a group-writable directory on the way.
+    @Test func aRefusedStateFileNamesTheStateFileOption() throws {
+        try TemporaryDirectory.with { root in
+            #expect(chmod(root, 0o755) == 0)
+            #expect(mkfifo(root + "/fifo.toml", 0o644) == 0)
+            #expect(symlink("/dev/null", root + "/device.toml") == 0)
+            #expect(mkdir(root + "/directory.toml", 0o755) == 0)
+            try "".write(toFile: root + "/real.toml")
+            #expect(symlink(root + "/real.toml", root + "/link.toml") == 0)
+            try "".write(toFile: root + "/other.toml")
+            #expect(chown(root + "/other.toml", 65534, 65534) == 0)
+            #expect(mkdir(root + "/real", 0o755) == 0)
+            #expect(symlink(root + "/real", root + "/linked") == 0)
+            #expect(mkdir(root + "/open", 0o775) == 0)
+            #expect(chmod(root + "/open", 0o775) == 0)
+            let paths = [
+                "fifo.toml", "device.toml", "directory.toml", "link.toml", "other.toml", "linked/state.toml",
+                "open/state.toml"
+            ]
+            for name in paths {
+                do {
+                    _ = try StateFileUpdate(path: root + "/" + name).set(Self.nic, dryRun: false)
+                    Issue.record("\(name) was written")
+                } catch let error as VFIOError {
+                    #expect(error.status == .permissionDenied, "\(name): \(error)")
+                    let hint = error.hint ?? ""
+                    #expect(hint.contains("--state-file"), "\(name): \(error)")
+                    #expect(
+                        !hint.contains("--state-dir") && !error.message.contains("state directory"), "\(name): \(error)"
+                    )
+                }
+            }
+            // The fix names the file by its real path through the same option.
+            do {
+                _ = try StateFileUpdate(path: root + "/linked/state.toml").set(Self.nic, dryRun: false)
+                Issue.record("linked/state.toml was written")
+            } catch let error as VFIOError {
+                #expect(
+                    error.hint?.contains("--state-file \"$(realpath \(root)/linked)/state.toml\"") == true, "\(error)")
+            }
+        }
+    }
+}
+
 private extension String {
     func write(toFile path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
