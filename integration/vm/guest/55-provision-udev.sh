@@ -46,7 +46,8 @@ stop_udevd() {
 _udev_exit() {
     local rc=$?
     rm -rf /etc/vfioctl /etc/udev/rules.d/70-vfioctl.rules /etc/systemd/system/vfioctl.service \
-        /etc/systemd/system/sysinit.target.wants/vfioctl.service
+        /etc/systemd/system/sysinit.target.wants/vfioctl.service \
+        /etc/udev/rules.d/99-vfioctl-test-slow.rules /run/vfioctl-test-rule.*
     stop_udevd
     _common_exit
     rm -rf /run/vfioctl
@@ -101,27 +102,57 @@ check "the PF stays on nvme" expect_driver "$PF" nvme
 vfio "persist disable" 0 persist disable
 check "persist disable: the files are gone" eval \
     '[[ ! -e /etc/vfioctl/state.toml && ! -e /etc/udev/rules.d/70-vfioctl.rules && ! -e /etc/systemd/system/vfioctl.service ]]'
-# bind waits, through a libudev monitor, until udev has run its rules for the new node: a slow
-# rule (sleep 2, then mode 0666) must be finished when vfioctl returns.
+# bind waits, through a libudev monitor, until udev has run its rules for the new node. The test
+# rule (mode 0666, then a RUN) marks each vfio add event $STARTED, holds it while $HOLD exists (at
+# most 60 s), then marks it $DONE: the checks look at whether the rule had finished when bind
+# returned, an order of events, never a duration (a loaded TCG guest makes durations meaningless).
 SLOW=/etc/udev/rules.d/99-vfioctl-test-slow.rules
-echo 'SUBSYSTEM=="vfio", ACTION=="add", MODE="0666", RUN+="/bin/sleep 2"' >"$SLOW"
+STARTED=/run/vfioctl-test-rule.started HOLD=/run/vfioctl-test-rule.hold DONE=/run/vfioctl-test-rule.done
+# udev substitutes $ itself: $$ is a literal $ for the shell.
+cat >"$SLOW" <<RULE
+SUBSYSTEM=="vfio", ACTION=="add", MODE="0666", RUN+="/bin/sh -c '/bin/touch $STARTED; i=0; while [ -e $HOLD ] && [ \$\$i -lt 600 ]; do /bin/sleep 0.1; i=\$\$((i + 1)); done; /bin/touch $DONE'"
+RULE
 check "test rule: udev reloaded" /bin/udevadm control --reload
+# wait_for_file FILE: FILE exists within 60 s.
+wait_for_file() {
+    local i
+    for ((i = 0; i < 600; i++)); do
+        [[ -e $1 ]] && return 0
+        sleep 0.1
+    done
+    echo "$1 did not appear within 60 s"
+    return 1
+}
 vfio "udev wait: unbind $VF0" 0 unbind "$VF0"
 check "udev wait: $VF0 unbound" expect_driver "$VF0" ""
 check "udevadm settle" /bin/udevadm settle --timeout=60
 group_of "$VF0"; NODE=/dev/vfio/$REPLY
-vfio "udev wait: bind $VF0" 0 bind "$VF0" --driver vfio-pci
+# The rule is let go 2 s after it started: a bind that did not wait for it would return first.
+rm -f "$STARTED" "$DONE"
+touch "$HOLD"
+(wait_for_file "$STARTED" >/dev/null; sleep 2; rm -f "$HOLD") &
+releaser=$!
+vfio "udev wait: bind $VF0" 0 bind "$VF0" --driver vfio-pci --timeout 120
+done_at_return=no; [[ -e $DONE ]] && done_at_return=yes
+wait "$releaser"
 mode=$(stat -c %a "$NODE" 2>&1)
 check "udev wait: $NODE has the rule's mode 666 the moment bind returns (it is $mode)" test "$mode" = 666
-check "udev wait: bind took the slow rule's 2 s ($VMS ms)" test "$VMS" -ge 2000
+check "udev wait: the rule had finished when bind returned" test "$done_at_return" = yes
 check "udev wait: no warning" eval '! text_has "$VOUT" "udev had not finished" >/dev/null'
 vfio "udev wait: unbind $VF0 again" 0 unbind "$VF0"
 check "udevadm settle" /bin/udevadm settle --timeout=60
+# Now the rule holds the event until the suite lets it go: bind must give up after its 1 s.
+rm -f "$STARTED" "$DONE"
+touch "$HOLD"
 vfio "udev wait: bind with --timeout 1" 0 bind "$VF0" --driver vfio-pci --timeout 1
-check "udev wait: a 1 s timeout warns and names the pending event" text_has "$VOUT" "still waiting for add of $NODE"
-check "udev wait: ... after 1 s, not the rule's 2 s ($VMS ms)" test "$VMS" -lt 1900
+done_at_return=no; [[ -e $DONE ]] && done_at_return=yes
+check "udev wait: the 1 s timeout ended the wait, naming the pending event" \
+    text_has "$VOUT" "after 1.0 s (still waiting for add of $NODE"
+check "udev wait: bind returned while the rule still held the event" test "$done_at_return" = no
+rm -f "$HOLD"
+check "udev wait: the held rule finished once let go" wait_for_file "$DONE"
 check "udev wait: $VF0 stays bound" expect_vfio "$VF0" vfio-pci
-rm -f "$SLOW"
+rm -f "$SLOW" "$STARTED" "$HOLD" "$DONE"
 check "test rule removed: udev reloaded" /bin/udevadm control --reload
 check "udevadm settle" /bin/udevadm settle --timeout=60
 
