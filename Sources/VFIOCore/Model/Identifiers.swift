@@ -1,26 +1,30 @@
-/// A 16-bit PCI vendor id (`vendor`, `subsystem_vendor` in sysfs).
-public struct VendorID: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let rawValue: UInt16
-    public init(_ rawValue: UInt16) { self.rawValue = rawValue }
+/// A 16-bit PCI id. Vendor and device ids are distinct types (one cannot be passed for the other)
+/// that read and print alike: 4 hex digits, as sysfs prints them.
+public protocol PCIID16: Hashable, Comparable, Sendable, CustomStringConvertible {
+    var rawValue: UInt16 { get }
+    init(_ rawValue: UInt16)
+}
+
+extension PCIID16 {
     /// `8086` or `0x8086`, as users type it and as sysfs prints it.
     public init?(_ text: some StringProtocol) {
         guard let value = UInt16(sysfsHex: text) else { return nil }
-        rawValue = value
+        self.init(value)
     }
     public var description: String { hex(rawValue, width: 4) }
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
 
-/// A 16-bit PCI device id (`device`, `subsystem_device` in sysfs).
-public struct DeviceID: Hashable, Comparable, Sendable, CustomStringConvertible {
+/// A 16-bit PCI vendor id (`vendor`, `subsystem_vendor` in sysfs).
+public struct VendorID: PCIID16 {
     public let rawValue: UInt16
     public init(_ rawValue: UInt16) { self.rawValue = rawValue }
-    public init?(_ text: some StringProtocol) {
-        guard let value = UInt16(sysfsHex: text) else { return nil }
-        rawValue = value
-    }
-    public var description: String { hex(rawValue, width: 4) }
-    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// A 16-bit PCI device id (`device`, `subsystem_device` in sysfs).
+public struct DeviceID: PCIID16 {
+    public let rawValue: UInt16
+    public init(_ rawValue: UInt16) { self.rawValue = rawValue }
 }
 
 /// The 24-bit class code: base class, subclass, programming interface.
