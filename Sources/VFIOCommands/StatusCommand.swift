@@ -22,9 +22,9 @@ struct StatusCommand: ContextCommand {
         let store = context.stateStore(
             stateDir ?? EnvironmentVariable.stateDir.value(in: context) ?? StateStore.defaultDirectory
         ).readOnly
-        let transaction = try ManagedStatus.transaction(store: store)
-        let inventory = try source.inventory(context, hostUse: .skip)
         let kernel = source.kernel(context)
+        let transaction = try ManagedStatus.transaction(store: store, writeIsPending: kernel.writeIsPending)
+        let inventory = try source.inventory(context, hostUse: .skip)
         let vfioDrivers = VFIODriverSet(sysfs: kernel)
         let reader = VFIONodeReader(kernel: kernel)
         let status = ManagedStatus.read(store: store, inventory: inventory) { device in

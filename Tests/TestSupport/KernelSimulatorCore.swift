@@ -61,8 +61,18 @@ struct SimulatorCore {
     var loadFaults: Set<ModuleName> = []
     var moduleLoads: [ModuleName] = []
     var blockedUnbinds = 0
-    /// Unbinds a bounded write left blocked (path, value), made when the group is let go.
-    var pendingWrites: [(String, String)] = []
+    /// Writes a bounded write left blocked (an unbind, the removal of VFs), each with the pid
+    /// reported for it and the held group it waits for; made when that group is let go.
+    var pendingWrites: [PendingWrite] = []
+    /// Pending writes ever reported (their pids count up from `KernelSimulator.pendingPIDBase`).
+    var pendingWritesStarted = 0
+
+    struct PendingWrite {
+        var path: String
+        var value: String
+        var pid: Int
+        var group: IOMMUGroup
+    }
 
     /// The rendered sysfs tree, rebuilt after any change.
     var cachedTree: SimulatorTree?
@@ -253,6 +263,27 @@ struct SimulatorCore {
             if capability.driversAutoprobe { attach(address) }
         }
         cachedTree = nil
+    }
+
+    /// The held group a write to `path` would block on in the kernel, nil when it would not block:
+    /// the unbind of a VFIO device a user holds (vfio waits for the user to let go), or removing the
+    /// VFs of a PF (`sriov_numvfs` = 0) while one of them is such a device.
+    func groupBlocking(_ path: String, _ value: String) -> IOMMUGroup? {
+        let heldVFIOGroup = { (address: PCIAddress) -> IOMMUGroup? in
+            guard let device = self.devices[address], let bound = device.spec.driver,
+                self.driver(named: bound)?.spec.kind == .vfio, self.isHeld(device.spec.group)
+            else { return nil }
+            return device.spec.group
+        }
+        if path.hasSuffix("/unbind"), let address = PCIAddress(value.filter { !$0.isWhitespace }) {
+            return heldVFIOGroup(address)
+        }
+        let components = path.split(separator: "/")
+        guard components.last == "sriov_numvfs", components.count >= 2,
+            KernelText.parseUnsigned(KernelText.cString(Array(value.utf8))) == 0,
+            let pf = PCIAddress(String(components[components.count - 2])), let physical = devices[pf]
+        else { return nil }
+        return physical.virtfns.lazy.compactMap(heldVFIOGroup).first
     }
 
     /// `sriov_disable`: releases and removes every VF, last first. Refused as a whole (EINTR, recorded as a

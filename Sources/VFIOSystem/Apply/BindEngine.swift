@@ -448,7 +448,7 @@ public struct BindEngine {
     }
 
     /// The device's IOMMU group as the kernel says now (`iommu_group` link).
-    private func currentGroup(_ address: PCIAddress) -> IOMMUGroup? {
+    func currentGroup(_ address: PCIAddress) -> IOMMUGroup? {
         (try? kernel.readLink(PCIPaths.device(address) + "/iommu_group"))
             .flatMap(SysfsPath.namedLastComponent).flatMap { IOMMUGroup($0) }
     }
@@ -495,7 +495,7 @@ public struct BindEngine {
         let (lock, heldByCaller) = try operationLock(options)
         defer { lock.release() }
         // Recovery before a transaction overrides no safety check: `vfioctl recover --force` does.
-        try recoverLocked(forced: [], report: &report)
+        try recoverLocked(forced: [], timeout: options.timeout, report: &report)
         // Unless the devices were read under the lock, everything was checked before the lock was
         // ours: another vfioctl (or a recovery) may have moved a device since. Acting on a stale view
         // could "restore" a device onto the wrong driver.
@@ -557,6 +557,11 @@ public struct BindEngine {
         if let pending = writer.pending {
             report.devices += done
             let address = done.last?.address
+            do {
+                try journalFile.markPending(pending.journaled(for: address))
+            } catch {
+                report.checks.append("warning: the pending write is not in the journal: \(error.message)")
+            }
             let holders =
                 address.map { holderLines($0, group: devices.first { $0.address == address }?.iommuGroup) } ?? []
             throw VFIOError(

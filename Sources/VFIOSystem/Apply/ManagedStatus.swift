@@ -19,21 +19,32 @@ public enum ManagedStatus {
         public var pid: Int
         /// The process holding the lock now, nil when nobody does (the run was interrupted).
         public var lockHolder: Int?
+        /// Writes the run left blocked in the kernel (`[[pending]]`), each with whether it still is.
+        public var pendingWrites: [(write: Journal.Pending, blocked: Bool)] = []
 
         public var text: String {
+            let pending = pendingWrites.map { write, blocked in
+                "\npending: the \(write.description) "
+                    + (blocked ? "is still blocked in the kernel" : "has returned")
+            }.joined()
             guard let lockHolder else {
-                return "an interrupted '\(operation)' (pid \(pid)) left a journal: run 'vfioctl recover'"
+                return "an interrupted '\(operation)' (pid \(pid)) left a journal: run 'vfioctl recover'" + pending
             }
             return BindEngine.inProgress(
-                Journal(operation: operation, pid: pid, started: 0, entries: []), holder: lockHolder)
+                Journal(operation: operation, pid: pid, started: 0, entries: []), holder: lockHolder) + pending
         }
     }
 
     /// Reads only: nothing is created or locked, and an untrusted state directory is refused.
-    public static func transaction(store: StateStore) throws(VFIOError) -> Transaction? {
+    /// `writeIsPending` tells whether a pending write's process still runs (KernelAccess).
+    public static func transaction(
+        store: StateStore, writeIsPending: (Int) -> Bool
+    ) throws(VFIOError) -> Transaction? {
         let store = store.readOnly
         guard let journal = try store.readJournal() else { return nil }
-        return Transaction(operation: journal.operation, pid: journal.pid, lockHolder: try store.lockHolder())
+        return Transaction(
+            operation: journal.operation, pid: journal.pid, lockHolder: try store.lockHolder(),
+            pendingWrites: journal.pending.map { ($0, writeIsPending($0.pid)) })
     }
 
     /// A record whose device is back on exactly its original binding (driver and override; a
@@ -92,7 +103,20 @@ public enum ManagedStatus {
                         ("pid", .int(transaction.pid)),
                         ("in_progress", .bool(transaction.lockHolder != nil)),
                         ("lock_holder_pid", transaction.lockHolder.map { .int($0) } ?? .null),
-                        ("message", .string(transaction.text))
+                        ("message", .string(transaction.text)),
+                        (
+                            "pending_writes",
+                            .array(
+                                transaction.pendingWrites.map { pending, blocked in
+                                    .object([
+                                        ("address", pending.address.map { .string($0.description) } ?? .null),
+                                        ("path", .string(pending.path)),
+                                        ("value", .string(pending.value)),
+                                        ("pid", .int(pending.pid)),
+                                        ("blocked", .bool(blocked))
+                                    ])
+                                })
+                        )
                     ])
                 } ?? .null
             ),

@@ -5,9 +5,31 @@ import VFIOCore
 /// The file is written whole before the first sysfs write (one `[[device]]` per device, with the
 /// identity read before the move), then one `[[moving]]` table is appended, and fsynced, before the
 /// first write to each device. Recovery acts only on devices marked so: a device the transaction
-/// never reached was never touched. `decode` refuses (exit 2) anything vfioctl does not write: unknown keys, a device without
-/// its identity, a mark naming no listed device, a missing pid.
+/// never reached was never touched. A write the kernel still blocked when its `--timeout` ran out
+/// is appended as a `[[pending]]` table (path, value, the process it is blocked in): recovery waits
+/// for that process before it writes anything. `decode` refuses (exit 2) anything vfioctl does not
+/// write: unknown keys, a device without its identity, a mark naming no listed device, a missing pid.
 public struct Journal: Sendable, Equatable {
+    /// A write left blocked in the kernel (KernelWriter.PendingWrite), as the journal keeps it.
+    public struct Pending: Sendable, Equatable {
+        /// The device the write is for, when it is for one device.
+        public var address: PCIAddress?
+        /// As a user would write it (`/sys/bus/pci/drivers/vfio-pci/unbind`).
+        public var path: String
+        public var value: String
+        /// The process the write is blocked in; it exits once the kernel lets the write return.
+        public var pid: Int
+
+        public init(address: PCIAddress?, path: String, value: String, pid: Int) {
+            self.address = address
+            self.path = path
+            self.value = value
+            self.pid = pid
+        }
+
+        public var description: String { "write \"\(value)\" > \(path) (process \(pid))" }
+    }
+
     public struct Entry: Sendable, Equatable {
         public var address: PCIAddress
         /// Ids and class as read before the move: recovery refuses a device that no longer has them.
@@ -33,12 +55,15 @@ public struct Journal: Sendable, Equatable {
     public var pid: Int
     public var started: Int
     public var entries: [Entry]
+    /// Writes of the run still blocked in the kernel when it gave up waiting (`[[pending]]`).
+    public var pending: [Pending]
 
-    public init(operation: String, pid: Int, started: Int, entries: [Entry]) {
+    public init(operation: String, pid: Int, started: Int, entries: [Entry], pending: [Pending] = []) {
         self.operation = operation
         self.pid = pid
         self.started = started
         self.entries = entries
+        self.pending = pending
     }
 
     func encoded() -> String {
@@ -52,11 +77,20 @@ public struct Journal: Sendable, Equatable {
             if let target = entry.target { out += "target = \(TOMLText.quote(target.rawValue))\n" }
         }
         for entry in entries where entry.moving { out += Self.movingMark(entry.address) }
+        for write in pending { out += Self.pendingMark(write) }
         return out
     }
 
     /// What `JournalFile.markMoving` appends.
     static func movingMark(_ address: PCIAddress) -> String { "\n[[moving]]\naddress = \"\(address)\"\n" }
+
+    /// What `JournalFile.markPending` appends.
+    static func pendingMark(_ write: Pending) -> String {
+        var out = "\n[[pending]]\n"
+        if let address = write.address { out += "address = \"\(address)\"\n" }
+        out += "path = \(TOMLText.quote(write.path))\nvalue = \(TOMLText.quote(write.value))\npid = \(write.pid)\n"
+        return out
+    }
 
     static func decode(_ text: String, file: String) throws(VFIOError) -> Journal {
         do throws(TOMLError) {
@@ -93,8 +127,21 @@ public struct Journal: Sendable, Equatable {
                 try f.finish()
                 entries[position].moving = true
             }
+            var pending: [Pending] = []
+            for table in try top.tables("pending") {
+                var f = TOMLFields(table, context: "[[pending]]")
+                let address = try f.parsed("address", as: "a PCI address", PCIAddress.init)
+                guard let path = try f.string("path")?.0, let value = try f.string("value")?.0,
+                    let pidField = try f.integer("pid")
+                else { throw TOMLError(line: table.line, "[[pending]] needs path, value and pid") }
+                guard pidField.0 > 0, pidField.0 <= Int(Int32.max) else {
+                    throw TOMLError(line: pidField.line, "pid \(pidField.0) is not a process id")
+                }
+                try f.finish()
+                pending.append(Pending(address: address, path: path, value: value, pid: pidField.0))
+            }
             try top.finish()
-            return Journal(operation: operation, pid: pid, started: started, entries: entries)
+            return Journal(operation: operation, pid: pid, started: started, entries: entries, pending: pending)
         } catch {
             throw VFIOError(
                 .usage, "\(file):\(error.line): not a journal vfioctl wrote: \(error.message); nothing was recovered",
