@@ -438,13 +438,7 @@ public struct BindEngine {
     func holderLines(_ address: PCIAddress, group: IOMMUGroup?) -> [String] {
         var nodes = host.deviceNodes[address] ?? []
         if let group { nodes += ["vfio/\(group)", "vfio/noiommu-\(group)"] }
-        var byHolder: [HostState.NodeHolder: [String]] = [:]
-        for node in nodes {
-            for holder in host.openNodes[node] ?? [] { byHolder[holder, default: []].append("/dev/" + node) }
-        }
-        return byHolder.sorted { $0.key.pid < $1.key.pid }.map { holder, nodes in
-            "pid \(holder.pid) (\(holder.command)) holds \(nodes.joined(separator: ", "))"
-        }
+        return SafetyChecker.holderLines(of: nodes, host: host)
     }
 
     /// The device's IOMMU group as the kernel says now (`iommu_group` link).
