@@ -107,14 +107,7 @@ import TestSupport
     /// --timeout, exit 6 naming the write, nothing else written, the journal records it.
     @Test func aBlockedVFRemovalExitsSixAndIsJournaled() throws {
         let f = EngineFixture()
-        let inventory = try f.sim.inventory()
-        #expect(
-            f.engine().setVirtualFunctions(inventory[S.nvme]!, count: 2, inventory: inventory, options: f.options).error
-                == nil)
-        let vfs = f.sim.virtualFunctions(of: S.nvme)
-        #expect(try f.bind(vfs, driver: "vfio-pci").error == nil)
-        let bound = try f.sim.inventory()
-        let group = try #require(bound[vfs[0]]?.iommuGroup)
+        let (_, bound, group) = try f.twoVFsOnVFIO()
         f.sim.holdOpen(group: group)
         var options = f.options
         options.forced = ["open-fd"]
