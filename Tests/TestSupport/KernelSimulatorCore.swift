@@ -18,6 +18,8 @@ struct SimulatorCore {
         var virtfns: [PCIAddress] = []
         /// N of `vfio-dev/vfioN` while bound to a VFIO driver, when device cdevs are modelled.
         var cdev: Int?
+        /// What `reset_method` reads now (the supported methods until a write changes it).
+        var activeResetMethods: [String]?
         var address: PCIAddress { spec.address }
     }
 
@@ -320,6 +322,7 @@ struct SimulatorCore {
         case .driversProbe: try storeDriversProbe(data)
         case .sriovNumVFs(let address): try storeNumVFs(address, data)
         case .sriovAutoprobe(let address): try storeAutoprobe(address, data)
+        case .resetMethod(let address): try storeResetMethod(address, data)
         case .noIOMMUMode:
             guard let flag = KernelText.parseBool(KernelText.cString(data)) else { throw KernelErrno(EINVAL) }
             noIOMMUEnabled = flag
@@ -438,6 +441,25 @@ struct SimulatorCore {
         }
         if !device.virtfns.isEmpty { throw KernelErrno(EBUSY) }
         enableVFs(of: pf, count: count)
+    }
+
+    /// `reset_method_store` (5.15+): "" (a newline) disables every method, "default" restores the
+    /// supported list; otherwise space-separated names, each a method the device supports (EINVAL
+    /// for an unknown or unsupported one, or one named twice), tried in the order given.
+    mutating func storeResetMethod(_ address: PCIAddress, _ data: [UInt8]) throws(KernelErrno) {
+        guard let supported = devices[address]?.spec.resetMethods else { throw KernelErrno(ENODEV) }
+        let text = String(decoding: KernelText.cString(data), as: UTF8.self)
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+        if words == ["default"] {
+            devices[address]?.activeResetMethods = supported
+            return
+        }
+        var chosen: [String] = []
+        for word in words {
+            guard supported.contains(word), !chosen.contains(word) else { throw KernelErrno(EINVAL) }
+            chosen.append(word)
+        }
+        devices[address]?.activeResetMethods = chosen
     }
 
     mutating func storeAutoprobe(_ pf: PCIAddress, _ data: [UInt8]) throws(KernelErrno) {

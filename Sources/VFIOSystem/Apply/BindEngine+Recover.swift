@@ -86,6 +86,7 @@ extension BindEngine {
                 continue
             }
             try? mover.restore(entry.address, to: entry.original)
+            if let words = entry.originalResetMethod { try? mover.setResetMethods(entry.address, words) }
             report.devices.append(
                 .init(
                     address: entry.address, from: target.current, to: entry.original.driver,
@@ -117,6 +118,8 @@ extension BindEngine {
             let mark = mover.writer.mark
             do throws(BindFailure) {
                 try mover.restore(entry.address, to: entry.original)
+                // The interrupted bind may have written reset_method before it moved the device.
+                if let words = entry.originalResetMethod { try mover.setResetMethods(entry.address, words) }
             } catch {
                 throw VFIOError(
                     .failed, "recovering \(entry.address) to \(entry.original) failed: \(error.message)",

@@ -37,10 +37,11 @@ public final class KernelWriter: @unchecked Sendable {
     }
 
     /// The writes the kernel may block for as long as a user holds the device: removing VFs
-    /// (`sriov_numvfs`) unbinds each of them.
+    /// (`sriov_numvfs`) unbinds each of them; `reset_method` probes each method it is given.
     static func mayBlock(_ path: String) -> Bool {
         path.hasSuffix("/unbind") || path.hasSuffix("/bind") || path.hasSuffix("/drivers_probe")
             || path.hasSuffix("/remove") || path.hasSuffix("/reset") || path.hasSuffix("/sriov_numvfs")
+            || path.hasSuffix("/reset_method")
     }
     public func warn(_ text: String) { warnings.append(text) }
     private var writesDone = 0

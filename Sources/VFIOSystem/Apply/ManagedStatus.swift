@@ -89,7 +89,15 @@ public enum ManagedStatus {
                 entry.nodes.isEmpty ? "-" : entry.nodes.all.joined(separator: " ")
             ])
         }
-        return note + table.rendered()
+        // The reset methods vfioctl set (state key reset_method), and what a release puts back.
+        let resets = entries.compactMap { entry -> String? in
+            guard let set = entry.record.resetMethod, let original = entry.record.originalResetMethod else {
+                return nil
+            }
+            let change = ResetMethodChange(before: original, after: set)
+            return "\(entry.record.address): reset_method \(change.description)\n"
+        }
+        return note + table.rendered() + resets.joined()
     }
 
     public static func json(_ entries: [Entry], transaction: Transaction? = nil) -> JSONValue {
@@ -127,19 +135,32 @@ public enum ManagedStatus {
     private static func devicesJSON(_ entries: [Entry]) -> JSONValue {
         .array(
             entries.map { entry in
-                .object([
-                    ("address", .string(entry.record.address.description)),
-                    ("vendor_id", .string(entry.record.vendor.description)),
-                    ("device_id", .string(entry.record.device.description)),
-                    ("original_driver", .optional(entry.record.original.driver)),
-                    ("original_override", .optional(entry.record.original.override)),
-                    ("bound_driver", .string(entry.record.driver.rawValue)),
-                    ("current_driver", .optional(entry.current)),
-                    ("state", .string(entry.state)),
-                    ("since", .string(Timestamp.iso8601(entry.record.since))),
-                    ("nodes", .array(entry.nodes.all.map(JSONValue.string)))
-                ])
+                .object(
+                    [
+                        ("address", .string(entry.record.address.description)),
+                        ("vendor_id", .string(entry.record.vendor.description)),
+                        ("device_id", .string(entry.record.device.description)),
+                        ("original_driver", .optional(entry.record.original.driver)),
+                        ("original_override", .optional(entry.record.original.override)),
+                        ("bound_driver", .string(entry.record.driver.rawValue)),
+                        ("current_driver", .optional(entry.current)),
+                        ("state", .string(entry.state)),
+                        ("since", .string(Timestamp.iso8601(entry.record.since))),
+                        ("nodes", .array(entry.nodes.all.map(JSONValue.string)))
+                    ]
+                        + resetMethodJSON(entry.record))
             })
+    }
+}
+
+extension ManagedStatus {
+    /// `reset_method` and `original_reset_method` of a record whose reset methods vfioctl set.
+    fileprivate static func resetMethodJSON(_ record: ManagedDevice) -> [(String, JSONValue)] {
+        guard let set = record.resetMethod, let original = record.originalResetMethod else { return [] }
+        return [
+            ("reset_method", .array(set.map(JSONValue.string))),
+            ("original_reset_method", .array(original.map(JSONValue.string)))
+        ]
     }
 }
 

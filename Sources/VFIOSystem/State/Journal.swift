@@ -38,16 +38,19 @@ public struct Journal: Sendable, Equatable {
         public var target: DriverName?
         /// Whether the transaction reached this device (a `[[moving]]` mark): only then may recovery move it.
         public var moving: Bool
+        /// `reset_method` before the transaction, when it writes it: recovery writes it back.
+        public var originalResetMethod: [String]?
 
         public init(
             address: PCIAddress, identity: PCIIdentity, original: DeviceBinding, target: DriverName? = nil,
-            moving: Bool = false
+            moving: Bool = false, originalResetMethod: [String]? = nil
         ) {
             self.address = address
             self.identity = identity
             self.original = original
             self.target = target
             self.moving = moving
+            self.originalResetMethod = originalResetMethod
         }
     }
 
@@ -75,6 +78,7 @@ public struct Journal: Sendable, Equatable {
             out += TOMLText.identity(entry.identity)
             out += TOMLText.binding(entry.original, prefix: "original")
             if let target = entry.target { out += "target = \(TOMLText.quote(target.rawValue))\n" }
+            out += TOMLText.resetMethod(entry.originalResetMethod, key: "original_reset_method")
         }
         for entry in entries where entry.moving { out += Self.movingMark(entry.address) }
         for write in pending { out += Self.pendingMark(write) }
@@ -112,9 +116,13 @@ public struct Journal: Sendable, Equatable {
                 let identity = try TOMLText.decodeIdentity(&f, line: table.line)
                 let original = try TOMLText.decodeBinding(&f, prefix: "original")
                 let target = try f.parsed("target", as: "a driver name", DriverName.init)
+                let resetMethod = try TOMLText.decodeResetMethod(&f, key: "original_reset_method")
                 try f.finish()
                 positions[address] = entries.count
-                entries.append(Entry(address: address, identity: identity, original: original, target: target))
+                entries.append(
+                    Entry(
+                        address: address, identity: identity, original: original, target: target,
+                        originalResetMethod: resetMethod))
             }
             for table in try top.tables("moving") {
                 var f = TOMLFields(table, context: "[[moving]]")
@@ -159,6 +167,11 @@ public struct ManagedDevice: Sendable, Equatable {
     public var driver: DriverName
     /// Unix time of the bind.
     public var since: Int
+    /// `reset_method` before vfioctl first wrote it (state key `reset_method`): a release puts it
+    /// back. nil when vfioctl did not change it.
+    public var originalResetMethod: [String]? = nil
+    /// `reset_method` as vfioctl wrote it.
+    public var resetMethod: [String]? = nil
 
     /// The records sorted by address.
     static func encodeAll(_ devices: [ManagedDevice]) -> String {
@@ -169,6 +182,8 @@ public struct ManagedDevice: Sendable, Equatable {
                 "vendor = \(TOMLText.quote(device.vendor.description))\ndevice = \(TOMLText.quote(device.device.description))\n"
             out += TOMLText.binding(device.original, prefix: "original")
             out += "driver = \(TOMLText.quote(device.driver.rawValue))\nsince = \(device.since)\n"
+            out += TOMLText.resetMethod(device.originalResetMethod, key: "original_reset_method")
+            out += TOMLText.resetMethod(device.resetMethod, key: "reset_method")
         }
         return out
     }
@@ -188,11 +203,14 @@ public struct ManagedDevice: Sendable, Equatable {
                     throw TOMLError(line: table.line, "[[device]] without driver")
                 }
                 let since = try f.integer("since")?.0 ?? 0
+                let originalResetMethod = try TOMLText.decodeResetMethod(&f, key: "original_reset_method")
+                let resetMethod = try TOMLText.decodeResetMethod(&f, key: "reset_method")
                 try f.finish()
                 devices.append(
                     ManagedDevice(
                         address: address, vendor: vendor, device: device, original: original,
-                        driver: driver, since: since))
+                        driver: driver, since: since, originalResetMethod: originalResetMethod,
+                        resetMethod: resetMethod))
             }
             try top.finish()
             return devices
@@ -250,6 +268,24 @@ enum TOMLText {
         return PCIIdentity(
             vendor: vendor, device: device, subsystemVendor: subsystemVendor, subsystemDevice: subsystemDevice,
             classCode: classCode, revision: nil)
+    }
+
+    /// `KEY = ["flr", "bus"]` (the kernel's words; `[]`: none), when set.
+    static func resetMethod(_ words: [String]?, key: String) -> String {
+        guard let words else { return "" }
+        return "\(key) = [" + words.map(quote).joined(separator: ", ") + "]\n"
+    }
+
+    /// The words of `KEY`, each a name the kernel could print (a newer kernel's method included:
+    /// lowercase letters, digits and `_`), nil when absent.
+    static func decodeResetMethod(_ f: inout TOMLFields, key: String) throws(TOMLError) -> [String]? {
+        guard let (words, line) = try f.strings(key, allowSingle: false) else { return nil }
+        for word in words {
+            guard !word.isEmpty, word.count <= 32,
+                word.utf8.allSatisfy({ (97...122).contains($0) || (48...57).contains($0) || $0 == 95 })
+            else { throw TOMLError(line: line, "'\(key)' lists '\(word.prefix(40))', which is no reset method") }
+        }
+        return words
     }
 
     static func decodeBinding(_ f: inout TOMLFields, prefix: String) throws(TOMLError) -> DeviceBinding {
