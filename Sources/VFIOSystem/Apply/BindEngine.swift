@@ -163,6 +163,8 @@ public struct BindEngine {
         var candidates: [Candidate]
         /// `reset_method` as read now and as the bind writes it, when it changes.
         var resetChange: ResetMethodChange? = nil
+        /// Already on its driver: only `reset_method` is written.
+        var resetOnly = false
     }
 
     /// Everything before the first write: targets, idempotence, group viability, safety, permission.
@@ -198,10 +200,13 @@ public struct BindEngine {
             if first.driver.holds(device.driver)
                 && (first.driver != .driverless || device.driverOverride == .driverless)
             {
+                // Only its reset methods differ: they are written, the driver stays.
                 if let resetChange {
-                    report.checks.append(
-                        "note: \(device.address) is already on \(first.driver), so its reset_method stays \(ResetMethodChange.shown(resetChange.before)), not \(ResetMethodChange.shown(resetChange.after)): it is written with a bind (unbind the device, then bind or apply again)"
-                    )
+                    moves.append(
+                        Move(
+                            request: request, original: original, candidates: [first], resetChange: resetChange,
+                            resetOnly: true))
+                    continue
                 }
                 report.devices.append(
                     .init(
@@ -249,7 +254,9 @@ public struct BindEngine {
 
         // Safety checks on every device that moves.
         let checker = SafetyChecker(host: host, vfioDrivers: vfioDrivers)
-        for move in moves {
+        // A device that stays on its driver is not disturbed: writing reset_method only changes how
+        // the kernel resets it next (a VFIO user holding it is not a reason to refuse).
+        for move in moves where !move.resetOnly {
             screen(checker.findings(for: move.request.device), options: options, report: &report, refusals: &refusals)
         }
 
@@ -308,6 +315,14 @@ public struct BindEngine {
             do throws(BindFailure) {
                 try mover.setResetMethods(device.address, change.after)
                 result.resetMethod = change
+                if move.resetOnly {
+                    result.to = device.driver
+                    result.status = options.dryRun ? .planned : .changed
+                    result.nodes = options.dryRun ? VFIONodes() : vfioNodes(device)
+                    result.message = "already on \(move.original); reset_method \(change.description)"
+                    result.steps = mover.writer.steps(since: mark)
+                    return result
+                }
             } catch {
                 result.message =
                     "setting its reset_method to \(ResetMethodChange.shown(change.after)) failed: \(error.message)"

@@ -92,6 +92,35 @@ import TestSupport
         #expect(Self.resetMethod(f) == "flr pm bus", "\(Self.resetMethod(f))")
     }
 
+    /// A device already on the wanted driver gets only its list written: no other write, and no
+    /// refusal for the VFIO user holding it (the driver stays); the record keeps what it replaced.
+    @Test func aDeviceAlreadyBoundGetsOnlyItsListWritten() throws {
+        let f = Self.fixture()
+        #expect(try f.bind([S.e1000e], driver: "vfio-pci").error == nil)
+        f.sim.holdOpen(group: IOMMUGroup(10))
+        f.host.openNodes = ["vfio/10": [.init(pid: 4242, command: "qemu-system-x86")]]
+        let planned = try Self.bind(f, [.bus], dryRun: true)
+        #expect(planned.devices.first?.status == .planned)
+        #expect(planned.devices.first?.steps.map(\.path).contains { $0.hasSuffix("/reset_method") } == true)
+        let before = f.sim.writes.count
+        let report = try Self.bind(f, [.bus])
+        #expect(report.error == nil, "\(report.error?.description ?? "")")
+        #expect(report.devices.first?.status == .changed)
+        #expect(report.devices.first?.to?.rawValue == "vfio-pci")
+        #expect(Self.resetMethod(f) == "bus", "\(Self.resetMethod(f))")
+        #expect(f.sim.writes.dropFirst(before).map(\.path).allSatisfy { $0.hasSuffix("/reset_method") })
+        let record = try #require(try f.state.readManaged().first)
+        #expect(record.original.driver?.rawValue == "e1000e")
+        #expect(record.originalResetMethod == ["flr", "pm", "bus"] && record.resetMethod == ["bus"])
+        // Again: nothing to do.
+        #expect(try Self.bind(f, [.bus]).devices.first?.status == .unchanged)
+
+        f.sim.release(group: IOMMUGroup(10))
+        f.host.openNodes = [:]
+        #expect(try f.unbind([S.e1000e]).error == nil)
+        #expect(Self.resetMethod(f) == "flr pm bus", "\(Self.resetMethod(f))")
+    }
+
     @Test func anEmptyListLeavesNoMethodAndIsPutBack() throws {
         let f = Self.fixture()
         #expect(try Self.bind(f, []).error == nil)
