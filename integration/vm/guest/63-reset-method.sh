@@ -1,7 +1,8 @@
 #!/bin/bash
 # State key reset_method on the real kernel (5.15+ has the attribute). The emulated e1000e offers
 # `pm bus` (02-kernel-facts.sh): `apply` of reset_method = ["bus"] writes it before the bind, status
-# shows it with what it replaced, a reset then tries bus only, and the release puts `pm bus` back;
+# shows it with what it replaced, a reset then tries bus only, a second apply of [] to the bound
+# device writes only the list, and the release puts `pm bus` back;
 # [] leaves no method and is put back too; a method the device lacks (flr) fails before the device
 # moves (exit 1, nothing changed); the edu, which has no reset_method attribute, is refused with
 # exit 4 before any write; a dry run writes nothing.
@@ -56,9 +57,13 @@ vfio "apply again: nothing to do" 0 apply "$BUS"
 # the failure is the proof that the kernel uses the list vfioctl wrote.
 vfio "reset with only bus in reset_method" 1 reset "$E"
 check "the kernel found no method of the list that works (ENOTTY)" text_has "$VERR" "ENOTTY"
+# Already on vfio-pci: only the list is written, the driver stays.
+vfio "apply reset_method = [] to the bound device" 0 apply "$NONE"
+check "still on vfio-pci" expect_vfio "$E" vfio-pci
+check "reset_method now reads empty" reset_method_is "$E" ""
 vfio "unbind" 0 unbind "$E"
 check "e1000e back on e1000e" expect_host "$E" e1000e
-check "the release put pm bus back" reset_method_is "$E" "pm bus"
+check "the release put pm bus back (the list before vfioctl first wrote it)" reset_method_is "$E" "pm bus"
 
 vfio "apply reset_method = [] (no method)" 0 apply "$NONE"
 check "reset_method reads empty" reset_method_is "$E" ""
