@@ -17,9 +17,9 @@ struct StatusCommand: ContextCommand {
     func run(_ context: CommandContext) throws {
         // Read-only: status creates, locks and changes nothing in the state directory.
         let store = context.stateStore(directory.stateDirectory(context)).readOnly
-        let transaction = try ManagedStatus.transaction(store: store)
-        let inventory = try source.inventory(context, hostUse: .skip)
         let kernel = source.kernel(context)
+        let transaction = try ManagedStatus.transaction(store: store, writeIsPending: kernel.writeIsPending)
+        let inventory = try source.inventory(context, hostUse: .skip)
         let vfioDrivers = VFIODriverSet(sysfs: kernel)
         let reader = VFIONodeReader(kernel: kernel)
         let status = ManagedStatus.read(store: store, inventory: inventory) { device in

@@ -22,7 +22,7 @@ struct WritingOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Seconds to wait for each unbind, bind and drivers_probe write, for /dev/vfio nodes and for udev (default: 10); a write still blocked then is left pending, exit 6.",
+            "Seconds to wait for each unbind, bind, drivers_probe and sriov_numvfs write, for a write an interrupted run left pending, for /dev/vfio nodes and for udev (default: 10); a write still blocked then is left pending (the journal records it), exit 6.",
             valueName: "seconds"))
     var timeout: Double = 10
 

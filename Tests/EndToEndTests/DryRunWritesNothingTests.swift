@@ -62,6 +62,7 @@ final class DryRunHost: @unchecked Sendable {
         vendor = "10ec"
         device = "525a"
         state = "vfio"
+        reset_method = ["flr"]
 
         [[device]]
         address = "0000:07:00.0"
@@ -189,7 +190,9 @@ struct DryRunWritesNothingTests {
             DryRunCase(
                 ["sriov", "02:00.0", "--vfs", "2", "--force", "netdev-active", "--dry-run"], says: ["sriov_numvfs"]),
             DryRunCase(["recover", "--dry-run"], says: setup == .interrupted ? ["0000:0a:00.0"] : []),
-            DryRunCase(["apply", file, "--dry-run"], status: 7, says: ["0000:0a:00.0", "0000:07:00.0", "sriov_numvfs"]),
+            DryRunCase(
+                ["apply", file, "--dry-run"], status: 7,
+                says: ["0000:0a:00.0", "0000:07:00.0", "sriov_numvfs", "reset_method"]),
             DryRunCase(["apply", file, "--dry-run", "--device", "0000:0a:00.0"], status: 7, says: ["0000:0a:00.0"]),
             DryRunCase(["apply", file, "--dry-run", "--device", "0a:00"], status: 7, says: ["0000:0a:00.0"]),
             DryRunCase(["diff", file], status: 7, says: ["0000:0a:00.0"]),

@@ -90,4 +90,17 @@ public final class EngineFixture: @unchecked Sendable {
     }
 
     public var journalExists: Bool { access(state.directory + "/journal.toml", F_OK) == 0 }
+
+    /// Two VFs of the NVMe PF, created and bound to vfio-pci: the VFs, the inventory read then,
+    /// and the first VF's IOMMU group.
+    public func twoVFsOnVFIO() throws -> (vfs: [PCIAddress], inventory: DeviceInventory, group: IOMMUGroup) {
+        let inventory = try sim.inventory()
+        let created = engine().setVirtualFunctions(inventory[S.nvme]!, count: 2, inventory: inventory, options: options)
+        if let error = created.error { throw error }
+        let vfs = sim.virtualFunctions(of: S.nvme)
+        if let error = try bind(vfs, driver: "vfio-pci").error { throw error }
+        let bound = try sim.inventory()
+        guard let group = bound[vfs[0]]?.iommuGroup else { throw VFIOError(.failed, "the VF has no IOMMU group") }
+        return (vfs, bound, group)
+    }
 }

@@ -116,23 +116,28 @@ public final class KernelSimulator: KernelAccess, @unchecked Sendable {
         }
     }
 
-    /// A bounded write: an unbind that would block (a VFIO device whose group a user holds) is left
-    /// pending, as in the kernel, and made when the last holder lets go (`release(group:)`); every
-    /// other write is made at once.
+    /// A bounded write: a write that would block in the kernel (the unbind of a VFIO device whose
+    /// group a user holds; `sriov_numvfs` = 0 while such a VF exists) is left pending, as in the
+    /// kernel, and made when the last holder lets go (`release(group:)`); every other write is made
+    /// at once.
     public func boundedWrite(_ path: String, _ value: String, timeout: Double) throws(SysfsError) -> BoundedWrite {
-        let blocks = lock.withLock { () -> Bool in
-            guard path.hasSuffix("/unbind"), let address = PCIAddress(value.filter { !$0.isWhitespace }),
-                let device = core.devices[address], let bound = device.spec.driver,
-                core.driver(named: bound)?.spec.kind == .vfio, core.isHeld(device.spec.group)
-            else { return false }
-            core.pendingWrites.append((path, value))
-            return true
+        let pid = lock.withLock { () -> Int? in
+            guard let group = core.groupBlocking(path, value) else { return nil }
+            core.pendingWritesStarted += 1
+            let pid = Self.pendingPIDBase + core.pendingWritesStarted
+            core.pendingWrites.append(.init(path: path, value: value, pid: pid, group: group))
+            return pid
         }
-        guard blocks else {
+        guard let pid else {
             try write(path, value)
             return .done
         }
-        return .pending(pid: Int32(Self.pendingPIDBase + lock.withLock { core.pendingWrites.count }))
+        return .pending(pid: Int32(pid))
+    }
+
+    /// A pending write's process runs until the write is made.
+    public func writeIsPending(pid: Int) -> Bool {
+        lock.withLock { core.pendingWrites.contains { $0.pid == pid } }
     }
 
     /// The pids `boundedWrite` reports for pending writes start here (no real process).
@@ -197,20 +202,16 @@ public final class KernelSimulator: KernelAccess, @unchecked Sendable {
 
     /// The user closes one hold of the group.
     public func release(group: IOMMUGroup) {
-        let unblocked = lock.withLock { () -> [(String, String)] in
+        let unblocked = lock.withLock { () -> [SimulatorCore.PendingWrite] in
             guard let count = core.holds[group], count > 0 else { return [] }
             core.holds[group] = count == 1 ? nil : count - 1
             guard count == 1 else { return [] }
-            let devices = core.devices
-            let inGroup = { (write: (String, String)) in
-                PCIAddress(write.1.filter { !$0.isWhitespace }).flatMap { devices[$0]?.spec.group } == group
-            }
-            let unblocked = core.pendingWrites.filter(inGroup)
-            core.pendingWrites.removeAll(where: inGroup)
+            let unblocked = core.pendingWrites.filter { $0.group == group }
+            core.pendingWrites.removeAll { $0.group == group }
             return unblocked
         }
-        // The kernel's blocked unbinds return now.
-        for (path, value) in unblocked { try? write(path, value) }
+        // The kernel's blocked writes return now.
+        for write in unblocked { try? self.write(write.path, write.value) }
     }
 
     public func isHeld(group: IOMMUGroup) -> Bool { lock.withLock { core.isHeld(group) } }

@@ -18,6 +18,8 @@ struct SimulatorCore {
         var virtfns: [PCIAddress] = []
         /// N of `vfio-dev/vfioN` while bound to a VFIO driver, when device cdevs are modelled.
         var cdev: Int?
+        /// What `reset_method` reads now (the supported methods until a write changes it).
+        var activeResetMethods: [String]?
         var address: PCIAddress { spec.address }
     }
 
@@ -61,8 +63,18 @@ struct SimulatorCore {
     var loadFaults: Set<ModuleName> = []
     var moduleLoads: [ModuleName] = []
     var blockedUnbinds = 0
-    /// Unbinds a bounded write left blocked (path, value), made when the group is let go.
-    var pendingWrites: [(String, String)] = []
+    /// Writes a bounded write left blocked (an unbind, the removal of VFs), each with the pid
+    /// reported for it and the held group it waits for; made when that group is let go.
+    var pendingWrites: [PendingWrite] = []
+    /// Pending writes ever reported (their pids count up from `KernelSimulator.pendingPIDBase`).
+    var pendingWritesStarted = 0
+
+    struct PendingWrite {
+        var path: String
+        var value: String
+        var pid: Int
+        var group: IOMMUGroup
+    }
 
     /// The rendered sysfs tree, rebuilt after any change.
     var cachedTree: SimulatorTree?
@@ -255,6 +267,27 @@ struct SimulatorCore {
         cachedTree = nil
     }
 
+    /// The held group a write to `path` would block on in the kernel, nil when it would not block:
+    /// the unbind of a VFIO device a user holds (vfio waits for the user to let go), or removing the
+    /// VFs of a PF (`sriov_numvfs` = 0) while one of them is such a device.
+    func groupBlocking(_ path: String, _ value: String) -> IOMMUGroup? {
+        let heldVFIOGroup = { (address: PCIAddress) -> IOMMUGroup? in
+            guard let device = self.devices[address], let bound = device.spec.driver,
+                self.driver(named: bound)?.spec.kind == .vfio, self.isHeld(device.spec.group)
+            else { return nil }
+            return device.spec.group
+        }
+        if path.hasSuffix("/unbind"), let address = PCIAddress(value.filter { !$0.isWhitespace }) {
+            return heldVFIOGroup(address)
+        }
+        let components = path.split(separator: "/")
+        guard components.last == "sriov_numvfs", components.count >= 2,
+            KernelText.parseUnsigned(KernelText.cString(Array(value.utf8))) == 0,
+            let pf = PCIAddress(String(components[components.count - 2])), let physical = devices[pf]
+        else { return nil }
+        return physical.virtfns.lazy.compactMap(heldVFIOGroup).first
+    }
+
     /// `sriov_disable`: releases and removes every VF, last first. Refused as a whole (EINTR, recorded as a
     /// blocked unbind) when one of them is a VFIO device whose group is held.
     mutating func disableVFs(of pf: PCIAddress) throws(KernelErrno) {
@@ -289,6 +322,7 @@ struct SimulatorCore {
         case .driversProbe: try storeDriversProbe(data)
         case .sriovNumVFs(let address): try storeNumVFs(address, data)
         case .sriovAutoprobe(let address): try storeAutoprobe(address, data)
+        case .resetMethod(let address): try storeResetMethod(address, data)
         case .noIOMMUMode:
             guard let flag = KernelText.parseBool(KernelText.cString(data)) else { throw KernelErrno(EINVAL) }
             noIOMMUEnabled = flag
@@ -407,6 +441,25 @@ struct SimulatorCore {
         }
         if !device.virtfns.isEmpty { throw KernelErrno(EBUSY) }
         enableVFs(of: pf, count: count)
+    }
+
+    /// `reset_method_store` (5.15+): "" (a newline) disables every method, "default" restores the
+    /// supported list; otherwise space-separated names, each a method the device supports (EINVAL
+    /// for an unknown or unsupported one, or one named twice), tried in the order given.
+    mutating func storeResetMethod(_ address: PCIAddress, _ data: [UInt8]) throws(KernelErrno) {
+        guard let supported = devices[address]?.spec.resetMethods else { throw KernelErrno(ENODEV) }
+        let text = String(decoding: KernelText.cString(data), as: UTF8.self)
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+        if words == ["default"] {
+            devices[address]?.activeResetMethods = supported
+            return
+        }
+        var chosen: [String] = []
+        for word in words {
+            guard supported.contains(word), !chosen.contains(word) else { throw KernelErrno(EINVAL) }
+            chosen.append(word)
+        }
+        devices[address]?.activeResetMethods = chosen
     }
 
     mutating func storeAutoprobe(_ pf: PCIAddress, _ data: [UInt8]) throws(KernelErrno) {

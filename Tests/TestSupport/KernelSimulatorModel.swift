@@ -230,6 +230,9 @@ extension KernelSimulator {
         public var bootVGA: Bool
         /// A type 1/2 header (what vfio-pci refuses). Defaults from the class code.
         public var isBridge: Bool
+        /// The reset methods the device supports, in the kernel's order (`reset_method` lists them
+        /// until changed); nil: no `reset_method` attribute (a kernel before 5.15).
+        public var resetMethods: [String]?
 
         public init(_ address: PCIAddress, identity: PCIIdentity) {
             self.address = address
@@ -243,6 +246,7 @@ extension KernelSimulator {
             self.hostUse = []
             self.bootVGA = false
             self.isBridge = identity.classCode.isBridge
+            self.resetMethods = nil
         }
 
         /// Plain numbers for the ids; the subsystem defaults to the device's own ids.
@@ -269,6 +273,8 @@ extension KernelSimulator {
         public func numaNode(_ node: Int) -> Self { with { $0.numaNode = node } }
         public func bootVGA(_ flag: Bool = true) -> Self { with { $0.bootVGA = flag } }
         public func bridge(_ flag: Bool = true) -> Self { with { $0.isBridge = flag } }
+        /// A `reset_method` attribute offering `methods` (the kernel's names, its order).
+        public func resetMethods(_ methods: [String]) -> Self { with { $0.resetMethods = methods } }
         public func sriov(_ capability: SRIOVSpec?) -> Self { with { $0.sriov = capability } }
         public func sriov(
             totalVFs: Int, vfDevice: UInt16, offset: Int = 1, stride: Int = 1,

@@ -18,6 +18,7 @@ struct SimulatorTree {
         case driversProbe
         case sriovNumVFs(PCIAddress)
         case sriovAutoprobe(PCIAddress)
+        case resetMethod(PCIAddress)
         /// vfio's `enable_unsafe_noiommu_mode` parameter.
         case noIOMMUMode
         /// Writable, accepted, no modelled effect (`rescan`, `uevent`).
@@ -233,6 +234,12 @@ extension SimulatorCore {
         tree.file(directory + "/remove", nil, .unsupported)
         tree.file(directory + "/rescan", nil, .accept)
         if !spec.isBridge { tree.file(directory + "/reset", nil, .unsupported) }
+        if let supported = spec.resetMethods {
+            let active = device.activeResetMethods ?? supported
+            tree.file(
+                directory + "/reset_method", active.joined(separator: " "),
+                .resetMethod(address))
+        }
         if [0x0300, 0x0001].contains(id.classCode.classAndSubclass) {
             tree.file(directory + "/boot_vga", spec.bootVGA ? "1" : "0")
         }

@@ -49,4 +49,10 @@ public enum SafetyFixture {
         "dm-0": .init(name: "dm-0", device: number("253:0"), dmName: "vg0-root"),
         "dm-1": .init(name: "dm-1", device: number("253:1"), dmName: "vg0-swap")
     ]
+
+    /// nv-procfs.c's layout (`Device Minor: \t %u`).
+    public static func nvidiaInformation(minor: String, address: String = "0000:01:00.0") -> String {
+        "Model: \t\t NVIDIA GeForce RTX 3080\nIRQ:   \t\t 130\nBus Type: \t PCIe\n"
+            + "Bus Location: \t \(address)\nDevice Minor: \t \(minor)\nGPU Excluded:\t No\n"
+    }
 }

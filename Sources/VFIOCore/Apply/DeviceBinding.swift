@@ -26,6 +26,7 @@ package enum PCIPaths {
     package static func driverDirectory(_ driver: DriverName) -> String { "bus/pci/drivers/\(driver)" }
     package static let driversProbe = "bus/pci/drivers_probe"
     package static func sriovNumVFs(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/sriov_numvfs" }
+    package static func resetMethod(_ address: PCIAddress) -> String { "bus/pci/devices/\(address)/reset_method" }
     package static func sriovAutoprobe(_ address: PCIAddress) -> String {
         "bus/pci/devices/\(address)/sriov_drivers_autoprobe"
     }

@@ -41,6 +41,8 @@ public struct OperationReport: Sendable {
         public var message: String?
         /// Whether this device was being returned to a host driver (ends its managed record).
         public var released = false
+        /// The `reset_method` the bind wrote (state key `reset_method`), or the release put back.
+        public var resetMethod: ResetMethodChange?
         /// What this device's failure means for the whole operation (its exit status and message).
         package var failure: VFIOError?
         /// Set when a failed device could not be put back either: how putting it back failed.

@@ -43,8 +43,23 @@ public enum ResetMethod: String, Sendable, CaseIterable, Equatable {
         text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map(String.init)
     }
 
-    /// What a list is written to `reset_method` as: the names, space-separated, in order.
-    public static func attributeValue(_ methods: [ResetMethod]) -> String {
-        methods.map(\.rawValue).joined(separator: " ")
+    /// What a list is written to `reset_method` as: the names, space-separated, in order; a lone
+    /// newline for none (the kernel reads it as "", which disables every method, while a 0-byte
+    /// write never reaches the attribute and changes nothing).
+    public static func attributeValue(_ names: [String]) -> String {
+        names.isEmpty ? "\n" : names.joined(separator: " ")
     }
+}
+
+/// A `reset_method` change vfioctl makes with a bind: the kernel's words before, and after.
+public struct ResetMethodChange: Sendable, Equatable {
+    public var before: [String]
+    public var after: [String]
+    public init(before: [String], after: [String]) {
+        self.before = before
+        self.after = after
+    }
+    /// `bus (was: flr bus)`; `none` for an empty list.
+    public var description: String { "\(Self.shown(after)) (was: \(Self.shown(before)))" }
+    public static func shown(_ words: [String]) -> String { words.isEmpty ? "none" : words.joined(separator: " ") }
 }

@@ -17,37 +17,51 @@ public enum OperationJSON {
     }
 
     package static func device(_ result: OperationReport.DeviceResult) -> JSONValue {
-        .object([
-            ("address", .string(result.address.description)),
-            ("status", .string(result.status.rawValue)),
-            ("from_driver", .optional(result.from.driver)),
-            ("from_override", .optional(result.from.override)),
-            ("to_driver", .optional(result.to)),
-            ("iommu_group", .optional(result.group?.number)),
-            ("device_node", .optional(result.deviceNode)),
-            ("nodes", .array(result.nodes.all.map(JSONValue.string))),
-            ("message", .optional(result.message)),
-            ("restore_error", .optional(result.restoreError)),
-            (
-                "attempts",
-                .array(
-                    result.attempts.map {
+        // Only where the state file's reset_method was written (or a release put it back).
+        let resetMethod: [(String, JSONValue)] =
+            result.resetMethod.map { change in
+                [
+                    (
+                        "reset_method",
                         .object([
-                            ("driver", .string($0.driver.rawValue)), ("module", .optional($0.module)),
-                            ("error", .optional($0.error))
+                            ("before", .array(change.before.map(JSONValue.string))),
+                            ("after", .array(change.after.map(JSONValue.string)))
                         ])
-                    })
-            ),
-            (
-                "steps",
-                .array(
-                    result.steps.map {
-                        .object([
-                            ("path", .string($0.path)), ("value", .string($0.value)), ("error", .optional($0.error))
-                        ])
-                    })
-            )
-        ])
+                    )
+                ]
+            } ?? []
+        return .object(
+            [
+                ("address", .string(result.address.description)),
+                ("status", .string(result.status.rawValue)),
+                ("from_driver", .optional(result.from.driver)),
+                ("from_override", .optional(result.from.override)),
+                ("to_driver", .optional(result.to)),
+                ("iommu_group", .optional(result.group?.number)),
+                ("device_node", .optional(result.deviceNode)),
+                ("nodes", .array(result.nodes.all.map(JSONValue.string))),
+                ("message", .optional(result.message)),
+                ("restore_error", .optional(result.restoreError)),
+                (
+                    "attempts",
+                    .array(
+                        result.attempts.map {
+                            .object([
+                                ("driver", .string($0.driver.rawValue)), ("module", .optional($0.module)),
+                                ("error", .optional($0.error))
+                            ])
+                        })
+                ),
+                (
+                    "steps",
+                    .array(
+                        result.steps.map {
+                            .object([
+                                ("path", .string($0.path)), ("value", .string($0.value)), ("error", .optional($0.error))
+                            ])
+                        })
+                )
+            ] + resetMethod)
     }
 }
 

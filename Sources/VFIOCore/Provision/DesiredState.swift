@@ -77,6 +77,9 @@ public struct DesiredState: Sendable {
         public var virtualFunctions: Int?
         /// Bind through VFIO's no-IOMMU mode (`noiommu = true`).
         public var noIOMMU = false
+        /// The reset methods the kernel is to try, in order, while the device is bound
+        /// (`reset_method = ["bus"]`; `[]`: none); nil leaves the kernel's list alone.
+        public var resetMethods: [ResetMethod]? = nil
         public var location: SourceLocation
     }
 
@@ -135,6 +138,7 @@ public struct DesiredState: Sendable {
         let driverText = try f.string("driver")
         let vfs = try f.integer("vfs")
         let noIOMMU = try f.boolean("noiommu")
+        let resetNames = try f.strings("reset_method", allowSingle: false)
         try f.finish()
 
         let selectorCount = [address != nil, ids != nil, pf != nil, classText != nil].filter { $0 }.count
@@ -209,9 +213,39 @@ public struct DesiredState: Sendable {
             throw TOMLError(
                 line: line, "noiommu = true only goes with a VFIO state (state = \"vfio\" or a VFIO driver)")
         }
+        var resetMethods: [ResetMethod]?
+        if let (names, line) = resetNames {
+            guard wanted != .host else {
+                throw TOMLError(
+                    line: line,
+                    "reset_method goes with a bind (state = \"vfio\" or \"stub\", or driver = \"NAME\"): releasing a device puts its own list back"
+                )
+            }
+            resetMethods = try Self.resetMethods(names, line: line)
+        }
         return Entry(
             selector: selector, wanted: wanted, virtualFunctions: vfs?.0, noIOMMU: noIOMMU?.0 ?? false,
-            location: SourceLocation(file: file, line: table.line))
+            resetMethods: resetMethods, location: SourceLocation(file: file, line: table.line))
+    }
+
+    /// `["bus"]`, `["flr", "bus"]`: the kernel's names (drivers/pci/pci.c), each once. The kernel's
+    /// own words "default" (its list back: leave the key out) and "" (no method: `[]`) are refused.
+    private static func resetMethods(_ names: [String], line: Int) throws(TOMLError) -> [ResetMethod] {
+        var methods: [ResetMethod] = []
+        for name in names {
+            guard let method = ResetMethod(rawValue: name) else {
+                let known = ResetMethod.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+                throw TOMLError(
+                    line: line,
+                    "invalid reset method '\(name.prefix(40))': expected \(known) (leave reset_method out to keep the kernel's list, [] for none)"
+                )
+            }
+            guard !methods.contains(method) else {
+                throw TOMLError(line: line, "reset method '\(name)' is listed twice")
+            }
+            methods.append(method)
+        }
+        return methods
     }
 
     /// `index = 3` or `index = "0-7"`.

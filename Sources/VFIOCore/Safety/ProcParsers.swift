@@ -78,6 +78,42 @@ package enum ProcParsers {
         return map.isEmpty ? [0] : map
     }
 
+    /// The minor of the node NVIDIA's proprietary driver serves a GPU through (`/dev/nvidiaN`), from
+    /// its `/proc/driver/nvidia/gpus/ADDRESS/information` (`Device Minor: \t 0`, nv-procfs.c). That
+    /// driver registers no sysfs class for it, so this file is the only link from a PCI function to
+    /// its node. nil without such a line or with a value that is not a minor number.
+    package static func nvidiaDeviceMinor(_ text: String) -> Int? {
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, trimmed(parts[0]) == "Device Minor" else { continue }
+            let value = trimmed(parts[1])
+            guard value.utf8.allSatisfy({ (48...57).contains($0) }), let minor = Int(value), minor <= 1 << 20 else {
+                return nil
+            }
+            return minor
+        }
+        return nil
+    }
+
+    /// `text` without the blanks seq_printf puts around a value.
+    private static func trimmed(_ text: Substring) -> Substring {
+        let isBlank = { (c: Character) in c == " " || c == "\t" }
+        guard let first = text.firstIndex(where: { !isBlank($0) }), let last = text.lastIndex(where: { !isBlank($0) })
+        else { return "" }
+        return text[first...last]
+    }
+
+    /// A command's full name where `/proc/PID/comm` cut it to 15 bytes (`nvidia-persiste`): the
+    /// last component of argv[0] (`/proc/PID/cmdline`, NUL-separated) when it starts with `comm`;
+    /// otherwise `comm` itself (a process that renamed itself keeps the name it chose).
+    package static func fullCommand(comm: String, cmdline: String?) -> String {
+        guard comm.utf8.count == 15, let cmdline,
+            let argv0 = cmdline.split(separator: "\0", omittingEmptySubsequences: false).first,
+            let name = argv0.split(separator: "/").last, name.hasPrefix(comm)
+        else { return comm }
+        return String(name)
+    }
+
     /// The kernel escapes space, tab, newline and backslash in paths as `\040`-style octal.
     static func unescapeOctal(_ text: Substring) -> String {
         guard text.contains("\\") else { return String(text) }

@@ -139,18 +139,26 @@ public struct SafetyChecker: Sendable {
         return nodes
     }
 
-    /// One line per process: `pid 1234 (qemu-system-x86) holds /dev/vfio/12, /dev/vfio/devices/vfio0`.
     private func openNodeFindings(_ device: PCIDevice, stack: BlockStack) -> [String] {
-        let nodes = nodes(of: device, stack: stack)
-        guard !nodes.isEmpty else { return [] }
+        Self.holderLines(of: nodes(of: device, stack: stack), host: host, limit: 4)
+    }
+
+    /// One line per process holding any of `nodes` (relative to /dev), at most `limit` nodes named
+    /// each: `pid 1234 (qemu-system-x86) holds /dev/vfio/12, /dev/vfio/devices/vfio0`. A holder with
+    /// a known way to stop it gets it named (nvidia-persistenced keeps every NVIDIA GPU open).
+    package static func holderLines(of nodes: [String], host: HostState, limit: Int = .max) -> [String] {
         var byHolder: [HostState.NodeHolder: [String]] = [:]
         for node in nodes {
             for holder in host.openNodes[node] ?? [] { byHolder[holder, default: []].append("/dev/" + node) }
         }
         return byHolder.sorted { $0.key.pid < $1.key.pid }.map { holder, nodes in
-            "pid \(holder.pid) (\(holder.command)) holds \(Self.list(nodes, limit: 4))"
+            "pid \(holder.pid) (\(holder.command)) holds \(list(nodes, limit: limit))"
+                + (stopCommands[holder.command].map { " (stop it: \($0))" } ?? "")
         }
     }
+
+    /// Daemons that hold devices open on their own, and how to stop them.
+    private static let stopCommands = ["nvidia-persistenced": "systemctl stop nvidia-persistenced"]
 }
 
 /// Maps a mount or swap back to a block device name. By device number first (what the kernel says);

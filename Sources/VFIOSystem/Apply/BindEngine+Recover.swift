@@ -43,7 +43,7 @@ extension BindEngine {
             // The caller's lock stays held: the command goes on to read the devices under it.
             let (lock, heldByCaller) = try operationLock(options)
             defer { if !heldByCaller { lock.release() } }
-            if try !recoverLocked(forced: options.forced, report: &report) {
+            if try !recoverLocked(forced: options.forced, timeout: options.timeout, report: &report) {
                 report.checks.append(Self.nothingToRecover)
             }
         } catch {
@@ -68,6 +68,12 @@ extension BindEngine {
         }
         report.checks.append(
             "journal of '\(journal.operation)' (pid \(journal.pid)) lists \(journal.entries.count) device(s)")
+        for write in journal.pending {
+            report.checks.append(
+                kernel.writeIsPending(pid: write.pid)
+                    ? "the \(write.description) is still blocked in the kernel: recovery waits for it first"
+                    : "the \(write.description) has returned")
+        }
         let mover = DeviceMover(writer: KernelWriter(kernel: kernel, dryRun: true))
         for target in try recoveryTargets(journal, forced: options.forced, report: &report) {
             let entry = target.entry
@@ -80,6 +86,7 @@ extension BindEngine {
                 continue
             }
             try? mover.restore(entry.address, to: entry.original)
+            if let words = entry.originalResetMethod { try? mover.setResetMethods(entry.address, words) }
             report.devices.append(
                 .init(
                     address: entry.address, from: target.current, to: entry.original.driver,
@@ -95,20 +102,24 @@ extension BindEngine {
     }
 
     /// Rolls back the journal's devices, with the lock held (so the journal's writer is gone: flock
-    /// dies with it). false when there was no journal.
+    /// dies with it), once the writes it left pending have returned (waiting at most `timeout`
+    /// seconds for them). false when there was no journal.
     @discardableResult
-    func recoverLocked(forced: Set<String>, report: inout OperationReport) throws(VFIOError) -> Bool {
+    func recoverLocked(forced: Set<String>, timeout: Double, report: inout OperationReport) throws(VFIOError) -> Bool {
         guard let journal = try store.readJournal() else { return false }
+        try awaitPendingWrites(of: journal, timeout: timeout, report: &report)
         let targets = try recoveryTargets(journal, forced: forced, report: &report)
         let writer = KernelWriter(kernel: kernel, dryRun: false, crashAfterWrite: nil)
-        // Bounded too: a device of the journal may still be held (its earlier write pending).
-        writer.writeTimeout = Self.recoveryWriteTimeout
+        // Bounded too: a device of the journal may still be held.
+        writer.writeTimeout = timeout
         let mover = DeviceMover(writer: writer)
         for target in targets {
             let entry = target.entry
             let mark = mover.writer.mark
             do throws(BindFailure) {
                 try mover.restore(entry.address, to: entry.original)
+                // The interrupted bind may have written reset_method before it moved the device.
+                if let words = entry.originalResetMethod { try mover.setResetMethods(entry.address, words) }
             } catch {
                 throw VFIOError(
                     .failed, "recovering \(entry.address) to \(entry.original) failed: \(error.message)",
@@ -128,8 +139,41 @@ extension BindEngine {
         return true
     }
 
-    /// Seconds each blocking write of a recovery may take.
-    static let recoveryWriteTimeout: Double = 10
+    /// A write the interrupted run left blocked in the kernel holds its device's lock there: any
+    /// write to the device would block behind it, and what the device ends on is known only once
+    /// it returns. Waits at most `timeout` seconds for every one of them; exit 6, nothing written
+    /// and the journal kept, when one is still blocked then.
+    private func awaitPendingWrites(
+        of journal: Journal, timeout: Double, report: inout OperationReport
+    ) throws(VFIOError) {
+        guard !journal.pending.isEmpty else { return }
+        let deadline = Monotonic.now() + timeout
+        // A write that returned while vfioctl was away is seen at once; one that is returning now
+        // is seen within milliseconds, without spinning for the whole timeout.
+        var pause: UInt32 = 1_000
+        var blocked = journal.pending.filter { kernel.writeIsPending(pid: $0.pid) }
+        while !blocked.isEmpty {
+            guard Monotonic.now() < deadline else {
+                let holders = blocked.compactMap(\.address).flatMap { holderLines($0, group: currentGroup($0)) }
+                throw VFIOError(
+                    .timedOut,
+                    "the interrupted '\(journal.operation)' of pid \(journal.pid) left writes still blocked in the kernel after \(timeout) s: "
+                        + blocked.map(\.description).joined(separator: "; ")
+                        + (holders.isEmpty ? "" : "; " + holders.joined(separator: "; "))
+                        + "; nothing was recovered",
+                    hint:
+                        "they return once the device's users close it (nvidia-persistenced holds NVIDIA GPUs: stop it); the journal \(store.journalPath) is kept: then run 'vfioctl recover'"
+                )
+            }
+            usleep(pause)
+            pause = min(pause * 2, 50_000)
+            blocked = blocked.filter { kernel.writeIsPending(pid: $0.pid) }
+        }
+        for write in journal.pending {
+            report.checks.append(
+                "the \(write.description) left pending by the interrupted '\(journal.operation)' has returned")
+        }
+    }
 
     struct RecoveryTarget {
         var entry: Journal.Entry

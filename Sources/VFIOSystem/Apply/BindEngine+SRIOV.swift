@@ -137,6 +137,8 @@ extension BindEngine {
         if !options.dryRun { try Preflight.checkWritable(pf.address, kernel: kernel) }
 
         let writer = KernelWriter(kernel: kernel, dryRun: options.dryRun)
+        // Removing VFs unbinds each: a VFIO user holding one blocks the write until it lets go.
+        writer.writeTimeout = options.timeout
         // The caller's lock stays held: `sriov --bind` binds the new VFs under it.
         let lock = options.dryRun ? nil : try operationLock(options)
         defer { if let lock, !lock.heldByCaller { lock.lock.release() } }
@@ -149,6 +151,13 @@ extension BindEngine {
             if before.count != count && before.count > 0 { try writer.write(PCIPaths.sriovNumVFs(pf.address), "0") }
             if before.count != count && count > 0 { try writer.write(PCIPaths.sriovNumVFs(pf.address), String(count)) }
         } catch {
+            if let pending = writer.pending {
+                result.steps = writer.steps
+                result.status = .failed
+                result.message = "the \(pending.description) is still blocked in the kernel"
+                report.devices.append(result)
+                throw pendingVFWrite(pending, pf: pf, inventory: inventory, options: options)
+            }
             result.steps = writer.steps
             // Put the PF back as it was: its autoprobe setting, then its VF count.
             if writesAutoprobe { try? writer.write(PCIPaths.sriovAutoprobe(pf.address), before.autoprobe ? "1" : "0") }
@@ -176,6 +185,27 @@ extension BindEngine {
                 try store.writeManaged(managed.filter { !destroyed.contains($0.address) })
             }
         }
+    }
+
+    /// Exit 6 for a write to `sriov_numvfs` still blocked in the kernel (a VF's VFIO user holds it):
+    /// the journal records it, so the next writing command and `recover` wait for it; nothing else
+    /// is written (any write to the PF would block behind it), and its records are left as they were.
+    private func pendingVFWrite(
+        _ pending: KernelWriter.PendingWrite, pf: PCIDevice, inventory: DeviceInventory, options: Options
+    ) -> VFIOError {
+        var journaled = ""
+        do {
+            try store.recordPendingWrite(pending.journaled(for: pf.address), operation: "sriov", started: clock())
+            journaled = "the journal at \(store.directory) records it: then run 'vfioctl recover'"
+        } catch {
+            journaled = "recording it in the journal failed too: \(error.message)"
+        }
+        let holders = pf.sriov.virtfns.flatMap { holderLines($0, group: inventory[$0]?.iommuGroup) }
+        return VFIOError(
+            .timedOut,
+            "\(pf.address): the \(pending.description) did not return within \(options.timeout) s"
+                + (holders.isEmpty ? "; no process was seen holding its VFs" : "; " + holders.joined(separator: "; ")),
+            hint: "it returns once they close the VFs; " + journaled)
     }
 
     /// Edits the SR-IOV records (the caller holds the lock); writes only when something changed.

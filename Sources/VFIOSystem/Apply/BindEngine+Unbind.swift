@@ -91,7 +91,16 @@ extension BindEngine {
             status: options.dryRun ? .planned : .changed, group: device.iommuGroup,
             released: true)
         let mark = mover.writer.mark
+        // The reset methods the device had before vfioctl wrote them, back before the driver it
+        // came from is: the bind wrote them before the new driver too.
+        let resetChange = record.flatMap { record in
+            record.originalResetMethod.map { ResetMethodChange(before: record.resetMethod ?? [], after: $0) }
+        }
         do throws(BindFailure) {
+            if let resetChange {
+                try mover.setResetMethods(device.address, resetChange.after)
+                result.resetMethod = resetChange
+            }
             if let record {
                 // Back to "no driver" needs no module.
                 var load: ModuleName?
@@ -121,8 +130,14 @@ extension BindEngine {
         } catch {
             result.status = .failed
             result.message = error.message
-            // Put it back on the driver it was on before this command.
-            do throws(BindFailure) { try mover.restore(device.address, to: current) } catch let again {
+            // Put it back on the driver it was on before this command, with its reset methods.
+            do throws(BindFailure) {
+                try mover.restore(device.address, to: current)
+                if let failed = restoreResetMethod(device.address, result.resetMethod, mover: mover) {
+                    throw BindFailure(message: failed)
+                }
+                result.resetMethod = nil
+            } catch let again {
                 result.restoreError = again.message
                 result.message = "\(error.message); putting it back on \(current) failed too: \(again.message)"
                 result.failure = VFIOError(

@@ -84,11 +84,17 @@ public struct BindEngine {
         public var blocked: String?
         /// Through VFIO's no-IOMMU mode (state key `noiommu`; `--noiommu` sets it for every device).
         public var noIOMMU: Bool
-        public init(device: PCIDevice, chain: [Candidate], blocked: String? = nil, noIOMMU: Bool = false) {
+        /// The reset methods to write to `reset_method` with the bind (state key `reset_method`).
+        public var resetMethods: [ResetMethod]?
+        public init(
+            device: PCIDevice, chain: [Candidate], blocked: String? = nil, noIOMMU: Bool = false,
+            resetMethods: [ResetMethod]? = nil
+        ) {
             self.device = device
             self.chain = chain
             self.blocked = blocked
             self.noIOMMU = noIOMMU
+            self.resetMethods = resetMethods
         }
     }
 
@@ -136,7 +142,7 @@ public struct BindEngine {
             let first = moving.first?.request.device.address ?? releasing.first?.request.device.address
             if !options.dryRun, let first { try Preflight.checkWritable(first, kernel: kernel) }
             let devices =
-                moving.map { Subject($0.request.device, $0.original) }
+                moving.map { Subject($0.request.device, $0.original, resetMethod: $0.resetChange?.before) }
                 + releasing.map { Subject($0.request.device, $0.current) }
             try execute(operation: operation, devices, forgetting: stale, options: options, report: &report) {
                 mover, index in
@@ -155,6 +161,10 @@ public struct BindEngine {
         var request: Request
         var original: DeviceBinding
         var candidates: [Candidate]
+        /// `reset_method` as read now and as the bind writes it, when it changes.
+        var resetChange: ResetMethodChange? = nil
+        /// Already on its driver: only `reset_method` is written.
+        var resetOnly = false
     }
 
     /// Everything before the first write: targets, idempotence, group viability, safety, permission.
@@ -170,6 +180,9 @@ public struct BindEngine {
             var usable = request.chain.allSatisfy(\.available) ? request.chain : request.chain.filter(\.available)
             if !kernel.canLoadModules { usable = try loadedOnly(usable) }
             let original = DeviceBinding(driver: device.driver, override: device.driverOverride)
+            let resetChange = try request.resetMethods.flatMap { wanted throws(VFIOError) in
+                try resetMethodChange(device.address, to: wanted)
+            }
             guard let first = usable.first else {
                 let reasons = request.chain.map { "\($0.module): \($0.reason)" }.joined(separator: "; ")
                 // A rule's deny is a decision, not a missing driver: refused, like a safety check.
@@ -187,6 +200,14 @@ public struct BindEngine {
             if first.driver.holds(device.driver)
                 && (first.driver != .driverless || device.driverOverride == .driverless)
             {
+                // Only its reset methods differ: they are written, the driver stays.
+                if let resetChange {
+                    moves.append(
+                        Move(
+                            request: request, original: original, candidates: [first], resetChange: resetChange,
+                            resetOnly: true))
+                    continue
+                }
                 report.devices.append(
                     .init(
                         address: device.address, from: original, to: first.driver, status: .unchanged,
@@ -209,7 +230,7 @@ public struct BindEngine {
                     continue
                 }
             }
-            moves.append(Move(request: request, original: original, candidates: candidates))
+            moves.append(Move(request: request, original: original, candidates: candidates, resetChange: resetChange))
         }
 
         // IOMMU groups after the operation.
@@ -233,7 +254,9 @@ public struct BindEngine {
 
         // Safety checks on every device that moves.
         let checker = SafetyChecker(host: host, vfioDrivers: vfioDrivers)
-        for move in moves {
+        // A device that stays on its driver is not disturbed: writing reset_method only changes how
+        // the kernel resets it next (a VFIO user holding it is not a reason to refuse).
+        for move in moves where !move.resetOnly {
             screen(checker.findings(for: move.request.device), options: options, report: &report, refusals: &refusals)
         }
 
@@ -285,6 +308,32 @@ public struct BindEngine {
             address: device.address, from: move.original, to: nil,
             status: options.dryRun ? .planned : .failed, group: device.iommuGroup)
         let mark = mover.writer.mark
+        // Before the bind: the new driver (vfio-pci resets the device when a user opens and closes
+        // it) finds the methods in place, and a method the device does not offer (EINVAL) fails
+        // here, before the device has moved.
+        if let change = move.resetChange {
+            do throws(BindFailure) {
+                try mover.setResetMethods(device.address, change.after)
+                result.resetMethod = change
+                if move.resetOnly {
+                    result.to = device.driver
+                    result.status = options.dryRun ? .planned : .changed
+                    result.nodes = options.dryRun ? VFIONodes() : vfioNodes(device)
+                    result.message = "already on \(move.original); reset_method \(change.description)"
+                    result.steps = mover.writer.steps(since: mark)
+                    return result
+                }
+            } catch {
+                result.message =
+                    "setting its reset_method to \(ResetMethodChange.shown(change.after)) failed: \(error.message)"
+                    + (error.errno == EINVAL ? " (the kernel refuses a method the device does not offer)" : "")
+                result.failure = VFIOError(
+                    error.errno == ETIMEDOUT ? .timedOut : .failed, "\(device.address): \(result.message!)",
+                    hint: "its reset methods are listed by 'vfioctl show \(device.address)'; nothing was changed on it")
+                result.steps = mover.writer.steps(since: mark)
+                return result
+            }
+        }
         for candidate in move.candidates {
             var attempt = OperationReport.Attempt(module: candidate.module, driver: candidate.driver)
             do throws(BindFailure) {
@@ -337,6 +386,10 @@ public struct BindEngine {
                 result.message = error.message
                 do throws(BindFailure) {
                     try mover.restore(device.address, to: move.original)
+                    if let failed = restoreResetMethod(device.address, result.resetMethod, mover: mover) {
+                        throw BindFailure(message: failed)
+                    }
+                    result.resetMethod = nil
                     result.failure = VFIOError(
                         .timedOut, "\(device.address): \(error.message); it was put back on \(move.original)",
                         hint: "raise --timeout, or check dmesg")
@@ -351,13 +404,59 @@ public struct BindEngine {
                 return result
             }
         }
-        result.steps = mover.writer.steps(since: mark)
         if result.status == .failed {
             result.message =
                 "every driver failed: "
                 + result.attempts.map { "\($0.driver): \($0.error ?? "?")" }.joined(separator: "; ")
+            // The device stayed where it was: so does its reset_method.
+            if let failed = restoreResetMethod(device.address, result.resetMethod, mover: mover) {
+                result.restoreError = failed
+                result.message! += "; " + failed
+                result.failure = VFIOError(
+                    .failed, "\(device.address): \(result.message!)",
+                    hint: "check 'vfioctl show \(device.address)'; the journal is kept for 'vfioctl recover'")
+            } else {
+                result.resetMethod = nil
+            }
+        } else if let change = result.resetMethod {
+            let line = "reset_method \(change.description)"
+            result.message = result.message.map { "\($0); \(line)" } ?? line
         }
+        result.steps = mover.writer.steps(since: mark)
         return result
+    }
+
+    /// `reset_method` now and as `wanted` makes it; nil when it already reads so. Where the device
+    /// has no such attribute (kernels before 5.15; a device without any reset method) the state
+    /// file asks for what cannot be done: exit 4, before any write.
+    private func resetMethodChange(
+        _ address: PCIAddress, to wanted: [ResetMethod]
+    ) throws(VFIOError) -> ResetMethodChange? {
+        let now: String
+        do {
+            now = try kernel.read(PCIPaths.resetMethod(address))
+        } catch  where error.isMissing {
+            throw VFIOError(
+                .notFound,
+                "\(address) has no reset_method attribute (kernels before 5.15 lack it; on later ones the device has no reset method): its reset_method cannot be set; nothing was changed",
+                hint: "remove reset_method from its entry in the state file")
+        } catch {
+            throw LowLevel.error(error, doing: "read the reset_method of \(address)")
+        }
+        let change = ResetMethodChange(before: ResetMethod.words(now), after: wanted.map(\.rawValue))
+        return change.before == change.after ? nil : change
+    }
+
+    /// Puts `reset_method` back as it was before this bind wrote it (the bind did not happen or
+    /// was undone); how that failed, or nil.
+    func restoreResetMethod(_ address: PCIAddress, _ change: ResetMethodChange?, mover: DeviceMover) -> String? {
+        guard let change else { return nil }
+        do throws(BindFailure) {
+            try mover.setResetMethods(address, change.before)
+            return nil
+        } catch {
+            return "putting its reset_method back to \(ResetMethodChange.shown(change.before)) failed: \(error.message)"
+        }
     }
 
     /// Loads the candidate's module when needed and returns the PCI driver name it registered.
@@ -438,17 +537,11 @@ public struct BindEngine {
     func holderLines(_ address: PCIAddress, group: IOMMUGroup?) -> [String] {
         var nodes = host.deviceNodes[address] ?? []
         if let group { nodes += ["vfio/\(group)", "vfio/noiommu-\(group)"] }
-        var byHolder: [HostState.NodeHolder: [String]] = [:]
-        for node in nodes {
-            for holder in host.openNodes[node] ?? [] { byHolder[holder, default: []].append("/dev/" + node) }
-        }
-        return byHolder.sorted { $0.key.pid < $1.key.pid }.map { holder, nodes in
-            "pid \(holder.pid) (\(holder.command)) holds \(nodes.joined(separator: ", "))"
-        }
+        return SafetyChecker.holderLines(of: nodes, host: host)
     }
 
     /// The device's IOMMU group as the kernel says now (`iommu_group` link).
-    private func currentGroup(_ address: PCIAddress) -> IOMMUGroup? {
+    func currentGroup(_ address: PCIAddress) -> IOMMUGroup? {
         (try? kernel.readLink(PCIPaths.device(address) + "/iommu_group"))
             .flatMap(SysfsPath.namedLastComponent).flatMap { IOMMUGroup($0) }
     }
@@ -463,12 +556,15 @@ public struct BindEngine {
         var iommuGroup: IOMMUGroup?
         /// Where the device is before the transaction.
         var binding: DeviceBinding
+        /// `reset_method` before the transaction, when the transaction writes it.
+        var resetMethod: [String]?
 
-        init(_ device: PCIDevice, _ binding: DeviceBinding) {
+        init(_ device: PCIDevice, _ binding: DeviceBinding, resetMethod: [String]? = nil) {
             address = device.address
             identity = device.identity
             iommuGroup = device.iommuGroup
             self.binding = binding
+            self.resetMethod = resetMethod
         }
     }
 
@@ -495,7 +591,7 @@ public struct BindEngine {
         let (lock, heldByCaller) = try operationLock(options)
         defer { lock.release() }
         // Recovery before a transaction overrides no safety check: `vfioctl recover --force` does.
-        try recoverLocked(forced: [], report: &report)
+        try recoverLocked(forced: [], timeout: options.timeout, report: &report)
         // Unless the devices were read under the lock, everything was checked before the lock was
         // ours: another vfioctl (or a recovery) may have moved a device since. Acting on a stale view
         // could "restore" a device onto the wrong driver.
@@ -513,7 +609,11 @@ public struct BindEngine {
         }
         let journal = Journal(
             operation: operation, pid: Int(getpid()), started: clock(),
-            entries: devices.map { Journal.Entry(address: $0.address, identity: $0.identity, original: $0.binding) })
+            entries: devices.map {
+                Journal.Entry(
+                    address: $0.address, identity: $0.identity, original: $0.binding,
+                    originalResetMethod: $0.resetMethod)
+            })
         let journalFile = try store.writeJournal(journal)
         defer { journalFile.close() }
         // Listening starts before the first write, so no event of this operation is missed; nodes
@@ -557,6 +657,11 @@ public struct BindEngine {
         if let pending = writer.pending {
             report.devices += done
             let address = done.last?.address
+            do {
+                try journalFile.markPending(pending.journaled(for: address))
+            } catch {
+                report.checks.append("warning: the pending write is not in the journal: \(error.message)")
+            }
             let holders =
                 address.map { holderLines($0, group: devices.first { $0.address == address }?.iommuGroup) } ?? []
             throw VFIOError(
@@ -626,6 +731,10 @@ public struct BindEngine {
                     + (failed.map { " because \($0) failed" } ?? "")
                 done[index].to = done[index].from.driver
                 done[index].nodes = VFIONodes()
+                if let failed = restoreResetMethod(done[index].address, done[index].resetMethod, mover: mover) {
+                    throw BindFailure(message: failed)
+                }
+                done[index].resetMethod = nil
             } catch {
                 done[index].status = .failed
                 done[index].restoreError = error.message
@@ -672,9 +781,13 @@ public struct BindEngine {
             let ids = devices[offset].identity
             let original = existing?.original ?? result.from
             if driver == original.driver { continue }
+            // The list the device had before vfioctl first wrote it is what a release puts back.
+            let change = result.resetMethod
             managed[address] = ManagedDevice(
                 address: address, vendor: ids.vendor, device: ids.device,
-                original: original, driver: driver, since: existing?.since ?? now)
+                original: original, driver: driver, since: existing?.since ?? now,
+                originalResetMethod: existing?.originalResetMethod ?? change?.before,
+                resetMethod: change?.after ?? existing?.resetMethod)
         }
         try store.writeManaged(Array(managed.values))
     }

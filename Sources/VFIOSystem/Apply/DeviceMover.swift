@@ -147,6 +147,13 @@ public struct DeviceMover {
         }
     }
 
+    /// `echo "bus" > /sys/bus/pci/devices/BDF/reset_method`: the methods the kernel tries, in
+    /// order, when the device is reset (a lone newline for none).
+    func setResetMethods(_ address: PCIAddress, _ words: [String]) throws(BindFailure) {
+        try refuseWhilePending()
+        try step("set reset_method", PCIPaths.resetMethod(address), ResetMethod.attributeValue(words))
+    }
+
     /// After a write was left blocked in the kernel nothing more is read or written: the blocked
     /// unbind holds the device's lock, and even reading its driver_override waits for that lock.
     private func refuseWhilePending() throws(BindFailure) {

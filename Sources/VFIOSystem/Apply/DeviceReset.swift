@@ -62,10 +62,18 @@ public struct DeviceReset {
             throw Self.error(error, address: address)
         }
         if case .pending(let pid) = outcome {
+            // The next writing command must not write to the device before the reset returns.
+            let write = Journal.Pending(address: address, path: kernel.displayPath(path), value: "1", pid: Int(pid))
+            var journaled = "the journal at \(store.directory) records it"
+            do {
+                try store.recordPendingWrite(write, operation: "reset", started: WallClock.now())
+            } catch {
+                journaled = "recording it in the journal failed: \(error.message)"
+            }
             throw VFIOError(
                 .timedOut,
                 "the reset of \(address) (write \"1\" > \(kernel.displayPath(path))) did not return within \(timeout) s; it is still pending in process \(pid)",
-                hint: "it completes by itself once the kernel lets it; see dmesg")
+                hint: "it completes by itself once the kernel lets it; see dmesg; \(journaled)")
         }
         let milliseconds = Int((Monotonic.now() - started) * 1000)
         return "\(address): reset (\(milliseconds) ms)"

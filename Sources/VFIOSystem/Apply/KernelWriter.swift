@@ -5,7 +5,8 @@ import VFIOCore
 
 /// Every sysfs write a transaction makes goes through here: it is logged (for `--json` and
 /// `--dry-run`), counted (for the crash-test hook), and in dry-run mode not executed at all. With a
-/// `writeTimeout`, each write the kernel may block (unbind, bind, drivers_probe, remove, reset) is
+/// `writeTimeout`, each write the kernel may block (unbind, bind, drivers_probe, remove, reset,
+/// sriov_numvfs) is
 /// bounded (KernelAccess.boundedWrite); after one is left pending no other write is made: the
 /// pending one holds the device's lock in the kernel, and any write to the device would block too.
 public final class KernelWriter: @unchecked Sendable {
@@ -28,12 +29,19 @@ public final class KernelWriter: @unchecked Sendable {
         /// The process the write is blocked in: it exits once the kernel lets the write return.
         public var pid: Int32
         public var description: String { "write \"\(value)\" > \(path) (process \(pid))" }
+
+        /// As the journal keeps it, for the device `address` when the write is for one device.
+        public func journaled(for address: PCIAddress?) -> Journal.Pending {
+            Journal.Pending(address: address, path: path, value: value, pid: Int(pid))
+        }
     }
 
-    /// The writes the kernel may block for as long as a user holds the device.
+    /// The writes the kernel may block for as long as a user holds the device: removing VFs
+    /// (`sriov_numvfs`) unbinds each of them; `reset_method` probes each method it is given.
     static func mayBlock(_ path: String) -> Bool {
         path.hasSuffix("/unbind") || path.hasSuffix("/bind") || path.hasSuffix("/drivers_probe")
-            || path.hasSuffix("/remove") || path.hasSuffix("/reset")
+            || path.hasSuffix("/remove") || path.hasSuffix("/reset") || path.hasSuffix("/sriov_numvfs")
+            || path.hasSuffix("/reset_method")
     }
     public func warn(_ text: String) { warnings.append(text) }
     private var writesDone = 0

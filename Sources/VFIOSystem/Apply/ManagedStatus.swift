@@ -19,21 +19,32 @@ public enum ManagedStatus {
         public var pid: Int
         /// The process holding the lock now, nil when nobody does (the run was interrupted).
         public var lockHolder: Int?
+        /// Writes the run left blocked in the kernel (`[[pending]]`), each with whether it still is.
+        public var pendingWrites: [(write: Journal.Pending, blocked: Bool)] = []
 
         public var text: String {
+            let pending = pendingWrites.map { write, blocked in
+                "\npending: the \(write.description) "
+                    + (blocked ? "is still blocked in the kernel" : "has returned")
+            }.joined()
             guard let lockHolder else {
-                return "an interrupted '\(operation)' (pid \(pid)) left a journal: run 'vfioctl recover'"
+                return "an interrupted '\(operation)' (pid \(pid)) left a journal: run 'vfioctl recover'" + pending
             }
             return BindEngine.inProgress(
-                Journal(operation: operation, pid: pid, started: 0, entries: []), holder: lockHolder)
+                Journal(operation: operation, pid: pid, started: 0, entries: []), holder: lockHolder) + pending
         }
     }
 
     /// Reads only: nothing is created or locked, and an untrusted state directory is refused.
-    public static func transaction(store: StateStore) throws(VFIOError) -> Transaction? {
+    /// `writeIsPending` tells whether a pending write's process still runs (KernelAccess).
+    public static func transaction(
+        store: StateStore, writeIsPending: (Int) -> Bool
+    ) throws(VFIOError) -> Transaction? {
         let store = store.readOnly
         guard let journal = try store.readJournal() else { return nil }
-        return Transaction(operation: journal.operation, pid: journal.pid, lockHolder: try store.lockHolder())
+        return Transaction(
+            operation: journal.operation, pid: journal.pid, lockHolder: try store.lockHolder(),
+            pendingWrites: journal.pending.map { ($0, writeIsPending($0.pid)) })
     }
 
     /// A record whose device is back on exactly its original binding (driver and override; a
@@ -78,7 +89,15 @@ public enum ManagedStatus {
                 entry.nodes.isEmpty ? "-" : entry.nodes.all.joined(separator: " ")
             ])
         }
-        return note + table.rendered()
+        // The reset methods vfioctl set (state key reset_method), and what a release puts back.
+        let resets = entries.compactMap { entry -> String? in
+            guard let set = entry.record.resetMethod, let original = entry.record.originalResetMethod else {
+                return nil
+            }
+            let change = ResetMethodChange(before: original, after: set)
+            return "\(entry.record.address): reset_method \(change.description)\n"
+        }
+        return note + table.rendered() + resets.joined()
     }
 
     public static func json(_ entries: [Entry], transaction: Transaction? = nil) -> JSONValue {
@@ -92,7 +111,20 @@ public enum ManagedStatus {
                         ("pid", .int(transaction.pid)),
                         ("in_progress", .bool(transaction.lockHolder != nil)),
                         ("lock_holder_pid", transaction.lockHolder.map { .int($0) } ?? .null),
-                        ("message", .string(transaction.text))
+                        ("message", .string(transaction.text)),
+                        (
+                            "pending_writes",
+                            .array(
+                                transaction.pendingWrites.map { pending, blocked in
+                                    .object([
+                                        ("address", pending.address.map { .string($0.description) } ?? .null),
+                                        ("path", .string(pending.path)),
+                                        ("value", .string(pending.value)),
+                                        ("pid", .int(pending.pid)),
+                                        ("blocked", .bool(blocked))
+                                    ])
+                                })
+                        )
                     ])
                 } ?? .null
             ),
@@ -103,19 +135,32 @@ public enum ManagedStatus {
     private static func devicesJSON(_ entries: [Entry]) -> JSONValue {
         .array(
             entries.map { entry in
-                .object([
-                    ("address", .string(entry.record.address.description)),
-                    ("vendor_id", .string(entry.record.vendor.description)),
-                    ("device_id", .string(entry.record.device.description)),
-                    ("original_driver", .optional(entry.record.original.driver)),
-                    ("original_override", .optional(entry.record.original.override)),
-                    ("bound_driver", .string(entry.record.driver.rawValue)),
-                    ("current_driver", .optional(entry.current)),
-                    ("state", .string(entry.state)),
-                    ("since", .string(Timestamp.iso8601(entry.record.since))),
-                    ("nodes", .array(entry.nodes.all.map(JSONValue.string)))
-                ])
+                .object(
+                    [
+                        ("address", .string(entry.record.address.description)),
+                        ("vendor_id", .string(entry.record.vendor.description)),
+                        ("device_id", .string(entry.record.device.description)),
+                        ("original_driver", .optional(entry.record.original.driver)),
+                        ("original_override", .optional(entry.record.original.override)),
+                        ("bound_driver", .string(entry.record.driver.rawValue)),
+                        ("current_driver", .optional(entry.current)),
+                        ("state", .string(entry.state)),
+                        ("since", .string(Timestamp.iso8601(entry.record.since))),
+                        ("nodes", .array(entry.nodes.all.map(JSONValue.string)))
+                    ]
+                        + resetMethodJSON(entry.record))
             })
+    }
+}
+
+extension ManagedStatus {
+    /// `reset_method` and `original_reset_method` of a record whose reset methods vfioctl set.
+    fileprivate static func resetMethodJSON(_ record: ManagedDevice) -> [(String, JSONValue)] {
+        guard let set = record.resetMethod, let original = record.originalResetMethod else { return [] }
+        return [
+            ("reset_method", .array(set.map(JSONValue.string))),
+            ("original_reset_method", .array(original.map(JSONValue.string)))
+        ]
     }
 }
 

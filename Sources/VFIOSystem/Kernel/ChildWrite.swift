@@ -45,5 +45,24 @@ enum ChildWrite {
         }
     }
 
+    /// Whether the child `pid` of a vfioctl (this one or an earlier one) still runs: the process
+    /// exists and runs this program (`/proc/PID/exe`), so a pid the system gave to another program
+    /// since is not mistaken for it. A zombie or a gone process has no exe link; one whose link
+    /// this user may not read counts as running (nothing is written while in doubt).
+    static func isRunning(_ pid: Int, proc: String = "/proc") -> Bool {
+        guard pid > 0, pid <= Int(Int32.max) else { return false }
+        switch executable(of: "\(proc)/\(pid)/exe") {
+        case .success(let path): return path == (try? executable(of: "/proc/self/exe").get())
+        case .failure(let error): return error.code == EACCES || error.code == EPERM
+        }
+    }
+
+    private static func executable(of link: String) -> Result<String, Errno> {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(link, &buffer, buffer.count - 1)
+        guard count >= 0 else { return .failure(Errno(errno)) }
+        return .success(String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
     struct Errno: Error { var code: Int32; init(_ code: Int32) { self.code = code } }
 }

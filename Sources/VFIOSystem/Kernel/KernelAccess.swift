@@ -21,6 +21,9 @@ public protocol KernelAccess: SysfsAccess {
     /// `timeout` seconds. Nothing can cancel a write blocked in the kernel: `.pending` is one still
     /// blocked when the time ran out, which completes (or fails) by itself once the kernel lets it.
     func boundedWrite(_ path: String, _ value: String, timeout: Double) throws(SysfsError) -> BoundedWrite
+    /// Whether the write a `.pending(pid:)` named (perhaps in an earlier run, from the journal) is
+    /// still blocked in the kernel: its process still runs.
+    func writeIsPending(pid: Int) -> Bool
 }
 
 /// How a bounded write ended.
@@ -36,6 +39,9 @@ extension KernelAccess {
         try write(path, value)
         return .done
     }
+
+    /// The writing process (a child of an earlier vfioctl) still runs vfioctl's program.
+    public func writeIsPending(pid: Int) -> Bool { ChildWrite.isRunning(pid) }
 }
 
 /// The real kernel: sysfs under `root`, modprobe for modules, device nodes under `devRoot`.

@@ -77,17 +77,19 @@ public struct Reconciler {
                     binds.append(
                         .init(
                             device: target.device, chain: plan.chain, blocked: plan.blocked,
-                            noIOMMU: target.entry.noIOMMU))
+                            noIOMMU: target.entry.noIOMMU, resetMethods: target.entry.resetMethods))
                 // What blocks VFIO drivers (no IOMMU group) is checked for a named VFIO driver too;
                 // the engine applies it to VFIO drivers only, so pci-stub is not refused for it.
                 case .stub:
                     binds.append(
-                        .init(device: target.device, chain: planner.explicitChain("pci-stub"), blocked: plan.blocked))
+                        .init(
+                            device: target.device, chain: planner.explicitChain("pci-stub"), blocked: plan.blocked,
+                            resetMethods: target.entry.resetMethods))
                 case .driver(let name):
                     binds.append(
                         .init(
                             device: target.device, chain: planner.explicitChain(name), blocked: plan.blocked,
-                            noIOMMU: target.entry.noIOMMU))
+                            noIOMMU: target.entry.noIOMMU, resetMethods: target.entry.resetMethods))
                 case .host: releases.append(.init(device: target.device, hostModules: plan.hostModules))
                 }
             }

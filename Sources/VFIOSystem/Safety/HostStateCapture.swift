@@ -41,6 +41,9 @@ extension HostState {
         state.blockDevices = classes.blockDevices()
         state.consoleFramebuffers = classes.consoleFramebuffers(fbconMap: fbconMap)
         state.deviceNodes = classes.deviceNodes()
+        for (address, node) in nvidiaNodes(proc: proc, &procFiles) {
+            state.deviceNodes[address, default: []].append(node)
+        }
 
         let scan = OpenNodeScanner(
             procRoot: proc, devRoot: trimmedRoot(devRoot),
@@ -71,6 +74,26 @@ extension HostState {
         case .failure(let error):
             procFiles.failures.append(error.description)
             return [:]
+        }
+    }
+
+    /// `/dev/nvidiaN` of each GPU NVIDIA's proprietary driver serves, by the PCI function that
+    /// names its directory in `/proc/driver/nvidia/gpus` (absent without that driver: normal).
+    private static func nvidiaNodes(proc: String, _ procFiles: inout ProcFileReader) -> [(PCIAddress, String)] {
+        let directory = "driver/nvidia/gpus"
+        let gpus: [SysfsEntry]
+        do {
+            gpus = try LiveSysfs(root: proc).list(directory)
+        } catch {
+            if !error.isMissing { procFiles.failures.append(error.description) }
+            return []
+        }
+        return gpus.sorted { $0.name < $1.name }.compactMap { gpu in
+            guard let address = PCIAddress(gpu.name),
+                let minor = procFiles.read("\(directory)/\(gpu.name)/information").flatMap(
+                    ProcParsers.nvidiaDeviceMinor)
+            else { return nil }
+            return (address, "nvidia\(minor)")
         }
     }
 

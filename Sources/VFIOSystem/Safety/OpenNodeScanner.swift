@@ -6,7 +6,7 @@ import VFIOCore
 /// One pass over `/proc/[0-9]*/fd`: which processes hold which device nodes open.
 ///
 /// Only links that point into /dev and name a node a PCI device can own are kept (VFIO, DRM,
-/// framebuffers, NVMe, block devices), so `/dev/null` and terminals on every process cost nothing
+/// framebuffers, NVMe, NVIDIA GPUs, block devices), so `/dev/null` and terminals on every process cost nothing
 /// beyond the readlink, and `comm` is read only for processes that matter.
 struct OpenNodeScanner {
     struct Result {
@@ -57,7 +57,10 @@ struct OpenNodeScanner {
         for (pid, nodes) in nodesByPID {
             // A process that exits now still held the node a moment ago: keep it, name unknown.
             let comm = try? TextFile.read("\(procRoot)/\(pid)/comm")
-            let command = comm.map { String($0.split(separator: "\n").first ?? "") } ?? "?"
+            var command = comm.map { String($0.split(separator: "\n").first ?? "") } ?? "?"
+            // comm holds 15 bytes: `nvidia-persiste` is named in full, as its fix must name it.
+            command = ProcParsers.fullCommand(
+                comm: command, cmdline: try? TextFile.read("\(procRoot)/\(pid)/cmdline"))
             for node in nodes {
                 result.holders[node, default: []].append(HostState.NodeHolder(pid: pid, command: command))
             }
@@ -72,8 +75,9 @@ struct OpenNodeScanner {
         let node = String(target.dropFirst(devRoot.count + 1))
         if node.hasPrefix("vfio/") && node != "vfio/vfio" { return node }
         if node.hasPrefix("dri/") || blockDevices.contains(node) { return node }
-        // fb0, nvme0 (controller), nvme0n1 (namespace): a number right after the prefix.
-        for prefix in ["fb", "nvme"] where node.hasPrefix(prefix) {
+        // fb0, nvme0 (controller), nvme0n1 (namespace), nvidia0 (not nvidiactl, shared by all GPUs):
+        // a number right after the prefix.
+        for prefix in ["fb", "nvme", "nvidia"] where node.hasPrefix(prefix) {
             if node.dropFirst(prefix.count).first?.isNumber == true { return node }
         }
         return nil

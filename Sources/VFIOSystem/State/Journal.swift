@@ -5,9 +5,31 @@ import VFIOCore
 /// The file is written whole before the first sysfs write (one `[[device]]` per device, with the
 /// identity read before the move), then one `[[moving]]` table is appended, and fsynced, before the
 /// first write to each device. Recovery acts only on devices marked so: a device the transaction
-/// never reached was never touched. `decode` refuses (exit 2) anything vfioctl does not write: unknown keys, a device without
-/// its identity, a mark naming no listed device, a missing pid.
+/// never reached was never touched. A write the kernel still blocked when its `--timeout` ran out
+/// is appended as a `[[pending]]` table (path, value, the process it is blocked in): recovery waits
+/// for that process before it writes anything. `decode` refuses (exit 2) anything vfioctl does not
+/// write: unknown keys, a device without its identity, a mark naming no listed device, a missing pid.
 public struct Journal: Sendable, Equatable {
+    /// A write left blocked in the kernel (KernelWriter.PendingWrite), as the journal keeps it.
+    public struct Pending: Sendable, Equatable {
+        /// The device the write is for, when it is for one device.
+        public var address: PCIAddress?
+        /// As a user would write it (`/sys/bus/pci/drivers/vfio-pci/unbind`).
+        public var path: String
+        public var value: String
+        /// The process the write is blocked in; it exits once the kernel lets the write return.
+        public var pid: Int
+
+        public init(address: PCIAddress?, path: String, value: String, pid: Int) {
+            self.address = address
+            self.path = path
+            self.value = value
+            self.pid = pid
+        }
+
+        public var description: String { "write \"\(value)\" > \(path) (process \(pid))" }
+    }
+
     public struct Entry: Sendable, Equatable {
         public var address: PCIAddress
         /// Ids and class as read before the move: recovery refuses a device that no longer has them.
@@ -16,16 +38,19 @@ public struct Journal: Sendable, Equatable {
         public var target: DriverName?
         /// Whether the transaction reached this device (a `[[moving]]` mark): only then may recovery move it.
         public var moving: Bool
+        /// `reset_method` before the transaction, when it writes it: recovery writes it back.
+        public var originalResetMethod: [String]?
 
         public init(
             address: PCIAddress, identity: PCIIdentity, original: DeviceBinding, target: DriverName? = nil,
-            moving: Bool = false
+            moving: Bool = false, originalResetMethod: [String]? = nil
         ) {
             self.address = address
             self.identity = identity
             self.original = original
             self.target = target
             self.moving = moving
+            self.originalResetMethod = originalResetMethod
         }
     }
 
@@ -33,12 +58,15 @@ public struct Journal: Sendable, Equatable {
     public var pid: Int
     public var started: Int
     public var entries: [Entry]
+    /// Writes of the run still blocked in the kernel when it gave up waiting (`[[pending]]`).
+    public var pending: [Pending]
 
-    public init(operation: String, pid: Int, started: Int, entries: [Entry]) {
+    public init(operation: String, pid: Int, started: Int, entries: [Entry], pending: [Pending] = []) {
         self.operation = operation
         self.pid = pid
         self.started = started
         self.entries = entries
+        self.pending = pending
     }
 
     func encoded() -> String {
@@ -50,13 +78,23 @@ public struct Journal: Sendable, Equatable {
             out += TOMLText.identity(entry.identity)
             out += TOMLText.binding(entry.original, prefix: "original")
             if let target = entry.target { out += "target = \(TOMLText.quote(target.rawValue))\n" }
+            out += TOMLText.resetMethod(entry.originalResetMethod, key: "original_reset_method")
         }
         for entry in entries where entry.moving { out += Self.movingMark(entry.address) }
+        for write in pending { out += Self.pendingMark(write) }
         return out
     }
 
     /// What `JournalFile.markMoving` appends.
     static func movingMark(_ address: PCIAddress) -> String { "\n[[moving]]\naddress = \"\(address)\"\n" }
+
+    /// What `JournalFile.markPending` appends.
+    static func pendingMark(_ write: Pending) -> String {
+        var out = "\n[[pending]]\n"
+        if let address = write.address { out += "address = \"\(address)\"\n" }
+        out += "path = \(TOMLText.quote(write.path))\nvalue = \(TOMLText.quote(write.value))\npid = \(write.pid)\n"
+        return out
+    }
 
     static func decode(_ text: String, file: String) throws(VFIOError) -> Journal {
         do throws(TOMLError) {
@@ -78,9 +116,13 @@ public struct Journal: Sendable, Equatable {
                 let identity = try TOMLText.decodeIdentity(&f, line: table.line)
                 let original = try TOMLText.decodeBinding(&f, prefix: "original")
                 let target = try f.parsed("target", as: "a driver name", DriverName.init)
+                let resetMethod = try TOMLText.decodeResetMethod(&f, key: "original_reset_method")
                 try f.finish()
                 positions[address] = entries.count
-                entries.append(Entry(address: address, identity: identity, original: original, target: target))
+                entries.append(
+                    Entry(
+                        address: address, identity: identity, original: original, target: target,
+                        originalResetMethod: resetMethod))
             }
             for table in try top.tables("moving") {
                 var f = TOMLFields(table, context: "[[moving]]")
@@ -93,8 +135,21 @@ public struct Journal: Sendable, Equatable {
                 try f.finish()
                 entries[position].moving = true
             }
+            var pending: [Pending] = []
+            for table in try top.tables("pending") {
+                var f = TOMLFields(table, context: "[[pending]]")
+                let address = try f.parsed("address", as: "a PCI address", PCIAddress.init)
+                guard let path = try f.string("path")?.0, let value = try f.string("value")?.0,
+                    let pidField = try f.integer("pid")
+                else { throw TOMLError(line: table.line, "[[pending]] needs path, value and pid") }
+                guard pidField.0 > 0, pidField.0 <= Int(Int32.max) else {
+                    throw TOMLError(line: pidField.line, "pid \(pidField.0) is not a process id")
+                }
+                try f.finish()
+                pending.append(Pending(address: address, path: path, value: value, pid: pidField.0))
+            }
             try top.finish()
-            return Journal(operation: operation, pid: pid, started: started, entries: entries)
+            return Journal(operation: operation, pid: pid, started: started, entries: entries, pending: pending)
         } catch {
             throw VFIOError(
                 .usage, "\(file):\(error.line): not a journal vfioctl wrote: \(error.message); nothing was recovered",
@@ -112,6 +167,11 @@ public struct ManagedDevice: Sendable, Equatable {
     public var driver: DriverName
     /// Unix time of the bind.
     public var since: Int
+    /// `reset_method` before vfioctl first wrote it (state key `reset_method`): a release puts it
+    /// back. nil when vfioctl did not change it.
+    public var originalResetMethod: [String]? = nil
+    /// `reset_method` as vfioctl wrote it.
+    public var resetMethod: [String]? = nil
 
     /// The records sorted by address.
     static func encodeAll(_ devices: [ManagedDevice]) -> String {
@@ -122,6 +182,8 @@ public struct ManagedDevice: Sendable, Equatable {
                 "vendor = \(TOMLText.quote(device.vendor.description))\ndevice = \(TOMLText.quote(device.device.description))\n"
             out += TOMLText.binding(device.original, prefix: "original")
             out += "driver = \(TOMLText.quote(device.driver.rawValue))\nsince = \(device.since)\n"
+            out += TOMLText.resetMethod(device.originalResetMethod, key: "original_reset_method")
+            out += TOMLText.resetMethod(device.resetMethod, key: "reset_method")
         }
         return out
     }
@@ -141,11 +203,14 @@ public struct ManagedDevice: Sendable, Equatable {
                     throw TOMLError(line: table.line, "[[device]] without driver")
                 }
                 let since = try f.integer("since")?.0 ?? 0
+                let originalResetMethod = try TOMLText.decodeResetMethod(&f, key: "original_reset_method")
+                let resetMethod = try TOMLText.decodeResetMethod(&f, key: "reset_method")
                 try f.finish()
                 devices.append(
                     ManagedDevice(
                         address: address, vendor: vendor, device: device, original: original,
-                        driver: driver, since: since))
+                        driver: driver, since: since, originalResetMethod: originalResetMethod,
+                        resetMethod: resetMethod))
             }
             try top.finish()
             return devices
@@ -203,6 +268,24 @@ enum TOMLText {
         return PCIIdentity(
             vendor: vendor, device: device, subsystemVendor: subsystemVendor, subsystemDevice: subsystemDevice,
             classCode: classCode, revision: nil)
+    }
+
+    /// `KEY = ["flr", "bus"]` (the kernel's words; `[]`: none), when set.
+    static func resetMethod(_ words: [String]?, key: String) -> String {
+        guard let words else { return "" }
+        return "\(key) = [" + words.map(quote).joined(separator: ", ") + "]\n"
+    }
+
+    /// The words of `KEY`, each a name the kernel could print (a newer kernel's method included:
+    /// lowercase letters, digits and `_`), nil when absent.
+    static func decodeResetMethod(_ f: inout TOMLFields, key: String) throws(TOMLError) -> [String]? {
+        guard let (words, line) = try f.strings(key, allowSingle: false) else { return nil }
+        for word in words {
+            guard !word.isEmpty, word.count <= 32,
+                word.utf8.allSatisfy({ (97...122).contains($0) || (48...57).contains($0) || $0 == 95 })
+            else { throw TOMLError(line: line, "'\(key)' lists '\(word.prefix(40))', which is no reset method") }
+        }
+        return words
     }
 
     static func decodeBinding(_ f: inout TOMLFields, prefix: String) throws(TOMLError) -> DeviceBinding {

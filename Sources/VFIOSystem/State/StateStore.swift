@@ -108,6 +108,17 @@ public struct StateStore: Sendable {
         return JournalFile(directory: state, fd: fd)
     }
 
+    /// Records `write`, left blocked in the kernel by a run that keeps no journal of its own (`reset`,
+    /// `sriov`): the next writing command and `recover` wait for it before they write. A journal an
+    /// interrupted run left (the caller holds the lock) keeps its devices and gets the write added.
+    public func recordPendingWrite(_ write: Journal.Pending, operation: String, started: Int) throws(VFIOError) {
+        var journal =
+            try readJournal()
+            ?? Journal(operation: operation, pid: Int(getpid()), started: started, entries: [])
+        journal.pending.append(write)
+        try writeJournal(journal).close()
+    }
+
     public func removeJournal() throws(VFIOError) {
         try openForWriting("remove \(journalPath)").remove(Self.journalName)
     }
@@ -172,6 +183,12 @@ public final class JournalFile {
     public func markMoving(_ address: PCIAddress) throws(VFIOError) {
         try StateDirectory.writeAll(
             fd, Array(Journal.movingMark(address).utf8), what: directory.filePath(StateStore.journalName))
+    }
+
+    /// Records a write the kernel still blocks: recovery waits for its process before any write.
+    public func markPending(_ write: Journal.Pending) throws(VFIOError) {
+        try StateDirectory.writeAll(
+            fd, Array(Journal.pendingMark(write).utf8), what: directory.filePath(StateStore.journalName))
     }
 
     public func close() {

@@ -121,14 +121,7 @@ import TestSupport
     /// Destroying VFs a process holds open is refused like unbinding them; forcing it is reported.
     @Test func removingHeldVFsIsRefusedUnlessForcedAndThenReported() throws {
         let f = EngineFixture()
-        let inventory = try f.sim.inventory()
-        #expect(
-            f.engine().setVirtualFunctions(inventory[S.nvme]!, count: 2, inventory: inventory, options: f.options).error
-                == nil)
-        let vfs = f.sim.virtualFunctions(of: S.nvme)
-        #expect(try f.bind(vfs, driver: "vfio-pci").error == nil)
-        let bound = try f.sim.inventory()
-        let group = try #require(bound[vfs[0]]?.iommuGroup)
+        let (_, bound, group) = try f.twoVFsOnVFIO()
         f.host.openNodes = ["vfio/\(group)": [.init(pid: 4242, command: "qemu-system-x86")]]
 
         let refused = f.engine().setVirtualFunctions(bound[S.nvme]!, count: 1, inventory: bound, options: f.options)

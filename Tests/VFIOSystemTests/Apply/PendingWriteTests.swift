@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import TestSupport
 @testable import VFIOCore
@@ -44,8 +47,130 @@ import TestSupport
         #expect(f.sim.driver(of: S.e1000e) == nil, "the unbind completed")
         f.host.openNodes = [:]
         var recovered = OperationReport(operation: "recover", dryRun: false)
-        #expect(try f.engine().recoverLocked(forced: [], report: &recovered))
+        #expect(try f.engine().recoverLocked(forced: [], timeout: 1, report: &recovered))
         #expect(!f.journalExists)
         #expect(f.sim.driver(of: S.e1000e)?.rawValue == "vfio-pci")
+    }
+
+    /// The journal names the pending write (path, value, process, device); a recovery while it is
+    /// still blocked waits at most its --timeout, then exits 6 changing nothing and keeping the
+    /// journal; once the write returns, recovery finishes.
+    @Test func theJournalRecordsThePendingWriteAndRecoveryWaitsForIt() throws {
+        let f = EngineFixture()
+        _ = try f.bind([S.e1000e], driver: "vfio-pci")
+        f.sim.holdOpen(group: IOMMUGroup(10))
+        let report = try f.unbind([S.e1000e]) {
+            $0.forced = ["open-fd"]; $0.timeout = 0.2
+        }
+        #expect(report.error?.status == .timedOut)
+        let journal = try #require(try f.state.readJournal())
+        let pending = try #require(journal.pending.first)
+        #expect(journal.pending.count == 1)
+        #expect(pending.address == S.e1000e)
+        #expect(pending.path.hasSuffix("/bus/pci/drivers/vfio-pci/unbind"), "\(pending)")
+        #expect(pending.value == S.e1000e.description)
+        #expect(f.sim.writeIsPending(pid: pending.pid))
+
+        // recover (and any writing command) while the write is blocked: bounded by its own timeout.
+        f.host.openNodes = ["vfio/10": [.init(pid: 4242, command: "qemu-system-x86")]]
+        var options = f.options
+        options.timeout = 0.3
+        let started = Monotonic.now()
+        let refused = f.engine().recover(options: options)
+        #expect(Monotonic.now() - started < 3, "waited for its --timeout, not forever")
+        let error = try #require(refused.error)
+        #expect(error.status == .timedOut, "\(error)")
+        #expect(error.message.contains("drivers/vfio-pci/unbind"), "\(error)")
+        #expect(error.message.contains("pid 4242 (qemu-system-x86)"), "\(error)")
+        #expect(f.journalExists)
+        let another = try f.bind([S.virtioNet], driver: "vfio-pci") { $0.timeout = 0.3 }
+        #expect(another.error?.status == .timedOut, "the next writing command waits for it too")
+        #expect(f.sim.driver(of: S.virtioNet)?.rawValue != "vfio-pci", "and writes nothing")
+
+        // status names it
+        let transaction = try #require(
+            try ManagedStatus.transaction(store: f.state, writeIsPending: f.sim.writeIsPending))
+        #expect(transaction.pendingWrites.count == 1 && transaction.pendingWrites[0].blocked)
+        #expect(transaction.text.contains("is still blocked in the kernel"), "\(transaction.text)")
+
+        f.sim.release(group: IOMMUGroup(10))
+        f.host.openNodes = [:]
+        #expect(!f.sim.writeIsPending(pid: pending.pid))
+        let recovered = f.engine().recover(options: options)
+        #expect(recovered.error == nil, "\(recovered.error?.description ?? "")")
+        #expect(recovered.checks.contains { $0.contains("has returned") }, "\(recovered.checks)")
+        #expect(!f.journalExists)
+        #expect(f.sim.driver(of: S.e1000e)?.rawValue == "vfio-pci")
+    }
+
+    /// Removing VFs (sriov_numvfs = 0) while a VFIO user holds one blocks in the kernel: bounded by
+    /// --timeout, exit 6 naming the write, nothing else written, the journal records it.
+    @Test func aBlockedVFRemovalExitsSixAndIsJournaled() throws {
+        let f = EngineFixture()
+        let (_, bound, group) = try f.twoVFsOnVFIO()
+        f.sim.holdOpen(group: group)
+        var options = f.options
+        options.forced = ["open-fd"]
+        options.timeout = 0.2
+        let started = Monotonic.now()
+        let report = f.engine().setVirtualFunctions(bound[S.nvme]!, count: 1, inventory: bound, options: options)
+        #expect(Monotonic.now() - started < 3)
+        let error = try #require(report.error)
+        #expect(error.status == .timedOut, "\(error)")
+        #expect(error.message.contains("sriov_numvfs"), "\(error)")
+        #expect(f.sim.blockedUnbinds == 0, "the blocking write was never made in place")
+        // Nothing after the pending write: not the new count, not a rollback.
+        #expect(!f.sim.writes.contains { $0.path.hasSuffix("sriov_numvfs") && $0.value == "1" })
+        let journal = try #require(try f.state.readJournal())
+        #expect(journal.operation == "sriov")
+        #expect(journal.pending.map(\.address) == [S.nvme])
+        #expect(journal.pending.first?.value == "0")
+
+        f.sim.release(group: group)
+        #expect(f.sim.virtualFunctions(of: S.nvme).isEmpty, "the removal completed once the user let go")
+        let recovered = f.engine().recover(options: options)
+        #expect(recovered.error == nil, "\(recovered.error?.description ?? "")")
+        #expect(!f.journalExists)
+    }
+
+    /// A journal's `[[pending]]` table survives encoding, and a malformed one is refused.
+    @Test func pendingTablesRoundTripAndMalformedOnesAreRefused() throws {
+        let journal = Journal(
+            operation: "unbind", pid: 42, started: 7, entries: [],
+            pending: [
+                .init(address: S.e1000e, path: "/sys/bus/pci/drivers/vfio-pci/unbind", value: "a\"b\\c\n", pid: 9),
+                .init(address: nil, path: "/sys/x", value: "1", pid: 10)
+            ])
+        #expect(try Journal.decode(journal.encoded(), file: "j") == journal)
+        for bad in [
+            "pid = 1\n[[pending]]\npath = \"/sys/x\"\nvalue = \"1\"\n",
+            "pid = 1\n[[pending]]\npath = \"/sys/x\"\nvalue = \"1\"\npid = 0\n",
+            "pid = 1\n[[pending]]\npath = \"/sys/x\"\nvalue = \"1\"\npid = 99999999999\n",
+            "pid = 1\n[[pending]]\npath = \"/sys/x\"\nvalue = \"1\"\npid = 3\nextra = 1\n",
+            "pid = 1\n[[pending]]\naddress = \"nope\"\npath = \"/sys/x\"\nvalue = \"1\"\npid = 3\n"
+        ] {
+            #expect(throws: VFIOError.self, "\(bad)") { try Journal.decode(bad, file: "j") }
+        }
+    }
+
+    /// A pending write's process is recognised by its program (a fake /proc): a pid the system
+    /// gave to another program, a zombie or no process at all is not a pending write; one whose
+    /// program cannot be read counts as pending (nothing is written while in doubt).
+    @Test func aPendingWritesProcessIsThisProgram() throws {
+        let proc = try SafetyScratchTree()
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        let own = String(decoding: buffer[..<max(count, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        try proc.link("100/exe", to: own)
+        try proc.link("101/exe", to: "/usr/bin/sleep")
+        try proc.directory("102")  // a zombie: no exe link
+        #expect(ChildWrite.isRunning(100, proc: proc.root))
+        #expect(!ChildWrite.isRunning(101, proc: proc.root), "the pid runs another program now")
+        #expect(!ChildWrite.isRunning(102, proc: proc.root))
+        #expect(!ChildWrite.isRunning(103, proc: proc.root), "no such process")
+        #expect(!ChildWrite.isRunning(0, proc: proc.root))
+        #expect(!ChildWrite.isRunning(-5, proc: proc.root))
+        #expect(!ChildWrite.isRunning(Int(Int32.max) + 1, proc: proc.root))
+        #expect(ChildWrite.isRunning(Int(getpid())), "the live /proc: this very process")
     }
 }

@@ -5,7 +5,8 @@
 # seconds with exit 6, naming the pending write and the helper's PID; the lock must be free; a
 # concurrent `vfioctl status` waits only for the kernel's device lock (until the helper exits);
 # after the helper exits, the pending unbind completes and `recover` ends in a consistent state
-# (the device back as the journal recorded it).
+# (the device back as the journal recorded it). The journal names the pending write and its
+# process; a concurrent `recover --timeout 2` or writing command returns exit 6 within seconds.
 # Checks are eval'd strings and helpers run through check: SC2016/SC2317 don't apply.
 # shellcheck disable=SC2016,SC2317
 # shellcheck source=integration/vm/guest/lib.sh
@@ -49,6 +50,25 @@ pending_pid() {
     return 1
 }
 check "the pending write lives on in a process of its own" pending_pid
+PENDING=$REPLY
+# The journal says which write is pending and in which process.
+check "the journal records the pending unbind write" text_has "$VFIOCTL_STATE_DIR/journal.toml" \
+    'path = "/sys/bus/pci/drivers/vfio-pci/unbind"'
+check "the journal records the process it is blocked in ($PENDING)" text_has "$VFIOCTL_STATE_DIR/journal.toml" \
+    "pid = $PENDING"
+# A concurrent recover (and the recovery of any writing command) waits for the pending write no
+# longer than its own --timeout, before it reads or writes the device: exit 6, nothing changed.
+# (timeout 60: a run that waited for the kernel instead would show as exit 124, not hang the suite.)
+VFIO_WRAP=(timeout 60)
+vfio "recover --timeout 2 while the unbind is pending" 6 recover --timeout 2
+echo "# $(<"$VERR")"
+check "recover returned within seconds (${VMS} ms, timeout 2 s)" eval '((VMS < 30000))'
+check "recover names the pending write" text_has "$VERR" "still blocked in the kernel"
+check "recover names the helper's PID" text_has "$VERR" "pid $HOLDER (vfio-hold)"
+check "the journal is still there" test -e "$VFIOCTL_STATE_DIR/journal.toml"
+vfio "a writing command while the unbind is pending" 6 unbind "$E" --force open-fd --timeout 2
+check "it returned within seconds (${VMS} ms, timeout 2 s)" eval '((VMS < 30000))'
+VFIO_WRAP=()
 
 # The lock went with the command: another vfioctl can take it at once.
 check "the state directory's lock is free" flock -n "$VFIOCTL_STATE_DIR/lock" true
@@ -63,7 +83,8 @@ status_done() { ! kill -0 "$STATUS_PID" 2>/dev/null; }
 check "the concurrent status returns once the device is free" wait_for 60 status_done
 wait "$STATUS_PID"
 check "the concurrent status exited 0" test $? = 0
-vfio "recover after the write returned" 0 recover
+vfio "recover after the write returned" 0 recover --verbose
+check "recover says the pending write has returned" text_has "$VOUT" "has returned"
 check "recover put the device back as the journal recorded it (vfio-pci)" expect_vfio "$E" vfio-pci
 check "no journal left" test ! -e "$VFIOCTL_STATE_DIR/journal.toml"
 vfio "status after recover" 0 status --json
