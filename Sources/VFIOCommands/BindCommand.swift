@@ -46,6 +46,12 @@ struct BindCommand: ContextCommand {
     )
     var noiommu = false
 
+    @Option(help: ArgumentHelp(OwnershipArguments.ownerHelp, valueName: "user[:group]"), transform: BlankValue.refused)
+    var owner: String?
+
+    @Option(help: ArgumentHelp(OwnershipArguments.modeHelp, valueName: "mode"), transform: BlankValue.refused)
+    var mode: String?
+
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var writing: WritingOptions
     @OptionGroup var saving: SavingOptions
@@ -61,9 +67,18 @@ struct BindCommand: ContextCommand {
             throw VFIOError.usage(
                 "invalid --driver \(UserText.quoted(driver)): expected a driver (vfio-pci) or module name (vfio_pci)")
         }
+        if try OwnershipArguments.parse(owner: owner, mode: mode) != nil, let driver,
+            !DesiredState.Wanted.driver(driver).isVFIO
+        {
+            throw VFIOError.usage(
+                "--owner sets the owner of VFIO nodes: it does not go with --driver \(UserText.quoted(driver)), which makes none"
+            )
+        }
     }
 
     func run(_ context: CommandContext) throws {
+        // Users and groups are looked up before anything is locked or read: a typo is exit 2.
+        let ownership = try OwnershipArguments.resolve(owner: owner, mode: mode)
         let engine = try writing.engine(context, source: source)
         let selectors = try devices.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
         let targets = try BindTargets.select(
@@ -97,8 +112,15 @@ struct BindCommand: ContextCommand {
         options.method = targets.method
         options.noIOMMU = noiommu
         if noiommu { context.terminal.warning(String(NoIOMMUMode.warning.dropFirst("warning: ".count))) }
-        let report = engine.bind(
+        let nodeOwnership = NodeOwnershipStep(
+            kernel: source.kernel(context), nodes: context.deviceNodes(source.source(context)))
+        if ownership != nil { try nodeOwnership.checkBeforeBind(targets.devices) }
+        var report = engine.bind(
             targets.devices.map(request), inventory: targets.inventory, companions: request, options: options)
+        if let ownership {
+            nodeOwnership.apply(
+                Dictionary(report.devices.map { ($0.address, ownership) }) { first, _ in first }, to: &report)
+        }
         try writing.finish(report, context)
         guard saving.save else { return }
         // Reached only when the bind succeeded (finish throws otherwise): every device it moved or

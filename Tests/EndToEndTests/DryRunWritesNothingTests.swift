@@ -143,6 +143,13 @@ struct DryRunWritesNothingTests {
             DryRunCase(
                 ["bind", "0a:00.0", "--driver", "vfio-pci", "--dry-run"], says: ["would move", "driver_override"]),
             DryRunCase(["bind", "0a:00.0", "--dry-run", "--json"], says: ["\"dry_run\": true", "driver_override"]),
+            // Ownership (issue 20): said, not set; the memlock hint comes with it.
+            DryRunCase(
+                ["bind", "0a:00.0", "--driver", "vfio-pci", "--owner", "root:root", "--mode", "0660", "--dry-run"],
+                says: ["would set owner root:root 0660", "ulimit -l"]),
+            DryRunCase(
+                ["bind", "0a:00.0", "--owner", "0:", "--dry-run", "--json"],
+                says: ["\"owner\"", "\"node_owners\": []"]),
             DryRunCase(
                 ["bind", "0a:00.0", "--driver", "vfio-pci", "--method", "new_id", "--dry-run"], says: ["new_id"]),
             DryRunCase(

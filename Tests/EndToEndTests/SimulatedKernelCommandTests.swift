@@ -19,6 +19,8 @@ import VFIOSystem
         let sim = KernelSimulator.standard()
         let directory: TemporaryDirectory
         static let now = 1_767_323_045
+        /// A dev directory for the ownership of VFIO nodes (`bind --owner`, `status`); nil: /dev is not touched.
+        var devRoot: String?
 
         init() throws {
             directory = try TemporaryDirectory(prefix: "vfioctl-sim")
@@ -65,6 +67,7 @@ import VFIOSystem
                 ],
                 clock: { Self.now })
             context.waitsForUdev = false
+            if let devRoot { context.deviceNodes = { _ in LiveDeviceNodes(devRoot: devRoot) } }
             let status = VFIOCtl.main(arguments, context: context)
             return CLIRun(status: status, stdout: stdout.text, stderr: stderr.text)
         }

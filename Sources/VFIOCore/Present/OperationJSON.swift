@@ -17,7 +17,7 @@ public enum OperationJSON {
     }
 
     package static func device(_ result: OperationReport.DeviceResult) -> JSONValue {
-        .object([
+        var fields: [(String, JSONValue)] = [
             ("address", .string(result.address.description)),
             ("status", .string(result.status.rawValue)),
             ("from_driver", .optional(result.from.driver)),
@@ -47,7 +47,32 @@ public enum OperationJSON {
                         ])
                     })
             )
+        ]
+        // Only when ownership was asked for: every other report keeps its exact shape.
+        if let owner = result.owner {
+            fields.append(("owner", ownership(owner)))
+            fields.append(("node_owners", .array(result.nodeAttributes.map(attributes))))
+        }
+        return .object(fields)
+    }
+
+    /// `{"uid": 1000, "user": "alice", "gid": 994, "group": "kvm", "mode": "0660"}`; null for what is left as it is.
+    static func ownership(_ owner: NodeOwnership) -> JSONValue {
+        .object([
+            ("uid", .optional(owner.uid.map(Int.init))), ("user", .optional(owner.userName)),
+            ("gid", .optional(owner.gid.map(Int.init))), ("group", .optional(owner.groupName)),
+            ("mode", .optional(owner.mode?.description))
         ])
+    }
+
+    /// One node's owner, group and mode: `{"path": "/dev/vfio/12", "uid": 1000, "user": "alice", ...}`.
+    package static func attributes(_ node: NodeAttributes) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("path", .string(node.path)), ("uid", .int(Int(node.uid))), ("user", .optional(node.userName)),
+            ("gid", .int(Int(node.gid))), ("group", .optional(node.groupName)), ("mode", .string(node.mode.description))
+        ]
+        if let changed = node.changed { fields.append(("changed", .bool(changed))) }
+        return .object(fields)
     }
 }
 
@@ -65,8 +90,31 @@ public enum OperationText {
         }
         for result in report.devices {
             appendLine(result, of: report, verbose: verbose, to: &out)
+            appendOwnership(result, dryRun: report.dryRun, to: &out)
+        }
+        if report.error == nil, let owner = report.devices.lazy.compactMap(\.owner).first, owner.uid != nil {
+            out.append(memlockHint(owner))
         }
         return out
+    }
+
+    /// `    owner /dev/vfio/12 alice:kvm 0660 (set)`, per node an `--owner` bind handled.
+    private static func appendOwnership(_ result: OperationReport.DeviceResult, dryRun: Bool, to out: inout String) {
+        guard let owner = result.owner else { return }
+        for node in result.nodeAttributes {
+            let verdict =
+                node.changed == true ? (dryRun ? "now; would set \(owner.description)" : "set") : "unchanged"
+            out.append("    owner \(node.description) (\(verdict))\n")
+        }
+        if dryRun && result.nodeAttributes.isEmpty && result.status == .planned {
+            out.append("    would set owner \(owner.description) on its VFIO nodes once the kernel makes them\n")
+        }
+    }
+
+    /// A consumer that is not root also needs to lock the guest's memory: QEMU pins all of it for DMA.
+    static func memlockHint(_ owner: NodeOwnership) -> String {
+        "hint: \(owner.userName ?? "the owner")'s locked-memory limit must cover the guest's RAM (QEMU pins it for DMA): "
+            + "ulimit -l, LimitMEMLOCK= in its systemd unit, or memlock in limits.conf\n"
     }
 
     private static func appendLine(

@@ -10,6 +10,8 @@ public enum ManagedStatus {
         public var state: String
         /// The VFIO nodes that exist for the device (a `bound` device on a VFIO driver only).
         public var nodes = VFIONodes()
+        /// The owner, group and mode of its per-device nodes.
+        public var nodeAttributes: [NodeAttributes] = []
     }
 
     /// A journal in the state directory: a run in progress (its writer holds the lock) or one
@@ -75,10 +77,21 @@ public enum ManagedStatus {
                 entry.record.address.description, "\(entry.record.vendor):\(entry.record.device)",
                 entry.record.original.description, entry.record.driver.rawValue,
                 entry.current?.rawValue ?? "-", entry.state, Timestamp.iso8601(entry.record.since),
-                entry.nodes.isEmpty ? "-" : entry.nodes.all.joined(separator: " ")
+                entry.nodes.isEmpty ? "-" : nodesText(entry)
             ])
         }
         return note + table.rendered()
+    }
+
+    /// The nodes, each per-device node given to someone (`bind --owner`) followed by its owner, group
+    /// and mode: `/dev/vfio/12[alice:kvm 0660] /dev/vfio/vfio`. The kernel's own (root, 0600) is not repeated.
+    private static func nodesText(_ entry: Entry) -> String {
+        entry.nodes.all.map { path in
+            guard let node = entry.nodeAttributes.first(where: { $0.path == path }),
+                node.uid != 0 || node.gid != 0 || node.mode != NodeMode(bits: 0o600)
+            else { return path }
+            return "\(path)[\(node.userName ?? String(node.uid)):\(node.groupName ?? String(node.gid)) \(node.mode)]"
+        }.joined(separator: " ")
     }
 
     public static func json(_ entries: [Entry], transaction: Transaction? = nil) -> JSONValue {
@@ -113,7 +126,8 @@ public enum ManagedStatus {
                     ("current_driver", .optional(entry.current)),
                     ("state", .string(entry.state)),
                     ("since", .string(Timestamp.iso8601(entry.record.since))),
-                    ("nodes", .array(entry.nodes.all.map(JSONValue.string)))
+                    ("nodes", .array(entry.nodes.all.map(JSONValue.string))),
+                    ("node_owners", .array(entry.nodeAttributes.map(OperationJSON.attributes)))
                 ])
             })
     }

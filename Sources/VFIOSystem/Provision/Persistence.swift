@@ -83,7 +83,7 @@ public struct Persistence: Sendable {
             .install(path: Self.stateFile, text: text),
             .install(path: Self.unitFile, text: Self.unitText(executable)),
             .link(path: Self.wantsLink, target: "../vfioctl.service"),
-            .install(path: Self.udevRule, text: Self.udevRuleText(executable))
+            .install(path: Self.udevRule, text: Self.udevRuleText(executable) + (try Self.ownershipRules(text)))
         ]
         var earlyChanged = false
         if let early, !early.isEmpty {
@@ -254,6 +254,28 @@ public struct Persistence: Sendable {
         ACTION=="add", SUBSYSTEM=="pci", TEST=="\(stateFile)", RUN+="\(executable.udevWord) apply \(stateFile) --device $kernel --lock-timeout 30"
 
         """
+    }
+
+    /// The rules that keep each entry's `owner`/`mode` on its nodes (users and groups resolved now:
+    /// an unknown one is exit 2, as for `apply`).
+    static func ownershipRules(_ stateText: String) throws(VFIOError) -> String {
+        let state = try DesiredState.parse(stateText, file: stateFile)
+        var devices: [NodeOwnershipRules.Device] = []
+        var unaddressed: [(line: Int, selector: String)] = []
+        for entry in state.entries {
+            guard let owner = entry.owner else { continue }
+            guard case .address(let address, _) = entry.selector else {
+                unaddressed.append((entry.location.line, entry.selector.description))
+                continue
+            }
+            do {
+                let ownership = try AccountResolver.resolve(owner, mode: entry.mode)
+                devices.append(.init(address: address, ownership: ownership, line: entry.location.line))
+            } catch {
+                throw VFIOError.usage("\(entry.location): \(error.message)")
+            }
+        }
+        return NodeOwnershipRules.text(devices, unaddressed: unaddressed)
     }
 
     // MARK: status

@@ -1,0 +1,99 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+import TestSupport
+import VFIOCore
+
+/// `bind --owner/--mode` through the command, on the simulated kernel, with a dev directory of the
+/// test's own for the nodes (mknod: root only), and its usage errors.
+@Suite struct OwnershipCommandTests {
+    typealias Machine = SimulatedKernelCommandTests.Machine
+    static let isRoot = geteuid() == 0
+
+    /// The machine with `dev/vfio/10`, the e1000e's group node, as the kernel makes it (0600 root).
+    static func machine(node: Bool = true) throws -> Machine {
+        let machine = try Machine()
+        let dev = machine.directory.path + "/dev"
+        mkdir(dev, 0o755)
+        mkdir(dev + "/vfio", 0o755)
+        if node { #expect(mknod(dev + "/vfio/10", S_IFCHR | 0o600, dev_t((240 << 8) | 10)) == 0) }
+        machine.devRoot = dev
+        return machine
+    }
+
+    func stat(_ path: String) -> Glibc.stat {
+        var info = Glibc.stat()
+        _ = lstat(path, &info)
+        return info
+    }
+
+    @Test(.enabled(if: isRoot, "mknod needs root")) func bindSetsTheOwnerOnceAndStatusShowsIt() throws {
+        let machine = try Self.machine()
+        let node = machine.directory.path + "/dev/vfio/10"
+        let bind = machine.run(["bind", "01:00.0", "--owner", "4321:8765", "--mode", "0660"])
+        #expect(bind.status == 0, "\(bind)")
+        #expect(bind.stdout.contains("owner /dev/vfio/10 4321:8765 0660 (set)"), "\(bind)")
+        #expect(bind.stdout.contains("locked-memory limit"), "\(bind)")
+        let info = stat(node)
+        #expect(info.st_uid == 4321 && info.st_gid == 8765 && info.st_mode & 0o7777 == 0o660)
+
+        let again = machine.run(["bind", "01:00.0", "--owner", "4321:8765", "--mode", "0660", "--json"])
+        #expect(again.status == 0, "\(again)")
+        #expect(again.json?["changed"] as? Bool == false, "\(again)")
+        let owners = again.device("0000:01:00.0")?["node_owners"] as? [[String: Any]]
+        #expect(owners?.first?["changed"] as? Bool == false, "\(again)")
+        #expect(owners?.first?["mode"] as? String == "0660", "\(again)")
+
+        let status = machine.run(["status"])
+        #expect(status.stdout.contains("/dev/vfio/10[4321:8765 0660]"), "\(status)")
+        let json = machine.run(["status", "--json"])
+        #expect(json.stdout.contains("\"node_owners\""), "\(json)")
+    }
+
+    @Test(.enabled(if: isRoot, "mknod needs root")) func aBoundDeviceGetsItsOwnerWithoutBeingMoved() throws {
+        let machine = try Self.machine()
+        #expect(machine.run(["bind", "01:00.0"]).status == 0)
+        let writes = machine.sim.writeCount
+        let bind = machine.run(["bind", "01:00.0", "--owner", "4321"])
+        #expect(bind.status == 0, "\(bind)")
+        #expect(bind.stdout.contains("unchanged"), "\(bind)")
+        #expect(stat(machine.directory.path + "/dev/vfio/10").st_uid == 4321)
+        #expect(stat(machine.directory.path + "/dev/vfio/10").st_gid == 0, "USER alone keeps the group")
+        #expect(machine.sim.writeCount == writes)
+    }
+
+    @Test func somethingPlantedAtTheGroupNodeRefusesTheBindBeforeAnyWrite() throws {
+        let machine = try Self.machine(node: false)
+        close(open(machine.directory.path + "/dev/vfio/10", O_CREAT | O_WRONLY, 0o600))
+        let writes = machine.sim.writeCount
+        let bind = machine.run(["bind", "01:00.0", "--owner", "4321"])
+        #expect(bind.status == ExitStatus.refused.rawValue, "\(bind)")
+        #expect(bind.stderr.contains("not a character device"), "\(bind)")
+        #expect(machine.sim.writeCount == writes)
+        #expect(machine.sim.driver(of: KernelSimulator.Standard.e1000e) == DriverName("e1000e"))
+        #expect(stat(machine.directory.path + "/dev/vfio/10").st_uid == 0)
+    }
+
+    @Test(arguments: [
+        (["--owner", "vfioctl-no-such-user-x"], "unknown user 'vfioctl-no-such-user-x'"),
+        (["--owner", "root:vfioctl-no-such-group"], "unknown group 'vfioctl-no-such-group'"),
+        (["--owner", "al\"ice"], "invalid user name"),
+        (["--owner", ":"], "invalid owner"),
+        (["--mode", "0660"], "--mode needs --owner"),
+        (["--owner", "root", "--mode", "0666"], "other users"),
+        (["--owner", "root", "--mode", "4660"], "setuid"),
+        (["--owner", "root", "--driver", "pci-stub"], "does not go with --driver 'pci-stub'"),
+        (["--owner", "root", "--driver", "none"], "does not go with --driver 'none'"),
+        (["--owner", "root", "--driver", "e1000e"], "does not go with --driver 'e1000e'")
+    ])
+    func badOwnershipIsAUsageErrorBeforeAnything(_ options: [String], _ message: String) throws {
+        let machine = try Machine()
+        let writes = machine.sim.writeCount
+        let run = machine.run(["bind", "01:00.0"] + options)
+        #expect(run.status == ExitStatus.usage.rawValue, "\(run)")
+        #expect(run.stderr.contains(message), "\(run)")
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run)")
+        #expect(machine.sim.writeCount == writes)
+    }
+}
