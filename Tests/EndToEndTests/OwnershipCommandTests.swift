@@ -4,6 +4,7 @@ import Glibc
 import Testing
 import TestSupport
 import VFIOCore
+import VFIOSystem
 
 /// `bind --owner/--mode` through the command, on the simulated kernel, with a dev directory of the
 /// test's own for the nodes (mknod: root only), and its usage errors.
@@ -18,7 +19,7 @@ import VFIOCore
         mkdir(dev, 0o755)
         mkdir(dev + "/vfio", 0o755)
         if node { #expect(mknod(dev + "/vfio/10", S_IFCHR | 0o600, dev_t((240 << 8) | 10)) == 0) }
-        machine.devRoot = dev
+        #expect(machine.devRoot == dev)
         return machine
     }
 
@@ -63,6 +64,21 @@ import VFIOCore
         #expect(machine.sim.writeCount == writes)
     }
 
+    @Test(.enabled(if: isRoot, "mknod needs root")) func saveKeepsTheOwnerAsWritten() throws {
+        let machine = try Self.machine()
+        let file = machine.directory.path + "/saved.toml"
+        let bind = machine.run(["bind", "01:00.0", "--owner", "4321:", "--mode", "660", "--save", "--state-file", file])
+        #expect(bind.status == ExitStatus.usage.rawValue, "a USER: without a passwd entry has no login group: \(bind)")
+        let saved = machine.run([
+            "bind", "01:00.0", "--owner", "4321:8765", "--mode", "660", "--save", "--state-file", file
+        ])
+        #expect(saved.status == 0, "\(saved)")
+        let text = try #require(try? TextFile.read(file))
+        #expect(text.contains("owner = \"4321:8765\"\nmode = \"0660\""), "\(text)")
+        let state = try DesiredState.parse(text, file: file)
+        #expect(state.entries.first?.owner == OwnerSpec(user: .id(4321), group: .account(.id(8765))))
+    }
+
     @Test func somethingPlantedAtTheGroupNodeRefusesTheBindBeforeAnyWrite() throws {
         let machine = try Self.machine(node: false)
         close(open(machine.directory.path + "/dev/vfio/10", O_CREAT | O_WRONLY, 0o600))
@@ -95,5 +111,66 @@ import VFIOCore
         #expect(run.stderr.contains(message), "\(run)")
         #expect(run.stderr.split(separator: "\n").count == 1, "\(run)")
         #expect(machine.sim.writeCount == writes)
+    }
+}
+
+/// `persist enable` of a state file with `owner`: the udev rules that give re-created nodes their
+/// owner, in the hot-plug rule file; an unknown user refuses the whole enable.
+@Suite struct PersistOwnershipTests {
+    static func stateFile(_ host: CLIHost, owner: String) throws -> String {
+        let file = host.root + "/owned.toml"
+        let text = """
+            [[device]]
+            address = "0000:0a:00.0"
+            vendor = "10ec"
+            device = "525a"
+            state = "vfio"
+            owner = "\(owner)"
+            mode = "0660"
+
+            [[device]]
+            ids = "8086:1533"
+            state = "vfio"
+            owner = "root"
+
+            """
+        let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        _ = Array(text.utf8).withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        return file
+    }
+
+    @Test func theRulesFileGetsTheOwnersRules() throws {
+        let host = try CLIHost()
+        let image = host.root + "/image"
+        let run = try host.run([
+            "persist", "enable", try Self.stateFile(host, owner: "root:root"), "--root", image, "--binary",
+            CLIHost.binary, "--late-only"
+        ])
+        #expect(run.status == 0, "\(run)")
+        let fd = open(image + "/etc/udev/rules.d/70-vfioctl.rules", O_RDONLY)
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 65536)
+        let count = read(fd, &bytes, bytes.count)
+        let rules = String(decoding: bytes.prefix(max(0, count)), as: UTF8.self)
+        #expect(
+            rules.contains(
+                #"SUBSYSTEM=="vfio", KERNEL=="[0-9]*", TEST=="/sys/kernel/iommu_groups/%k/devices/0000:0a:00.0", OWNER="root", GROUP="root", MODE="0660""#
+            ), "\(rules)")
+        #expect(rules.contains(#"SUBSYSTEM=="vfio-dev", KERNELS=="0000:0a:00.0", OWNER="root""#), "\(rules)")
+        #expect(rules.contains("# state file line 9 (ids 8086:1533): its owner is set by 'vfioctl apply'"), "\(rules)")
+        #expect(rules.contains("RUN+="), "the hot-plug rule is still there")
+    }
+
+    @Test func anUnknownUserRefusesTheEnableAndInstallsNothing() throws {
+        let host = try CLIHost()
+        let image = host.root + "/image"
+        let run = try host.run([
+            "persist", "enable", try Self.stateFile(host, owner: "vfioctl-no-such-user-y"), "--root", image,
+            "--binary", CLIHost.binary, "--late-only"
+        ])
+        #expect(run.status == ExitStatus.usage.rawValue, "\(run)")
+        #expect(run.stderr.contains("unknown user 'vfioctl-no-such-user-y'"), "\(run)")
+        #expect(access(image + "/etc/udev/rules.d/70-vfioctl.rules", F_OK) != 0)
     }
 }

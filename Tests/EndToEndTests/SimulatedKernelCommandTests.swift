@@ -19,8 +19,9 @@ import VFIOSystem
         let sim = KernelSimulator.standard()
         let directory: TemporaryDirectory
         static let now = 1_767_323_045
-        /// A dev directory for the ownership of VFIO nodes (`bind --owner`, `status`); nil: /dev is not touched.
-        var devRoot: String?
+        /// The dev directory for the owners of VFIO nodes (`bind --owner`, `status`): the test's own,
+        /// never the host's /dev (the simulated kernel's nodes are not there).
+        lazy var devRoot = directory.path + "/dev"
 
         init() throws {
             directory = try TemporaryDirectory(prefix: "vfioctl-sim")
@@ -67,7 +68,8 @@ import VFIOSystem
                 ],
                 clock: { Self.now })
             context.waitsForUdev = false
-            if let devRoot { context.deviceNodes = { _ in LiveDeviceNodes(devRoot: devRoot) } }
+            let devRoot = self.devRoot
+            context.deviceNodes = { _ in LiveDeviceNodes(devRoot: devRoot) }
             let status = VFIOCtl.main(arguments, context: context)
             return CLIRun(status: status, stdout: stdout.text, stderr: stderr.text)
         }

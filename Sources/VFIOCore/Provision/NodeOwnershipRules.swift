@@ -2,8 +2,10 @@
 /// anew (a rebind, a reboot, vfio-pci reloaded): part of the hot-plug rule file `persist` installs.
 ///
 /// udev names a group node's device by the group (`12`, `noiommu-12`) and a cdev by itself
-/// (`vfio0`): the group node is matched by the device being a member of that IOMMU group (`%n` is
-/// the number at the end of the name, for both forms), the cdev by its parent, the PCI device.
+/// (`vfio0`): the group node is matched by the device being a member of that IOMMU group, the cdev
+/// by its parent, the PCI device. The group is `%k` for `12`, and `%n` (the number at the end of
+/// the name) for `noiommu-12`: udev (systemd 252, checked on the test kernel) gives a name made of
+/// digits only no number, so `%n` alone never matches a plain group node.
 /// Each device has its own lines: a user or group that does not resolve when udev loads the rules
 /// costs only that assignment (udev logs it), never the other devices' rules.
 public enum NodeOwnershipRules {
@@ -29,8 +31,10 @@ public enum NodeOwnershipRules {
             guard !assignments.isEmpty else { continue }
             let address = device.address.description
             out += "# Owner of the VFIO nodes of \(address) (state file line \(device.line))\n"
-            out +=
-                "ACTION!=\"remove\", SUBSYSTEM==\"vfio\", KERNEL==\"[0-9]*|noiommu-[0-9]*\", TEST==\"/sys/kernel/iommu_groups/%n/devices/\(address)\", \(assignments)\n"
+            for (kernel, group) in [("[0-9]*", "%k"), ("noiommu-[0-9]*", "%n")] {
+                out +=
+                    "ACTION!=\"remove\", SUBSYSTEM==\"vfio\", KERNEL==\"\(kernel)\", TEST==\"/sys/kernel/iommu_groups/\(group)/devices/\(address)\", \(assignments)\n"
+            }
             out += "ACTION!=\"remove\", SUBSYSTEM==\"vfio-dev\", KERNELS==\"\(address)\", \(assignments)\n"
         }
         for entry in unaddressed {
