@@ -9,18 +9,8 @@
 /// Each device has its own lines: a user or group that does not resolve when udev loads the rules
 /// costs only that assignment (udev logs it), never the other devices' rules.
 public enum NodeOwnershipRules {
-    public struct Device: Sendable, Equatable {
-        public var address: PCIAddress
-        public var ownership: NodeOwnership
-        /// Where the entry is, for the comment above its rules.
-        public var line: Int
-
-        public init(address: PCIAddress, ownership: NodeOwnership, line: Int) {
-            self.address = address
-            self.ownership = ownership
-            self.line = line
-        }
-    }
+    /// A device with an owner, and the line of its entry (for the comment above its rules).
+    public typealias Device = (address: PCIAddress, ownership: NodeOwnership, line: Int)
 
     /// The rule lines for `devices`, and a comment per entry that names no single address (ids,
     /// vfs_of, class), whose nodes udev cannot tell from the rest: `apply` sets those at boot.

@@ -270,7 +270,7 @@ public struct Persistence: Sendable {
             }
             do {
                 let ownership = try AccountResolver.resolve(owner, mode: entry.mode)
-                devices.append(.init(address: address, ownership: ownership, line: entry.location.line))
+                devices.append((address, ownership, entry.location.line))
             } catch {
                 throw VFIOError.usage("\(entry.location): \(error.message)")
             }

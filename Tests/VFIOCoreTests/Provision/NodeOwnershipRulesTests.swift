@@ -6,20 +6,23 @@ import Testing
     @Test func linesPerDeviceNamesOrIds() throws {
         let text = NodeOwnershipRules.text(
             [
-                .init(
+                (
                     address: PCIAddress("0000:01:00.0")!,
                     ownership: NodeOwnership(
                         uid: 1000, gid: 994, mode: NodeMode(bits: 0o660), userName: "alice", groupName: "kvm"),
-                    line: 1),
+                    line: 1
+                ),
                 // A name NSS gave that a udev rule could not carry as written: the id instead.
-                .init(
+                (
                     address: PCIAddress("0000:02:00.0")!,
                     ownership: NodeOwnership(uid: 1001, gid: nil, mode: nil, userName: "bob\"\nRUN+=\"x"),
-                    line: 7),
-                .init(
+                    line: 7
+                ),
+                (
                     address: PCIAddress("0000:03:00.0")!,
                     ownership: NodeOwnership(uid: nil, gid: 36, mode: NodeMode(bits: 0o060), groupName: "kvm"),
-                    line: 12)
+                    line: 12
+                )
             ],
             unaddressed: [(20, "ids 15b3:101e")])
         Golden.check(text, "udev-node-ownership.rules")
