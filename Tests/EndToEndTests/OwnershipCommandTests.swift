@@ -79,6 +79,33 @@ import VFIOSystem
         #expect(state.entries.first?.owner == OwnerSpec(user: .id(4321), group: .account(.id(8765))))
     }
 
+    @Test(.enabled(if: isRoot, "mknod needs root")) func applySetsTheEntrysOwnerAndDiffCountsIt() throws {
+        let machine = try Self.machine()
+        let file = machine.directory.path + "/state.toml"
+        try Machine.write(
+            file,
+            """
+            [[device]]
+            address = "0000:01:00.0"
+            vendor = "8086"
+            device = "10d3"
+            state = "vfio"
+            owner = "4321:8765"
+            mode = "0640"
+
+            """)
+        #expect(machine.run(["bind", "01:00.0"]).status == 0)
+        let diff = machine.run(["diff", file])
+        #expect(diff.status == ExitStatus.changesPending.rawValue, "only the owner differs: \(diff)")
+        #expect(diff.stdout.contains("owner /dev/vfio/10 root:root 0600 (now; would set 4321:8765 0640)"), "\(diff)")
+        #expect(stat(machine.directory.path + "/dev/vfio/10").st_uid == 0, "diff sets nothing")
+        let apply = machine.run(["apply", file])
+        #expect(apply.status == 0, "\(apply)")
+        let info = stat(machine.directory.path + "/dev/vfio/10")
+        #expect(info.st_uid == 4321 && info.st_gid == 8765 && info.st_mode & 0o7777 == 0o640)
+        #expect(machine.run(["diff", file]).status == 0, "nothing pending once applied")
+    }
+
     @Test func somethingPlantedAtTheGroupNodeRefusesTheBindBeforeAnyWrite() throws {
         let machine = try Self.machine(node: false)
         close(open(machine.directory.path + "/dev/vfio/10", O_CREAT | O_WRONLY, 0o600))
