@@ -92,7 +92,7 @@ public enum OperationText {
             appendLine(result, of: report, verbose: verbose, to: &out)
             appendOwnership(result, dryRun: report.dryRun, to: &out)
         }
-        if report.error == nil, let owner = report.devices.lazy.compactMap(\.owner).first, owner.uid != nil {
+        if report.error == nil, let owner = report.devices.lazy.compactMap(\.owner).first {
             out.append(memlockHint(owner))
         }
         return out
@@ -113,7 +113,7 @@ public enum OperationText {
 
     /// A consumer that is not root also needs to lock the guest's memory: QEMU pins all of it for DMA.
     static func memlockHint(_ owner: NodeOwnership) -> String {
-        "hint: \(owner.userName ?? "the owner")'s locked-memory limit must cover the guest's RAM (QEMU pins it for DMA): "
+        "hint: \(owner.userName.map { $0 + "'s" } ?? "the consumer's") locked-memory limit must cover the guest's RAM (QEMU pins it for DMA): "
             + "ulimit -l, LimitMEMLOCK= in its systemd unit, or memlock in limits.conf\n"
     }
 

@@ -6,8 +6,8 @@
 /// by its parent, the PCI device. The group is `%k` for `12`, and `%n` (the number at the end of
 /// the name) for `noiommu-12`: udev (systemd 252, checked on the test kernel) gives a name made of
 /// digits only no number, so `%n` alone never matches a plain group node.
-/// Each device has its own lines: a user or group that does not resolve when udev loads the rules
-/// costs only that assignment (udev logs it), never the other devices' rules.
+/// Each device has its own lines: a user or group udev cannot resolve when it loads the rules (one
+/// deleted since `persist enable`) costs only that device's lines, never the other devices' rules.
 public enum NodeOwnershipRules {
     /// A device with an owner, and the line of its entry (for the comment above its rules).
     public typealias Device = (address: PCIAddress, ownership: NodeOwnership, line: Int)
