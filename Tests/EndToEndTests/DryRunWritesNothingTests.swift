@@ -48,6 +48,8 @@ final class DryRunHost: @unchecked Sendable {
     private let traces: TemporaryDirectory
     private var runs = 0
     var stateFile: String { host.root + "/files/state.toml" }
+    /// The card reader wanted on VFIO, owned by root (an owner a dry run must only describe).
+    var ownedStateFile: String { host.root + "/files/owned.toml" }
     var persistRoot: String { host.root + "/image" }
     /// An image with an update-initramfs that leaves a file when run: never, under another --root.
     var toolsRoot: String { host.root + "/image-with-initramfs-tools" }
@@ -84,6 +86,9 @@ final class DryRunHost: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: host.root + "/files", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: host.root + "/modprobe.d", withIntermediateDirectories: true)
         try Self.pendingState.write(toFile: stateFile, atomically: true, encoding: .utf8)
+        try (Self.pendingState.components(separatedBy: "\n\n").first! + "\nowner = \"root:root\"\nmode = \"0660\"\n")
+            .write(
+                toFile: ownedStateFile, atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: toolsRoot + "/usr/sbin", withIntermediateDirectories: true)
         try "#!/bin/sh\ntouch \(toolsRoot)/ran\n".write(
             toFile: toolsRoot + "/usr/sbin/update-initramfs", atomically: true, encoding: .utf8)
@@ -200,6 +205,15 @@ struct DryRunWritesNothingTests {
             DryRunCase(["apply", file, "--dry-run", "--device", "0000:0a:00.0"], status: 7, says: ["0000:0a:00.0"]),
             DryRunCase(["apply", file, "--dry-run", "--device", "0a:00"], status: 7, says: ["0000:0a:00.0"]),
             DryRunCase(["diff", file], status: 7, says: ["0000:0a:00.0"]),
+            DryRunCase(
+                ["apply", host.ownedStateFile, "--dry-run"], status: 7,
+                says: ["0000:0a:00.0", "would set owner root:root 0660"]),
+            DryRunCase(
+                [
+                    "persist", "enable", host.ownedStateFile, "--root", root, "--binary", CLIHost.binary, "--late-only",
+                    "--dry-run"
+                ],
+                says: [#"KERNELS=="0000:0a:00.0", OWNER="root", GROUP="root", MODE="0660""#]),
             DryRunCase(["override", "0a:00.0", "vfio-pci", "--dry-run"], says: ["would write"]),
             DryRunCase(["override", "07:00.0", "--clear", "--dry-run"], says: ["would write"]),
             DryRunCase(["new-id", "vfio-pci", "10ec:525a", "--dry-run"], says: ["would write"]),

@@ -165,7 +165,11 @@ public struct Persistence: Sendable {
                     let lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
                     return (["would install \(path):"] + lines.map { "  " + $0 }).joined(separator: "\n")
                 }
-                return "would install \(path)" + (command.map { ": \($0)" } ?? "")
+                let line = "would install \(path)" + (command.map { ": \($0)" } ?? "")
+                // The owner rules too: each gives a device's nodes to someone.
+                let owners =
+                    path == Self.udevRule ? text.split(separator: "\n").filter { $0.hasPrefix("ACTION!=") } : []
+                return ([line] + owners.map { "  " + $0 }).joined(separator: "\n")
             case .link(let path, let target): return "would enable vfioctl.service (\(path) -> \(target))"
             case .remove(let path): return "would remove \(path)"
             case .reload(let manager): return "would run \(manager.command.joined(separator: " "))"
