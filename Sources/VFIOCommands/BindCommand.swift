@@ -115,11 +115,14 @@ struct BindCommand: ContextCommand {
         let nodeOwnership = NodeOwnershipStep(
             kernel: source.kernel(context), nodes: context.deviceNodes(source.source(context)))
         if ownership != nil { try nodeOwnership.checkBeforeBind(targets.devices) }
+        // What a failed ownership step puts back: the devices and their records before the bind.
+        let prior = ownership == nil ? [:] : try engine.priorStates(targets.inventory.devices)
         var report = engine.bind(
             targets.devices.map(request), inventory: targets.inventory, companions: request, options: options)
         if let ownership {
             nodeOwnership.apply(
-                Dictionary(report.devices.map { ($0.address, ownership) }) { first, _ in first }, to: &report)
+                Dictionary(report.devices.map { ($0.address, ownership) }) { first, _ in first }, to: &report,
+                undoing: prior, with: engine, options: options)
         }
         try writing.finish(report, context)
         guard saving.save else { return }

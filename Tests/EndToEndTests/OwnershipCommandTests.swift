@@ -118,6 +118,69 @@ import VFIOSystem
         #expect(stat(machine.directory.path + "/dev/vfio/10").st_uid == 0)
     }
 
+    /// The managed records in the machine's state directory.
+    func records(_ machine: Machine) throws -> [ManagedDevice] {
+        try StateStore(directory: machine.directory.path + "/state").readManaged()
+    }
+
+    @Test func aNodeMissingAfterTheBindPutsTheDeviceBackAndRecordsNothing() throws {
+        let machine = try Self.machine(node: false)
+        let bind = machine.run(["bind", "01:00.0", "--owner", "4321", "--json"])
+        #expect(bind.status == ExitStatus.failed.rawValue, "\(bind)")
+        #expect(bind.stdout.contains("/dev/vfio/10 does not exist"), "\(bind)")
+        #expect(bind.device("0000:01:00.0")?["status"] as? String == "rolled_back", "\(bind)")
+        #expect(machine.sim.driver(of: KernelSimulator.Standard.e1000e) == DriverName("e1000e"))
+        #expect(machine.sim.override(of: KernelSimulator.Standard.e1000e) == nil)
+        #expect(try records(machine).isEmpty, "a rolled-back bind leaves no managed record")
+        #expect(access(machine.directory.path + "/state/journal.toml", F_OK) != 0, "the journal is gone")
+    }
+
+    @Test(.enabled(if: isRoot, "mknod needs root")) func aFailedOwnerGivesBackTheNodesAlreadyGiven() throws {
+        let machine = try Self.machine()
+        #expect(machine.run(["bind", "01:00.0"]).status == 0)
+        let before = try records(machine)
+        // The e1000e stays bound, its node given first; the virtio-net's node never appears.
+        let bind = machine.run(["bind", "01:00.0", "02:00.0", "--owner", "4321:8765", "--mode", "0660"])
+        #expect(bind.status == ExitStatus.failed.rawValue, "\(bind)")
+        #expect(bind.stderr.contains("0000:02:00.0: /dev/vfio/11 does not exist"), "\(bind)")
+        let info = stat(machine.directory.path + "/dev/vfio/10")
+        #expect(info.st_uid == 0 && info.st_gid == 0 && info.st_mode & 0o7777 == 0o600, "given back")
+        #expect(machine.sim.driver(of: KernelSimulator.Standard.e1000e) == DriverName("vfio-pci"))
+        #expect(machine.sim.driver(of: KernelSimulator.Standard.virtioNet) == DriverName("virtio-pci"))
+        #expect(try records(machine).map(\.address) == before.map(\.address))
+    }
+
+    @Test func aRollbackThatFailsToSaysSoAndKeepsTheJournal() throws {
+        let machine = try Self.machine(node: false)
+        // e1000e refuses to probe again: putting the device back fails.
+        machine.sim.failProbe(driver: DriverName("e1000e")!, device: KernelSimulator.Standard.e1000e, errno: EIO)
+        let bind = machine.run(["bind", "01:00.0", "--owner", "4321"])
+        #expect(bind.status == ExitStatus.failed.rawValue, "\(bind)")
+        #expect(bind.stderr.contains("/dev/vfio/10 does not exist; putting back 0000:01:00.0"), "\(bind)")
+        #expect(bind.stderr.contains("vfioctl recover"), "\(bind)")
+        #expect(access(machine.directory.path + "/state/journal.toml", F_OK) == 0, "kept for recover")
+    }
+
+    @Test func applyPutsBackWhatItBoundWhenTheOwnerFails() throws {
+        let machine = try Self.machine(node: false)
+        let file = machine.directory.path + "/state.toml"
+        try Machine.write(
+            file,
+            """
+            [[device]]
+            address = "0000:01:00.0"
+            vendor = "8086"
+            device = "10d3"
+            state = "vfio"
+            owner = "4321"
+
+            """)
+        let apply = machine.run(["apply", file])
+        #expect(apply.status == ExitStatus.failed.rawValue, "\(apply)")
+        #expect(machine.sim.driver(of: KernelSimulator.Standard.e1000e) == DriverName("e1000e"))
+        #expect(try records(machine).isEmpty)
+    }
+
     @Test(arguments: [
         (["--owner", "vfioctl-no-such-user-x"], "unknown user 'vfioctl-no-such-user-x'"),
         (["--owner", "root:vfioctl-no-such-group"], "unknown group 'vfioctl-no-such-group'"),

@@ -96,6 +96,8 @@ public struct Reconciler {
             }
             let owners = wantedOwners(resolution.targets)
             if !owners.isEmpty { try ownership?.step.checkBeforeBind(resolution.targets.map(\.device)) }
+            // What a failed ownership step puts back: the devices and their records before the transaction.
+            let prior = owners.isEmpty ? [:] : try engine.priorStates(inventory.devices)
             let result = engine.transact(
                 operation: "apply", binds: binds, releases: releases, inventory: inventory,
                 companions: { BindEngine.Request(device: $0, chain: []) }, options: options)
@@ -105,7 +107,11 @@ public struct Reconciler {
                 try revert(changedPFs, options: options, report: &report)
                 throw error
             }
-            ownership?.step.apply(owners, to: &report)
+            ownership?.step.apply(owners, to: &report, undoing: prior, with: engine, options: options)
+            if let error = report.error {
+                try revert(changedPFs, options: options, report: &report)
+                throw error
+            }
         } catch {
             report.error = error
         }
