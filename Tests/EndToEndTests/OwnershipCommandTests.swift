@@ -52,6 +52,33 @@ import VFIOSystem
         #expect(json.stdout.contains("\"node_owners\""), "\(json)")
     }
 
+    @Test(.enabled(if: isRoot, "mknod needs root")) func showPrintsTheNodesOwnerAsStatusDoes() throws {
+        let machine = try Self.machine()
+        #expect(machine.run(["bind", "01:00.0"]).status == 0)
+        let kernels = machine.run(["show", "01:00.0"])
+        #expect(
+            kernels.stdout.contains("/dev/vfio/10 /dev/vfio/vfio"), "the kernel's own owner is not repeated: \(kernels)"
+        )
+        let rootJSON = machine.run(["show", "01:00.0", "--json"])
+        let rootOwners = (rootJSON.json?["device"] as? [String: Any])?["node_owners"] as? [[String: Any]]
+        #expect(rootOwners?.first?["mode"] as? String == "0600", "\(rootJSON)")
+
+        #expect(machine.run(["bind", "01:00.0", "--owner", "4321:8765", "--mode", "0660"]).status == 0)
+        let show = machine.run(["show", "01:00.0"])
+        #expect(show.status == 0, "\(show)")
+        #expect(show.stdout.contains("/dev/vfio/10[4321:8765 0660] /dev/vfio/vfio"), "\(show)")
+        let json = machine.run(["show", "01:00.0", "--json"])
+        let owners = (json.json?["device"] as? [String: Any])?["node_owners"] as? [[String: Any]]
+        #expect(owners?.count == 1, "\(json)")
+        #expect(owners?.first?["path"] as? String == "/dev/vfio/10", "\(json)")
+        #expect(owners?.first?["uid"] as? Int == 4321 && owners?.first?["gid"] as? Int == 8765, "\(json)")
+        #expect(owners?.first?["mode"] as? String == "0660", "\(json)")
+        #expect(owners?.first?["changed"] == nil, "show changes nothing: \(json)")
+
+        let unbound = machine.run(["show", "02:00.0", "--json"])
+        #expect(((unbound.json?["device"] as? [String: Any])?["node_owners"] as? [Any])?.isEmpty == true, "\(unbound)")
+    }
+
     @Test(.enabled(if: isRoot, "mknod needs root")) func aBoundDeviceGetsItsOwnerWithoutBeingMoved() throws {
         let machine = try Self.machine()
         #expect(machine.run(["bind", "01:00.0"]).status == 0)

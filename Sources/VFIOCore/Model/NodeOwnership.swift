@@ -190,6 +190,18 @@ public struct NodeAttributes: Sendable, Equatable {
         "\(path) \(userName ?? String(uid)):\(groupName ?? String(gid)) \(mode)"
     }
 
+    /// The nodes, each per-device node given to someone (`bind --owner`) followed by its owner, group
+    /// and mode: `/dev/vfio/12[alice:kvm 0660] /dev/vfio/vfio`, as `status` and `show` print them. The
+    /// kernel's own (root, 0600) is not repeated.
+    public static func annotated(_ paths: [String], _ attributes: [NodeAttributes]) -> String {
+        paths.map { path in
+            guard let node = attributes.first(where: { $0.path == path }),
+                node.uid != 0 || node.gid != 0 || node.mode != NodeMode(bits: 0o600)
+            else { return path }
+            return "\(path)[\(node.userName ?? String(node.uid)):\(node.groupName ?? String(node.gid)) \(node.mode)]"
+        }.joined(separator: " ")
+    }
+
     /// Whether `ownership` asks for nothing these attributes do not have already.
     public func satisfies(_ ownership: NodeOwnership) -> Bool {
         (ownership.uid.map { $0 == uid } ?? true) && (ownership.gid.map { $0 == gid } ?? true)

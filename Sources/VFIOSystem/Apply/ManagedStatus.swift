@@ -77,21 +77,10 @@ public enum ManagedStatus {
                 entry.record.address.description, "\(entry.record.vendor):\(entry.record.device)",
                 entry.record.original.description, entry.record.driver.rawValue,
                 entry.current?.rawValue ?? "-", entry.state, Timestamp.iso8601(entry.record.since),
-                entry.nodes.isEmpty ? "-" : nodesText(entry)
+                entry.nodes.isEmpty ? "-" : NodeAttributes.annotated(entry.nodes.all, entry.nodeAttributes)
             ])
         }
         return note + table.rendered()
-    }
-
-    /// The nodes, each per-device node given to someone (`bind --owner`) followed by its owner, group
-    /// and mode: `/dev/vfio/12[alice:kvm 0660] /dev/vfio/vfio`. The kernel's own (root, 0600) is not repeated.
-    private static func nodesText(_ entry: Entry) -> String {
-        entry.nodes.all.map { path in
-            guard let node = entry.nodeAttributes.first(where: { $0.path == path }),
-                node.uid != 0 || node.gid != 0 || node.mode != NodeMode(bits: 0o600)
-            else { return path }
-            return "\(path)[\(node.userName ?? String(node.uid)):\(node.groupName ?? String(node.gid)) \(node.mode)]"
-        }.joined(separator: " ")
     }
 
     public static func json(_ entries: [Entry], transaction: Transaction? = nil) -> JSONValue {
