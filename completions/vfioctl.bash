@@ -315,7 +315,7 @@ _vfioctl_bind() {
     repeating_flags=()
     non_repeating_flags=(--group --noiommu --no-default-rules --dry-run --json --verbose -v --save --version -h --help)
     repeating_options=(--rules-dir --force)
-    non_repeating_options=(--sysfs-root --driver --method --modules-dir --timeout --lock-timeout --state-dir --state-file)
+    non_repeating_options=(--sysfs-root --driver --method --owner --mode --modules-dir --timeout --lock-timeout --state-dir --state-file)
     __vfioctl_offer_flags_options -1
 
     # Offer option value completions
@@ -329,6 +329,12 @@ _vfioctl_bind() {
         ;;
     '--method')
         __vfioctl_add_completions -W 'driver_override'$'\n''new_id'
+        return
+        ;;
+    '--owner')
+        return
+        ;;
+    '--mode')
         return
         ;;
     '--modules-dir')

@@ -82,7 +82,7 @@ enum Provisioning {
         // those devices can refer to is read: the devices, the PFs `vfs_of` entries name, and their
         // IOMMU groups' members, as `bind ADDRESS` reads them; not every device of the machine.
         let scope = addresses.isEmpty ? nil : (addresses + state.namedPhysicalFunctions).map(DeviceSelector.address)
-        let reconciler = Reconciler(
+        var reconciler = Reconciler(
             engine: try writing.engine(context, source: source),
             // With --device, the planner reads the aliases of the devices it plans only.
             makePlanner: { (devices) throws(VFIOError) in
@@ -93,9 +93,31 @@ enum Provisioning {
                 guard let scope else { return try source.inventory(context) }
                 return try source.inventory(context, changing: scope)
             })
+        reconciler.ownership = try Self.ownership(state, source: source, context)
         var options = writing.engineOptions(context)
         if BindEngine.Options.isRunByUdev(environment: context.environment) { options.waitForUdev = false }
         return reconciler.apply(state, only: addresses.isEmpty ? nil : Set(addresses), options: options)
+    }
+
+    /// The entries' `owner`/`mode`, resolved on the host (an unknown user or group is exit 2), with
+    /// the step that sets them; nil when no entry has an owner.
+    static func ownership(
+        _ state: DesiredState, source: SourceOptions, _ context: CommandContext
+    ) throws(VFIOError)
+        -> (step: NodeOwnershipStep, byEntryLine: [Int: NodeOwnership])?
+    {
+        var byLine: [Int: NodeOwnership] = [:]
+        for entry in state.entries {
+            guard let owner = entry.owner else { continue }
+            do {
+                byLine[entry.location.line] = try AccountResolver.resolve(owner, mode: entry.mode)
+            } catch {
+                throw VFIOError.usage("\(entry.location): \(error.message)")
+            }
+        }
+        if byLine.isEmpty { return nil }
+        let step = NodeOwnershipStep(kernel: source.kernel(context), nodes: context.deviceNodes(source.source(context)))
+        return (step, byLine)
     }
 
     /// `--device` values as addresses. An address is kept as it is, present or not (the udev rule

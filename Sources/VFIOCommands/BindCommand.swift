@@ -42,6 +42,12 @@ struct BindCommand: ContextCommand {
     )
     var noiommu = false
 
+    @Option(help: ArgumentHelp(OwnershipArguments.ownerHelp, valueName: "user[:group]"), transform: BlankValue.refused)
+    var owner: String?
+
+    @Option(help: ArgumentHelp(OwnershipArguments.modeHelp, valueName: "mode"), transform: BlankValue.refused)
+    var mode: String?
+
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var writing: WritingOptions
     @OptionGroup var saving: SavingOptions
@@ -56,9 +62,18 @@ struct BindCommand: ContextCommand {
             throw VFIOError.usage(
                 "invalid --driver \(UserText.quoted(driver)): expected a driver (vfio-pci) or module name (vfio_pci)")
         }
+        if try OwnershipArguments.parse(owner: owner, mode: mode) != nil, let driver,
+            !DesiredState.Wanted.driver(driver).isVFIO
+        {
+            throw VFIOError.usage(
+                "--owner sets the owner of VFIO nodes: it does not go with --driver \(UserText.quoted(driver)), which makes none"
+            )
+        }
     }
 
     func run(_ context: CommandContext) throws {
+        // Users and groups are looked up before anything is locked or read: a typo is exit 2.
+        let ownership = try OwnershipArguments.resolve(owner: owner, mode: mode)
         let selectors = try source.writingSelectors(context, arguments.devices)
         let engine = try writing.engine(context, source: source)
         let targets = try BindTargets.select(
@@ -92,19 +107,31 @@ struct BindCommand: ContextCommand {
         options.method = targets.method
         options.noIOMMU = noiommu
         if noiommu { context.terminal.warning(String(NoIOMMUMode.warning.dropFirst("warning: ".count))) }
-        let report = engine.bind(
+        let nodeOwnership = NodeOwnershipStep(
+            kernel: source.kernel(context), nodes: context.deviceNodes(source.source(context)))
+        if ownership != nil { try nodeOwnership.checkBeforeBind(targets.devices) }
+        // What a failed ownership step puts back: the devices and their records before the bind.
+        let prior = ownership == nil ? [:] : try engine.priorStates(targets.inventory.devices)
+        var report = engine.bind(
             targets.devices.map(request), inventory: targets.inventory, companions: request, options: options)
+        if let ownership {
+            nodeOwnership.apply(
+                Dictionary(report.devices.map { ($0.address, ownership) }) { first, _ in first }, to: &report,
+                undoing: prior, with: engine, options: options)
+        }
         try writing.finish(report, context)
         guard saving.save else { return }
         // Reached only when the bind succeeded (finish throws otherwise): every device it moved or
         // found in place, with the hardware it is, so `apply` refuses a different card there later.
         let wanted: DesiredState.Wanted = driver.map { .driver($0) } ?? .vfio
+        // Saved as written (`alice:`, not the group it resolved to): the file is read on other days.
+        let ownerSpec = try OwnershipArguments.parse(owner: owner, mode: mode)
         let update = saving.update
         for result in report.devices {
             guard let device = targets.inventory[result.address] else { continue }
             let entry = StateFileEdit.DeviceEntry(
                 address: device.address, vendor: device.identity.vendor,
-                device: device.identity.device, wanted: wanted)
+                device: device.identity.device, wanted: wanted, owner: ownerSpec?.0, mode: ownerSpec?.1)
             SavingOptions.report(
                 try update.set(entry, dryRun: writing.dryRun, inventory: targets.inventory), device.address, "add",
                 file: update.path, dryRun: writing.dryRun, context)

@@ -25,6 +25,11 @@ public struct CommandContext: Sendable {
     public var environment: [String: String]
     /// Seconds since the epoch, stamped on the journal and the managed records.
     public var clock: @Sendable () -> Int
+    /// The owner, group and mode of a source's VFIO nodes (`bind --owner`, `status`): /dev for the
+    /// live system, TREE/dev for a tree; tests give a directory of their own.
+    public var deviceNodes: @Sendable (DeviceSource) -> any DeviceNodeAccess = { source in
+        LiveDeviceNodes(devRoot: source.devRoot)
+    }
     /// Whether a udev daemon handles this kernel's events, so a bind waits for it to settle (the
     /// live system); a simulated kernel has none.
     public var waitsForUdev = true
@@ -55,7 +60,7 @@ public struct CommandContext: Sendable {
                 switch source {
                 case .live: LiveKernel(sysfsRoot: "/sys", devRoot: "/dev")
                 // `--sysfs-root /sys` is the live system's sysfs: its device nodes are in /dev.
-                case .sysfsTree(let root): LiveKernel(sysfsRoot: root, devRoot: root == "/sys" ? "/dev" : root + "/dev")
+                case .sysfsTree(let root): LiveKernel(sysfsRoot: root, devRoot: source.devRoot)
                 }
             },
             enumerate: { (source, hostUse) throws(VFIOError) in try source.enumerate(hostUse: hostUse) },
@@ -79,6 +84,17 @@ public struct CommandContext: Sendable {
     }
 
     var terminal: Terminal { Terminal(standardOutput: standardOutput, standardError: standardError) }
+}
+
+extension DeviceSource {
+    /// Where the source's device nodes are: `/dev`, or TREE/dev for a tree (`--sysfs-root /sys` is
+    /// the live system's sysfs: its device nodes are in /dev).
+    var devRoot: String {
+        switch self {
+        case .live: "/dev"
+        case .sysfsTree(let root): root == "/sys" ? "/dev" : root + "/dev"
+        }
+    }
 }
 
 /// This process's environment, as a dictionary.

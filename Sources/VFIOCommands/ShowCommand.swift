@@ -27,6 +27,9 @@ struct ShowCommand: ContextCommand {
         let nodes =
             record.driver.map(vfioDrivers.isVFIO) == true
             ? VFIONodeReader(kernel: kernel).present(address, group: record.iommuGroup) : VFIONodes()
+        // Who may open them (`bind --owner`), as `status` shows it.
+        let owners = NodeOwnershipStep(kernel: kernel, nodes: context.deviceNodes(source.source(context)))
+            .attributes(of: nodes, address: address)
         let power = DevicePowerReader(sysfs: kernel).read(address)
         // The driver decision, as `plan` makes it; `show` still works when it cannot be made.
         let plan: DevicePlan?
@@ -41,12 +44,14 @@ struct ShowCommand: ContextCommand {
                 GroupViability(group: $0, members: inventory.members(of: $0), vfioDrivers: vfioDrivers)
             }
             terminal.out(
-                DeviceJSON.show(record, namer: namer, group: group, plan: plan, nodes: nodes, power: power).rendered())
+                DeviceJSON.show(
+                    record, namer: namer, group: group, plan: plan, nodes: nodes, owners: owners, power: power
+                ).rendered())
             return
         }
         terminal.out(
             DeviceText(namer: namer, vfioDrivers: vfioDrivers).show(
                 record, inventory: inventory, plan: plan,
-                nodes: nodes, power: power))
+                nodes: nodes, owners: owners, power: power))
     }
 }

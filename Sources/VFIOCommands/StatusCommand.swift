@@ -26,7 +26,12 @@ struct StatusCommand: ContextCommand {
             device.driver.map(vfioDrivers.isVFIO) == true
                 ? reader.present(device.address, group: device.iommuGroup) : VFIONodes()
         }
-        let entries = try status.get()
+        let owners = NodeOwnershipStep(kernel: kernel, nodes: context.deviceNodes(source.source(context)))
+        let entries = try status.get().map { entry in
+            var entry = entry
+            entry.nodeAttributes = owners.attributes(of: entry.nodes, address: entry.record.address)
+            return entry
+        }
         context.terminal.out(
             json
                 ? ManagedStatus.json(entries, transaction: transaction).rendered()

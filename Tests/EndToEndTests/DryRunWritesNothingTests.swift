@@ -48,6 +48,8 @@ final class DryRunHost: @unchecked Sendable {
     private let traces: TemporaryDirectory
     private var runs = 0
     var stateFile: String { host.root + "/files/state.toml" }
+    /// The card reader wanted on VFIO, owned by root (an owner a dry run must only describe).
+    var ownedStateFile: String { host.root + "/files/owned.toml" }
     var persistRoot: String { host.root + "/image" }
     /// An image with an update-initramfs that leaves a file when run: never, under another --root.
     var toolsRoot: String { host.root + "/image-with-initramfs-tools" }
@@ -85,6 +87,9 @@ final class DryRunHost: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: host.root + "/files", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: host.root + "/modprobe.d", withIntermediateDirectories: true)
         try Self.pendingState.write(toFile: stateFile, atomically: true, encoding: .utf8)
+        try (Self.pendingState.components(separatedBy: "\n\n").first! + "\nowner = \"root:root\"\nmode = \"0660\"\n")
+            .write(
+                toFile: ownedStateFile, atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: toolsRoot + "/usr/sbin", withIntermediateDirectories: true)
         try "#!/bin/sh\ntouch \(toolsRoot)/ran\n".write(
             toFile: toolsRoot + "/usr/sbin/update-initramfs", atomically: true, encoding: .utf8)
@@ -144,6 +149,13 @@ struct DryRunWritesNothingTests {
             DryRunCase(
                 ["bind", "0a:00.0", "--driver", "vfio-pci", "--dry-run"], says: ["would move", "driver_override"]),
             DryRunCase(["bind", "0a:00.0", "--dry-run", "--json"], says: ["\"dry_run\": true", "driver_override"]),
+            // Ownership (issue 20): said, not set; the memlock hint comes with it.
+            DryRunCase(
+                ["bind", "0a:00.0", "--driver", "vfio-pci", "--owner", "root:root", "--mode", "0660", "--dry-run"],
+                says: ["would set owner root:root 0660", "ulimit -l"]),
+            DryRunCase(
+                ["bind", "0a:00.0", "--owner", "0:", "--dry-run", "--json"],
+                says: ["\"owner\"", "\"node_owners\": []"]),
             DryRunCase(
                 ["bind", "0a:00.0", "--driver", "vfio-pci", "--method", "new_id", "--dry-run"], says: ["new_id"]),
             DryRunCase(
@@ -196,6 +208,15 @@ struct DryRunWritesNothingTests {
             DryRunCase(["apply", file, "--dry-run", "--device", "0000:0a:00.0"], status: 7, says: ["0000:0a:00.0"]),
             DryRunCase(["apply", file, "--dry-run", "--device", "0a:00"], status: 7, says: ["0000:0a:00.0"]),
             DryRunCase(["diff", file], status: 7, says: ["0000:0a:00.0"]),
+            DryRunCase(
+                ["apply", host.ownedStateFile, "--dry-run"], status: 7,
+                says: ["0000:0a:00.0", "would set owner root:root 0660"]),
+            DryRunCase(
+                [
+                    "persist", "enable", host.ownedStateFile, "--root", root, "--binary", CLIHost.binary, "--late-only",
+                    "--dry-run"
+                ],
+                says: [#"KERNELS=="0000:0a:00.0", OWNER="root", GROUP="root", MODE="0660""#]),
             DryRunCase(["override", "0a:00.0", "vfio-pci", "--dry-run"], says: ["would write"]),
             DryRunCase(["override", "07:00.0", "--clear", "--dry-run"], says: ["would write"]),
             DryRunCase(["new-id", "vfio-pci", "10ec:525a", "--dry-run"], says: ["would write"]),

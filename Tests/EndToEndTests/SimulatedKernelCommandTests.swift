@@ -22,6 +22,9 @@ import VFIOSystem
         static let now = 1_767_323_045
         /// How many times a command captured the host's state (mounts, addresses, open nodes).
         let hostCaptures = Atomic<Int>(0)
+        /// The dev directory for the owners of VFIO nodes (`bind --owner`, `status`): the test's own,
+        /// never the host's /dev (the simulated kernel's nodes are not there).
+        lazy var devRoot = directory.path + "/dev"
 
         init() throws {
             directory = try TemporaryDirectory(prefix: "vfioctl-sim")
@@ -71,6 +74,8 @@ import VFIOSystem
                 ],
                 clock: { Self.now })
             context.waitsForUdev = false
+            let devRoot = self.devRoot
+            context.deviceNodes = { _ in LiveDeviceNodes(devRoot: devRoot) }
             let status = VFIOCtl.main(arguments, context: context)
             return CLIRun(status: status, stdout: stdout.text, stderr: stderr.text)
         }

@@ -34,6 +34,11 @@ public struct OperationReport: Sendable {
         /// The nodes a VFIO user opens once the device is usable (group node, container, cdev,
         /// `/dev/iommu`: those the kernel made).
         public var nodes = VFIONodes()
+        /// What `--owner`/`--mode` (state keys `owner`, `mode`) asked for this device's nodes.
+        public var owner: NodeOwnership?
+        /// The owner, group and mode of its per-device nodes after the ownership step (a dry run:
+        /// as they are, `changed` saying whether it would change them).
+        public var nodeAttributes: [NodeAttributes] = []
         /// `/dev/vfio/12` or `/dev/vfio/devices/vfio0` once usable (`nodes.primary`).
         public var deviceNode: String? { nodes.primary }
         public var attempts: [Attempt] = []
@@ -76,7 +81,13 @@ public struct OperationReport: Sendable {
     public var checks: [String] = []
     public var error: VFIOError?
 
-    public var changed: Bool { devices.contains { $0.status == .changed || $0.status == .planned } }
+    /// A device moved (or would be), or the owner or mode of one of its nodes was set (or would be).
+    public var changed: Bool {
+        devices.contains { device in
+            device.status == .changed || device.status == .planned
+                || device.nodeAttributes.contains { $0.changed == true }
+        }
+    }
 
     /// `diff` and `apply --dry-run` report pending changes as exit status 7.
     public var reportsPendingChanges = false

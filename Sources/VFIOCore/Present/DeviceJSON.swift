@@ -87,15 +87,16 @@ public enum DeviceJSON {
         ])
     }
 
-    /// `show --json`: the device, its group's verdict and members, and the driver decision (null
-    /// when it could not be made).
+    /// `show --json`: the device, its VFIO nodes and their owners, its group's verdict and members,
+    /// and the driver decision (null when it could not be made).
     public static func show(
         _ device: PCIDevice, namer: DeviceNamer, group: GroupViability?, plan: DevicePlan?,
-        nodes: VFIONodes = VFIONodes(), power: DevicePower = DevicePower()
+        nodes: VFIONodes = VFIONodes(), owners: [NodeAttributes] = [], power: DevicePower = DevicePower()
     ) -> JSONValue {
         var fields: [(String, JSONValue)] = []
         if case .object(let deviceFields) = self.device(device, namer: namer) { fields = deviceFields }
         fields.append(("nodes", .array(nodes.all.map(JSONValue.string))))
+        fields.append(("node_owners", .array(owners.map(OperationJSON.attributes))))
         fields += Self.power(power)
         fields.append(("iommu_group_detail", group.map(Self.group) ?? .null))
         fields.append(("plan", plan.map(PlanJSON.plan) ?? .null))

@@ -90,21 +90,22 @@ public struct DeviceText {
     }
 
     /// `show`: everything about the device and its group, then the driver decision when there is one.
-    /// `nodes`: the VFIO nodes that exist for it (empty unless it is on a VFIO driver); `power`: its
-    /// reset and power facts.
+    /// `nodes`: the VFIO nodes that exist for it (empty unless it is on a VFIO driver), with the owner,
+    /// group and mode of its per-device ones; `power`: its reset and power facts.
     public func show(
         _ device: PCIDevice, inventory: DeviceInventory, plan: DevicePlan?, nodes: VFIONodes = VFIONodes(),
-        power: DevicePower = DevicePower()
+        owners: [NodeAttributes] = [], power: DevicePower = DevicePower()
     ) -> String {
-        show(device, inventory: inventory, nodes: nodes, power: power)
+        show(device, inventory: inventory, nodes: nodes, owners: owners, power: power)
             + (plan.map { "VFIO driver decision:\n" + PlanText(namer: namer).explain($0) } ?? "")
     }
 
     /// Everything the model holds about one device, then its IOMMU group. `nodes`: the VFIO nodes
-    /// that exist for it (empty unless it is on a VFIO driver); `power`: its reset and power facts.
+    /// that exist for it (empty unless it is on a VFIO driver), `owners` the owner, group and mode of
+    /// its per-device ones; `power`: its reset and power facts.
     public func show(
         _ device: PCIDevice, inventory: DeviceInventory, nodes: VFIONodes = VFIONodes(),
-        power: DevicePower = DevicePower()
+        owners: [NodeAttributes] = [], power: DevicePower = DevicePower()
     ) -> String {
         var lines: [(String, String)] = []
         let identity = device.identity
@@ -135,7 +136,7 @@ public struct DeviceText {
             }
         }
         lines.append(("Host use", hostUseSummary(device.hostUse)))
-        lines.append(("VFIO nodes", nodes.isEmpty ? "none" : nodes.all.joined(separator: " ")))
+        lines.append(("VFIO nodes", nodes.isEmpty ? "none" : NodeAttributes.annotated(nodes.all, owners)))
         lines.append(
             (
                 "Reset methods",

@@ -17,51 +17,73 @@ public enum OperationJSON {
     }
 
     package static func device(_ result: OperationReport.DeviceResult) -> JSONValue {
-        // Only where the state file's reset_method was written (or a release put it back).
-        let resetMethod: [(String, JSONValue)] =
-            result.resetMethod.map { change in
-                [
-                    (
-                        "reset_method",
+        var fields: [(String, JSONValue)] = [
+            ("address", .string(result.address.description)),
+            ("status", .string(result.status.rawValue)),
+            ("from_driver", .optional(result.from.driver)),
+            ("from_override", .optional(result.from.override)),
+            ("to_driver", .optional(result.to)),
+            ("iommu_group", .optional(result.group?.number)),
+            ("device_node", .optional(result.deviceNode)),
+            ("nodes", .array(result.nodes.all.map(JSONValue.string))),
+            ("message", .optional(result.message)),
+            ("restore_error", .optional(result.restoreError)),
+            (
+                "attempts",
+                .array(
+                    result.attempts.map {
                         .object([
-                            ("before", .array(change.before.map(JSONValue.string))),
-                            ("after", .array(change.after.map(JSONValue.string)))
+                            ("driver", .string($0.driver.rawValue)), ("module", .optional($0.module)),
+                            ("error", .optional($0.error))
                         ])
-                    )
-                ]
-            } ?? []
-        return .object(
-            [
-                ("address", .string(result.address.description)),
-                ("status", .string(result.status.rawValue)),
-                ("from_driver", .optional(result.from.driver)),
-                ("from_override", .optional(result.from.override)),
-                ("to_driver", .optional(result.to)),
-                ("iommu_group", .optional(result.group?.number)),
-                ("device_node", .optional(result.deviceNode)),
-                ("nodes", .array(result.nodes.all.map(JSONValue.string))),
-                ("message", .optional(result.message)),
-                ("restore_error", .optional(result.restoreError)),
+                    })
+            ),
+            (
+                "steps",
+                .array(
+                    result.steps.map {
+                        .object([
+                            ("path", .string($0.path)), ("value", .string($0.value)), ("error", .optional($0.error))
+                        ])
+                    })
+            )
+        ]
+        // Only where the state file's reset_method was written (or a release put it back).
+        if let change = result.resetMethod {
+            fields.append(
                 (
-                    "attempts",
-                    .array(
-                        result.attempts.map {
-                            .object([
-                                ("driver", .string($0.driver.rawValue)), ("module", .optional($0.module)),
-                                ("error", .optional($0.error))
-                            ])
-                        })
-                ),
-                (
-                    "steps",
-                    .array(
-                        result.steps.map {
-                            .object([
-                                ("path", .string($0.path)), ("value", .string($0.value)), ("error", .optional($0.error))
-                            ])
-                        })
-                )
-            ] + resetMethod)
+                    "reset_method",
+                    .object([
+                        ("before", .array(change.before.map(JSONValue.string))),
+                        ("after", .array(change.after.map(JSONValue.string)))
+                    ])
+                ))
+        }
+        // Only when ownership was asked for: every other report keeps its exact shape.
+        if let owner = result.owner {
+            fields.append(("owner", ownership(owner)))
+            fields.append(("node_owners", .array(result.nodeAttributes.map(attributes))))
+        }
+        return .object(fields)
+    }
+
+    /// `{"uid": 1000, "user": "alice", "gid": 994, "group": "kvm", "mode": "0660"}`; null for what is left as it is.
+    static func ownership(_ owner: NodeOwnership) -> JSONValue {
+        .object([
+            ("uid", .optional(owner.uid.map(Int.init))), ("user", .optional(owner.userName)),
+            ("gid", .optional(owner.gid.map(Int.init))), ("group", .optional(owner.groupName)),
+            ("mode", .optional(owner.mode?.description))
+        ])
+    }
+
+    /// One node's owner, group and mode: `{"path": "/dev/vfio/12", "uid": 1000, "user": "alice", ...}`.
+    package static func attributes(_ node: NodeAttributes) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("path", .string(node.path)), ("uid", .int(Int(node.uid))), ("user", .optional(node.userName)),
+            ("gid", .int(Int(node.gid))), ("group", .optional(node.groupName)), ("mode", .string(node.mode.description))
+        ]
+        if let changed = node.changed { fields.append(("changed", .bool(changed))) }
+        return .object(fields)
     }
 }
 
@@ -79,8 +101,31 @@ public enum OperationText {
         }
         for result in report.devices {
             appendLine(result, of: report, verbose: verbose, to: &out)
+            appendOwnership(result, dryRun: report.dryRun, to: &out)
+        }
+        if report.error == nil, let owner = report.devices.lazy.compactMap(\.owner).first {
+            out.append(memlockHint(owner))
         }
         return out
+    }
+
+    /// `    owner /dev/vfio/12 alice:kvm 0660 (set)`, per node an `--owner` bind handled.
+    private static func appendOwnership(_ result: OperationReport.DeviceResult, dryRun: Bool, to out: inout String) {
+        guard let owner = result.owner else { return }
+        for node in result.nodeAttributes {
+            let verdict =
+                node.changed == true ? (dryRun ? "now; would set \(owner.description)" : "set") : "unchanged"
+            out.append("    owner \(node.description) (\(verdict))\n")
+        }
+        if dryRun && result.nodeAttributes.isEmpty && result.status == .planned {
+            out.append("    would set owner \(owner.description) on its VFIO nodes once the kernel makes them\n")
+        }
+    }
+
+    /// A consumer that is not root also needs to lock the guest's memory: QEMU pins all of it for DMA.
+    static func memlockHint(_ owner: NodeOwnership) -> String {
+        "hint: \(owner.userName.map { $0 + "'s" } ?? "the consumer's") locked-memory limit must cover the guest's RAM (QEMU pins it for DMA): "
+            + "ulimit -l, LimitMEMLOCK= in its systemd unit, or memlock in limits.conf\n"
     }
 
     private static func appendLine(

@@ -60,6 +60,15 @@ public struct DesiredState: Sendable {
         /// A named driver (or module).
         case driver(String)
 
+        /// Whether this state puts the device on a VFIO driver (a named driver: by its name).
+        public var isVFIO: Bool {
+            switch self {
+            case .vfio: true
+            case .stub, .host: false
+            case .driver(let name): DriverName(name).map { VFIODriverSet(loaded: []).isVFIO($0) } ?? false
+            }
+        }
+
         public var description: String {
             switch self {
             case .vfio: "vfio"
@@ -80,6 +89,9 @@ public struct DesiredState: Sendable {
         /// The reset methods the kernel is to try, in order, while the device is bound
         /// (`reset_method = ["bus"]`; `[]`: none); nil leaves the kernel's list alone.
         public var resetMethods: [ResetMethod]? = nil
+        /// Who should own the device's VFIO nodes (`owner = "alice:kvm"`) and their mode (`mode = "0660"`).
+        public var owner: OwnerSpec? = nil
+        public var mode: NodeMode? = nil
         public var location: SourceLocation
     }
 
@@ -139,6 +151,7 @@ public struct DesiredState: Sendable {
         let vfs = try f.integer("vfs")
         let noIOMMU = try f.boolean("noiommu")
         let resetNames = try f.strings("reset_method", allowSingle: false)
+        let (owner, mode) = try ownership(&f, table: table)
         try f.finish()
 
         let selectorCount = [address != nil, ids != nil, pf != nil, classText != nil].filter { $0 }.count
@@ -223,9 +236,12 @@ public struct DesiredState: Sendable {
             }
             resetMethods = try Self.resetMethods(names, line: line)
         }
+        if owner != nil, !wanted.isVFIO {
+            throw TOMLError(line: table.line, "owner only goes with a VFIO state (state = \"vfio\" or a VFIO driver)")
+        }
         return Entry(
             selector: selector, wanted: wanted, virtualFunctions: vfs?.0, noIOMMU: noIOMMU?.0 ?? false,
-            resetMethods: resetMethods, location: SourceLocation(file: file, line: table.line))
+            resetMethods: resetMethods, owner: owner, mode: mode, location: SourceLocation(file: file, line: table.line))
     }
 
     /// `["bus"]`, `["flr", "bus"]`: the kernel's names (drivers/pci/pci.c), each once. The kernel's
@@ -246,6 +262,25 @@ public struct DesiredState: Sendable {
             methods.append(method)
         }
         return methods
+    }
+
+    /// `owner = "USER[:GROUP]"` and `mode = "0660"` (a mode needs an owner: whose access it grants).
+    private static func ownership(_ f: inout TOMLFields, table: TOMLTable) throws(TOMLError) -> (OwnerSpec?, NodeMode?)
+    {
+        let ownerText = try f.string("owner"), modeText = try f.string("mode")
+        if let (_, line) = modeText, ownerText == nil {
+            throw TOMLError(line: line, "mode needs owner = \"USER[:GROUP]\" (whose access it sets)")
+        }
+        var line = table.line
+        do throws(OwnershipSyntaxError) {
+            line = ownerText?.line ?? line
+            let owner = try ownerText.map { text throws(OwnershipSyntaxError) in try OwnerSpec(parsing: text.0) }
+            line = modeText?.line ?? line
+            let mode = try modeText.map { text throws(OwnershipSyntaxError) in try NodeMode(parsing: text.0) }
+            return (owner, mode)
+        } catch {
+            throw TOMLError(line: line, error.message)
+        }
     }
 
     /// `index = 3` or `index = "0-7"`.

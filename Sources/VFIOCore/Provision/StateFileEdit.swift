@@ -13,12 +13,20 @@ public enum StateFileEdit {
         public var vendor: VendorID
         public var device: DeviceID
         public var wanted: DesiredState.Wanted
+        /// `owner`/`mode` (`bind --save --owner`): names are of the portable form, safe in a TOML string.
+        public var owner: OwnerSpec?
+        public var mode: NodeMode?
 
-        public init(address: PCIAddress, vendor: VendorID, device: DeviceID, wanted: DesiredState.Wanted) {
+        public init(
+            address: PCIAddress, vendor: VendorID, device: DeviceID, wanted: DesiredState.Wanted,
+            owner: OwnerSpec? = nil, mode: NodeMode? = nil
+        ) {
             self.address = address
             self.vendor = vendor
             self.device = device
             self.wanted = wanted
+            self.owner = owner
+            self.mode = mode
         }
 
         func lines() -> [String] {
@@ -30,6 +38,7 @@ public enum StateFileEdit {
                 case .driver(let name): "driver = \"\(name)\""
                 }
             return ["[[device]]", "address = \"\(address)\"", "vendor = \"\(vendor)\"", "device = \"\(device)\"", want]
+                + (owner.map { ["owner = \"\($0)\""] } ?? []) + (mode.map { ["mode = \"\($0)\""] } ?? [])
         }
     }
 
@@ -41,7 +50,8 @@ public enum StateFileEdit {
         if let current = existing.first, existing.count == 1,
             case .address(_, let expected) = current.entry.selector,
             expected.vendor == entry.vendor, expected.device == entry.device, expected.subsystemVendor == nil,
-            current.entry.wanted == entry.wanted, current.entry.virtualFunctions == nil
+            current.entry.wanted == entry.wanted, current.entry.virtualFunctions == nil,
+            current.entry.owner == entry.owner, current.entry.mode == entry.mode
         {
             return nil
         }

@@ -240,7 +240,7 @@ extension BindEngine {
     }
 
     /// One device, read as a bind reads it (ids, class, driver, host use), nil when it is not there.
-    private func readDevice(_ address: PCIAddress) -> PCIDevice? {
+    func readDevice(_ address: PCIAddress) -> PCIDevice? {
         let reader = DeviceReader(
             sysfs: kernel, readsNUMANode: false, readsRevision: false, readsPhysfn: false,
             identitySource: .modalias)

@@ -10,6 +10,8 @@ public enum ManagedStatus {
         public var state: String
         /// The VFIO nodes that exist for the device (a `bound` device on a VFIO driver only).
         public var nodes = VFIONodes()
+        /// The owner, group and mode of its per-device nodes.
+        public var nodeAttributes: [NodeAttributes] = []
     }
 
     /// A journal in the state directory: a run in progress (its writer holds the lock) or one
@@ -86,7 +88,7 @@ public enum ManagedStatus {
                 entry.record.address.description, "\(entry.record.vendor):\(entry.record.device)",
                 entry.record.original.description, entry.record.driver.rawValue,
                 entry.current?.rawValue ?? "-", entry.state, Timestamp.iso8601(entry.record.since),
-                entry.nodes.isEmpty ? "-" : entry.nodes.all.joined(separator: " ")
+                entry.nodes.isEmpty ? "-" : NodeAttributes.annotated(entry.nodes.all, entry.nodeAttributes)
             ])
         }
         // The reset methods vfioctl set (state key reset_method), and what a release puts back.
@@ -146,7 +148,8 @@ public enum ManagedStatus {
                         ("current_driver", .optional(entry.current)),
                         ("state", .string(entry.state)),
                         ("since", .string(Timestamp.iso8601(entry.record.since))),
-                        ("nodes", .array(entry.nodes.all.map(JSONValue.string)))
+                        ("nodes", .array(entry.nodes.all.map(JSONValue.string))),
+                        ("node_owners", .array(entry.nodeAttributes.map(OperationJSON.attributes)))
                     ]
                         + resetMethodJSON(entry.record))
             })

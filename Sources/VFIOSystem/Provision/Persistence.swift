@@ -83,7 +83,7 @@ public struct Persistence: Sendable {
             .install(path: Self.stateFile, text: text),
             .install(path: Self.unitFile, text: Self.unitText(executable)),
             .link(path: Self.wantsLink, target: "../vfioctl.service"),
-            .install(path: Self.udevRule, text: Self.udevRuleText(executable))
+            .install(path: Self.udevRule, text: Self.udevRuleText(executable) + (try Self.ownershipRules(text)))
         ]
         var earlyChanged = false
         if let early, !early.isEmpty {
@@ -165,7 +165,11 @@ public struct Persistence: Sendable {
                     let lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
                     return (["would install \(path):"] + lines.map { "  " + $0 }).joined(separator: "\n")
                 }
-                return "would install \(path)" + (command.map { ": \($0)" } ?? "")
+                let line = "would install \(path)" + (command.map { ": \($0)" } ?? "")
+                // The owner rules too: each gives a device's nodes to someone.
+                let owners =
+                    path == Self.udevRule ? text.split(separator: "\n").filter { $0.hasPrefix("ACTION!=") } : []
+                return ([line] + owners.map { "  " + $0 }).joined(separator: "\n")
             case .link(let path, let target): return "would enable vfioctl.service (\(path) -> \(target))"
             case .remove(let path): return "would remove \(path)"
             case .reload(let manager): return "would run \(manager.command.joined(separator: " "))"
@@ -254,6 +258,28 @@ public struct Persistence: Sendable {
         ACTION=="add", SUBSYSTEM=="pci", TEST=="\(stateFile)", RUN+="\(executable.udevWord) apply \(stateFile) --device $kernel --lock-timeout 30"
 
         """
+    }
+
+    /// The rules that keep each entry's `owner`/`mode` on its nodes (users and groups resolved now:
+    /// an unknown one is exit 2, as for `apply`).
+    static func ownershipRules(_ stateText: String) throws(VFIOError) -> String {
+        let state = try DesiredState.parse(stateText, file: stateFile)
+        var devices: [NodeOwnershipRules.Device] = []
+        var unaddressed: [(line: Int, selector: String)] = []
+        for entry in state.entries {
+            guard let owner = entry.owner else { continue }
+            guard case .address(let address, _) = entry.selector else {
+                unaddressed.append((entry.location.line, entry.selector.description))
+                continue
+            }
+            do {
+                let ownership = try AccountResolver.resolve(owner, mode: entry.mode)
+                devices.append((address, ownership, entry.location.line))
+            } catch {
+                throw VFIOError.usage("\(entry.location): \(error.message)")
+            }
+        }
+        return NodeOwnershipRules.text(devices, unaddressed: unaddressed)
     }
 
     // MARK: status

@@ -11,6 +11,9 @@ public struct Reconciler {
     public let makePlanner: (_ devices: [PCIDevice]) throws(VFIOError) -> DriverPlanner
     /// Re-reads the devices (after VFs were created).
     public let enumerate: () throws(VFIOError) -> DeviceInventory
+    /// Sets the `owner`/`mode` of the entries that have them (resolved by the caller, by the line of
+    /// their entry) on the nodes of the devices they select, once bound.
+    public var ownership: (step: NodeOwnershipStep, byEntryLine: [Int: NodeOwnership])?
 
     public init(
         engine: BindEngine, makePlanner: @escaping (_ devices: [PCIDevice]) throws(VFIOError) -> DriverPlanner,
@@ -93,6 +96,10 @@ public struct Reconciler {
                 case .host: releases.append(.init(device: target.device, hostModules: plan.hostModules))
                 }
             }
+            let owners = wantedOwners(resolution.targets)
+            if !owners.isEmpty { try ownership?.step.checkBeforeBind(resolution.targets.map(\.device)) }
+            // What a failed ownership step puts back: the devices and their records before the transaction.
+            let prior = owners.isEmpty ? [:] : try engine.priorStates(inventory.devices)
             let result = engine.transact(
                 operation: "apply", binds: binds, releases: releases, inventory: inventory,
                 companions: { BindEngine.Request(device: $0, chain: []) }, options: options)
@@ -102,10 +109,25 @@ public struct Reconciler {
                 try revert(changedPFs, options: options, report: &report)
                 throw error
             }
+            ownership?.step.apply(owners, to: &report, undoing: prior, with: engine, options: options)
+            if let error = report.error {
+                try revert(changedPFs, options: options, report: &report)
+                throw error
+            }
         } catch {
             report.error = error
         }
         return report
+    }
+
+    /// The ownership each target's entry asks for, by device.
+    private func wantedOwners(_ targets: [StateResolution.Target]) -> [PCIAddress: NodeOwnership] {
+        guard let ownership else { return [:] }
+        var owners: [PCIAddress: NodeOwnership] = [:]
+        for target in targets {
+            if let owner = ownership.byEntryLine[target.entry.location.line] { owners[target.device.address] = owner }
+        }
+        return owners
     }
 
     /// `sriov PF --vfs N [--bind]`: the VF count, then with `bind` every VF through its own plan in
