@@ -241,7 +241,8 @@ public struct DesiredState: Sendable {
         }
         return Entry(
             selector: selector, wanted: wanted, virtualFunctions: vfs?.0, noIOMMU: noIOMMU?.0 ?? false,
-            resetMethods: resetMethods, owner: owner, mode: mode, location: SourceLocation(file: file, line: table.line))
+            resetMethods: resetMethods, owner: owner, mode: mode, location: SourceLocation(file: file, line: table.line)
+        )
     }
 
     /// `["bus"]`, `["flr", "bus"]`: the kernel's names (drivers/pci/pci.c), each once. The kernel's

@@ -13,7 +13,8 @@ import TestSupport
         let tree = try SafetyScratchTree()
         try tree.file("proc/driver/nvidia/gpus/0000:01:00.0/information", SafetyFixture.nvidiaInformation(minor: "0"))
         try tree.file(
-            "proc/driver/nvidia/gpus/0000:02:00.0/information", SafetyFixture.nvidiaInformation(minor: "1", address: "0000:02:00.0"))
+            "proc/driver/nvidia/gpus/0000:02:00.0/information",
+            SafetyFixture.nvidiaInformation(minor: "1", address: "0000:02:00.0"))
         try tree.file("proc/driver/nvidia/gpus/0000:03:00.0/information", "garbage\n")
         try tree.file("proc/driver/nvidia/gpus/not-an-address/information", SafetyFixture.nvidiaInformation(minor: "7"))
         try tree.link("proc/900/fd/3", to: "/dev/nvidia0")
