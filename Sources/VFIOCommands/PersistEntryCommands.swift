@@ -10,10 +10,23 @@ extension PersistCommand {
             completion: .file(extensions: ["toml"]), transform: BlankValue.refused)
         var stateFile: String?
 
-        @Flag(help: "Print what would change in the file; write nothing.")
+        @Option(
+            help: ArgumentHelp(
+                "Where persistence is installed, as 'persist enable --root' took it (default: /): the file defaults to DIR/etc/vfioctl/state.toml; when the file edited is the installed one, the owner rules of DIR's hot-plug udev rule file follow it.",
+                valueName: "DIR"),
+            completion: .directory, transform: BlankValue.refused)
+        var root: String = "/"
+
+        @Flag(help: "Print what would change in the file (and in the installed owner rules); write nothing.")
         var dryRun = false
 
-        var update: StateFileUpdate { StateFileUpdate(path: stateFile ?? Persistence.stateFile) }
+        /// The file's edits, with the installed owner rules following them.
+        func editing(_ context: CommandContext) throws(VFIOError) -> StateFileEditing {
+            let root = try InstallRoot(self.root)
+            return StateFileEditing(
+                StateFileUpdate(path: stateFile ?? root.path(of: Persistence.stateFile)), root: root, dryRun: dryRun,
+                context)
+        }
     }
 
     struct Add: ContextCommand {
@@ -77,10 +90,9 @@ extension PersistCommand {
             let entry = StateFileEdit.DeviceEntry(
                 address: address, vendor: record.identity.vendor,
                 device: record.identity.device, wanted: wanted)
-            let update = file.update
-            SavingOptions.report(
-                try update.set(entry, dryRun: file.dryRun, inventory: inventory), address, "add",
-                file: update.path, dryRun: file.dryRun, context)
+            try file.editing(context).edit("add", address) { update, beforeWriting throws(VFIOError) in
+                try update.set(entry, dryRun: file.dryRun, inventory: inventory, beforeWriting: beforeWriting)
+            }
         }
     }
 
@@ -108,14 +120,15 @@ extension PersistCommand {
 
         func run(_ context: CommandContext) throws {
             let address = try source.singleAddress(context, device, command: "persist remove")
-            let update = file.update
-            let outcome = try update.remove(address, dryRun: file.dryRun)
+            let editing = try file.editing(context)
+            let outcome = try editing.edit("remove", address) { update, beforeWriting throws(VFIOError) in
+                try update.remove(address, dryRun: file.dryRun, beforeWriting: beforeWriting)
+            }
             guard outcome != .absent else {
                 throw VFIOError.notFound(
-                    "\(update.path) has no entry for \(address)",
+                    "\(editing.update.path) has no entry for \(address)",
                     hint: "entries by ids, class or vfs_of are edited by hand")
             }
-            SavingOptions.report(outcome, address, "remove", file: update.path, dryRun: file.dryRun, context)
         }
     }
 }
