@@ -10,19 +10,19 @@ extension PersistCommand {
             completion: .file(extensions: ["toml"]), transform: BlankValue.refused)
         var stateFile: String?
 
-        @Option(
-            help: ArgumentHelp(
-                "Where persistence is installed, as 'persist enable --root' took it (default: /): the file defaults to DIR/etc/vfioctl/state.toml; when the file edited is the installed one, the owner rules of DIR's hot-plug udev rule file follow it.",
-                valueName: "DIR"),
-            completion: .directory, transform: BlankValue.refused)
-        var root: String = "/"
+        /// Where persistence is installed (`persist enable --root`): the file defaults to its state
+        /// file, and its owner rules follow that file.
+        @OptionGroup var location: PersistCommand.Location
 
         @Flag(help: "Print what would change in the file (and in the installed owner rules); write nothing.")
         var dryRun = false
 
+        static let followingRules =
+            "The file defaults to ROOT/etc/vfioctl/state.toml (--root, as 'persist enable' took it); when the file edited is the state file persistence installed there, the owner rules of its hot-plug udev rule file (70-vfioctl.rules) are rewritten in the same command (udev reloaded on the running system), and --dry-run prints that change too."
+
         /// The file's edits, with the installed owner rules following them.
         func editing(_ context: CommandContext) throws(VFIOError) -> StateFileEditing {
-            let root = try InstallRoot(self.root)
+            let root = try InstallRoot(location.root)
             return StateFileEditing(
                 StateFileUpdate(path: stateFile ?? root.path(of: Persistence.stateFile)), root: root, dryRun: dryRun,
                 context)
@@ -39,7 +39,8 @@ extension PersistCommand {
                 refuses different hardware there later) and what it should be on. An entry of the same \\
                 address, in any spelling, is replaced where it is. Nothing is bound now: use 'bind --save' \\
                 for both, or 'apply'. The file and its directory must pass the state directory's trust \\
-                rules (status 5 otherwise); the new file replaces the old atomically, keeping its mode and owner.
+                rules (status 5 otherwise); the new file replaces the old atomically, keeping its mode and owner. \
+                \(PersistCommand.EntryFile.followingRules)
                 """)
 
         @OptionGroup var source: SourceOptions
@@ -104,7 +105,7 @@ extension PersistCommand {
             discussion: """
                 Entries that select the device by ids, class or as a VF stay: they select more than \\
                 this device. Status 4 when the file has no entry for the address. Nothing is unbound \\
-                now: use 'unbind --save' for both.
+                now: use 'unbind --save' for both. \(PersistCommand.EntryFile.followingRules)
                 """)
 
         @OptionGroup var source: SourceOptions

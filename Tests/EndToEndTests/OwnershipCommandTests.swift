@@ -23,6 +23,12 @@ import VFIOSystem
         return machine
     }
 
+    /// A state file with the e1000e wanted on VFIO, given to `owner` (and `mode`).
+    static func ownedE1000e(_ owner: String, mode: String? = nil) -> String {
+        "[[device]]\naddress = \"0000:01:00.0\"\nvendor = \"8086\"\ndevice = \"10d3\"\nstate = \"vfio\"\n"
+            + "owner = \"\(owner)\"\n" + (mode.map { "mode = \"\($0)\"\n" } ?? "")
+    }
+
     func stat(_ path: String) -> Glibc.stat {
         var info = Glibc.stat()
         _ = lstat(path, &info)
@@ -109,18 +115,7 @@ import VFIOSystem
     @Test(.enabled(if: isRoot, "mknod needs root")) func applySetsTheEntrysOwnerAndDiffCountsIt() throws {
         let machine = try Self.machine()
         let file = machine.directory.path + "/state.toml"
-        try Machine.write(
-            file,
-            """
-            [[device]]
-            address = "0000:01:00.0"
-            vendor = "8086"
-            device = "10d3"
-            state = "vfio"
-            owner = "4321:8765"
-            mode = "0640"
-
-            """)
+        try Machine.write(file, Self.ownedE1000e("4321:8765", mode: "0640"))
         #expect(machine.run(["bind", "01:00.0"]).status == 0)
         let diff = machine.run(["diff", file])
         #expect(diff.status == ExitStatus.changesPending.rawValue, "only the owner differs: \(diff)")
@@ -191,17 +186,7 @@ import VFIOSystem
     @Test func applyPutsBackWhatItBoundWhenTheOwnerFails() throws {
         let machine = try Self.machine(node: false)
         let file = machine.directory.path + "/state.toml"
-        try Machine.write(
-            file,
-            """
-            [[device]]
-            address = "0000:01:00.0"
-            vendor = "8086"
-            device = "10d3"
-            state = "vfio"
-            owner = "4321"
-
-            """)
+        try Machine.write(file, Self.ownedE1000e("4321"))
         let apply = machine.run(["apply", file])
         #expect(apply.status == ExitStatus.failed.rawValue, "\(apply)")
         #expect(machine.sim.driver(of: KernelSimulator.Standard.e1000e) == DriverName("e1000e"))
