@@ -830,7 +830,7 @@ _vfioctl_persist_add() {
     repeating_flags=()
     non_repeating_flags=(--dry-run --version -h --help)
     repeating_options=()
-    non_repeating_options=(--sysfs-root --state --driver --state-file)
+    non_repeating_options=(--sysfs-root --state --driver --state-file --root)
     __vfioctl_offer_flags_options 1
 
     # Offer option value completions
@@ -849,6 +849,10 @@ _vfioctl_persist_add() {
         __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
         return
         ;;
+    '--root')
+        __vfioctl_add_completions -d
+        return
+        ;;
     esac
 
     # Offer positional completions
@@ -864,7 +868,7 @@ _vfioctl_persist_remove() {
     repeating_flags=()
     non_repeating_flags=(--dry-run --version -h --help)
     repeating_options=()
-    non_repeating_options=(--sysfs-root --state-file)
+    non_repeating_options=(--sysfs-root --state-file --root)
     __vfioctl_offer_flags_options 1
 
     # Offer option value completions
@@ -875,6 +879,10 @@ _vfioctl_persist_remove() {
         ;;
     '--state-file')
         __vfioctl_add_completions -o plusdirs -fX '!*.@(toml)'
+        return
+        ;;
+    '--root')
+        __vfioctl_add_completions -d
         return
         ;;
     esac

@@ -126,15 +126,16 @@ struct BindCommand: ContextCommand {
         let wanted: DesiredState.Wanted = driver.map { .driver($0) } ?? .vfio
         // Saved as written (`alice:`, not the group it resolved to): the file is read on other days.
         let ownerSpec = try OwnershipArguments.parse(owner: owner, mode: mode)
-        let update = saving.update
+        let editing = try saving.editing(dryRun: writing.dryRun, context)
         for result in report.devices {
             guard let device = targets.inventory[result.address] else { continue }
             let entry = StateFileEdit.DeviceEntry(
                 address: device.address, vendor: device.identity.vendor,
                 device: device.identity.device, wanted: wanted, owner: ownerSpec?.0, mode: ownerSpec?.1)
-            SavingOptions.report(
-                try update.set(entry, dryRun: writing.dryRun, inventory: targets.inventory), device.address, "add",
-                file: update.path, dryRun: writing.dryRun, context)
+            try editing.edit("add", device.address) { update, beforeWriting throws(VFIOError) in
+                try update.set(
+                    entry, dryRun: writing.dryRun, inventory: targets.inventory, beforeWriting: beforeWriting)
+            }
         }
     }
 }

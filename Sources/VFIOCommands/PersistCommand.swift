@@ -150,6 +150,9 @@ struct PersistCommand: ParsableCommand {
         func run(_ context: CommandContext) throws {
             let persistence = try location.persistence()
             let status = try persistence.status()
+            // Whether the rule file's owner rules are those the state file gives (hand edits, or a
+            // state file changed since 'persist enable' by other means than vfioctl's own).
+            let ownerRules = status.stateFileError == nil ? persistence.ownerRulesAreCurrent() : nil
             var earlyStatus: EarlyBindingStatus? = nil
             if status.stateFile, status.stateFileError == nil {
                 earlyStatus = try early.status(
@@ -166,6 +169,7 @@ struct PersistCommand: ParsableCommand {
                         ("unit_enabled", .bool(status.enabled)),
                         ("udev_rule", .bool(status.udevRule)),
                         ("state_file_error", .optional(status.stateFileError?.message)),
+                        ("owner_rules_current", .optional(ownerRules)),
                         ("early_binding", EarlyBindingPresentation.json(earlyStatus))
                     ]).rendered())
             } else {
@@ -175,7 +179,7 @@ struct PersistCommand: ParsableCommand {
                     persistence: \(status.isEnabled ? "enabled" : "not enabled")
                     \(Persistence.stateFile): \(mark(status.stateFile))\(status.stateFileError.map { " (\($0.status == .usage ? "INVALID: " : "")\($0.message))" } ?? "")
                     \(Persistence.unitFile): \(mark(status.unit)), \(status.enabled ? "enabled" : "not enabled")
-                    \(Persistence.udevRule): \(mark(status.udevRule))
+                    \(Persistence.udevRule): \(mark(status.udevRule))\(ownerRules.map { $0 ? "" : " (owner rules NOT as the state file gives them: run 'vfioctl persist enable')" } ?? "")
 
                     """
                         + (status.stateFile && status.stateFileError == nil

@@ -10,10 +10,23 @@ extension PersistCommand {
             completion: .file(extensions: ["toml"]), transform: BlankValue.refused)
         var stateFile: String?
 
-        @Flag(help: "Print what would change in the file; write nothing.")
+        /// Where persistence is installed (`persist enable --root`): the file defaults to its state
+        /// file, and its owner rules follow that file.
+        @OptionGroup var location: PersistCommand.Location
+
+        @Flag(help: "Print what would change in the file (and in the installed owner rules); write nothing.")
         var dryRun = false
 
-        var update: StateFileUpdate { StateFileUpdate(path: stateFile ?? Persistence.stateFile) }
+        static let followingRules =
+            "The file defaults to ROOT/etc/vfioctl/state.toml (--root, as 'persist enable' took it); when the file edited is the state file persistence installed there, the owner rules of its hot-plug udev rule file (70-vfioctl.rules) are rewritten in the same command (udev reloaded on the running system), and --dry-run prints that change too."
+
+        /// The file's edits, with the installed owner rules following them.
+        func editing(_ context: CommandContext) throws(VFIOError) -> StateFileEditing {
+            let root = try InstallRoot(location.root)
+            return StateFileEditing(
+                StateFileUpdate(path: stateFile ?? root.path(of: Persistence.stateFile)), root: root, dryRun: dryRun,
+                context)
+        }
     }
 
     struct Add: ContextCommand {
@@ -26,7 +39,8 @@ extension PersistCommand {
                 refuses different hardware there later) and what it should be on. An entry of the same \\
                 address, in any spelling, is replaced where it is. Nothing is bound now: use 'bind --save' \\
                 for both, or 'apply'. The file and its directory must pass the state directory's trust \\
-                rules (status 5 otherwise); the new file replaces the old atomically, keeping its mode and owner.
+                rules (status 5 otherwise); the new file replaces the old atomically, keeping its mode and owner. \
+                \(PersistCommand.EntryFile.followingRules)
                 """)
 
         @OptionGroup var source: SourceOptions
@@ -73,10 +87,9 @@ extension PersistCommand {
             let entry = StateFileEdit.DeviceEntry(
                 address: address, vendor: record.identity.vendor,
                 device: record.identity.device, wanted: wanted)
-            let update = file.update
-            SavingOptions.report(
-                try update.set(entry, dryRun: file.dryRun, inventory: inventory), address, "add",
-                file: update.path, dryRun: file.dryRun, context)
+            try file.editing(context).edit("add", address) { update, beforeWriting throws(VFIOError) in
+                try update.set(entry, dryRun: file.dryRun, inventory: inventory, beforeWriting: beforeWriting)
+            }
         }
     }
 
@@ -88,7 +101,7 @@ extension PersistCommand {
             discussion: """
                 Entries that select the device by ids, class or as a VF stay: they select more than \\
                 this device. Status 4 when the file has no entry for the address. Nothing is unbound \\
-                now: use 'unbind --save' for both.
+                now: use 'unbind --save' for both. \(PersistCommand.EntryFile.followingRules)
                 """)
 
         @OptionGroup var source: SourceOptions
@@ -104,14 +117,15 @@ extension PersistCommand {
 
         func run(_ context: CommandContext) throws {
             let address = try source.singleAddress(context, device, command: "persist remove")
-            let update = file.update
-            let outcome = try update.remove(address, dryRun: file.dryRun)
+            let editing = try file.editing(context)
+            let outcome = try editing.edit("remove", address) { update, beforeWriting throws(VFIOError) in
+                try update.remove(address, dryRun: file.dryRun, beforeWriting: beforeWriting)
+            }
             guard outcome != .absent else {
                 throw VFIOError.notFound(
-                    "\(update.path) has no entry for \(address)",
+                    "\(editing.update.path) has no entry for \(address)",
                     hint: "entries by ids, class or vfs_of are edited by hand")
             }
-            SavingOptions.report(outcome, address, "remove", file: update.path, dryRun: file.dryRun, context)
         }
     }
 }

@@ -42,11 +42,15 @@ struct UnbindCommand: ContextCommand {
         try writing.finish(engine.unbind(requests, options: writing.engineOptions(context)), context)
         guard saving.save else { return }
         // The devices' entries leave the desired state, so the next boot does not bind them again.
-        let update = saving.update
+        let editing = try saving.editing(dryRun: writing.dryRun, context)
         for device in selected {
-            SavingOptions.report(
-                try update.remove(device.address, dryRun: writing.dryRun), device.address, "remove",
-                file: update.path, dryRun: writing.dryRun, context)
+            let outcome = try editing.edit("remove", device.address) { update, beforeWriting throws(VFIOError) in
+                try update.remove(device.address, dryRun: writing.dryRun, beforeWriting: beforeWriting)
+            }
+            if outcome == .absent {
+                SavingOptions.report(
+                    outcome, device.address, "remove", file: editing.update.path, dryRun: writing.dryRun, context)
+            }
         }
     }
 }

@@ -202,6 +202,9 @@ final class DocumentedMachine: @unchecked Sendable {
         case readOnly(variant: Bool)
         /// `bind`/`unbind` on the simulated kernel, one after the other.
         case operation
+        /// `bind --owner` through the command on a simulated kernel of its own, with a dev directory
+        /// that holds the group node the kernel would make (mknod: root only; skipped otherwise).
+        case ownership
         /// With README.md's desired state as `host.toml` (and a temporary image for `--root`).
         case desiredState
     }
@@ -212,7 +215,7 @@ final class DocumentedMachine: @unchecked Sendable {
         // The README's `plan --explain` is the VM's, with the test variant installed; the pages'
         // plans are a stock kernel's, as their bind samples.
         case "plan": .readOnly(variant: sample.arguments.contains("--explain"))
-        case "bind", "unbind": .operation
+        case "bind", "unbind": sample.arguments.contains("--owner") ? .ownership : .operation
         case "diff": .desiredState
         // Never the running system's files: only into an image.
         case "persist": sample.arguments.contains("--root") ? .desiredState : nil
@@ -235,6 +238,10 @@ final class DocumentedMachine: @unchecked Sendable {
             case .operation:
                 machine = stock
                 real = Self.normalized(try stock.operation(sample.arguments), stock)
+            case .ownership:
+                guard OwnershipCommandTests.isRoot else { continue }
+                machine = stock
+                real = Self.normalized(try OwnershipCommandTests.machine().run(sample.arguments).stdout, stock)
             case .desiredState:
                 // `host.toml` is README.md's desired state; a `--root` image (never the running
                 // system) a temporary directory; the program the installed one.

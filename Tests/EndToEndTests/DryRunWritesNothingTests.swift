@@ -186,6 +186,10 @@ struct DryRunWritesNothingTests {
             DryRunCase(
                 ["persist", "remove", "0a:00.0", "--state-file", file, "--dry-run"], says: ["would remove 0000:0a:00.0"]
             ),
+            // The installed state file (its owner rules follow it): nothing written under the root.
+            DryRunCase(
+                ["persist", "remove", "07:00.0", "--root", root, "--dry-run"], status: installed ? 0 : 4,
+                says: installed ? ["would remove 0000:07:00.0"] : []),
             // With its record the I210 goes back to igb; without one the kernel would choose.
             // igb is not loaded in the tree: the dry run says it would load it (and runs no modprobe).
             DryRunCase(

@@ -23,6 +23,12 @@ import VFIOSystem
         return machine
     }
 
+    /// A state file with the e1000e wanted on VFIO, given to `owner` (and `mode`).
+    static func ownedE1000e(_ owner: String, mode: String? = nil) -> String {
+        "[[device]]\naddress = \"0000:01:00.0\"\nvendor = \"8086\"\ndevice = \"10d3\"\nstate = \"vfio\"\n"
+            + "owner = \"\(owner)\"\n" + (mode.map { "mode = \"\($0)\"\n" } ?? "")
+    }
+
     func stat(_ path: String) -> Glibc.stat {
         var info = Glibc.stat()
         _ = lstat(path, &info)
@@ -109,18 +115,7 @@ import VFIOSystem
     @Test(.enabled(if: isRoot, "mknod needs root")) func applySetsTheEntrysOwnerAndDiffCountsIt() throws {
         let machine = try Self.machine()
         let file = machine.directory.path + "/state.toml"
-        try Machine.write(
-            file,
-            """
-            [[device]]
-            address = "0000:01:00.0"
-            vendor = "8086"
-            device = "10d3"
-            state = "vfio"
-            owner = "4321:8765"
-            mode = "0640"
-
-            """)
+        try Machine.write(file, Self.ownedE1000e("4321:8765", mode: "0640"))
         #expect(machine.run(["bind", "01:00.0"]).status == 0)
         let diff = machine.run(["diff", file])
         #expect(diff.status == ExitStatus.changesPending.rawValue, "only the owner differs: \(diff)")
@@ -191,17 +186,7 @@ import VFIOSystem
     @Test func applyPutsBackWhatItBoundWhenTheOwnerFails() throws {
         let machine = try Self.machine(node: false)
         let file = machine.directory.path + "/state.toml"
-        try Machine.write(
-            file,
-            """
-            [[device]]
-            address = "0000:01:00.0"
-            vendor = "8086"
-            device = "10d3"
-            state = "vfio"
-            owner = "4321"
-
-            """)
+        try Machine.write(file, Self.ownedE1000e("4321"))
         let apply = machine.run(["apply", file])
         #expect(apply.status == ExitStatus.failed.rawValue, "\(apply)")
         #expect(machine.sim.driver(of: KernelSimulator.Standard.e1000e) == DriverName("e1000e"))
@@ -277,6 +262,112 @@ import VFIOSystem
         #expect(rules.contains(#"SUBSYSTEM=="vfio-dev", KERNELS=="0000:0a:00.0", OWNER="root""#), "\(rules)")
         #expect(rules.contains("# state file line 9 (ids 8086:1533): its owner is set by 'vfioctl apply'"), "\(rules)")
         #expect(rules.contains("RUN+="), "the hot-plug rule is still there")
+    }
+
+    static func contents(_ path: String) -> String? { try? TextFile.read(path) }
+
+    /// The workstation's NIC with an owner, as `bind --save --owner` writes it.
+    static func ownedNIC(_ owner: String = "root:root") -> String {
+        """
+        [[device]]
+        address = "0000:09:00.0"
+        vendor = "8086"
+        device = "10d3"
+        state = "vfio"
+        owner = "\(owner)"
+        mode = "0660"
+
+        """
+    }
+
+    @Test func addAndRemoveOfTheInstalledFileKeepItsOwnerRulesInStep() throws {
+        let host = try CLIHost()
+        let image = host.root + "/image"
+        let source = host.root + "/owned.toml"
+        try SimulatedKernelCommandTests.Machine.write(source, Self.ownedNIC())
+        let enable = try host.run([
+            "persist", "enable", source, "--root", image, "--binary", CLIHost.binary, "--late-only"
+        ])
+        #expect(enable.status == 0, "\(enable)")
+        let rulesPath = image + "/etc/udev/rules.d/70-vfioctl.rules"
+        let statePath = image + "/etc/vfioctl/state.toml"
+        let installed = try #require(Self.contents(rulesPath))
+        #expect(installed.contains(#"KERNELS=="0000:09:00.0", OWNER="root", GROUP="root", MODE="0660""#))
+        let status = try host.run(["persist", "status", "--root", image, "--json"])
+        #expect(status.json?["owner_rules_current"] as? Bool == true, "\(status)")
+
+        // A dry run says what would change in both files and writes neither.
+        let dry = try host.run(["persist", "remove", "09:00.0", "--root", image, "--dry-run"])
+        #expect(dry.status == 0, "\(dry)")
+        #expect(dry.stdout.contains("\(statePath): would remove 0000:09:00.0"), "\(dry)")
+        #expect(dry.stdout.contains("would install /etc/udev/rules.d/70-vfioctl.rules"), "\(dry)")
+        #expect(Self.contents(rulesPath) == installed)
+        #expect(Self.contents(statePath) == Self.ownedNIC())
+
+        let remove = try host.run(["persist", "remove", "09:00.0", "--root", image])
+        #expect(remove.status == 0, "\(remove)")
+        #expect(remove.stdout.contains("installed /etc/udev/rules.d/70-vfioctl.rules"), "\(remove)")
+        let removed = try #require(Self.contents(rulesPath))
+        #expect(!removed.contains("0000:09:00.0"), "\(removed)")
+        #expect(removed.contains("RUN+="), "the hot-plug rule stays: \(removed)")
+
+        // An entry without an owner changes no rule: the file is not rewritten.
+        let add = try host.run(["persist", "add", "09:00.0", "--root", image])
+        #expect(add.status == 0, "\(add)")
+        #expect(!add.stdout.contains("installed"), "\(add)")
+        #expect(Self.contents(rulesPath) == removed)
+
+        // Drift: the state file given an owner by hand; status says so; enable puts it right.
+        try SimulatedKernelCommandTests.Machine.write(statePath, Self.ownedNIC())
+        let drift = try host.run(["persist", "status", "--root", image])
+        #expect(drift.stdout.contains("owner rules NOT as the state file gives them"), "\(drift)")
+        let driftJSON = try host.run(["persist", "status", "--root", image, "--json"])
+        #expect(driftJSON.json?["owner_rules_current"] as? Bool == false, "\(driftJSON)")
+        // Adding it again (without an owner) leaves rules and file in step again.
+        #expect(try host.run(["persist", "add", "09:00.0", "--root", image]).status == 0)
+        let again = try host.run(["persist", "status", "--root", image, "--json"])
+        #expect(again.json?["owner_rules_current"] as? Bool == true, "\(again)")
+    }
+
+    @Test func anotherFileOrNoPersistenceInstallsNoRules() throws {
+        let host = try CLIHost()
+        let image = host.root + "/image"
+        let other = host.root + "/other.toml"
+        try SimulatedKernelCommandTests.Machine.write(other, Self.ownedNIC())
+        // Not enabled: the default file under the root is created, no rule file.
+        mkdir(image, 0o755)
+        mkdir(image + "/etc", 0o755)
+        let add = try host.run(["persist", "add", "09:00.0", "--root", image])
+        #expect(add.status == 0, "\(add)")
+        #expect(access(image + "/etc/udev/rules.d/70-vfioctl.rules", F_OK) != 0)
+        // Enabled, but another file is edited: the installed rules stay as they are.
+        let enable = try host.run([
+            "persist", "enable", other, "--root", image, "--binary", CLIHost.binary, "--late-only"
+        ])
+        #expect(enable.status == 0, "\(enable)")
+        let installed = Self.contents(image + "/etc/udev/rules.d/70-vfioctl.rules")
+        let remove = try host.run(["persist", "remove", "09:00.0", "--state-file", other, "--root", image])
+        #expect(remove.status == 0, "\(remove)")
+        #expect(Self.contents(image + "/etc/udev/rules.d/70-vfioctl.rules") == installed)
+    }
+
+    @Test func anUnknownOwnerInTheInstalledFileRefusesTheEditBeforeAnyWrite() throws {
+        let host = try CLIHost()
+        let image = host.root + "/image"
+        let source = host.root + "/owned.toml"
+        try SimulatedKernelCommandTests.Machine.write(source, Self.ownedNIC())
+        #expect(
+            try host.run(["persist", "enable", source, "--root", image, "--binary", CLIHost.binary, "--late-only"])
+                .status == 0)
+        let statePath = image + "/etc/vfioctl/state.toml"
+        try SimulatedKernelCommandTests.Machine.write(statePath, Self.ownedNIC("vfioctl-no-such-user-z"))
+        let before = Self.contents(statePath)
+        let rules = Self.contents(image + "/etc/udev/rules.d/70-vfioctl.rules")
+        let add = try host.run(["persist", "add", "01:00.0", "--root", image])
+        #expect(add.status == ExitStatus.usage.rawValue, "\(add)")
+        #expect(add.stderr.contains("unknown user 'vfioctl-no-such-user-z'"), "\(add)")
+        #expect(Self.contents(statePath) == before)
+        #expect(Self.contents(image + "/etc/udev/rules.d/70-vfioctl.rules") == rules)
     }
 
     @Test func anUnknownUserRefusesTheEnableAndInstallsNothing() throws {

@@ -145,7 +145,7 @@ public struct Persistence: Sendable {
 
     /// Reloads happen only on the running system, and only for a manager that runs: an image's
     /// files mean nothing to the host's systemd and udev.
-    private var reloads: [Step] {
+    var reloads: [Step] {
         guard root.isRunningSystem else { return [] }
         return [HostReload.systemd, .udev].filter { access($0.runningMarker, F_OK) == 0 }.map { .reload($0) }
     }
@@ -306,7 +306,7 @@ public struct Persistence: Sendable {
     }
 
     /// Whether the system's `absolute` is present under the root (a link counts, dangling or not).
-    private func exists(_ absolute: String) throws(VFIOError) -> Bool {
+    func exists(_ absolute: String) throws(VFIOError) -> Bool {
         var info = stat()
         let path = root.path(of: absolute)
         if lstat(path, &info) == 0 { return true }

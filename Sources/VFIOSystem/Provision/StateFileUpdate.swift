@@ -27,10 +27,13 @@ public struct StateFileUpdate {
     /// With `inventory`, the edited file must also resolve on this host as `apply` resolves it: an
     /// entry by ids or class that wants something else for the same device is a conflict `apply`
     /// would refuse (status 2), so the file is not written.
+    /// `beforeWriting` gets the edited text (when it differs) before anything is written, a dry run's
+    /// too: what else must follow the file is checked (and planned) first.
     public func set(
-        _ entry: StateFileEdit.DeviceEntry, dryRun: Bool, inventory: DeviceInventory? = nil
+        _ entry: StateFileEdit.DeviceEntry, dryRun: Bool, inventory: DeviceInventory? = nil,
+        beforeWriting: (String) throws(VFIOError) -> Void = { _ in }
     ) throws(VFIOError) -> Outcome {
-        try update(dryRun: dryRun) { text throws(VFIOError) in
+        try update(dryRun: dryRun, beforeWriting: beforeWriting) { text throws(VFIOError) in
             let edited = try StateFileEdit.setting(entry, in: text, file: path)
             if let edited, let inventory {
                 _ = try StateResolution(try DesiredState.parse(edited, file: path), inventory: inventory)
@@ -39,9 +42,11 @@ public struct StateFileUpdate {
         }
     }
 
-    public func remove(_ address: PCIAddress, dryRun: Bool) throws(VFIOError) -> Outcome {
+    public func remove(
+        _ address: PCIAddress, dryRun: Bool, beforeWriting: (String) throws(VFIOError) -> Void = { _ in }
+    ) throws(VFIOError) -> Outcome {
         var present = true
-        let outcome = try update(dryRun: dryRun) { text throws(VFIOError) in
+        let outcome = try update(dryRun: dryRun, beforeWriting: beforeWriting) { text throws(VFIOError) in
             let edited = try StateFileEdit.removing(address, from: text, file: path)
             present = edited != nil
             return edited
@@ -49,7 +54,10 @@ public struct StateFileUpdate {
         return present ? outcome : .absent
     }
 
-    private func update(dryRun: Bool, _ edit: (String) throws(VFIOError) -> String?) throws(VFIOError) -> Outcome {
+    private func update(
+        dryRun: Bool, beforeWriting: (String) throws(VFIOError) -> Void,
+        _ edit: (String) throws(VFIOError) -> String?
+    ) throws(VFIOError) -> Outcome {
         guard let slash = path.lastIndex(of: "/"), path.index(after: slash) != path.endIndex else {
             throw VFIOError(
                 .usage, "invalid state file \(UserText.quoted(path)): expected a path such as /etc/vfioctl/state.toml")
@@ -58,10 +66,13 @@ public struct StateFileUpdate {
         let name = String(path[path.index(after: slash)...])
         // A dry run creates nothing, not even the directory.
         guard let directory = try StateDirectory.open(directoryPath, create: !dryRun, naming: .stateFile(name)) else {
-            return try edit("") == nil ? .unchanged : .written
+            guard let edited = try edit("") else { return .unchanged }
+            try beforeWriting(edited)
+            return .written
         }
         let text = try directory.read(name) ?? ""
         guard let edited = try edit(text) else { return .unchanged }
+        try beforeWriting(edited)
         if dryRun { return .written }
         _ = try directory.replace(name, with: edited, keepingModeAndOwner: true)
         return .written

@@ -149,6 +149,11 @@ check "udevadm settle" /bin/udevadm settle --timeout=120
 check "the re-created group node has its owner again" expect_owner "/dev/vfio/$GE" "$U:$G 640"
 check_cdev_owner "the re-created cdev" "$U:$G 640"
 check "/dev/vfio/vfio is still as it was" expect_owner /dev/vfio/vfio "$CONTAINER"
+# Editing the installed state file rewrites the owner rules in the same command (udev reloaded).
+vfio "persist remove of the edu's entry (its user deleted)" 0 persist remove "$EDU"
+check "the rules no longer name the edu" eval '! grep -qF "KERNELS==\"$EDU\"" /etc/udev/rules.d/70-vfioctl.rules'
+check "... and still give the e1000e's nodes" text_has /etc/udev/rules.d/70-vfioctl.rules "SUBSYSTEM==\"vfio-dev\", KERNELS==\"$E\", OWNER=\"$U\""
+check "persist status: the owner rules are the state file's" eval '"$VFIOCTL" persist status --json | grep -qF "\"owner_rules_current\": true"'
 vfio "persist disable" 0 persist disable --no-rebuild-initramfs
 check "put the e1000e back by hand" eval 'write_attr "$SYS_PCI/drivers/vfio-pci/unbind" "$E" && write_attr "$SYS_PCI/devices/$E/driver_override" "" && write_attr "$SYS_PCI/drivers/e1000e/bind" "$E"'
 check "udevadm settle" /bin/udevadm settle --timeout=120
