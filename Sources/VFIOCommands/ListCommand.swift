@@ -42,9 +42,7 @@ struct ListCommand: ContextCommand {
     /// The host modules of each device, or nil when not asked for (the alias tables are not read).
     private func hostModules(_ context: CommandContext) throws(VFIOError) -> ((PCIDevice) -> [ModuleName])? {
         guard modules else { return nil }
-        var setup = PlannerSetup()
-        setup.modulesDirectory = modulesDir ?? EnvironmentVariable.modulesDir.value(in: context)
-        let index = try setup.kernelIndex()
+        let index = try PlannerSetup(modulesDir: modulesDir, context).kernelIndex()
         for warning in index.warnings { context.terminal.warning(warning) }
         return { index.hostDriverCandidates(for: $0.modalias).map(\.module) }
     }
