@@ -50,8 +50,14 @@ struct ListCommand: ContextCommand {
     func run(_ context: CommandContext) throws {
         let terminal = context.terminal
         // Only the JSON carries host use.
-        let inventory = try source.inventory(context, hostUse: output.json ? .scan : .skip)
-        let devices = try source.select(context, selection.query(), from: inventory)
+        let hostUse: HostUseScan = output.json ? .scan : .skip
+        let query = try selection.query()
+        // Devices named by address: only they are read (the tree shows every device).
+        let inventory =
+            tree || query.selectors.isEmpty
+            ? try source.inventory(context, hostUse: hostUse)
+            : try source.inventory(context, showing: query.selectors, groupMembers: false, hostUse: hostUse)
+        let devices = try source.select(context, query, from: inventory)
         let namer = DeviceNamer(numeric: output.numeric)
         let hostModules = try hostModules(context)
         if output.json {
