@@ -322,19 +322,8 @@ public struct KernelModuleIndex: Sendable {
     private func lookup(_ key: AliasKey, _ table: AliasBuckets, _ builtinTable: AliasBuckets) -> [AliasEntry] {
         let found = patterns.matching(key, candidates: table)
         if !found.isEmpty {
-            // Each module's modules.dep position, looked up once per module found.
-            var positions: [ModuleName: Int] = [:]
-            let ordered = found.map { index in
-                let module = entries[Int(index)].module
-                let position =
-                    positions[module]
-                    ?? {
-                        let position = moduleFiles.file(module)?.order ?? Int.max
-                        positions[module] = position
-                        return position
-                    }()
-                return (position, index)
-            }
+            // The modules.dep position of each entry found (a few per key).
+            let ordered = found.map { (moduleFiles.file(entries[Int($0)].module)?.order ?? Int.max, $0) }
             return ordered.sorted { $0 < $1 }.map { entries[Int($0.1)] }
         }
         let builtin = builtinPatterns.matching(key, candidates: builtinTable)

@@ -1,3 +1,4 @@
+import Synchronization
 import VFIOCore
 
 /// Which modules the running kernel has, and which PCI drivers they registered, read from
@@ -27,6 +28,8 @@ public struct LoadedModules: Sendable {
     private let moduleDirectories: [ModuleName: String]
     private let driversByModule: [ModuleName: [DriverName]]
     private let moduleByDriver: [DriverName: ModuleName]
+    /// The states read so far: planning every device asks about the same few modules per device.
+    private let knownStates = StateCache()
 
     /// Unreadable parts of sysfs (other than missing ones), as `path: error`.
     public let warnings: [String]
@@ -83,8 +86,15 @@ public struct LoadedModules: Sendable {
     }
 
     /// The module's state, nil when the kernel has no such module (not loaded, or built in without any
-    /// parameter or driver to show). Reads `module/NAME/initstate`.
+    /// parameter or driver to show). Reads `module/NAME/initstate` the first time.
     public func state(of module: ModuleName) -> State? {
+        if let known = knownStates.states.withLock({ $0[module] }) { return known }
+        let state = readState(of: module)
+        knownStates.states.withLock { $0[module] = .some(state) }
+        return state
+    }
+
+    private func readState(of module: ModuleName) -> State? {
         // A driver's module link names a module the kernel has, whatever its directory says.
         let linked: State? = driversByModule[module] == nil ? nil : .builtin
         guard let sysfs, let directory = moduleDirectories[module] else { return linked }
@@ -143,6 +153,11 @@ public struct LoadedModules: Sendable {
         "ohci_pci": "ohci-pci",  // drivers/usb/host/ohci-pci.c
         "i2c_i801": "i801_smbus"  // drivers/i2c/busses/i2c-i801.c
     ]
+}
+
+/// What `LoadedModules.state(of:)` has read, shared by the copies of one `LoadedModules`.
+private final class StateCache: Sendable {
+    let states = Mutex<[ModuleName: LoadedModules.State?]>([:])
 }
 
 private extension String {
