@@ -42,9 +42,7 @@ struct ListCommand: ContextCommand {
     /// The host modules of each device, or nil when not asked for (the alias tables are not read).
     private func hostModules(_ context: CommandContext) throws(VFIOError) -> ((PCIDevice) -> [ModuleName])? {
         guard modules else { return nil }
-        var setup = PlannerSetup()
-        setup.modulesDirectory = modulesDir ?? EnvironmentVariable.modulesDir.value(in: context)
-        let index = try setup.kernelIndex()
+        let index = try PlannerSetup(modulesDir: modulesDir, context).kernelIndex()
         for warning in index.warnings { context.terminal.warning(warning) }
         return { index.hostDriverCandidates(for: $0.modalias).map(\.module) }
     }
@@ -52,8 +50,14 @@ struct ListCommand: ContextCommand {
     func run(_ context: CommandContext) throws {
         let terminal = context.terminal
         // Only the JSON carries host use.
-        let inventory = try source.inventory(context, hostUse: output.json ? .scan : .skip)
-        let devices = try source.select(context, selection.query(), from: inventory)
+        let hostUse: HostUseScan = output.json ? .scan : .skip
+        let query = try selection.query()
+        // Devices named by address: only they are read (the tree shows every device).
+        let inventory =
+            tree || query.selectors.isEmpty
+            ? try source.inventory(context, hostUse: hostUse)
+            : try source.inventory(context, showing: query.selectors, groupMembers: false, hostUse: hostUse)
+        let devices = try source.select(context, query, from: inventory)
         let namer = DeviceNamer(numeric: output.numeric)
         let hostModules = try hostModules(context)
         if output.json {

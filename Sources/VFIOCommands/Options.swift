@@ -40,10 +40,30 @@ struct SourceOptions: ParsableArguments {
         _ context: CommandContext, changing selectors: [DeviceSelector], wholeSystem: Bool = false,
         consultsRules: Bool = true, hostUse: HostUseScan = .scan
     ) throws(VFIOError) -> DeviceInventory {
-        let read = try GroupClosureReader(sysfs: kernel(context), consultsRules: consultsRules)
-            .inventory(for: selectors, wholeSystem: wholeSystem) { () throws(VFIOError) in
-                try self.inventory(context, hostUse: hostUse)
-            }
+        try inventory(
+            context, selectors, wholeSystem: wholeSystem, hostUse: hostUse,
+            reader: GroupClosureReader(sysfs: kernel(context), consultsRules: consultsRules))
+    }
+
+    /// What `list` and `show` print about named devices: when every selector is an address, only
+    /// those devices (with `groupMembers`, their IOMMU groups' members too) are read, into the
+    /// records a whole enumeration makes; otherwise every device.
+    func inventory(
+        _ context: CommandContext, showing selectors: [DeviceSelector], groupMembers: Bool, hostUse: HostUseScan
+    ) throws(VFIOError) -> DeviceInventory {
+        try inventory(
+            context, selectors, wholeSystem: false, hostUse: hostUse,
+            reader: GroupClosureReader(
+                sysfs: kernel(context), records: .asEnumerated(hostUse: hostUse), readsGroupMembers: groupMembers))
+    }
+
+    private func inventory(
+        _ context: CommandContext, _ selectors: [DeviceSelector], wholeSystem: Bool, hostUse: HostUseScan,
+        reader: GroupClosureReader
+    ) throws(VFIOError) -> DeviceInventory {
+        let read = try reader.inventory(for: selectors, wholeSystem: wholeSystem) { () throws(VFIOError) in
+            try self.inventory(context, hostUse: hostUse)
+        }
         // A full read has reported its warnings already.
         return read.closure ? warned(read.inventory, context) : read.inventory
     }

@@ -15,9 +15,7 @@ struct EarlyBindingOptions: ParsableArguments {
     /// The running kernel's module tables (or `--modules-dir`'s), for host drivers: which match a
     /// device and whether each is built in. Warnings are left out: this is advice, not a plan.
     func kernelIndex(_ context: CommandContext) throws(VFIOError) -> KernelModuleIndex {
-        var setup = PlannerSetup()
-        setup.modulesDirectory = modulesDir ?? EnvironmentVariable.modulesDir.value(in: context)
-        return try setup.kernelIndex()
+        try PlannerSetup(modulesDir: modulesDir, context).kernelIndex()
     }
 
     /// The host drivers whose `pci:` aliases match `device`, each once, and whether it is built in.

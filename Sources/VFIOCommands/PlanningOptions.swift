@@ -39,8 +39,7 @@ struct PlanningOptions: ParsableArguments {
     }
 
     func setup(_ context: CommandContext) -> PlannerSetup {
-        var setup = PlannerSetup()
-        setup.modulesDirectory = modulesDir ?? EnvironmentVariable.modulesDir.value(in: context)
+        var setup = PlannerSetup(modulesDir: modulesDir, context)
         setup.extraRuleDirectories = rulesDirs
         setup.useShippedRules = !noDefaultRules
         // Tests pin the system-wide inputs: VFIOCTL_SYSTEM_RULES=0 skips /etc and /run rule files,
@@ -50,5 +49,14 @@ struct PlanningOptions: ParsableArguments {
             setup.modprobeDirectories = dirs.split(separator: ":").map(String.init)
         }
         return setup
+    }
+}
+
+extension PlannerSetup {
+    /// The inputs every command starts from: the module directory of `--modules-dir`, else
+    /// $VFIOCTL_MODULES_DIR, else (nil) the running kernel's.
+    init(modulesDir: String?, _ context: CommandContext) {
+        self.init()
+        modulesDirectory = modulesDir ?? EnvironmentVariable.modulesDir.value(in: context)
     }
 }

@@ -17,7 +17,9 @@ struct ShowCommand: ContextCommand {
     func run(_ context: CommandContext) throws {
         let terminal = context.terminal
         let address = try source.singleAddress(context, target.device, command: "show")
-        let inventory = try source.inventory(context)
+        // The device and its IOMMU group's members, read as `list` reads them.
+        let inventory = try source.inventory(
+            context, showing: [.address(address)], groupMembers: true, hostUse: .scan)
         guard let record = inventory[address] else {
             throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
         }

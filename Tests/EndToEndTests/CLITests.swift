@@ -27,6 +27,33 @@ struct CLIRun: CustomStringConvertible {
     func device(_ address: String) -> [String: Any]? { devices.first { $0["address"] as? String == address } }
 }
 
+extension CLIHost {
+    /// `list --json` of every device and their addresses; then an entry in bus/pci/devices that
+    /// reading every device warns about (`not-a-device`), which a command reading only the named
+    /// devices never mentions.
+    func listingThenStrayEntry() throws -> (whole: CLIRun, addresses: [String]) {
+        let whole = try run(["list", "--json"])
+        let addresses = whole.devices.compactMap { $0["address"] as? String }
+        #expect(addresses.count > 10)
+        try FileManager.default.createDirectory(
+            atPath: sysfs + "/bus/pci/devices/not-a-device", withIntermediateDirectories: false)
+        return (whole, addresses)
+    }
+
+    /// Runs a command that names devices: it must succeed without a word about the stray entry.
+    func runNamingDevices(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIRun {
+        let named = try run(arguments)
+        #expect(named.status == 0, "\(named)", sourceLocation: sourceLocation)
+        #expect(!named.stderr.contains("not-a-device"), "\(named)", sourceLocation: sourceLocation)
+        return named
+    }
+}
+
+/// A JSON object as text with sorted keys, to compare two records whole.
+func canonicalJSON(_ object: [String: Any]?) throws -> String {
+    String(decoding: try JSONSerialization.data(withJSONObject: object ?? [:], options: [.sortedKeys]), as: UTF8.self)
+}
+
 /// A fake host: a scenario tree, a small module directory, a state directory.
 final class CLIHost: @unchecked Sendable {
     let directory: TemporaryDirectory
@@ -89,6 +116,20 @@ final class CLIHost: @unchecked Sendable {
 }
 
 @Suite struct ListCommandTests {
+    /// `list ADDRESS` reads the named devices alone, into the records reading every device makes.
+    @Test func namedDevicesAreReadAlone() throws {
+        let host = try CLIHost()
+        let (whole, addresses) = try host.listingThenStrayEntry()
+        for address in addresses {
+            let named = try host.runNamingDevices(["list", "--json", address])
+            #expect(named.devices.count == 1, "\(named)")
+            #expect(try canonicalJSON(named.device(address)) == canonicalJSON(whole.device(address)), "\(address)")
+        }
+        let missing = try host.run(["list", "0000:99:00.0"])
+        #expect(missing.status == 4 && missing.stderr.contains("no PCI device at 0000:99:00.0"), "\(missing)")
+        #expect(try host.run(["list"]).stderr.contains("not-a-device"))
+    }
+
     @Test func jsonHasTheDocumentedShapeAndValues() throws {
         let host = try CLIHost()
         let run = try host.run(["list", "--json"])
@@ -210,6 +251,25 @@ final class CLIHost: @unchecked Sendable {
 }
 
 @Suite struct ShowAndGroupsTests {
+    /// `show ADDRESS` reads the device and its IOMMU group's members alone, into the records reading
+    /// every device makes.
+    @Test func theDeviceAndItsGroupAreReadAlone() throws {
+        let host = try CLIHost()
+        let (whole, addresses) = try host.listingThenStrayEntry()
+        for address in addresses {
+            let shown = try host.runNamingDevices(["show", "--json", "--no-default-rules", address])
+            let device = try #require(shown.json?["device"] as? [String: Any])
+            let listed = try #require(whole.device(address))
+            #expect(try canonicalJSON(device.filter { listed[$0.key] != nil }) == canonicalJSON(listed), "\(address)")
+            guard let group = device["iommu_group_detail"] as? [String: Any] else { continue }
+            let members = (group["members"] as? [[String: Any]] ?? []).compactMap { $0["address"] as? String }
+            let expected = whole.devices.filter { $0["iommu_group"] as? Int == group["group"] as? Int }
+                .compactMap { $0["address"] as? String }
+            #expect(members == expected, "\(address)")
+        }
+        #expect(try host.run(["show", "0000:99:00.0"]).status == 4)
+    }
+
     @Test func showListsTheGroupMembersAndTheirDrivers() throws {
         let run = try CLIHost().run(["show", "01:00.0"])
         #expect(run.status == 0, "\(run)")
@@ -312,11 +372,7 @@ final class CLIHost: @unchecked Sendable {
         for address in ["0000:01:00.0", "0000:0a:00.0"] {
             let planned = try #require(named.device(address))
             let inWhole = try #require(whole.device(address))
-            let text = { (plan: [String: Any]) throws -> String in
-                String(
-                    decoding: try JSONSerialization.data(withJSONObject: plan, options: [.sortedKeys]), as: UTF8.self)
-            }
-            #expect(try text(planned) == text(inWhole), "\(address)")
+            #expect(try canonicalJSON(planned) == canonicalJSON(inWhole), "\(address)")
         }
         #expect(try host.run(["plan", "--no-default-rules"]).stderr.contains("not-a-device"))
     }

@@ -29,7 +29,7 @@ public protocol ModprobePolicy: Sendable {
 }
 
 /// What the planner asks of the running kernel's modules and drivers (`/sys/module`,
-/// `/sys/bus/pci/drivers`). VFIOSystem's `LoadedModules` takes the snapshot.
+/// `/sys/bus/pci/drivers`). VFIOSystem's `LoadedModules` reads them.
 public protocol LoadedDrivers: Sendable {
     /// What could not be read.
     var warnings: [String] { get }

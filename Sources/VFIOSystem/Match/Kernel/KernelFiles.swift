@@ -32,6 +32,21 @@ enum KernelFiles {
         return names
     }
 
+    /// Calls `body` with each line (without the `\n`) and its 1-based number, making no list of them
+    /// (modules.alias has 26k lines, most of which a lookup for a few devices only skips).
+    static func forEachLine<Failure: Error>(
+        _ bytes: [UInt8], _ body: (_ number: Int, _ line: ArraySlice<UInt8>) throws(Failure) -> Void
+    ) throws(Failure) {
+        var start = 0
+        var number = 1
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            try body(number, bytes[start..<end])
+            start = end + 1
+            number += 1
+        }
+    }
+
     /// Splits into lines (without the `\n`), each with its 1-based number.
     static func lines(_ bytes: [UInt8]) -> [(number: Int, bytes: ArraySlice<UInt8>)] {
         var result: [(number: Int, bytes: ArraySlice<UInt8>)] = []

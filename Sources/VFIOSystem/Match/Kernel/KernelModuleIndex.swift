@@ -35,9 +35,11 @@ public struct ModuleFile: Hashable, Sendable {
 /// cost one `plan DEVICE` ~25-30 ms of CPU on the project's host and was most of what separated one
 /// `apply --device` from one `bind --driver` (which reads no aliases) in the TCG test guest
 /// (`scripts/bench/guardrails`); and it is the library modprobe and `lspci -k` use (already the oracle
-/// of `scripts/kmod-diff`). The per-call cost is met instead by the `AliasScope`: with the devices
-/// known, only the `pci:` entries of their vendors (and those whose vendor field is a wildcard) are
-/// made into entries; the other lines are split into words and skipped. libkmod is kept out for
+/// of `scripts/kmod-diff`). The per-call cost is met instead by doing only what the named devices
+/// need: with the devices known, only the `pci:` entries of their vendors (and those whose vendor
+/// field is a wildcard) are made into entries (`AliasScope`), the other lines are only checked for
+/// what would make modprobe skip them, and modules.dep and modules.builtin are searched for the few
+/// modules asked about instead of being made into a table of every module. libkmod is kept out for
 /// now because every module tree the tests build (and any `--modules-dir` tree not made by depmod) is
 /// text only — modules.alias, modules.dep, modules.builtin, no `.bin` index — which libkmod cannot
 /// read: moving to it needs the fixtures to write depmod's index format first. The `vfio_pci:` lines
@@ -63,7 +65,6 @@ public struct KernelModuleIndex: Sendable {
     public let builtinEntries: [AliasEntry]
 
     let moduleFiles: ModuleFileTable
-    private let entryOrder: [Int]
     /// The entries' patterns packed in one buffer, so that matching copies and retains nothing.
     private let patterns: PatternStore
     private let builtinPatterns: PatternStore
@@ -101,7 +102,6 @@ public struct KernelModuleIndex: Sendable {
         scope = .everyDevice
         entries = []
         builtinEntries = []
-        entryOrder = []
         patterns = PatternStore([])
         builtinPatterns = PatternStore([])
         pciTable = AliasBuckets(prefix: "pci:")
@@ -130,19 +130,21 @@ public struct KernelModuleIndex: Sendable {
         let aliasPath = directory + "/modules.alias"
         let aliasBytes = aliases ? try Self.readRequired(aliasPath, version: kernelVersion) : []
         let depBytes = try Self.readRequired(directory + "/modules.dep", version: kernelVersion)
-        if !aliases {
-            let builtinBytes: [UInt8]
-            if let bytes = try Self.readOptional(directory + "/modules.builtin") {
-                builtinBytes = bytes
-            } else {
-                builtinBytes = []
-                warnings.add(
-                    "\(directory)/modules.builtin: cannot be read: built-in modules will be reported as not built")
-            }
+        let builtinBytes = try Self.readOptional(directory + "/modules.builtin")
+        // Which modules exist. Planning every device asks about many modules: a dictionary of all of
+        // them pays off. A few named devices (or named drivers) ask about a few: their lines are
+        // looked up in the text, and the ~4,000-line modules.dep is not made into records.
+        let moduleFiles: ModuleFileTable
+        if aliases && scope == .everyDevice {
+            moduleFiles = Self.indexedModuleFiles(
+                directory: directory, dep: depBytes, builtin: builtinBytes, warnings: &warnings)
+        } else {
+            if builtinBytes == nil { warnings.add(Self.builtinUnreadable(directory)) }
+            moduleFiles = .raw(directory: directory, dep: depBytes, builtin: builtinBytes ?? [])
+        }
+        guard aliases else {
             self = KernelModuleIndex(
-                withoutAliases: directory, isMissing: false,
-                moduleFiles: .raw(directory: directory, dep: depBytes, builtin: builtinBytes),
-                warnings: warnings.lines)
+                withoutAliases: directory, isMissing: false, moduleFiles: moduleFiles, warnings: warnings.lines)
             return
         }
         isMissing = false
@@ -150,61 +152,27 @@ public struct KernelModuleIndex: Sendable {
         self.kernelVersion = kernelVersion
         self.scope = scope
 
-        // modules.dep: loadable modules, in libkmod's priority order.
-        var modules: [ModuleName: ModuleFile] = [:]
-        var names: [String: ModuleName] = [:]
-        var order = 0
-        for (number, line) in KernelFiles.lines(depBytes) where !line.isEmpty {
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")),
-                let name = Self.moduleName(fromPath: line[..<colon], cache: &names)
-            else {
-                warnings.add("\(directory)/modules.dep:\(number): skipped: not `PATH: DEPENDENCIES`")
-                continue
-            }
-            // The dependency list after the colon is left to modprobe, which loads it.
-            let relative = String(decoding: line[..<colon], as: UTF8.self)
-            if modules[name] == nil {
-                modules[name] = ModuleFile(
-                    name: name, relativePath: relative,
-                    path: relative.hasPrefix("/") ? relative : directory + "/" + relative,
-                    order: order)
-                order += 1
-            }
+        // modules.alias. Most lines concern other buses or, for named devices, other vendors: they are
+        // only checked for what would make modprobe ignore them.
+        if let nul = aliasBytes.firstIndex(of: 0) {
+            let number = aliasBytes[..<nul].count { $0 == UInt8(ascii: "\n") } + 1
+            throw .usage("\(aliasPath):\(number): a NUL byte: this is not a text modules.alias file")
         }
-
-        // modules.builtin: built-in modules.
-        var builtins: Set<ModuleName> = []
-        if let bytes = try Self.readOptional(directory + "/modules.builtin") {
-            for (_, line) in KernelFiles.lines(bytes) where !line.isEmpty {
-                if let name = Self.moduleName(fromPath: line, cache: &names) { builtins.insert(name) }
-            }
-        } else {
-            warnings.add("\(directory)/modules.builtin: cannot be read: built-in modules will be reported as not built")
-        }
-
-        // modules.alias.
         var entries: [AliasEntry] = []
         var pciTable = AliasBuckets(prefix: "pci:")
         var variantTable = AliasBuckets(prefix: "vfio_pci:")
         var aliasLines = 0
-        var moduleNames = names  // most modules have many lines
-        for (number, line) in KernelFiles.lines(aliasBytes) {
-            if line.contains(0) {
-                throw .usage("\(aliasPath):\(number): a NUL byte: this is not a text modules.alias file")
-            }
-            var fields: [ArraySlice<UInt8>] = []
-            fields.reserveCapacity(4)
-            forEachWord(line) { word in
-                fields.append(word)
-                return fields.count < 4
-            }
-            guard let keyword = fields.first, keyword.first != UInt8(ascii: "#") else { continue }
-            guard keyword.elementsEqual("alias".utf8), fields.count == 3 else {
+        var moduleNames: [String: ModuleName] = [:]  // most modules have many lines
+        KernelFiles.forEachLine(aliasBytes) { number, line in
+            var cursor = line.startIndex
+            guard let keyword = nextWord(line, &cursor), keyword.first != UInt8(ascii: "#") else { return }
+            guard keyword.elementsEqual("alias".utf8), let patternBytes = nextWord(line, &cursor),
+                let moduleBytes = nextWord(line, &cursor), nextWord(line, &cursor) == nil
+            else {
                 warnings.add("\(aliasPath):\(number): skipped: not `alias PATTERN MODULE`")
-                continue
+                return
             }
             aliasLines += 1
-            let patternBytes = fields[1]
             let relevantToPCI =
                 pciTable.couldMatch(rawPattern: patternBytes)
                 && scope.includes(patternVendor: AliasBuckets.hostDriverVendor(ofPattern: patternBytes))
@@ -218,20 +186,18 @@ public struct KernelModuleIndex: Sendable {
                         "\(aliasPath):\(number): unmatched bracket: depmod leaves this alias out of modules.alias.bin, so modprobe never uses it"
                     )
                 }
-                continue
+                return
             }
             guard let pattern = AliasPattern(String(decoding: patternBytes, as: UTF8.self)) else {
                 warnings.add(
                     "\(aliasPath):\(number): unmatched bracket: depmod leaves this alias out of modules.alias.bin, so modprobe never uses it"
                 )
-                continue
+                return
             }
-            let moduleText = String(decoding: fields[2], as: UTF8.self)
+            let moduleText = String(decoding: moduleBytes, as: UTF8.self)
             guard let module = moduleNames[moduleText] ?? ModuleName(moduleText) else {
-                warnings.add(
-                    "\(aliasPath):\(number): skipped: `\(String(decoding: fields[2], as: UTF8.self))` is not a module name"
-                )
-                continue
+                warnings.add("\(aliasPath):\(number): skipped: `\(moduleText)` is not a module name")
+                return
             }
             moduleNames[moduleText] = module
             let index = Int32(entries.count)
@@ -254,44 +220,41 @@ public struct KernelModuleIndex: Sendable {
         var builtinPCITable = AliasBuckets(prefix: "pci:")
         var builtinVariantTable = AliasBuckets(prefix: "vfio_pci:")
         let builtinIndexPath = directory + "/modules.builtin.alias.bin"
-        if aliases {
-            if let bytes = try Self.readOptional(builtinIndexPath) {
-                do throws(KmodIndexFile.Failure) {
-                    for value in try KmodIndexFile.entries(bytes) {
-                        let keyBytes = Array(value.key.utf8)
-                        let relevantToPCI =
-                            builtinPCITable.couldMatch(rawPattern: keyBytes[...])
-                            && scope.includes(patternVendor: AliasBuckets.hostDriverVendor(ofPattern: keyBytes[...]))
-                        let relevantToVariants = builtinVariantTable.couldMatch(rawPattern: keyBytes[...])
-                        guard relevantToPCI || relevantToVariants,
-                            let pattern = AliasPattern(value.key), let module = ModuleName(value.value)
-                        else { continue }
-                        let index = Int32(builtinEntries.count)
-                        builtinEntries.append(
-                            AliasEntry(
-                                pattern: pattern, module: module, source: .builtinAliasIndex, line: 0,
-                                rawLine: "\(module).alias=\(value.key)",
-                                location: SourceLocation(file: builtinIndexPath, line: 0)))
-                        if relevantToPCI { builtinPCITable.insert(index, pattern) }
-                        if relevantToVariants { builtinVariantTable.insert(index, pattern) }
-                    }
-                } catch {
-                    warnings.add(
-                        "\(builtinIndexPath): unreadable index (\(error)): builtin aliases ignored, as modprobe would")
+        if let bytes = try Self.readOptional(builtinIndexPath) {
+            do throws(KmodIndexFile.Failure) {
+                for value in try KmodIndexFile.entries(bytes) {
+                    let keyBytes = Array(value.key.utf8)
+                    let relevantToPCI =
+                        builtinPCITable.couldMatch(rawPattern: keyBytes[...])
+                        && scope.includes(patternVendor: AliasBuckets.hostDriverVendor(ofPattern: keyBytes[...]))
+                    let relevantToVariants = builtinVariantTable.couldMatch(rawPattern: keyBytes[...])
+                    guard relevantToPCI || relevantToVariants,
+                        let pattern = AliasPattern(value.key), let module = ModuleName(value.value)
+                    else { continue }
+                    let index = Int32(builtinEntries.count)
+                    builtinEntries.append(
+                        AliasEntry(
+                            pattern: pattern, module: module, source: .builtinAliasIndex, line: 0,
+                            rawLine: "\(module).alias=\(value.key)",
+                            location: SourceLocation(file: builtinIndexPath, line: 0)))
+                    if relevantToPCI { builtinPCITable.insert(index, pattern) }
+                    if relevantToVariants { builtinVariantTable.insert(index, pattern) }
                 }
-            } else if let modinfo = try Self.readOptional(directory + "/modules.builtin.modinfo"),
-                modinfo.split(separator: 0).contains(where: { Self.isBuiltinAliasRecord($0) })
-            {
+            } catch {
                 warnings.add(
-                    "\(builtinIndexPath): missing while modules.builtin.modinfo lists aliases: modprobe ignores builtin aliases until `depmod \(kernelVersion)` runs"
-                )
+                    "\(builtinIndexPath): unreadable index (\(error)): builtin aliases ignored, as modprobe would")
             }
+        } else if let modinfo = try Self.readOptional(directory + "/modules.builtin.modinfo"),
+            modinfo.split(separator: 0).contains(where: { Self.isBuiltinAliasRecord($0) })
+        {
+            warnings.add(
+                "\(builtinIndexPath): missing while modules.builtin.modinfo lists aliases: modprobe ignores builtin aliases until `depmod \(kernelVersion)` runs"
+            )
         }
 
-        moduleFiles = .indexed(files: modules, builtins: builtins)
+        self.moduleFiles = moduleFiles
         self.entries = entries
         self.builtinEntries = builtinEntries
-        self.entryOrder = entries.map { modules[$0.module]?.order ?? Int.max }
         self.patterns = PatternStore(entries.map(\.pattern))
         self.builtinPatterns = PatternStore(builtinEntries.map(\.pattern))
         self.pciTable = pciTable
@@ -357,10 +320,11 @@ public struct KernelModuleIndex: Sendable {
     }
 
     private func lookup(_ key: AliasKey, _ table: AliasBuckets, _ builtinTable: AliasBuckets) -> [AliasEntry] {
-        var found = patterns.matching(key, candidates: table)
+        let found = patterns.matching(key, candidates: table)
         if !found.isEmpty {
-            found.sort { (entryOrder[Int($0)], $0) < (entryOrder[Int($1)], $1) }
-            return found.map { entries[Int($0)] }
+            // The modules.dep position of each entry found (a few per key).
+            let ordered = found.map { (moduleFiles.file(entries[Int($0)].module)?.order ?? Int.max, $0) }
+            return ordered.sorted { $0 < $1 }.map { entries[Int($0.1)] }
         }
         let builtin = builtinPatterns.matching(key, candidates: builtinTable)
         return builtin.sorted(by: builtinDiscoveredLater).map { builtinEntries[Int($0)] }
@@ -402,6 +366,46 @@ public struct KernelModuleIndex: Sendable {
             }
         }
         return result
+    }
+
+    /// modules.dep and modules.builtin as a dictionary of every module, in libkmod's priority order.
+    private static func indexedModuleFiles(
+        directory: String, dep: [UInt8], builtin: [UInt8]?, warnings: inout Warnings
+    ) -> ModuleFileTable {
+        var modules: [ModuleName: ModuleFile] = [:]
+        var names: [String: ModuleName] = [:]
+        var order = 0
+        KernelFiles.forEachLine(dep) { number, line in
+            guard !line.isEmpty else { return }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")),
+                let name = Self.moduleName(fromPath: line[..<colon], cache: &names)
+            else {
+                warnings.add("\(directory)/modules.dep:\(number): skipped: not `PATH: DEPENDENCIES`")
+                return
+            }
+            // The dependency list after the colon is left to modprobe, which loads it.
+            let relative = String(decoding: line[..<colon], as: UTF8.self)
+            if modules[name] == nil {
+                modules[name] = ModuleFile(
+                    name: name, relativePath: relative,
+                    path: relative.hasPrefix("/") ? relative : directory + "/" + relative,
+                    order: order)
+                order += 1
+            }
+        }
+        var builtins: Set<ModuleName> = []
+        if let builtin {
+            KernelFiles.forEachLine(builtin) { _, line in
+                if !line.isEmpty, let name = Self.moduleName(fromPath: line, cache: &names) { builtins.insert(name) }
+            }
+        } else {
+            warnings.add(builtinUnreadable(directory))
+        }
+        return .indexed(files: modules, builtins: builtins)
+    }
+
+    private static func builtinUnreadable(_ directory: String) -> String {
+        "\(directory)/modules.builtin: cannot be read: built-in modules will be reported as not built"
     }
 
     private static func readRequired(_ path: String, version: String) throws(VFIOError) -> [UInt8] {
@@ -459,16 +463,13 @@ public struct KernelModuleIndex: Sendable {
     b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\r")
 }
 
-/// Calls `body` with each blank-separated word until it returns false (no intermediate arrays).
-@inline(__always) private func forEachWord(_ line: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>) -> Bool) {
-    var i = line.startIndex
-    while i < line.endIndex {
-        while i < line.endIndex && isBlank(line[i]) { i += 1 }
-        guard i < line.endIndex else { return }
-        let start = i
-        while i < line.endIndex && !isBlank(line[i]) { i += 1 }
-        if !body(line[start..<i]) { return }
-    }
+/// The blank-separated word at or after `cursor`, which moves past it; nil at the end of the line.
+private func nextWord(_ line: ArraySlice<UInt8>, _ cursor: inout Int) -> ArraySlice<UInt8>? {
+    while cursor < line.endIndex && isBlank(line[cursor]) { cursor += 1 }
+    guard cursor < line.endIndex else { return nil }
+    let start = cursor
+    while cursor < line.endIndex && !isBlank(line[cursor]) { cursor += 1 }
+    return line[start..<cursor]
 }
 
 /// Collects warnings, keeping the list readable when a file is badly damaged.

@@ -1,11 +1,16 @@
+import Synchronization
 import VFIOCore
 
-/// Which modules the running kernel has, and which PCI drivers they registered: a snapshot of
-/// `/sys/module` and `/sys/bus/pci/drivers` taken through `SysfsAccess`.
+/// Which modules the running kernel has, and which PCI drivers they registered, read from
+/// `/sys/module` and `/sys/bus/pci/drivers` through `SysfsAccess`.
 ///
 /// The kernel is the only authority on driver names. A loaded (or built-in) module lists its drivers as
-/// `module/NAME/drivers/pci:DRIVER` links, and each driver links back with `bus/pci/drivers/DRIVER/module`.
-/// For a module not loaded yet the name is a prediction (`predictedDriverName(for:)`).
+/// `module/NAME/drivers/pci:DRIVER` links, and each driver links back with `bus/pci/drivers/DRIVER/module`
+/// (the kernel makes both links together): the PCI drivers' links are read once, and a module's state
+/// (`initstate`) only when the planner asks about that module. Reading every module's state and
+/// driver list was a few hundred sysfs calls per command, for the handful of modules a plan asks
+/// about (a tenth of one `bind` of one VF in the TCG test guest). For a module not loaded yet the
+/// driver name is a prediction (`predictedDriverName(for:)`).
 public struct LoadedModules: Sendable {
     public enum State: String, Sendable {
         /// `initstate` says `live`: loaded and initialised.
@@ -18,24 +23,29 @@ public struct LoadedModules: Sendable {
         case builtin
     }
 
-    private let states: [ModuleName: State]
+    private let sysfs: (any SysfsAccess)?
+    /// The `/sys/module` entries, by module name.
+    private let moduleDirectories: [ModuleName: String]
     private let driversByModule: [ModuleName: [DriverName]]
     private let moduleByDriver: [DriverName: ModuleName]
+    /// The states read so far: planning every device asks about the same few modules per device.
+    private let knownStates = StateCache()
 
     /// Unreadable parts of sysfs (other than missing ones), as `path: error`.
     public let warnings: [String]
 
     /// Nothing loaded (for tests and for a system without /sys/module).
     public init() {
-        states = [:]
+        sysfs = nil
+        moduleDirectories = [:]
         driversByModule = [:]
         moduleByDriver = [:]
         warnings = []
     }
 
-    /// Reads the snapshot: `module/*/initstate`, `module/*/drivers/pci:*` and `bus/pci/drivers/*/module`.
+    /// Lists `module` and reads `bus/pci/drivers/*/module`.
     public init(sysfs: some SysfsAccess) {
-        var states: [ModuleName: State] = [:]
+        var moduleDirectories: [ModuleName: String] = [:]
         var driversByModule: [ModuleName: [DriverName]] = [:]
         var moduleByDriver: [DriverName: ModuleName] = [:]
         var warnings: [String] = []
@@ -46,24 +56,7 @@ public struct LoadedModules: Sendable {
 
         do throws(SysfsError) {
             for entry in try sysfs.list("module") where entry.kind == .directory || entry.kind == .symlink {
-                guard let module = ModuleName(entry.name) else { continue }
-                do throws(SysfsError) {
-                    let text = try sysfs.read("module/\(entry.name)/initstate")
-                    // The kernel prints only live, coming and going; anything else is not usable yet.
-                    states[module] = State(rawValue: text.trimmingBlanks) ?? .coming
-                } catch {
-                    if error.isMissing { states[module] = .builtin } else { note(error) }
-                }
-                do throws(SysfsError) {
-                    for link in try sysfs.list("module/\(entry.name)/drivers") where link.name.hasPrefix("pci:") {
-                        if let driver = DriverName(link.name.dropFirst(4)) {
-                            driversByModule[module, default: []].append(driver)
-                            moduleByDriver[driver] = moduleByDriver[driver] ?? module
-                        }
-                    }
-                } catch {
-                    note(error)
-                }
+                if let module = ModuleName(entry.name) { moduleDirectories[module] = entry.name }
             }
         } catch {
             note(error)
@@ -76,10 +69,7 @@ public struct LoadedModules: Sendable {
                     let target = try sysfs.readLink("bus/pci/drivers/\(entry.name)/module")
                     guard let module = ModuleName(SysfsPath.lastComponent(target)) else { continue }
                     moduleByDriver[driver] = module
-                    if !(driversByModule[module]?.contains(driver) ?? false) {
-                        driversByModule[module, default: []].append(driver)
-                    }
-                    if states[module] == nil { states[module] = .builtin }
+                    driversByModule[module, default: []].append(driver)
                 } catch {
                     note(error)  // built-in drivers without a module name have no link
                 }
@@ -88,19 +78,38 @@ public struct LoadedModules: Sendable {
             note(error)
         }
 
-        self.states = states
+        self.sysfs = sysfs
+        self.moduleDirectories = moduleDirectories
         self.driversByModule = driversByModule.mapValues { $0.sorted() }
         self.moduleByDriver = moduleByDriver
         self.warnings = warnings
     }
 
     /// The module's state, nil when the kernel has no such module (not loaded, or built in without any
-    /// parameter or driver to show).
-    public func state(of module: ModuleName) -> State? { states[module] }
+    /// parameter or driver to show). Reads `module/NAME/initstate` the first time.
+    public func state(of module: ModuleName) -> State? {
+        if let known = knownStates.states.withLock({ $0[module] }) { return known }
+        let state = readState(of: module)
+        knownStates.states.withLock { $0[module] = .some(state) }
+        return state
+    }
+
+    private func readState(of module: ModuleName) -> State? {
+        // A driver's module link names a module the kernel has, whatever its directory says.
+        let linked: State? = driversByModule[module] == nil ? nil : .builtin
+        guard let sysfs, let directory = moduleDirectories[module] else { return linked }
+        do throws(SysfsError) {
+            let text = try sysfs.read("module/\(directory)/initstate")
+            // The kernel prints only live, coming and going; anything else is not usable yet.
+            return State(rawValue: text.trimmingBlanks) ?? .coming
+        } catch {
+            return error.isMissing ? .builtin : linked
+        }
+    }
 
     /// Loaded and live, or built in.
     public func isLoaded(_ module: ModuleName) -> Bool {
-        switch states[module] {
+        switch state(of: module) {
         case .live?, .builtin?: true
         case .coming?, .going?, nil: false
         }
@@ -144,6 +153,11 @@ public struct LoadedModules: Sendable {
         "ohci_pci": "ohci-pci",  // drivers/usb/host/ohci-pci.c
         "i2c_i801": "i801_smbus"  // drivers/i2c/busses/i2c-i801.c
     ]
+}
+
+/// What `LoadedModules.state(of:)` has read, shared by the copies of one `LoadedModules`.
+private final class StateCache: Sendable {
+    let states = Mutex<[ModuleName: LoadedModules.State?]>([:])
 }
 
 private extension String {

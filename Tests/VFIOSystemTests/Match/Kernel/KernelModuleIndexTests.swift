@@ -201,13 +201,19 @@ extension MatchKernelTests {
             #expect(kernel.moduleCount.loadable == VariantKernel.variants.count + 7)
         }
 
-        /// `bind --driver` reads the index without aliases and searches the raw files: every answer
-        /// must be the full index's.
-        @Test("the named-driver index answers exactly as the full one")
-        func namedOnlyIndexAgrees() throws {
+        /// `bind --driver` reads the index without aliases, and `plan DEVICE` with the aliases of the
+        /// devices' vendors only; both search the raw module files: every answer must be the full index's.
+        @Test(
+            "the named-driver and named-device indexes answer exactly as the full one",
+            arguments: [false, true])
+        func namedOnlyIndexAgrees(scoped: Bool) throws {
             let fixture = VariantKernel()
             let full = try fixture.index()
-            let named = try fixture.index(aliases: false)
+            let virtio = VariantKernel.modalias(vendor: 0x1AF4, device: 0x1041, classCode: 0x0C0330)
+            let named =
+                scoped
+                ? try KernelModuleIndex(modulesDirectory: fixture.directory, scope: .devices([virtio]))
+                : try fixture.index(aliases: false)
             let names =
                 VariantKernel.variants.map(\.0) + [
                     "vfio-pci", "vfio_pci_core", "vfio", "portdrv", "usbcore",
@@ -219,7 +225,14 @@ extension MatchKernelTests {
                 #expect(named.moduleFile(module)?.path == full.moduleFile(module)?.path, "\(name)")
             }
             #expect(named.moduleCount == full.moduleCount)
-            #expect(named.entries.isEmpty && full.entries.count > 0)
+            guard scoped else {
+                #expect(named.entries.isEmpty && full.entries.count > 0)
+                return
+            }
+            // The alias matches come in modules.dep order, as from the full index.
+            #expect(named.hostDriverCandidates(for: virtio).map(\.module.rawValue) == ["virtio_pci", "xhci_pci"])
+            #expect(named.hostDriverCandidates(for: virtio) == full.hostDriverCandidates(for: virtio))
+            #expect(named.warnings == full.warnings)
         }
 
         @Test("lines libkmod would never see are skipped with file:line warnings")

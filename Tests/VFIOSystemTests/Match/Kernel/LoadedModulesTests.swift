@@ -44,6 +44,22 @@ extension MatchKernelTests {
             #expect(name.rawValue == "test-vfio-pci" && confirmed)
         }
 
+        /// A plan asks about a handful of modules: the others' `initstate` is never read (it was a
+        /// few hundred sysfs calls per command).
+        @Test("only the modules asked about have their state read")
+        func onlyTheModulesAskedAboutAreRead() {
+            var sysfs = sysfs()
+            sysfs.unreadable = ["module/e1000e/initstate", "module/vfio/initstate"]
+            let loaded = LoadedModules(sysfs: sysfs)
+            #expect(loaded.warnings.isEmpty, "\(loaded.warnings)")
+            #expect(loaded.isLoaded(KernelFixtures.module("vfio_pci")))
+            // Asked about, an unreadable state is what the driver links say, as before: a module a
+            // driver links to is there; one without drivers is unknown, not loaded.
+            #expect(loaded.state(of: KernelFixtures.module("e1000e")) == .builtin)
+            #expect(loaded.state(of: KernelFixtures.module("vfio")) == nil)
+            #expect(loaded.driverNames(of: KernelFixtures.module("e1000e")).map(\.rawValue) == ["e1000e"])
+        }
+
         @Test("predicted driver names: known exceptions, otherwise the module name")
         func predictions() {
             let loaded = LoadedModules()

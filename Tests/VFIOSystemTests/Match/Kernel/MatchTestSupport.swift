@@ -15,6 +15,8 @@ enum KernelFixtures {
         var files: [String: String] = [:]
         var links: [String: String] = [:]
         var directories: Set<String> = []
+        /// Files that exist but cannot be read (EACCES).
+        var unreadable: Set<String> = []
 
         mutating func addModule(_ name: String, initstate: String?, drivers: [String] = []) {
             directories.insert("module/\(name)")
@@ -31,6 +33,7 @@ enum KernelFixtures {
         }
 
         func read(_ path: String) throws(SysfsError) -> String {
+            if unreadable.contains(path) { throw SysfsError(.read, path, errno: Glibc.EACCES) }
             guard let text = files[path] else { throw SysfsError(.read, path, errno: VFIOSystem.ENOENT) }
             return String(text.reversed().drop { $0 == "\n" }.reversed())
         }
