@@ -107,7 +107,7 @@ import TestSupport
     /// --timeout, exit 6 naming the write, nothing else written, the journal records it.
     @Test func aBlockedVFRemovalExitsSixAndIsJournaled() throws {
         let f = EngineFixture()
-        let (_, bound, group) = try f.twoVFsOnVFIO()
+        let (vfs, bound, group) = try f.twoVFsOnVFIO()
         f.sim.holdOpen(group: group)
         var options = f.options
         options.forced = ["open-fd"]
@@ -125,11 +125,36 @@ import TestSupport
         #expect(journal.operation == "sriov")
         #expect(journal.pending.map(\.address) == [S.nvme])
         #expect(journal.pending.first?.value == "0")
+        #expect(journal.pending.first?.destroys == vfs, "the VFs the removal takes are journaled")
+        #expect(Set(try f.state.readManaged().map(\.address)) == Set(vfs), "their records stay while it is blocked")
 
         f.sim.release(group: group)
         #expect(f.sim.virtualFunctions(of: S.nvme).isEmpty, "the removal completed once the user let go")
         let recovered = f.engine().recover(options: options)
         #expect(recovered.error == nil, "\(recovered.error?.description ?? "")")
+        #expect(!f.journalExists)
+        // As a removal that returned at once: the destroyed VFs are no longer managed.
+        let records = try f.state.readManaged()
+        #expect(records.isEmpty, "\(records)")
+        #expect(recovered.checks.contains { $0.hasPrefix("dropped the records of \(vfs[0])") }, "\(recovered.checks)")
+        // Only a pending write was journaled: it completed, and nothing was rolled back.
+        #expect(
+            recovered.checks.last
+                == "the pending write of the interrupted 'sriov' of pid \(journal.pid) completed; nothing to roll back",
+            "\(recovered.checks)")
+        #expect(!recovered.checks.contains { $0.contains("rolled back") })
+    }
+
+    /// A listed VF that still exists (the removal failed) keeps its record.
+    @Test func aVFTheRemovalDidNotDestroyKeepsItsRecord() throws {
+        let f = EngineFixture()
+        let (vfs, _, _) = try f.twoVFsOnVFIO()
+        try f.state.recordPendingWrite(
+            .init(address: S.nvme, path: "/sys/x/sriov_numvfs", value: "0", pid: 999_999_999, destroys: vfs),
+            operation: "sriov", started: 0)
+        var report = OperationReport(operation: "recover", dryRun: false)
+        #expect(try f.engine().recoverLocked(forced: [], timeout: 1, report: &report))
+        #expect(Set(try f.state.readManaged().map(\.address)) == Set(vfs))
         #expect(!f.journalExists)
     }
 
@@ -139,7 +164,8 @@ import TestSupport
             operation: "unbind", pid: 42, started: 7, entries: [],
             pending: [
                 .init(address: S.e1000e, path: "/sys/bus/pci/drivers/vfio-pci/unbind", value: "a\"b\\c\n", pid: 9),
-                .init(address: nil, path: "/sys/x", value: "1", pid: 10)
+                .init(address: nil, path: "/sys/x", value: "1", pid: 10),
+                .init(address: S.nvme, path: "/sys/y/sriov_numvfs", value: "0", pid: 11, destroys: [S.e1000e, S.nvme])
             ])
         #expect(try Journal.decode(journal.encoded(), file: "j") == journal)
         for bad in [
@@ -147,7 +173,9 @@ import TestSupport
             "pid = 1\n[[pending]]\npath = \"/sys/x\"\nvalue = \"1\"\npid = 0\n",
             "pid = 1\n[[pending]]\npath = \"/sys/x\"\nvalue = \"1\"\npid = 99999999999\n",
             "pid = 1\n[[pending]]\npath = \"/sys/x\"\nvalue = \"1\"\npid = 3\nextra = 1\n",
-            "pid = 1\n[[pending]]\naddress = \"nope\"\npath = \"/sys/x\"\nvalue = \"1\"\npid = 3\n"
+            "pid = 1\n[[pending]]\naddress = \"nope\"\npath = \"/sys/x\"\nvalue = \"1\"\npid = 3\n",
+            "pid = 1\n[[pending]]\npath = \"/sys/x\"\nvalue = \"1\"\npid = 3\ndestroys = [\"nope\"]\n",
+            "pid = 1\n[[pending]]\npath = \"/sys/x\"\nvalue = \"1\"\npid = 3\ndestroys = \"0000:01:00.0\"\n"
         ] {
             #expect(throws: VFIOError.self, "\(bad)") { try Journal.decode(bad, file: "j") }
         }
