@@ -145,6 +145,44 @@ import TestSupport
         #expect(!recovered.checks.contains { $0.contains("rolled back") })
     }
 
+    /// `reset` finishes an interrupted run first, as the other writing commands do: while the
+    /// write it left is still blocked, exit 6 naming it, bounded by --timeout, nothing written (a
+    /// reset would block behind it) and the journal kept; once it returned, the journal goes and
+    /// the reset is made.
+    @Test func aResetWaitsForAPendingWriteFirst() throws {
+        let f = EngineFixture()
+        _ = try f.bind([S.e1000e], driver: "vfio-pci")
+        f.sim.holdOpen(group: IOMMUGroup(10))
+        #expect(
+            try f.unbind([S.e1000e]) {
+                $0.forced = ["open-fd"]; $0.timeout = 0.2
+            }.error?.status == .timedOut)
+        let reset = DeviceReset(kernel: f.sim, store: f.state, host: f.host, vfioDrivers: VFIODriverSet(sysfs: f.sim))
+        let writes = f.sim.writes.count
+        let started = Monotonic.now()
+        #expect {
+            try reset.lock(timeout: 0.3, lockTimeout: 1, dryRun: false)
+        } throws: { error in
+            let error = error as! VFIOError
+            return error.status == .timedOut && error.message.contains("drivers/vfio-pci/unbind")
+        }
+        #expect(Monotonic.now() - started < 3)
+        #expect(f.sim.writes.count == writes, "nothing written")
+        #expect(f.journalExists)
+        let free = try f.state.lock(timeout: 0)
+        free.release()
+
+        f.sim.release(group: IOMMUGroup(10))
+        let locked = try reset.lock(timeout: 0.3, lockTimeout: 1, dryRun: false)
+        defer { locked.release() }
+        #expect(!f.journalExists)
+        #expect(locked.notes.contains { $0.contains("has returned") }, "\(locked.notes)")
+        let device = try #require(try f.sim.inventory()[S.e1000e])
+        // The simulated device answers a reset with EOPNOTSUPP: what counts is that it was written.
+        _ = try? reset.reset(device, forced: [], timeout: 1, locked: locked)
+        #expect(f.sim.writes.contains { $0.path.hasSuffix("0000:01:00.0/reset") && $0.value == "1" })
+    }
+
     /// A listed VF that still exists (the removal failed) keeps its record.
     @Test func aVFTheRemovalDidNotDestroyKeepsItsRecord() throws {
         let f = EngineFixture()
