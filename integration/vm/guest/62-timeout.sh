@@ -6,7 +6,8 @@
 # concurrent `vfioctl status` waits only for the kernel's device lock (until the helper exits);
 # after the helper exits, the pending unbind completes and `recover` ends in a consistent state
 # (the device back as the journal recorded it). The journal names the pending write and its
-# process; a concurrent `recover --timeout 2` or writing command returns exit 6 within seconds.
+# process; a concurrent `recover --timeout 2`, writing command or `reset` returns exit 6 within
+# seconds.
 # Checks are eval'd strings and helpers run through check: SC2016/SC2317 don't apply.
 # shellcheck disable=SC2016,SC2317
 # shellcheck source=integration/vm/guest/lib.sh
@@ -68,6 +69,11 @@ check "recover names the helper's PID" text_has "$VERR" "pid $HOLDER (vfio-hold)
 check "the journal is still there" test -e "$VFIOCTL_STATE_DIR/journal.toml"
 vfio "a writing command while the unbind is pending" 6 unbind "$E" --force open-fd --timeout 2
 check "it returned within seconds (${VMS} ms, timeout 2 s)" eval '((VMS < 30000))'
+# reset finishes the interrupted run first too, before it reads the device (whose driver_override
+# waits for the lock the pending unbind holds) or writes its reset (which would block behind it).
+vfio "reset while the unbind is pending" 6 reset "$E" --timeout 2
+check "reset returned within seconds (${VMS} ms, timeout 2 s)" eval '((VMS < 30000))'
+check "reset names the pending write" text_has "$VERR" "still blocked in the kernel"
 VFIO_WRAP=()
 
 # The lock went with the command: another vfioctl can take it at once.
