@@ -12,8 +12,10 @@ import VFIOSystem
 public struct CommandContext: Sendable {
     /// The kernel behind a device source: reads and writes of its sysfs, modprobe, device nodes.
     public var kernel: @Sendable (DeviceSource) -> any KernelAccess
-    /// The devices of a source (libudev for the live system, a walk of the tree otherwise).
-    public var enumerate: @Sendable (DeviceSource, HostUseScan) throws(VFIOError) -> DeviceInventory
+    /// The devices of a source (libudev for the live system, a walk of the tree otherwise), without
+    /// reading what would wait for the lock of a device with a pending write.
+    public var enumerate:
+        @Sendable (DeviceSource, HostUseScan, PendingDeviceWrites) throws(VFIOError) -> DeviceInventory
     /// What the safety checks know of the host around a source's devices: processes, mounts,
     /// addresses. A tree has none of its own unless a test gives it a proc directory.
     public var hostState: @Sendable (DeviceSource, _ procRoot: String?) -> HostState
@@ -36,7 +38,9 @@ public struct CommandContext: Sendable {
 
     public init(
         kernel: @escaping @Sendable (DeviceSource) -> any KernelAccess,
-        enumerate: @escaping @Sendable (DeviceSource, HostUseScan) throws(VFIOError) -> DeviceInventory,
+        enumerate:
+            @escaping @Sendable (DeviceSource, HostUseScan, PendingDeviceWrites) throws(VFIOError) ->
+            DeviceInventory,
         hostState: @escaping @Sendable (DeviceSource, String?) -> HostState,
         stateStore: @escaping @Sendable (String) -> StateStore,
         standardOutput: OutputStream, standardError: OutputStream, environment: [String: String],
@@ -63,7 +67,9 @@ public struct CommandContext: Sendable {
                 case .sysfsTree(let root): LiveKernel(sysfsRoot: root, devRoot: source.devRoot)
                 }
             },
-            enumerate: { (source, hostUse) throws(VFIOError) in try source.enumerate(hostUse: hostUse) },
+            enumerate: { (source, hostUse, pending) throws(VFIOError) in
+                try source.enumerate(hostUse: hostUse, pendingWrites: pending)
+            },
             hostState: { source, procRoot in
                 switch source {
                 case .live: HostState.capture()

@@ -27,8 +27,23 @@ struct SourceOptions: ParsableArguments {
 
     /// Enumerates once and reports what could not be read as warnings. Commands that print no host
     /// use and check no safety pass `.skip`.
-    func inventory(_ context: CommandContext, hostUse: HostUseScan = .scan) throws(VFIOError) -> DeviceInventory {
-        warned(try context.enumerate(source(context), hostUse), context)
+    /// A device the journal of `stateDir` (default: $VFIOCTL_STATE_DIR, else /run/vfioctl) names
+    /// with a write still blocked in the kernel is read without what waits for its lock, and a
+    /// warning says so.
+    func inventory(
+        _ context: CommandContext, hostUse: HostUseScan = .scan, stateDir: String? = nil
+    ) throws(VFIOError) -> DeviceInventory {
+        let store = context.stateStore(
+            stateDir ?? EnvironmentVariable.stateDir.value(in: context) ?? StateStore.defaultDirectory)
+        let pending = PendingDeviceWrites(store: store, writeIsPending: kernel(context).writeIsPending)
+        let inventory = warned(try context.enumerate(source(context), hostUse, pending), context)
+        for device in inventory.devices {
+            guard let write = device.pendingWrite else { continue }
+            context.terminal.warning(
+                "\(device.address): the \(write) is still blocked in the kernel: its driver_override is not read (that waits for the device lock the write holds); 'vfioctl recover' finishes it once it returns"
+            )
+        }
+        return inventory
     }
 
     /// What a writing command on these devices needs: when every selector is an address, only those

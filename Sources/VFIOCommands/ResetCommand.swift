@@ -9,7 +9,9 @@ struct ResetCommand: ContextCommand {
         discussion: """
             Only a device that is unbound or on a VFIO driver, and that no process holds open, is reset \
             (exit 3 otherwise); one without a reset attribute exits 4. The write is bounded by --timeout: \
-            a reset the kernel has not finished by then is left to finish on its own, exit 6.
+            a reset the kernel has not finished by then is left to finish on its own, exit 6. An interrupted \
+            run is rolled back first, as by every writing command: a write it left blocked in the kernel is \
+            waited for as long as --timeout, then exit 6 naming it, nothing written.
             """)
 
     /// The refusals `reset` makes, by the code `--force` takes.
@@ -46,17 +48,20 @@ struct ResetCommand: ContextCommand {
 
     func run(_ context: CommandContext) throws {
         let address = try source.singleAddress(context, device, command: "reset")
-        let inventory = try source.inventory(context, changing: [.address(address)], consultsRules: false)
-        guard let record = inventory[address] else {
-            throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
-        }
         let kernel = source.kernel(context)
         let store = context.stateStore(lock.stateDirectory(context))
         let reset = DeviceReset(
             kernel: kernel, store: store, host: source.hostState(context), vfioDrivers: VFIODriverSet(sysfs: kernel))
+        // No other vfioctl may move the device while it is read and reset; an interrupted run is
+        // finished (or a write it left pending waited for) before the device is read.
+        let locked = try reset.lock(timeout: timeout, lockTimeout: lock.lockTimeout, dryRun: dryRun)
+        defer { locked.release() }
+        for note in locked.notes { context.terminal.warning(note) }
+        let inventory = try source.inventory(context, changing: [.address(address)], consultsRules: false)
+        guard let record = inventory[address] else {
+            throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
+        }
         context.terminal.out(
-            try reset.reset(
-                record, forced: Set(forced.map(\.rawValue)), timeout: timeout,
-                lockTimeout: lock.lockTimeout, dryRun: dryRun) + "\n")
+            try reset.reset(record, forced: Set(forced.map(\.rawValue)), timeout: timeout, locked: locked) + "\n")
     }
 }

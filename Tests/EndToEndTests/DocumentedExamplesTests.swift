@@ -343,10 +343,12 @@ final class DocumentedMachine: @unchecked Sendable {
     /// `plan --json` print for every device.
     @Test func jsonSchemaTablesAreWhatIsPrinted() throws {
         let machine = try DocumentedMachine(variant: false)
-        // `kernel_modules` is printed with `list --modules` only (documented as such): each form is checked.
+        // `kernel_modules` is printed with `list --modules` only (documented as such): each form is
+        // checked. `pending_write` only while a write is blocked in the kernel
+        // (SimulatedKernelCommandTests.readOnlyCommandsDoNotWaitForADeviceWithAPendingWrite).
         for (arguments, marker, optional) in [
-            (["list", "--json", "--modules"], "DEVICE:", Set<String>()),
-            (["list", "--json"], "DEVICE:", ["kernel_modules"]),
+            (["list", "--json", "--modules"], "DEVICE:", Set<String>(["pending_write"])),
+            (["list", "--json"], "DEVICE:", ["kernel_modules", "pending_write"]),
             (["plan", "--json"], "## `vfioctl plan --json`", [])
         ] {
             let command = arguments.joined(separator: " ")

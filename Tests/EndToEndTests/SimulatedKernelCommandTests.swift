@@ -59,8 +59,9 @@ import VFIOSystem
             let sim = self.sim
             var context = CommandContext(
                 kernel: { _ in sim },
-                enumerate: { (_, hostUse) throws(VFIOError) in
-                    try SysfsWalkEnumerator(sysfs: sim, userGivenRoot: true, hostUse: hostUse).enumerate()
+                enumerate: { (_, hostUse, pending) throws(VFIOError) in
+                    try SysfsWalkEnumerator(sysfs: sim, userGivenRoot: true, hostUse: hostUse, pendingWrites: pending)
+                        .enumerate()
                 },
                 hostState: { _, _ in
                     self.hostCaptures.add(1, ordering: .relaxed)
@@ -96,6 +97,38 @@ import VFIOSystem
 
                 """, "\(run)")
         #expect(run.stderr.isEmpty)
+    }
+
+    /// While an unbind is blocked in the kernel (a VFIO user holds the device), `list`, `show` and
+    /// `status` return without reading what waits for the device's lock (driver_override), and
+    /// say the write is pending: JSON `pending_write`, a warning, show's `Pending write:` line.
+    @Test func readOnlyCommandsDoNotWaitForADeviceWithAPendingWrite() throws {
+        let machine = try Machine()
+        #expect(machine.run(["bind", "01:00.0"]).status == 0)
+        machine.sim.holdOpen(group: IOMMUGroup(10))
+        let unbind = machine.run(["unbind", "01:00.0", "--force", "open-fd", "--timeout", "0.2"])
+        #expect(unbind.status == 6, "\(unbind)")
+        for arguments in [["list", "--json"], ["show", "01:00.0", "--json"], ["status", "--json"], ["show", "01:00.0"]]
+        {
+            let run = machine.run(arguments)
+            #expect(run.status == 0, "\(arguments): \(run)")
+            #expect(run.stderr.contains("0000:01:00.0: the write \"0000:01:00.0\" > "), "\(arguments): \(run)")
+            #expect(run.stderr.contains("is still blocked in the kernel"), "\(arguments): \(run)")
+        }
+        #expect(machine.sim.blockedReads == 0, "a read would have waited for the pending unbind")
+        let show = machine.run(["show", "01:00.0", "--json"])
+        let device = try #require(show.json?["device"] as? [String: Any])
+        #expect((device["pending_write"] as? String)?.contains("drivers/vfio-pci/unbind") == true, "\(show)")
+        let list = machine.run(["list", "--json"])
+        let devices = try #require(list.json?["devices"] as? [[String: Any]])
+        #expect(devices.filter { $0["pending_write"] != nil }.map { $0["address"] as? String } == ["0000:01:00.0"])
+        #expect(machine.run(["show", "01:00.0"]).stdout.contains("Pending write:"))
+
+        // Once the user lets go the write returns: everything is read again.
+        machine.sim.release(group: IOMMUGroup(10))
+        let after = machine.run(["show", "01:00.0", "--json"])
+        #expect(!after.stderr.contains("still blocked"), "\(after)")
+        #expect((after.json?["device"] as? [String: Any])?["pending_write"] == nil, "\(after)")
     }
 
     @Test func bindLoadsTheModuleMovesTheDeviceAndRecordsItWithTheContextsClock() throws {

@@ -39,6 +39,7 @@ public final class KernelSimulator: KernelAccess, @unchecked Sendable {
     public func read(_ path: String) throws(SysfsError) -> String {
         try lock.withLock { () throws(SysfsError) -> String in
             do throws(KernelErrno) {
+                try core.checkNotLockedByPendingWrite(reading: path)
                 let (_, node) = try core.tree().resolve(path, followLast: false)
                 switch node {
                 case .directory: throw KernelErrno(EISDIR)
@@ -218,6 +219,8 @@ public final class KernelSimulator: KernelAccess, @unchecked Sendable {
 
     /// How many unbinds would have blocked in the kernel (vfioctl must never attempt one).
     public var blockedUnbinds: Int { lock.withLock { core.blockedUnbinds } }
+    /// Reads that would have waited in the kernel for the lock of a device with a pending write.
+    public var blockedReads: Int { lock.withLock { core.blockedReads } }
 
     // MARK: Fault injection
 

@@ -63,6 +63,9 @@ struct SimulatorCore {
     var loadFaults: Set<ModuleName> = []
     var moduleLoads: [ModuleName] = []
     var blockedUnbinds = 0
+    /// Reads of an attribute whose show function takes the device lock, made while a pending write
+    /// holds that lock: in the kernel they wait until the write returns.
+    var blockedReads = 0
     /// Writes a bounded write left blocked (an unbind, the removal of VFs), each with the pid
     /// reported for it and the held group it waits for; made when that group is let go.
     var pendingWrites: [PendingWrite] = []
@@ -74,6 +77,27 @@ struct SimulatorCore {
         var value: String
         var pid: Int
         var group: IOMMUGroup
+
+        /// The device whose lock the blocked write holds: the one unbound (the value written to
+        /// `unbind`), or the one written (`.../ADDRESS/sriov_numvfs`, `.../ADDRESS/reset`).
+        func holdsLock(of address: PCIAddress) -> Bool {
+            value == address.description || path.contains("/\(address)/")
+        }
+    }
+
+    /// `driver_override_show` and `sriov_numvfs_show` take the device lock (device_lock), as
+    /// `uevent_show` does on kernels with the 2024 fix of its detach race (6.1 stable), which a
+    /// pending write to the device holds: such a read would block; it is counted in `blockedReads`
+    /// and fails with EINTR instead.
+    mutating func checkNotLockedByPendingWrite(reading path: String) throws(KernelErrno) {
+        guard path.hasSuffix("/driver_override") || path.hasSuffix("/sriov_numvfs") || path.hasSuffix("/uevent")
+        else { return }
+        let components = path.split(separator: "/")
+        guard components.count >= 2, let address = PCIAddress(components[components.count - 2]),
+            pendingWrites.contains(where: { $0.holdsLock(of: address) })
+        else { return }
+        blockedReads += 1
+        throw KernelErrno(EINTR)
     }
 
     /// The rendered sysfs tree, rebuilt after any change.

@@ -22,6 +22,10 @@ public struct PCIDevice: Sendable, Equatable {
     /// that); then `hostUse` is empty, not "unused", and safety checks must not see the record.
     public var hostUseRead: Bool
     public var unreadable: [String]
+    /// A write to this device that vfioctl's journal names as still blocked in the kernel (its
+    /// description), nil otherwise. Such a write holds the device's lock, which reading
+    /// `driver_override` (and a PF's `sriov_numvfs`) waits for: those were not read, and are nil.
+    public var pendingWrite: String? = nil
 
     public init(
         address: PCIAddress, identity: PCIIdentity, modalias: Modalias? = nil, driver: DriverName? = nil,

@@ -3,7 +3,7 @@
 public enum DeviceJSON {
     public static func device(_ device: PCIDevice, namer: DeviceNamer) -> JSONValue {
         let identity = device.identity
-        return .object([
+        let object = JSONValue.object([
             ("address", .string(device.address.description)),
             ("vendor_id", .string(identity.vendor.description)),
             ("device_id", .string(identity.device.description)),
@@ -28,6 +28,10 @@ public enum DeviceJSON {
             ("class_name", .optional(namer.className(device))),
             ("unreadable", .array(device.unreadable.map(JSONValue.string)))
         ])
+        // Only while a write to the device is blocked in the kernel: every other document is unchanged.
+        guard let write = device.pendingWrite, case .object(var fields) = object else { return object }
+        fields.append(("pending_write", .string(write)))
+        return .object(fields)
     }
 
     /// `list --modules`: the device object with `kernel_modules` (lspci -k's "Kernel modules:") added

@@ -147,6 +147,9 @@ public struct DeviceText {
         if !device.unreadable.isEmpty {
             lines.append(("Unreadable", device.unreadable.joined(separator: ", ")))
         }
+        if let write = device.pendingWrite {
+            lines.append(("Pending write", "\(write), still blocked in the kernel (driver_override not read)"))
+        }
         let width = lines.map(\.0.count).max() ?? 0
         var out =
             lines.map { $0.0 + ":" + String(repeating: " ", count: width - $0.0.count + 1) + $0.1 }

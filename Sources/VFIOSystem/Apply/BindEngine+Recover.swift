@@ -134,9 +134,35 @@ extension BindEngine {
                     steps: mover.writer.steps(since: mark),
                     message: "recovered from an interrupted '\(journal.operation)'"))
         }
+        try forgetDestroyedVFs(journal, report: &report)
         try store.removeJournal()
-        report.checks.append("rolled back an interrupted '\(journal.operation)' of pid \(journal.pid)")
+        report.checks.append(Self.recoveredLine(journal, movedBack: !targets.isEmpty))
         return true
+    }
+
+    /// What recovery did: a journal with no device the run reached (`reset` and `sriov` journal
+    /// only the write they left pending) had nothing to roll back.
+    static func recoveredLine(_ journal: Journal, movedBack: Bool) -> String {
+        if movedBack { return "rolled back an interrupted '\(journal.operation)' of pid \(journal.pid)" }
+        let run = "the interrupted '\(journal.operation)' of pid \(journal.pid)"
+        if journal.pending.isEmpty { return "\(run) had changed no device; nothing to roll back" }
+        return "the pending write of \(run) completed; nothing to roll back"
+    }
+
+    /// A removal of VFs that returned destroyed them: their managed records go, as `sriov` drops
+    /// them when its write returns at once. A listed VF that still exists (the write failed) keeps
+    /// its record.
+    private func forgetDestroyedVFs(_ journal: Journal, report: inout OperationReport) throws(VFIOError) {
+        let listed = Set(journal.pending.flatMap(\.destroys))
+        guard !listed.isEmpty else { return }
+        let managed = try store.readManaged()
+        let gone = Set(
+            managed.map(\.address).filter { listed.contains($0) && (try? kernel.openDevice($0)) == nil })
+        guard !gone.isEmpty else { return }
+        try store.writeManaged(managed.filter { !gone.contains($0.address) })
+        report.checks.append(
+            "dropped the records of \(gone.sorted().map(\.description).joined(separator: ", ")): the completed removal of VFs destroyed them"
+        )
     }
 
     /// A write the interrupted run left blocked in the kernel holds its device's lock there: any

@@ -195,7 +195,11 @@ extension BindEngine {
     ) -> VFIOError {
         var journaled = ""
         do {
-            try store.recordPendingWrite(pending.journaled(for: pf.address), operation: "sriov", started: clock())
+            var write = pending.journaled(for: pf.address)
+            // Every VF that exists goes with a change of the count: recovery drops their records
+            // once the write has returned.
+            write.destroys = pf.sriov.virtfns
+            try store.recordPendingWrite(write, operation: "sriov", started: clock())
             journaled = "the journal at \(store.directory) records it: then run 'vfioctl recover'"
         } catch {
             journaled = "recording it in the journal failed too: \(error.message)"

@@ -28,6 +28,15 @@ extension BindEngine {
         var request: ReleaseRequest
         var current: DeviceBinding
         var record: ManagedDevice?
+
+        /// The reset methods the device had before vfioctl wrote them, when it did: the release
+        /// writes them back (before the driver it came from, as the bind wrote them before the new
+        /// driver), and the journal keeps the list vfioctl wrote for recovery to put back.
+        var resetChange: ResetMethodChange? {
+            record.flatMap { record in
+                record.originalResetMethod.map { ResetMethodChange(before: record.resetMethod ?? [], after: $0) }
+            }
+        }
     }
 
     /// Checks before returning devices to host drivers; devices already where they belong are
@@ -81,23 +90,17 @@ extension BindEngine {
         return moving
     }
 
-    func release(
-        _ request: ReleaseRequest, from current: DeviceBinding, record: ManagedDevice?, mover: DeviceMover,
-        options: Options
-    ) -> OperationReport.DeviceResult {
-        let device = request.device
+    func release(_ release: Release, mover: DeviceMover, options: Options) -> OperationReport.DeviceResult {
+        let device = release.request.device
+        let current = release.current
+        let record = release.record
         var result = OperationReport.DeviceResult(
             address: device.address, from: current, to: nil,
             status: options.dryRun ? .planned : .changed, group: device.iommuGroup,
             released: true)
         let mark = mover.writer.mark
-        // The reset methods the device had before vfioctl wrote them, back before the driver it
-        // came from is: the bind wrote them before the new driver too.
-        let resetChange = record.flatMap { record in
-            record.originalResetMethod.map { ResetMethodChange(before: record.resetMethod ?? [], after: $0) }
-        }
         do throws(BindFailure) {
-            if let resetChange {
+            if let resetChange = release.resetChange {
                 try mover.setResetMethods(device.address, resetChange.after)
                 result.resetMethod = resetChange
             }
@@ -106,7 +109,8 @@ extension BindEngine {
                 var load: ModuleName?
                 if record.original.driver != nil {
                     load = try loadIfNeeded(
-                        moduleFor: record.original.driver, hostModules: request.hostModules, dryRun: options.dryRun)
+                        moduleFor: record.original.driver, hostModules: release.request.hostModules,
+                        dryRun: options.dryRun)
                 }
                 try mover.restore(device.address, to: record.original)
                 result.to = record.original.driver
@@ -115,7 +119,8 @@ extension BindEngine {
                     result.message! += "; would load module \(load) first (modprobe \(load))"
                 }
             } else {
-                let load = try loadIfNeeded(moduleFor: nil, hostModules: request.hostModules, dryRun: options.dryRun)
+                let load = try loadIfNeeded(
+                    moduleFor: nil, hostModules: release.request.hostModules, dryRun: options.dryRun)
                 if options.dryRun, let load { result.message = "would load module \(load) first (modprobe \(load))" }
                 try mover.reprobe(device.address, from: current)
                 if !options.dryRun {

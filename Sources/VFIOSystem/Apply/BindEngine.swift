@@ -143,13 +143,11 @@ public struct BindEngine {
             if !options.dryRun, let first { try Preflight.checkWritable(first, kernel: kernel) }
             let devices =
                 moving.map { Subject($0.request.device, $0.original, resetMethod: $0.resetChange?.before) }
-                + releasing.map { Subject($0.request.device, $0.current) }
+                + releasing.map { Subject($0.request.device, $0.current, resetMethod: $0.resetChange?.before) }
             try execute(operation: operation, devices, forgetting: stale, options: options, report: &report) {
                 mover, index in
                 if index < moving.count { return bindOne(moving[index], mover: mover, options: options) }
-                let release = releasing[index - moving.count]
-                return self.release(
-                    release.request, from: release.current, record: release.record, mover: mover, options: options)
+                return release(releasing[index - moving.count], mover: mover, options: options)
             }
         } catch {
             report.error = error

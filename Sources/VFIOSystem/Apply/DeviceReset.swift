@@ -23,11 +23,40 @@ public struct DeviceReset {
         self.vfioDrivers = vfioDrivers
     }
 
-    /// Checks, locks, writes; returns the line to print.
+    /// The lock, taken before the device is read, and what finishing an interrupted run said.
+    public struct Locked {
+        /// nil in a dry run, which takes no lock.
+        let lock: StateLock?
+        /// Lines to print as warnings (what recovery did).
+        public let notes: [String]
+
+        public func release() { lock?.release() }
+    }
+
+    /// What every writing command does before it reads its devices: takes the lock and finishes an
+    /// interrupted run (`BindEngine.recoverLocked`). A write such a run left blocked in the kernel
+    /// is waited for at most `timeout` seconds, then exit 6 naming it, nothing written: a reset
+    /// would block behind it (pci_reset_function takes the device's lock the pending write holds).
+    /// A dry run takes no lock and recovers nothing.
+    public func lock(timeout: Double, lockTimeout: Double, dryRun: Bool) throws(VFIOError) -> Locked {
+        guard !dryRun else { return Locked(lock: nil, notes: []) }
+        let lock = try store.lock(timeout: lockTimeout)
+        var report = OperationReport(operation: "recover", dryRun: false)
+        do {
+            try BindEngine(kernel: kernel, store: store, host: host, vfioDrivers: vfioDrivers)
+                .recoverLocked(forced: [], timeout: timeout, report: &report)
+        } catch {
+            lock.release()
+            throw error
+        }
+        return Locked(lock: lock, notes: report.checks)
+    }
+
+    /// Checks and writes, under `locked` (read the device after taking it); returns the line to print.
     public func reset(
-        _ device: PCIDevice, forced: Set<String>, timeout: Double, lockTimeout: Double,
-        dryRun: Bool
+        _ device: PCIDevice, forced: Set<String>, timeout: Double, locked: Locked
     ) throws(VFIOError) -> String {
+        let dryRun = locked.lock == nil
         let address = device.address
         let path = PCIPaths.device(address) + "/reset"
         let entries = (try? kernel.list(PCIPaths.device(address))) ?? []
@@ -51,9 +80,6 @@ public struct DeviceReset {
         }
         if dryRun { return "would write \"1\" > \(kernel.displayPath(path))" }
         try Preflight.checkWritable(address, kernel: kernel)
-        // No other vfioctl may move the device while it resets.
-        let lock = try store.lock(timeout: lockTimeout)
-        defer { lock.release() }
         let started = Monotonic.now()
         let outcome: BoundedWrite
         do {

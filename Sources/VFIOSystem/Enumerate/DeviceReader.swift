@@ -18,6 +18,9 @@ struct DeviceReader: Sendable {
     var readsPhysfn = true
     /// Where the ids and class come from when libudev has not given them.
     var identitySource = IdentitySource.uevent
+    /// Devices with a write still blocked in the kernel (`PendingDeviceWrites`): the attributes
+    /// whose read takes the device's lock are not read for them.
+    var pendingWrites = PendingDeviceWrites()
 
     enum IdentitySource {
         /// `uevent`: ids, class, modalias and the driver in one read, for reading every device
@@ -91,14 +94,16 @@ struct DeviceReader: Sendable {
         // Whatever uevent lacks is read from the attributes and links themselves.
         var resolved = resolved
         var modaliasRead: Modalias?? = nil  // .some once read, so it is not read twice
-        if resolved.identity == nil, identitySource == .modalias {
+        // uevent_show takes the device lock on some kernels (see `PendingDeviceWrites`).
+        let pendingWrite = pendingWrites[address]
+        if resolved.identity == nil, identitySource == .modalias || pendingWrite != nil {
             modaliasRead = .some(attributes.value("modalias", Modalias.init))
             if let modalias = modaliasRead ?? nil, let identity = modalias.pciIdentity {
                 resolved.identity = identity
                 resolved.modalias = resolved.modalias ?? modalias
             }
         }
-        if resolved.identity == nil, let uevent = attributes.value("uevent", UEvent.init) {
+        if resolved.identity == nil, pendingWrite == nil, let uevent = attributes.value("uevent", UEvent.init) {
             resolved.identity = uevent.identity
             resolved.modalias = resolved.modalias ?? uevent.modalias
             if resolved.driver == nil, let driver = uevent.driver { resolved.driver = .some(driver) }
@@ -132,7 +137,12 @@ struct DeviceReader: Sendable {
         // Known (bound or not), or nil when the link exists but cannot be read.
         let driver: DriverName?? = resolved.driver ?? Self.knownDriver(attributes.link("driver"))
         device.driver = driver ?? nil
-        device.driverOverride = attributes.value("driver_override", Self.parseOverride) ?? nil
+        // driver_override_show and sriov_numvfs_show take the device's lock, which a blocked
+        // write holds until the device's user lets go: a read-only command would wait that long.
+        device.pendingWrite = pendingWrite
+        if pendingWrite == nil {
+            device.driverOverride = attributes.value("driver_override", Self.parseOverride) ?? nil
+        }
         device.iommuGroup = attributes.linkName("iommu_group").flatMap(IOMMUGroup.init)
         if readsNUMANode {
             device.numaNode = attributes.value("numa_node") { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
@@ -146,7 +156,7 @@ struct DeviceReader: Sendable {
         // A VF cannot have the SR-IOV capability itself, so it is not asked (when known to be one).
         if device.sriov.physfn == nil, let total = attributes.value("sriov_totalvfs", { Int($0) }) {
             device.sriov.totalVFs = total
-            device.sriov.numVFs = attributes.value("sriov_numvfs") { Int($0) }
+            if pendingWrite == nil { device.sriov.numVFs = attributes.value("sriov_numvfs") { Int($0) } }
             device.sriov.driversAutoprobe = attributes.value("sriov_drivers_autoprobe") { $0 == "1" }
             device.sriov.virtfns = Self.virtualFunctions(attributes: &attributes)
         }

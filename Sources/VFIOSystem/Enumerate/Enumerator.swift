@@ -18,11 +18,16 @@ public enum DeviceSource: Sendable {
         }
     }
 
-    public func enumerate(hostUse: HostUseScan = .scan) throws(VFIOError) -> DeviceInventory {
+    /// `pendingWrites`: devices whose lock a write left blocked in the kernel holds (not read so).
+    public func enumerate(
+        hostUse: HostUseScan = .scan, pendingWrites: PendingDeviceWrites = PendingDeviceWrites()
+    ) throws(VFIOError) -> DeviceInventory {
         switch self {
-        case .live: try UdevEnumerator(hostUse: hostUse).enumerate()
+        case .live: try UdevEnumerator(hostUse: hostUse, pendingWrites: pendingWrites).enumerate()
         case .sysfsTree(let root):
-            try SysfsWalkEnumerator(sysfs: LiveSysfs(root: root), userGivenRoot: true, hostUse: hostUse).enumerate()
+            try SysfsWalkEnumerator(
+                sysfs: LiveSysfs(root: root), userGivenRoot: true, hostUse: hostUse, pendingWrites: pendingWrites
+            ).enumerate()
         }
     }
 }
@@ -32,11 +37,16 @@ public struct SysfsWalkEnumerator: Sendable {
     let sysfs: any SysfsAccess
     let userGivenRoot: Bool
     let hostUse: HostUseScan
+    let pendingWrites: PendingDeviceWrites
 
-    public init(sysfs: any SysfsAccess, userGivenRoot: Bool, hostUse: HostUseScan = .scan) {
+    public init(
+        sysfs: any SysfsAccess, userGivenRoot: Bool, hostUse: HostUseScan = .scan,
+        pendingWrites: PendingDeviceWrites = PendingDeviceWrites()
+    ) {
         self.sysfs = sysfs
         self.userGivenRoot = userGivenRoot
         self.hostUse = hostUse
+        self.pendingWrites = pendingWrites
     }
 
     static let devicesDirectory = "bus/pci/devices"
@@ -55,7 +65,7 @@ public struct SysfsWalkEnumerator: Sendable {
                 "\(root) is not a sysfs tree: cannot list \(error.path): \(errnoName(error.errno))",
                 hint: "pass the directory that holds bus/pci/devices, normally /sys")
         }
-        let reader = DeviceReader(sysfs: sysfs, hostUse: hostUse)
+        let reader = DeviceReader(sysfs: sysfs, hostUse: hostUse, pendingWrites: pendingWrites)
         let outcomes = ConcurrentMap.map(entries) { entry -> (device: PCIDevice?, warnings: [String]) in
             var warnings: [String] = []
             guard let address = PCIAddress(entry.name), address.description == entry.name else {

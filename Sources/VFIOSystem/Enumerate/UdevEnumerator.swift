@@ -7,6 +7,7 @@ import VFIOCore
 struct UdevEnumerator {
     private let sysfs = LiveSysfs(root: "/sys")
     var hostUse: HostUseScan = .scan
+    var pendingWrites = PendingDeviceWrites()
 
     func enumerate() throws(VFIOError) -> DeviceInventory {
         guard let udev = udev_new() else {
@@ -38,6 +39,13 @@ struct UdevEnumerator {
                 warnings.append("ignoring udev device \(syspath): not a PCI address under /sys")
                 continue
             }
+            // libudev's properties come from `uevent`, whose show function takes the device lock on
+            // kernels with the 2024 uevent_show fix (6.1 stable among them) that a pending write
+            // holds: such a device is read from its other attributes only.
+            if pendingWrites[address] != nil {
+                found.append((address, String(syspath.dropFirst(5)), DeviceReader.Resolved()))
+                continue
+            }
             guard let device = udev_device_new_from_syspath(udev, syspathC) else {
                 warnings.append("skipping \(address): libudev cannot open \(syspath)")
                 continue
@@ -45,7 +53,7 @@ struct UdevEnumerator {
             defer { udev_device_unref(device) }
             found.append((address, String(syspath.dropFirst(5)), Self.resolved(from: device)))
         }
-        let reader = DeviceReader(sysfs: sysfs, hostUse: hostUse)
+        let reader = DeviceReader(sysfs: sysfs, hostUse: hostUse, pendingWrites: pendingWrites)
         let outcomes = ConcurrentMap.map(found) { reader.read(address: $0.address, at: $0.path, resolved: $0.resolved) }
         var devices: [PCIDevice] = []
         for (outcome, device) in zip(outcomes, found) {

@@ -19,12 +19,16 @@ public struct Journal: Sendable, Equatable {
         public var value: String
         /// The process the write is blocked in; it exits once the kernel lets the write return.
         public var pid: Int
+        /// The VFs a write to `sriov_numvfs` removes: once it has returned, recovery drops the
+        /// managed records of those that are gone, as a removal that returned at once does.
+        public var destroys: [PCIAddress]
 
-        public init(address: PCIAddress?, path: String, value: String, pid: Int) {
+        public init(address: PCIAddress?, path: String, value: String, pid: Int, destroys: [PCIAddress] = []) {
             self.address = address
             self.path = path
             self.value = value
             self.pid = pid
+            self.destroys = destroys
         }
 
         public var description: String { "write \"\(value)\" > \(path) (process \(pid))" }
@@ -93,6 +97,9 @@ public struct Journal: Sendable, Equatable {
         var out = "\n[[pending]]\n"
         if let address = write.address { out += "address = \"\(address)\"\n" }
         out += "path = \(TOMLText.quote(write.path))\nvalue = \(TOMLText.quote(write.value))\npid = \(write.pid)\n"
+        if !write.destroys.isEmpty {
+            out += "destroys = [" + write.destroys.map { "\"\($0)\"" }.joined(separator: ", ") + "]\n"
+        }
         return out
     }
 
@@ -145,8 +152,19 @@ public struct Journal: Sendable, Equatable {
                 guard pidField.0 > 0, pidField.0 <= Int(Int32.max) else {
                     throw TOMLError(line: pidField.line, "pid \(pidField.0) is not a process id")
                 }
+                var destroys: [PCIAddress] = []
+                if let (words, line) = try f.strings("destroys", allowSingle: false) {
+                    for word in words {
+                        guard let vf = PCIAddress(Substring(word)) else {
+                            throw TOMLError(
+                                line: line, "'destroys' lists '\(word.prefix(40))', which is no PCI address")
+                        }
+                        destroys.append(vf)
+                    }
+                }
                 try f.finish()
-                pending.append(Pending(address: address, path: path, value: value, pid: pidField.0))
+                pending.append(
+                    Pending(address: address, path: path, value: value, pid: pidField.0, destroys: destroys))
             }
             try top.finish()
             return Journal(operation: operation, pid: pid, started: started, entries: entries, pending: pending)

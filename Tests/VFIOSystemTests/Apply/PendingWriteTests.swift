@@ -107,7 +107,7 @@ import TestSupport
     /// --timeout, exit 6 naming the write, nothing else written, the journal records it.
     @Test func aBlockedVFRemovalExitsSixAndIsJournaled() throws {
         let f = EngineFixture()
-        let (_, bound, group) = try f.twoVFsOnVFIO()
+        let (vfs, bound, group) = try f.twoVFsOnVFIO()
         f.sim.holdOpen(group: group)
         var options = f.options
         options.forced = ["open-fd"]
@@ -125,11 +125,74 @@ import TestSupport
         #expect(journal.operation == "sriov")
         #expect(journal.pending.map(\.address) == [S.nvme])
         #expect(journal.pending.first?.value == "0")
+        #expect(journal.pending.first?.destroys == vfs, "the VFs the removal takes are journaled")
+        #expect(Set(try f.state.readManaged().map(\.address)) == Set(vfs), "their records stay while it is blocked")
 
         f.sim.release(group: group)
         #expect(f.sim.virtualFunctions(of: S.nvme).isEmpty, "the removal completed once the user let go")
         let recovered = f.engine().recover(options: options)
         #expect(recovered.error == nil, "\(recovered.error?.description ?? "")")
+        #expect(!f.journalExists)
+        // As a removal that returned at once: the destroyed VFs are no longer managed.
+        let records = try f.state.readManaged()
+        #expect(records.isEmpty, "\(records)")
+        #expect(recovered.checks.contains { $0.hasPrefix("dropped the records of \(vfs[0])") }, "\(recovered.checks)")
+        // Only a pending write was journaled: it completed, and nothing was rolled back.
+        #expect(
+            recovered.checks.last
+                == "the pending write of the interrupted 'sriov' of pid \(journal.pid) completed; nothing to roll back",
+            "\(recovered.checks)")
+        #expect(!recovered.checks.contains { $0.contains("rolled back") })
+    }
+
+    /// `reset` finishes an interrupted run first, as the other writing commands do: while the
+    /// write it left is still blocked, exit 6 naming it, bounded by --timeout, nothing written (a
+    /// reset would block behind it) and the journal kept; once it returned, the journal goes and
+    /// the reset is made.
+    @Test func aResetWaitsForAPendingWriteFirst() throws {
+        let f = EngineFixture()
+        _ = try f.bind([S.e1000e], driver: "vfio-pci")
+        f.sim.holdOpen(group: IOMMUGroup(10))
+        #expect(
+            try f.unbind([S.e1000e]) {
+                $0.forced = ["open-fd"]; $0.timeout = 0.2
+            }.error?.status == .timedOut)
+        let reset = DeviceReset(kernel: f.sim, store: f.state, host: f.host, vfioDrivers: VFIODriverSet(sysfs: f.sim))
+        let writes = f.sim.writes.count
+        let started = Monotonic.now()
+        #expect {
+            try reset.lock(timeout: 0.3, lockTimeout: 1, dryRun: false)
+        } throws: { error in
+            let error = error as! VFIOError
+            return error.status == .timedOut && error.message.contains("drivers/vfio-pci/unbind")
+        }
+        #expect(Monotonic.now() - started < 3)
+        #expect(f.sim.writes.count == writes, "nothing written")
+        #expect(f.journalExists)
+        let free = try f.state.lock(timeout: 0)
+        free.release()
+
+        f.sim.release(group: IOMMUGroup(10))
+        let locked = try reset.lock(timeout: 0.3, lockTimeout: 1, dryRun: false)
+        defer { locked.release() }
+        #expect(!f.journalExists)
+        #expect(locked.notes.contains { $0.contains("has returned") }, "\(locked.notes)")
+        let device = try #require(try f.sim.inventory()[S.e1000e])
+        // The simulated device answers a reset with EOPNOTSUPP: what counts is that it was written.
+        _ = try? reset.reset(device, forced: [], timeout: 1, locked: locked)
+        #expect(f.sim.writes.contains { $0.path.hasSuffix("0000:01:00.0/reset") && $0.value == "1" })
+    }
+
+    /// A listed VF that still exists (the removal failed) keeps its record.
+    @Test func aVFTheRemovalDidNotDestroyKeepsItsRecord() throws {
+        let f = EngineFixture()
+        let (vfs, _, _) = try f.twoVFsOnVFIO()
+        try f.state.recordPendingWrite(
+            .init(address: S.nvme, path: "/sys/x/sriov_numvfs", value: "0", pid: 999_999_999, destroys: vfs),
+            operation: "sriov", started: 0)
+        var report = OperationReport(operation: "recover", dryRun: false)
+        #expect(try f.engine().recoverLocked(forced: [], timeout: 1, report: &report))
+        #expect(Set(try f.state.readManaged().map(\.address)) == Set(vfs))
         #expect(!f.journalExists)
     }
 
@@ -139,7 +202,8 @@ import TestSupport
             operation: "unbind", pid: 42, started: 7, entries: [],
             pending: [
                 .init(address: S.e1000e, path: "/sys/bus/pci/drivers/vfio-pci/unbind", value: "a\"b\\c\n", pid: 9),
-                .init(address: nil, path: "/sys/x", value: "1", pid: 10)
+                .init(address: nil, path: "/sys/x", value: "1", pid: 10),
+                .init(address: S.nvme, path: "/sys/y/sriov_numvfs", value: "0", pid: 11, destroys: [S.e1000e, S.nvme])
             ])
         #expect(try Journal.decode(journal.encoded(), file: "j") == journal)
         for bad in [
@@ -147,7 +211,9 @@ import TestSupport
             "pid = 1\n[[pending]]\npath = \"/sys/x\"\nvalue = \"1\"\npid = 0\n",
             "pid = 1\n[[pending]]\npath = \"/sys/x\"\nvalue = \"1\"\npid = 99999999999\n",
             "pid = 1\n[[pending]]\npath = \"/sys/x\"\nvalue = \"1\"\npid = 3\nextra = 1\n",
-            "pid = 1\n[[pending]]\naddress = \"nope\"\npath = \"/sys/x\"\nvalue = \"1\"\npid = 3\n"
+            "pid = 1\n[[pending]]\naddress = \"nope\"\npath = \"/sys/x\"\nvalue = \"1\"\npid = 3\n",
+            "pid = 1\n[[pending]]\npath = \"/sys/x\"\nvalue = \"1\"\npid = 3\ndestroys = [\"nope\"]\n",
+            "pid = 1\n[[pending]]\npath = \"/sys/x\"\nvalue = \"1\"\npid = 3\ndestroys = \"0000:01:00.0\"\n"
         ] {
             #expect(throws: VFIOError.self, "\(bad)") { try Journal.decode(bad, file: "j") }
         }

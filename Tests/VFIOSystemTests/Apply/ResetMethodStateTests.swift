@@ -202,4 +202,27 @@ import TestSupport
         #expect(try f.engine().recoverLocked(forced: [], timeout: 1, report: &report))
         #expect(Self.resetMethod(f) == "flr pm bus", "\(Self.resetMethod(f))")
     }
+
+    /// A release interrupted after it wrote the old reset methods back (here its unbind is left
+    /// pending: a VFIO user holds the device): the journal keeps the list vfioctl wrote, so
+    /// recovery puts the device back on vfio-pci with that list, not with the host's.
+    @Test func anInterruptedReleaseIsRecoveredWithVfioctlsList() throws {
+        let f = Self.fixture()
+        #expect(try Self.bind(f, [.bus]).error == nil)
+        f.sim.holdOpen(group: IOMMUGroup(10))
+        let report = try f.unbind([S.e1000e]) {
+            $0.forced = ["open-fd"]; $0.timeout = 0.2
+        }
+        #expect(report.error?.status == .timedOut, "\(report.error?.description ?? "")")
+        #expect(Self.resetMethod(f) == "flr pm bus", "the release wrote the old list first")
+        let journal = try #require(try f.state.readJournal())
+        #expect(journal.entries.first?.originalResetMethod == ["bus"], "\(journal.entries)")
+
+        f.sim.release(group: IOMMUGroup(10))
+        var recovered = OperationReport(operation: "recover", dryRun: false)
+        #expect(try f.engine().recoverLocked(forced: [], timeout: 1, report: &recovered))
+        #expect(f.sim.driver(of: S.e1000e)?.rawValue == "vfio-pci")
+        #expect(Self.resetMethod(f) == "bus", "\(Self.resetMethod(f))")
+        #expect(try f.state.readManaged().first?.resetMethod == ["bus"], "the record still says what is on it")
+    }
 }
