@@ -33,10 +33,21 @@ struct SourceOptions: ParsableArguments {
     func inventory(
         _ context: CommandContext, hostUse: HostUseScan = .scan, stateDir: String? = nil
     ) throws(VFIOError) -> DeviceInventory {
+        let pending = pendingWrites(context, stateDir: stateDir)
+        return warnedOfPendingWrites(warned(try context.enumerate(source(context), hostUse, pending), context), context)
+    }
+
+    /// The devices the journal of `stateDir` (default: $VFIOCTL_STATE_DIR, else /run/vfioctl) names
+    /// with a write still blocked in the kernel: every read of devices, whole or by name, leaves
+    /// their lock-taking attributes unread (`PendingDeviceWrites`), or the command would hang with
+    /// the write.
+    private func pendingWrites(_ context: CommandContext, stateDir: String? = nil) -> PendingDeviceWrites {
         let store = context.stateStore(
             stateDir ?? EnvironmentVariable.stateDir.value(in: context) ?? StateStore.defaultDirectory)
-        let pending = PendingDeviceWrites(store: store, writeIsPending: kernel(context).writeIsPending)
-        let inventory = warned(try context.enumerate(source(context), hostUse, pending), context)
+        return PendingDeviceWrites(store: store, writeIsPending: kernel(context).writeIsPending)
+    }
+
+    private func warnedOfPendingWrites(_ inventory: DeviceInventory, _ context: CommandContext) -> DeviceInventory {
         for device in inventory.devices {
             guard let write = device.pendingWrite else { continue }
             context.terminal.warning(
@@ -76,11 +87,13 @@ struct SourceOptions: ParsableArguments {
         _ context: CommandContext, _ selectors: [DeviceSelector], wholeSystem: Bool, hostUse: HostUseScan,
         reader: GroupClosureReader
     ) throws(VFIOError) -> DeviceInventory {
+        var reader = reader
+        reader.pendingWrites = pendingWrites(context)
         let read = try reader.inventory(for: selectors, wholeSystem: wholeSystem) { () throws(VFIOError) in
             try self.inventory(context, hostUse: hostUse)
         }
         // A full read has reported its warnings already.
-        return read.closure ? warned(read.inventory, context) : read.inventory
+        return read.closure ? warnedOfPendingWrites(warned(read.inventory, context), context) : read.inventory
     }
 
     /// The devices `query` selects; the `net/` directories are read only when a selector names an
@@ -110,7 +123,7 @@ struct SourceOptions: ParsableArguments {
     func writingSelectors(_ context: CommandContext, _ texts: [String]) throws(VFIOError) -> [DeviceSelector] {
         let selectors = try texts.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
         let named = try SelectorPrecheck(sysfs: kernel(context)).namesAnyDevice(DeviceQuery(selectors: selectors)) {
-            () throws(VFIOError) in try context.enumerate(source(context), .skip)
+            () throws(VFIOError) in try context.enumerate(source(context), .skip, pendingWrites(context))
         }
         guard named else { throw Self.noDeviceMatches(texts) }
         return selectors

@@ -19,7 +19,7 @@ struct StatusCommand: ContextCommand {
         let store = context.stateStore(directory.stateDirectory(context)).readOnly
         let kernel = source.kernel(context)
         let transaction = try ManagedStatus.transaction(store: store, writeIsPending: kernel.writeIsPending)
-        let inventory = try source.inventory(context, hostUse: .skip, stateDir: stateDir)
+        let inventory = try source.inventory(context, hostUse: .skip, stateDir: directory.stateDirectory(context))
         let vfioDrivers = VFIODriverSet(sysfs: kernel)
         let reader = VFIONodeReader(kernel: kernel)
         let status = ManagedStatus.read(store: store, inventory: inventory) { device in

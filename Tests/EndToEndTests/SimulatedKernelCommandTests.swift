@@ -123,6 +123,22 @@ import VFIOSystem
         let devices = try #require(list.json?["devices"] as? [[String: Any]])
         #expect(devices.filter { $0["pending_write"] != nil }.map { $0["address"] as? String } == ["0000:01:00.0"])
         #expect(machine.run(["show", "01:00.0"]).stdout.contains("Pending write:"))
+        // Commands that read named devices (not every device) read the device the same way.
+        for arguments in [["list", "01:00.0"], ["plan", "01:00.0"], ["recover", "--dry-run"]] {
+            let run = machine.run(arguments)
+            #expect(run.status == 0, "\(arguments): \(run)")
+            #expect(machine.sim.blockedReads == 0, "\(arguments) would have waited for the pending unbind: \(run)")
+        }
+        // A dry run of a writing command waits for the write first, as the real run's recovery
+        // does, within its --timeout: exit 6 naming it, nothing read that would wait, nothing written.
+        for arguments in [["bind", "01:00.0", "--dry-run"], ["unbind", "01:00.0", "--dry-run"]] {
+            let run = machine.run(arguments + ["--timeout", "0.2"])
+            #expect(run.status == 6, "\(arguments): \(run)")
+            #expect(run.stderr.contains("still blocked in the kernel"), "\(arguments): \(run)")
+            #expect(machine.sim.blockedReads == 0, "\(arguments) would have waited for the pending unbind: \(run)")
+        }
+        let recover = machine.run(["recover", "--dry-run"])
+        #expect(recover.stdout.contains("the devices are read once the write returns"), "\(recover)")
 
         // Once the user lets go the write returns: everything is read again.
         machine.sim.release(group: IOMMUGroup(10))

@@ -16,7 +16,7 @@ extension BindEngine {
     /// This automatic recovery overrides no safety check: the command's own `--force` is for its
     /// devices.
     public func recoverPending(options: Options) -> OperationReport? {
-        guard !options.dryRun else { return nil }
+        guard !options.dryRun else { return awaitPendingWritesOfDryRun(options: options) }
         do {
             guard try store.readJournal() != nil else { return nil }
         } catch {
@@ -30,6 +30,21 @@ extension BindEngine {
         // Another vfioctl may have finished the journal while this one waited for the lock.
         report.checks.removeAll { $0 == Self.nothingToRecover }
         return report.checks.isEmpty && report.devices.isEmpty && report.error == nil ? nil : report
+    }
+
+    /// A dry run recovers nothing, but it reads the devices as the real run reads them after its
+    /// recovery, and a write still blocked in the kernel holds its device's lock: reading that device
+    /// (its driver_override) would wait with the write. So the dry run first waits for such a write as
+    /// the real run does, within --timeout (exit 6 after it), and writes nothing.
+    private func awaitPendingWritesOfDryRun(options: Options) -> OperationReport? {
+        var report = OperationReport(operation: "recover", dryRun: true)
+        do throws(VFIOError) {
+            guard let journal = try store.readOnly.readJournal(), !journal.pending.isEmpty else { return nil }
+            try awaitPendingWrites(of: journal, timeout: options.timeout, report: &report)
+        } catch {
+            report.error = error
+        }
+        return report
     }
 
     /// Finishes the rollback of an interrupted transaction. Safe to run any time.
@@ -68,11 +83,20 @@ extension BindEngine {
         }
         report.checks.append(
             "journal of '\(journal.operation)' (pid \(journal.pid)) lists \(journal.entries.count) device(s)")
+        var blocked = false
         for write in journal.pending {
+            let pending = kernel.writeIsPending(pid: write.pid)
+            blocked = blocked || pending
             report.checks.append(
-                kernel.writeIsPending(pid: write.pid)
+                pending
                     ? "the \(write.description) is still blocked in the kernel: recovery waits for it first"
                     : "the \(write.description) has returned")
+        }
+        // Reading the devices now would wait for the lock the blocked write holds (their
+        // driver_override): what recovery would do is known only once it returns.
+        guard !blocked else {
+            report.checks.append("the devices are read once the write returns: run this again then")
+            return
         }
         let mover = DeviceMover(writer: KernelWriter(kernel: kernel, dryRun: true))
         for target in try recoveryTargets(journal, forced: options.forced, report: &report) {

@@ -14,6 +14,9 @@ public struct GroupClosureReader: Sendable {
     /// Whether the other members of the named devices' IOMMU groups are read too (`list` prints
     /// only the named devices).
     let readsGroupMembers: Bool
+    /// Devices with a write still blocked in the kernel: their lock-taking attributes are left
+    /// unread (`PendingDeviceWrites`).
+    public var pendingWrites = PendingDeviceWrites()
 
     /// What each device's record holds.
     public enum Records: Sendable {
@@ -42,7 +45,7 @@ public struct GroupClosureReader: Sendable {
     /// nil when a group's member list cannot be read (the caller then reads everything). A named
     /// address that does not exist is simply absent, as it is from a full enumeration.
     public func inventory(of addresses: [PCIAddress]) -> DeviceInventory? {
-        let reader =
+        var reader =
             switch records {
             case .forChanging(let consultsRules):
                 DeviceReader(
@@ -50,6 +53,7 @@ public struct GroupClosureReader: Sendable {
                     readsPhysfn: consultsRules, identitySource: .modalias)
             case .asEnumerated(let hostUse): DeviceReader(sysfs: sysfs, hostUse: hostUse)
             }
+        reader.pendingWrites = pendingWrites
         // First in, first out: named devices are read in the order given (usually address order,
         // which spares DeviceInventory a sort), group members after them.
         var pending = addresses
