@@ -15,11 +15,7 @@
 # shellcheck source=integration/vm/guest/helpers/common.sh
 . "${BASH_SOURCE[0]%/*}/helpers/common.sh"
 
-require "vfioctl binary exists" test -x "$VFIOCTL"
-find_one e1000e 8086 10d3; E=$REPLY
-snapshot "$E"
-group_of "$E"; GE=$REPLY
-require "starting point: e1000e on e1000e, no override" expect_host "$E" e1000e
+start_with_the_e1000e
 # Built here from its source (the guest runs the host's gcc).
 HOLD=$WORK/vfio-hold
 require "build the VFIO holder" gcc -O2 -Wall -Wextra -Werror -o "$HOLD" "${BASH_SOURCE[0]%/*}/helpers/vfio-hold.c"

@@ -17,11 +17,7 @@
 # shellcheck source=integration/vm/guest/helpers/common.sh
 . "${BASH_SOURCE[0]%/*}/helpers/common.sh"
 
-require "vfioctl binary exists" test -x "$VFIOCTL"
-find_one e1000e 8086 10d3; E=$REPLY
-snapshot "$E"
-group_of "$E"; GE=$REPLY
-require "starting point: e1000e on e1000e, no override" expect_host "$E" e1000e
+start_with_the_e1000e
 U=vfioctl-guest G=vfioctl-vm
 getent group "$G" >/dev/null || groupadd "$G"
 getent passwd "$U" >/dev/null || useradd -M -N -g "$G" -s /usr/sbin/nologin "$U"

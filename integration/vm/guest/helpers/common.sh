@@ -92,6 +92,17 @@ find_one() {
     fi
 }
 
+# start_with_the_e1000e: what the suites that move the e1000e check first: the binary, the one
+# e1000e (E), its snapshot (put back at the end), its IOMMU group (GE), and that it starts on its own
+# driver with no override.
+start_with_the_e1000e() {
+    require "vfioctl binary exists" test -x "$VFIOCTL"
+    find_one e1000e 8086 10d3; E=$REPLY
+    snapshot "$E"
+    group_of "$E"; GE=$REPLY
+    require "starting point: e1000e on e1000e, no override" expect_host "$E" e1000e
+}
+
 declare -gA SNAP_DRIVER=() SNAP_OVERRIDE=()
 HOLDERS="" SRIOV_PFS=""
 snapshot() {
