@@ -141,7 +141,9 @@ public struct SafetyChecker: Sendable {
             // Without an IOMMU (vfio noiommu mode) the group node is named noiommu-N.
             nodes += ["vfio/\(group)", "vfio/noiommu-\(group)"]
         }
-        if let known = host.deviceNodes[device.address] { nodes += known }
+        // NVMe and VFIO cdevs are class devices of the bound driver: a driverless device has none,
+        // whatever a crafted tree links to it (which keeps `needsHostState` true by construction).
+        if device.driver != nil, let known = host.deviceNodes[device.address] { nodes += known }
         for node in device.hostUse.displayNodes {
             nodes.append(node.hasPrefix("fb") ? node : "dri/" + node)
         }
