@@ -54,11 +54,10 @@ struct WritingOptions: ParsableArguments {
     /// false (the recover command itself), an interrupted run is rolled back here: create the engine
     /// before reading the devices.
     func engine(_ context: CommandContext, source: SourceOptions, recoverFirst: Bool = true) throws -> BindEngine {
-        let host = source.hostState(context)
         let kernel = source.kernel(context)
         var engine = BindEngine(
-            kernel: kernel, store: context.stateStore(stateDirectory(context)), host: host,
-            vfioDrivers: VFIODriverSet(sysfs: kernel))
+            kernel: kernel, store: context.stateStore(stateDirectory(context)),
+            captureHost: { source.hostState(context) }, vfioDrivers: VFIODriverSet(sysfs: kernel))
         engine.clock = context.clock
         try engine.lockBeforeReading(options: engineOptions(context))
         // Roll back an interrupted run before the command reads the devices.

@@ -25,6 +25,8 @@ import VFIOSystem
         /// The dev directory for the owners of VFIO nodes (`bind --owner`, `status`): the test's own,
         /// never the host's /dev (the simulated kernel's nodes are not there).
         lazy var devRoot = directory.path + "/dev"
+        /// What a capture finds; nothing unless a test says so.
+        let host = Mutex(HostState())
 
         init() throws {
             directory = try TemporaryDirectory(prefix: "vfioctl-sim")
@@ -65,7 +67,7 @@ import VFIOSystem
                 },
                 hostState: { _, _ in
                     self.hostCaptures.add(1, ordering: .relaxed)
-                    return HostState()
+                    return self.host.withLock { $0 }
                 },
                 stateStore: { StateStore(directory: $0) },
                 standardOutput: stdout.stream, standardError: stderr.stream,
@@ -186,5 +188,43 @@ import VFIOSystem
         #expect(run.device("0000:01:00.0")?["status"] as? String == "rolled_back", "\(run)")
         #expect(machine.sim.driver(of: S.e1000e) == DriverName("e1000e"))
         #expect(machine.sim.driver(of: S.virtioNet) == DriverName("virtio-pci"))
+    }
+
+    /// A device without a driver has no host users: binding only such devices reads nothing of the
+    /// host (mounts, addresses, every process's open files).
+    @Test func bindingOnlyDriverlessDevicesDoesNotCaptureTheHost() throws {
+        let machine = try Machine()
+        let run = machine.run(["bind", "00:05.0", "--driver", "vfio-pci"])
+        #expect(run.status == 0, "\(run)")
+        #expect(machine.sim.driver(of: S.edu) == .vfioPCI)
+        #expect(machine.hostCaptures.load(ordering: .relaxed) == 0)
+    }
+
+    /// A device on a driver may have host users only the capture shows: it is captured, and what it
+    /// finds refuses the bind as before.
+    @Test func bindingADeviceOnADriverCapturesTheHostAndRefusesWhatItFinds() throws {
+        let machine = try Machine()
+        machine.host.withLock {
+            $0.deviceNodes = [S.e1000e: ["vfio/devices/vfio0"]]
+            $0.openNodes = ["vfio/devices/vfio0": [HostState.NodeHolder(pid: 7, command: "qemu-system-x86")]]
+        }
+        let writesBefore = machine.sim.writeCount
+        let run = machine.run(["bind", "01:00.0", "00:05.0", "--driver", "vfio-pci"])
+        #expect(run.status == ExitStatus.refused.rawValue, "\(run)")
+        #expect(
+            run.stderr.contains(
+                "0000:01:00.0: pid 7 (qemu-system-x86) holds /dev/vfio/devices/vfio0 (override with --force open-fd)"),
+            "\(run)")
+        #expect(machine.sim.writeCount == writesBefore)
+        #expect(machine.hostCaptures.load(ordering: .relaxed) == 1)
+    }
+
+    /// Group companions are moved too, so one on a driver makes the capture needed even when the
+    /// device asked for has none (the bridge 04:00.0, group 13 with e1000 and 8139cp).
+    @Test func aCompanionOnADriverCapturesTheHost() throws {
+        let machine = try Machine()
+        let run = machine.run(["bind", "04:00.0", "--group", "--driver", "vfio-pci"])
+        #expect(run.status == ExitStatus.refused.rawValue, "\(run)")
+        #expect(machine.hostCaptures.load(ordering: .relaxed) == 1)
     }
 }

@@ -22,6 +22,16 @@ public struct SafetyChecker: Sendable {
         swapDevices = Set(host.swaps.filter { $0.type != "file" }.compactMap { resolver.block(forPath: $0.path) })
     }
 
+    /// Whether a finding for this device could come from the host's state. Every finding that
+    /// reads `HostState` starts from something the device has only while a driver is bound: its
+    /// interfaces, block devices and display nodes (`hostUse`), its VFIO group node (a VFIO driver)
+    /// and its NVMe or VFIO cdev nodes (class devices of its driver). A device without a driver and
+    /// without host use can only be a boot VGA device, a bridge or a PF, which its record says alone.
+    public static func needsHostState(_ device: PCIDevice) -> Bool {
+        precondition(device.hostUseRead, "safety check on \(device.address), enumerated without its host use")
+        return device.driver != nil || !device.hostUse.isEmpty
+    }
+
     /// Every finding for one device, in `SafetyCode` order.
     public func findings(for device: PCIDevice) -> [SafetyFinding] {
         // A record read without its host use would pass every check it cannot see.
@@ -131,7 +141,9 @@ public struct SafetyChecker: Sendable {
             // Without an IOMMU (vfio noiommu mode) the group node is named noiommu-N.
             nodes += ["vfio/\(group)", "vfio/noiommu-\(group)"]
         }
-        if let known = host.deviceNodes[device.address] { nodes += known }
+        // NVMe and VFIO cdevs are class devices of the bound driver: a driverless device has none,
+        // whatever a crafted tree links to it (which keeps `needsHostState` true by construction).
+        if device.driver != nil, let known = host.deviceNodes[device.address] { nodes += known }
         for node in device.hostUse.displayNodes {
             nodes.append(node.hasPrefix("fb") ? node : "dri/" + node)
         }

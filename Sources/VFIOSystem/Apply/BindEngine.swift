@@ -36,7 +36,9 @@ public struct BindEngine {
     public let store: StateStore
     /// What a recovery run before this command did (`recoverPending`), reported with its result.
     public var recoveryNotes: [String] = []
-    public let host: HostState
+    /// What the host is using, captured when a check first needs it (`hostState`).
+    public var host: HostState { hostState.value }
+    private let hostState: HostStateOnce
     public let vfioDrivers: VFIODriverSet
     /// Seconds since the epoch, stamped on journals and managed records (a test's own clock).
     public var clock: @Sendable () -> Int = { WallClock.now() }
@@ -49,7 +51,19 @@ public struct BindEngine {
     public init(kernel: any KernelAccess, store: StateStore, host: HostState, vfioDrivers: VFIODriverSet) {
         self.kernel = kernel
         self.store = store
-        self.host = host
+        hostState = HostStateOnce(host)
+        self.vfioDrivers = vfioDrivers
+    }
+
+    /// An engine that captures the host's state only if a check needs it: a transaction that moves
+    /// only driverless devices (new VFs) has nothing the capture could find.
+    public init(
+        kernel: any KernelAccess, store: StateStore, captureHost: @escaping () -> HostState,
+        vfioDrivers: VFIODriverSet
+    ) {
+        self.kernel = kernel
+        self.store = store
+        hostState = HostStateOnce(captureHost)
         self.vfioDrivers = vfioDrivers
     }
 
@@ -250,8 +264,10 @@ public struct BindEngine {
             }
         }
 
-        // Safety checks on every device that moves.
-        let checker = SafetyChecker(host: host, vfioDrivers: vfioDrivers)
+        // Safety checks on every device that moves. The host is captured only when a moving device
+        // (group companions included) could have a host user; the others' findings never read it.
+        let needsHost = moves.contains { !$0.resetOnly && SafetyChecker.needsHostState($0.request.device) }
+        let checker = SafetyChecker(host: needsHost ? host : HostState(), vfioDrivers: vfioDrivers)
         // A device that stays on its driver is not disturbed: writing reset_method only changes how
         // the kernel resets it next (a VFIO user holding it is not a reason to refuse).
         for move in moves where !move.resetOnly {
@@ -529,9 +545,10 @@ public struct BindEngine {
         }
     }
 
-    /// `pid 1234 (qemu-system-x86) holds /dev/vfio/10`, for each process seen (when this command
-    /// started) holding one of the device's nodes: its VFIO group node, or any node its class
-    /// devices have (`HostState.deviceNodes`).
+    /// `pid 1234 (qemu-system-x86) holds /dev/vfio/10`, for each process seen holding one of the
+    /// device's nodes: its VFIO group node, or any node its class devices have (`HostState.deviceNodes`).
+    /// Seen when the safety checks captured the host, or now when none of them needed it (a
+    /// driverless device's group node can still be held through another member of its group).
     func holderLines(_ address: PCIAddress, group: IOMMUGroup?) -> [String] {
         var nodes = host.deviceNodes[address] ?? []
         if let group { nodes += ["vfio/\(group)", "vfio/noiommu-\(group)"] }

@@ -98,4 +98,38 @@ import Testing
         )
         #expect(SafetyCode.allCases.allSatisfy { !$0.meaning.isEmpty })
     }
+
+    /// What lets a bind of driverless devices skip capturing the host: for a device without a driver
+    /// and without host use, a host where everything is in use finds what an empty one finds.
+    @Test func aDriverlessDeviceWithoutHostUseNeedsNoHostState() {
+        let address = "0000:05:00.0"
+        let busy = HostState(
+            addresses: ["eth0": ["192.168.1.5/24"]], routedInterfaces: ["eth0"],
+            consoleFramebuffers: ["fb0": "vtcon1"],
+            deviceNodes: [SafetyFixture.address(address): ["vfio/devices/vfio0"]],
+            openNodes: [
+                "vfio/devices/vfio0": [.init(pid: 7, command: "qemu-system-x86")],
+                "vfio/5": [.init(pid: 8, command: "qemu-system-x86")]
+            ])
+        let driverless = [
+            SafetyFixture.device(address, driver: nil, group: 5),
+            SafetyFixture.device(address, class: 0x03_00_00, driver: nil, group: 5, bootVGA: true),
+            SafetyFixture.device(address, class: 0x06_04_00, driver: nil),
+            SafetyFixture.device(address, driver: nil, sriov: SRIOVState(numVFs: 2, totalVFs: 4))
+        ]
+        for device in driverless {
+            #expect(!SafetyChecker.needsHostState(device))
+            #expect(
+                SafetyChecker(host: busy).findings(for: device)
+                    == SafetyChecker(host: HostState()).findings(for: device))
+        }
+        #expect(SafetyChecker(host: HostState()).findings(for: driverless[1]).map(\.code) == [.bootVGA])
+
+        // A driver, or host use in the record (a crafted tree), needs the host.
+        #expect(SafetyChecker.needsHostState(SafetyFixture.device(address, driver: "vfio-pci", group: 5)))
+        let crafted = SafetyFixture.device(
+            address, driver: nil, hostUse: HostUse(networkInterfaces: [.init(name: "eth0", operstate: "up")]))
+        #expect(SafetyChecker.needsHostState(crafted))
+        #expect(SafetyChecker(host: busy).findings(for: crafted).map(\.code) == [.netdevActive])
+    }
 }
