@@ -1,7 +1,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "CLinux.h"
@@ -33,4 +35,26 @@ pid_t vfioctl_write_in_child(int fd, const void *buffer, size_t length) {
     ssize_t written = write(fd, buffer, length);
     int error = written < 0 ? errno : (size_t)written == length ? 0 : EIO;
     _exit(error > 0 && error < 256 ? error : error == 0 ? 0 : EIO);
+}
+
+int vfioctl_wait_child(pid_t pid, int timeout_ms, int *status) {
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0) return -1;
+    struct pollfd ready = {.fd = pidfd, .events = POLLIN};
+    int polled;
+    do {
+        polled = poll(&ready, 1, timeout_ms);
+    } while (polled < 0 && errno == EINTR);
+    int saved = errno;
+    close(pidfd);
+    if (polled < 0) {
+        errno = saved;
+        return -1;
+    }
+    if (polled == 0) return 0;
+    pid_t reaped;
+    do {
+        reaped = waitpid(pid, status, 0);
+    } while (reaped < 0 && errno == EINTR);
+    return reaped == pid ? 1 : -1;
 }

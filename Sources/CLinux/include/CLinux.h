@@ -22,4 +22,9 @@ int vfioctl_is_sysfs(int fd);
 #include <sys/types.h>
 pid_t vfioctl_write_in_child(int fd, const void *buffer, size_t length);
 
+/* Waits at most `timeout_ms` milliseconds for child `pid` to exit, woken the moment it does (a
+   pidfd, Linux 5.3): 1 and its wait status in *status once it exited (reaped), 0 while it still
+   runs, -1 with errno set (ENOSYS: no pidfd_open; the caller then polls waitpid itself). */
+int vfioctl_wait_child(pid_t pid, int timeout_ms, int *status);
+
 #endif
