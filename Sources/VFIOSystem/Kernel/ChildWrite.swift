@@ -30,9 +30,7 @@ enum ChildWrite {
         // Woken the moment the child exits: polling waitpid added up to its pause to every write,
         // several milliseconds per device under TCG.
         var status: Int32 = 0
-        let seconds = timeout.isFinite ? min(max(timeout, 0), 2_000_000) : 2_000_000
-        let milliseconds = Int32((seconds * 1000).rounded(.up))
-        switch vfioctl_wait_child(pid, milliseconds, &status) {
+        switch vfioctl_wait_child(pid, milliseconds(timeout), &status) {
         case 1: return outcome(status)
         case 0: return .pending
         default:
@@ -40,6 +38,12 @@ enum ChildWrite {
             guard errno == ENOSYS else { return .failed(errno) }
             return polledWait(pid, timeout: timeout)
         }
+    }
+
+    /// `timeout` seconds as poll(2) takes them (a bound far beyond any write is as good as none).
+    static func milliseconds(_ timeout: Double) -> Int32 {
+        let seconds = timeout.isFinite ? min(max(timeout, 0), 2_000_000) : 2_000_000
+        return Int32((seconds * 1000).rounded(.up))
     }
 
     private static func outcome(_ status: Int32) -> Outcome {

@@ -30,6 +30,8 @@ public struct LiveSysfs: SysfsAccess {
     private let rootDescriptor = RootDescriptor()
     /// Device directories and driver bind/unbind files kept open (see HeldDescriptors).
     private let held = HeldDescriptors()
+    /// Makes the bounded writes (`writeInChild`).
+    private let writer = WriterProcess()
 
     public init(root: String) {
         var root = root
@@ -322,11 +324,20 @@ public struct LiveSysfs: SysfsAccess {
         try writeAndClose(try openForWriting(path), value, path: path)
     }
 
-    /// `write`, made by a child process (ChildWrite) that is waited for at most `timeout` seconds.
+    /// `write`, made by another process that is waited for at most `timeout` seconds: the command's
+    /// writer (WriterProcess), else a child for this write alone (ChildWrite).
     func writeInChild(_ path: String, _ value: String, timeout: Double) throws(SysfsError) -> BoundedWrite {
         let kind = HeldDescriptors.classify(path)
         defer { if kind == .recreatesDevices { held.forgetDirectories() } }
         let fd = try openForWriting(path)
+        if let outcome = writer.write(fd, value, timeout: timeout) {
+            close(fd)
+            switch outcome {
+            case .done: return .done
+            case .pending(let pid): return .pending(pid: pid)
+            case .failed(let code): throw SysfsError(.write, absolute(path), errno: code)
+            }
+        }
         let started = ChildWrite.start(fd, value)
         close(fd)
         switch started {
