@@ -56,10 +56,4 @@ public struct VFIONodes: Sendable, Equatable {
         guard !digits.isEmpty, digits.count <= 10, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         return "/dev/vfio/devices/" + name
     }
-
-    /// The group node named by an entry of `/sys/class/vfio` for group `group`: `N` or `noiommu-N`.
-    public static func groupPath(forEntry name: String, group: IOMMUGroup) -> String? {
-        let plain = groupNodeName(group, noIOMMU: false), noIOMMU = groupNodeName(group, noIOMMU: true)
-        return name == plain || name == noIOMMU ? "/dev/vfio/" + name : nil
-    }
 }

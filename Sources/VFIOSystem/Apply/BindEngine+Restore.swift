@@ -73,7 +73,7 @@ extension BindEngine {
                 do throws(BindFailure) {
                     try mover.restore(state.address, to: state.binding)
                     if let driver = state.binding.driver, vfioDrivers.isVFIO(driver) {
-                        result.nodes = VFIONodeReader(kernel: kernel).present(state.address, group: device.iommuGroup)
+                        result.nodes = nodeReader.present(state.address, group: device.iommuGroup)
                     }
                 } catch {
                     result.status = .failed

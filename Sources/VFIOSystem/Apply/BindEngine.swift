@@ -45,6 +45,8 @@ public struct BindEngine {
     /// The PCI driver each module registered, once found: binding 32 VFs to one module asked sysfs
     /// 32 times otherwise. Only successful answers are kept (a failed load is retried per device).
     private let resolvedDrivers = ResolvedDrivers()
+    /// One reader for every device the command binds (it looks up what all share once).
+    let nodeReader: VFIONodeReader
     /// The lock the caller took before reading the devices (`lockBeforeReading`).
     private var callerLock: StateLock?
 
@@ -53,6 +55,7 @@ public struct BindEngine {
         self.store = store
         hostState = HostStateOnce(host)
         self.vfioDrivers = vfioDrivers
+        nodeReader = VFIONodeReader(kernel: kernel)
     }
 
     /// An engine that captures the host's state only if a check needs it: a transaction that moves
@@ -65,6 +68,7 @@ public struct BindEngine {
         self.store = store
         hostState = HostStateOnce(captureHost)
         self.vfioDrivers = vfioDrivers
+        nodeReader = VFIONodeReader(kernel: kernel)
     }
 
     /// Takes the lock before the caller reads the devices: no other vfioctl can move them between
@@ -518,7 +522,7 @@ public struct BindEngine {
     /// The nodes a VFIO user of `device` opens, when it is on a VFIO driver: those that exist.
     func vfioNodes(_ device: PCIDevice) -> VFIONodes {
         guard let driver = device.driver, vfioDrivers.isVFIO(driver) else { return VFIONodes() }
-        return VFIONodeReader(kernel: kernel).present(device.address, group: device.iommuGroup)
+        return nodeReader.present(device.address, group: device.iommuGroup)
     }
 
     /// Waits (bounded) until every per-device node the kernel made for the bound device exists
@@ -528,7 +532,7 @@ public struct BindEngine {
     private func waitForVFIONodes(
         _ address: PCIAddress, group: IOMMUGroup?, timeout: Double
     ) throws(BindFailure) -> VFIONodes {
-        let reader = VFIONodeReader(kernel: kernel)
+        let reader = nodeReader
         let deadline = Monotonic.now() + timeout
         while true {
             let nodes = reader.expected(address, group: group)
@@ -638,7 +642,9 @@ public struct BindEngine {
             watch == nil
             ? []
             : Set(
-                devices.flatMap { VFIONodeReader(kernel: kernel).present($0.address, group: $0.iommuGroup).perDevice })
+                devices.flatMap {
+                    nodeReader.perDevice($0.address, group: $0.iommuGroup).perDevice.filter(kernel.deviceNodeExists)
+                })
 
         var done: [OperationReport.DeviceResult] = []
         done.reserveCapacity(devices.count)
