@@ -27,17 +27,21 @@ pid_t vfioctl_write_in_child(int fd, const void *buffer, size_t length);
    runs, -1 with errno set (ENOSYS: no pidfd_open; the caller then polls waitpid itself). */
 int vfioctl_wait_child(pid_t pid, int timeout_ms, int *status);
 
-/* One writer process for a whole command: forked once (holding no descriptor of vfioctl's), then
+/* One writer process for a whole command: started once (holding no descriptor of vfioctl's), then
    handed each attribute's descriptor and value over a socket (SCM_RIGHTS), so a command binding many
-   devices forks once instead of once per write. A write it is blocked in holds only that process:
-   vfioctl stops waiting after its timeout, closes its end, and the writer exits once the write
-   returns. vfioctl_writer_start: the writer's pid and *socket, or -1 with errno set.
+   devices starts one process instead of one per write. A write it is blocked in holds only that
+   process: vfioctl stops waiting after its timeout, closes its end, and the writer exits once the
+   write returns. vfioctl_writer_start: the writer's pid, *socket and *stack (memory of vfioctl's
+   that the writer runs on, where it shares vfioctl's memory; else NULL), or -1 with errno set.
+   vfioctl_writer_free_stack: gives *stack back once the writer has been waited for (never while
+   it may still run: an abandoned writer keeps its stack until vfioctl exits).
    vfioctl_writer_send: 0 once handed over, -1 with errno (EMSGSIZE for an empty value or one over
    VFIOCTL_WRITER_VALUE_MAX bytes; EPIPE when the writer is gone: nothing was written).
    vfioctl_writer_wait: 1 with the write's errno in *error (0: written whole), 0 while it is still
    blocked after timeout_ms, -1 with errno when the writer is gone (whether it wrote is unknown). */
 #define VFIOCTL_WRITER_VALUE_MAX 4096
-pid_t vfioctl_writer_start(int *socket);
+pid_t vfioctl_writer_start(int *socket, void **stack);
+void vfioctl_writer_free_stack(void *stack);
 int vfioctl_writer_send(int socket, int fd, const void *value, size_t length);
 int vfioctl_writer_wait(int socket, int timeout_ms, int *error);
 

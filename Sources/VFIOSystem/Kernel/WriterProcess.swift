@@ -4,10 +4,12 @@ import Glibc
 import CLinux
 import Synchronization
 
-/// The process that makes a command's bounded writes (`vfioctl_writer_start`): forked at the first
-/// one and handed each attribute's descriptor, so binding many devices forks once rather than once
-/// per write (under TCG a fork costs milliseconds). It holds none of vfioctl's descriptors, so the
-/// state directory's lock is free as soon as vfioctl is done. A write still blocked when its time
+/// The process that makes a command's bounded writes (`vfioctl_writer_start`): started at the first
+/// one and handed each attribute's descriptor, so binding many devices starts one process rather
+/// than one per write (under TCG a fork costs milliseconds). It shares vfioctl's memory where the C
+/// side can (writer_process.c says why and what that demands of it), so handing it a write does not
+/// switch address spaces. It holds none of vfioctl's descriptors, so the state directory's lock is
+/// free as soon as vfioctl is done. A write still blocked when its time
 /// runs out keeps the writer: vfioctl lets it go (closes its end) and the next bounded write, if
 /// any, starts another; the abandoned one exits once its write returns. Every other writer exits
 /// when its `LiveSysfs` goes.
@@ -15,6 +17,8 @@ final class WriterProcess: Sendable {
     private struct Writer {
         var pid: pid_t
         var socket: Int32
+        /// The memory it runs on, when it shares vfioctl's: given back once it has exited.
+        var stack: UnsafeMutableRawPointer?
     }
     private let current = Mutex<Writer?>(nil)
 
@@ -33,9 +37,10 @@ final class WriterProcess: Sendable {
         current.withLock { current -> Outcome? in
             if current == nil {
                 var socket: Int32 = -1
-                let pid = vfioctl_writer_start(&socket)
+                var stack: UnsafeMutableRawPointer?
+                let pid = vfioctl_writer_start(&socket, &stack)
                 guard pid > 0 else { return nil }
-                current = Writer(pid: pid, socket: socket)
+                current = Writer(pid: pid, socket: socket, stack: stack)
             }
             guard let writer = current else { return nil }
             var bytes = value
@@ -75,7 +80,9 @@ final class WriterProcess: Sendable {
         close(writer.socket)
         if waitingForExit {
             var status: Int32 = 0
-            _ = retryingOnInterrupt { waitpid(writer.pid, &status, 0) }
+            if retryingOnInterrupt({ waitpid(writer.pid, &status, 0) }) == writer.pid {
+                vfioctl_writer_free_stack(writer.stack)
+            }
         }
     }
 }

@@ -79,4 +79,31 @@ import Testing
         var status: Int32 = 0
         #expect(waitpid(pid, &status, 0) == pid, "the abandoned writer exits once its write returns")
     }
+
+    /// The writer is a session of its own (no Ctrl-C of the terminal reaches it) and, where it shares
+    /// vfioctl's memory, blocks every signal a process can block: a handler of vfioctl's must never
+    /// run on the writer's stack.
+    @Test func theWriterLeavesTheTerminalAndBlocksSignals() throws {
+        let writer = WriterProcess()
+        let full = try TestPipes.full()
+        defer { close(full.read) }
+        guard case .pending(let pid) = writer.write(full.write, "1", timeout: 0.2) else {
+            Issue.record("expected the write to a full pipe to be pending")
+            close(full.write)
+            return
+        }
+        close(full.write)
+        defer {
+            TestPipes.drain(full.read)
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, 0)
+        }
+        #expect(getsid(pid) == pid && getsid(0) != pid)
+        #if arch(x86_64) || arch(arm64)
+        let status = try #require(try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8))
+        let blocked = status.split(separator: "\n").first { $0.hasPrefix("SigBlk:") }
+        // Every signal but SIGKILL (9) and SIGSTOP (19), which the kernel never lets a process block.
+        #expect(blocked.map { $0.split(separator: "\t").last } == "fffffffffffbfeff")
+        #endif
+    }
 }
