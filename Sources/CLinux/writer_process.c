@@ -54,24 +54,34 @@ static long raw_syscall(long number, long a, long b, long c, long d, long e) {
 #define WRITER_STACK_SIZE (64 * 1024)
 #endif
 
-/* Each message is one value with the attribute's descriptor attached; the writer makes the one
-   write(2), closes the descriptor and answers with the errno (0: written whole). It ends when vfioctl
-   closes its end (recvmsg returns 0), also when that happened while a write was blocked. */
+/* The system calls the writer makes, each returning its result or -errno. */
 #ifdef WRITER_SHARES_MEMORY
-static int serve_writes(void *argument) {
-    int socket = (int)((uintptr_t)argument & 0xffffffff);
-    unsigned highest = (unsigned)((uintptr_t)argument >> 32);
-    uint64_t all = ~(uint64_t)0;
-    raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, sizeof all, 0);
-    /* Out of the terminal's process group, and no descriptor but the socket (the state directory's
-       lock above all: it must be free once vfioctl has returned, whatever a write does). */
-    raw_syscall(SYS_setsid, 0, 0, 0, 0, 0);
-    if (socket > 0 && raw_syscall(SYS_close_range, 0, socket - 1, 0, 0, 0) != 0) {
-        for (int fd = 0; fd < socket; fd++) raw_syscall(SYS_close, fd, 0, 0, 0, 0);
-    }
-    if (raw_syscall(SYS_close_range, (unsigned)socket + 1, ~0U, 0, 0, 0) != 0) {
-        for (unsigned fd = (unsigned)socket + 1; fd < highest; fd++) raw_syscall(SYS_close, fd, 0, 0, 0, 0);
-    }
+static long writer_recvmsg(int socket, struct msghdr *message) {
+    return raw_syscall(SYS_recvmsg, socket, (long)message, MSG_CMSG_CLOEXEC, 0, 0);
+}
+static long writer_write(int fd, const void *value, long length) {
+    return raw_syscall(SYS_write, fd, (long)value, length, 0, 0);
+}
+static void writer_close(int fd) { raw_syscall(SYS_close, fd, 0, 0, 0, 0); }
+static long writer_send(int socket, const int *error) {
+    return raw_syscall(SYS_sendto, socket, (long)error, sizeof *error, MSG_NOSIGNAL, 0);
+}
+#else
+static long or_errno(long result) { return result < 0 ? -errno : result; }
+static long writer_recvmsg(int socket, struct msghdr *message) {
+    return or_errno(recvmsg(socket, message, MSG_CMSG_CLOEXEC));
+}
+static long writer_write(int fd, const void *value, long length) { return or_errno(write(fd, value, (size_t)length)); }
+static void writer_close(int fd) { close(fd); }
+static long writer_send(int socket, const int *error) {
+    return or_errno(send(socket, error, sizeof *error, MSG_NOSIGNAL));
+}
+#endif
+
+/* Each message is one value with the attribute's descriptor attached; the writer makes the one
+   write(2), closes the descriptor and answers with the errno (0: written whole). It returns when
+   vfioctl closes its end (recvmsg returns 0), also when that happened while a write was blocked. */
+static void serve_writes(int socket) {
     char value[VFIOCTL_WRITER_VALUE_MAX];
     for (;;) {
         struct iovec part = {.iov_base = value, .iov_len = sizeof value};
@@ -81,52 +91,45 @@ static int serve_writes(void *argument) {
         } control;
         struct msghdr message = {
             .msg_iov = &part, .msg_iovlen = 1, .msg_control = control.space, .msg_controllen = sizeof control.space};
-        long length = raw_syscall(SYS_recvmsg, socket, (long)&message, MSG_CMSG_CLOEXEC, 0, 0);
+        long length = writer_recvmsg(socket, &message);
         if (length == -EINTR) continue;
-        if (length <= 0) return 0;
+        if (length <= 0) return;
         struct cmsghdr *attached = CMSG_FIRSTHDR(&message);
         int error = EINVAL;
         if (attached != NULL && attached->cmsg_level == SOL_SOCKET && attached->cmsg_type == SCM_RIGHTS) {
             int fd;
             __builtin_memcpy(&fd, CMSG_DATA(attached), sizeof fd);
             if ((message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0) {
-                long written = raw_syscall(SYS_write, fd, (long)value, length, 0, 0);
+                long written = writer_write(fd, value, length);
                 error = written < 0 ? (int)-written : written == length ? 0 : EIO;
             }
-            raw_syscall(SYS_close, fd, 0, 0, 0, 0);
+            writer_close(fd);
         }
-        while (raw_syscall(SYS_sendto, socket, (long)&error, sizeof error, MSG_NOSIGNAL, 0) == -EINTR) {
+        while (writer_send(socket, &error) == -EINTR) {
         }
     }
 }
-#else
-static void serve_writes_forked(int socket) {
-    static char value[VFIOCTL_WRITER_VALUE_MAX];
-    for (;;) {
-        struct iovec part = {.iov_base = value, .iov_len = sizeof value};
-        union {
-            struct cmsghdr header;
-            char space[CMSG_SPACE(sizeof(int))];
-        } control;
-        struct msghdr message = {
-            .msg_iov = &part, .msg_iovlen = 1, .msg_control = control.space, .msg_controllen = sizeof control.space};
-        ssize_t length = recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
-        if (length < 0 && errno == EINTR) continue;
-        if (length <= 0) _exit(0);
-        struct cmsghdr *attached = CMSG_FIRSTHDR(&message);
-        int error = EINVAL;
-        if (attached != NULL && attached->cmsg_level == SOL_SOCKET && attached->cmsg_type == SCM_RIGHTS) {
-            int fd;
-            memcpy(&fd, CMSG_DATA(attached), sizeof fd);
-            if ((message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0) {
-                ssize_t written = write(fd, value, (size_t)length);
-                error = written < 0 ? errno : written == length ? 0 : EIO;
-            }
-            close(fd);
-        }
-        while (send(socket, &error, sizeof error, MSG_NOSIGNAL) < 0 && errno == EINTR) {
-        }
+
+#ifdef WRITER_SHARES_MEMORY
+/* The writer's start: the socket in the argument's low 32 bits, the highest descriptor to close
+   when close_range(2) is missing in the high ones (the value, not a pointer: nothing of vfioctl's is
+   read once it runs). */
+static int writer_main(void *argument) {
+    int socket = (int)((uintptr_t)argument & 0xffffffff);
+    unsigned highest = (unsigned)((uintptr_t)argument >> 32);
+    uint64_t all = ~(uint64_t)0;
+    raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, sizeof all, 0);
+    /* Out of the terminal's process group, and no descriptor but the socket (the state directory's
+       lock above all: it must be free once vfioctl has returned, whatever a write does). */
+    raw_syscall(SYS_setsid, 0, 0, 0, 0, 0);
+    if (socket > 0 && raw_syscall(SYS_close_range, 0, socket - 1, 0, 0, 0) != 0) {
+        for (int fd = 0; fd < socket; fd++) writer_close(fd);
     }
+    if (raw_syscall(SYS_close_range, (unsigned)socket + 1, ~0U, 0, 0, 0) != 0) {
+        for (unsigned fd = (unsigned)socket + 1; fd < highest; fd++) writer_close((int)fd);
+    }
+    serve_writes(socket);
+    return 0;
 }
 #endif
 
@@ -141,13 +144,14 @@ pid_t vfioctl_writer_start(int *socket, void **stack) {
     pid_t pid = -1;
     if (memory != MAP_FAILED) {
         uintptr_t argument = (uintptr_t)(unsigned)pair[1] | ((uintptr_t)highest << 32);
-        pid = clone(serve_writes, (char *)memory + WRITER_STACK_SIZE, CLONE_VM | SIGCHLD, (void *)argument);
+        pid = clone(writer_main, (char *)memory + WRITER_STACK_SIZE, CLONE_VM | SIGCHLD, (void *)argument);
     }
 #else
     pid_t pid = fork();
     if (pid == 0) {
         vfioctl_detach_child(pair[1]);
-        serve_writes_forked(pair[1]);
+        serve_writes(pair[1]);
+        _exit(0);
     }
 #endif
     if (pid < 0) {
