@@ -164,7 +164,7 @@ extension BindEngine {
         guard let module = driver.flatMap({ ModuleName($0.rawValue) }) ?? hostModules().first else { return nil }
         if isLoaded(module) { return nil }
         if dryRun { return module }
-        do { try kernel.loadModule(module) } catch {
+        do { try load(module) } catch {
             if driver != nil { throw BindFailure(message: error.message) }
         }
         return module
