@@ -41,7 +41,8 @@ extension BindEngine {
                     $0.identity.vendor == state.vendor && $0.identity.device == state.device
                 } ?? false
             }
-            let gone = prior.filter { state in !present.contains { $0.address == state.address } }
+            let presentAddresses = Set(present.map(\.address))
+            let gone = prior.filter { !presentAddresses.contains($0.address) }
             for state in gone {
                 report.devices.append(
                     .init(

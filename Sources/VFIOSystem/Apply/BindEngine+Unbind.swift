@@ -48,13 +48,16 @@ extension BindEngine {
         refusals: inout [String], stale: inout Set<PCIAddress>
     ) throws(VFIOError) -> [Release] {
         guard !requests.isEmpty else { return [] }
-        let managed = try store.readManaged()
+        // By address: one lookup per device released, not a scan of every record (the first
+        // record of an address counts, as it always has).
+        let managed = Dictionary(
+            try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
         var moving: [Release] = []
         let checker = SafetyChecker(host: host, vfioDrivers: vfioDrivers)
         for request in requests {
             let device = request.device
             let current = DeviceBinding(driver: device.driver, override: device.driverOverride)
-            var record = managed.first { $0.address == device.address }
+            var record = managed[device.address]
             if let found = record, found.vendor != device.identity.vendor || found.device != device.identity.device {
                 report.checks.append(
                     "ignored the record for \(device.address): it was \(found.vendor):\(found.device), the device there is now \(device.identity.vendor):\(device.identity.device); the record is dropped"
@@ -164,7 +167,7 @@ extension BindEngine {
         guard let module = driver.flatMap({ ModuleName($0.rawValue) }) ?? hostModules().first else { return nil }
         if isLoaded(module) { return nil }
         if dryRun { return module }
-        do { try kernel.loadModule(module) } catch {
+        do { try load(module) } catch {
             if driver != nil { throw BindFailure(message: error.message) }
         }
         return module

@@ -42,9 +42,9 @@ public struct BindEngine {
     public let vfioDrivers: VFIODriverSet
     /// Seconds since the epoch, stamped on journals and managed records (a test's own clock).
     public var clock: @Sendable () -> Int = { WallClock.now() }
-    /// The PCI driver each module registered, once found: binding 32 VFs to one module asked sysfs
-    /// 32 times otherwise. Only successful answers are kept (a failed load is retried per device).
-    private let resolvedDrivers = ResolvedDrivers()
+    /// What sysfs said of each module (loaded, the PCI driver it registered), asked once per
+    /// command: binding many VFs to one module asked again for every device.
+    private let modules = ModuleAnswers()
     /// One reader for every device the command binds (it looks up what all share once).
     let nodeReader: VFIONodeReader
     /// The lock the caller took before reading the devices (`lockBeforeReading`).
@@ -298,7 +298,7 @@ public struct BindEngine {
     /// when there is none, loading the first one's error (exit 4: the tree does not have it).
     private func loadedOnly(_ candidates: [Candidate]) throws(VFIOError) -> [Candidate] {
         let loaded = candidates.filter { $0.driver == .driverless || isLoaded($0.module) }
-        if loaded.isEmpty, let first = candidates.first { try kernel.loadModule(first.module) }
+        if loaded.isEmpty, let first = candidates.first { try load(first.module) }
         return loaded
     }
 
@@ -477,19 +477,21 @@ public struct BindEngine {
         }
     }
 
-    /// Loads the candidate's module when needed and returns the PCI driver name it registered.
+    /// Loads the candidate's module when needed and returns the PCI driver name it registered (in a
+    /// dry run, which loads nothing, the plan's name for a module not loaded yet).
     private func ensureLoaded(_ candidate: Candidate, dryRun: Bool) throws(BindFailure) -> DriverName {
-        if !dryRun, let known = resolvedDrivers[candidate.module] { return known }
-        let driver = try resolveDriver(candidate, dryRun: dryRun)
-        if !dryRun { resolvedDrivers[candidate.module] = driver }
+        if let known = modules.drivers[candidate.module] { return known }
+        if !isLoaded(candidate.module) {
+            if dryRun { return candidate.driver }
+            do { try load(candidate.module) } catch { throw BindFailure(message: error.message) }
+        }
+        let driver = try registeredDriver(candidate)
+        modules.drivers[candidate.module] = driver
         return driver
     }
 
-    private func resolveDriver(_ candidate: Candidate, dryRun: Bool) throws(BindFailure) -> DriverName {
-        if !isLoaded(candidate.module) {
-            if dryRun { return candidate.driver }
-            do { try kernel.loadModule(candidate.module) } catch { throw BindFailure(message: error.message) }
-        }
+    /// The PCI driver the candidate's loaded module registered.
+    private func registeredDriver(_ candidate: Candidate) throws(BindFailure) -> DriverName {
         if let name = registeredDrivers(of: candidate.module).first { return name }
         // Built-in drivers have no module/NAME/drivers entries; the driver directory tells.
         if (try? kernel.list(PCIPaths.driverDirectory(candidate.driver))) != nil { return candidate.driver }
@@ -497,10 +499,24 @@ public struct BindEngine {
     }
 
     /// Whether a module is loaded or built in: one look at /sys/module/NAME, not a scan of all
-    /// modules (binding 32 VFs used to scan /sys/module twice per VF).
+    /// modules, and once per command unless this engine loads it since.
     func isLoaded(_ module: ModuleName) -> Bool {
-        if let state = try? kernel.read("module/\(module)/initstate") { return state == "live" || state == "coming" }
-        return (try? kernel.list("module/\(module)")) != nil
+        if let known = modules.loaded[module] { return known }
+        let loaded: Bool
+        if let state = try? kernel.read("module/\(module)/initstate") {
+            loaded = state == "live" || state == "coming"
+        } else {
+            loaded = (try? kernel.list("module/\(module)")) != nil
+        }
+        modules.loaded[module] = loaded
+        return loaded
+    }
+
+    /// `modprobe MODULE`; whether it is loaded is asked again afterwards (a failed load is retried
+    /// for the next device).
+    func load(_ module: ModuleName) throws(VFIOError) {
+        defer { modules.loaded[module] = nil }
+        try kernel.loadModule(module)
     }
 
     /// The PCI drivers a loaded module registered (`/sys/module/NAME/drivers/pci:DRIVER`).
@@ -838,11 +854,9 @@ public struct BindEngine {
     }
 }
 
-/// Module -> registered PCI driver answers of one engine.
-private final class ResolvedDrivers {
-    private var drivers: [ModuleName: DriverName] = [:]
-    subscript(module: ModuleName) -> DriverName? {
-        get { drivers[module] }
-        set { drivers[module] = newValue }
-    }
+/// What one engine learnt of the kernel's modules: whether each is loaded, and the PCI driver a
+/// loaded one registered (only found answers: a module that registers none is asked again).
+private final class ModuleAnswers {
+    var loaded: [ModuleName: Bool] = [:]
+    var drivers: [ModuleName: DriverName] = [:]
 }

@@ -189,9 +189,12 @@ public struct Reconciler {
             count = pf.sriov.numVFs ?? 0
             autoprobe = pf.sriov.driversAutoprobe ?? true
             record = try store.readSRIOV().first { $0.pf == pf.address }
-            let managed = try store.readManaged()
+            // By address: one lookup per VF, not a scan of every record (the first record of an
+            // address counts).
+            let managed = Dictionary(
+                try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
             virtualFunctions = pf.sriov.virtfns.compactMap { inventory[$0] }.map { vf in
-                BindEngine.PriorState(vf, record: managed.first { $0.address == vf.address })
+                BindEngine.PriorState(vf, record: managed[vf.address])
             }
         }
     }

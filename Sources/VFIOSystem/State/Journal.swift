@@ -242,9 +242,8 @@ public struct ManagedDevice: Sendable, Equatable {
 enum TOMLText {
     /// `text` as a TOML basic string: `"`, `\` and newline escaped.
     static func quote(_ text: String) -> String {
-        let special: Set<UInt8> = [UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "\n")]
         // Addresses, ids and driver names never need escaping.
-        guard text.utf8.contains(where: special.contains) else { return "\"" + text + "\"" }
+        guard text.utf8.contains(where: needsEscape) else { return "\"" + text + "\"" }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -255,6 +254,11 @@ enum TOMLText {
             }
         }
         return out + "\""
+    }
+
+    /// `"`, `\` and newline: a comparison, not a set built for every string written.
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\n")
     }
 
     /// The identity's `vendor`, `device`, `subsystem_vendor`, `subsystem_device` and `class` lines.
