@@ -30,36 +30,55 @@ struct AliasFileLine {
     /// Calls `body` with each line in order. Returns the number of the first line with a NUL byte
     /// (that line and those after it are not visited), or nil when the file has none.
     static func forEach(in text: [UInt8], _ body: (AliasFileLine) -> Void) -> Int? {
-        var line = AliasFileLine(number: 1, start: 0)
-        var wordStart: Int?
-        for i in text.indices {
-            switch text[i] {
-            case UInt8(ascii: "\n"):
-                if let s = wordStart { line.add(word: s..<i) }
-                wordStart = nil
-                line.bytes = line.bytes.lowerBound..<i
-                body(line)
-                line = AliasFileLine(number: line.number + 1, start: i + 1)
-            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
-                if let s = wordStart { line.add(word: s..<i) }
-                wordStart = nil
-            case 0:
-                return line.number
-            case UInt8(ascii: "["), UInt8(ascii: "]"):
-                if wordStart == nil { wordStart = i }
-                if line.wordCount == 1 { line.patternHasBracket = true }
-            default:
-                if wordStart == nil { wordStart = i }
+        var i = 0
+        var number = 1
+        while i < text.count {
+            var line = AliasFileLine(number: number, start: i)
+            while i < text.count && text[i] != UInt8(ascii: "\n") {
+                switch text[i] {
+                case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+                    i += 1
+                case 0:
+                    return number
+                default:
+                    let start = i
+                    let inPattern = line.wordCount == 1
+                    while i < text.count && !endsWord(text[i]) {
+                        if inPattern && (text[i] == UInt8(ascii: "[") || text[i] == UInt8(ascii: "]")) {
+                            line.patternHasBracket = true
+                        }
+                        i += 1
+                    }
+                    line.add(word: start..<i)
+                }
             }
-        }
-        // A last line without a `\n`.
-        if line.bytes.lowerBound < text.count {
-            if let s = wordStart { line.add(word: s..<text.count) }
-            line.bytes = line.bytes.lowerBound..<text.count
+            line.bytes = line.bytes.lowerBound..<i
             body(line)
+            i += 1  // past the `\n`
+            number += 1
         }
         return nil
     }
+
+    /// A blank, the end of the line or a NUL byte: all are at most a space, which most bytes of a
+    /// word are not.
+    private static func endsWord(_ b: UInt8) -> Bool {
+        b <= UInt8(ascii: " ")
+            && (b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\r")
+                || b == UInt8(ascii: "\n") || b == 0)
+    }
+
+    /// Where the pattern and the module are, for an `alias PATTERN MODULE` line; nil for any other.
+    func alias(in text: [UInt8]) -> (pattern: Range<Int>, module: Range<Int>)? {
+        guard let keyword, let pattern, let module, !hasMoreWords, keyword.count == Self.aliasKeyword.count
+        else { return nil }
+        for (offset, expected) in Self.aliasKeyword.enumerated() where text[keyword.lowerBound + offset] != expected {
+            return nil
+        }
+        return (pattern, module)
+    }
+
+    private static let aliasKeyword = Array("alias".utf8)
 
     private mutating func add(word: Range<Int>) {
         switch wordCount {

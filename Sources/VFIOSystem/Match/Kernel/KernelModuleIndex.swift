@@ -162,18 +162,19 @@ public struct KernelModuleIndex: Sendable {
         let nulLine = AliasFileLine.forEach(in: aliasBytes) { line in
             let number = line.number
             guard let keyword = line.keyword, aliasBytes[keyword.lowerBound] != UInt8(ascii: "#") else { return }
-            guard aliasBytes[keyword].elementsEqual(Self.aliasKeyword), let patternRange = line.pattern,
-                let moduleRange = line.module, !line.hasMoreWords
-            else {
+            guard let (patternRange, moduleRange) = line.alias(in: aliasBytes) else {
                 warnings.add("\(aliasPath):\(number): skipped: not `alias PATTERN MODULE`")
                 return
             }
             aliasLines += 1
+            // Most patterns are of other buses: their first byte rules them out.
+            let first = aliasBytes[patternRange.lowerBound]
             let patternBytes = aliasBytes[patternRange]
             let relevantToPCI =
-                pciTable.couldMatch(rawPattern: patternBytes)
+                pciTable.couldStart(with: first) && pciTable.couldMatch(rawPattern: patternBytes)
                 && scope.includes(patternVendor: AliasBuckets.hostDriverVendor(ofPattern: patternBytes))
-            let relevantToVariants = variantTable.couldMatch(rawPattern: patternBytes)
+            let relevantToVariants =
+                variantTable.couldStart(with: first) && variantTable.couldMatch(rawPattern: patternBytes)
             guard relevantToPCI || relevantToVariants else {
                 // Only a bracket makes normalisation fail: the check costs no copy for other lines.
                 if line.patternHasBracket, normalizeAlias(Array(patternBytes)) == nil {
@@ -402,8 +403,6 @@ public struct KernelModuleIndex: Sendable {
         return .indexed(files: modules, builtins: builtins)
     }
 
-    private static let aliasKeyword = Array("alias".utf8)
-
     private static func builtinUnreadable(_ directory: String) -> String {
         "\(directory)/modules.builtin: cannot be read: built-in modules will be reported as not built"
     }
@@ -550,6 +549,12 @@ struct AliasBuckets: Sendable {
             i += 1
         }
         return true
+    }
+
+    /// Whether a pattern starting with this byte could match a key starting with the prefix: the
+    /// cheap part of `couldMatch`, for the many patterns of other buses.
+    func couldStart(with first: UInt8) -> Bool {
+        isWildcardStart(first) || first == prefix[0]
     }
 
     mutating func insert(_ index: Int32, _ pattern: AliasPattern) {

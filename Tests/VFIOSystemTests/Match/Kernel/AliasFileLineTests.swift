@@ -60,6 +60,20 @@ import Testing
         #expect(lines.map(\.patternHasBracket) == [false, false, true, true, false])
     }
 
+    @Test func onlyAliasPatternModuleIsAnAlias() {
+        let text = Array(
+            "alias pci:v* mod\naliases p m\nalia p m\nALIAS p m\nalias p\nalias p m x\n\talias  p\tm\r".utf8)
+        var found: [String?] = []
+        _ = AliasFileLine.forEach(in: text) { line in
+            found.append(
+                line.alias(in: text).map {
+                    String(decoding: text[$0.pattern], as: UTF8.self) + " "
+                        + String(decoding: text[$0.module], as: UTF8.self)
+                })
+        }
+        #expect(found == ["pci:v* mod", nil, nil, nil, nil, nil, "p m"])
+    }
+
     @Test func aNULByteStopsTheWalkAtItsLine() {
         let (lines, nulLine) = Self.scan(
             Array("alias p m\nalias q n\nalias r".utf8) + [0] + Array(" o\nalias s t\n".utf8))
