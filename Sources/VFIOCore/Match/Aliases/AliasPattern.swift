@@ -329,7 +329,7 @@ public struct AliasSpecificity: Comparable, Hashable, Sendable, CustomStringConv
 
 // MARK: - Helpers shared with the index
 
-@inline(__always) package func isWildcardStart(_ b: UInt8) -> Bool {
+@inlinable package func isWildcardStart(_ b: UInt8) -> Bool {
     b == UInt8(ascii: "*") || b == UInt8(ascii: "?") || b == UInt8(ascii: "[")
 }
 

@@ -154,34 +154,30 @@ public struct KernelModuleIndex: Sendable {
 
         // modules.alias. Most lines concern other buses or, for named devices, other vendors: they are
         // only checked for what would make modprobe ignore them.
-        if let nul = aliasBytes.firstIndex(of: 0) {
-            let number = aliasBytes[..<nul].count { $0 == UInt8(ascii: "\n") } + 1
-            throw .usage("\(aliasPath):\(number): a NUL byte: this is not a text modules.alias file")
-        }
         var entries: [AliasEntry] = []
         var pciTable = AliasBuckets(prefix: "pci:")
         var variantTable = AliasBuckets(prefix: "vfio_pci:")
         var aliasLines = 0
         var moduleNames: [String: ModuleName] = [:]  // most modules have many lines
-        KernelFiles.forEachLine(aliasBytes) { number, line in
-            var cursor = line.startIndex
-            guard let keyword = nextWord(line, &cursor), keyword.first != UInt8(ascii: "#") else { return }
-            guard keyword.elementsEqual("alias".utf8), let patternBytes = nextWord(line, &cursor),
-                let moduleBytes = nextWord(line, &cursor), nextWord(line, &cursor) == nil
-            else {
+        let nulLine = AliasFileLine.forEach(in: aliasBytes) { line in
+            let number = line.number
+            guard let keyword = line.keyword, aliasBytes[keyword.lowerBound] != UInt8(ascii: "#") else { return }
+            guard let (patternRange, moduleRange) = line.alias(in: aliasBytes) else {
                 warnings.add("\(aliasPath):\(number): skipped: not `alias PATTERN MODULE`")
                 return
             }
             aliasLines += 1
+            // Most patterns are of other buses: their first byte rules them out.
+            let first = aliasBytes[patternRange.lowerBound]
+            let patternBytes = aliasBytes[patternRange]
             let relevantToPCI =
-                pciTable.couldMatch(rawPattern: patternBytes)
+                pciTable.couldStart(with: first) && pciTable.couldMatch(rawPattern: patternBytes)
                 && scope.includes(patternVendor: AliasBuckets.hostDriverVendor(ofPattern: patternBytes))
-            let relevantToVariants = variantTable.couldMatch(rawPattern: patternBytes)
+            let relevantToVariants =
+                variantTable.couldStart(with: first) && variantTable.couldMatch(rawPattern: patternBytes)
             guard relevantToPCI || relevantToVariants else {
                 // Only a bracket makes normalisation fail: the check costs no copy for other lines.
-                if patternBytes.contains(where: { $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") }),
-                    normalizeAlias(Array(patternBytes)) == nil
-                {
+                if line.patternHasBracket, normalizeAlias(Array(patternBytes)) == nil {
                     warnings.add(
                         "\(aliasPath):\(number): unmatched bracket: depmod leaves this alias out of modules.alias.bin, so modprobe never uses it"
                     )
@@ -194,7 +190,7 @@ public struct KernelModuleIndex: Sendable {
                 )
                 return
             }
-            let moduleText = String(decoding: moduleBytes, as: UTF8.self)
+            let moduleText = String(decoding: aliasBytes[moduleRange], as: UTF8.self)
             guard let module = moduleNames[moduleText] ?? ModuleName(moduleText) else {
                 warnings.add("\(aliasPath):\(number): skipped: `\(moduleText)` is not a module name")
                 return
@@ -204,10 +200,13 @@ public struct KernelModuleIndex: Sendable {
             entries.append(
                 AliasEntry(
                     pattern: pattern, module: module, source: .modulesAlias, line: number,
-                    rawLine: String(decoding: line, as: UTF8.self),
+                    rawLine: String(decoding: aliasBytes[line.bytes], as: UTF8.self),
                     location: SourceLocation(file: aliasPath, line: number)))
             if relevantToPCI { pciTable.insert(index, pattern) }
             if relevantToVariants { variantTable.insert(index, pattern) }
+        }
+        if let nulLine {
+            throw .usage("\(aliasPath):\(nulLine): a NUL byte: this is not a text modules.alias file")
         }
         if !KernelFiles.exists(directory + "/modules.alias.bin") {
             warnings.add(
@@ -459,19 +458,6 @@ public struct KernelModuleIndex: Sendable {
     }
 }
 
-@inline(__always) private func isBlank(_ b: UInt8) -> Bool {
-    b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\r")
-}
-
-/// The blank-separated word at or after `cursor`, which moves past it; nil at the end of the line.
-private func nextWord(_ line: ArraySlice<UInt8>, _ cursor: inout Int) -> ArraySlice<UInt8>? {
-    while cursor < line.endIndex && isBlank(line[cursor]) { cursor += 1 }
-    guard cursor < line.endIndex else { return nil }
-    let start = cursor
-    while cursor < line.endIndex && !isBlank(line[cursor]) { cursor += 1 }
-    return line[start..<cursor]
-}
-
 /// Collects warnings, keeping the list readable when a file is badly damaged.
 private struct Warnings {
     private(set) var lines: [String] = []
@@ -565,6 +551,12 @@ struct AliasBuckets: Sendable {
         return true
     }
 
+    /// Whether a pattern starting with this byte could match a key starting with the prefix: the
+    /// cheap part of `couldMatch`, for the many patterns of other buses.
+    func couldStart(with first: UInt8) -> Bool {
+        isWildcardStart(first) || first == prefix[0]
+    }
+
     mutating func insert(_ index: Int32, _ pattern: AliasPattern) {
         switch ids(pattern.bytes, literalCount: pattern.literalPrefixLength) {
         case .vendorDevice(let v, let d): byVendorDevice[UInt64(v) << 32 | UInt64(d), default: []].append(index)
@@ -591,15 +583,20 @@ struct AliasBuckets: Sendable {
 
     /// The vendor a `pci:` key (a device's modalias) names.
     static func hostDriverVendor(ofKey key: [UInt8]) -> UInt32? {
-        AliasBuckets(prefix: "pci:").vendor(key[...], literalCount: key.count)
+        hostDriverPrefix.vendor(key[...], literalCount: key.count)
     }
 
     /// The vendor a `pci:` pattern (as written) spells out before its first wildcard; nil when its
-    /// vendor field is not all literal.
+    /// vendor field is not all literal. Only `pci:vVVVVVVVV` is looked at: what follows the vendor
+    /// field cannot change it.
     static func hostDriverVendor(ofPattern pattern: ArraySlice<UInt8>) -> UInt32? {
-        let literalCount = (pattern.firstIndex(where: isWildcardStart) ?? pattern.endIndex) - pattern.startIndex
-        return AliasBuckets(prefix: "pci:").vendor(pattern, literalCount: literalCount)
+        let head = pattern.prefix(hostDriverPrefix.prefix.count + 9)
+        let literalCount = (head.firstIndex(where: isWildcardStart) ?? head.endIndex) - head.startIndex
+        return hostDriverPrefix.vendor(head, literalCount: literalCount)
     }
+
+    /// The empty table of `pci:` entries, whose prefix reads the IDs of host driver keys and patterns.
+    private static let hostDriverPrefix = AliasBuckets(prefix: "pci:")
 
     private func vendor(_ bytes: some RandomAccessCollection<UInt8>, literalCount: Int) -> UInt32? {
         switch ids(bytes, literalCount: literalCount) {

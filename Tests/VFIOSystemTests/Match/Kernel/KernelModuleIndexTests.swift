@@ -258,6 +258,40 @@ extension MatchKernelTests {
             #expect(dashed.map(\.module.rawValue).contains("dash_variant"))
         }
 
+        /// Lines that cannot concern the devices looked up (other buses; for named devices, other
+        /// vendors) are never made into entries, but they are checked as closely as the others.
+        @Test("lines that cannot match are warned about as in a read of every alias", arguments: [false, true])
+        func skippedLinesWarned(scoped: Bool) throws {
+            let extra = [
+                "alias usb:v[1234p*d* broken_usb",  // another bus
+                "alias pci:v0000ABCDd[0000*sv*sd*bc*sc*i* broken_vendor",  // another vendor
+                "alias pci:v00001AF4d0000[1041*sv*sd*bc*sc*i* broken_virtio",  // the device's vendor
+                "alias of:N*T*Cfoo a_module extra_word",
+                "alias\tacpi*:PNP0A03:*\tpci_root\r",
+                "options foo bar=1",
+                "alias pci:v0000ABCDd[0000]*sv*sd*bc*sc*i* fine_bracket"
+            ]
+            let fixture = VariantKernel(extraAliasLines: extra)
+            let first = VariantKernel.variants.reduce(9) { $0 + $1.devices.count } + 1
+            let virtio = VariantKernel.modalias(vendor: 0x1AF4, device: 0x1041, classCode: 0x0C0330)
+            let kernel =
+                scoped
+                ? try KernelModuleIndex(modulesDirectory: fixture.directory, scope: .devices([virtio]))
+                : try fixture.index()
+            let file = fixture.directory + "/modules.alias"
+            let unused = "depmod leaves this alias out of modules.alias.bin, so modprobe never uses it"
+            #expect(
+                kernel.warnings == [
+                    "\(file):\(first): unmatched bracket: \(unused)",
+                    "\(file):\(first + 1): unmatched bracket: \(unused)",
+                    "\(file):\(first + 2): unmatched bracket: \(unused)",
+                    "\(file):\(first + 3): skipped: not `alias PATTERN MODULE`",
+                    "\(file):\(first + 5): skipped: not `alias PATTERN MODULE`"
+                ])
+            #expect(kernel.aliasLineCount == first - 2 + 5)
+            #expect(kernel.hostDriverCandidates(for: virtio).map(\.module.rawValue) == ["virtio_pci", "xhci_pci"])
+        }
+
         @Test("a missing directory or index is a one-line not-found error")
         func missing() throws {
             #expect(throws: VFIOError.self) {
