@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
-#include <poll.h>
+#include <sys/time.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -59,8 +59,9 @@ static long raw_syscall(long number, long a, long b, long c, long d, long e) {
 static long writer_recvmsg(int socket, struct msghdr *message) {
     return raw_syscall(SYS_recvmsg, socket, (long)message, MSG_CMSG_CLOEXEC, 0, 0);
 }
-static long writer_write(int fd, const void *value, long length) {
-    return raw_syscall(SYS_write, fd, (long)value, length, 0, 0);
+static long writer_write(int fd, const void *value, long length, int at_start) {
+    return at_start ? raw_syscall(SYS_pwrite64, fd, (long)value, length, 0, 0)
+                    : raw_syscall(SYS_write, fd, (long)value, length, 0, 0);
 }
 static void writer_close(int fd) { raw_syscall(SYS_close, fd, 0, 0, 0, 0); }
 static long writer_send(int socket, const int *error) {
@@ -71,36 +72,42 @@ static long or_errno(long result) { return result < 0 ? -errno : result; }
 static long writer_recvmsg(int socket, struct msghdr *message) {
     return or_errno(recvmsg(socket, message, MSG_CMSG_CLOEXEC));
 }
-static long writer_write(int fd, const void *value, long length) { return or_errno(write(fd, value, (size_t)length)); }
+static long writer_write(int fd, const void *value, long length, int at_start) {
+    return or_errno(at_start ? pwrite(fd, value, (size_t)length, 0) : write(fd, value, (size_t)length));
+}
 static void writer_close(int fd) { close(fd); }
 static long writer_send(int socket, const int *error) {
     return or_errno(send(socket, error, sizeof *error, MSG_NOSIGNAL));
 }
 #endif
 
-/* Each message is one value with the attribute's descriptor attached; the writer makes the one
-   write(2), closes the descriptor and answers with the errno (0: written whole). It returns when
-   vfioctl closes its end (recvmsg returns 0), also when that happened while a write was blocked. */
+/* Each message is a byte saying where to write (1: at offset 0, as for a descriptor vfioctl keeps
+   open for many writes; 0: where the descriptor is) and the value, with the attribute's descriptor
+   attached; the writer makes the one write, closes its copy of the descriptor and answers with the
+   errno (0: written whole). It returns when vfioctl closes its end (recvmsg returns 0), also when
+   that happened while a write was blocked. */
 static void serve_writes(int socket) {
-    char value[VFIOCTL_WRITER_VALUE_MAX];
+    char message_bytes[1 + VFIOCTL_WRITER_VALUE_MAX];
+    char *value = message_bytes + 1;
     for (;;) {
-        struct iovec part = {.iov_base = value, .iov_len = sizeof value};
+        struct iovec part = {.iov_base = message_bytes, .iov_len = sizeof message_bytes};
         union {
             struct cmsghdr header;
             char space[CMSG_SPACE(sizeof(int))];
         } control;
         struct msghdr message = {
             .msg_iov = &part, .msg_iovlen = 1, .msg_control = control.space, .msg_controllen = sizeof control.space};
-        long length = writer_recvmsg(socket, &message);
-        if (length == -EINTR) continue;
-        if (length <= 0) return;
+        long received = writer_recvmsg(socket, &message);
+        if (received == -EINTR) continue;
+        if (received <= 0) return;
+        long length = received - 1;
         struct cmsghdr *attached = CMSG_FIRSTHDR(&message);
         int error = EINVAL;
         if (attached != NULL && attached->cmsg_level == SOL_SOCKET && attached->cmsg_type == SCM_RIGHTS) {
             int fd;
             __builtin_memcpy(&fd, CMSG_DATA(attached), sizeof fd);
-            if ((message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0) {
-                long written = writer_write(fd, value, length);
+            if ((message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0 && length > 0) {
+                long written = writer_write(fd, value, length, message_bytes[0] == 1);
                 error = written < 0 ? (int)-written : written == length ? 0 : EIO;
             }
             writer_close(fd);
@@ -180,19 +187,20 @@ void vfioctl_writer_free_stack(void *stack) {
 #endif
 }
 
-int vfioctl_writer_send(int socket, int fd, const void *value, size_t length) {
+int vfioctl_writer_send(int socket, int fd, const void *value, size_t length, int at_start) {
     if (length == 0 || length > VFIOCTL_WRITER_VALUE_MAX) {
         errno = EMSGSIZE;
         return -1;
     }
-    struct iovec part = {.iov_base = (void *)value, .iov_len = length};
+    char where = at_start ? 1 : 0;
+    struct iovec parts[2] = {{.iov_base = &where, .iov_len = 1}, {.iov_base = (void *)value, .iov_len = length}};
     union {
         struct cmsghdr header;
         char space[CMSG_SPACE(sizeof(int))];
     } control;
     memset(&control, 0, sizeof control);
     struct msghdr message = {
-        .msg_iov = &part, .msg_iovlen = 1, .msg_control = control.space, .msg_controllen = sizeof control.space};
+        .msg_iov = parts, .msg_iovlen = 2, .msg_control = control.space, .msg_controllen = sizeof control.space};
     struct cmsghdr *attached = CMSG_FIRSTHDR(&message);
     attached->cmsg_level = SOL_SOCKET;
     attached->cmsg_type = SCM_RIGHTS;
@@ -202,21 +210,21 @@ int vfioctl_writer_send(int socket, int fd, const void *value, size_t length) {
     do {
         sent = sendmsg(socket, &message, MSG_NOSIGNAL);
     } while (sent < 0 && errno == EINTR);
-    return sent == (ssize_t)length ? 0 : -1;
+    return sent == (ssize_t)length + 1 ? 0 : -1;
 }
 
-int vfioctl_writer_wait(int socket, int timeout_ms, int *error) {
-    struct pollfd ready = {.fd = socket, .events = POLLIN};
-    int polled;
-    do {
-        polled = poll(&ready, 1, timeout_ms);
-    } while (polled < 0 && errno == EINTR);
-    if (polled < 0) return -1;
-    if (polled == 0) return 0;
+int vfioctl_writer_set_timeout(int socket, int timeout_ms) {
+    /* A zero timeval means no timeout at all: the shortest one there is stands for "none left". */
+    struct timeval limit = {.tv_sec = timeout_ms / 1000, .tv_usec = timeout_ms > 0 ? (timeout_ms % 1000) * 1000 : 1};
+    return setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+}
+
+int vfioctl_writer_wait(int socket, int *error) {
     ssize_t length;
     do {
         length = recv(socket, error, sizeof *error, 0);
     } while (length < 0 && errno == EINTR);
+    if (length < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
     if (length != (ssize_t)sizeof *error) {
         if (length >= 0) errno = EPIPE;
         return -1;

@@ -36,13 +36,16 @@ int vfioctl_wait_child(pid_t pid, int timeout_ms, int *status);
    vfioctl_writer_free_stack: gives *stack back once the writer has been waited for (never while
    it may still run: an abandoned writer keeps its stack until vfioctl exits).
    vfioctl_writer_send: 0 once handed over, -1 with errno (EMSGSIZE for an empty value or one over
-   VFIOCTL_WRITER_VALUE_MAX bytes; EPIPE when the writer is gone: nothing was written).
+   VFIOCTL_WRITER_VALUE_MAX bytes; EPIPE when the writer is gone: nothing was written); with
+   at_start, the value is written at offset 0 (a descriptor vfioctl keeps for many writes).
+   vfioctl_writer_set_timeout: how long vfioctl_writer_wait waits from then on (0 or -1 with errno).
    vfioctl_writer_wait: 1 with the write's errno in *error (0: written whole), 0 while it is still
-   blocked after timeout_ms, -1 with errno when the writer is gone (whether it wrote is unknown). */
+   blocked after the timeout, -1 with errno when the writer is gone (whether it wrote is unknown). */
 #define VFIOCTL_WRITER_VALUE_MAX 4096
 pid_t vfioctl_writer_start(int *socket, void **stack);
 void vfioctl_writer_free_stack(void *stack);
-int vfioctl_writer_send(int socket, int fd, const void *value, size_t length);
-int vfioctl_writer_wait(int socket, int timeout_ms, int *error);
+int vfioctl_writer_send(int socket, int fd, const void *value, size_t length, int at_start);
+int vfioctl_writer_set_timeout(int socket, int timeout_ms);
+int vfioctl_writer_wait(int socket, int *error);
 
 #endif

@@ -311,14 +311,10 @@ public struct LiveSysfs: SysfsAccess {
         if kind == .commandFile {
             // sysfs takes every write on an open attribute as a new store and ignores the offset;
             // writing at 0 keeps a fake tree's file holding the last value, as reopening did.
-            if let fd = held.commandFile(path) {
+            if let fd = try heldCommandFile(path) {
                 return try Self.writeOnce(fd, value, path: absolute(path), atStart: true)
             }
-            let fd = try openForWriting(path)
-            if held.holdCommandFile(fd, for: path) {
-                return try Self.writeOnce(fd, value, path: absolute(path), atStart: true)
-            }
-            return try writeAndClose(fd, value, path: path)
+            return try writeAndClose(try openForWriting(path), value, path: path)
         }
         defer { if kind == .recreatesDevices { held.forgetDirectories() } }
         try writeAndClose(try openForWriting(path), value, path: path)
@@ -329,14 +325,17 @@ public struct LiveSysfs: SysfsAccess {
     func writeInChild(_ path: String, _ value: String, timeout: Double) throws(SysfsError) -> BoundedWrite {
         let kind = HeldDescriptors.classify(path)
         defer { if kind == .recreatesDevices { held.forgetDirectories() } }
+        // A driver's bind or unbind file, written once per device: the writer is handed the
+        // descriptor held for it (written at offset 0, as `write` does) instead of a new one each time.
+        if kind == .commandFile, let fd = try heldCommandFile(path),
+            let outcome = writer.write(fd, value, atStart: true, timeout: timeout)
+        {
+            return try bounded(outcome, path: path)
+        }
         let fd = try openForWriting(path)
         if let outcome = writer.write(fd, value, timeout: timeout) {
             close(fd)
-            switch outcome {
-            case .done: return .done
-            case .pending(let pid): return .pending(pid: pid)
-            case .failed(let code): throw SysfsError(.write, absolute(path), errno: code)
-            }
+            return try bounded(outcome, path: path)
         }
         let started = ChildWrite.start(fd, value)
         close(fd)
@@ -350,6 +349,24 @@ public struct LiveSysfs: SysfsAccess {
             case .failed(let code): throw SysfsError(.write, absolute(path), errno: code)
             }
         }
+    }
+
+    private func bounded(_ outcome: WriterProcess.Outcome, path: String) throws(SysfsError) -> BoundedWrite {
+        switch outcome {
+        case .done: return .done
+        case .pending(let pid): return .pending(pid: pid)
+        case .failed(let code): throw SysfsError(.write, absolute(path), errno: code)
+        }
+    }
+
+    /// The descriptor held for a command file (opened and held now if it is not yet); nil when
+    /// another one was held meanwhile, or holding is not possible: the caller opens its own.
+    private func heldCommandFile(_ path: String) throws(SysfsError) -> Int32? {
+        if let fd = held.commandFile(path) { return fd }
+        let fd = try openForWriting(path)
+        if held.holdCommandFile(fd, for: path) { return fd }
+        close(fd)
+        return nil
     }
 
     private func writeAndClose(_ fd: Int32, _ value: String, path: String) throws(SysfsError) {

@@ -19,6 +19,8 @@ final class WriterProcess: Sendable {
         var socket: Int32
         /// The memory it runs on, when it shares vfioctl's: given back once it has exited.
         var stack: UnsafeMutableRawPointer?
+        /// The wait its socket was last set to, in milliseconds (set again only when it changes).
+        var timeout: Int32?
     }
     private let current = Mutex<Writer?>(nil)
 
@@ -33,7 +35,9 @@ final class WriterProcess: Sendable {
     /// nil when the write was not handed over (no writer could start, the value does not fit a
     /// message, or the writer was gone before it took it): nothing was written, and the caller makes
     /// the write another way (a child of its own).
-    func write(_ fd: Int32, _ value: String, timeout: Double) -> Outcome? {
+    /// With `atStart` the value is written at offset 0 (a descriptor the caller keeps open for many
+    /// writes, whose offset a plain write would move on); else where `fd` stands.
+    func write(_ fd: Int32, _ value: String, atStart: Bool = false, timeout: Double) -> Outcome? {
         current.withLock { current -> Outcome? in
             if current == nil {
                 var socket: Int32 = -1
@@ -43,15 +47,22 @@ final class WriterProcess: Sendable {
                 current = Writer(pid: pid, socket: socket, stack: stack)
             }
             guard let writer = current else { return nil }
+            let wait = ChildWrite.milliseconds(timeout)
+            if writer.timeout != wait {
+                guard vfioctl_writer_set_timeout(writer.socket, wait) == 0 else { return nil }
+                current?.timeout = wait
+            }
             var bytes = value
-            let sent = bytes.withUTF8 { vfioctl_writer_send(writer.socket, fd, $0.baseAddress, $0.count) }
+            let sent = bytes.withUTF8 {
+                vfioctl_writer_send(writer.socket, fd, $0.baseAddress, $0.count, atStart ? 1 : 0)
+            }
             guard sent == 0 else {
                 // Too large or empty: this writer stays for the next write. Gone: start anew next time.
                 if errno != EMSGSIZE { Self.release(&current, waitingForExit: true) }
                 return nil
             }
             var error: Int32 = 0
-            switch vfioctl_writer_wait(writer.socket, ChildWrite.milliseconds(timeout), &error) {
+            switch vfioctl_writer_wait(writer.socket, &error) {
             case 1:
                 return error == 0 ? .done : .failed(error)
             case 0:

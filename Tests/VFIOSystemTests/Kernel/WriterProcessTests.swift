@@ -20,6 +20,24 @@ import Testing
         #expect(String(decoding: TestPipes.drain(ends.read), as: UTF8.self) == "0000:01:00.01vfio-pci\n")
     }
 
+    /// A descriptor kept open for many writes (a driver's bind file) is written at offset 0 each time,
+    /// as sysfs takes every write as a new store; other descriptors are written where they stand.
+    @Test func aKeptDescriptorIsWrittenAtItsStart() throws {
+        let path = "/tmp/vfioctl-writer-offset.\(getpid())"
+        defer { unlink(path) }
+        let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        let writer = WriterProcess()
+        #expect(writer.write(fd, "abc", timeout: 10) == .done)
+        #expect(writer.write(fd, "xy", atStart: true, timeout: 10) == .done)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "xyc")
+        #expect(writer.write(fd, "d", timeout: 10) == .done)
+        #expect(
+            try String(contentsOfFile: path, encoding: .utf8) == "xycd",
+            "a plain write goes where the descriptor stands")
+    }
+
     @Test func theErrnoOfAFailedWriteComesBack() throws {
         let writer = WriterProcess()
         let fd = open("/dev/null", O_RDONLY)
