@@ -82,7 +82,7 @@ public struct Journal: Sendable, Equatable {
             out += TOMLText.identity(entry.identity)
             out += TOMLText.binding(entry.original, prefix: "original")
             if let target = entry.target { out += "target = \(TOMLText.quote(target.rawValue))\n" }
-            out += TOMLText.resetMethod(entry.originalResetMethod, key: "original_reset_method")
+            out += TOMLText.strings(entry.originalResetMethod, key: "original_reset_method")
         }
         for entry in entries where entry.moving { out += Self.movingMark(entry.address) }
         for write in pending { out += Self.pendingMark(write) }
@@ -98,7 +98,7 @@ public struct Journal: Sendable, Equatable {
         if let address = write.address { out += "address = \"\(address)\"\n" }
         out += "path = \(TOMLText.quote(write.path))\nvalue = \(TOMLText.quote(write.value))\npid = \(write.pid)\n"
         if !write.destroys.isEmpty {
-            out += "destroys = [" + write.destroys.map { "\"\($0)\"" }.joined(separator: ", ") + "]\n"
+            out += TOMLText.strings(write.destroys.map(\.description), key: "destroys")
         }
         return out
     }
@@ -200,8 +200,8 @@ public struct ManagedDevice: Sendable, Equatable {
                 "vendor = \(TOMLText.quote(device.vendor.description))\ndevice = \(TOMLText.quote(device.device.description))\n"
             out += TOMLText.binding(device.original, prefix: "original")
             out += "driver = \(TOMLText.quote(device.driver.rawValue))\nsince = \(device.since)\n"
-            out += TOMLText.resetMethod(device.originalResetMethod, key: "original_reset_method")
-            out += TOMLText.resetMethod(device.resetMethod, key: "reset_method")
+            out += TOMLText.strings(device.originalResetMethod, key: "original_reset_method")
+            out += TOMLText.strings(device.resetMethod, key: "reset_method")
         }
         return out
     }
@@ -292,8 +292,9 @@ enum TOMLText {
             classCode: classCode, revision: nil)
     }
 
-    /// `KEY = ["flr", "bus"]` (the kernel's words; `[]`: none), when set.
-    static func resetMethod(_ words: [String]?, key: String) -> String {
+    /// `KEY = ["a", "b"]` (`[]`: an empty list), or nothing when not set: reset methods (the
+    /// kernel's words) and the VFs a pending write destroys.
+    static func strings(_ words: [String]?, key: String) -> String {
         guard let words else { return "" }
         return "\(key) = [" + words.map(quote).joined(separator: ", ") + "]\n"
     }
