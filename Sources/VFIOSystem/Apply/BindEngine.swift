@@ -548,11 +548,10 @@ public struct BindEngine {
     private func waitForVFIONodes(
         _ address: PCIAddress, group: IOMMUGroup?, timeout: Double
     ) throws(BindFailure) -> VFIONodes {
-        let reader = nodeReader
         let deadline = Monotonic.now() + timeout
         while true {
-            let nodes = reader.expected(address, group: group)
-            let missing = reader.missing(nodes)
+            let nodes = nodeReader.expected(address, group: group)
+            let missing = nodeReader.missing(nodes)
             if !nodes.perDevice.isEmpty && missing.isEmpty { return nodes }
             guard Monotonic.now() < deadline else {
                 let what =
@@ -658,9 +657,7 @@ public struct BindEngine {
             watch == nil
             ? []
             : Set(
-                devices.flatMap {
-                    nodeReader.perDevice($0.address, group: $0.iommuGroup).perDevice.filter(kernel.deviceNodeExists)
-                })
+                devices.flatMap { nodeReader.presentPerDevice($0.address, group: $0.iommuGroup).perDevice })
 
         var done: [OperationReport.DeviceResult] = []
         done.reserveCapacity(devices.count)

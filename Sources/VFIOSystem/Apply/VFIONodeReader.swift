@@ -39,18 +39,27 @@ public final class VFIONodeReader {
     /// `perDevice`, with the host's container and iommufd nodes when those exist. For a device on a
     /// VFIO driver: loading vfio made the host's nodes, so they are looked up once per reader.
     public func expected(_ address: PCIAddress, group: IOMMUGroup?) -> VFIONodes {
+        withHostNodes(perDevice(address, group: group))
+    }
+
+    /// The nodes of `perDevice` that exist now (what a bind need not wait for).
+    public func presentPerDevice(_ address: PCIAddress, group: IOMMUGroup?) -> VFIONodes {
         var nodes = perDevice(address, group: group)
-        let host = hostNodes ?? lookUpHostNodes()
-        nodes.container = host.container
-        nodes.iommufd = host.iommufd
+        if let group = nodes.group, !kernel.deviceNodeExists(group) { nodes.group = nil }
+        if let cdev = nodes.deviceCdev, !kernel.deviceNodeExists(cdev) { nodes.deviceCdev = nil }
         return nodes
     }
 
     /// The nodes of `expected` that exist now: what `show`, `status` and a bind's result list.
     public func present(_ address: PCIAddress, group: IOMMUGroup?) -> VFIONodes {
-        var nodes = expected(address, group: group)
-        if let group = nodes.group, !kernel.deviceNodeExists(group) { nodes.group = nil }
-        if let cdev = nodes.deviceCdev, !kernel.deviceNodeExists(cdev) { nodes.deviceCdev = nil }
+        withHostNodes(presentPerDevice(address, group: group))
+    }
+
+    private func withHostNodes(_ perDevice: VFIONodes) -> VFIONodes {
+        var nodes = perDevice
+        let host = hostNodes ?? lookUpHostNodes()
+        nodes.container = host.container
+        nodes.iommufd = host.iommufd
         return nodes
     }
 
