@@ -9,10 +9,9 @@ import Synchronization
 /// than one per write (under TCG a fork costs milliseconds). It shares vfioctl's memory where the C
 /// side can (writer_process.c says why and what that demands of it), so handing it a write does not
 /// switch address spaces. It holds none of vfioctl's descriptors, so the state directory's lock is
-/// free as soon as vfioctl is done. A write still blocked when its time
-/// runs out keeps the writer: vfioctl lets it go (closes its end) and the next bounded write, if
-/// any, starts another; the abandoned one exits once its write returns. Every other writer exits
-/// when its `LiveSysfs` goes.
+/// free as soon as vfioctl is done. A write still blocked when its time runs out keeps the writer:
+/// vfioctl lets it go (closes its end) and the next bounded write, if any, starts another; the
+/// abandoned one exits once its write returns. Every other writer exits when its `LiveSysfs` goes.
 final class WriterProcess: Sendable {
     private struct Writer {
         var pid: pid_t
@@ -34,8 +33,7 @@ final class WriterProcess: Sendable {
 
     /// nil when the write was not handed over (no writer could start, the value does not fit a
     /// message, or the writer was gone before it took it): nothing was written, and the caller makes
-    /// the write another way (a child of its own).
-    /// With `atStart` the value is written at offset 0 (a descriptor the caller keeps open for many
+    /// the write another way (a child of its own). With `atStart` the value is written at offset 0 (a descriptor the caller keeps open for many
     /// writes, whose offset a plain write would move on); else where `fd` stands.
     func write(_ fd: Int32, _ value: String, atStart: Bool = false, timeout: Double) -> Outcome? {
         current.withLock { current -> Outcome? in
