@@ -75,7 +75,8 @@ enum Provisioning {
         planning: PlanningOptions, writing: WritingOptions
     ) throws -> OperationReport {
         let state = try DesiredState.load(file)
-        let addresses = try Self.deviceFilter(only, source: source, context)
+        let addresses = try Self.deviceFilter(
+            only, source: source, context, stateDir: writing.stateDirectory(context))
         let setup = planning.setup(context)
         let sysfs = source.kernel(context)
         // With --device (the udev rule runs one apply per added device) only what the entries selecting
@@ -122,9 +123,11 @@ enum Provisioning {
 
     /// `--device` values as addresses. An address is kept as it is, present or not (the udev rule
     /// passes the device of its event); the other forms are resolved on the host, a slot or glob to
-    /// every device it matches (this is a filter: it never widens what the file selects).
-    static func deviceFilter(_ texts: [String], source: SourceOptions, _ context: CommandContext) throws -> [PCIAddress]
-    {
+    /// every device it matches (this is a filter: it never widens what the file selects), read
+    /// before the lock without what a write pending in `stateDir`'s journal would make wait.
+    static func deviceFilter(
+        _ texts: [String], source: SourceOptions, _ context: CommandContext, stateDir: String
+    ) throws -> [PCIAddress] {
         var addresses: [PCIAddress] = []
         var others = DeviceQuery()
         for text in texts {
@@ -137,6 +140,8 @@ enum Provisioning {
         }
         if others.selectors.isEmpty { return addresses }
         return addresses
-            + (try source.select(context, others, from: try source.inventory(context, hostUse: .skip))).map(\.address)
+            + (try source.select(
+                context, others, from: try source.inventory(context, hostUse: .skip, stateDir: stateDir))).map(
+                \.address)
     }
 }

@@ -74,7 +74,8 @@ struct BindCommand: ContextCommand {
     func run(_ context: CommandContext) throws {
         // Users and groups are looked up before anything is locked or read: a typo is exit 2.
         let ownership = try OwnershipArguments.resolve(owner: owner, mode: mode)
-        let selectors = try source.writingSelectors(context, arguments.devices)
+        let selectors = try source.writingSelectors(
+            context, arguments.devices, stateDir: writing.stateDirectory(context))
         let engine = try writing.engine(context, source: source)
         let targets = try BindTargets.select(
             selectors, method: method?.method, driverless: driver == DriverName.driverless.rawValue,

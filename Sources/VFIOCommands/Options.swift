@@ -62,12 +62,13 @@ struct SourceOptions: ParsableArguments {
     /// about other devices) need every device.
     /// `consultsRules` false when no rule will be consulted (`bind --driver`, `unbind`); `hostUse`:
     /// whether a whole read scans what the host uses.
+    /// `stateDir`: the command's state directory, whose journal names the writes still pending.
     func inventory(
         _ context: CommandContext, changing selectors: [DeviceSelector], wholeSystem: Bool = false,
-        consultsRules: Bool = true, hostUse: HostUseScan = .scan
+        consultsRules: Bool = true, hostUse: HostUseScan = .scan, stateDir: String? = nil
     ) throws(VFIOError) -> DeviceInventory {
         try inventory(
-            context, selectors, wholeSystem: wholeSystem, hostUse: hostUse,
+            context, selectors, wholeSystem: wholeSystem, hostUse: hostUse, stateDir: stateDir,
             reader: GroupClosureReader(sysfs: kernel(context), consultsRules: consultsRules))
     }
 
@@ -85,12 +86,12 @@ struct SourceOptions: ParsableArguments {
 
     private func inventory(
         _ context: CommandContext, _ selectors: [DeviceSelector], wholeSystem: Bool, hostUse: HostUseScan,
-        reader: GroupClosureReader
+        stateDir: String? = nil, reader: GroupClosureReader
     ) throws(VFIOError) -> DeviceInventory {
         var reader = reader
-        reader.pendingWrites = pendingWrites(context)
+        reader.pendingWrites = pendingWrites(context, stateDir: stateDir)
         let read = try reader.inventory(for: selectors, wholeSystem: wholeSystem) { () throws(VFIOError) in
-            try self.inventory(context, hostUse: hostUse)
+            try self.inventory(context, hostUse: hostUse, stateDir: stateDir)
         }
         // A full read has reported its warnings already.
         return read.closure ? warnedOfPendingWrites(warned(read.inventory, context), context) : read.inventory
@@ -108,10 +109,12 @@ struct SourceOptions: ParsableArguments {
     /// The one device of a command whose meaning is one device (`show`, `override`, `sriov`): an
     /// address is taken as it is (the command reads what it needs); any other form is resolved on the
     /// host and must name exactly one device (status 4 for none, 2 with the candidates for several).
-    func singleAddress(_ context: CommandContext, _ text: String, command: String) throws(VFIOError) -> PCIAddress {
+    func singleAddress(
+        _ context: CommandContext, _ text: String, command: String, stateDir: String? = nil
+    ) throws(VFIOError) -> PCIAddress {
         let selector = try DeviceSelector(parsing: text)
         if case .address(let address) = selector { return address }
-        let inventory = try self.inventory(context, hostUse: .skip)
+        let inventory = try self.inventory(context, hostUse: .skip, stateDir: stateDir)
         let interfaces = NetworkInterfaceReader(sysfs: kernel(context))
             .index(for: DeviceQuery(selectors: [selector]), of: inventory)
         return try DeviceQuery.single(selector, from: inventory, interfaces: interfaces, command: command).address
@@ -119,11 +122,15 @@ struct SourceOptions: ParsableArguments {
 
     /// The device arguments of a writing command (`bind`, `unbind`), checked before it takes the
     /// lock or captures the host: status 2 for a malformed one, 4 when they name no device
-    /// (SelectorPrecheck), without waiting for another vfioctl to learn it.
-    func writingSelectors(_ context: CommandContext, _ texts: [String]) throws(VFIOError) -> [DeviceSelector] {
+    /// (SelectorPrecheck), without waiting for another vfioctl to learn it. `stateDir` is the
+    /// command's state directory, whose journal names the writes still pending.
+    func writingSelectors(
+        _ context: CommandContext, _ texts: [String], stateDir: String
+    ) throws(VFIOError) -> [DeviceSelector] {
         let selectors = try texts.map { text throws(VFIOError) in try DeviceSelector(parsing: text) }
         let named = try SelectorPrecheck(sysfs: kernel(context)).namesAnyDevice(DeviceQuery(selectors: selectors)) {
-            () throws(VFIOError) in try context.enumerate(source(context), .skip, pendingWrites(context))
+            () throws(VFIOError) in
+            try context.enumerate(source(context), .skip, pendingWrites(context, stateDir: stateDir))
         }
         guard named else { throw Self.noDeviceMatches(texts) }
         return selectors

@@ -47,7 +47,8 @@ struct ResetCommand: ContextCommand {
     }
 
     func run(_ context: CommandContext) throws {
-        let address = try source.singleAddress(context, device, command: "reset")
+        let address = try source.singleAddress(
+            context, device, command: "reset", stateDir: lock.stateDirectory(context))
         let kernel = source.kernel(context)
         let store = context.stateStore(lock.stateDirectory(context))
         let reset = DeviceReset(
@@ -57,7 +58,8 @@ struct ResetCommand: ContextCommand {
         let locked = try reset.lock(timeout: timeout, lockTimeout: lock.lockTimeout, dryRun: dryRun)
         defer { locked.release() }
         for note in locked.notes { context.terminal.warning(note) }
-        let inventory = try source.inventory(context, changing: [.address(address)], consultsRules: false)
+        let inventory = try source.inventory(
+            context, changing: [.address(address)], consultsRules: false, stateDir: lock.stateDirectory(context))
         guard let record = inventory[address] else {
             throw VFIOError.notFound("no PCI device at \(address)", hint: "run 'vfioctl list' to see the devices")
         }

@@ -32,7 +32,8 @@ struct SriovCommand: ContextCommand {
     @OptionGroup var writing: WritingOptions
 
     func run(_ context: CommandContext) throws {
-        let address = try source.singleAddress(context, device, command: "sriov")
+        let address = try source.singleAddress(
+            context, device, command: "sriov", stateDir: writing.stateDirectory(context))
         let engine = try writing.engine(context, source: source)
         let inventory = try source.inventory(context)
         guard let pf = inventory[address] else {

@@ -25,7 +25,8 @@ struct UnbindCommand: ContextCommand {
     @OptionGroup var saving: SavingOptions
 
     func run(_ context: CommandContext) throws {
-        let selectors = try source.writingSelectors(context, arguments.devices)
+        let selectors = try source.writingSelectors(
+            context, arguments.devices, stateDir: writing.stateDirectory(context))
         let engine = try writing.engine(context, source: source)
         // No rule is consulted (only the kernel's aliases, by modalias): the revision is not read.
         let selected = try source.select(

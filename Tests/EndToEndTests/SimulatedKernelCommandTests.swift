@@ -149,6 +149,32 @@ import VFIOSystem
         #expect((after.json?["device"] as? [String: Any])?["pending_write"] == nil, "\(after)")
     }
 
+    /// The reads a writing command makes before its lock (the check that a glob names a device, the
+    /// devices `apply --device` filters by) skip a device that the journal of the command's own
+    /// `--state-dir` names with a pending write, not only one of the default state directory's.
+    @Test func readsBeforeTheLockHonourTheCommandsStateDirectory() throws {
+        let machine = try Machine()
+        let other = machine.directory.path + "/other-state"
+        #expect(machine.run(["bind", "01:00.0", "--state-dir", other]).status == 0)
+        machine.sim.holdOpen(group: IOMMUGroup(10))
+        let unbind = machine.run(["unbind", "01:00.0", "--force", "open-fd", "--timeout", "0.2", "--state-dir", other])
+        #expect(unbind.status == 6, "\(unbind)")
+        let state = machine.directory.path + "/state.toml"
+        try Machine.write(
+            state, "[[device]]\naddress = \"0000:01:00.0\"\nvendor = \"8086\"\ndevice = \"10d3\"\nstate = \"vfio\"\n")
+        // The engine's commands wait for the write in their dry run too (exit 6); a dry run of
+        // `reset` waits for nothing and reads the device without its lock-taking attributes.
+        for (arguments, status) in [
+            (["bind", "0000:01:00.*", "--dry-run"], 6), (["unbind", "0000:01:00.*", "--dry-run"], 6),
+            (["apply", state, "--device", "0000:01:00.*", "--dry-run"], 6), (["reset", "0000:01:00.*", "--dry-run"], 0)
+        ] {
+            let run = machine.run(arguments + ["--timeout", "0.2", "--state-dir", other])
+            #expect(run.status == status, "\(arguments): \(run)")
+            #expect(machine.sim.blockedReads == 0, "\(arguments) would have waited for the pending unbind: \(run)")
+        }
+        machine.sim.release(group: IOMMUGroup(10))
+    }
+
     @Test func bindLoadsTheModuleMovesTheDeviceAndRecordsItWithTheContextsClock() throws {
         let machine = try Machine()
         let bind = machine.run(["bind", "01:00.0"])
