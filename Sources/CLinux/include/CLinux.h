@@ -48,4 +48,7 @@ int vfioctl_writer_send(int socket, int fd, const void *value, size_t length, in
 int vfioctl_writer_set_timeout(int socket, int timeout_ms);
 int vfioctl_writer_wait(int socket, int *error);
 
+/* Where needle first occurs in haystack (memmem(3)), or NULL. */
+const void *vfioctl_find_bytes(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
+
 #endif

@@ -15,12 +15,15 @@ public struct AliasEntry: Equatable, Sendable {
         case modulesAlias
         /// modules.builtin.alias.bin: aliases of modules built into the kernel (line is 0).
         case builtinAliasIndex
+        /// modules.alias.bin, for an alias depmod indexed but whose `alias PATTERN MODULE` line is not in
+        /// modules.alias as depmod writes it (line is 0).
+        case modulesAliasIndex
     }
 
     public var pattern: AliasPattern
     public var module: ModuleName
     public var source: Source
-    /// 1-based line in modules.alias; 0 for the builtin alias index.
+    /// 1-based line in modules.alias; 0 for the binary indexes.
     public var line: Int
     /// The line as written (`alias pci:v... e1000e`), or `MODULE.alias=PATTERN` for a builtin alias.
     public var rawLine: String

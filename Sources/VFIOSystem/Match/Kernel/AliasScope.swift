@@ -1,8 +1,9 @@
 import VFIOCore
 
-/// The devices a `KernelModuleIndex` is read for. Planning one hot-plugged device does not need the
-/// `pci:` aliases of every vendor: a pattern whose literal part spells out another vendor cannot match
-/// its key (libkmod compares the bytes before a pattern's first wildcard literally). Reading only the
+/// The devices a `KernelModuleIndex` is read for. With depmod's index at hand, named devices are
+/// looked up in it (`DepmodAliasIndex`) and the scope only says so. Without it, planning one
+/// hot-plugged device does not need the `pci:` aliases of every vendor: a pattern whose literal part
+/// spells out another vendor cannot match its key (libkmod compares the bytes before a pattern's first wildcard literally). Reading only the
 /// entries that can concern the named devices keeps one call's work proportional to them, where
 /// building the whole table was most of what one `apply --device` cost in the TCG test guest.
 ///

@@ -11,6 +11,13 @@ enum KernelFiles {
         return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
     }
 
+    /// A regular file's modification time (seconds, nanoseconds); nil for anything else or no file.
+    static func regularFileModified(_ path: String) -> (seconds: Int, nanoseconds: Int)? {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        return (info.st_mtim.tv_sec, info.st_mtim.tv_nsec)
+    }
+
     static func exists(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0
@@ -30,6 +37,16 @@ enum KernelFiles {
             if name != "." && name != ".." { names.append(name) }
         }
         return names
+    }
+
+    /// The 1-based line of the first NUL byte, or nil: a text file has none.
+    static func lineOfFirstNUL(_ bytes: [UInt8]) -> Int? {
+        let offset: Int? = bytes.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress, let hit = memchr(base, 0, bytes.count) else { return nil }
+            return base.distance(to: UnsafeRawPointer(hit))
+        }
+        guard let offset else { return nil }
+        return bytes[..<offset].reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
     }
 
     /// Calls `body` with each line (without the `\n`) and its 1-based number, making no list of them
@@ -59,79 +76,6 @@ enum KernelFiles {
             number += 1
         }
         if start < bytes.count { result.append((number, bytes[start...])) }
-        return result
-    }
-}
-
-/// Reader for kmod's binary index files (`modules.alias.bin`, `modules.builtin.alias.bin`, ...): a trie
-/// of NUL-terminated keys, each node holding an optional prefix, children and values. Format (big
-/// endian): magic 0xB007F457, version 0x0002000x, root node offset; a node offset's top bits say which
-/// parts the node has (0x80000000 prefix, 0x40000000 values, 0x20000000 children).
-struct KmodIndexFile {
-    struct Value: Equatable {
-        var key: String
-        var value: String
-        var priority: UInt32
-    }
-
-    enum Failure: Error, Equatable {
-        case badMagic, badVersion, truncated
-    }
-
-    /// Every key and value stored, in trie order.
-    static func entries(_ bytes: [UInt8]) throws(Failure) -> [Value] {
-        func u32(_ at: Int) throws(Failure) -> UInt32 {
-            guard at >= 0, at + 4 <= bytes.count else { throw .truncated }
-            return UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8
-                | UInt32(bytes[at + 3])
-        }
-        func cString(_ at: Int) throws(Failure) -> (bytes: ArraySlice<UInt8>, next: Int) {
-            guard at < bytes.count, let end = bytes[at...].firstIndex(of: 0) else { throw .truncated }
-            return (bytes[at..<end], end + 1)
-        }
-        guard try u32(0) == 0xB007_F457 else { throw .badMagic }
-        guard try u32(4) >> 16 == 2 else { throw .badVersion }
-        var result: [Value] = []
-        var visited = 0
-        func walk(_ offset: UInt32, _ key: [UInt8]) throws(Failure) {
-            visited += 1
-            guard visited <= bytes.count else { throw .truncated }  // a cycle in a corrupt file
-            var p = Int(offset & 0x0FFF_FFFF)
-            var key = key
-            if offset & 0x8000_0000 != 0 {
-                let (prefix, next) = try cString(p)
-                key.append(contentsOf: prefix)
-                p = next
-            }
-            var children: [(UInt8, UInt32)] = []
-            if offset & 0x2000_0000 != 0 {
-                guard p + 2 <= bytes.count else { throw .truncated }
-                let first = bytes[p]
-                let last = bytes[p + 1]
-                p += 2
-                if first <= last {
-                    for ch in first...last {
-                        let child = try u32(p)
-                        p += 4
-                        if child != 0 { children.append((ch, child)) }
-                    }
-                }
-            }
-            if offset & 0x4000_0000 != 0 {
-                let count = try u32(p)
-                p += 4
-                let keyText = String(decoding: key, as: UTF8.self)
-                for _ in 0..<count {
-                    let priority = try u32(p)
-                    let (value, next) = try cString(p + 4)
-                    p = next
-                    result.append(
-                        Value(key: keyText, value: String(decoding: value, as: UTF8.self), priority: priority))
-                }
-            }
-            for (ch, child) in children { try walk(child, key + [ch]) }
-        }
-        try walk(try u32(8), [])
         return result
     }
 }

@@ -26,25 +26,20 @@ public struct ModuleFile: Hashable, Sendable {
 /// - only when none matches, the builtin alias index (modules.builtin.alias.bin, which depmod derives from
 ///   modules.builtin.modinfo): libkmod stops at the first source that answers. Builtin aliases all have
 ///   priority 0, so their order is the index's trie order reversed; vfioctl reproduces it.
-/// - libkmod reads the binary indexes, not modules.alias itself. vfioctl reads the text (for line
-///   numbers) and warns when modules.alias.bin is missing, since modprobe then finds no alias at all.
+/// - Planning every device reads the text (for line numbers) and warns when modules.alias.bin is
+///   missing, since modprobe then finds no alias at all. Planning named devices (`AliasScope`) asks
+///   depmod's index instead, as modprobe does, when it is consistent with the text
+///   (`DepmodAliasIndex`): one call's work is then proportional to the devices it names.
 ///
 /// Why not libkmod itself (weighed in issue 17): `kmod_new(dir)`, `kmod_module_new_from_lookup` for a
 /// modalias's host drivers and `kmod_module_get_path`/`get_initstate` for availability answer from
-/// depmod's binary indexes in microseconds, where reading and indexing this whole text (and modules.dep)
-/// cost one `plan DEVICE` ~25-30 ms of CPU on the project's host and was most of what separated one
-/// `apply --device` from one `bind --driver` (which reads no aliases) in the TCG test guest
-/// (`scripts/bench/guardrails`); and it is the library modprobe and `lspci -k` use (already the oracle
-/// of `scripts/kmod-diff`). The per-call cost is met instead by doing only what the named devices
-/// need: with the devices known, only the `pci:` entries of their vendors (and those whose vendor
-/// field is a wildcard) are made into entries (`AliasScope`), the other lines are only checked for
-/// what would make modprobe skip them, and modules.dep and modules.builtin are searched for the few
-/// modules asked about instead of being made into a table of every module. libkmod is kept out for
-/// now because every module tree the tests build (and any `--modules-dir` tree not made by depmod) is
-/// text only — modules.alias, modules.dep, modules.builtin, no `.bin` index — which libkmod cannot
-/// read: moving to it needs the fixtures to write depmod's index format first. The `vfio_pci:` lines
-/// (a few dozen) would stay read here either way: the plan cites the alias line that chose a variant
-/// driver (`modules.alias:LINE`), which libkmod does not expose.
+/// depmod's binary indexes in microseconds, and it is the library modprobe and `lspci -k` use (the
+/// oracle of `scripts/kmod-diff`). But every module tree the tests build (and any `--modules-dir`
+/// tree not made by depmod) is text only, which libkmod cannot read, and the plan cites the
+/// modules.alias line that chose a variant driver (`modules.alias:LINE`), which libkmod does not
+/// expose. So vfioctl reads depmod's index format itself (`KmodIndexFile`, libkmod's wildcard search)
+/// where it exists and is current, and the text where it is not: text-only trees, edited ones, and
+/// `plan` of every device, which one walk over the text answers faster than thousands of lookups.
 public struct KernelModuleIndex: Sendable {
     /// The module directory, `/lib/modules/VERSION`.
     public let directory: String
@@ -54,10 +49,10 @@ public struct KernelModuleIndex: Sendable {
     public var aliasFile: String { directory + "/modules.alias" }
     /// Lines skipped and inconsistencies noticed while reading, as `file:line: what`.
     public let warnings: [String]
-    /// Alias lines in modules.alias (all buses).
+    /// Alias lines in modules.alias (all buses); 0 when depmod's index answers (the text is not walked).
     public let aliasLineCount: Int
     /// The `pci:` and `vfio_pci:` entries (and any other pattern that could match such keys), in file order;
-    /// the `pci:` ones only as far as `scope` reaches.
+    /// the `pci:` ones only as far as `scope` reaches; none when depmod's index answers.
     public let entries: [AliasEntry]
     /// Whose `pci:` aliases were read; `pci:` lookups outside it are a programming error.
     public let scope: AliasScope
@@ -65,6 +60,9 @@ public struct KernelModuleIndex: Sendable {
     public let builtinEntries: [AliasEntry]
 
     let moduleFiles: ModuleFileTable
+    /// Named devices with depmod's index at hand: lookups go to it, and `entries`, the tables and
+    /// `aliasLineCount` are empty (the text is not walked).
+    private let depmodIndex: DepmodAliasIndex?
     /// The entries' patterns packed in one buffer, so that matching copies and retains nothing.
     private let patterns: PatternStore
     private let builtinPatterns: PatternStore
@@ -109,6 +107,7 @@ public struct KernelModuleIndex: Sendable {
         builtinPCITable = AliasBuckets(prefix: "pci:")
         builtinVariantTable = AliasBuckets(prefix: "vfio_pci:")
         self.moduleFiles = moduleFiles
+        depmodIndex = nil
     }
 
     /// `aliases: false` reads only which modules exist (modules.dep, modules.builtin): what binding to
@@ -152,6 +151,12 @@ public struct KernelModuleIndex: Sendable {
         self.kernelVersion = kernelVersion
         self.scope = scope
 
+        // Named devices: depmod's index answers, when it is consistent with the text.
+        let depmodIndex = scope == .everyDevice ? nil : DepmodAliasIndex(directory: directory, text: aliasBytes)
+        if depmodIndex != nil, let nulLine = KernelFiles.lineOfFirstNUL(aliasBytes) {
+            throw Self.nulByte(aliasPath, line: nulLine)
+        }
+
         // modules.alias. Most lines concern other buses or, for named devices, other vendors: they are
         // only checked for what would make modprobe ignore them.
         var entries: [AliasEntry] = []
@@ -159,7 +164,7 @@ public struct KernelModuleIndex: Sendable {
         var variantTable = AliasBuckets(prefix: "vfio_pci:")
         var aliasLines = 0
         var moduleNames: [String: ModuleName] = [:]  // most modules have many lines
-        let nulLine = AliasFileLine.forEach(in: aliasBytes) { line in
+        let nulLine = AliasFileLine.forEach(in: depmodIndex == nil ? aliasBytes : []) { line in
             let number = line.number
             guard let keyword = line.keyword, aliasBytes[keyword.lowerBound] != UInt8(ascii: "#") else { return }
             guard let (patternRange, moduleRange) = line.alias(in: aliasBytes) else {
@@ -205,10 +210,8 @@ public struct KernelModuleIndex: Sendable {
             if relevantToPCI { pciTable.insert(index, pattern) }
             if relevantToVariants { variantTable.insert(index, pattern) }
         }
-        if let nulLine {
-            throw .usage("\(aliasPath):\(nulLine): a NUL byte: this is not a text modules.alias file")
-        }
-        if !KernelFiles.exists(directory + "/modules.alias.bin") {
+        if let nulLine { throw Self.nulByte(aliasPath, line: nulLine) }
+        if depmodIndex == nil && !KernelFiles.exists(directory + "/modules.alias.bin") {
             warnings.add(
                 "\(directory)/modules.alias.bin: missing: modprobe reads only this index, so it finds no alias until `depmod \(kernelVersion)` runs"
             )
@@ -225,7 +228,8 @@ public struct KernelModuleIndex: Sendable {
                     let keyBytes = Array(value.key.utf8)
                     let relevantToPCI =
                         builtinPCITable.couldMatch(rawPattern: keyBytes[...])
-                        && scope.includes(patternVendor: AliasBuckets.hostDriverVendor(ofPattern: keyBytes[...]))
+                        && (depmodIndex != nil
+                            || scope.includes(patternVendor: AliasBuckets.hostDriverVendor(ofPattern: keyBytes[...])))
                     let relevantToVariants = builtinVariantTable.couldMatch(rawPattern: keyBytes[...])
                     guard relevantToPCI || relevantToVariants,
                         let pattern = AliasPattern(value.key), let module = ModuleName(value.value)
@@ -252,6 +256,7 @@ public struct KernelModuleIndex: Sendable {
         }
 
         self.moduleFiles = moduleFiles
+        self.depmodIndex = depmodIndex
         self.entries = entries
         self.builtinEntries = builtinEntries
         self.patterns = PatternStore(entries.map(\.pattern))
@@ -311,19 +316,31 @@ public struct KernelModuleIndex: Sendable {
 
     // MARK: Internals
 
-    /// A `pci:` lookup. A key outside the scope would silently miss the entries not read: the caller
-    /// must name every device it plans when it builds the index.
+    /// A `pci:` lookup. From the text, a key outside the scope would silently miss the entries not
+    /// read: the caller must name every device it plans when it builds the index.
     private func pciLookup(_ key: AliasKey) -> [AliasEntry] {
-        precondition(scope.covers(key: key.bytes), "\(key) is outside the devices the module index was read for")
+        precondition(
+            depmodIndex != nil || scope.covers(key: key.bytes),
+            "\(key) is outside the devices the module index was read for")
         return lookup(key, pciTable, builtinPCITable)
     }
 
     private func lookup(_ key: AliasKey, _ table: AliasBuckets, _ builtinTable: AliasBuckets) -> [AliasEntry] {
-        let found = patterns.matching(key, candidates: table)
+        // Each entry found with its position in the file, which orders the entries of one module.
+        let found: [(entry: AliasEntry, position: Int)]
+        if let depmodIndex {
+            guard let fromIndex = depmodIndex.entries(matching: key) else {
+                // Damaged where this lookup went: the text answers, as it does without an index.
+                return (try? KernelModuleIndex(modulesDirectory: directory))?.aliasLookup(key) ?? []
+            }
+            found = fromIndex.enumerated().map { ($0.element, $0.offset) }
+        } else {
+            found = patterns.matching(key, candidates: table).map { (entries[Int($0)], Int($0)) }
+        }
         if !found.isEmpty {
             // The modules.dep position of each entry found (a few per key).
-            let ordered = found.map { (moduleFiles.file(entries[Int($0)].module)?.order ?? Int.max, $0) }
-            return ordered.sorted { $0 < $1 }.map { entries[Int($0.1)] }
+            let ordered = found.map { (moduleFiles.file($0.entry.module)?.order ?? Int.max, $0.position, $0.entry) }
+            return ordered.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
         }
         let builtin = builtinPatterns.matching(key, candidates: builtinTable)
         return builtin.sorted(by: builtinDiscoveredLater).map { builtinEntries[Int($0)] }
@@ -401,6 +418,10 @@ public struct KernelModuleIndex: Sendable {
             warnings.add(builtinUnreadable(directory))
         }
         return .indexed(files: modules, builtins: builtins)
+    }
+
+    private static func nulByte(_ path: String, line: Int) -> VFIOError {
+        .usage("\(path):\(line): a NUL byte: this is not a text modules.alias file")
     }
 
     private static func builtinUnreadable(_ directory: String) -> String {

@@ -41,6 +41,41 @@ extension MatchKernelTests {
             #expect(kernel.availability(of: KernelFixtures.module("vfio-pci")) != .notBuilt)
         }
 
+        @Test("named devices answered from modules.alias.bin get the entries and lines reading the text gives")
+        func depmodIndexAnswersAsTheText() throws {
+            // A device for every pci: and vfio_pci: line whose vendor and device are literal: its IDs, with
+            // subsystem and class values no wildcard line constrains.
+            var modaliases: [Modalias] = []
+            var seen: Set<String> = []
+            for (_, pattern, _) in try allAliasLines() {
+                guard let fields = pattern.pciFields, case .exact(let vendor) = fields.vendor,
+                    case .exact(let device) = fields.device, seen.insert("\(vendor):\(device)").inserted
+                else { continue }
+                modaliases.append(
+                    PCIIdentity(
+                        vendor: VendorID(UInt16(vendor)), device: DeviceID(UInt16(device)),
+                        subsystemVendor: VendorID(0x1234), subsystemDevice: DeviceID(0x5678),
+                        classCode: ClassCode(0x020000)!
+                    ).modalias)
+            }
+            #expect(modaliases.count > 3_000)
+            // Every 16th (a debug build counts each cited line's newlines byte by byte).
+            modaliases = modaliases.enumerated().filter { $0.offset % 16 == 0 }.map(\.element)
+            let whole = try KernelModuleIndex(modulesDirectory: directory)
+            let named = try KernelModuleIndex(modulesDirectory: directory, scope: .devices(modaliases))
+            // The text was not walked: the index answered.
+            #expect(named.entries.isEmpty && named.aliasLineCount == 0 && whole.entries.count > 8_000)
+            #expect(named.warnings == whole.warnings)
+            for modalias in modaliases {
+                let host = AliasKey(hostDriverKeyFor: modalias)
+                let variant = AliasKey(variantKeyFor: modalias)
+                #expect(named.aliasLookup(host) == whole.aliasLookup(host), "\(host)")
+                #expect(named.aliasLookup(variant) == whole.aliasLookup(variant), "\(variant)")
+                #expect(named.hostDriverCandidates(for: modalias) == whole.hostDriverCandidates(for: modalias))
+                #expect(named.variantCandidates(for: modalias) == whole.variantCandidates(for: modalias))
+            }
+        }
+
         @Test("modules.alias holds exactly what modules.alias.bin (the index libkmod reads) holds")
         func textMatchesBinaryIndex() throws {
             let binary = try KmodIndexFile.entries(TextFile.bytes(directory + "/modules.alias.bin"))
