@@ -42,6 +42,13 @@ public struct TOMLTable: Sendable, Equatable {
 
     public init(line: Int) { self.line = line }
 
+    /// A table that will hold `capacity` keys: its storage is made once, not grown key by key.
+    package init(line: Int, capacity: Int) {
+        self.line = line
+        entries.reserveCapacity(capacity)
+        positions.reserveCapacity(capacity)
+    }
+
     public subscript(key: String) -> TOMLValue? { positions[key].map { entries[$0].value } }
 
     /// Adds a key the table does not have yet (the parser has checked that it is new).

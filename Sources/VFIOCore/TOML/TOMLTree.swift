@@ -198,7 +198,7 @@ package struct TOMLTree {
     /// Recursive, but only as deep as `maxDepth` allows.
     private func table(_ id: Int) -> TOMLTable {
         let node = nodes[id]
-        var out = TOMLTable(line: node.line)
+        var out = TOMLTable(line: node.line, capacity: node.keys.count)
         for key in node.keys {
             switch node.slots[key]! {
             case .value(let value):

@@ -58,8 +58,7 @@ extension BindEngine {
                     }))
             defer { journalFile.close() }
             let mover = DeviceMover(writer: KernelWriter(kernel: kernel, dryRun: false))
-            var managed = Dictionary(
-                try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
+            var managed = try readManagedByAddress()
             var stuck: [String] = []
             for state in present {
                 let device = inventory[state.address]!

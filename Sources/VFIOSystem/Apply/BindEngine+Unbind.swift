@@ -43,15 +43,14 @@ extension BindEngine {
     /// reported unchanged.
     /// A record whose device is back on its original binding (a hot-unplug and rescan does that)
     /// goes into `stale`: the device is no longer managed, and the transaction drops the record.
+    /// The records it read are left in `records`, for the transaction's end to update (`execute`).
     func prepareRelease(
         _ requests: [ReleaseRequest], options: Options, report: inout OperationReport,
-        refusals: inout [String], stale: inout Set<PCIAddress>
+        refusals: inout [String], stale: inout Set<PCIAddress>, records: inout ManagedRecords?
     ) throws(VFIOError) -> [Release] {
         guard !requests.isEmpty else { return [] }
-        // By address: one lookup per device released, not a scan of every record (the first
-        // record of an address counts, as it always has).
-        let managed = Dictionary(
-            try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
+        let managed = try readManagedByAddress()
+        records = managed
         var moving: [Release] = []
         let checker = SafetyChecker(host: host, vfioDrivers: vfioDrivers)
         for request in requests {

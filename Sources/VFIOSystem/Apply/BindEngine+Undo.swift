@@ -6,8 +6,7 @@ import VFIOCore
 extension BindEngine {
     /// Where each of `devices` is before a transaction, with its managed record: what `undo` puts back.
     public func priorStates(_ devices: [PCIDevice]) throws(VFIOError) -> [PCIAddress: PriorState] {
-        let records = Dictionary(
-            try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
+        let records = try readManagedByAddress()
         return Dictionary(
             devices.map { ($0.address, PriorState($0, record: records[$0.address])) },
             uniquingKeysWith: { first, _ in first })

@@ -142,8 +142,9 @@ public struct BindEngine {
             let moving = try prepareBind(
                 all, inventory: inventory, options: options, report: &report, refusals: &refusals)
             var stale: Set<PCIAddress> = []
+            var records: ManagedRecords?
             let releasing = try prepareRelease(
-                releases, options: options, report: &report, refusals: &refusals, stale: &stale)
+                releases, options: options, report: &report, refusals: &refusals, stale: &stale, records: &records)
             if !refusals.isEmpty {
                 report.checks += refusals.map { "refused: \($0)" }
                 throw VFIOError(
@@ -162,7 +163,10 @@ public struct BindEngine {
             let devices =
                 moving.map { Subject($0.request.device, $0.original, resetMethod: $0.resetChange?.before) }
                 + releasing.map { Subject($0.request.device, $0.current, resetMethod: $0.resetChange?.before) }
-            try execute(operation: operation, devices, forgetting: stale, options: options, report: &report) {
+            try execute(
+                operation: operation, devices, forgetting: stale, recordsRead: records, options: options,
+                report: &report
+            ) {
                 mover, index in
                 if index < moving.count { return bindOne(moving[index], mover: mover, options: options) }
                 return release(releasing[index - moving.count], mover: mover, options: options)
@@ -172,6 +176,10 @@ public struct BindEngine {
         }
         return report
     }
+
+    /// The managed records by address: one lookup per device, not a scan of every record (the first
+    /// record of an address counts, as it always has).
+    typealias ManagedRecords = [PCIAddress: ManagedDevice]
 
     struct Move {
         var request: Request
@@ -605,9 +613,10 @@ public struct BindEngine {
     /// Lock, recover an interrupted transaction, journal, run `body` per device, roll back on failure,
     /// record the result. In a dry run only `body` runs, against a writer that records.
     /// The records of `stale` devices (back where they were before vfioctl) are dropped with the others.
+    /// `recordsRead`: the managed records as the caller read them for its checks, if it did.
     func execute(
-        operation: String, _ devices: [Subject], forgetting stale: Set<PCIAddress> = [], options: Options,
-        report: inout OperationReport,
+        operation: String, _ devices: [Subject], forgetting stale: Set<PCIAddress> = [],
+        recordsRead: ManagedRecords? = nil, options: Options, report: inout OperationReport,
         body: (DeviceMover, Int) -> OperationReport.DeviceResult
     ) throws(VFIOError) {
         let writer = KernelWriter(kernel: kernel, dryRun: options.dryRun)
@@ -625,7 +634,7 @@ public struct BindEngine {
         let (lock, heldByCaller) = try operationLock(options)
         defer { lock.release() }
         // Recovery before a transaction overrides no safety check: `vfioctl recover --force` does.
-        try recoverLocked(forced: [], timeout: options.timeout, report: &report)
+        let recovered = try recoverLocked(forced: [], timeout: options.timeout, report: &report)
         // Unless the devices were read under the lock, everything was checked before the lock was
         // ours: another vfioctl (or a recovery) may have moved a device since. Acting on a stale view
         // could "restore" a device onto the wrong driver.
@@ -719,7 +728,12 @@ public struct BindEngine {
         }
         let first = report.devices.count
         report.devices += done
-        try recordManaged(report.devices[first...], devices: devices, forgetting: stale)
+        // The records read for the checks are still the file's when this command has held the lock
+        // since before that read (the caller's) and no recovery rewrote them: only vfioctl under
+        // the lock writes them. Otherwise they are read again.
+        try recordManaged(
+            report.devices[first...], devices: devices, forgetting: stale,
+            records: heldByCaller && !recovered ? recordsRead : nil)
         try store.removeJournal()
         lock.release()
         // udev may still be setting owners and permissions on the new nodes. This waits outside the
@@ -797,11 +811,11 @@ public struct BindEngine {
     /// The i-th of `results` is the result for `devices[i]` (the transaction runs them in order).
     private func recordManaged(
         _ results: ArraySlice<OperationReport.DeviceResult>, devices: [Subject],
-        forgetting stale: Set<PCIAddress>
+        forgetting stale: Set<PCIAddress>, records: ManagedRecords?
     ) throws(VFIOError) {
         // By address: one lookup per device moved, not a scan of every record.
-        var managed = Dictionary(
-            try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
+        var managed: ManagedRecords
+        if let records { managed = records } else { managed = try readManagedByAddress() }
         for address in confirmedStale(stale, records: managed) { managed.removeValue(forKey: address) }
         managed.reserveCapacity(managed.count + results.count)
         let now = clock()
@@ -824,6 +838,11 @@ public struct BindEngine {
                 resetMethod: change?.after ?? existing?.resetMethod)
         }
         try store.writeManaged(Array(managed.values))
+    }
+
+    /// The managed records by address, as `ManagedRecords`.
+    func readManagedByAddress() throws(VFIOError) -> ManagedRecords {
+        Dictionary(try store.readManaged().map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Drops the records of devices that are back on their original binding, under the lock.

@@ -76,13 +76,17 @@ public struct Journal: Sendable, Equatable {
     func encoded() -> String {
         var out =
             "# vfioctl transaction journal: an operation in flight or interrupted; `vfioctl recover` rolls it back\n"
-        out += "operation = \(TOMLText.quote(operation))\npid = \(pid)\nstarted = \(started)\n"
+        TOMLText.appendString("operation", operation, to: &out)
+        out += "pid = \(pid)\nstarted = \(started)\n"
+        // Each line is appended to `out` as it is made, not built as a string of its own and copied
+        // in: the journal lists every device of the transaction.
         for entry in entries {
-            out += "\n[[device]]\naddress = \(TOMLText.quote(entry.address.description))\n"
-            out += TOMLText.identity(entry.identity)
-            out += TOMLText.binding(entry.original, prefix: "original")
-            if let target = entry.target { out += "target = \(TOMLText.quote(target.rawValue))\n" }
-            out += TOMLText.strings(entry.originalResetMethod, key: "original_reset_method")
+            out += "\n[[device]]\n"
+            TOMLText.appendString("address", entry.address.description, to: &out)
+            TOMLText.appendIdentity(entry.identity, to: &out)
+            TOMLText.appendBinding(entry.original, prefix: "original", to: &out)
+            if let target = entry.target { TOMLText.appendString("target", target.rawValue, to: &out) }
+            TOMLText.appendStrings(entry.originalResetMethod, key: "original_reset_method", to: &out)
         }
         for entry in entries where entry.moving { out += Self.movingMark(entry.address) }
         for write in pending { out += Self.pendingMark(write) }
@@ -96,9 +100,11 @@ public struct Journal: Sendable, Equatable {
     static func pendingMark(_ write: Pending) -> String {
         var out = "\n[[pending]]\n"
         if let address = write.address { out += "address = \"\(address)\"\n" }
-        out += "path = \(TOMLText.quote(write.path))\nvalue = \(TOMLText.quote(write.value))\npid = \(write.pid)\n"
+        TOMLText.appendString("path", write.path, to: &out)
+        TOMLText.appendString("value", write.value, to: &out)
+        out += "pid = \(write.pid)\n"
         if !write.destroys.isEmpty {
-            out += TOMLText.strings(write.destroys.map(\.description), key: "destroys")
+            TOMLText.appendStrings(write.destroys.map(\.description), key: "destroys", to: &out)
         }
         return out
     }
@@ -194,14 +200,19 @@ public struct ManagedDevice: Sendable, Equatable {
     /// The records sorted by address.
     static func encodeAll(_ devices: [ManagedDevice]) -> String {
         var out = "# devices bound by vfioctl and the drivers they came from (read by `vfioctl unbind` and `status`)\n"
+        // Appended line by line, as the journal is (Journal.encoded).
         for device in devices.sorted(by: { $0.address < $1.address }) {
-            out += "\n[[device]]\naddress = \(TOMLText.quote(device.address.description))\n"
-            out +=
-                "vendor = \(TOMLText.quote(device.vendor.description))\ndevice = \(TOMLText.quote(device.device.description))\n"
-            out += TOMLText.binding(device.original, prefix: "original")
-            out += "driver = \(TOMLText.quote(device.driver.rawValue))\nsince = \(device.since)\n"
-            out += TOMLText.strings(device.originalResetMethod, key: "original_reset_method")
-            out += TOMLText.strings(device.resetMethod, key: "reset_method")
+            out += "\n[[device]]\n"
+            TOMLText.appendString("address", device.address.description, to: &out)
+            TOMLText.appendString("vendor", device.vendor.description, to: &out)
+            TOMLText.appendString("device", device.device.description, to: &out)
+            TOMLText.appendBinding(device.original, prefix: "original", to: &out)
+            TOMLText.appendString("driver", device.driver.rawValue, to: &out)
+            out += "since = "
+            out += String(device.since)
+            out += "\n"
+            TOMLText.appendStrings(device.originalResetMethod, key: "original_reset_method", to: &out)
+            TOMLText.appendStrings(device.resetMethod, key: "reset_method", to: &out)
         }
         return out
     }
@@ -242,18 +253,36 @@ public struct ManagedDevice: Sendable, Equatable {
 enum TOMLText {
     /// `text` as a TOML basic string: `"`, `\` and newline escaped.
     static func quote(_ text: String) -> String {
+        var out = ""
+        appendQuoted(text, to: &out)
+        return out
+    }
+
+    /// `text` as a TOML basic string (`quote`), appended to `out`.
+    static func appendQuoted(_ text: String, to out: inout String) {
+        out += "\""
         // Addresses, ids and driver names never need escaping.
-        guard text.utf8.contains(where: needsEscape) else { return "\"" + text + "\"" }
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(scalar)
+        if text.utf8.contains(where: needsEscape) {
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                default: out.unicodeScalars.append(scalar)
+                }
             }
+        } else {
+            out += text
         }
-        return out + "\""
+        out += "\""
+    }
+
+    /// A `KEY = "value"` line, appended to `out`.
+    static func appendString(_ key: String, _ value: String, to out: inout String) {
+        out += key
+        out += " = "
+        appendQuoted(value, to: &out)
+        out += "\n"
     }
 
     /// `"`, `\` and newline: a comparison, not a set built for every string written.
@@ -262,19 +291,24 @@ enum TOMLText {
     }
 
     /// The identity's `vendor`, `device`, `subsystem_vendor`, `subsystem_device` and `class` lines.
-    static func identity(_ identity: PCIIdentity) -> String {
-        "vendor = \(quote(identity.vendor.description))\ndevice = \(quote(identity.device.description))\n"
-            + "subsystem_vendor = \(quote(identity.subsystemVendor.description))\n"
-            + "subsystem_device = \(quote(identity.subsystemDevice.description))\n"
-            + "class = \(quote(identity.classCode.description))\n"
+    static func appendIdentity(_ identity: PCIIdentity, to out: inout String) {
+        appendString("vendor", identity.vendor.description, to: &out)
+        appendString("device", identity.device.description, to: &out)
+        appendString("subsystem_vendor", identity.subsystemVendor.description, to: &out)
+        appendString("subsystem_device", identity.subsystemDevice.description, to: &out)
+        appendString("class", identity.classCode.description, to: &out)
     }
 
     /// `PREFIX_driver` and `PREFIX_override` lines, each only when set.
-    static func binding(_ binding: DeviceBinding, prefix: String) -> String {
-        var out = ""
-        if let driver = binding.driver { out += "\(prefix)_driver = \(quote(driver.rawValue))\n" }
-        if let override = binding.override { out += "\(prefix)_override = \(quote(override.rawValue))\n" }
-        return out
+    static func appendBinding(_ binding: DeviceBinding, prefix: String, to out: inout String) {
+        if let driver = binding.driver {
+            out += prefix
+            appendString("_driver", driver.rawValue, to: &out)
+        }
+        if let override = binding.override {
+            out += prefix
+            appendString("_override", override.rawValue, to: &out)
+        }
     }
 
     /// `vendor`, `device`, `subsystem_vendor`, `subsystem_device` and `class`, all required.
@@ -294,9 +328,15 @@ enum TOMLText {
 
     /// `KEY = ["a", "b"]` (`[]`: an empty list), or nothing when not set: reset methods (the
     /// kernel's words) and the VFs a pending write destroys.
-    static func strings(_ words: [String]?, key: String) -> String {
-        guard let words else { return "" }
-        return "\(key) = [" + words.map(quote).joined(separator: ", ") + "]\n"
+    static func appendStrings(_ words: [String]?, key: String, to out: inout String) {
+        guard let words else { return }
+        out += key
+        out += " = ["
+        for (index, word) in words.enumerated() {
+            if index > 0 { out += ", " }
+            appendQuoted(word, to: &out)
+        }
+        out += "]\n"
     }
 
     /// The words of `KEY`, each a name the kernel could print (a newer kernel's method included:

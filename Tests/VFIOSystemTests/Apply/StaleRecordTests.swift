@@ -53,6 +53,23 @@ import TestSupport
         #expect(try f.state.readManaged().isEmpty)
     }
 
+    /// Under the caller's lock (as the CLI runs it), unbind updates the records it read for its
+    /// checks instead of reading them again: the other device's record stays as it was.
+    @Test func anUnbindUnderTheCallersLockKeepsTheOtherRecords() throws {
+        let f = EngineFixture()
+        #expect(try f.bind([S.e1000e, S.virtioNet], driver: "vfio-pci").error == nil)
+        let before = try f.state.readManaged()
+        #expect(before.map(\.address) == [S.e1000e, S.virtioNet])
+
+        var engine = f.engine()
+        try engine.lockBeforeReading(options: f.options)
+        let device = try #require(try f.sim.inventory()[S.e1000e])
+        let unbind = engine.unbind([BindEngine.ReleaseRequest(device: device, hostModules: [])], options: f.options)
+        #expect(unbind.error == nil)
+        #expect(f.sim.driver(of: S.e1000e)?.rawValue == "e1000e")
+        #expect(try f.state.readManaged() == before.filter { $0.address == S.virtioNet })
+    }
+
     /// Other hardware at a recorded address: unbind ignores the record, and drops it.
     @Test func aRecordOfReplacedHardwareIsDroppedByUnbind() throws {
         let f = EngineFixture()
