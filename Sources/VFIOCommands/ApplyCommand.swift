@@ -85,10 +85,12 @@ enum Provisioning {
         let scope = addresses.isEmpty ? nil : (addresses + state.namedPhysicalFunctions).map(DeviceSelector.address)
         var reconciler = Reconciler(
             engine: try writing.engine(context, source: source),
-            // With --device, the planner reads the aliases of the devices it plans only.
+            // With --device, the planner reads the aliases of the devices it plans only. apply shows
+            // no plan, so they need not cite their modules.alias lines.
             makePlanner: { (devices) throws(VFIOError) in
                 try setup.makePlanner(
-                    sysfs: sysfs, scope: scope == nil ? .everyDevice : .devices(devices.map(\.modalias)))
+                    sysfs: sysfs, scope: scope == nil ? .everyDevice : .devices(devices.map(\.modalias)),
+                    citations: false)
             },
             enumerate: { () throws(VFIOError) in
                 guard let scope else { return try source.inventory(context) }

@@ -24,12 +24,13 @@ public struct PlannerSetup: Sendable {
 
     /// `aliases: false` when only named drivers are used (`bind --driver`): module existence is
     /// checked, kernel aliases are not read. `scope`: the devices the planner will be asked about,
-    /// when they are known (the `pci:` aliases of other vendors are not read).
+    /// when they are known (the `pci:` aliases of other vendors are not read). `citations: false` when
+    /// no plan is shown (`apply`): kernel aliases need not cite their modules.alias lines.
     public func makePlanner(
         sysfs: any SysfsAccess, aliases: Bool = true,
-        scope: AliasScope = .everyDevice
+        scope: AliasScope = .everyDevice, citations: Bool = true
     ) throws(VFIOError) -> DriverPlanner {
-        let kernel = try kernelIndex(aliases: aliases, scope: scope)
+        let kernel = try kernelIndex(aliases: aliases, scope: scope, citations: citations)
         var directories: [(String, RulePrecedence)] = []
         // The built-in files, then an installed copy of them replacing each by name.
         if useShippedRules, let shipped = ShippedRules.directory() { directories.append((shipped, .shippedDefaults)) }
@@ -65,14 +66,16 @@ public struct PlannerSetup: Sendable {
 
     /// The kernel's module tables alone (`aliases: false`: module files, no alias tables).
     public func kernelIndex(
-        aliases: Bool = true, scope: AliasScope = .everyDevice
+        aliases: Bool = true, scope: AliasScope = .everyDevice, citations: Bool = true
     ) throws(VFIOError) -> KernelModuleIndex {
         // A directory the user named must exist; the running kernel's may be missing (containers).
         let running = KernelModuleIndex.runningKernelDirectory()
         if let modulesDirectory {
-            return try KernelModuleIndex(modulesDirectory: modulesDirectory, aliases: aliases, scope: scope)
+            return try KernelModuleIndex(
+                modulesDirectory: modulesDirectory, aliases: aliases, scope: scope, citations: citations)
         } else if KernelFiles.isDirectory(running) {
-            return try KernelModuleIndex(modulesDirectory: running, aliases: aliases, scope: scope)
+            return try KernelModuleIndex(
+                modulesDirectory: running, aliases: aliases, scope: scope, citations: citations)
         }
         return KernelModuleIndex(missing: running)
     }

@@ -15,8 +15,8 @@ public struct AliasEntry: Equatable, Sendable {
         case modulesAlias
         /// modules.builtin.alias.bin: aliases of modules built into the kernel (line is 0).
         case builtinAliasIndex
-        /// modules.alias.bin, for an alias depmod indexed but whose `alias PATTERN MODULE` line is not in
-        /// modules.alias as depmod writes it (line is 0).
+        /// modules.alias.bin, for an alias depmod indexed whose `alias PATTERN MODULE` line is not in
+        /// modules.alias as depmod writes it, or was not looked for (no plan shown; line is 0).
         case modulesAliasIndex
     }
 

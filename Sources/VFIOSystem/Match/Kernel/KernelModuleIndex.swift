@@ -112,8 +112,12 @@ public struct KernelModuleIndex: Sendable {
 
     /// `aliases: false` reads only which modules exist (modules.dep, modules.builtin): what binding to
     /// a named driver needs, without parsing 26k alias lines (400 ms in the TCG test guest). `scope`
-    /// limits the `pci:` entries read to the devices that will be planned.
-    public init(modulesDirectory: String, aliases: Bool = true, scope: AliasScope = .everyDevice) throws(VFIOError) {
+    /// limits the `pci:` entries read to the devices that will be planned. `citations: false` for a
+    /// command that shows no plan: with depmod's index at hand, entries cite it and modules.alias is
+    /// not read.
+    public init(
+        modulesDirectory: String, aliases: Bool = true, scope: AliasScope = .everyDevice, citations: Bool = true
+    ) throws(VFIOError) {
         var directory = modulesDirectory
         while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
         let kernelVersion = String(SysfsPath.lastComponent(directory))
@@ -127,7 +131,11 @@ public struct KernelModuleIndex: Sendable {
             )
         }
         let aliasPath = directory + "/modules.alias"
-        let aliasBytes = aliases ? try Self.readRequired(aliasPath, version: kernelVersion) : []
+        // Named devices: depmod's index answers, when it is consistent with the text; the text is
+        // read only to cite lines.
+        var depmodIndex = aliases && scope != .everyDevice ? DepmodAliasIndex(directory: directory) : nil
+        let aliasBytes =
+            aliases && (depmodIndex == nil || citations) ? try Self.readRequired(aliasPath, version: kernelVersion) : []
         let depBytes = try Self.readRequired(directory + "/modules.dep", version: kernelVersion)
         let builtinBytes = try Self.readOptional(directory + "/modules.builtin")
         // Which modules exist. Planning every device asks about many modules: a dictionary of all of
@@ -152,9 +160,9 @@ public struct KernelModuleIndex: Sendable {
         self.scope = scope
 
         // Named devices: depmod's index answers, when it is consistent with the text.
-        let depmodIndex = scope == .everyDevice ? nil : DepmodAliasIndex(directory: directory, text: aliasBytes)
-        if depmodIndex != nil, let nulLine = KernelFiles.lineOfFirstNUL(aliasBytes) {
-            throw Self.nulByte(aliasPath, line: nulLine)
+        if depmodIndex != nil && citations {
+            if let nulLine = KernelFiles.lineOfFirstNUL(aliasBytes) { throw Self.nulByte(aliasPath, line: nulLine) }
+            depmodIndex?.cite(in: aliasBytes)
         }
 
         // modules.alias. Most lines concern other buses or, for named devices, other vendors: they are
@@ -333,7 +341,8 @@ public struct KernelModuleIndex: Sendable {
                 // Damaged where this lookup went: the text answers, as it does without an index.
                 return (try? KernelModuleIndex(modulesDirectory: directory))?.aliasLookup(key) ?? []
             }
-            found = fromIndex.enumerated().map { ($0.element, $0.offset) }
+            if !fromIndex.isEmpty { return fromIndex }  // already in libkmod's order
+            found = []
         } else {
             found = patterns.matching(key, candidates: table).map { (entries[Int($0)], Int($0)) }
         }

@@ -19,16 +19,20 @@ struct KmodIndexFile: Sendable {
         case badMagic, badVersion, truncated
     }
 
-    private let bytes: [UInt8]
+    /// Kept alive with the index: `bytes` points into it.
+    private let storage: ReadOnlyBytes
+    private var bytes: UnsafeRawBufferPointer { storage.bytes }
     private let rootOffset: UInt32
 
     /// Checks the header; nodes are read as lookups reach them.
-    init(_ bytes: [UInt8]) throws(Failure) {
-        guard try Self.u32(bytes, 0) == 0xB007_F457 else { throw .badMagic }
-        guard try Self.u32(bytes, 4) >> 16 == 2 else { throw .badVersion }
-        rootOffset = try Self.u32(bytes, 8)
-        self.bytes = bytes
+    init(_ storage: ReadOnlyBytes) throws(Failure) {
+        guard try Self.u32(storage.bytes, 0) == 0xB007_F457 else { throw .badMagic }
+        guard try Self.u32(storage.bytes, 4) >> 16 == 2 else { throw .badVersion }
+        rootOffset = try Self.u32(storage.bytes, 8)
+        self.storage = storage
     }
+
+    init(_ bytes: [UInt8]) throws(Failure) { try self.init(ReadOnlyBytes(bytes)) }
 
     /// Every key and value stored, in trie order (a node's values before its children's).
     static func entries(_ bytes: [UInt8]) throws(Failure) -> [Value] {
@@ -189,7 +193,7 @@ struct KmodIndexFile: Sendable {
 
     private func u32(_ at: Int) throws(Failure) -> UInt32 { try Self.u32(bytes, at) }
 
-    private static func u32(_ bytes: [UInt8], _ at: Int) throws(Failure) -> UInt32 {
+    private static func u32(_ bytes: UnsafeRawBufferPointer, _ at: Int) throws(Failure) -> UInt32 {
         guard at >= 0, at + 4 <= bytes.count else { throw .truncated }
         return UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8
             | UInt32(bytes[at + 3])

@@ -40,7 +40,10 @@ private struct IndexedKernel {
             guard words.count == 3, words[0] == "alias" else { continue }
             entries.append((String(words[1]), [String(words[2])]))
         }
-        writeIndex(KernelFixtures.foldedKmodIndex(entries))
+        // Priorities as depmod gives them: the module's position in modules.order (here modules.dep's).
+        writeIndex(
+            KernelFixtures.kmodIndex(folded: true, priority: { UInt32(Self.modules.firstIndex(of: $0) ?? 99) }, entries)
+        )
     }
 
     func writeIndex(_ bytes: [UInt8]) {
@@ -75,59 +78,6 @@ private struct IndexedKernel {
     ]
 }
 
-extension KernelFixtures {
-    /// A kmod index file as depmod writes one: a trie whose chains of nodes with one child and no
-    /// values are folded into their first node's prefix. Values at priority 0, in the order given.
-    static func foldedKmodIndex(_ entries: [(key: String, values: [String])]) -> [UInt8] {
-        final class Node {
-            var children: [UInt8: Node] = [:]
-            var values: [String] = []
-        }
-        let root = Node()
-        for (key, values) in entries {
-            var node = root
-            for b in key.utf8 {
-                if node.children[b] == nil { node.children[b] = Node() }
-                node = node.children[b]!
-            }
-            node.values += values
-        }
-        func u32(_ v: UInt32) -> [UInt8] {
-            [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]
-        }
-        var file = u32(0xB007_F457) + u32(0x0002_0001) + u32(0)
-        func write(_ start: Node) -> UInt32 {
-            var node = start
-            var prefix: [UInt8] = []
-            while node.values.isEmpty, node.children.count == 1, let (b, child) = node.children.first {
-                prefix.append(b)
-                node = child
-            }
-            let childOffsets = node.children.keys.sorted().map { ($0, write(node.children[$0]!)) }
-            let offset = UInt32(file.count)
-            var flags: UInt32 = 0
-            if !prefix.isEmpty {
-                flags |= 0x8000_0000
-                file += prefix + [0]
-            }
-            if let first = childOffsets.first?.0, let last = childOffsets.last?.0 {
-                flags |= 0x2000_0000
-                file += [first, last]
-                for ch in first...last { file += u32(childOffsets.first { $0.0 == ch }?.1 ?? 0) }
-            }
-            if !node.values.isEmpty {
-                flags |= 0x4000_0000
-                file += u32(UInt32(node.values.count))
-                for value in node.values { file += u32(0) + Array(value.utf8) + [0] }
-            }
-            return offset | flags
-        }
-        let rootOffset = write(root)
-        file.replaceSubrange(8..<12, with: u32(rootOffset))
-        return file
-    }
-}
-
 extension MatchKernelTests {
     @Suite("DepmodAliasIndex: named devices answered from modules.alias.bin")
     struct DepmodAliasIndexTests {
@@ -147,8 +97,8 @@ extension MatchKernelTests {
                 if let text = AliasPattern(String(decoding: bytes, as: UTF8.self))?.normalized { patterns.insert(text) }
             }
             let entries = patterns.sorted().map { (key: $0, values: ["m_\($0.utf8.count)"]) }
-            let index = try KmodIndexFile(KernelFixtures.foldedKmodIndex(entries))
-            #expect(try KmodIndexFile.entries(KernelFixtures.foldedKmodIndex(entries)).count == entries.count)
+            let index = try KmodIndexFile(KernelFixtures.kmodIndex(folded: true, entries))
+            #expect(try KmodIndexFile.entries(KernelFixtures.kmodIndex(folded: true, entries)).count == entries.count)
             for _ in 0..<400 {
                 let key = String(
                     decoding: (0..<Int.random(in: 0...9, using: &random)).map { _ in
@@ -185,6 +135,29 @@ extension MatchKernelTests {
             #expect(e1000e.map(\.module.rawValue) == ["e1000e"] && e1000e.first?.otherEntries.count == 1)
         }
 
+        @Test("without citations (apply shows no plan) the text is not read: same modules, in the same order")
+        func withoutCitations() throws {
+            // A NUL byte refuses the text when it is read: here it is not.
+            let kernel = IndexedKernel(text: IndexedKernel.lines + ["alias pci:v0000\0 x"])
+            let uncited = try KernelModuleIndex(
+                modulesDirectory: kernel.directory, scope: .devices(IndexedKernel.devices), citations: false)
+            let whole = try IndexedKernel().whole()
+            for modalias in IndexedKernel.devices {
+                for (ours, text) in [
+                    (uncited.hostDriverCandidates(for: modalias), whole.hostDriverCandidates(for: modalias)),
+                    (uncited.variantCandidates(for: modalias), whole.variantCandidates(for: modalias))
+                ] {
+                    #expect(ours.map(\.module) == text.map(\.module))
+                    #expect(ours.map(\.pattern) == text.map(\.pattern))
+                    #expect(
+                        ours.allSatisfy {
+                            $0.entry.source == .modulesAliasIndex
+                                && $0.location == SourceLocation(file: kernel.directory + "/modules.alias.bin", line: 0)
+                        })
+                }
+            }
+        }
+
         @Test("a line written twice is two entries, as in the text")
         func duplicateLines() throws {
             let lines = IndexedKernel.lines + [IndexedKernel.lines[4]]
@@ -209,7 +182,8 @@ extension MatchKernelTests {
         func damagedIndex() throws {
             let kernel = IndexedKernel()
             let whole = try kernel.whole()
-            let good = KernelFixtures.foldedKmodIndex(
+            let good = KernelFixtures.kmodIndex(
+                folded: true,
                 IndexedKernel.lines.dropFirst().map {
                     let words = $0.split(separator: " ")
                     return (String(words[1]), [String(words[2])])

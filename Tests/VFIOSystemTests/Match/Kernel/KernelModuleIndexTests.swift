@@ -84,8 +84,12 @@ private struct VariantKernel {
 
 extension KernelFixtures {
     /// A kmod index file (`modules.builtin.alias.bin` format) for several keys: a plain trie, one node per
-    /// byte, values at priority 0 stored in the order given.
-    static func kmodIndex(_ entries: [(key: String, values: [String])]) -> [UInt8] {
+    /// byte, values at priority 0 stored in the order given. `folded`: as depmod writes it, each chain of
+    /// nodes with one child and no values folded into its first node's prefix. `priority`: each value's
+    /// (depmod gives an alias its module's modules.order position), values stored by it.
+    static func kmodIndex(
+        folded: Bool = false, priority: (String) -> UInt32 = { _ in 0 }, _ entries: [(key: String, values: [String])]
+    ) -> [UInt8] {
         final class Node {
             var children: [UInt8: Node] = [:]
             var values: [String] = []
@@ -104,10 +108,20 @@ extension KernelFixtures {
         }
         var file = u32(0xB007_F457) + u32(0x0002_0001) + u32(0)
         /// Writes the node and returns its offset with flags.
-        func write(_ node: Node) -> UInt32 {
+        func write(_ start: Node) -> UInt32 {
+            var node = start
+            var prefix: [UInt8] = []
+            while folded, node.values.isEmpty, node.children.count == 1, let (b, child) = node.children.first {
+                prefix.append(b)
+                node = child
+            }
             let childOffsets = node.children.keys.sorted().map { ($0, write(node.children[$0]!)) }
             let offset = UInt32(file.count)
             var flags: UInt32 = 0
+            if !prefix.isEmpty {
+                flags |= 0x8000_0000
+                file += prefix + [0]
+            }
             if let first = childOffsets.first?.0, let last = childOffsets.last?.0 {
                 flags |= 0x2000_0000
                 file += [first, last]
@@ -116,7 +130,10 @@ extension KernelFixtures {
             if !node.values.isEmpty {
                 flags |= 0x4000_0000
                 file += u32(UInt32(node.values.count))
-                for value in node.values { file += u32(0) + Array(value.utf8) + [0] }
+                let stored = node.values.enumerated().sorted {
+                    (priority($0.element), $0.offset) < (priority($1.element), $1.offset)
+                }
+                for (_, value) in stored { file += u32(priority(value)) + Array(value.utf8) + [0] }
             }
             return offset | flags
         }
