@@ -8,7 +8,7 @@ public protocol PCIID16: Hashable, Comparable, Sendable, CustomStringConvertible
 extension PCIID16 {
     /// `8086` or `0x8086`, as users type it and as sysfs prints it.
     public init?(_ text: some StringProtocol) {
-        guard let value = UInt16(sysfsHex: Substring(text)) else { return nil }
+        guard let value = UInt16(sysfsHex: text) else { return nil }
         self.init(value)
     }
     public var description: String { hex(rawValue, width: 4) }
@@ -35,7 +35,7 @@ public struct ClassCode: Hashable, Sendable, CustomStringConvertible {
         self.rawValue = rawValue
     }
     public init?(_ text: some StringProtocol) {
-        guard let value = UInt32(sysfsHex: Substring(text)), value <= 0xFF_FFFF else { return nil }
+        guard let value = UInt32(sysfsHex: text), value <= 0xFF_FFFF else { return nil }
         rawValue = value
     }
     public var baseClass: UInt8 { UInt8(truncatingIfNeeded: rawValue >> 16) }
@@ -57,7 +57,7 @@ public struct Revision: Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt8
     public init(_ rawValue: UInt8) { self.rawValue = rawValue }
     public init?(_ text: some StringProtocol) {
-        guard let value = UInt8(sysfsHex: Substring(text)) else { return nil }
+        guard let value = UInt8(sysfsHex: text) else { return nil }
         rawValue = value
     }
     public var description: String { hex(rawValue, width: 2) }
@@ -111,8 +111,6 @@ public struct PCIIdentity: Hashable, Sendable {
 
 extension FixedWidthInteger where Self: UnsignedInteger {
     /// sysfs prints ids as `0x8086`; users type `8086`. Both are accepted, nothing else.
-    /// The public initializers above pass a `Substring`: called from another module with a generic
-    /// text, this parse ran unspecialized, every character through the protocol's witnesses.
     package init?(sysfsHex text: some StringProtocol) {
         var digits = Substring(text)
         if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }

@@ -74,8 +74,6 @@ public struct IOMMUGroup: Hashable, Comparable, Sendable, CustomStringConvertibl
     public let number: Int
     public init(_ number: Int) { self.number = number }
     public init?(_ text: some StringProtocol) {
-        // Checked as a `Substring`, as the hex ids are (`PCIID16`): generic, it ran unspecialized.
-        let text = Substring(text)
         guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let n = Int(text) else { return nil }
         number = n
     }
