@@ -159,7 +159,8 @@ public struct KernelModuleIndex: Sendable {
         self.kernelVersion = kernelVersion
         self.scope = scope
 
-        // Named devices: depmod's index answers, when it is consistent with the text.
+        // The index's entries are cited by their lines of the text, which must be text as the walk
+        // below requires.
         if depmodIndex != nil && citations {
             if let nulLine = KernelFiles.lineOfFirstNUL(aliasBytes) { throw Self.nulByte(aliasPath, line: nulLine) }
             depmodIndex?.cite(in: aliasBytes)
@@ -334,22 +335,19 @@ public struct KernelModuleIndex: Sendable {
     }
 
     private func lookup(_ key: AliasKey, _ table: AliasBuckets, _ builtinTable: AliasBuckets) -> [AliasEntry] {
-        // Each entry found with its position in the file, which orders the entries of one module.
-        let found: [(entry: AliasEntry, position: Int)]
         if let depmodIndex {
-            guard let fromIndex = depmodIndex.entries(matching: key) else {
+            guard let found = depmodIndex.entries(matching: key) else {
                 // Damaged where this lookup went: the text answers, as it does without an index.
                 return (try? KernelModuleIndex(modulesDirectory: directory))?.aliasLookup(key) ?? []
             }
-            if !fromIndex.isEmpty { return fromIndex }  // already in libkmod's order
-            found = []
+            if !found.isEmpty { return found }  // already in libkmod's order
         } else {
-            found = patterns.matching(key, candidates: table).map { (entries[Int($0)], Int($0)) }
-        }
-        if !found.isEmpty {
-            // The modules.dep position of each entry found (a few per key).
-            let ordered = found.map { (moduleFiles.file($0.entry.module)?.order ?? Int.max, $0.position, $0.entry) }
-            return ordered.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
+            let found = patterns.matching(key, candidates: table)
+            if !found.isEmpty {
+                // The modules.dep position of each entry found (a few per key).
+                let ordered = found.map { (moduleFiles.file(entries[Int($0)].module)?.order ?? Int.max, $0) }
+                return ordered.sorted { $0 < $1 }.map { entries[Int($0.1)] }
+            }
         }
         let builtin = builtinPatterns.matching(key, candidates: builtinTable)
         return builtin.sorted(by: builtinDiscoveredLater).map { builtinEntries[Int($0)] }
