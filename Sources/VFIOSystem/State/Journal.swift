@@ -78,8 +78,6 @@ public struct Journal: Sendable, Equatable {
             "# vfioctl transaction journal: an operation in flight or interrupted; `vfioctl recover` rolls it back\n"
         TOMLText.appendString("operation", operation, to: &out)
         out += "pid = \(pid)\nstarted = \(started)\n"
-        // Each line is appended to `out` as it is made, not built as a string of its own and copied
-        // in: the journal lists every device of the transaction.
         for entry in entries {
             out += "\n[[device]]\n"
             TOMLText.appendString("address", entry.address.description, to: &out)
@@ -200,7 +198,6 @@ public struct ManagedDevice: Sendable, Equatable {
     /// The records sorted by address.
     static func encodeAll(_ devices: [ManagedDevice]) -> String {
         var out = "# devices bound by vfioctl and the drivers they came from (read by `vfioctl unbind` and `status`)\n"
-        // Appended line by line, as the journal is (Journal.encoded).
         for device in devices.sorted(by: { $0.address < $1.address }) {
             out += "\n[[device]]\n"
             TOMLText.appendString("address", device.address.description, to: &out)
@@ -208,9 +205,7 @@ public struct ManagedDevice: Sendable, Equatable {
             TOMLText.appendString("device", device.device.description, to: &out)
             TOMLText.appendBinding(device.original, prefix: "original", to: &out)
             TOMLText.appendString("driver", device.driver.rawValue, to: &out)
-            out += "since = "
-            out += String(device.since)
-            out += "\n"
+            out += "since = \(device.since)\n"
             TOMLText.appendStrings(device.originalResetMethod, key: "original_reset_method", to: &out)
             TOMLText.appendStrings(device.resetMethod, key: "reset_method", to: &out)
         }
